@@ -1,0 +1,18 @@
+//! Domain types of Revline: the records of the data contract, money in minor units,
+//! instants, workspace settings, and the parsing of external values into them.
+//! No IO lives here.
+
+pub mod currency;
+pub mod money;
+pub mod normalize;
+pub mod parse;
+pub mod record;
+pub mod settings;
+pub mod time;
+
+pub use currency::Currency;
+pub use money::{DecimalStyle, Money};
+pub use parse::{parse_record, FieldError, ParseOptions, RejectReason, RowText};
+pub use record::{Field, FieldType, Record, RecordKind, Value};
+pub use settings::Settings;
+pub use time::{Clock, FixedClock, Millis, SystemClock};

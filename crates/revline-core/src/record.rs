@@ -1,0 +1,469 @@
+//! The records of the data contract, described once as data so that parsing, storage,
+//! export and the HTTP API all follow the same table of fields.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// One file kind of the data contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordKind {
+    Accounts,
+    Contacts,
+    Deals,
+    Touchpoints,
+    Stages,
+    DealStages,
+    Revenue,
+    Spend,
+    Tickets,
+    Targets,
+    FxRates,
+}
+
+/// What a field holds and how its text is checked and normalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// An opaque id chosen by the source system (trimmed).
+    Id,
+    /// Free text (trimmed).
+    Text,
+    /// Trimmed, lower-cased address.
+    Email,
+    /// A channel or stage name, normalised to lower snake case.
+    Name,
+    /// One of a fixed set of lower snake case words.
+    Choice(&'static [&'static str]),
+    /// An instant, stored as UTC milliseconds.
+    Timestamp,
+    /// A calendar date, stored as `YYYY-MM-DD`.
+    Date,
+    /// Money in minor units of the row's `currency` (the workspace's when empty).
+    Amount,
+    /// An ISO 4217 code.
+    Currency,
+    /// An exact decimal, stored as canonical text.
+    Decimal,
+    /// A share in [0, 1]; `80%` and `80` are read as 0.8.
+    Probability,
+    /// Customer satisfaction, an integer 1..=5.
+    Csat,
+    /// `2026`, `2026-Q1` or `2026-03`.
+    Period,
+    /// A target metric name or `conversion:<from>-><to>`.
+    Metric,
+}
+
+impl FieldType {
+    /// Whether the stored value is an integer (else text).
+    pub fn is_integer(self) -> bool {
+        matches!(self, FieldType::Timestamp | FieldType::Amount | FieldType::Csat)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub ty: FieldType,
+    pub required: bool,
+    /// The record kind this field points at, checked on import.
+    pub refers: Option<RecordKind>,
+}
+
+const fn f(name: &'static str, ty: FieldType) -> Field {
+    Field { name, ty, required: false, refers: None }
+}
+const fn req(name: &'static str, ty: FieldType) -> Field {
+    Field { name, ty, required: true, refers: None }
+}
+const fn reference(name: &'static str, kind: RecordKind, required: bool) -> Field {
+    Field { name, ty: FieldType::Id, required, refers: Some(kind) }
+}
+
+pub const TOUCHPOINT_KINDS: &[&str] = &[
+    "impression", "click", "visit", "form", "email_open", "email_click", "webinar", "event", "call",
+    "meeting", "demo", "chat", "ticket", "other",
+];
+pub const TEAMS: &[&str] = &["marketing", "sales", "service"];
+pub const SPEND_TEAMS: &[&str] = &["marketing", "sales"];
+pub const DEAL_STATUSES: &[&str] = &["open", "won", "lost"];
+pub const REVENUE_KINDS: &[&str] = &["new", "recurring", "expansion", "contraction", "one_off", "refund"];
+pub const TARGET_METRICS: &[&str] = &[
+    "revenue", "new_customers", "pipeline", "leads", "mql", "sql", "opportunities", "win_rate", "nrr",
+];
+
+use FieldType as T;
+use RecordKind as K;
+
+const ACCOUNTS: &[Field] = &[
+    req("account_id", T::Id),
+    f("name", T::Text),
+    f("domain", T::Text),
+    f("industry", T::Text),
+    f("segment", T::Text),
+    f("country", T::Text),
+    f("owner", T::Text),
+    f("created_at", T::Timestamp),
+];
+const CONTACTS: &[Field] = &[
+    req("contact_id", T::Id),
+    f("email", T::Email),
+    f("name", T::Text),
+    f("phone", T::Text),
+    f("title", T::Text),
+    reference("account_id", K::Accounts, false),
+    f("owner", T::Text),
+    f("source", T::Text),
+    req("created_at", T::Timestamp),
+];
+const TOUCHPOINTS: &[Field] = &[
+    f("touchpoint_id", T::Id),
+    reference("contact_id", K::Contacts, true),
+    req("occurred_at", T::Timestamp),
+    req("channel", T::Name),
+    f("campaign", T::Text),
+    f("kind", T::Choice(TOUCHPOINT_KINDS)),
+    f("team", T::Choice(TEAMS)),
+    f("cost", T::Amount),
+];
+const STAGES: &[Field] = &[
+    reference("contact_id", K::Contacts, true),
+    req("stage", T::Name),
+    req("occurred_at", T::Timestamp),
+];
+const DEALS: &[Field] = &[
+    req("deal_id", T::Id),
+    reference("contact_id", K::Contacts, false),
+    reference("account_id", K::Accounts, false),
+    f("name", T::Text),
+    f("owner", T::Text),
+    f("pipeline", T::Text),
+    f("stage", T::Name),
+    f("amount", T::Amount),
+    f("currency", T::Currency),
+    req("created_at", T::Timestamp),
+    f("expected_close_at", T::Timestamp),
+    f("closed_at", T::Timestamp),
+    req("status", T::Choice(DEAL_STATUSES)),
+    f("lost_reason", T::Text),
+    f("probability", T::Probability),
+];
+const DEAL_STAGES: &[Field] = &[
+    reference("deal_id", K::Deals, true),
+    req("stage", T::Name),
+    req("occurred_at", T::Timestamp),
+];
+const REVENUE: &[Field] = &[
+    f("revenue_id", T::Id),
+    reference("account_id", K::Accounts, false),
+    reference("contact_id", K::Contacts, false),
+    reference("deal_id", K::Deals, false),
+    req("occurred_at", T::Timestamp),
+    req("amount", T::Amount),
+    f("currency", T::Currency),
+    f("kind", T::Choice(REVENUE_KINDS)),
+];
+const SPEND: &[Field] = &[
+    req("period_start", T::Date),
+    f("period_end", T::Date),
+    req("channel", T::Name),
+    f("campaign", T::Text),
+    req("amount", T::Amount),
+    f("currency", T::Currency),
+    f("team", T::Choice(SPEND_TEAMS)),
+];
+const TICKETS: &[Field] = &[
+    req("ticket_id", T::Id),
+    reference("contact_id", K::Contacts, false),
+    reference("account_id", K::Accounts, false),
+    req("opened_at", T::Timestamp),
+    f("first_response_at", T::Timestamp),
+    f("resolved_at", T::Timestamp),
+    f("csat", T::Csat),
+    f("category", T::Text),
+];
+const TARGETS: &[Field] = &[
+    req("period", T::Period),
+    req("metric", T::Metric),
+    req("value", T::Decimal),
+    f("segment", T::Text),
+];
+const FX_RATES: &[Field] = &[
+    req("date", T::Date),
+    req("currency", T::Currency),
+    req("rate", T::Decimal),
+];
+
+impl RecordKind {
+    /// In dependency order: a kind only refers to kinds before it.
+    pub const ALL: [RecordKind; 11] = [
+        K::Accounts,
+        K::Contacts,
+        K::Deals,
+        K::Touchpoints,
+        K::Stages,
+        K::DealStages,
+        K::Revenue,
+        K::Spend,
+        K::Tickets,
+        K::Targets,
+        K::FxRates,
+    ];
+
+    /// The file stem and table name (`deal_stages`).
+    pub fn name(self) -> &'static str {
+        match self {
+            K::Accounts => "accounts",
+            K::Contacts => "contacts",
+            K::Deals => "deals",
+            K::Touchpoints => "touchpoints",
+            K::Stages => "stages",
+            K::DealStages => "deal_stages",
+            K::Revenue => "revenue",
+            K::Spend => "spend",
+            K::Tickets => "tickets",
+            K::Targets => "targets",
+            K::FxRates => "fx_rates",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<RecordKind> {
+        let name = name.trim().to_ascii_lowercase().replace('-', "_");
+        RecordKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Every field of the contract, in contract order.
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            K::Accounts => ACCOUNTS,
+            K::Contacts => CONTACTS,
+            K::Deals => DEALS,
+            K::Touchpoints => TOUCHPOINTS,
+            K::Stages => STAGES,
+            K::DealStages => DEAL_STAGES,
+            K::Revenue => REVENUE,
+            K::Spend => SPEND,
+            K::Tickets => TICKETS,
+            K::Targets => TARGETS,
+            K::FxRates => FX_RATES,
+        }
+    }
+
+    /// The field that holds the record's own id, when the contract has one.
+    pub fn id_field(self) -> Option<&'static str> {
+        match self {
+            K::Accounts => Some("account_id"),
+            K::Contacts => Some("contact_id"),
+            K::Deals => Some("deal_id"),
+            K::Touchpoints => Some("touchpoint_id"),
+            K::Revenue => Some("revenue_id"),
+            K::Tickets => Some("ticket_id"),
+            K::Stages | K::DealStages | K::Spend | K::Targets | K::FxRates => None,
+        }
+    }
+
+    /// The fields stored as columns beside `id`: every field but the id field.
+    pub fn columns(self) -> impl Iterator<Item = &'static Field> {
+        let id = self.id_field();
+        self.fields().iter().filter(move |f| Some(f.name) != id)
+    }
+
+    pub fn column_index(self, name: &str) -> Option<usize> {
+        self.columns().position(|f| f.name == name)
+    }
+
+    /// For kinds whose id is derived, the columns that identify a row: a re-import that
+    /// changes any other column updates the row instead of adding one. `None` means the
+    /// whole content identifies the row (events without an id of their own).
+    pub fn natural_key(self) -> Option<&'static [&'static str]> {
+        match self {
+            K::Stages => Some(&["contact_id", "stage", "occurred_at"]),
+            K::DealStages => Some(&["deal_id", "stage", "occurred_at"]),
+            K::Spend => Some(&["period_start", "period_end", "channel", "campaign", "team"]),
+            K::Targets => Some(&["period", "metric", "segment"]),
+            K::FxRates => Some(&["date", "currency"]),
+            _ => None,
+        }
+    }
+
+    /// Prefix of derived ids, so that an id tells its kind.
+    pub fn id_prefix(self) -> &'static str {
+        match self {
+            K::Accounts => "acc_",
+            K::Contacts => "con_",
+            K::Deals => "deal_",
+            K::Touchpoints => "tp_",
+            K::Stages => "st_",
+            K::DealStages => "ds_",
+            K::Revenue => "rev_",
+            K::Spend => "sp_",
+            K::Tickets => "tk_",
+            K::Targets => "tg_",
+            K::FxRates => "fx_",
+        }
+    }
+
+    /// Groups of fields of which at least one must be filled.
+    pub fn one_of(self) -> &'static [&'static str] {
+        match self {
+            K::Deals | K::Revenue => &["contact_id", "account_id"],
+            K::Tickets => &["contact_id", "account_id"],
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A stored value: integers for instants, money and scores, text for the rest.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+impl Value {
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+}
+
+/// One validated, normalised row of a contract file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub kind: RecordKind,
+    pub id: String,
+    /// Aligned with `kind.columns()`.
+    pub values: Vec<Value>,
+    /// Columns the contract does not name, kept as given.
+    pub props: BTreeMap<String, String>,
+}
+
+impl Record {
+    pub fn get(&self, column: &str) -> &Value {
+        match self.kind.column_index(column) {
+            Some(i) => &self.values[i],
+            None => &Value::Null,
+        }
+    }
+
+    pub fn text(&self, column: &str) -> Option<&str> {
+        self.get(column).as_text()
+    }
+
+    pub fn int(&self, column: &str) -> Option<i64> {
+        self.get(column).as_int()
+    }
+
+    pub fn set(&mut self, column: &str, value: Value) {
+        let i = self
+            .kind
+            .column_index(column)
+            .unwrap_or_else(|| panic!("{} has no column {column}", self.kind));
+        self.values[i] = value;
+    }
+
+    /// A stable 64-bit digest of the content (not the id); equal digests mean a
+    /// re-import has nothing to change.
+    pub fn content_hash(&self) -> i64 {
+        let mut buf = Vec::with_capacity(128);
+        encode_values(&mut buf, &self.values);
+        for (k, v) in &self.props {
+            buf.extend_from_slice(k.as_bytes());
+            buf.push(0x1f);
+            buf.extend_from_slice(v.as_bytes());
+            buf.push(0x1e);
+        }
+        xxhash_rust::xxh3::xxh3_64(&buf) as i64
+    }
+
+    /// The props as a JSON object text with sorted keys (`{}` when empty).
+    pub fn props_json(&self) -> String {
+        serde_json::to_string(&self.props).expect("string maps serialise")
+    }
+}
+
+fn encode_values(buf: &mut Vec<u8>, values: &[Value]) {
+    for v in values {
+        match v {
+            Value::Null => buf.push(0),
+            Value::Int(i) => {
+                buf.push(1);
+                buf.extend_from_slice(&i.to_le_bytes());
+            }
+            Value::Text(s) => {
+                buf.push(2);
+                buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                buf.extend_from_slice(s.as_bytes());
+            }
+        }
+    }
+}
+
+/// A deterministic id for a row that has none: its kind's prefix and 96 bits of a hash
+/// of the identifying values.
+pub fn derived_id(kind: RecordKind, identifying: &[&Value]) -> String {
+    let mut buf = Vec::with_capacity(96);
+    buf.extend_from_slice(kind.name().as_bytes());
+    for v in identifying {
+        encode_values(&mut buf, std::slice::from_ref(v));
+    }
+    let h = xxhash_rust::xxh3::xxh3_128(&buf);
+    format!("{}{:024x}", kind.id_prefix(), h >> 32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_point_backwards_in_dependency_order() {
+        for (i, kind) in RecordKind::ALL.iter().enumerate() {
+            for field in kind.fields() {
+                if let Some(target) = field.refers {
+                    let j = RecordKind::ALL.iter().position(|k| *k == target).unwrap();
+                    assert!(j < i, "{kind}.{} refers forward to {target}", field.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn natural_keys_and_one_of_name_real_columns() {
+        for kind in RecordKind::ALL {
+            for col in kind.natural_key().unwrap_or(&[]).iter().chain(kind.one_of()) {
+                assert!(kind.column_index(col).is_some(), "{kind}.{col}");
+            }
+            assert_eq!(RecordKind::from_name(kind.name()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn derived_ids_are_stable_and_distinct() {
+        let a = derived_id(K::Stages, &[&Value::Text("c1".into()), &Value::Int(5)]);
+        let b = derived_id(K::Stages, &[&Value::Text("c1".into()), &Value::Int(6)]);
+        assert_eq!(a, derived_id(K::Stages, &[&Value::Text("c1".into()), &Value::Int(5)]));
+        assert_ne!(a, b);
+        assert!(a.starts_with("st_") && a.len() == 27);
+        // Null and empty text must not collide.
+        let n = derived_id(K::Targets, &[&Value::Null]);
+        let e = derived_id(K::Targets, &[&Value::Text(String::new())]);
+        assert_ne!(n, e);
+    }
+}
