@@ -12,7 +12,7 @@ pub mod time;
 
 pub use currency::Currency;
 pub use money::{DecimalStyle, Money};
-pub use parse::{parse_record, FieldError, ParseOptions, RejectReason, RowText};
+pub use parse::{FieldError, ParseOptions, RejectReason, RowText, parse_record};
 pub use record::{Field, FieldType, Record, RecordKind, Value};
 pub use settings::Settings;
 pub use time::{Clock, FixedClock, Millis, SystemClock};

@@ -78,10 +78,16 @@ impl Money {
     /// Parses an amount written as a decimal string into minor units of `currency`.
     /// Digits beyond the currency's minor unit are accepted only when they are zeros,
     /// so no amount is ever rounded silently.
-    pub fn parse(input: &str, currency: Currency, style: DecimalStyle) -> Result<Money, NumberError> {
+    pub fn parse(
+        input: &str,
+        currency: Currency,
+        style: DecimalStyle,
+    ) -> Result<Money, NumberError> {
         let value = parse_decimal(input, style)?;
         Money::from_decimal(value, currency).map_err(|e| match e {
-            NumberError::TooPrecise { currency, exponent, .. } => NumberError::TooPrecise {
+            NumberError::TooPrecise {
+                currency, exponent, ..
+            } => NumberError::TooPrecise {
                 input: input.trim().to_string(),
                 currency,
                 exponent,
@@ -103,7 +109,8 @@ impl Money {
                 exponent,
             });
         }
-        let minor = i64::try_from(scaled.trunc()).map_err(|_| NumberError::TooLarge(value.to_string()))?;
+        let minor =
+            i64::try_from(scaled.trunc()).map_err(|_| NumberError::TooLarge(value.to_string()))?;
         Ok(Money { minor, currency })
     }
 
@@ -151,7 +158,10 @@ mod tests {
         assert!(matches!(usd("1.005"), Err(NumberError::TooPrecise { .. })));
         let jpy = Currency::parse("JPY").unwrap();
         assert!(Money::parse("10.5", jpy, DecimalStyle::Point).is_err());
-        assert_eq!(Money::parse("10", jpy, DecimalStyle::Point).unwrap().minor, 10);
+        assert_eq!(
+            Money::parse("10", jpy, DecimalStyle::Point).unwrap().minor,
+            10
+        );
     }
 
     #[test]
@@ -171,7 +181,10 @@ mod tests {
         assert!(matches!(usd("abc"), Err(NumberError::NotANumber(_))));
         assert!(matches!(usd(""), Err(NumberError::NotANumber(_))));
         assert!(matches!(usd("$12"), Err(NumberError::NotANumber(_))));
-        assert!(matches!(usd("99999999999999999999"), Err(NumberError::TooLarge(_))));
+        assert!(matches!(
+            usd("99999999999999999999"),
+            Err(NumberError::TooLarge(_))
+        ));
     }
 
     #[test]

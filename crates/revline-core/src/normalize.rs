@@ -54,7 +54,10 @@ mod tests {
 
     #[test]
     fn normalizes_emails() {
-        assert_eq!(normalize_email(" Ann@Example.COM ").as_deref(), Some("ann@example.com"));
+        assert_eq!(
+            normalize_email(" Ann@Example.COM ").as_deref(),
+            Some("ann@example.com")
+        );
         assert_eq!(normalize_email("no-at-sign"), None);
         assert_eq!(normalize_email("a b@c.d"), None);
         assert_eq!(normalize_email("@c.d"), None);

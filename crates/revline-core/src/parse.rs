@@ -2,11 +2,11 @@
 //! reason for every field that is wrong. Shared by every importer and the HTTP API.
 
 use crate::currency::Currency;
-use crate::money::{parse_decimal, DecimalStyle, Money, NumberError};
+use crate::money::{DecimalStyle, Money, NumberError, parse_decimal};
 use crate::normalize::{normalize_email, snake_case};
-use crate::record::{derived_id, Field, FieldType, Record, RecordKind, Value, TARGET_METRICS};
+use crate::record::{Field, FieldType, Record, RecordKind, TARGET_METRICS, Value, derived_id};
 use crate::settings::Settings;
-use crate::time::{parse_date, parse_timestamp, parse_timestamp_with_format, TimeError};
+use crate::time::{TimeError, parse_date, parse_timestamp, parse_timestamp_with_format};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -21,16 +21,34 @@ pub enum RejectReason {
     BadAmount(NumberError),
     BadNumber(String),
     UnknownCurrency(String),
-    BadChoice { value: String, allowed: &'static [&'static str] },
+    BadChoice {
+        value: String,
+        allowed: &'static [&'static str],
+    },
     BadEmail(String),
-    OutOfRange { value: String, range: &'static str },
+    OutOfRange {
+        value: String,
+        range: &'static str,
+    },
     BadPeriod(String),
     BadMetric(String),
     EndBeforeStart,
-    UnknownReference { kind: RecordKind, id: String },
-    DuplicateId { id: String, first_line: u64 },
-    FieldTooLarge { bytes: usize, limit: usize },
-    RaggedRow { expected: usize, found: usize },
+    UnknownReference {
+        kind: RecordKind,
+        id: String,
+    },
+    DuplicateId {
+        id: String,
+        first_line: u64,
+    },
+    FieldTooLarge {
+        bytes: usize,
+        limit: usize,
+    },
+    RaggedRow {
+        expected: usize,
+        found: usize,
+    },
     Malformed(String),
 }
 
@@ -43,8 +61,13 @@ impl fmt::Display for RejectReason {
             BadDate(e) => write!(f, "bad date: {e}"),
             BadAmount(e) => write!(f, "bad amount: {e}"),
             BadNumber(v) => write!(f, "bad number: '{v}'"),
-            UnknownCurrency(v) => write!(f, "unknown currency '{v}' (expected an ISO 4217 code such as USD, EUR, PLN)"),
-            BadChoice { value, allowed } => write!(f, "'{value}' is not one of {}", allowed.join(", ")),
+            UnknownCurrency(v) => write!(
+                f,
+                "unknown currency '{v}' (expected an ISO 4217 code such as USD, EUR, PLN)"
+            ),
+            BadChoice { value, allowed } => {
+                write!(f, "'{value}' is not one of {}", allowed.join(", "))
+            }
             BadEmail(v) => write!(f, "'{v}' is not an email address"),
             OutOfRange { value, range } => write!(f, "'{value}' is outside {range}"),
             BadPeriod(v) => write!(f, "'{v}' is not a period (2026, 2026-Q1 or 2026-03)"),
@@ -55,11 +78,21 @@ impl fmt::Display for RejectReason {
             ),
             EndBeforeStart => write!(f, "ends before it starts"),
             UnknownReference { kind, id } => {
-                write!(f, "unknown reference: no {} with id '{id}' (import it first or use --create-missing)", kind_singular(*kind))
+                write!(
+                    f,
+                    "unknown reference: no {} with id '{id}' (import it first or use --create-missing)",
+                    kind_singular(*kind)
+                )
             }
-            DuplicateId { id, first_line } => write!(f, "duplicate id '{id}' (first seen on line {first_line})"),
-            FieldTooLarge { bytes, limit } => write!(f, "field of {bytes} bytes exceeds the limit of {limit}"),
-            RaggedRow { expected, found } => write!(f, "row has {found} fields, the header has {expected}"),
+            DuplicateId { id, first_line } => {
+                write!(f, "duplicate id '{id}' (first seen on line {first_line})")
+            }
+            FieldTooLarge { bytes, limit } => {
+                write!(f, "field of {bytes} bytes exceeds the limit of {limit}")
+            }
+            RaggedRow { expected, found } => {
+                write!(f, "row has {found} fields, the header has {expected}")
+            }
             Malformed(m) => write!(f, "{m}"),
         }
     }
@@ -117,7 +150,10 @@ pub struct ParseOptions {
 
 impl Default for ParseOptions {
     fn default() -> Self {
-        ParseOptions { decimal: DecimalStyle::Point, date_formats: HashMap::new() }
+        ParseOptions {
+            decimal: DecimalStyle::Point,
+            date_formats: HashMap::new(),
+        }
     }
 }
 
@@ -141,7 +177,10 @@ pub fn parse_record(
     debug_assert_eq!(row.fields.len(), fields.len());
     let mut errors = Vec::new();
     let text = |i: usize| -> Option<&str> {
-        row.fields[i].as_deref().map(str::trim).filter(|s| !s.is_empty())
+        row.fields[i]
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
     };
 
     // The row's currency decides how its amounts are read.
@@ -165,10 +204,15 @@ pub fn parse_record(
         let value = match text(i) {
             None => {
                 if field.required {
-                    errors.push(FieldError { column: field.name.to_string(), reason: RejectReason::MissingValue });
+                    errors.push(FieldError {
+                        column: field.name.to_string(),
+                        reason: RejectReason::MissingValue,
+                    });
                 }
                 // An amount's currency is always stored, so a report never has to guess.
-                if field.ty == FieldType::Currency && kind.columns().any(|c| c.ty == FieldType::Amount) {
+                if field.ty == FieldType::Currency
+                    && kind.columns().any(|c| c.ty == FieldType::Amount)
+                {
                     Value::Text(currency.to_string())
                 } else {
                     Value::Null
@@ -179,7 +223,10 @@ pub fn parse_record(
                 Err(reason) => {
                     // The currency error was reported above.
                     if field.ty != FieldType::Currency {
-                        errors.push(FieldError { column: field.name.to_string(), reason });
+                        errors.push(FieldError {
+                            column: field.name.to_string(),
+                            reason,
+                        });
                     }
                     Value::Null
                 }
@@ -192,7 +239,12 @@ pub fn parse_record(
         }
     }
 
-    let mut record = Record { kind, id: String::new(), values, props: row.props };
+    let mut record = Record {
+        kind,
+        id: String::new(),
+        values,
+        props: row.props,
+    };
     apply_contract_rules(&mut record, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
@@ -223,18 +275,25 @@ fn convert(
 ) -> Result<Value, RejectReason> {
     Ok(match field.ty {
         FieldType::Id | FieldType::Text => Value::Text(raw.to_string()),
-        FieldType::Email => Value::Text(normalize_email(raw).ok_or_else(|| RejectReason::BadEmail(raw.to_string()))?),
+        FieldType::Email => Value::Text(
+            normalize_email(raw).ok_or_else(|| RejectReason::BadEmail(raw.to_string()))?,
+        ),
         FieldType::Name => {
             let name = snake_case(raw);
             if name.is_empty() {
-                return Err(RejectReason::Malformed(format!("'{raw}' has no letters or digits")));
+                return Err(RejectReason::Malformed(format!(
+                    "'{raw}' has no letters or digits"
+                )));
             }
             Value::Text(name)
         }
         FieldType::Choice(allowed) => {
             let name = snake_case(raw);
             if !allowed.contains(&name.as_str()) {
-                return Err(RejectReason::BadChoice { value: raw.to_string(), allowed });
+                return Err(RejectReason::BadChoice {
+                    value: raw.to_string(),
+                    allowed,
+                });
             }
             Value::Text(name)
         }
@@ -255,10 +314,16 @@ fn convert(
             .map_err(RejectReason::BadDate)?;
             Value::Text(date.format("%Y-%m-%d").to_string())
         }
-        FieldType::Amount => Value::Int(Money::parse(raw, currency, options.decimal).map_err(RejectReason::BadAmount)?.minor),
-        FieldType::Currency => {
-            Value::Text(Currency::parse(raw).ok_or_else(|| RejectReason::UnknownCurrency(raw.to_string()))?.to_string())
-        }
+        FieldType::Amount => Value::Int(
+            Money::parse(raw, currency, options.decimal)
+                .map_err(RejectReason::BadAmount)?
+                .minor,
+        ),
+        FieldType::Currency => Value::Text(
+            Currency::parse(raw)
+                .ok_or_else(|| RejectReason::UnknownCurrency(raw.to_string()))?
+                .to_string(),
+        ),
         FieldType::Decimal => Value::Text(canonical_decimal(parse_number(raw, options)?)),
         FieldType::Probability => {
             let (number, percent) = match raw.strip_suffix('%') {
@@ -271,19 +336,29 @@ fn convert(
                 p /= Decimal::from(100);
             }
             if p < Decimal::ZERO || p > Decimal::ONE {
-                return Err(RejectReason::OutOfRange { value: raw.to_string(), range: "0..1 (or 0%..100%)" });
+                return Err(RejectReason::OutOfRange {
+                    value: raw.to_string(),
+                    range: "0..1 (or 0%..100%)",
+                });
             }
             Value::Text(canonical_decimal(p))
         }
         FieldType::Csat => {
             let n = parse_number(raw, options)?;
             if n.fract() != Decimal::ZERO || n < Decimal::ONE || n > Decimal::from(5) {
-                return Err(RejectReason::OutOfRange { value: raw.to_string(), range: "1..5" });
+                return Err(RejectReason::OutOfRange {
+                    value: raw.to_string(),
+                    range: "1..5",
+                });
             }
             Value::Int(i64::try_from(n).expect("1..=5 fits"))
         }
-        FieldType::Period => Value::Text(parse_period(raw).ok_or_else(|| RejectReason::BadPeriod(raw.to_string()))?),
-        FieldType::Metric => Value::Text(parse_metric(raw).ok_or_else(|| RejectReason::BadMetric(raw.to_string()))?),
+        FieldType::Period => {
+            Value::Text(parse_period(raw).ok_or_else(|| RejectReason::BadPeriod(raw.to_string()))?)
+        }
+        FieldType::Metric => {
+            Value::Text(parse_metric(raw).ok_or_else(|| RejectReason::BadMetric(raw.to_string()))?)
+        }
     })
 }
 
@@ -330,7 +405,10 @@ fn apply_contract_rules(record: &mut Record, errors: &mut Vec<FieldError>) {
     let kind = record.kind;
     let one_of = kind.one_of();
     if !one_of.is_empty() && one_of.iter().all(|c| record.get(c).is_null()) {
-        errors.push(FieldError { column: one_of[0].to_string(), reason: RejectReason::MissingOneOf(one_of) });
+        errors.push(FieldError {
+            column: one_of[0].to_string(),
+            reason: RejectReason::MissingOneOf(one_of),
+        });
     }
     match kind {
         RecordKind::Touchpoints => {
@@ -360,10 +438,15 @@ fn apply_contract_rules(record: &mut Record, errors: &mut Vec<FieldError>) {
             if record.get("team").is_null() {
                 record.set("team", Value::Text("marketing".into()));
             }
-            if let (Some(start), Some(end)) = (record.text("period_start"), record.text("period_end")) {
+            if let (Some(start), Some(end)) =
+                (record.text("period_start"), record.text("period_end"))
+            {
                 // ISO dates compare correctly as text.
                 if end < start {
-                    errors.push(FieldError { column: "period_end".into(), reason: RejectReason::EndBeforeStart });
+                    errors.push(FieldError {
+                        column: "period_end".into(),
+                        reason: RejectReason::EndBeforeStart,
+                    });
                 }
             }
         }
@@ -372,7 +455,10 @@ fn apply_contract_rules(record: &mut Record, errors: &mut Vec<FieldError>) {
             for col in ["first_response_at", "resolved_at"] {
                 if let (Some(o), Some(t)) = (opened, record.int(col)) {
                     if t < o {
-                        errors.push(FieldError { column: col.into(), reason: RejectReason::EndBeforeStart });
+                        errors.push(FieldError {
+                            column: col.into(),
+                            reason: RejectReason::EndBeforeStart,
+                        });
                     }
                 }
             }
@@ -389,20 +475,38 @@ mod tests {
         let fields = kind
             .fields()
             .iter()
-            .map(|f| pairs.iter().find(|(n, _)| *n == f.name).map(|(_, v)| Cow::Borrowed(*v)))
+            .map(|f| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == f.name)
+                    .map(|(_, v)| Cow::Borrowed(*v))
+            })
             .collect();
-        RowText { fields, props: BTreeMap::new() }
+        RowText {
+            fields,
+            props: BTreeMap::new(),
+        }
     }
 
     fn parse(kind: RecordKind, pairs: &[(&str, &str)]) -> Result<Record, Vec<FieldError>> {
-        parse_record(kind, row(kind, pairs), &Settings::default(), &ParseOptions::default())
+        parse_record(
+            kind,
+            row(kind, pairs),
+            &Settings::default(),
+            &ParseOptions::default(),
+        )
     }
 
     #[test]
     fn touchpoint_defaults_and_derived_id() {
         let r = parse(
             RecordKind::Touchpoints,
-            &[("contact_id", "c1"), ("occurred_at", "2026-03-01"), ("channel", "Paid Search"), ("kind", "Demo")],
+            &[
+                ("contact_id", "c1"),
+                ("occurred_at", "2026-03-01"),
+                ("channel", "Paid Search"),
+                ("kind", "Demo"),
+            ],
         )
         .unwrap();
         assert_eq!(r.text("channel"), Some("paid_search"));
@@ -411,7 +515,12 @@ mod tests {
         assert!(r.id.starts_with("tp_"));
         let again = parse(
             RecordKind::Touchpoints,
-            &[("contact_id", "c1"), ("occurred_at", "2026-03-01T00:00:00Z"), ("channel", "paid_search"), ("kind", "demo")],
+            &[
+                ("contact_id", "c1"),
+                ("occurred_at", "2026-03-01T00:00:00Z"),
+                ("channel", "paid_search"),
+                ("kind", "demo"),
+            ],
         )
         .unwrap();
         assert_eq!(r.id, again.id, "same content, same id");
@@ -421,22 +530,42 @@ mod tests {
     fn reports_every_bad_field() {
         let errs = parse(
             RecordKind::Deals,
-            &[("deal_id", "d1"), ("amount", "12,5"), ("currency", "EURO"), ("created_at", "soon"), ("status", "maybe")],
+            &[
+                ("deal_id", "d1"),
+                ("amount", "12,5"),
+                ("currency", "EURO"),
+                ("created_at", "soon"),
+                ("status", "maybe"),
+            ],
         )
         .unwrap_err();
-        let codes: Vec<(&str, &str)> = errs.iter().map(|e| (e.column.as_str(), e.reason.code())).collect();
-        assert!(codes.contains(&("currency", "unknown_currency")), "{codes:?}");
+        let codes: Vec<(&str, &str)> = errs
+            .iter()
+            .map(|e| (e.column.as_str(), e.reason.code()))
+            .collect();
+        assert!(
+            codes.contains(&("currency", "unknown_currency")),
+            "{codes:?}"
+        );
         assert!(codes.contains(&("amount", "bad_amount")), "{codes:?}");
         assert!(codes.contains(&("created_at", "bad_date")), "{codes:?}");
         assert!(codes.contains(&("status", "bad_choice")), "{codes:?}");
-        assert!(codes.contains(&("contact_id", "missing_value")), "{codes:?}");
+        assert!(
+            codes.contains(&("contact_id", "missing_value")),
+            "{codes:?}"
+        );
     }
 
     #[test]
     fn refunds_are_negative_and_currency_is_stored() {
         let r = parse(
             RecordKind::Revenue,
-            &[("contact_id", "c1"), ("occurred_at", "2026-01-01"), ("amount", "25.00"), ("kind", "refund")],
+            &[
+                ("contact_id", "c1"),
+                ("occurred_at", "2026-01-01"),
+                ("amount", "25.00"),
+                ("kind", "refund"),
+            ],
         )
         .unwrap();
         assert_eq!(r.int("amount"), Some(-2500));
@@ -448,36 +577,90 @@ mod tests {
     fn amounts_follow_the_row_currency() {
         let r = parse(
             RecordKind::Revenue,
-            &[("account_id", "a"), ("occurred_at", "2026-01-01"), ("amount", "1500"), ("currency", "jpy")],
+            &[
+                ("account_id", "a"),
+                ("occurred_at", "2026-01-01"),
+                ("amount", "1500"),
+                ("currency", "jpy"),
+            ],
         )
         .unwrap();
-        assert_eq!((r.int("amount"), r.text("currency")), (Some(1500), Some("JPY")));
+        assert_eq!(
+            (r.int("amount"), r.text("currency")),
+            (Some(1500), Some("JPY"))
+        );
     }
 
     #[test]
     fn targets_periods_and_metrics() {
-        let r = parse(RecordKind::Targets, &[("period", "2026-q1"), ("metric", "conversion:MQL->SQL"), ("value", "0.40")])
-            .unwrap();
+        let r = parse(
+            RecordKind::Targets,
+            &[
+                ("period", "2026-q1"),
+                ("metric", "conversion:MQL->SQL"),
+                ("value", "0.40"),
+            ],
+        )
+        .unwrap();
         assert_eq!(r.text("period"), Some("2026-Q1"));
         assert_eq!(r.text("metric"), Some("conversion:mql->sql"));
         assert_eq!(r.text("value"), Some("0.4"));
-        assert!(parse(RecordKind::Targets, &[("period", "2026-13"), ("metric", "revenue"), ("value", "1")]).is_err());
-        assert!(parse(RecordKind::Targets, &[("period", "2026"), ("metric", "vibes"), ("value", "1")]).is_err());
-        let a = parse(RecordKind::Targets, &[("period", "2026"), ("metric", "revenue"), ("value", "1")]).unwrap();
-        let b = parse(RecordKind::Targets, &[("period", "2026"), ("metric", "revenue"), ("value", "2")]).unwrap();
+        assert!(
+            parse(
+                RecordKind::Targets,
+                &[("period", "2026-13"), ("metric", "revenue"), ("value", "1")]
+            )
+            .is_err()
+        );
+        assert!(
+            parse(
+                RecordKind::Targets,
+                &[("period", "2026"), ("metric", "vibes"), ("value", "1")]
+            )
+            .is_err()
+        );
+        let a = parse(
+            RecordKind::Targets,
+            &[("period", "2026"), ("metric", "revenue"), ("value", "1")],
+        )
+        .unwrap();
+        let b = parse(
+            RecordKind::Targets,
+            &[("period", "2026"), ("metric", "revenue"), ("value", "2")],
+        )
+        .unwrap();
         assert_eq!(a.id, b.id, "a changed target value updates the same target");
     }
 
     #[test]
     fn probabilities_and_csat() {
         let deal = |p| {
-            parse(RecordKind::Deals, &[("deal_id", "d"), ("contact_id", "c"), ("created_at", "2026-01-01"), ("status", "open"), ("probability", p)])
+            parse(
+                RecordKind::Deals,
+                &[
+                    ("deal_id", "d"),
+                    ("contact_id", "c"),
+                    ("created_at", "2026-01-01"),
+                    ("status", "open"),
+                    ("probability", p),
+                ],
+            )
         };
         assert_eq!(deal("0.8").unwrap().text("probability"), Some("0.8"));
         assert_eq!(deal("80%").unwrap().text("probability"), Some("0.8"));
         assert_eq!(deal("80").unwrap().text("probability"), Some("0.8"));
         assert!(deal("180").is_err());
-        let ticket = |c| parse(RecordKind::Tickets, &[("ticket_id", "t"), ("account_id", "a"), ("opened_at", "2026-01-01"), ("csat", c)]);
+        let ticket = |c| {
+            parse(
+                RecordKind::Tickets,
+                &[
+                    ("ticket_id", "t"),
+                    ("account_id", "a"),
+                    ("opened_at", "2026-01-01"),
+                    ("csat", c),
+                ],
+            )
+        };
         assert_eq!(ticket("4").unwrap().int("csat"), Some(4));
         assert!(ticket("6").is_err());
         assert!(ticket("3.5").is_err());
@@ -487,7 +670,12 @@ mod tests {
     fn spend_end_before_start() {
         let err = parse(
             RecordKind::Spend,
-            &[("period_start", "2026-03-10"), ("period_end", "2026-03-01"), ("channel", "x"), ("amount", "1")],
+            &[
+                ("period_start", "2026-03-10"),
+                ("period_end", "2026-03-01"),
+                ("channel", "x"),
+                ("amount", "1"),
+            ],
         )
         .unwrap_err();
         assert_eq!(err[0].reason, RejectReason::EndBeforeStart);

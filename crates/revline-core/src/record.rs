@@ -56,7 +56,10 @@ pub enum FieldType {
 impl FieldType {
     /// Whether the stored value is an integer (else text).
     pub fn is_integer(self) -> bool {
-        matches!(self, FieldType::Timestamp | FieldType::Amount | FieldType::Csat)
+        matches!(
+            self,
+            FieldType::Timestamp | FieldType::Amount | FieldType::Csat
+        )
     }
 }
 
@@ -70,25 +73,67 @@ pub struct Field {
 }
 
 const fn f(name: &'static str, ty: FieldType) -> Field {
-    Field { name, ty, required: false, refers: None }
+    Field {
+        name,
+        ty,
+        required: false,
+        refers: None,
+    }
 }
 const fn req(name: &'static str, ty: FieldType) -> Field {
-    Field { name, ty, required: true, refers: None }
+    Field {
+        name,
+        ty,
+        required: true,
+        refers: None,
+    }
 }
 const fn reference(name: &'static str, kind: RecordKind, required: bool) -> Field {
-    Field { name, ty: FieldType::Id, required, refers: Some(kind) }
+    Field {
+        name,
+        ty: FieldType::Id,
+        required,
+        refers: Some(kind),
+    }
 }
 
 pub const TOUCHPOINT_KINDS: &[&str] = &[
-    "impression", "click", "visit", "form", "email_open", "email_click", "webinar", "event", "call",
-    "meeting", "demo", "chat", "ticket", "other",
+    "impression",
+    "click",
+    "visit",
+    "form",
+    "email_open",
+    "email_click",
+    "webinar",
+    "event",
+    "call",
+    "meeting",
+    "demo",
+    "chat",
+    "ticket",
+    "other",
 ];
 pub const TEAMS: &[&str] = &["marketing", "sales", "service"];
 pub const SPEND_TEAMS: &[&str] = &["marketing", "sales"];
 pub const DEAL_STATUSES: &[&str] = &["open", "won", "lost"];
-pub const REVENUE_KINDS: &[&str] = &["new", "recurring", "expansion", "contraction", "one_off", "refund"];
+pub const REVENUE_KINDS: &[&str] = &[
+    "new",
+    "recurring",
+    "expansion",
+    "contraction",
+    "one_off",
+    "refund",
+];
 pub const TARGET_METRICS: &[&str] = &[
-    "revenue", "new_customers", "pipeline", "leads", "mql", "sql", "opportunities", "win_rate", "nrr",
+    "revenue",
+    "new_customers",
+    "pipeline",
+    "leads",
+    "mql",
+    "sql",
+    "opportunities",
+    "win_rate",
+    "nrr",
 ];
 
 use FieldType as T;
@@ -447,7 +492,12 @@ mod tests {
     #[test]
     fn natural_keys_and_one_of_name_real_columns() {
         for kind in RecordKind::ALL {
-            for col in kind.natural_key().unwrap_or(&[]).iter().chain(kind.one_of()) {
+            for col in kind
+                .natural_key()
+                .unwrap_or(&[])
+                .iter()
+                .chain(kind.one_of())
+            {
                 assert!(kind.column_index(col).is_some(), "{kind}.{col}");
             }
             assert_eq!(RecordKind::from_name(kind.name()), Some(kind));
@@ -458,7 +508,10 @@ mod tests {
     fn derived_ids_are_stable_and_distinct() {
         let a = derived_id(K::Stages, &[&Value::Text("c1".into()), &Value::Int(5)]);
         let b = derived_id(K::Stages, &[&Value::Text("c1".into()), &Value::Int(6)]);
-        assert_eq!(a, derived_id(K::Stages, &[&Value::Text("c1".into()), &Value::Int(5)]));
+        assert_eq!(
+            a,
+            derived_id(K::Stages, &[&Value::Text("c1".into()), &Value::Int(5)])
+        );
         assert_ne!(a, b);
         assert!(a.starts_with("st_") && a.len() == 27);
         // Null and empty text must not collide.

@@ -32,7 +32,9 @@ impl Default for Settings {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SettingsError {
-    #[error("unknown setting '{0}' (known: currency, timezone, stages, sla_hours, gross_margin, lookback_days)")]
+    #[error(
+        "unknown setting '{0}' (known: currency, timezone, stages, sla_hours, gross_margin, lookback_days)"
+    )]
     UnknownKey(String),
     #[error("{key}: {message}")]
     BadValue { key: String, message: String },
@@ -41,12 +43,21 @@ pub enum SettingsError {
 }
 
 fn bad(key: &str, message: impl Into<String>) -> SettingsError {
-    SettingsError::BadValue { key: key.to_string(), message: message.into() }
+    SettingsError::BadValue {
+        key: key.to_string(),
+        message: message.into(),
+    }
 }
 
 impl Settings {
-    pub const KEYS: [&'static str; 6] =
-        ["currency", "timezone", "stages", "sla_hours", "gross_margin", "lookback_days"];
+    pub const KEYS: [&'static str; 6] = [
+        "currency",
+        "timezone",
+        "stages",
+        "sla_hours",
+        "gross_margin",
+        "lookback_days",
+    ];
 
     /// Each setting as text, in `KEYS` order (stages comma-separated).
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
@@ -65,8 +76,9 @@ impl Settings {
         let value = value.trim();
         match key.trim() {
             "currency" => {
-                self.currency = Currency::parse(value)
-                    .ok_or_else(|| bad(key, format!("'{value}' is not an ISO 4217 currency code")))?
+                self.currency = Currency::parse(value).ok_or_else(|| {
+                    bad(key, format!("'{value}' is not an ISO 4217 currency code"))
+                })?
             }
             "timezone" => {
                 self.timezone = value
@@ -74,8 +86,11 @@ impl Settings {
                     .map_err(|_| bad(key, format!("'{value}' is not an IANA time zone")))?
             }
             "stages" => {
-                let stages: Vec<String> =
-                    value.split(',').map(snake_case).filter(|s| !s.is_empty()).collect();
+                let stages: Vec<String> = value
+                    .split(',')
+                    .map(snake_case)
+                    .filter(|s| !s.is_empty())
+                    .collect();
                 if stages.len() < 2 {
                     return Err(bad(key, "a funnel needs at least two stages"));
                 }
@@ -86,21 +101,27 @@ impl Settings {
                 self.stages = stages;
             }
             "sla_hours" => {
-                let h: f64 = value.parse().map_err(|_| bad(key, format!("'{value}' is not a number")))?;
+                let h: f64 = value
+                    .parse()
+                    .map_err(|_| bad(key, format!("'{value}' is not a number")))?;
                 if !(h > 0.0 && h.is_finite()) {
                     return Err(bad(key, "must be a positive number of hours"));
                 }
                 self.sla_hours = h;
             }
             "gross_margin" => {
-                let m: f64 = value.parse().map_err(|_| bad(key, format!("'{value}' is not a number")))?;
+                let m: f64 = value
+                    .parse()
+                    .map_err(|_| bad(key, format!("'{value}' is not a number")))?;
                 if !(m > 0.0 && m <= 1.0) {
                     return Err(bad(key, "must be a share in (0, 1]"));
                 }
                 self.gross_margin = m;
             }
             "lookback_days" => {
-                let d: u32 = value.parse().map_err(|_| bad(key, format!("'{value}' is not a whole number of days")))?;
+                let d: u32 = value
+                    .parse()
+                    .map_err(|_| bad(key, format!("'{value}' is not a whole number of days")))?;
                 if d == 0 {
                     return Err(bad(key, "must be at least one day"));
                 }
@@ -113,7 +134,9 @@ impl Settings {
 
     /// Applies a `settings.toml` on top of these settings.
     pub fn apply_toml(&mut self, text: &str) -> Result<(), SettingsError> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| SettingsError::Toml(e.to_string()))?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| SettingsError::Toml(e.to_string()))?;
         for (key, value) in table {
             let text = match value {
                 toml::Value::String(s) => s,
@@ -121,7 +144,11 @@ impl Settings {
                 toml::Value::Float(x) => x.to_string(),
                 toml::Value::Array(items) => items
                     .iter()
-                    .map(|v| v.as_str().map(str::to_string).ok_or_else(|| bad(&key, "expected a list of names")))
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .ok_or_else(|| bad(&key, "expected a list of names"))
+                    })
                     .collect::<Result<Vec<_>, _>>()?
                     .join(","),
                 other => return Err(bad(&key, format!("unsupported value {other}"))),
@@ -155,7 +182,8 @@ mod tests {
         let mut s = Settings::default();
         s.set("currency", "pln").unwrap();
         s.set("timezone", "Europe/Warsaw").unwrap();
-        s.set("stages", "Lead, MQL, SQL, Opportunity, Customer, Renewal").unwrap();
+        s.set("stages", "Lead, MQL, SQL, Opportunity, Customer, Renewal")
+            .unwrap();
         s.set("sla_hours", "4.5").unwrap();
         let mut t = Settings::default();
         for (k, v) in s.to_pairs() {
@@ -176,7 +204,10 @@ mod tests {
         assert!(s.set("stages", "lead").is_err());
         assert!(s.set("stages", "lead,mql,Lead").is_err());
         assert!(s.set("sla_hours", "-1").is_err());
-        assert!(matches!(s.set("colour", "red"), Err(SettingsError::UnknownKey(_))));
+        assert!(matches!(
+            s.set("colour", "red"),
+            Err(SettingsError::UnknownKey(_))
+        ));
         assert_eq!(s, Settings::default());
     }
 }

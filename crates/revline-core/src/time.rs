@@ -11,7 +11,9 @@ pub const MILLIS_PER_DAY: i64 = 86_400_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
-    #[error("'{0}' is not a date or date-time (expected ISO-8601, e.g. 2026-03-01 or 2026-03-01T09:30:00Z)")]
+    #[error(
+        "'{0}' is not a date or date-time (expected ISO-8601, e.g. 2026-03-01 or 2026-03-01T09:30:00Z)"
+    )]
     Unparsable(String),
     #[error("'{0}' does not match the date format '{1}'")]
     FormatMismatch(String, String),
@@ -32,7 +34,12 @@ pub fn parse_timestamp(input: &str, zone: Tz) -> Result<Millis, TimeError> {
     } else {
         s.to_string()
     };
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%:z", "%Y-%m-%dT%H:%M%z"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%dT%H:%M%z",
+    ] {
         if let Ok(dt) = DateTime::parse_from_str(&with_t, fmt) {
             return Ok(dt.timestamp_millis());
         }
@@ -57,7 +64,11 @@ pub fn parse_timestamp(input: &str, zone: Tz) -> Result<Millis, TimeError> {
 
 /// Parses with an explicit chrono format (from an import mapping). Formats without a
 /// time part give midnight; formats without an offset are read in `zone`.
-pub fn parse_timestamp_with_format(input: &str, format: &str, zone: Tz) -> Result<Millis, TimeError> {
+pub fn parse_timestamp_with_format(
+    input: &str,
+    format: &str,
+    zone: Tz,
+) -> Result<Millis, TimeError> {
     let s = input.trim();
     let mismatch = || TimeError::FormatMismatch(s.to_string(), format.to_string());
     if let Ok(dt) = DateTime::parse_from_str(s, format) {
@@ -91,13 +102,19 @@ fn local_to_utc(naive: NaiveDateTime, zone: Tz, input: &str) -> Result<Millis, T
         LocalResult::Single(dt) => Ok(dt.timestamp_millis()),
         // In the repeated hour of a DST change the earlier reading is taken.
         LocalResult::Ambiguous(first, _) => Ok(first.timestamp_millis()),
-        LocalResult::None => Err(TimeError::NonExistent(input.to_string(), zone.name().to_string())),
+        LocalResult::None => Err(TimeError::NonExistent(
+            input.to_string(),
+            zone.name().to_string(),
+        )),
     }
 }
 
 /// Canonical text of an instant: `2026-03-01T09:30:00Z`, with milliseconds only when present.
 pub fn format_timestamp(ms: Millis) -> String {
-    let dt = Utc.timestamp_millis_opt(ms).single().expect("millis in chrono's range");
+    let dt = Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .expect("millis in chrono's range");
     if ms.rem_euclid(1000) == 0 {
         dt.format("%Y-%m-%dT%H:%M:%SZ").to_string()
     } else {
@@ -179,7 +196,11 @@ mod tests {
 
     #[test]
     fn formats_round_trip() {
-        for s in ["2026-03-01T09:30:00Z", "2026-03-01T09:30:00.125Z", "1969-12-31T23:59:59Z"] {
+        for s in [
+            "2026-03-01T09:30:00Z",
+            "2026-03-01T09:30:00.125Z",
+            "1969-12-31T23:59:59Z",
+        ] {
             assert_eq!(format_timestamp(utc(s)), s);
         }
     }

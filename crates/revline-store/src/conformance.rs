@@ -1,0 +1,445 @@
+//! The behaviour every `Store` must have. Each check takes a fresh, empty store; the
+//! test binary of this crate runs all of them against SQLite and PostgreSQL.
+
+use crate::{Store, WriteCounts};
+use revline_core::parse::{ParseOptions, RowText, parse_record};
+use revline_core::{Record, RecordKind, Settings};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// Parses a row given as (column, text) pairs; unknown columns become props.
+pub fn record(kind: RecordKind, pairs: &[(&str, &str)]) -> Record {
+    let mut props = BTreeMap::new();
+    for (k, v) in pairs {
+        if !kind.fields().iter().any(|f| f.name == *k) {
+            props.insert(k.to_string(), v.to_string());
+        }
+    }
+    let fields = kind
+        .fields()
+        .iter()
+        .map(|f| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == f.name)
+                .map(|(_, v)| Cow::Owned(v.to_string()))
+        })
+        .collect();
+    parse_record(
+        kind,
+        RowText { fields, props },
+        &Settings::default(),
+        &ParseOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("fixture {kind} {pairs:?} is invalid: {e:?}"))
+}
+
+/// One fully filled record of every kind, plus a sparse one, with awkward text.
+pub fn fixtures() -> Vec<Record> {
+    use RecordKind::*;
+    vec![
+        record(
+            Accounts,
+            &[
+                ("account_id", "acme"),
+                ("name", "Acme\tCorp \\ \"Ltd\"\nPL"),
+                ("domain", "acme.example"),
+                ("industry", "Manufacturing"),
+                ("segment", "enterprise"),
+                ("country", "PL"),
+                ("owner", "Zofia Łęcka"),
+                ("created_at", "2025-01-02T03:04:05Z"),
+                ("erp_id", "E-1"),
+            ],
+        ),
+        record(Accounts, &[("account_id", "B-lower-after-upper")]),
+        record(
+            Contacts,
+            &[
+                ("contact_id", "c1"),
+                ("email", " Ann@Acme.example "),
+                ("name", "Ann"),
+                ("phone", "+48 600"),
+                ("title", "CFO"),
+                ("account_id", "acme"),
+                ("owner", "sam"),
+                ("source", "webinar"),
+                ("created_at", "2025-01-05"),
+                ("utm_source", "linkedin"),
+                ("score", "87"),
+            ],
+        ),
+        record(
+            Contacts,
+            &[
+                ("contact_id", "c2"),
+                ("email", "ann@acme.example"),
+                ("created_at", "2025-01-06T10:00:00.123Z"),
+            ],
+        ),
+        record(
+            Deals,
+            &[
+                ("deal_id", "d1"),
+                ("contact_id", "c1"),
+                ("account_id", "acme"),
+                ("name", "Acme renewal"),
+                ("owner", "sam"),
+                ("pipeline", "new business"),
+                ("stage", "Negotiation"),
+                ("amount", "12000.50"),
+                ("currency", "EUR"),
+                ("created_at", "2025-02-01"),
+                ("expected_close_at", "2025-03-01"),
+                ("closed_at", "2025-03-02T12:00:00+01:00"),
+                ("status", "won"),
+                ("lost_reason", ""),
+                ("probability", "90%"),
+            ],
+        ),
+        record(
+            Touchpoints,
+            &[
+                ("touchpoint_id", "t1"),
+                ("contact_id", "c1"),
+                ("occurred_at", "2025-01-04T08:00:00Z"),
+                ("channel", "Paid Search"),
+                ("campaign", "Q1 brand"),
+                ("kind", "click"),
+                ("cost", "1.25"),
+            ],
+        ),
+        record(
+            Touchpoints,
+            &[
+                ("contact_id", "c1"),
+                ("occurred_at", "2025-01-09"),
+                ("channel", "outbound"),
+                ("kind", "call"),
+            ],
+        ),
+        record(
+            Stages,
+            &[
+                ("contact_id", "c1"),
+                ("stage", "MQL"),
+                ("occurred_at", "2025-01-06"),
+            ],
+        ),
+        record(
+            DealStages,
+            &[
+                ("deal_id", "d1"),
+                ("stage", "proposal"),
+                ("occurred_at", "2025-02-10"),
+            ],
+        ),
+        record(
+            Revenue,
+            &[
+                ("revenue_id", "r1"),
+                ("account_id", "acme"),
+                ("deal_id", "d1"),
+                ("occurred_at", "2025-03-02"),
+                ("amount", "12000.50"),
+                ("currency", "EUR"),
+                ("kind", "new"),
+            ],
+        ),
+        record(
+            Revenue,
+            &[
+                ("contact_id", "c2"),
+                ("occurred_at", "2025-04-01"),
+                ("amount", "10"),
+                ("kind", "refund"),
+            ],
+        ),
+        record(
+            Spend,
+            &[
+                ("period_start", "2025-01-01"),
+                ("period_end", "2025-01-31"),
+                ("channel", "paid_search"),
+                ("campaign", "Q1 brand"),
+                ("amount", "3000"),
+                ("team", "marketing"),
+            ],
+        ),
+        record(
+            Tickets,
+            &[
+                ("ticket_id", "k1"),
+                ("account_id", "acme"),
+                ("opened_at", "2025-05-01"),
+                ("first_response_at", "2025-05-01T04:00:00Z"),
+                ("resolved_at", "2025-05-03"),
+                ("csat", "2"),
+                ("category", "billing"),
+            ],
+        ),
+        record(
+            Targets,
+            &[
+                ("period", "2025-Q1"),
+                ("metric", "revenue"),
+                ("value", "250000"),
+                ("segment", "enterprise"),
+            ],
+        ),
+        record(
+            FxRates,
+            &[
+                ("date", "2025-03-02"),
+                ("currency", "EUR"),
+                ("rate", "1.0825"),
+            ],
+        ),
+    ]
+}
+
+fn of_kind(records: &[Record], kind: RecordKind) -> Vec<Record> {
+    let mut v: Vec<Record> = records.iter().filter(|r| r.kind == kind).cloned().collect();
+    v.sort_by(|a, b| a.id.cmp(&b.id));
+    v
+}
+
+pub async fn new_store_has_default_settings_and_no_records(store: &dyn Store) {
+    assert_eq!(store.settings().await.unwrap(), Settings::default());
+    for kind in RecordKind::ALL {
+        assert_eq!(store.count(kind).await.unwrap(), 0, "{kind}");
+    }
+}
+
+pub async fn settings_persist(store: &dyn Store) {
+    let mut s = Settings::default();
+    s.set("currency", "PLN").unwrap();
+    s.set("timezone", "Europe/Warsaw").unwrap();
+    s.set("stages", "lead,mql,sql,opportunity,customer,renewal")
+        .unwrap();
+    s.set("sla_hours", "8").unwrap();
+    store.save_settings(&s).await.unwrap();
+    assert_eq!(store.settings().await.unwrap(), s);
+}
+
+pub async fn every_kind_round_trips(store: &dyn Store) {
+    let all = fixtures();
+    for kind in RecordKind::ALL {
+        let batch = of_kind(&all, kind);
+        assert!(!batch.is_empty(), "fixture for {kind}");
+        let counts = store.write_batch(kind, &batch).await.unwrap();
+        assert_eq!(
+            counts,
+            WriteCounts {
+                inserted: batch.len() as u64,
+                updated: 0,
+                unchanged: 0
+            },
+            "{kind}"
+        );
+        let back = store.read_page(kind, None, 100).await.unwrap();
+        assert_eq!(back, batch, "{kind} reads back exactly");
+        assert_eq!(store.count(kind).await.unwrap(), batch.len() as u64);
+    }
+}
+
+pub async fn rewriting_changes_nothing_and_updates_are_counted(store: &dyn Store) {
+    let all = fixtures();
+    let contacts = of_kind(&all, RecordKind::Contacts);
+    store
+        .write_batch(RecordKind::Contacts, &contacts)
+        .await
+        .unwrap();
+    let again = store
+        .write_batch(RecordKind::Contacts, &contacts)
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        WriteCounts {
+            inserted: 0,
+            updated: 0,
+            unchanged: 2
+        }
+    );
+    let mut changed = contacts.clone();
+    changed[0].props.insert("score".into(), "90".into());
+    let third = store
+        .write_batch(RecordKind::Contacts, &changed)
+        .await
+        .unwrap();
+    assert_eq!(
+        third,
+        WriteCounts {
+            inserted: 0,
+            updated: 1,
+            unchanged: 1
+        }
+    );
+    assert_eq!(
+        store
+            .read_page(RecordKind::Contacts, None, 10)
+            .await
+            .unwrap(),
+        changed
+    );
+}
+
+pub async fn pages_follow_bytewise_id_order(store: &dyn Store) {
+    let ids = ["b", "B", "a", "A-1", "a_2", "Z", "ą", "10", "9"];
+    let batch: Vec<Record> = ids
+        .iter()
+        .map(|id| record(RecordKind::Accounts, &[("account_id", id)]))
+        .collect();
+    store
+        .write_batch(RecordKind::Accounts, &batch)
+        .await
+        .unwrap();
+    let mut expected: Vec<&str> = ids.to_vec();
+    expected.sort();
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .read_page(RecordKind::Accounts, after.as_deref(), 4)
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|r| r.id.clone());
+        seen.extend(page.into_iter().map(|r| r.id));
+    }
+    assert_eq!(seen, expected);
+}
+
+pub async fn lookups_by_id_and_email(store: &dyn Store) {
+    let all = fixtures();
+    store
+        .write_batch(RecordKind::Contacts, &of_kind(&all, RecordKind::Contacts))
+        .await
+        .unwrap();
+    let found = store
+        .existing_ids(
+            RecordKind::Contacts,
+            &["c1".into(), "nope".into(), "c2".into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2);
+    assert!(found.contains("c1") && found.contains("c2"));
+    let by_email = store
+        .contact_ids_by_email(&["ann@acme.example".into(), "who@else.example".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        by_email.get("ann@acme.example").map(String::as_str),
+        Some("c1")
+    );
+    assert_eq!(by_email.len(), 1);
+    let dups = store.duplicate_emails().await.unwrap();
+    assert_eq!(dups.len(), 1);
+    assert_eq!(dups[0].email, "ann@acme.example");
+    assert_eq!(
+        dups[0].contact_ids,
+        vec!["c1".to_string(), "c2".to_string()]
+    );
+}
+
+pub async fn prop_keys_are_sorted_and_distinct(store: &dyn Store) {
+    let all = fixtures();
+    store
+        .write_batch(RecordKind::Contacts, &of_kind(&all, RecordKind::Contacts))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.prop_keys(RecordKind::Contacts).await.unwrap(),
+        vec!["score".to_string(), "utm_source".to_string()]
+    );
+    assert!(
+        store
+            .prop_keys(RecordKind::Stages)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn large_batches_are_written_whole(store: &dyn Store) {
+    // More rows than one statement can carry parameters for.
+    let batch: Vec<Record> = (0..12_000)
+        .map(|i| {
+            record(
+                RecordKind::Touchpoints,
+                &[
+                    ("touchpoint_id", &format!("tp{i:05}")),
+                    ("contact_id", "c1"),
+                    ("occurred_at", "2025-01-01"),
+                    ("channel", "email"),
+                ],
+            )
+        })
+        .collect();
+    let counts = store
+        .write_batch(RecordKind::Touchpoints, &batch)
+        .await
+        .unwrap();
+    assert_eq!(counts.inserted, 12_000);
+    assert_eq!(store.count(RecordKind::Touchpoints).await.unwrap(), 12_000);
+    let again = store
+        .write_batch(RecordKind::Touchpoints, &batch)
+        .await
+        .unwrap();
+    assert_eq!(again.unchanged, 12_000);
+}
+
+pub async fn import_runs_are_logged(store: &dyn Store) {
+    let a = store
+        .start_import_run("folder/a", false, 1_000)
+        .await
+        .unwrap();
+    let b = store.start_import_run("b.csv", true, 2_000).await.unwrap();
+    store
+        .finish_import_run(a, "ok", r#"{"files":[]}"#, 1_500)
+        .await
+        .unwrap();
+    let runs = store.import_runs(10).await.unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0].id, b);
+    assert_eq!(runs[0].status, "running");
+    assert!(runs[0].dry_run);
+    assert_eq!(runs[1].source, "folder/a");
+    assert_eq!(runs[1].finished_at, Some(1_500));
+    let summary: serde_json::Value =
+        serde_json::from_str(runs[1].summary.as_deref().unwrap()).unwrap();
+    assert_eq!(summary, serde_json::json!({"files": []}));
+}
+
+/// Runs every check, each on a store made fresh by `make`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:expr) => {
+        $crate::conformance_suite!(@each $make;
+            new_store_has_default_settings_and_no_records,
+            settings_persist,
+            every_kind_round_trips,
+            rewriting_changes_nothing_and_updates_are_counted,
+            pages_follow_bytewise_id_order,
+            lookups_by_id_and_email,
+            prop_keys_are_sorted_and_distinct,
+            large_batches_are_written_whole,
+            import_runs_are_logged
+        );
+    };
+    (@each $make:expr; $($check:ident),*) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                if let Some(fresh) = $make.await {
+                    $crate::conformance::$check(&*fresh.store()).await;
+                    fresh.cleanup().await;
+                }
+            }
+        )*
+    };
+}

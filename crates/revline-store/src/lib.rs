@@ -1,0 +1,146 @@
+//! Storage of a Revline workspace. `Store` is the one interface the rest of the product
+//! uses; `SqliteStore` (the embedded default) and `PgStore` implement it, and the
+//! `conformance` suite runs unchanged against both.
+
+use async_trait::async_trait;
+use revline_core::{Record, RecordKind, Settings};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+pub mod conformance;
+mod postgres;
+mod sql;
+mod sqlite;
+pub mod testing;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What writing a batch did, row by row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    /// Rows already stored with the same content: nothing was written.
+    pub unchanged: u64,
+}
+
+impl WriteCounts {
+    pub fn add(&mut self, other: WriteCounts) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+    }
+}
+
+/// One entry of the log of import runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRun {
+    pub id: i64,
+    pub source: String,
+    pub dry_run: bool,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    /// `running`, `ok`, `rejected` (some rows refused) or `failed`.
+    pub status: String,
+    /// The import summary as JSON text.
+    pub summary: Option<String>,
+}
+
+/// Contacts that share one email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateEmail {
+    pub email: String,
+    pub contact_ids: Vec<String>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// A description for people: the file or the server and database.
+    fn location(&self) -> String;
+
+    async fn settings(&self) -> Result<Settings>;
+    async fn save_settings(&self, settings: &Settings) -> Result<()>;
+
+    /// Upserts the records, all of one kind with distinct ids, in one transaction:
+    /// either every row of the batch is written or none is.
+    async fn write_batch(&self, kind: RecordKind, records: &[Record]) -> Result<WriteCounts>;
+
+    /// Which of these ids are stored.
+    async fn existing_ids(&self, kind: RecordKind, ids: &[String]) -> Result<HashSet<String>>;
+
+    /// Contact ids for these (normalised) emails; with duplicates, the smallest id.
+    async fn contact_ids_by_email(&self, emails: &[String]) -> Result<HashMap<String, String>>;
+
+    /// Records in id order (bytewise), starting after `after_id`.
+    async fn read_page(
+        &self,
+        kind: RecordKind,
+        after_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>>;
+
+    /// The custom property names used by records of this kind, sorted.
+    async fn prop_keys(&self, kind: RecordKind) -> Result<Vec<String>>;
+
+    async fn count(&self, kind: RecordKind) -> Result<u64>;
+
+    async fn duplicate_emails(&self) -> Result<Vec<DuplicateEmail>>;
+
+    async fn start_import_run(&self, source: &str, dry_run: bool, now: i64) -> Result<i64>;
+    async fn finish_import_run(
+        &self,
+        id: i64,
+        status: &str,
+        summary_json: &str,
+        now: i64,
+    ) -> Result<()>;
+    /// The newest runs first.
+    async fn import_runs(&self, limit: usize) -> Result<Vec<ImportRun>>;
+
+    /// Writes a consistent copy of the whole store to `dest` while it stays in use.
+    async fn backup(&self, dest: &Path) -> Result<()>;
+}
+
+/// Reads every record of a kind, page by page, in id order.
+pub async fn for_each_record<F>(
+    store: &dyn Store,
+    kind: RecordKind,
+    page: usize,
+    mut f: F,
+) -> Result<()>
+where
+    F: FnMut(Record) -> Result<()> + Send,
+{
+    let mut after: Option<String> = None;
+    loop {
+        let rows = store.read_page(kind, after.as_deref(), page).await?;
+        let done = rows.len() < page;
+        after = rows.last().map(|r| r.id.clone());
+        for r in rows {
+            f(r)?;
+        }
+        if done {
+            return Ok(());
+        }
+    }
+}

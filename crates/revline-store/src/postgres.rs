@@ -1,0 +1,339 @@
+//! The team server: PostgreSQL. Batches travel by COPY into a session-local staging
+//! table and are merged with one upsert, so large imports run at COPY speed.
+
+use crate::sql::{self, Dialect};
+use crate::sqlite::group_duplicates;
+use crate::{DuplicateEmail, ImportRun, Result, Store, StoreError, WriteCounts};
+use async_trait::async_trait;
+use revline_core::{FieldType, Record, RecordKind, Settings, Value};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{AssertSqlSafe, PgPool, Row};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::str::FromStr;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    url: String,
+}
+
+impl PgStore {
+    /// Connects to `url` and migrates the database on first use.
+    pub async fn connect(url: &str) -> Result<PgStore> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(PgStore {
+            pool,
+            url: url.to_string(),
+        })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+fn cell(row: &PgRow, i: usize, ty: FieldType) -> Result<Value> {
+    Ok(if ty.is_integer() {
+        row.try_get::<Option<i64>, _>(i)?
+            .map_or(Value::Null, Value::Int)
+    } else {
+        row.try_get::<Option<String>, _>(i)?
+            .map_or(Value::Null, Value::Text)
+    })
+}
+
+fn decode(kind: RecordKind, row: &PgRow) -> Result<Record> {
+    let props_at = kind.columns().count() + 1;
+    sql::record_from_cells(
+        kind,
+        row.try_get(0)?,
+        |i, ty| cell(row, i, ty),
+        row.try_get(props_at)?,
+    )
+}
+
+/// Appends one field in COPY's text format.
+fn copy_field(out: &mut String, text: Option<&str>) {
+    match text {
+        None => out.push_str("\\N"),
+        Some(s) => {
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\t' => out.push_str("\\t"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    c => out.push(c),
+                }
+            }
+        }
+    }
+}
+
+fn copy_rows(records: &[Record]) -> String {
+    let mut out = String::with_capacity(records.len() * 128);
+    for r in records {
+        copy_field(&mut out, Some(&r.id));
+        for v in &r.values {
+            out.push('\t');
+            match v {
+                Value::Null => copy_field(&mut out, None),
+                Value::Int(i) => out.push_str(&i.to_string()),
+                Value::Text(s) => copy_field(&mut out, Some(s)),
+            }
+        }
+        out.push('\t');
+        copy_field(&mut out, Some(&r.props_json()));
+        out.push('\t');
+        out.push_str(&r.content_hash().to_string());
+        out.push('\n');
+    }
+    out
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn location(&self) -> String {
+        // Never show a password.
+        match PgConnectOptions::from_str(&self.url) {
+            Ok(o) => format!(
+                "postgres://{}@{}:{}/{}",
+                o.get_username(),
+                o.get_host(),
+                o.get_port(),
+                o.get_database().unwrap_or("")
+            ),
+            Err(_) => "postgres".to_string(),
+        }
+    }
+
+    async fn settings(&self) -> Result<Settings> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM settings")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut settings = Settings::default();
+        for (k, v) in rows {
+            settings
+                .set(&k, &v)
+                .map_err(|e| StoreError::Corrupt(format!("setting {k}: {e}")))?;
+        }
+        Ok(settings)
+    }
+
+    async fn save_settings(&self, settings: &Settings) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (k, v) in settings.to_pairs() {
+            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                .bind(k)
+                .bind(v)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn write_batch(&self, kind: RecordKind, records: &[Record]) -> Result<WriteCounts> {
+        if records.is_empty() {
+            return Ok(WriteCounts::default());
+        }
+        let table = kind.name();
+        let staging = format!("staging_{table}");
+        let columns = sql::column_list(kind);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )))
+        .execute(&mut *tx)
+        .await?;
+        let mut copy = tx
+            .copy_in_raw(&format!(
+                "COPY {staging} ({columns}) FROM STDIN (FORMAT text)"
+            ))
+            .await?;
+        copy.send(copy_rows(records).into_bytes()).await?;
+        copy.finish().await?;
+        let (inserted, updated): (i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FILTER (WHERE t.id IS NULL), \
+                    COUNT(*) FILTER (WHERE t.id IS NOT NULL AND t.row_hash <> s.row_hash) \
+             FROM {staging} s LEFT JOIN {table} t ON t.id = s.id"
+        )))
+        .fetch_one(&mut *tx)
+        .await?;
+        let set: Vec<String> = kind
+            .columns()
+            .map(|f| format!("\"{0}\" = excluded.\"{0}\"", f.name))
+            .chain([
+                "props = excluded.props".to_string(),
+                "row_hash = excluded.row_hash".to_string(),
+            ])
+            .collect();
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} \
+             ON CONFLICT (id) DO UPDATE SET {} WHERE {table}.row_hash <> excluded.row_hash",
+            set.join(", ")
+        )))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let (inserted, updated) = (inserted as u64, updated as u64);
+        Ok(WriteCounts {
+            inserted,
+            updated,
+            unchanged: records.len() as u64 - inserted - updated,
+        })
+    }
+
+    async fn existing_ids(&self, kind: RecordKind, ids: &[String]) -> Result<HashSet<String>> {
+        let text = format!("SELECT id FROM {} WHERE id = ANY($1)", kind.name());
+        let found: Vec<String> = sqlx::query_scalar(AssertSqlSafe(text))
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(found.into_iter().collect())
+    }
+
+    async fn contact_ids_by_email(&self, emails: &[String]) -> Result<HashMap<String, String>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT email, MIN(id) FROM contacts WHERE email = ANY($1) GROUP BY email",
+        )
+        .bind(emails)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    async fn read_page(
+        &self,
+        kind: RecordKind,
+        after_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>> {
+        let text = sql::select_page_sql(Dialect::Postgres, kind, after_id.is_some());
+        let mut q = sqlx::query(AssertSqlSafe(text));
+        if let Some(a) = after_id {
+            q = q.bind(a);
+        }
+        let rows = q.bind(limit as i64).fetch_all(&self.pool).await?;
+        rows.iter().map(|row| decode(kind, row)).collect()
+    }
+
+    async fn prop_keys(&self, kind: RecordKind) -> Result<Vec<String>> {
+        let text = format!(
+            "SELECT DISTINCT k COLLATE \"C\" FROM {}, jsonb_object_keys(props) AS k ORDER BY 1",
+            kind.name()
+        );
+        Ok(sqlx::query_scalar(AssertSqlSafe(text))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn count(&self, kind: RecordKind) -> Result<u64> {
+        let text = format!("SELECT COUNT(*) FROM {}", kind.name());
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(text))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
+    }
+
+    async fn duplicate_emails(&self) -> Result<Vec<DuplicateEmail>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT c.email, c.id FROM contacts c JOIN (SELECT email FROM contacts WHERE email IS NOT NULL \
+             GROUP BY email HAVING COUNT(*) > 1) d ON d.email = c.email ORDER BY c.email COLLATE \"C\", c.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(group_duplicates(rows))
+    }
+
+    async fn start_import_run(&self, source: &str, dry_run: bool, now: i64) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO import_runs (source, dry_run, started_at, status) VALUES ($1, $2, $3, 'running') RETURNING id",
+        )
+        .bind(source)
+        .bind(dry_run)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn finish_import_run(
+        &self,
+        id: i64,
+        status: &str,
+        summary_json: &str,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query("UPDATE import_runs SET status = $1, summary = $2::jsonb, finished_at = $3 WHERE id = $4")
+            .bind(status)
+            .bind(summary_json)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn import_runs(&self, limit: usize) -> Result<Vec<ImportRun>> {
+        let rows = sqlx::query(
+            "SELECT id, source, dry_run, started_at, finished_at, status, summary::text FROM import_runs \
+             ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ImportRun {
+                    id: r.try_get(0)?,
+                    source: r.try_get(1)?,
+                    dry_run: r.try_get(2)?,
+                    started_at: r.try_get(3)?,
+                    finished_at: r.try_get(4)?,
+                    status: r.try_get(5)?,
+                    summary: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn backup(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(StoreError::Unsupported(format!(
+                "{} already exists; choose a new file",
+                dest.display()
+            )));
+        }
+        // pg_dump reads one consistent snapshot (a repeatable-read transaction).
+        let status = tokio::process::Command::new("pg_dump")
+            .arg("--format=custom")
+            .arg("--file")
+            .arg(dest)
+            .arg("--dbname")
+            .arg(&self.url)
+            .status()
+            .await
+            .map_err(|e| {
+                StoreError::Unsupported(format!("backing up PostgreSQL needs pg_dump on PATH: {e}"))
+            })?;
+        if !status.success() {
+            return Err(StoreError::Unsupported(format!(
+                "pg_dump failed ({status})"
+            )));
+        }
+        Ok(())
+    }
+}

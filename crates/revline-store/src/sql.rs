@@ -1,0 +1,197 @@
+//! SQL text shared by both backends; only placeholders, casts and limits differ.
+
+use crate::{Result, StoreError, WriteCounts};
+use revline_core::{FieldType, Record, RecordKind, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    fn placeholder(self, n: usize, out: &mut String) {
+        match self {
+            Dialect::Sqlite => out.push('?'),
+            Dialect::Postgres => {
+                let _ = write!(out, "${n}");
+            }
+        }
+    }
+
+    /// Bind parameters one statement may carry.
+    pub(crate) fn max_params(self) -> usize {
+        match self {
+            Dialect::Sqlite => 32_766,
+            Dialect::Postgres => 65_535,
+        }
+    }
+
+    fn props_select(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "props",
+            Dialect::Postgres => "props::text",
+        }
+    }
+}
+
+/// Parameters per record in an upsert: id, the columns, props, row_hash.
+pub(crate) fn params_per_record(kind: RecordKind) -> usize {
+    kind.columns().count() + 3
+}
+
+pub(crate) fn column_list(kind: RecordKind) -> String {
+    let mut cols = String::from("id");
+    for f in kind.columns() {
+        let _ = write!(cols, ", \"{}\"", f.name);
+    }
+    cols.push_str(", props, row_hash");
+    cols
+}
+
+/// `INSERT ... VALUES (...), ... ON CONFLICT (id) DO UPDATE` for `rows` records.
+pub(crate) fn upsert_sql(dialect: Dialect, kind: RecordKind, rows: usize) -> String {
+    let per = params_per_record(kind);
+    let mut sql = format!(
+        "INSERT INTO {} ({}) VALUES ",
+        kind.name(),
+        column_list(kind)
+    );
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for p in 0..per {
+            if p > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            dialect.placeholder(n, &mut sql);
+            if p == per - 2 && dialect == Dialect::Postgres {
+                sql.push_str("::jsonb");
+            }
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (id) DO UPDATE SET ");
+    let mut first = true;
+    for name in kind.columns().map(|f| f.name).chain(["props", "row_hash"]) {
+        if !first {
+            sql.push_str(", ");
+        }
+        first = false;
+        let quoted = if name == "props" || name == "row_hash" {
+            name.to_string()
+        } else {
+            format!("\"{name}\"")
+        };
+        let _ = write!(sql, "{quoted} = excluded.{quoted}");
+    }
+    sql
+}
+
+/// `SELECT id, row_hash FROM kind WHERE id IN (...)` for `n` ids.
+pub(crate) fn select_hashes_sql(
+    dialect: Dialect,
+    kind: RecordKind,
+    n: usize,
+    what: &str,
+) -> String {
+    let mut sql = format!("SELECT {what} FROM {} WHERE id IN (", kind.name());
+    for i in 0..n {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        dialect.placeholder(i + 1, &mut sql);
+    }
+    sql.push(')');
+    sql
+}
+
+pub(crate) fn select_page_sql(dialect: Dialect, kind: RecordKind, after: bool) -> String {
+    let mut cols = String::from("id");
+    for f in kind.columns() {
+        let _ = write!(cols, ", \"{}\"", f.name);
+    }
+    let _ = write!(cols, ", {}", dialect.props_select());
+    let mut sql = format!("SELECT {cols} FROM {}", kind.name());
+    let mut n = 0;
+    if after {
+        n += 1;
+        sql.push_str(" WHERE id > ");
+        dialect.placeholder(n, &mut sql);
+    }
+    sql.push_str(" ORDER BY id LIMIT ");
+    dialect.placeholder(n + 1, &mut sql);
+    sql
+}
+
+/// Splits a batch into new, changed and unchanged rows given the stored hashes.
+pub(crate) fn classify<'a>(
+    records: &'a [Record],
+    stored: &HashMap<String, i64>,
+) -> (Vec<(&'a Record, i64)>, WriteCounts) {
+    let mut counts = WriteCounts::default();
+    let mut to_write = Vec::with_capacity(records.len());
+    for r in records {
+        let hash = r.content_hash();
+        match stored.get(&r.id) {
+            None => {
+                counts.inserted += 1;
+                to_write.push((r, hash));
+            }
+            Some(h) if *h != hash => {
+                counts.updated += 1;
+                to_write.push((r, hash));
+            }
+            Some(_) => counts.unchanged += 1,
+        }
+    }
+    (to_write, counts)
+}
+
+/// Rebuilds a record from the text and integer cells of a stored row.
+pub(crate) fn record_from_cells(
+    kind: RecordKind,
+    id: String,
+    mut cell: impl FnMut(usize, FieldType) -> Result<Value>,
+    props: Option<String>,
+) -> Result<Record> {
+    let mut values = Vec::with_capacity(kind.columns().count());
+    for (i, f) in kind.columns().enumerate() {
+        values.push(cell(i + 1, f.ty)?);
+    }
+    let props: BTreeMap<String, String> = match props {
+        None => BTreeMap::new(),
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "{kind} {id}: props are not a JSON object of strings: {e}"
+            ))
+        })?,
+    };
+    Ok(Record {
+        kind,
+        id,
+        values,
+        props,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upsert_statements_have_one_placeholder_per_parameter() {
+        let kind = RecordKind::Stages;
+        let sql = upsert_sql(Dialect::Postgres, kind, 2);
+        assert!(sql.contains("$11::jsonb"), "{sql}");
+        assert!(sql.contains("$12)"), "{sql}");
+        let sqlite = upsert_sql(Dialect::Sqlite, kind, 2);
+        assert_eq!(sqlite.matches('?').count(), 2 * params_per_record(kind));
+    }
+}

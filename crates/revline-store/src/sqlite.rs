@@ -1,0 +1,297 @@
+//! The embedded default: one SQLite file in WAL mode.
+
+use crate::sql::{self, Dialect};
+use crate::{DuplicateEmail, ImportRun, Result, Store, StoreError, WriteCounts};
+use async_trait::async_trait;
+use revline_core::{FieldType, Record, RecordKind, Settings, Value};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Row, SqlitePool};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens the store at `path`, creating and migrating it on first use.
+    pub async fn open(path: &Path) -> Result<SqliteStore> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // With WAL, NORMAL keeps every committed batch across a crash of the
+            // process; only a power loss may lose the last transactions.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(SqliteStore {
+            pool,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn cell(row: &SqliteRow, i: usize, ty: FieldType) -> Result<Value> {
+    Ok(if ty.is_integer() {
+        row.try_get::<Option<i64>, _>(i)?
+            .map_or(Value::Null, Value::Int)
+    } else {
+        row.try_get::<Option<String>, _>(i)?
+            .map_or(Value::Null, Value::Text)
+    })
+}
+
+fn decode(kind: RecordKind, row: &SqliteRow) -> Result<Record> {
+    let props_at = kind.columns().count() + 1;
+    sql::record_from_cells(
+        kind,
+        row.try_get(0)?,
+        |i, ty| cell(row, i, ty),
+        row.try_get(props_at)?,
+    )
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    async fn settings(&self) -> Result<Settings> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM settings")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut settings = Settings::default();
+        for (k, v) in rows {
+            settings
+                .set(&k, &v)
+                .map_err(|e| StoreError::Corrupt(format!("setting {k}: {e}")))?;
+        }
+        Ok(settings)
+    }
+
+    async fn save_settings(&self, settings: &Settings) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (k, v) in settings.to_pairs() {
+            sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                .bind(k)
+                .bind(v)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn write_batch(&self, kind: RecordKind, records: &[Record]) -> Result<WriteCounts> {
+        if records.is_empty() {
+            return Ok(WriteCounts::default());
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut stored = HashMap::with_capacity(records.len());
+        for chunk in records.chunks(Dialect::Sqlite.max_params()) {
+            let text = sql::select_hashes_sql(Dialect::Sqlite, kind, chunk.len(), "id, row_hash");
+            let mut q = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(text));
+            for r in chunk {
+                q = q.bind(r.id.as_str());
+            }
+            stored.extend(q.fetch_all(&mut *tx).await?);
+        }
+        let (to_write, counts) = sql::classify(records, &stored);
+        let per_statement = Dialect::Sqlite.max_params() / sql::params_per_record(kind);
+        for chunk in to_write.chunks(per_statement) {
+            let text = sql::upsert_sql(Dialect::Sqlite, kind, chunk.len());
+            let mut q = sqlx::query(AssertSqlSafe(text));
+            for (r, hash) in chunk {
+                q = q.bind(r.id.as_str());
+                for (v, f) in r.values.iter().zip(kind.columns()) {
+                    q = match v {
+                        Value::Null if f.ty.is_integer() => q.bind(None::<i64>),
+                        Value::Null => q.bind(None::<String>),
+                        Value::Int(i) => q.bind(*i),
+                        Value::Text(s) => q.bind(s.as_str()),
+                    };
+                }
+                q = q.bind(r.props_json()).bind(*hash);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    async fn existing_ids(&self, kind: RecordKind, ids: &[String]) -> Result<HashSet<String>> {
+        let mut found = HashSet::new();
+        for chunk in ids.chunks(Dialect::Sqlite.max_params()) {
+            let text = sql::select_hashes_sql(Dialect::Sqlite, kind, chunk.len(), "id");
+            let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(text));
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            found.extend(q.fetch_all(&self.pool).await?);
+        }
+        Ok(found)
+    }
+
+    async fn contact_ids_by_email(&self, emails: &[String]) -> Result<HashMap<String, String>> {
+        let mut found = HashMap::new();
+        for chunk in emails.chunks(Dialect::Sqlite.max_params()) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let text = format!(
+                "SELECT email, MIN(id) FROM contacts WHERE email IN ({marks}) GROUP BY email"
+            );
+            let mut q = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(text));
+            for e in chunk {
+                q = q.bind(e.as_str());
+            }
+            found.extend(q.fetch_all(&self.pool).await?);
+        }
+        Ok(found)
+    }
+
+    async fn read_page(
+        &self,
+        kind: RecordKind,
+        after_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>> {
+        let text = sql::select_page_sql(Dialect::Sqlite, kind, after_id.is_some());
+        let mut q = sqlx::query(AssertSqlSafe(text));
+        if let Some(a) = after_id {
+            q = q.bind(a);
+        }
+        let rows = q.bind(limit as i64).fetch_all(&self.pool).await?;
+        rows.iter().map(|row| decode(kind, row)).collect()
+    }
+
+    async fn prop_keys(&self, kind: RecordKind) -> Result<Vec<String>> {
+        let text = format!(
+            "SELECT DISTINCT j.key FROM {} AS t, json_each(t.props) AS j WHERE t.props <> '{{}}' ORDER BY j.key",
+            kind.name()
+        );
+        Ok(sqlx::query_scalar(AssertSqlSafe(text))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn count(&self, kind: RecordKind) -> Result<u64> {
+        let text = format!("SELECT COUNT(*) FROM {}", kind.name());
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(text))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
+    }
+
+    async fn duplicate_emails(&self) -> Result<Vec<DuplicateEmail>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT c.email, c.id FROM contacts c JOIN (SELECT email FROM contacts WHERE email IS NOT NULL \
+             GROUP BY email HAVING COUNT(*) > 1) d ON d.email = c.email ORDER BY c.email, c.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(group_duplicates(rows))
+    }
+
+    async fn start_import_run(&self, source: &str, dry_run: bool, now: i64) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO import_runs (source, dry_run, started_at, status) VALUES (?, ?, ?, 'running') RETURNING id",
+        )
+        .bind(source)
+        .bind(dry_run)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn finish_import_run(
+        &self,
+        id: i64,
+        status: &str,
+        summary_json: &str,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query("UPDATE import_runs SET status = ?, summary = ?, finished_at = ? WHERE id = ?")
+            .bind(status)
+            .bind(summary_json)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn import_runs(&self, limit: usize) -> Result<Vec<ImportRun>> {
+        let rows = sqlx::query(
+            "SELECT id, source, dry_run, started_at, finished_at, status, summary FROM import_runs ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ImportRun {
+                    id: r.try_get(0)?,
+                    source: r.try_get(1)?,
+                    dry_run: r.try_get(2)?,
+                    started_at: r.try_get(3)?,
+                    finished_at: r.try_get(4)?,
+                    status: r.try_get(5)?,
+                    summary: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn backup(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(StoreError::Unsupported(format!(
+                "{} already exists; choose a new file",
+                dest.display()
+            )));
+        }
+        // VACUUM INTO reads one snapshot of the database inside a read transaction, so
+        // the copy is consistent even while imports write to the store.
+        sqlx::query("VACUUM INTO ?")
+            .bind(dest.display().to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+pub(crate) fn group_duplicates(rows: Vec<(String, String)>) -> Vec<DuplicateEmail> {
+    let mut out: Vec<DuplicateEmail> = Vec::new();
+    for (email, id) in rows {
+        match out.last_mut() {
+            Some(d) if d.email == email => d.contact_ids.push(id),
+            _ => out.push(DuplicateEmail {
+                email,
+                contact_ids: vec![id],
+            }),
+        }
+    }
+    out
+}
