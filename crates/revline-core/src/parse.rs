@@ -39,7 +39,6 @@ pub enum RejectReason {
     },
     DuplicateId {
         id: String,
-        first_line: u64,
     },
     FieldTooLarge {
         bytes: usize,
@@ -84,8 +83,8 @@ impl fmt::Display for RejectReason {
                     kind_singular(*kind)
                 )
             }
-            DuplicateId { id, first_line } => {
-                write!(f, "duplicate id '{id}' (first seen on line {first_line})")
+            DuplicateId { id } => {
+                write!(f, "duplicate id '{id}': an earlier row of this file has it")
             }
             FieldTooLarge { bytes, limit } => {
                 write!(f, "field of {bytes} bytes exceeds the limit of {limit}")
@@ -186,15 +185,15 @@ pub fn parse_record(
     // The row's currency decides how its amounts are read.
     let currency_index = fields.iter().position(|f| f.ty == FieldType::Currency);
     let mut currency = settings.currency;
-    if let Some(i) = currency_index {
-        if let Some(code) = text(i) {
-            match Currency::parse(code) {
-                Some(c) => currency = c,
-                None => errors.push(FieldError {
-                    column: fields[i].name.to_string(),
-                    reason: RejectReason::UnknownCurrency(code.to_string()),
-                }),
-            }
+    if let Some(i) = currency_index
+        && let Some(code) = text(i)
+    {
+        match Currency::parse(code) {
+            Some(c) => currency = c,
+            None => errors.push(FieldError {
+                column: fields[i].name.to_string(),
+                reason: RejectReason::UnknownCurrency(code.to_string()),
+            }),
         }
     }
 
@@ -253,7 +252,8 @@ pub fn parse_record(
     Ok(record)
 }
 
-fn derive_id(record: &Record) -> String {
+/// The id of a row that has none: from its natural key, or from its whole content.
+pub fn derive_id(record: &Record) -> String {
     match record.kind.natural_key() {
         Some(cols) => {
             let key: Vec<&Value> = cols.iter().map(|c| record.get(c)).collect();
@@ -428,10 +428,10 @@ fn apply_contract_rules(record: &mut Record, errors: &mut Vec<FieldError>) {
             if record.get("kind").is_null() {
                 record.set("kind", Value::Text("one_off".into()));
             }
-            if record.text("kind") == Some("refund") {
-                if let Some(a) = record.int("amount") {
-                    record.set("amount", Value::Int(-a.abs()));
-                }
+            if record.text("kind") == Some("refund")
+                && let Some(a) = record.int("amount")
+            {
+                record.set("amount", Value::Int(-a.abs()));
             }
         }
         RecordKind::Spend => {
@@ -453,13 +453,13 @@ fn apply_contract_rules(record: &mut Record, errors: &mut Vec<FieldError>) {
         RecordKind::Tickets => {
             let opened = record.int("opened_at");
             for col in ["first_response_at", "resolved_at"] {
-                if let (Some(o), Some(t)) = (opened, record.int(col)) {
-                    if t < o {
-                        errors.push(FieldError {
-                            column: col.into(),
-                            reason: RejectReason::EndBeforeStart,
-                        });
-                    }
+                if let (Some(o), Some(t)) = (opened, record.int(col))
+                    && t < o
+                {
+                    errors.push(FieldError {
+                        column: col.into(),
+                        reason: RejectReason::EndBeforeStart,
+                    });
                 }
             }
         }

@@ -198,6 +198,10 @@ pub fn fixtures() -> Vec<Record> {
     ]
 }
 
+fn chrono_tz_utc() -> chrono_tz::Tz {
+    chrono_tz::Tz::UTC
+}
+
 fn of_kind(records: &[Record], kind: RecordKind) -> Vec<Record> {
     let mut v: Vec<Record> = records.iter().filter(|r| r.kind == kind).cloned().collect();
     v.sort_by(|a, b| a.id.cmp(&b.id));
@@ -337,6 +341,15 @@ pub async fn lookups_by_id_and_email(store: &dyn Store) {
         Some("c1")
     );
     assert_eq!(by_email.len(), 1);
+    let created = store
+        .contact_created_at(&["c1".into(), "nope".into()])
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 1);
+    assert_eq!(
+        created["c1"],
+        revline_core::time::parse_timestamp("2025-01-05", chrono_tz_utc()).unwrap()
+    );
     let dups = store.duplicate_emails().await.unwrap();
     assert_eq!(dups.len(), 1);
     assert_eq!(dups[0].email, "ann@acme.example");

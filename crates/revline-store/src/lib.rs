@@ -14,6 +14,7 @@ mod sqlite;
 pub mod testing;
 
 pub use postgres::PgStore;
+pub use sql::classify;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +85,13 @@ pub trait Store: Send + Sync {
     /// Upserts the records, all of one kind with distinct ids, in one transaction:
     /// either every row of the batch is written or none is.
     async fn write_batch(&self, kind: RecordKind, records: &[Record]) -> Result<WriteCounts>;
+
+    /// The content digests stored for these ids (a dry run compares against them).
+    async fn stored_hashes(&self, kind: RecordKind, ids: &[String])
+    -> Result<HashMap<String, i64>>;
+
+    /// `created_at` of these contacts, where stored and set.
+    async fn contact_created_at(&self, ids: &[String]) -> Result<HashMap<String, i64>>;
 
     /// Which of these ids are stored.
     async fn existing_ids(&self, kind: RecordKind, ids: &[String]) -> Result<HashSet<String>>;

@@ -196,6 +196,32 @@ impl Store for PgStore {
         })
     }
 
+    async fn stored_hashes(
+        &self,
+        kind: RecordKind,
+        ids: &[String],
+    ) -> Result<HashMap<String, i64>> {
+        let text = format!(
+            "SELECT id, row_hash FROM {} WHERE id = ANY($1)",
+            kind.name()
+        );
+        let rows: Vec<(String, i64)> = sqlx::query_as(AssertSqlSafe(text))
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    async fn contact_created_at(&self, ids: &[String]) -> Result<HashMap<String, i64>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT id, created_at FROM contacts WHERE id = ANY($1) AND created_at IS NOT NULL",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     async fn existing_ids(&self, kind: RecordKind, ids: &[String]) -> Result<HashSet<String>> {
         let text = format!("SELECT id FROM {} WHERE id = ANY($1)", kind.name());
         let found: Vec<String> = sqlx::query_scalar(AssertSqlSafe(text))

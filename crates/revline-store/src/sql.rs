@@ -131,7 +131,7 @@ pub(crate) fn select_page_sql(dialect: Dialect, kind: RecordKind, after: bool) -
 }
 
 /// Splits a batch into new, changed and unchanged rows given the stored hashes.
-pub(crate) fn classify<'a>(
+pub fn classify<'a>(
     records: &'a [Record],
     stored: &HashMap<String, i64>,
 ) -> (Vec<(&'a Record, i64)>, WriteCounts) {

@@ -49,6 +49,24 @@ impl SqliteStore {
     }
 }
 
+async fn hashes<'a>(
+    conn: &mut sqlx::SqliteConnection,
+    kind: RecordKind,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, i64>> {
+    let ids: Vec<&str> = ids.collect();
+    let mut stored = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(Dialect::Sqlite.max_params()) {
+        let text = sql::select_hashes_sql(Dialect::Sqlite, kind, chunk.len(), "id, row_hash");
+        let mut q = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(text));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        stored.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(stored)
+}
+
 fn cell(row: &SqliteRow, i: usize, ty: FieldType) -> Result<Value> {
     Ok(if ty.is_integer() {
         row.try_get::<Option<i64>, _>(i)?
@@ -105,20 +123,21 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn stored_hashes(
+        &self,
+        kind: RecordKind,
+        ids: &[String],
+    ) -> Result<HashMap<String, i64>> {
+        let mut conn = self.pool.acquire().await?;
+        hashes(&mut conn, kind, ids.iter().map(String::as_str)).await
+    }
+
     async fn write_batch(&self, kind: RecordKind, records: &[Record]) -> Result<WriteCounts> {
         if records.is_empty() {
             return Ok(WriteCounts::default());
         }
         let mut tx = self.pool.begin().await?;
-        let mut stored = HashMap::with_capacity(records.len());
-        for chunk in records.chunks(Dialect::Sqlite.max_params()) {
-            let text = sql::select_hashes_sql(Dialect::Sqlite, kind, chunk.len(), "id, row_hash");
-            let mut q = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(text));
-            for r in chunk {
-                q = q.bind(r.id.as_str());
-            }
-            stored.extend(q.fetch_all(&mut *tx).await?);
-        }
+        let stored = hashes(&mut tx, kind, records.iter().map(|r| r.id.as_str())).await?;
         let (to_write, counts) = sql::classify(records, &stored);
         let per_statement = Dialect::Sqlite.max_params() / sql::params_per_record(kind);
         for chunk in to_write.chunks(per_statement) {
@@ -140,6 +159,29 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(counts)
+    }
+
+    async fn contact_created_at(&self, ids: &[String]) -> Result<HashMap<String, i64>> {
+        let mut found = HashMap::new();
+        for chunk in ids.chunks(Dialect::Sqlite.max_params()) {
+            let text = sql::select_hashes_sql(
+                Dialect::Sqlite,
+                RecordKind::Contacts,
+                chunk.len(),
+                "id, created_at",
+            );
+            let mut q = sqlx::query_as::<_, (String, Option<i64>)>(AssertSqlSafe(text));
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            found.extend(
+                q.fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .filter_map(|(id, t)| Some((id, t?))),
+            );
+        }
+        Ok(found)
     }
 
     async fn existing_ids(&self, kind: RecordKind, ids: &[String]) -> Result<HashSet<String>> {

@@ -1,0 +1,976 @@
+//! The import pipeline, as named steps:
+//! discover (which files, which kinds) -> decode (source.rs) -> map (mapping.rs) ->
+//! validate (revline_core::parse) -> resolve (emails, duplicates, references) ->
+//! write (one transaction per batch).
+//!
+//! Reading and validating run on their own thread and hand batches to the writer, so
+//! parsing and database work overlap on two cores.
+
+use crate::mapping::{ColumnPlan, FileMapping, Mapping, MappingError, plan};
+use crate::source::{
+    CsvSource, Format, NdjsonSource, RawRow, RowSource, SheetSource, SourceError, TextOptions,
+};
+use crate::summary::{DuplicateContacts, FileSummary, ImportSummary, RowError, SkippedFile};
+use encoding_rs::Encoding;
+use revline_core::normalize::normalize_email;
+use revline_core::parse::{ParseOptions, RowText, derive_id, parse_record};
+use revline_core::record::derived_id;
+use revline_core::{
+    DecimalStyle, FieldError, FieldType, Millis, Record, RecordKind, RejectReason, Settings, Value,
+};
+use revline_store::{Store, StoreError, WriteCounts};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub const DEFAULT_BATCH_SIZE: usize = 5_000;
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// `--map` entries followed by the preset's; empty when neither is given.
+    pub mapping: Mapping,
+    pub dry_run: bool,
+    pub create_missing: bool,
+    pub encoding: Option<&'static Encoding>,
+    pub decimal_comma: bool,
+    /// The kind of a single file whose name does not tell it.
+    pub kind: Option<RecordKind>,
+    pub batch_size: usize,
+    pub now: Millis,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            mapping: Mapping::default(),
+            dry_run: false,
+            create_missing: false,
+            encoding: None,
+            decimal_comma: false,
+            kind: None,
+            batch_size: DEFAULT_BATCH_SIZE,
+            now: 0,
+        }
+    }
+}
+
+/// Where progress goes (a terminal bar in the CLI, nothing in tests).
+pub trait Progress: Send + Sync {
+    fn begin(&self, _total_bytes: u64) {}
+    fn file(&self, _label: &str) {}
+    fn position(&self, _bytes: u64) {}
+    fn end(&self) {}
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The input cannot be used at all (exit code 2).
+    #[error("{0}")]
+    Unusable(String),
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One (file or sheet, record kind) pair to import.
+#[derive(Debug, Clone)]
+struct Job {
+    path: PathBuf,
+    sheet: Option<String>,
+    format: Format,
+    label: String,
+    kind: RecordKind,
+    entry: Option<FileMapping>,
+    bytes: u64,
+}
+
+/// Step "discover": the files of a folder (or the one file) and what they hold.
+fn discover(
+    path: &Path,
+    options: &ImportOptions,
+    text: TextOptions,
+) -> Result<(Option<PathBuf>, Vec<Job>, Vec<SkippedFile>), ImportError> {
+    let mut files = Vec::new();
+    let mut settings_file = None;
+    let single = path.is_file();
+    if single {
+        files.push(path.to_path_buf());
+    } else if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| {
+                ImportError::Unusable(format!("{}: cannot list the folder: {e}", path.display()))
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.file_name().is_some_and(|n| n == "settings.toml") {
+                settings_file = Some(p);
+            } else {
+                files.push(p);
+            }
+        }
+    } else {
+        return Err(ImportError::Unusable(format!(
+            "{}: no such file or folder",
+            path.display()
+        )));
+    }
+
+    let mut jobs = Vec::new();
+    let mut skipped = Vec::new();
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let label = if single {
+            file.display().to_string()
+        } else {
+            name.clone()
+        };
+        let Some(format) = Format::from_path(&file) else {
+            skipped.push(SkippedFile {
+                file: label,
+                reason: "not a CSV, NDJSON or XLSX file".into(),
+            });
+            continue;
+        };
+        let bytes = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let sheets: Vec<Option<String>> = match format {
+            Format::Xlsx => crate::source::sheet_names(&file)
+                .map_err(|e| ImportError::Unusable(format!("{label}: {e}")))?
+                .into_iter()
+                .map(Some)
+                .collect(),
+            _ => vec![None],
+        };
+        let sheet_count = sheets.len();
+        for sheet in sheets {
+            let header = read_header(&file, format, sheet.as_deref(), text);
+            let job_label = match &sheet {
+                Some(s) if sheet_count > 1 => format!("{label}#{s}"),
+                _ => label.clone(),
+            };
+            let entries: Vec<&FileMapping> = options
+                .mapping
+                .matching(&name, header.as_deref())
+                .into_iter()
+                .filter(|e| match (&e.sheet, &sheet) {
+                    (Some(want), Some(have)) => want.eq_ignore_ascii_case(have),
+                    _ => true,
+                })
+                .collect();
+            if !entries.is_empty() {
+                for entry in entries {
+                    jobs.push(Job {
+                        path: file.clone(),
+                        sheet: sheet.clone(),
+                        format,
+                        label: job_label.clone(),
+                        kind: entry.kind(),
+                        entry: Some(entry.clone()),
+                        bytes,
+                    });
+                }
+                continue;
+            }
+            let by_name = sheet
+                .as_deref()
+                .and_then(RecordKind::from_name)
+                .or_else(|| RecordKind::from_name(&stem))
+                .or(options.kind);
+            match by_name {
+                Some(kind) => jobs.push(Job { path: file.clone(), sheet, format, label: job_label, kind, entry: None, bytes }),
+                None => skipped.push(SkippedFile {
+                    file: job_label,
+                    reason: format!(
+                        "cannot tell which records it holds: name it after a kind ({}), pass --kind, or map it with --map",
+                        RecordKind::ALL.map(|k| k.name()).join(", ")
+                    ),
+                }),
+            }
+        }
+    }
+    jobs.sort_by(|a, b| (a.kind, &a.label).cmp(&(b.kind, &b.label)));
+    Ok((settings_file, jobs, skipped))
+}
+
+fn read_header(
+    path: &Path,
+    format: Format,
+    sheet: Option<&str>,
+    text: TextOptions,
+) -> Option<Vec<String>> {
+    let counter = Arc::new(AtomicU64::new(0));
+    match format {
+        Format::Csv => CsvSource::open(path, text, counter)
+            .ok()
+            .map(|s| s.header().as_ref().clone()),
+        Format::Ndjson => {
+            let mut s = NdjsonSource::open(path, counter).ok()?;
+            s.next_row()?.ok()?;
+            Some(s.header().as_ref().clone())
+        }
+        Format::Xlsx => SheetSource::open(path, sheet?, counter)
+            .ok()
+            .map(|s| s.header().as_ref().clone()),
+    }
+}
+
+fn text_options(options: &ImportOptions) -> Result<TextOptions, ImportError> {
+    let encoding = match (options.encoding, &options.mapping.encoding) {
+        (Some(e), _) => e,
+        (None, Some(label)) => Encoding::for_label(label.as_bytes())
+            .ok_or_else(|| ImportError::Unusable(format!("unknown encoding '{label}'")))?,
+        (None, None) => encoding_rs::UTF_8,
+    };
+    let delimiter = match options.mapping.delimiter.as_deref() {
+        None => None,
+        Some("tab") | Some("\\t") | Some("\t") => Some(b'\t'),
+        Some(d) if d.len() == 1 => Some(d.as_bytes()[0]),
+        Some(d) => {
+            return Err(ImportError::Unusable(format!(
+                "delimiter must be one character or `tab`, not '{d}'"
+            )));
+        }
+    };
+    Ok(TextOptions {
+        encoding,
+        delimiter,
+    })
+}
+
+/// Imports a folder or a file into the store and returns the summary.
+pub async fn import_path(
+    store: &dyn Store,
+    path: &Path,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportSummary, ImportError> {
+    let text = text_options(options)?;
+    let (settings_file, jobs, skipped) = discover(path, options, text)?;
+    let mut settings = store.settings().await?;
+    if let Some(sf) = &settings_file {
+        let toml = std::fs::read_to_string(sf)
+            .map_err(|e| ImportError::Unusable(format!("{}: {e}", sf.display())))?;
+        settings
+            .apply_toml(&toml)
+            .map_err(|e| ImportError::Unusable(format!("{}: {e}", sf.display())))?;
+        if !options.dry_run {
+            store.save_settings(&settings).await?;
+        }
+    }
+    if jobs.is_empty() {
+        let why = skipped
+            .iter()
+            .map(|s| format!("{}: {}", s.file, s.reason))
+            .collect::<Vec<_>>()
+            .join("; ");
+        if settings_file.is_some() && skipped.is_empty() {
+            return Ok(ImportSummary {
+                dry_run: options.dry_run,
+                ..Default::default()
+            });
+        }
+        return Err(ImportError::Unusable(format!(
+            "{}: nothing to import{}{why}",
+            path.display(),
+            if why.is_empty() { "" } else { ": " }
+        )));
+    }
+
+    let run = store
+        .start_import_run(&path.display().to_string(), options.dry_run, options.now)
+        .await?;
+    let total: u64 = jobs.iter().map(|j| j.bytes).sum();
+    progress.begin(total);
+    let mut summary = ImportSummary {
+        skipped,
+        dry_run: options.dry_run,
+        ..Default::default()
+    };
+    let mut run_state = RunState::default();
+    let mut done_bytes = 0;
+    let mut outcome = Ok(());
+    for job in &jobs {
+        progress.file(&job.label);
+        match import_job(
+            store,
+            job,
+            options,
+            text,
+            &settings,
+            &mut run_state,
+            &mut summary,
+            progress,
+            done_bytes,
+        )
+        .await
+        {
+            Ok(file) => summary.files.push(file),
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
+        done_bytes += job.bytes;
+    }
+    progress.end();
+    if outcome.is_ok() && !options.dry_run && jobs.iter().any(|j| j.kind == RecordKind::Contacts) {
+        summary.duplicate_emails = store
+            .duplicate_emails()
+            .await?
+            .into_iter()
+            .map(|d| DuplicateContacts {
+                email: d.email,
+                contact_ids: d.contact_ids,
+            })
+            .collect();
+    }
+    let status = match (&outcome, summary.exit_code()) {
+        (Err(_), _) => "failed",
+        (Ok(()), 0) => "ok",
+        (Ok(()), _) => "rejected",
+    };
+    store
+        .finish_import_run(run, status, &summary.to_json(), options.now)
+        .await?;
+    outcome.map(|()| summary)
+}
+
+/// What an import remembers across files: ids accepted in this run (a dry run writes
+/// nothing, so later files must still see them) and counts of created records.
+#[derive(Default)]
+struct RunState {
+    accepted: HashMap<RecordKind, HashSet<String>>,
+    emails: HashMap<String, String>,
+}
+
+/// One row after validation.
+struct Prepared {
+    line: u64,
+    outcome: Result<Record, Vec<RowError>>,
+    /// contact_id holds an email to resolve (touchpoints given by email).
+    email_ref: bool,
+    /// The row carried its own id (else it was derived from its content).
+    id_given: bool,
+}
+
+enum Message {
+    Batch(Vec<Prepared>),
+    /// The header lacks required columns: the file is rejected whole.
+    MissingColumns {
+        columns: Vec<String>,
+        rows: u64,
+    },
+    Stopped(SourceError),
+}
+
+fn label_for(plan: &ColumnPlan, column: &str) -> String {
+    match plan.kind.fields().iter().position(|f| f.name == column) {
+        Some(i) if plan.field_labels[i] != column => format!("{} ({column})", plan.field_labels[i]),
+        _ => column.to_string(),
+    }
+}
+
+fn row_error(line: u64, column: Option<String>, reason: &RejectReason) -> RowError {
+    RowError {
+        line,
+        column,
+        reason: reason.to_string(),
+        code: reason.code().to_string(),
+    }
+}
+
+fn prepare(raw: RawRow, plan: &ColumnPlan, settings: &Settings, parse: &ParseOptions) -> Prepared {
+    let kind = plan.kind;
+    if let Some((column, reason)) = raw.problem {
+        return Prepared {
+            line: raw.line,
+            outcome: Err(vec![row_error(raw.line, column, &reason)]),
+            email_ref: false,
+            id_given: false,
+        };
+    }
+    let mut fields: Vec<_> = (0..kind.fields().len())
+        .map(|i| plan.field_text(i, &raw.fields))
+        .collect();
+    let nonempty =
+        |v: &Option<std::borrow::Cow<'_, str>>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let id_given = kind
+        .id_field()
+        .and_then(|id| kind.fields().iter().position(|f| f.name == id))
+        .is_some_and(|i| nonempty(&fields[i]));
+    let mut email_ref = false;
+    if let Some(col) = plan.email {
+        let contact = kind
+            .fields()
+            .iter()
+            .position(|f| f.name == "contact_id")
+            .expect("touchpoints have contact_id");
+        if !nonempty(&fields[contact]) {
+            let text = raw.fields.get(col).map(String::as_str).unwrap_or("");
+            if !text.trim().is_empty() {
+                match normalize_email(text) {
+                    Some(email) => {
+                        fields[contact] = Some(std::borrow::Cow::Owned(email));
+                        email_ref = true;
+                    }
+                    None => {
+                        let reason = RejectReason::BadEmail(text.to_string());
+                        return Prepared {
+                            line: raw.line,
+                            outcome: Err(vec![row_error(raw.line, Some("email".into()), &reason)]),
+                            email_ref,
+                            id_given,
+                        };
+                    }
+                }
+            }
+        }
+    }
+    let props = plan
+        .props
+        .iter()
+        .filter_map(|(name, i)| {
+            raw.fields
+                .get(*i)
+                .filter(|v| !v.is_empty())
+                .map(|v| (name.clone(), v.clone()))
+        })
+        .collect();
+    let outcome =
+        parse_record(kind, RowText { fields, props }, settings, parse).map_err(|errors| {
+            errors
+                .iter()
+                .map(|FieldError { column, reason }| {
+                    row_error(raw.line, Some(label_for(plan, column)), reason)
+                })
+                .collect()
+        });
+    Prepared {
+        line: raw.line,
+        outcome,
+        email_ref,
+        id_given,
+    }
+}
+
+fn open_source(
+    job: &Job,
+    text: TextOptions,
+    counter: Arc<AtomicU64>,
+) -> Result<Box<dyn RowSource>, SourceError> {
+    Ok(match job.format {
+        Format::Csv => Box::new(CsvSource::open(&job.path, text, counter)?),
+        Format::Ndjson => Box::new(NdjsonSource::open(&job.path, counter)?),
+        Format::Xlsx => Box::new(SheetSource::open(
+            &job.path,
+            job.sheet.as_deref().unwrap_or_default(),
+            counter,
+        )?),
+    })
+}
+
+/// The reading and validating side of one job, run on its own thread.
+fn produce(
+    job: Job,
+    text: TextOptions,
+    settings: Settings,
+    decimal: DecimalStyle,
+    batch_size: usize,
+    counter: Arc<AtomicU64>,
+    tx: tokio::sync::mpsc::Sender<Message>,
+) {
+    let mut source = match open_source(&job, text, counter) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = tx.blocking_send(Message::Stopped(e));
+            return;
+        }
+    };
+    let mut current: Option<(
+        Arc<Vec<String>>,
+        Result<ColumnPlan, Vec<String>>,
+        ParseOptions,
+    )> = None;
+    let mut batch = Vec::with_capacity(batch_size);
+    let per_row_header = job.format == Format::Ndjson;
+    let mut missing_rows = 0u64;
+    let mut missing_columns = None;
+    while let Some(next) = source.next_row() {
+        let raw = match next {
+            Ok(r) => r,
+            Err(e) => {
+                if !batch.is_empty() {
+                    let _ = tx.blocking_send(Message::Batch(std::mem::take(&mut batch)));
+                }
+                let _ = tx.blocking_send(Message::Stopped(e));
+                return;
+            }
+        };
+        let header = source.header();
+        if current
+            .as_ref()
+            .is_none_or(|(h, _, _)| !Arc::ptr_eq(h, header))
+        {
+            let p = plan(job.kind, header, job.entry.as_ref());
+            let parse = ParseOptions {
+                decimal,
+                date_formats: p
+                    .as_ref()
+                    .map(|p| p.date_formats.clone())
+                    .unwrap_or_default(),
+            };
+            current = Some((header.clone(), p, parse));
+        }
+        let (_, p, parse) = current.as_ref().expect("set above");
+        match p {
+            Ok(p) => batch.push(prepare(raw, p, &settings, parse)),
+            Err(columns) if per_row_header => {
+                let errors = columns
+                    .iter()
+                    .map(|c| row_error(raw.line, Some(c.clone()), &RejectReason::MissingValue))
+                    .collect();
+                batch.push(Prepared {
+                    line: raw.line,
+                    outcome: Err(errors),
+                    email_ref: false,
+                    id_given: false,
+                });
+            }
+            Err(columns) => {
+                missing_rows += 1;
+                missing_columns = Some(columns.clone());
+                continue;
+            }
+        }
+        if batch.len() >= batch_size
+            && tx
+                .blocking_send(Message::Batch(std::mem::take(&mut batch)))
+                .is_err()
+        {
+            return;
+        }
+    }
+    if !batch.is_empty() {
+        let _ = tx.blocking_send(Message::Batch(batch));
+    }
+    if missing_columns.is_none() && !per_row_header {
+        if let Some((_, Err(columns), _)) = &current {
+            missing_columns = Some(columns.clone());
+        } else if current.is_none() {
+            // A header and no rows: check the header anyway.
+            if let Err(columns) = plan(job.kind, source.header(), job.entry.as_ref()) {
+                missing_columns = Some(columns);
+            }
+        }
+    }
+    if let Some(columns) = missing_columns {
+        let _ = tx.blocking_send(Message::MissingColumns {
+            columns,
+            rows: missing_rows,
+        });
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn import_job(
+    store: &dyn Store,
+    job: &Job,
+    options: &ImportOptions,
+    text: TextOptions,
+    settings: &Settings,
+    run: &mut RunState,
+    summary: &mut ImportSummary,
+    progress: &dyn Progress,
+    done_bytes: u64,
+) -> Result<FileSummary, ImportError> {
+    let mut file = FileSummary {
+        file: job.label.clone(),
+        kind: job.kind.name().to_string(),
+        ..Default::default()
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+    let counter = Arc::new(AtomicU64::new(0));
+    let decimal = if options.decimal_comma || options.mapping.decimal_comma == Some(true) {
+        DecimalStyle::Comma
+    } else {
+        DecimalStyle::Point
+    };
+    let producer = {
+        let (job, settings, counter) = (job.clone(), settings.clone(), counter.clone());
+        let batch_size = options.batch_size.max(1);
+        std::thread::spawn(move || produce(job, text, settings, decimal, batch_size, counter, tx))
+    };
+    let mut seen: HashMap<u64, u32> = HashMap::new();
+    let mut result = Ok(());
+    while let Some(message) = rx.recv().await {
+        match message {
+            Message::Batch(batch) => {
+                if let Err(e) = write_prepared(
+                    store, job.kind, batch, options, run, &mut seen, &mut file, summary,
+                )
+                .await
+                {
+                    result = Err(e);
+                    break;
+                }
+                progress.position(done_bytes + counter.load(Ordering::Relaxed).min(job.bytes));
+            }
+            Message::MissingColumns { columns, rows } => {
+                for c in &columns {
+                    file.push_error(RowError {
+                        line: 1,
+                        column: Some(c.clone()),
+                        reason: format!(
+                            "missing required column '{c}': the file is rejected whole"
+                        ),
+                        code: "missing_column".into(),
+                    });
+                }
+                file.read += rows;
+                file.rejected += rows;
+                if rows == 0 {
+                    file.stopped = Some(format!(
+                        "missing required column(s): {}",
+                        columns.join(", ")
+                    ));
+                }
+            }
+            Message::Stopped(e) => {
+                if e.line() > 0 {
+                    file.push_error(RowError {
+                        line: e.line(),
+                        column: None,
+                        reason: e.to_string(),
+                        code: match e {
+                            SourceError::BadEncoding { .. } => "bad_encoding".into(),
+                            _ => "malformed".into(),
+                        },
+                    });
+                }
+                file.stopped = Some(match &e {
+                    SourceError::Empty => "the file is empty (no header line)".to_string(),
+                    other if other.line() > 0 => {
+                        format!("{other}; rows from line {} on were not read", other.line())
+                    }
+                    other => other.to_string(),
+                });
+            }
+        }
+    }
+    drop(rx);
+    let _ = producer.join();
+    result.map(|()| file)
+}
+
+/// Steps "resolve" and "write" for one batch.
+#[allow(clippy::too_many_arguments)]
+async fn write_prepared(
+    store: &dyn Store,
+    kind: RecordKind,
+    batch: Vec<Prepared>,
+    options: &ImportOptions,
+    run: &mut RunState,
+    seen: &mut HashMap<u64, u32>,
+    file: &mut FileSummary,
+    summary: &mut ImportSummary,
+) -> Result<(), ImportError> {
+    file.read += batch.len() as u64;
+    let mut rows: Vec<(u64, Record, bool, bool)> = Vec::with_capacity(batch.len());
+    for p in batch {
+        match p.outcome {
+            Ok(r) => rows.push((p.line, r, p.email_ref, p.id_given)),
+            Err(errors) => {
+                file.rejected += 1;
+                for e in errors {
+                    file.push_error(e);
+                }
+            }
+        }
+    }
+
+    // Touchpoints given by email: find their contacts.
+    let mut stubs: HashMap<RecordKind, HashMap<String, Record>> = HashMap::new();
+    let emails: Vec<String> = rows
+        .iter()
+        .filter(|r| r.2)
+        .filter_map(|r| r.1.text("contact_id").map(str::to_string))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if !emails.is_empty() {
+        let mut found = store.contact_ids_by_email(&emails).await?;
+        for e in &emails {
+            if let Some(id) = run.emails.get(e) {
+                found.entry(e.clone()).or_insert_with(|| id.clone());
+            }
+        }
+        let mut kept = Vec::with_capacity(rows.len());
+        for (line, mut record, email_ref, id_given) in rows {
+            if email_ref {
+                let email = record.text("contact_id").unwrap_or_default().to_string();
+                let contact = match found.get(&email) {
+                    Some(id) => id.clone(),
+                    None if options.create_missing => {
+                        let id = derived_id(RecordKind::Contacts, &[&Value::Text(email.clone())]);
+                        let stub = stub_record(RecordKind::Contacts, &id, &record, Some(&email));
+                        stubs
+                            .entry(RecordKind::Contacts)
+                            .or_default()
+                            .entry(id.clone())
+                            .or_insert(stub);
+                        id
+                    }
+                    None => {
+                        let reason = RejectReason::UnknownReference {
+                            kind: RecordKind::Contacts,
+                            id: email,
+                        };
+                        file.reject(row_error(line, Some("email".into()), &reason));
+                        continue;
+                    }
+                };
+                record.set("contact_id", Value::Text(contact));
+                if !id_given {
+                    record.id = derive_id(&record);
+                }
+            }
+            kept.push((line, record, email_ref, id_given));
+        }
+        rows = kept;
+    }
+
+    // Duplicates within the file; identical events without ids are numbered instead.
+    let content_ids = kind.natural_key().is_none();
+    let mut unique = Vec::with_capacity(rows.len());
+    for (line, mut record, _, id_given) in rows {
+        let key = xxhash_rust::xxh3::xxh3_64(record.id.as_bytes());
+        let count = seen.entry(key).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            if content_ids && !id_given {
+                let mut identifying: Vec<&Value> = record.values.iter().collect();
+                let occurrence = Value::Int(i64::from(*count - 1));
+                identifying.push(&occurrence);
+                record.id = derived_id(kind, &identifying);
+            } else {
+                file.reject(row_error(
+                    line,
+                    kind.id_field().map(str::to_string),
+                    &RejectReason::DuplicateId {
+                        id: record.id.clone(),
+                    },
+                ));
+                continue;
+            }
+        }
+        unique.push((line, record));
+    }
+
+    // References to records that must exist.
+    let mut rejected_lines = HashSet::new();
+    for field in kind.fields().iter().filter(|f| f.refers.is_some()) {
+        let target = field.refers.expect("filtered");
+        let wanted: HashSet<&str> = unique
+            .iter()
+            .filter_map(|(_, r)| r.text(field.name))
+            .collect();
+        let mut unknown: Vec<String> = Vec::new();
+        let in_run = run.accepted.get(&target);
+        let to_ask: Vec<String> = wanted
+            .iter()
+            .filter(|id| in_run.is_none_or(|s| !s.contains(**id)))
+            .map(|s| s.to_string())
+            .collect();
+        if !to_ask.is_empty() {
+            let found = store.existing_ids(target, &to_ask).await?;
+            unknown.extend(to_ask.into_iter().filter(|id| !found.contains(id)));
+        }
+        if unknown.is_empty() {
+            continue;
+        }
+        let unknown: HashSet<String> = unknown.into_iter().collect();
+        for (line, record) in &unique {
+            let Some(id) = record.text(field.name) else {
+                continue;
+            };
+            if !unknown.contains(id) {
+                continue;
+            }
+            if options.create_missing {
+                let stub = stub_record(target, id, record, None);
+                stubs
+                    .entry(target)
+                    .or_default()
+                    .entry(id.to_string())
+                    .or_insert(stub);
+            } else if rejected_lines.insert(*line) {
+                let reason = RejectReason::UnknownReference {
+                    kind: target,
+                    id: id.to_string(),
+                };
+                file.reject(row_error(*line, Some(field.name.to_string()), &reason));
+            }
+        }
+    }
+    let (lines, records): (Vec<u64>, Vec<Record>) = unique
+        .into_iter()
+        .filter(|(line, _)| !rejected_lines.contains(line))
+        .unzip();
+    if kind == RecordKind::Deals {
+        warn_deals_before_contacts(store, &records, &lines, file).await?;
+    }
+
+    for target in RecordKind::ALL {
+        let Some(made) = stubs.remove(&target) else {
+            continue;
+        };
+        let mut made: Vec<Record> = made.into_values().collect();
+        made.sort_by(|a, b| a.id.cmp(&b.id));
+        let counts = write(store, target, &made, options.dry_run).await?;
+        *summary
+            .created_missing
+            .entry(target.name().to_string())
+            .or_default() += counts.inserted;
+        remember(run, target, &made, options.dry_run);
+    }
+    let counts = write(store, kind, &records, options.dry_run).await?;
+    remember(run, kind, &records, options.dry_run);
+    file.inserted += counts.inserted;
+    file.updated += counts.updated;
+    file.unchanged += counts.unchanged;
+    Ok(())
+}
+
+/// Deals created or closed before their contact was created land as given, with a
+/// warning: usually a time-zone shift or a back-dated CRM entry worth a look.
+async fn warn_deals_before_contacts(
+    store: &dyn Store,
+    records: &[Record],
+    lines: &[u64],
+    file: &mut FileSummary,
+) -> Result<(), StoreError> {
+    let ids: Vec<String> = records
+        .iter()
+        .filter_map(|r| r.text("contact_id").map(str::to_string))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let created = store.contact_created_at(&ids).await?;
+    for (record, line) in records.iter().zip(lines) {
+        let Some(contact_created) = record.text("contact_id").and_then(|c| created.get(c)) else {
+            continue;
+        };
+        for column in ["created_at", "closed_at"] {
+            if let Some(t) = record.int(column).filter(|t| t < contact_created) {
+                let verb = if column == "closed_at" {
+                    "closed"
+                } else {
+                    "created"
+                };
+                file.warnings.push(RowError {
+                    line: *line,
+                    column: Some(column.to_string()),
+                    reason: format!(
+                        "deal {} was {verb} at {} before its contact was created ({})",
+                        record.id,
+                        revline_core::time::format_timestamp(t),
+                        revline_core::time::format_timestamp(*contact_created)
+                    ),
+                    code: format!("{verb}_before_contact"),
+                });
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn write(
+    store: &dyn Store,
+    kind: RecordKind,
+    records: &[Record],
+    dry_run: bool,
+) -> Result<WriteCounts, StoreError> {
+    if dry_run {
+        let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+        let stored = store.stored_hashes(kind, &ids).await?;
+        Ok(revline_store::classify(records, &stored).1)
+    } else {
+        store.write_batch(kind, records).await
+    }
+}
+
+/// In a dry run nothing is stored, so later files must learn of this run's records here.
+fn remember(run: &mut RunState, kind: RecordKind, records: &[Record], dry_run: bool) {
+    if !dry_run
+        || !matches!(
+            kind,
+            RecordKind::Accounts | RecordKind::Contacts | RecordKind::Deals
+        )
+    {
+        return;
+    }
+    let set = run.accepted.entry(kind).or_default();
+    for r in records {
+        set.insert(r.id.clone());
+        if kind == RecordKind::Contacts
+            && let Some(e) = r.text("email")
+        {
+            run.emails
+                .entry(e.to_string())
+                .or_insert_with(|| r.id.clone());
+        }
+    }
+}
+
+/// A placeholder for a record that a row points at but nobody imported
+/// (`--create-missing`): its id, and the referring row's time as its creation time.
+fn stub_record(kind: RecordKind, id: &str, referrer: &Record, email: Option<&str>) -> Record {
+    let time = referrer
+        .kind
+        .columns()
+        .zip(&referrer.values)
+        .find(|(f, v)| f.ty == FieldType::Timestamp && !v.is_null())
+        .and_then(|(_, v)| v.as_int());
+    let mut stub = Record {
+        kind,
+        id: id.to_string(),
+        values: vec![Value::Null; kind.columns().count()],
+        props: [(
+            "created_by".to_string(),
+            "revline import --create-missing".to_string(),
+        )]
+        .into(),
+    };
+    match kind {
+        RecordKind::Contacts => {
+            stub.set("created_at", time.map_or(Value::Null, Value::Int));
+            if let Some(e) = email {
+                stub.set("email", Value::Text(e.to_string()));
+            }
+        }
+        RecordKind::Deals => {
+            stub.set("created_at", time.map_or(Value::Null, Value::Int));
+            stub.set("status", Value::Text("open".into()));
+        }
+        _ => {}
+    }
+    stub
+}

@@ -1,0 +1,414 @@
+//! Step "map": which record kind a file holds and which of its columns feed which
+//! contract field. A mapping (`--map FILE`, TOML) or a preset (`--preset NAME`) says it
+//! explicitly; without one, columns are matched to contract names case-insensitively.
+
+use revline_core::RecordKind;
+use revline_core::normalize::snake_case;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    /// Text encoding of every text file (`windows-1250`, `iso-8859-2`, ...).
+    pub encoding: Option<String>,
+    /// Amounts are written `1 234,50`.
+    pub decimal_comma: Option<bool>,
+    /// `,`, `;` or `tab`; detected when absent.
+    pub delimiter: Option<String>,
+    #[serde(default, rename = "file")]
+    pub files: Vec<FileMapping>,
+}
+
+/// How one kind of file maps onto one record kind. A file may match several entries
+/// (one source file can feed contacts, stages and touchpoints).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileMapping {
+    /// File name pattern; `*` matches any run of characters. Case-insensitive.
+    #[serde(rename = "match")]
+    pub pattern: Option<String>,
+    /// Source columns that must all be present (how presets recognise an export).
+    pub header: Option<Vec<String>>,
+    /// Sheet name for workbooks.
+    pub sheet: Option<String>,
+    /// The record kind: `contacts`, `deals`, ...
+    pub kind: String,
+    /// contract column = source column
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// contract column = fixed text for every row
+    #[serde(default)]
+    pub constants: BTreeMap<String, String>,
+    /// contract column = chrono format of its dates (`%d.%m.%Y`)
+    #[serde(default)]
+    pub dates: BTreeMap<String, String>,
+    /// contract column = { source value = contract value }; `"*"` is the fallback
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// Source columns to leave out entirely (not kept as custom properties).
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MappingError {
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+}
+
+impl Mapping {
+    pub fn load(path: &Path) -> Result<Mapping, MappingError> {
+        let text = std::fs::read_to_string(path).map_err(|e| MappingError::Invalid {
+            file: path.display().to_string(),
+            message: format!("cannot read: {e}"),
+        })?;
+        Mapping::parse(&text, &path.display().to_string())
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<Mapping, MappingError> {
+        let invalid = |message: String| MappingError::Invalid {
+            file: origin.to_string(),
+            message,
+        };
+        let mapping: Mapping = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        for (i, f) in mapping.files.iter().enumerate() {
+            let kind = RecordKind::from_name(&f.kind).ok_or_else(|| {
+                invalid(format!("[[file]] #{}: unknown kind '{}'", i + 1, f.kind))
+            })?;
+            for column in f
+                .columns
+                .keys()
+                .chain(f.constants.keys())
+                .chain(f.dates.keys())
+                .chain(f.values.keys())
+            {
+                if column != "email" && !kind.fields().iter().any(|fl| fl.name == column) {
+                    return Err(invalid(format!(
+                        "[[file]] #{} ({}): '{column}' is not a column of {kind} (columns: {})",
+                        i + 1,
+                        f.kind,
+                        kind.fields()
+                            .iter()
+                            .map(|f| f.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+            }
+            if f.pattern.is_none() && f.header.is_none() {
+                return Err(invalid(format!(
+                    "[[file]] #{}: give `match` (a file name) or `header` (columns)",
+                    i + 1
+                )));
+            }
+        }
+        if let Some(enc) = &mapping.encoding
+            && encoding_rs::Encoding::for_label(enc.as_bytes()).is_none()
+        {
+            return Err(invalid(format!("unknown encoding '{enc}'")));
+        }
+        Ok(mapping)
+    }
+
+    /// Entries that apply to a file with this name and header.
+    pub fn matching(&self, file_name: &str, header: Option<&[String]>) -> Vec<&FileMapping> {
+        self.files
+            .iter()
+            .filter(|f| f.matches(file_name, header))
+            .collect()
+    }
+}
+
+impl FileMapping {
+    pub fn kind(&self) -> RecordKind {
+        RecordKind::from_name(&self.kind).expect("validated on load")
+    }
+
+    pub fn matches(&self, file_name: &str, header: Option<&[String]>) -> bool {
+        if let Some(p) = &self.pattern
+            && !glob_match(&p.to_lowercase(), &file_name.to_lowercase())
+        {
+            return false;
+        }
+        if let Some(required) = &self.header {
+            let Some(header) = header else {
+                return self.pattern.is_some();
+            };
+            let present: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
+            if !required
+                .iter()
+                .all(|r| present.contains(&r.trim().to_lowercase()))
+            {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Where a contract field's text comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldSource {
+    Column(usize),
+    Constant(String),
+    Absent,
+}
+
+/// The resolved plan for one header: ready to turn rows into `RowText`.
+#[derive(Debug, Clone)]
+pub struct ColumnPlan {
+    pub kind: RecordKind,
+    pub fields: Vec<FieldSource>,
+    /// Source column name per field, for error messages.
+    pub field_labels: Vec<String>,
+    pub props: Vec<(String, usize)>,
+    pub values: Vec<Option<BTreeMap<String, String>>>,
+    /// For touchpoints: a column of emails that stands in for contact_id.
+    pub email: Option<usize>,
+    pub date_formats: HashMap<String, String>,
+}
+
+/// Builds the plan; `Err` names the required columns the header lacks.
+pub fn plan(
+    kind: RecordKind,
+    header: &[String],
+    mapping: Option<&FileMapping>,
+) -> Result<ColumnPlan, Vec<String>> {
+    let normalized: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
+    let find = |name: &str| {
+        normalized
+            .iter()
+            .position(|h| *h == name.trim().to_lowercase())
+    };
+    let mut used = vec![false; header.len()];
+    let mut fields = Vec::new();
+    let mut labels = Vec::new();
+    let mut values = Vec::new();
+    let mut missing = Vec::new();
+    let empty = FileMapping::default();
+    let m = mapping.unwrap_or(&empty);
+    for field in kind.fields() {
+        let source = if let Some(src) = m.columns.get(field.name) {
+            match find(src) {
+                Some(i) => {
+                    used[i] = true;
+                    labels.push(header[i].trim().to_string());
+                    FieldSource::Column(i)
+                }
+                None => {
+                    labels.push(src.clone());
+                    FieldSource::Absent
+                }
+            }
+        } else if let Some(c) = m.constants.get(field.name) {
+            labels.push(field.name.to_string());
+            FieldSource::Constant(c.clone())
+        } else if let Some(i) = find(field.name) {
+            used[i] = true;
+            labels.push(header[i].trim().to_string());
+            FieldSource::Column(i)
+        } else {
+            labels.push(field.name.to_string());
+            FieldSource::Absent
+        };
+        values.push(m.values.get(field.name).cloned());
+        fields.push(source);
+    }
+    let mut email = None;
+    if kind == RecordKind::Touchpoints {
+        email = match m.columns.get("email") {
+            Some(src) => find(src),
+            None => find("email"),
+        };
+        if let Some(i) = email {
+            used[i] = true;
+        }
+    }
+    for (field, source) in kind.fields().iter().zip(&fields) {
+        let stands_in = field.name == "contact_id" && email.is_some();
+        if field.required && *source == FieldSource::Absent && !stands_in {
+            missing.push(
+                m.columns
+                    .get(field.name)
+                    .map_or(field.name.to_string(), |s| {
+                        format!("{} (mapped from '{s}')", field.name)
+                    }),
+            );
+        }
+    }
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    let ignored: Vec<String> = m.ignore.iter().map(|s| s.trim().to_lowercase()).collect();
+    let props = header
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| !used[*i] && !h.trim().is_empty() && !ignored.contains(&normalized[*i]))
+        .map(|(i, h)| (h.trim().to_string(), i))
+        .collect();
+    Ok(ColumnPlan {
+        kind,
+        fields,
+        field_labels: labels,
+        props,
+        values,
+        email,
+        date_formats: m
+            .dates
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    })
+}
+
+impl ColumnPlan {
+    /// The text of field `i` for a row, after the value map.
+    pub fn field_text<'r>(&self, i: usize, row: &'r [String]) -> Option<std::borrow::Cow<'r, str>> {
+        let raw: Option<std::borrow::Cow<'r, str>> = match &self.fields[i] {
+            FieldSource::Column(c) => row.get(*c).map(|s| std::borrow::Cow::Borrowed(s.as_str())),
+            FieldSource::Constant(c) => Some(std::borrow::Cow::Owned(c.clone())),
+            FieldSource::Absent => None,
+        };
+        match &self.values[i] {
+            None => raw,
+            Some(map) => {
+                let key = raw.as_deref().map(str::trim).unwrap_or("");
+                let mapped = map
+                    .get(key)
+                    .or_else(|| {
+                        map.iter()
+                            .find(|(k, _)| {
+                                k.eq_ignore_ascii_case(key)
+                                    || snake_case(k) == snake_case(key) && !key.is_empty()
+                            })
+                            .map(|(_, v)| v)
+                    })
+                    .or_else(|| if key.is_empty() { None } else { map.get("*") });
+                match mapped {
+                    Some(v) => Some(std::borrow::Cow::Owned(v.clone())),
+                    None => raw,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(cols: &[&str]) -> Vec<String> {
+        cols.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("*.csv", "contacts.csv"));
+        assert!(glob_match(
+            "olist_*_dataset.csv",
+            "olist_closed_deals_dataset.csv"
+        ));
+        assert!(!glob_match("*.csv", "contacts.xlsx"));
+        assert!(glob_match("a*b*c", "aXbYc"));
+        assert!(!glob_match("a*b*c", "aXbY"));
+    }
+
+    #[test]
+    fn plans_without_mapping_by_name_and_keeps_unknown_columns() {
+        let p = plan(
+            RecordKind::Contacts,
+            &h(&["Contact_ID", " Created_At ", "Email", "utm_source"]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.fields[0], FieldSource::Column(0));
+        assert_eq!(p.props, vec![("utm_source".to_string(), 3)]);
+        let missing = plan(RecordKind::Contacts, &h(&["contact_id", "email"]), None).unwrap_err();
+        assert_eq!(missing, vec!["created_at".to_string()]);
+    }
+
+    #[test]
+    fn mapping_renames_constants_and_value_maps() {
+        let m = Mapping::parse(
+            r#"
+            [[file]]
+            match = "mql*.csv"
+            kind = "touchpoints"
+            columns = { contact_id = "mql_id", occurred_at = "first_contact_date", channel = "origin" }
+            constants = { kind = "form" }
+            ignore = ["landing_page_id"]
+            [file.values.channel]
+            "" = "unknown"
+            "Paid" = "paid_search"
+            "#,
+            "test",
+        )
+        .unwrap();
+        let entries = m.matching("MQL_2018.csv", None);
+        assert_eq!(entries.len(), 1);
+        let header = h(&["mql_id", "first_contact_date", "landing_page_id", "origin"]);
+        let p = plan(RecordKind::Touchpoints, &header, Some(entries[0])).unwrap();
+        let row = h(&["m1", "2018-01-01", "lp", "paid"]);
+        let channel = RecordKind::Touchpoints
+            .fields()
+            .iter()
+            .position(|f| f.name == "channel")
+            .unwrap();
+        let kind = RecordKind::Touchpoints
+            .fields()
+            .iter()
+            .position(|f| f.name == "kind")
+            .unwrap();
+        assert_eq!(p.field_text(channel, &row).as_deref(), Some("paid_search"));
+        assert_eq!(p.field_text(kind, &row).as_deref(), Some("form"));
+        assert_eq!(
+            p.field_text(channel, &h(&["m1", "2018-01-01", "lp", ""]))
+                .as_deref(),
+            Some("unknown")
+        );
+        assert!(
+            p.props.is_empty(),
+            "ignored and mapped columns are not props"
+        );
+    }
+
+    #[test]
+    fn rejects_mappings_that_name_unknown_columns() {
+        let err = Mapping::parse(
+            "[[file]]\nmatch='a.csv'\nkind='deals'\ncolumns={ value='x' }\n",
+            "m.toml",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("'value' is not a column of deals"),
+            "{err}"
+        );
+        assert!(Mapping::parse("[[file]]\nmatch='a.csv'\nkind='leads'\n", "m.toml").is_err());
+    }
+}

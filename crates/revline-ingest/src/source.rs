@@ -1,0 +1,772 @@
+//! Step "decode": reading a file of any supported format into rows of text, with the
+//! line each row came from. Encodings other than UTF-8 are decoded on the fly; a byte
+//! sequence that is not valid in the file's encoding stops the file at that line.
+
+use calamine::{Data, Reader};
+use encoding_rs::Encoding;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Fields longer than this are refused (a runaway quote or a blob in a cell).
+pub const FIELD_LIMIT: usize = 1 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Ndjson,
+    Xlsx,
+}
+
+impl Format {
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "ndjson" | "jsonl" | "json" => Some(Format::Ndjson),
+            "xlsx" | "xlsm" | "xls" | "ods" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+}
+
+/// How to read text files.
+#[derive(Debug, Clone, Copy)]
+pub struct TextOptions {
+    pub encoding: &'static Encoding,
+    /// `None`: detected from the header line.
+    pub delimiter: Option<u8>,
+}
+
+impl Default for TextOptions {
+    fn default() -> Self {
+        TextOptions {
+            encoding: encoding_rs::UTF_8,
+            delimiter: None,
+        }
+    }
+}
+
+/// A problem that stops reading a file (rows before it were delivered).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    #[error("line {line}: not valid {encoding} text{hint}")]
+    BadEncoding {
+        line: u64,
+        encoding: &'static str,
+        hint: String,
+    },
+    #[error("line {line}: {message}")]
+    Malformed { line: u64, message: String },
+    #[error("{0}")]
+    Io(String),
+    #[error("the file is empty (no header line)")]
+    Empty,
+}
+
+impl SourceError {
+    pub fn line(&self) -> u64 {
+        match self {
+            SourceError::BadEncoding { line, .. } | SourceError::Malformed { line, .. } => *line,
+            SourceError::Io(_) | SourceError::Empty => 0,
+        }
+    }
+}
+
+/// One row of text.
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    /// 1-based line (CSV, NDJSON) or sheet row (XLSX) where the row starts.
+    pub line: u64,
+    pub fields: Vec<String>,
+    /// Set when the row is refused while reading (ragged, huge field).
+    pub problem: Option<(Option<String>, revline_core::RejectReason)>,
+}
+
+/// A source of rows with a header. NDJSON rows carry their own keys, so the header
+/// may change from row to row; `header()` is the one that applies to the last row.
+pub trait RowSource {
+    fn header(&self) -> &Arc<Vec<String>>;
+    fn next_row(&mut self) -> Option<Result<RawRow, SourceError>>;
+}
+
+/// Counts bytes as they are read, for progress.
+pub struct CountingReader<R> {
+    inner: R,
+    counter: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Decodes a legacy encoding to UTF-8 as it streams, failing on the first malformed
+/// sequence with the line it is on.
+struct DecodeReader<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    encoding: &'static Encoding,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    out_pos: usize,
+    eof: bool,
+    lines: u64,
+}
+
+#[derive(Debug)]
+struct EncodingFailure {
+    line: u64,
+}
+impl std::fmt::Display for EncodingFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "malformed text on line {}", self.line)
+    }
+}
+impl std::error::Error for EncodingFailure {}
+
+impl<R: Read> Read for DecodeReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.out_pos >= self.out.len() {
+            if self.eof {
+                return Ok(0);
+            }
+            self.raw.resize(64 * 1024, 0);
+            let n = self.inner.read(&mut self.raw)?;
+            self.raw.truncate(n);
+            let last = n == 0;
+            self.eof = last;
+            let mut text = String::with_capacity(n * 2 + 16);
+            let mut consumed = 0;
+            loop {
+                text.reserve(
+                    self.decoder
+                        .max_utf8_buffer_length_without_replacement(n - consumed)
+                        .unwrap_or(n * 3),
+                );
+                let (result, read) = self.decoder.decode_to_string_without_replacement(
+                    &self.raw[consumed..],
+                    &mut text,
+                    last,
+                );
+                consumed += read;
+                match result {
+                    encoding_rs::DecoderResult::InputEmpty => break,
+                    encoding_rs::DecoderResult::OutputFull => continue,
+                    encoding_rs::DecoderResult::Malformed(_, _) => {
+                        let line =
+                            self.lines + 1 + text.bytes().filter(|b| *b == b'\n').count() as u64;
+                        let _ = self.encoding;
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            EncodingFailure { line },
+                        ));
+                    }
+                }
+            }
+            self.lines += text.bytes().filter(|b| *b == b'\n').count() as u64;
+            self.out = text.into_bytes();
+            self.out_pos = 0;
+        }
+        let n = buf.len().min(self.out.len() - self.out_pos);
+        buf[..n].copy_from_slice(&self.out[self.out_pos..self.out_pos + n]);
+        self.out_pos += n;
+        Ok(n)
+    }
+}
+
+/// Picks the delimiter that occurs most often outside quotes in the header line.
+pub fn detect_delimiter(first_line: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in first_line {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let candidates = [b',', b';', b'\t'];
+    let best = (0..3).max_by_key(|&i| (counts[i], 3 - i)).unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        candidates[best]
+    }
+}
+
+pub struct CsvSource {
+    reader: csv::Reader<Box<dyn Read>>,
+    header: Arc<Vec<String>>,
+    record: csv::ByteRecord,
+    encoding: &'static Encoding,
+    utf8: bool,
+    done: bool,
+}
+
+fn open_counting(
+    path: &Path,
+    counter: Arc<AtomicU64>,
+) -> Result<CountingReader<BufReader<File>>, SourceError> {
+    let file = File::open(path).map_err(|e| SourceError::Io(format!("cannot open: {e}")))?;
+    Ok(CountingReader {
+        inner: BufReader::with_capacity(256 * 1024, file),
+        counter,
+    })
+}
+
+fn encoding_hint(encoding: &'static Encoding) -> String {
+    if encoding == encoding_rs::UTF_8 {
+        " (if the file comes from Excel, try --encoding windows-1250 or another code page)"
+            .to_string()
+    } else {
+        String::new()
+    }
+}
+
+impl CsvSource {
+    pub fn open(
+        path: &Path,
+        options: TextOptions,
+        counter: Arc<AtomicU64>,
+    ) -> Result<CsvSource, SourceError> {
+        let mut input = open_counting(path, counter)?;
+        // Look at the start for a BOM and the delimiter, then chain it back in front.
+        let mut head = vec![0u8; 64 * 1024];
+        let mut filled = 0;
+        while filled < head.len() {
+            let n = input
+                .read(&mut head[filled..])
+                .map_err(|e| SourceError::Io(e.to_string()))?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+            if head[..filled].contains(&b'\n') {
+                break;
+            }
+        }
+        head.truncate(filled);
+        let mut encoding = options.encoding;
+        let mut skip = 0;
+        if let Some((bom_encoding, len)) = Encoding::for_bom(&head) {
+            encoding = bom_encoding;
+            skip = len;
+        }
+        let delimiter = options
+            .delimiter
+            .unwrap_or_else(|| detect_delimiter(&head[skip..]));
+        let chained: Box<dyn Read> = Box::new(io::Cursor::new(head.split_off(skip)).chain(input));
+        let utf8 = encoding == encoding_rs::UTF_8;
+        let stream: Box<dyn Read> = if utf8 {
+            chained
+        } else {
+            Box::new(DecodeReader {
+                inner: chained,
+                decoder: encoding.new_decoder_without_bom_handling(),
+                encoding,
+                raw: Vec::new(),
+                out: Vec::new(),
+                out_pos: 0,
+                eof: false,
+                lines: 0,
+            })
+        };
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(256 * 1024)
+            .from_reader(stream);
+        let mut source = CsvSource {
+            reader,
+            header: Arc::new(Vec::new()),
+            record: csv::ByteRecord::new(),
+            encoding,
+            utf8,
+            done: false,
+        };
+        match source.read_record() {
+            None => return Err(SourceError::Empty),
+            Some(Err(e)) => return Err(e),
+            Some(Ok(row)) => {
+                if row.fields.iter().all(|f| f.trim().is_empty()) {
+                    return Err(SourceError::Empty);
+                }
+                source.header = Arc::new(row.fields);
+            }
+        }
+        Ok(source)
+    }
+
+    fn read_record(&mut self) -> Option<Result<RawRow, SourceError>> {
+        if self.done {
+            return None;
+        }
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => {
+                self.done = true;
+                None
+            }
+            Ok(true) => {
+                let line = self.record.position().map_or(0, |p| p.line());
+                let mut fields = Vec::with_capacity(self.record.len());
+                let mut problem = None;
+                for (i, raw) in self.record.iter().enumerate() {
+                    if raw.len() > FIELD_LIMIT {
+                        let column = self.header.get(i).cloned();
+                        problem = Some((
+                            column,
+                            revline_core::RejectReason::FieldTooLarge {
+                                bytes: raw.len(),
+                                limit: FIELD_LIMIT,
+                            },
+                        ));
+                        fields.push(String::new());
+                        continue;
+                    }
+                    match std::str::from_utf8(raw) {
+                        Ok(s) => fields.push(s.to_string()),
+                        Err(_) => {
+                            self.done = true;
+                            return Some(Err(SourceError::BadEncoding {
+                                line,
+                                encoding: self.encoding.name(),
+                                hint: encoding_hint(self.encoding),
+                            }));
+                        }
+                    }
+                }
+                Some(Ok(RawRow {
+                    line,
+                    fields,
+                    problem,
+                }))
+            }
+            Err(e) => {
+                self.done = true;
+                let line = e.position().map_or(0, |p| p.line());
+                if let csv::ErrorKind::Io(io) = e.kind() {
+                    if let Some(failure) = io
+                        .get_ref()
+                        .and_then(|inner| inner.downcast_ref::<EncodingFailure>())
+                    {
+                        return Some(Err(SourceError::BadEncoding {
+                            line: failure.line,
+                            encoding: self.encoding.name(),
+                            hint: String::new(),
+                        }));
+                    }
+                    return Some(Err(SourceError::Io(io.to_string())));
+                }
+                Some(Err(SourceError::Malformed {
+                    line,
+                    message: e.to_string(),
+                }))
+            }
+        }
+    }
+}
+
+impl RowSource for CsvSource {
+    fn header(&self) -> &Arc<Vec<String>> {
+        &self.header
+    }
+
+    fn next_row(&mut self) -> Option<Result<RawRow, SourceError>> {
+        loop {
+            let mut row = match self.read_record()? {
+                Ok(row) => row,
+                Err(e) => return Some(Err(e)),
+            };
+            // Blank lines (often at the end of spreadsheet exports) are not rows.
+            if row.fields.len() <= 1 && row.fields.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            if row.fields.len() != self.header.len() && row.problem.is_none() {
+                row.problem = Some((
+                    None,
+                    revline_core::RejectReason::RaggedRow {
+                        expected: self.header.len(),
+                        found: row.fields.len(),
+                    },
+                ));
+            }
+            let _ = self.utf8;
+            return Some(Ok(row));
+        }
+    }
+}
+
+/// One JSON object per line; the keys of each object are its header.
+pub struct NdjsonSource {
+    lines: io::Lines<BufReader<Box<dyn Read>>>,
+    header: Arc<Vec<String>>,
+    line: u64,
+}
+
+impl NdjsonSource {
+    pub fn open(path: &Path, counter: Arc<AtomicU64>) -> Result<NdjsonSource, SourceError> {
+        let input: Box<dyn Read> = Box::new(open_counting(path, counter)?);
+        Ok(Self::from_reader(input))
+    }
+
+    pub fn from_reader(input: Box<dyn Read>) -> NdjsonSource {
+        use io::BufRead;
+        NdjsonSource {
+            lines: BufReader::new(input).lines(),
+            header: Arc::new(Vec::new()),
+            line: 0,
+        }
+    }
+}
+
+/// The text of a JSON value as a cell: strings as they are, numbers as written,
+/// null as empty, objects and arrays as JSON.
+pub fn json_cell(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    }
+}
+
+impl RowSource for NdjsonSource {
+    fn header(&self) -> &Arc<Vec<String>> {
+        &self.header
+    }
+
+    fn next_row(&mut self) -> Option<Result<RawRow, SourceError>> {
+        loop {
+            let text = match self.lines.next()? {
+                Ok(t) => t,
+                Err(e) => {
+                    self.line += 1;
+                    let line = self.line;
+                    return Some(Err(if e.kind() == io::ErrorKind::InvalidData {
+                        SourceError::BadEncoding {
+                            line,
+                            encoding: "UTF-8",
+                            hint: String::new(),
+                        }
+                    } else {
+                        SourceError::Io(e.to_string())
+                    }));
+                }
+            };
+            self.line += 1;
+            let trimmed = text.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let line = self.line;
+            let object = match serde_json::from_str::<serde_json::Value>(trimmed) {
+                Ok(serde_json::Value::Object(map)) => map,
+                Ok(_) => {
+                    return Some(Ok(RawRow {
+                        line,
+                        fields: Vec::new(),
+                        problem: Some((
+                            None,
+                            revline_core::RejectReason::Malformed(
+                                "line is not a JSON object".into(),
+                            ),
+                        )),
+                    }));
+                }
+                Err(e) => {
+                    return Some(Ok(RawRow {
+                        line,
+                        fields: Vec::new(),
+                        problem: Some((
+                            None,
+                            revline_core::RejectReason::Malformed(format!("invalid JSON: {e}")),
+                        )),
+                    }));
+                }
+            };
+            let keys: Vec<String> = object.keys().cloned().collect();
+            if *self.header != keys {
+                self.header = Arc::new(keys);
+            }
+            let mut problem = None;
+            let fields = object
+                .iter()
+                .map(|(k, v)| {
+                    let cell = json_cell(v);
+                    if cell.len() > FIELD_LIMIT {
+                        problem = Some((
+                            Some(k.clone()),
+                            revline_core::RejectReason::FieldTooLarge {
+                                bytes: cell.len(),
+                                limit: FIELD_LIMIT,
+                            },
+                        ));
+                        String::new()
+                    } else {
+                        cell
+                    }
+                })
+                .collect();
+            return Some(Ok(RawRow {
+                line,
+                fields,
+                problem,
+            }));
+        }
+    }
+}
+
+/// One sheet of a workbook; the first non-empty row is the header.
+pub struct SheetSource {
+    rows: std::vec::IntoIter<RawRow>,
+    header: Arc<Vec<String>>,
+}
+
+/// The sheets of a workbook by name, in workbook order.
+pub fn sheet_names(path: &Path) -> Result<Vec<String>, SourceError> {
+    let workbook = calamine::open_workbook_auto(path)
+        .map_err(|e| SourceError::Io(format!("cannot open workbook: {e}")))?;
+    Ok(workbook.sheet_names())
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                format!("{f}")
+            }
+        }
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let (y, mo, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
+            match (h, mi, s, ms) {
+                (0, 0, 0, 0) => format!("{y:04}-{mo:02}-{d:02}"),
+                (_, _, _, 0) => format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}"),
+                _ => format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}"),
+            }
+        }
+        Data::DateTime(dt) => dt.to_string(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+impl SheetSource {
+    pub fn open(
+        path: &Path,
+        sheet: &str,
+        counter: Arc<AtomicU64>,
+    ) -> Result<SheetSource, SourceError> {
+        let mut workbook = calamine::open_workbook_auto(path)
+            .map_err(|e| SourceError::Io(format!("cannot open workbook: {e}")))?;
+        let range = workbook
+            .worksheet_range(sheet)
+            .map_err(|e| SourceError::Io(format!("cannot read sheet '{sheet}': {e}")))?;
+        counter.fetch_add(
+            std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            Ordering::Relaxed,
+        );
+        let first_row = range.start().map_or(0, |(r, _)| r as u64);
+        let mut rows = range.rows().enumerate().map(|(i, cells)| RawRow {
+            line: first_row + i as u64 + 1,
+            fields: cells.iter().map(cell_text).collect(),
+            problem: None,
+        });
+        let header = loop {
+            match rows.next() {
+                None => return Err(SourceError::Empty),
+                Some(r) if r.fields.iter().all(|f| f.trim().is_empty()) => continue,
+                Some(r) => break r.fields,
+            }
+        };
+        // Trailing empty header cells come from formatting, not data.
+        let width = header
+            .iter()
+            .rposition(|h| !h.trim().is_empty())
+            .map_or(0, |i| i + 1);
+        let header: Vec<String> = header.into_iter().take(width).collect();
+        let body: Vec<RawRow> = rows
+            .filter(|r| !r.fields.iter().all(|f| f.trim().is_empty()))
+            .map(|mut r| {
+                r.fields.truncate(width);
+                r.fields.resize(width, String::new());
+                r
+            })
+            .collect();
+        Ok(SheetSource {
+            rows: body.into_iter(),
+            header: Arc::new(header),
+        })
+    }
+}
+
+impl RowSource for SheetSource {
+    fn header(&self) -> &Arc<Vec<String>> {
+        &self.header
+    }
+    fn next_row(&mut self) -> Option<Result<RawRow, SourceError>> {
+        self.rows.next().map(Ok)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let p = dir.join(name);
+        std::fs::File::create(&p).unwrap().write_all(bytes).unwrap();
+        p
+    }
+
+    fn rows(source: &mut dyn RowSource) -> Vec<Result<RawRow, SourceError>> {
+        std::iter::from_fn(|| source.next_row()).collect()
+    }
+
+    #[test]
+    fn detects_delimiters() {
+        assert_eq!(detect_delimiter(b"a,b,c\n"), b',');
+        assert_eq!(detect_delimiter(b"a;b;c\n1,5;2\n"), b';');
+        assert_eq!(detect_delimiter(b"a\tb\n"), b'\t');
+        assert_eq!(detect_delimiter(b"\"a;b\",c\n"), b',');
+        assert_eq!(detect_delimiter(b"single\n"), b',');
+    }
+
+    #[test]
+    fn reads_polish_excel_exports() {
+        let dir = tempfile::tempdir().unwrap();
+        // "Łódź" in windows-1250, semicolons, CRLF.
+        let bytes = b"name;city\r\nAnna;\xa3\xf3d\x9f\r\n";
+        let path = write(dir.path(), "a.csv", bytes);
+        let options = TextOptions {
+            encoding: Encoding::for_label(b"windows-1250").unwrap(),
+            delimiter: None,
+        };
+        let mut src = CsvSource::open(&path, options, Arc::default()).unwrap();
+        assert_eq!(
+            *src.header().as_ref(),
+            vec!["name".to_string(), "city".to_string()]
+        );
+        let got = rows(&mut src);
+        assert_eq!(got[0].as_ref().unwrap().fields, vec!["Anna", "Łódź"]);
+        assert_eq!(got[0].as_ref().unwrap().line, 2);
+    }
+
+    #[test]
+    fn names_the_first_line_in_the_wrong_encoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "a.csv",
+            b"name,city\nAnna,Krakow\nJan,\xa3\xf3d\x9f\nOla,Gdansk\n",
+        );
+        let mut src = CsvSource::open(&path, TextOptions::default(), Arc::default()).unwrap();
+        let got = rows(&mut src);
+        assert_eq!(got[0].as_ref().unwrap().fields, vec!["Anna", "Krakow"]);
+        match &got[1] {
+            Err(SourceError::BadEncoding { line, .. }) => assert_eq!(*line, 3),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(got.len(), 2, "reading stops at the bad line");
+    }
+
+    #[test]
+    fn bad_bytes_in_a_declared_legacy_encoding_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        // 0x98 is undefined in windows-1250... but decoding maps it; use Shift_JIS-invalid bytes instead.
+        let path = write(dir.path(), "a.csv", b"a,b\n1,2\n3,\x81\x20\n");
+        let options = TextOptions {
+            encoding: Encoding::for_label(b"shift_jis").unwrap(),
+            delimiter: None,
+        };
+        let mut src = CsvSource::open(&path, options, Arc::default()).unwrap();
+        let got = rows(&mut src);
+        assert!(
+            matches!(
+                got.last(),
+                Some(Err(SourceError::BadEncoding { line: 3, .. }))
+            ),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn strips_bom_and_flags_ragged_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "a.csv",
+            "\u{feff}id,name\n1,a\n2\n3,c,extra\n\n".as_bytes(),
+        );
+        let mut src = CsvSource::open(&path, TextOptions::default(), Arc::default()).unwrap();
+        assert_eq!(src.header()[0], "id");
+        let got: Vec<RawRow> = rows(&mut src).into_iter().map(Result::unwrap).collect();
+        assert_eq!(got.len(), 3);
+        assert!(got[0].problem.is_none());
+        assert!(matches!(
+            got[1].problem,
+            Some((
+                _,
+                revline_core::RejectReason::RaggedRow {
+                    expected: 2,
+                    found: 1
+                }
+            ))
+        ));
+        assert_eq!(got[2].line, 4);
+    }
+
+    #[test]
+    fn empty_files_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "a.csv", b"");
+        assert!(matches!(
+            CsvSource::open(&path, TextOptions::default(), Arc::default()),
+            Err(SourceError::Empty)
+        ));
+        let path = write(dir.path(), "b.csv", b"\n\n");
+        assert!(matches!(
+            CsvSource::open(&path, TextOptions::default(), Arc::default()),
+            Err(SourceError::Empty)
+        ));
+    }
+
+    #[test]
+    fn ndjson_rows_carry_their_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "a.ndjson",
+            b"{\"id\":\"1\",\"amount\":12.5,\"x\":null}\n\n[1]\n{\"id\":2}\n",
+        );
+        let mut src = NdjsonSource::open(&path, Arc::default()).unwrap();
+        let first = src.next_row().unwrap().unwrap();
+        assert_eq!(first.fields, vec!["1", "12.5", ""]);
+        assert_eq!(src.header().len(), 3);
+        let second = src.next_row().unwrap().unwrap();
+        assert_eq!(second.line, 3);
+        assert!(second.problem.is_some());
+        let third = src.next_row().unwrap().unwrap();
+        assert_eq!(
+            (third.line, src.header().as_ref().clone()),
+            (4, vec!["id".to_string()])
+        );
+    }
+}

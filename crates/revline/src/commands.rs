@@ -1,0 +1,381 @@
+//! One function per command; each opens the store it needs and prints its result.
+
+use crate::{Cli, Command, Failure, Format, SettingsAction, usage};
+use indicatif::{ProgressBar, ProgressStyle};
+use revline_core::{Record, RecordKind};
+use revline_ingest::{ImportError, ImportOptions, Mapping, Progress, import_path};
+use revline_store::{PgStore, SqliteStore, Store};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub const DEFAULT_DB: &str = "revline.db";
+
+/// `--db` (or `REVLINE_DB`) selects SQLite; otherwise `--database-url` (or
+/// `DATABASE_URL`) selects PostgreSQL; otherwise `./revline.db`.
+pub async fn open_store(cli: &Cli) -> Result<Box<dyn Store>, Failure> {
+    match (&cli.db, &cli.database_url) {
+        (None, Some(url)) => Ok(Box::new(PgStore::connect(url).await.map_err(|e| {
+            Failure::from(anyhow::anyhow!("cannot open the PostgreSQL store: {e}"))
+        })?)),
+        (db, _) => {
+            let path = db.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
+            let store = SqliteStore::open(&path).await.map_err(|e| {
+                Failure::from(anyhow::anyhow!(
+                    "cannot open the store {}: {e}",
+                    path.display()
+                ))
+            })?;
+            Ok(Box::new(store))
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<u8, Failure> {
+    match &cli.command {
+        Command::Demo {
+            contacts,
+            seed,
+            out,
+            end,
+            no_problems,
+        } => {
+            let config = revline_demo::DemoConfig {
+                contacts: *contacts,
+                seed: *seed,
+                planted_problems: !no_problems,
+                end: end.unwrap_or_else(first_of_this_month),
+            };
+            demo(&cli, config, out.as_deref()).await
+        }
+        Command::Import {
+            path,
+            map,
+            preset,
+            dry_run,
+            create_missing,
+            encoding,
+            decimal_comma,
+            kind,
+            batch_size,
+            format,
+        } => {
+            let mut mapping = match map {
+                Some(file) => Mapping::load(file).map_err(usage)?,
+                None => Mapping::default(),
+            };
+            if let Some(name) = preset {
+                let p = revline_ingest::presets::preset(name).ok_or_else(|| {
+                    usage(format!(
+                        "unknown preset '{name}' (known: {})",
+                        revline_ingest::presets::PRESETS.join(", ")
+                    ))
+                })?;
+                mapping.files.extend(p.files);
+            }
+            let encoding = match encoding {
+                Some(label) => Some(
+                    encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
+                        usage(format!(
+                            "unknown encoding '{label}' (e.g. utf-8, windows-1250, iso-8859-2)"
+                        ))
+                    })?,
+                ),
+                None => None,
+            };
+            let kind = match kind {
+                Some(k) => Some(RecordKind::from_name(k).ok_or_else(|| {
+                    usage(format!(
+                        "unknown kind '{k}' (known: {})",
+                        RecordKind::ALL.map(|k| k.name()).join(", ")
+                    ))
+                })?),
+                None => None,
+            };
+            let options = ImportOptions {
+                mapping,
+                dry_run: *dry_run,
+                create_missing: *create_missing,
+                encoding,
+                decimal_comma: *decimal_comma,
+                kind,
+                batch_size: *batch_size,
+                now: chrono::Utc::now().timestamp_millis(),
+            };
+            let store = open_store(&cli).await?;
+            import(&*store, path, &options, *format).await
+        }
+        Command::Export { dir } => {
+            let store = open_store(&cli).await?;
+            let written = revline_ingest::export::export_store(&*store, dir).await?;
+            for (kind, rows) in &written {
+                println!(
+                    "{:<12} {rows:>10} rows -> {}",
+                    kind.name(),
+                    dir.join(format!("{}.csv", kind.name())).display()
+                );
+            }
+            println!("settings    -> {}", dir.join("settings.toml").display());
+            Ok(0)
+        }
+        Command::Backup { file } => {
+            let store = open_store(&cli).await?;
+            store
+                .backup(file)
+                .await
+                .map_err(|e| Failure::from(anyhow::anyhow!("backup failed: {e}")))?;
+            println!("backed up {} to {}", store.location(), file.display());
+            Ok(0)
+        }
+        Command::Settings { action, format } => {
+            let store = open_store(&cli).await?;
+            let mut settings = store.settings().await?;
+            if let Some(SettingsAction::Set { key, value }) = action {
+                settings.set(key, value).map_err(usage)?;
+                store.save_settings(&settings).await?;
+            }
+            match format {
+                Format::Json => {
+                    let map: serde_json::Map<String, serde_json::Value> = settings
+                        .to_pairs()
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&map).expect("json"));
+                }
+                Format::Table => {
+                    for (k, v) in settings.to_pairs() {
+                        println!("{k:<14} {v}");
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Imports { limit, format } => {
+            let store = open_store(&cli).await?;
+            let runs = store.import_runs(*limit).await?;
+            match format {
+                Format::Json => {
+                    let list: Vec<serde_json::Value> = runs
+                        .iter()
+                        .map(|r| {
+                            serde_json::json!({
+                                "id": r.id, "source": r.source, "dry_run": r.dry_run,
+                                "started_at": revline_core::time::format_timestamp(r.started_at),
+                                "finished_at": r.finished_at.map(revline_core::time::format_timestamp),
+                                "status": r.status,
+                                "summary": r.summary.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()),
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&list).expect("json"));
+                }
+                Format::Table => {
+                    println!("{:>5}  {:<20}  {:<9}  source", "run", "started", "status");
+                    for r in runs {
+                        let dry = if r.dry_run { " (dry run)" } else { "" };
+                        println!(
+                            "{:>5}  {:<20}  {:<9}  {}{dry}",
+                            r.id,
+                            revline_core::time::format_timestamp(r.started_at),
+                            r.status,
+                            r.source
+                        );
+                    }
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn first_of_this_month() -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    today.with_day(1).expect("day 1 exists")
+}
+
+/// A progress bar on stderr, only when stderr is a terminal.
+struct Bar(Option<ProgressBar>);
+
+impl Bar {
+    fn new() -> Bar {
+        Bar(std::io::stderr().is_terminal().then(ProgressBar::no_length))
+    }
+}
+
+impl Progress for Bar {
+    fn begin(&self, total: u64) {
+        if let Some(b) = &self.0 {
+            b.set_length(total);
+            b.set_style(
+                ProgressStyle::with_template("{msg:24!} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+                    .expect("template")
+                    .progress_chars("=> "),
+            );
+        }
+    }
+    fn file(&self, label: &str) {
+        if let Some(b) = &self.0 {
+            b.set_message(label.to_string());
+        }
+    }
+    fn position(&self, bytes: u64) {
+        if let Some(b) = &self.0 {
+            b.set_position(bytes);
+        }
+    }
+    fn end(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
+async fn import(
+    store: &dyn Store,
+    path: &Path,
+    options: &ImportOptions,
+    format: Format,
+) -> Result<u8, Failure> {
+    let summary = match import_path(store, path, options, &Bar::new()).await {
+        Ok(s) => s,
+        Err(ImportError::Unusable(m)) => return Err(usage(m)),
+        Err(ImportError::Mapping(m)) => return Err(usage(m)),
+        Err(e) => return Err(e.into()),
+    };
+    match format {
+        Format::Json => println!("{}", summary.to_json()),
+        Format::Table => print!("{}", summary.to_table()),
+    }
+    Ok(summary.exit_code() as u8)
+}
+
+async fn demo(
+    cli: &Cli,
+    config: revline_demo::DemoConfig,
+    out: Option<&Path>,
+) -> Result<u8, Failure> {
+    let started = Instant::now();
+    if let Some(dir) = out {
+        // The CSV files are the export of a store holding the demo, so they are
+        // canonical and import back exactly by construction.
+        let temp = tempfile::tempdir()?;
+        let store = SqliteStore::open(&temp.path().join("demo.db")).await?;
+        let counts = load_demo(&store, &config).await?;
+        let written = revline_ingest::export::export_store(&store, dir).await?;
+        println!(
+            "Wrote a demo workspace (seed {}, {} contacts) to {}:",
+            config.seed,
+            config.contacts,
+            dir.display()
+        );
+        for (kind, rows) in written {
+            println!("  {:<12} {rows:>10}", format!("{}.csv", kind.name()));
+        }
+        let _ = counts;
+        println!("in {:.1} s", started.elapsed().as_secs_f64());
+        return Ok(0);
+    }
+    let store = open_store(cli).await?;
+    let counts = load_demo(&*store, &config).await?;
+    print_demo_report(&*store, &config, &counts, started.elapsed().as_secs_f64()).await?;
+    Ok(0)
+}
+
+/// Streams the generator into the store in batches, one transaction each.
+async fn load_demo(
+    store: &dyn Store,
+    config: &revline_demo::DemoConfig,
+) -> Result<HashMap<RecordKind, u64>, Failure> {
+    store.save_settings(&revline_demo::demo_settings()).await?;
+    const BATCH: usize = 5_000;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(RecordKind, Vec<Record>)>(4);
+    let generator = {
+        let config = config.clone();
+        std::thread::spawn(move || {
+            let mut buffers: HashMap<RecordKind, Vec<Record>> = HashMap::new();
+            let mut open = true;
+            revline_demo::generate(&config, &mut |record: Record| {
+                let kind = record.kind;
+                let buffer = buffers.entry(kind).or_default();
+                buffer.push(record);
+                if open && buffer.len() >= BATCH {
+                    open = tx.blocking_send((kind, std::mem::take(buffer))).is_ok();
+                }
+            });
+            for kind in RecordKind::ALL {
+                if let Some(rest) = buffers.remove(&kind).filter(|b| !b.is_empty()) {
+                    let _ = tx.blocking_send((kind, rest));
+                }
+            }
+        })
+    };
+    let bar = Bar::new();
+    if let Some(b) = &bar.0 {
+        b.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {pos} records ({per_sec})")
+                .expect("template"),
+        );
+        b.set_message("generating demo workspace:");
+    }
+    let mut counts: HashMap<RecordKind, u64> = HashMap::new();
+    while let Some((kind, batch)) = rx.recv().await {
+        store.write_batch(kind, &batch).await?;
+        *counts.entry(kind).or_default() += batch.len() as u64;
+        if let Some(b) = &bar.0 {
+            b.inc(batch.len() as u64);
+        }
+    }
+    bar.end();
+    generator
+        .join()
+        .map_err(|_| anyhow::anyhow!("the demo generator failed"))?;
+    Ok(counts)
+}
+
+async fn print_demo_report(
+    store: &dyn Store,
+    config: &revline_demo::DemoConfig,
+    counts: &HashMap<RecordKind, u64>,
+    seconds: f64,
+) -> Result<(), Failure> {
+    println!(
+        "Loaded a demo workspace into {} ({}) in {seconds:.1} s: seed {}, {} contacts, history up to {}.",
+        store.location(),
+        store.backend(),
+        config.seed,
+        config.contacts,
+        config.end
+    );
+    println!();
+    println!("{:<12} {:>10} {:>12}", "records", "generated", "in store");
+    for kind in RecordKind::ALL {
+        let generated = counts.get(&kind).copied().unwrap_or(0);
+        println!(
+            "{:<12} {generated:>10} {:>12}",
+            kind.name(),
+            store.count(kind).await?
+        );
+    }
+    let settings = store.settings().await?;
+    println!();
+    println!(
+        "Settings: currency {}, time zone {}, funnel {}, SLA {} h.",
+        settings.currency,
+        settings.timezone.name(),
+        settings.stages.join(" -> "),
+        settings.sla_hours
+    );
+    if config.planted_problems {
+        println!();
+        println!("Planted problems (what the bottleneck finder should surface):");
+        for p in revline_demo::PLANTED_PROBLEMS {
+            println!("  - {} [{}]: {}", p.link, p.slice, p.description);
+        }
+    }
+    println!();
+    println!("Next: revline export DIR, revline settings, revline imports");
+    Ok(())
+}

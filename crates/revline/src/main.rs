@@ -1,0 +1,155 @@
+//! The `revline` command line: wires the stores, the importers and the demo together.
+//!
+//! Exit codes: 0 success; 1 a failure while working (database, disk); 2 unusable input
+//! or a usage error; 3 an import where some rows were rejected (the good ones landed).
+
+mod commands;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "revline",
+    version,
+    about = "The shared revenue room: one journey, one scorecard, one set of revenue numbers"
+)]
+pub struct Cli {
+    /// The embedded SQLite store (created and migrated on first use).
+    #[arg(long, global = true, env = "REVLINE_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// A PostgreSQL store, e.g. postgres://user:pass@host/db (used when --db is not given).
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Generate a realistic demo workspace into the store, or as canonical CSV files.
+    Demo {
+        /// Number of contacts.
+        #[arg(long, default_value_t = 20_000)]
+        contacts: u64,
+        /// Seed: the same seed gives the same workspace.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Write canonical CSV files into this folder instead of the store.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Last day of the generated history (default: the first day of this month).
+        #[arg(long, value_name = "DATE")]
+        end: Option<chrono::NaiveDate>,
+        /// Generate the workspace without its planted problems.
+        #[arg(long)]
+        no_problems: bool,
+    },
+    /// Import a folder of canonical CSV files, or one CSV, NDJSON or XLSX file.
+    Import {
+        path: PathBuf,
+        /// A TOML mapping: column renames, constants, date formats, value maps, file kinds.
+        #[arg(long, value_name = "FILE")]
+        map: Option<PathBuf>,
+        /// Standard export columns of a CRM: hubspot, salesforce or pipedrive.
+        #[arg(long, value_name = "NAME")]
+        preset: Option<String>,
+        /// Validate and count, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Create placeholder accounts, contacts and deals for unknown references.
+        #[arg(long)]
+        create_missing: bool,
+        /// Text encoding of the files (windows-1250, iso-8859-2, ...); default UTF-8.
+        #[arg(long, value_name = "NAME")]
+        encoding: Option<String>,
+        /// Amounts are written with a decimal comma (1 234,50).
+        #[arg(long)]
+        decimal_comma: bool,
+        /// The record kind of a single file whose name does not tell it.
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+        /// Rows per transaction.
+        #[arg(long, default_value_t = revline_ingest::import::DEFAULT_BATCH_SIZE, hide = true)]
+        batch_size: usize,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Write the whole store as canonical CSV files (re-importable losslessly).
+    Export { dir: PathBuf },
+    /// Make a consistent copy of the store while it is in use.
+    Backup { file: PathBuf },
+    /// Show or change workspace settings.
+    Settings {
+        #[command(subcommand)]
+        action: Option<SettingsAction>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The log of import runs, newest first.
+    Imports {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SettingsAction {
+    /// Print every setting.
+    Show,
+    /// Change one setting: currency, timezone, stages, sla_hours, gross_margin, lookback_days.
+    Set { key: String, value: String },
+}
+
+/// An error with the exit code it should produce.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure {
+            code: 1,
+            error: e.into(),
+        }
+    }
+}
+
+pub fn usage(message: impl std::fmt::Display) -> Failure {
+    Failure {
+        code: 2,
+        error: anyhow::anyhow!("{message}"),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure { code, error }) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(code)
+        }
+    }
+}
