@@ -79,7 +79,11 @@ pub const CHANNELS: &[Channel] = &[
         cost_per_lead: 350.0,
         base_monthly: 6_000.0,
         cost_per_click: Some(6.5),
-        campaigns: &["Brand search", "Competitor terms", "Revenue analytics - generic"],
+        campaigns: &[
+            "Brand search",
+            "Competitor terms",
+            "Revenue analytics - generic",
+        ],
         rotating: false,
         pre: &[("visit", 0, 2, 6.0), ("click", 1, 1, 0.02)],
         lead_kind: "form",
@@ -228,7 +232,11 @@ pub const CHANNELS: &[Channel] = &[
         cost_per_lead: 150.0,
         base_monthly: 3_000.0,
         cost_per_click: None,
-        campaigns: &["SDR sequence: SMB", "SDR sequence: mid-market", "SDR sequence: enterprise"],
+        campaigns: &[
+            "SDR sequence: SMB",
+            "SDR sequence: mid-market",
+            "SDR sequence: enterprise",
+        ],
         rotating: false,
         // Sequenced emails sent by the SDR tool (run by marketing operations), before the
         // prospect replies; sales calls start only after the reply makes them an MQL.
@@ -245,7 +253,11 @@ pub const CHANNELS: &[Channel] = &[
         cost_per_lead: 90.0,
         base_monthly: 2_500.0,
         cost_per_click: None,
-        campaigns: &["Guide: Revenue operations 101", "State of RevOps report", "ROI calculator"],
+        campaigns: &[
+            "Guide: Revenue operations 101",
+            "State of RevOps report",
+            "ROI calculator",
+        ],
         rotating: false,
         pre: &[("visit", 1, 2, 15.0)],
         lead_kind: "form",
@@ -292,15 +304,42 @@ pub struct Owner {
 }
 
 pub const OWNERS: &[Owner] = &[
-    Owner { name: "Olivia Bennett", skill: 1.1 },
-    Owner { name: "Marco Rossi", skill: 0.95 },
-    Owner { name: "Zofia Kowalczyk", skill: 1.0 },
-    Owner { name: "Daniel Kim", skill: 0.9 },
-    Owner { name: "Priya Nair", skill: 1.1 },
-    Owner { name: "Tomasz Wiśniewski", skill: 1.0 },
-    Owner { name: "Hannah Becker", skill: 0.95 },
-    Owner { name: "James O'Connor", skill: 1.05 },
-    Owner { name: "Katarzyna Lewandowska", skill: 0.95 },
+    Owner {
+        name: "Olivia Bennett",
+        skill: 1.1,
+    },
+    Owner {
+        name: "Marco Rossi",
+        skill: 0.95,
+    },
+    Owner {
+        name: "Zofia Kowalczyk",
+        skill: 1.0,
+    },
+    Owner {
+        name: "Daniel Kim",
+        skill: 0.9,
+    },
+    Owner {
+        name: "Priya Nair",
+        skill: 1.1,
+    },
+    Owner {
+        name: "Tomasz Wiśniewski",
+        skill: 1.0,
+    },
+    Owner {
+        name: "Hannah Becker",
+        skill: 0.95,
+    },
+    Owner {
+        name: "James O'Connor",
+        skill: 1.05,
+    },
+    Owner {
+        name: "Katarzyna Lewandowska",
+        skill: 0.95,
+    },
 ];
 /// The owner whose deals close far worse when problems are planted.
 pub const WEAK_OWNER: usize = 5;
@@ -310,13 +349,20 @@ pub fn owners_of(segment: usize) -> std::ops::Range<usize> {
     match segment {
         SMB => 0..4,
         MID => 4..7,
-        _ => 7..9,
+        ENT => 7..9,
+        _ => unreachable!("segment {segment}"),
     }
 }
 
 /// New-business deal stages in order, then the two closing stages.
-pub const DEAL_STAGE_NAMES: [&str; 6] =
-    ["discovery", "demo", "proposal", "negotiation", "closed_won", "closed_lost"];
+pub const DEAL_STAGE_NAMES: [&str; 6] = [
+    "discovery",
+    "demo",
+    "proposal",
+    "negotiation",
+    "closed_won",
+    "closed_lost",
+];
 pub const CLOSED_WON: u8 = 4;
 pub const CLOSED_LOST: u8 = 5;
 /// Where in the cycle each open stage begins, as a share of the cycle.
@@ -325,11 +371,23 @@ pub const DEAL_STAGE_AT: [f64; 4] = [0.0, 0.22, 0.5, 0.78];
 pub const DEAL_STAGE_PROBABILITY: [&str; 4] = ["0.1", "0.25", "0.5", "0.75"];
 /// How lost deals are spread over the last stage they reached.
 pub const LOST_AT_STAGE: [f64; 4] = [0.35, 0.3, 0.2, 0.15];
-pub const LOST_REASONS: &[&str] =
-    &["price", "no_decision", "competitor", "timing", "missing_feature", "budget_cut"];
+pub const LOST_REASONS: &[&str] = &[
+    "price",
+    "no_decision",
+    "competitor",
+    "timing",
+    "missing_feature",
+    "budget_cut",
+];
 
-pub const TICKET_CATEGORIES: [&str; 6] =
-    ["billing", "bug", "how_to", "integration", "onboarding", "feature_request"];
+pub const TICKET_CATEGORIES: [&str; 6] = [
+    "billing",
+    "bug",
+    "how_to",
+    "integration",
+    "onboarding",
+    "feature_request",
+];
 pub const TICKET_WEIGHTS: [f64; 6] = [15.0, 25.0, 25.0, 15.0, 10.0, 10.0];
 pub const INTEGRATION: usize = 3;
 
@@ -382,66 +440,165 @@ pub const TITLES: &[(&str, f64)] = &[
 
 /// (as written, ASCII form for addresses)
 pub const FIRST_NAMES: &[(&str, &str)] = &[
-    ("Anna", "anna"), ("Piotr", "piotr"), ("Katarzyna", "katarzyna"), ("Łukasz", "lukasz"),
-    ("Małgorzata", "malgorzata"), ("Michał", "michal"), ("Agnieszka", "agnieszka"),
-    ("Paweł", "pawel"), ("Joanna", "joanna"), ("Krzysztof", "krzysztof"), ("Ewa", "ewa"),
-    ("Jakub", "jakub"), ("Emma", "emma"), ("Liam", "liam"), ("Olivia", "olivia"),
-    ("Noah", "noah"), ("Sophia", "sophia"), ("James", "james"), ("Isabella", "isabella"),
-    ("Lucas", "lucas"), ("Mia", "mia"), ("Ethan", "ethan"), ("Charlotte", "charlotte"),
-    ("Benjamin", "benjamin"), ("Amelia", "amelia"), ("Henry", "henry"), ("Grace", "grace"),
-    ("Samuel", "samuel"), ("Lena", "lena"), ("Felix", "felix"), ("Hannah", "hannah"),
-    ("Jonas", "jonas"), ("Léa", "lea"), ("Hugo", "hugo"), ("Chloé", "chloe"),
-    ("Louis", "louis"), ("Sofía", "sofia"), ("Mateo", "mateo"), ("Lucía", "lucia"),
-    ("Giulia", "giulia"), ("Marco", "marco"), ("Elin", "elin"), ("Oskar", "oskar"),
-    ("Sanne", "sanne"), ("Daan", "daan"), ("Priya", "priya"), ("Arjun", "arjun"),
-    ("Mei", "mei"), ("Daniel", "daniel"), ("Sarah", "sarah"), ("David", "david"),
-    ("Laura", "laura"), ("Thomas", "thomas"), ("Julia", "julia"), ("Adam", "adam"),
-    ("Natalia", "natalia"), ("Tomasz", "tomasz"), ("Zofia", "zofia"), ("Marta", "marta"),
-    ("Wojciech", "wojciech"), ("Aleksandra", "aleksandra"), ("Kacper", "kacper"),
+    ("Anna", "anna"),
+    ("Piotr", "piotr"),
+    ("Katarzyna", "katarzyna"),
+    ("Łukasz", "lukasz"),
+    ("Małgorzata", "malgorzata"),
+    ("Michał", "michal"),
+    ("Agnieszka", "agnieszka"),
+    ("Paweł", "pawel"),
+    ("Joanna", "joanna"),
+    ("Krzysztof", "krzysztof"),
+    ("Ewa", "ewa"),
+    ("Jakub", "jakub"),
+    ("Emma", "emma"),
+    ("Liam", "liam"),
+    ("Olivia", "olivia"),
+    ("Noah", "noah"),
+    ("Sophia", "sophia"),
+    ("James", "james"),
+    ("Isabella", "isabella"),
+    ("Lucas", "lucas"),
+    ("Mia", "mia"),
+    ("Ethan", "ethan"),
+    ("Charlotte", "charlotte"),
+    ("Benjamin", "benjamin"),
+    ("Amelia", "amelia"),
+    ("Henry", "henry"),
+    ("Grace", "grace"),
+    ("Samuel", "samuel"),
+    ("Lena", "lena"),
+    ("Felix", "felix"),
+    ("Hannah", "hannah"),
+    ("Jonas", "jonas"),
+    ("Léa", "lea"),
+    ("Hugo", "hugo"),
+    ("Chloé", "chloe"),
+    ("Louis", "louis"),
+    ("Sofía", "sofia"),
+    ("Mateo", "mateo"),
+    ("Lucía", "lucia"),
+    ("Giulia", "giulia"),
+    ("Marco", "marco"),
+    ("Elin", "elin"),
+    ("Oskar", "oskar"),
+    ("Sanne", "sanne"),
+    ("Daan", "daan"),
+    ("Priya", "priya"),
+    ("Arjun", "arjun"),
+    ("Mei", "mei"),
+    ("Daniel", "daniel"),
+    ("Sarah", "sarah"),
+    ("David", "david"),
+    ("Laura", "laura"),
+    ("Thomas", "thomas"),
+    ("Julia", "julia"),
+    ("Adam", "adam"),
+    ("Natalia", "natalia"),
+    ("Tomasz", "tomasz"),
+    ("Zofia", "zofia"),
+    ("Marta", "marta"),
+    ("Wojciech", "wojciech"),
+    ("Aleksandra", "aleksandra"),
+    ("Kacper", "kacper"),
 ];
 
 pub const LAST_NAMES: &[(&str, &str)] = &[
-    ("Nowak", "nowak"), ("Kowalski", "kowalski"), ("Wiśniewska", "wisniewska"),
-    ("Wójcik", "wojcik"), ("Kamiński", "kaminski"), ("Lewandowska", "lewandowska"),
-    ("Zieliński", "zielinski"), ("Szymańska", "szymanska"), ("Woźniak", "wozniak"),
-    ("Dąbrowski", "dabrowski"), ("Kozłowska", "kozlowska"), ("Jankowski", "jankowski"),
-    ("Mazur", "mazur"), ("Krawczyk", "krawczyk"), ("Smith", "smith"), ("Johnson", "johnson"),
-    ("Williams", "williams"), ("Brown", "brown"), ("Jones", "jones"), ("Miller", "miller"),
-    ("Davis", "davis"), ("Wilson", "wilson"), ("Taylor", "taylor"), ("Clark", "clark"),
-    ("Walker", "walker"), ("Hall", "hall"), ("Young", "young"), ("King", "king"),
-    ("Wright", "wright"), ("Green", "green"), ("Baker", "baker"), ("Müller", "muller"),
-    ("Schmidt", "schmidt"), ("Schneider", "schneider"), ("Fischer", "fischer"),
-    ("Weber", "weber"), ("Wagner", "wagner"), ("Martin", "martin"), ("Bernard", "bernard"),
-    ("Dubois", "dubois"), ("Lefèvre", "lefevre"), ("García", "garcia"),
-    ("Fernández", "fernandez"), ("López", "lopez"), ("Rossi", "rossi"), ("Russo", "russo"),
-    ("Bianchi", "bianchi"), ("Andersson", "andersson"), ("Johansson", "johansson"),
-    ("de Vries", "devries"), ("Jansen", "jansen"), ("Patel", "patel"), ("Sharma", "sharma"),
-    ("Chen", "chen"), ("Wang", "wang"), ("Kim", "kim"), ("Nguyen", "nguyen"),
-    ("O'Brien", "obrien"), ("Murphy", "murphy"), ("Kowalczyk", "kowalczyk"),
-    ("Pawlak", "pawlak"), ("Górski", "gorski"), ("Sikora", "sikora"), ("Walczak", "walczak"),
+    ("Nowak", "nowak"),
+    ("Kowalski", "kowalski"),
+    ("Wiśniewska", "wisniewska"),
+    ("Wójcik", "wojcik"),
+    ("Kamiński", "kaminski"),
+    ("Lewandowska", "lewandowska"),
+    ("Zieliński", "zielinski"),
+    ("Szymańska", "szymanska"),
+    ("Woźniak", "wozniak"),
+    ("Dąbrowski", "dabrowski"),
+    ("Kozłowska", "kozlowska"),
+    ("Jankowski", "jankowski"),
+    ("Mazur", "mazur"),
+    ("Krawczyk", "krawczyk"),
+    ("Smith", "smith"),
+    ("Johnson", "johnson"),
+    ("Williams", "williams"),
+    ("Brown", "brown"),
+    ("Jones", "jones"),
+    ("Miller", "miller"),
+    ("Davis", "davis"),
+    ("Wilson", "wilson"),
+    ("Taylor", "taylor"),
+    ("Clark", "clark"),
+    ("Walker", "walker"),
+    ("Hall", "hall"),
+    ("Young", "young"),
+    ("King", "king"),
+    ("Wright", "wright"),
+    ("Green", "green"),
+    ("Baker", "baker"),
+    ("Müller", "muller"),
+    ("Schmidt", "schmidt"),
+    ("Schneider", "schneider"),
+    ("Fischer", "fischer"),
+    ("Weber", "weber"),
+    ("Wagner", "wagner"),
+    ("Martin", "martin"),
+    ("Bernard", "bernard"),
+    ("Dubois", "dubois"),
+    ("Lefèvre", "lefevre"),
+    ("García", "garcia"),
+    ("Fernández", "fernandez"),
+    ("López", "lopez"),
+    ("Rossi", "rossi"),
+    ("Russo", "russo"),
+    ("Bianchi", "bianchi"),
+    ("Andersson", "andersson"),
+    ("Johansson", "johansson"),
+    ("de Vries", "devries"),
+    ("Jansen", "jansen"),
+    ("Patel", "patel"),
+    ("Sharma", "sharma"),
+    ("Chen", "chen"),
+    ("Wang", "wang"),
+    ("Kim", "kim"),
+    ("Nguyen", "nguyen"),
+    ("O'Brien", "obrien"),
+    ("Murphy", "murphy"),
+    ("Kowalczyk", "kowalczyk"),
+    ("Pawlak", "pawlak"),
+    ("Górski", "gorski"),
+    ("Sikora", "sikora"),
+    ("Walczak", "walczak"),
 ];
 
 /// Company names are PREFIX + CORE + SUFFIX: 64 x 64 x 8 distinct names.
 pub const COMPANY_PREFIX: &[&str] = &[
-    "North", "Blue", "Silver", "Bright", "Red", "Green", "Iron", "Clear", "Swift", "Prime",
-    "Nova", "Atlas", "Vista", "Summit", "River", "Stone", "Cedar", "Maple", "Oak", "Pine",
-    "Harbor", "Coast", "Delta", "Echo", "Falcon", "Granite", "Horizon", "Insight", "Jade",
-    "Keystone", "Lumen", "Meridian", "Nimbus", "Orbit", "Pioneer", "Quartz", "Radiant",
-    "Sterling", "Tidal", "Union", "Vertex", "Willow", "Zenith", "Amber", "Beacon", "Cobalt",
-    "Crystal", "Eagle", "Fjord", "Golden", "Highland", "Ivory", "Juniper", "Kestrel", "Lake",
-    "Mosaic", "Noble", "Opal", "Polar", "Quest", "Rapid", "Sage", "True", "Wave",
+    "North", "Blue", "Silver", "Bright", "Red", "Green", "Iron", "Clear", "Swift", "Prime", "Nova",
+    "Atlas", "Vista", "Summit", "River", "Stone", "Cedar", "Maple", "Oak", "Pine", "Harbor",
+    "Coast", "Delta", "Echo", "Falcon", "Granite", "Horizon", "Insight", "Jade", "Keystone",
+    "Lumen", "Meridian", "Nimbus", "Orbit", "Pioneer", "Quartz", "Radiant", "Sterling", "Tidal",
+    "Union", "Vertex", "Willow", "Zenith", "Amber", "Beacon", "Cobalt", "Crystal", "Eagle",
+    "Fjord", "Golden", "Highland", "Ivory", "Juniper", "Kestrel", "Lake", "Mosaic", "Noble",
+    "Opal", "Polar", "Quest", "Rapid", "Sage", "True", "Wave",
 ];
 pub const COMPANY_CORE: &[&str] = &[
-    "wind", "field", "bridge", "point", "stream", "path", "line", "gate", "mark", "works",
-    "light", "peak", "forge", "scale", "cloud", "logic", "metrics", "data", "flow", "sync",
-    "grid", "link", "base", "core", "sphere", "pulse", "shift", "wave", "leaf", "rock",
-    "star", "stack", "trail", "view", "ware", "wise", "yard", "bay", "crest", "dale",
-    "ford", "hill", "land", "mont", "port", "ridge", "shore", "ton", "vale", "well",
-    "byte", "cast", "dash", "hub", "labs", "loop", "nest", "quant", "ray", "soft",
-    "spark", "tech", "tide", "verse",
+    "wind", "field", "bridge", "point", "stream", "path", "line", "gate", "mark", "works", "light",
+    "peak", "forge", "scale", "cloud", "logic", "metrics", "data", "flow", "sync", "grid", "link",
+    "base", "core", "sphere", "pulse", "shift", "wave", "leaf", "rock", "star", "stack", "trail",
+    "view", "ware", "wise", "yard", "bay", "crest", "dale", "ford", "hill", "land", "mont", "port",
+    "ridge", "shore", "ton", "vale", "well", "byte", "cast", "dash", "hub", "labs", "loop", "nest",
+    "quant", "ray", "soft", "spark", "tech", "tide", "verse",
 ];
-pub const COMPANY_SUFFIX: &[&str] =
-    &["", " Group", " Systems", " Solutions", " Analytics", " Partners", " Labs", " Industries"];
+pub const COMPANY_SUFFIX: &[&str] = &[
+    "",
+    " Group",
+    " Systems",
+    " Solutions",
+    " Analytics",
+    " Partners",
+    " Labs",
+    " Industries",
+];
 
 pub const FREEMAIL: &[&str] = &["gmail.com", "outlook.com", "proton.me", "icloud.com"];
 

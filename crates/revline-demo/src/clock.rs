@@ -27,12 +27,17 @@ pub struct Timeline {
 }
 
 pub fn day_secs(date: NaiveDate) -> i64 {
-    date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp()
+    date.and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp()
 }
 
 /// Calendar date of an instant (UTC).
 pub fn date_of(t: i64) -> NaiveDate {
-    chrono::DateTime::from_timestamp(t.div_euclid(DAY) * DAY, 0).expect("in range").date_naive()
+    chrono::DateTime::from_timestamp(t.div_euclid(DAY) * DAY, 0)
+        .expect("in range")
+        .date_naive()
 }
 
 /// `YYYY-MM-DD` of an instant.
@@ -91,7 +96,13 @@ impl Timeline {
             labels.push((d.year(), d.month()));
             d = d + Months::new(1);
         }
-        Timeline { start: day_secs(start_date), end: end_secs, month_starts, labels, history }
+        Timeline {
+            start: day_secs(start_date),
+            end: end_secs,
+            month_starts,
+            labels,
+            history,
+        }
     }
 
     /// Months of history (their first day lies before the end).
@@ -126,7 +137,9 @@ impl Timeline {
 
     /// Index of the month holding `t` (clamped to the table).
     pub fn month_of(&self, t: i64) -> usize {
-        self.month_starts.partition_point(|s| *s <= t).saturating_sub(1)
+        self.month_starts
+            .partition_point(|s| *s <= t)
+            .saturating_sub(1)
     }
 
     /// Length of the history in seconds.

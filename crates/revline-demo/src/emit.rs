@@ -27,7 +27,12 @@ pub fn opt_text(s: Option<&str>) -> Value {
 
 /// A record of `kind` with every column empty, to be filled with `Record::set`.
 pub fn blank(kind: RecordKind, columns: usize) -> Record {
-    Record { kind, id: String::new(), values: vec![Value::Null; columns], props: BTreeMap::new() }
+    Record {
+        kind,
+        id: String::new(),
+        values: vec![Value::Null; columns],
+        props: BTreeMap::new(),
+    }
 }
 
 /// The id `parse_record` gives a row of a kind without an id of its own: a digest of
@@ -82,7 +87,14 @@ impl<'s> Out<'s> {
         for kind in RecordKind::ALL {
             columns[kind as usize] = kind.columns().count();
         }
-        Out { sink, columns, touchpoints: 0, deals: 0, revenue: 0, tickets: 0 }
+        Out {
+            sink,
+            columns,
+            touchpoints: 0,
+            deals: 0,
+            revenue: 0,
+            tickets: 0,
+        }
     }
 
     pub fn blank(&self, kind: RecordKind) -> Record {

@@ -59,7 +59,12 @@ impl Default for DemoConfig {
 /// The workspace settings of the demo: USD, UTC, the default funnel, a 24 hour
 /// marketing-to-sales SLA and a SaaS gross margin of 80%.
 pub fn demo_settings() -> Settings {
-    Settings { sla_hours: 24.0, gross_margin: 0.8, lookback_days: 180, ..Settings::default() }
+    Settings {
+        sla_hours: 24.0,
+        gross_margin: 0.8,
+        lookback_days: 180,
+        ..Settings::default()
+    }
 }
 
 /// Emits every record of the demo workspace through `sink`: accounts first, then

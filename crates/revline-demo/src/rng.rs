@@ -37,7 +37,10 @@ impl Rng {
         if s == [0; 4] {
             s[0] = 1;
         }
-        Rng { s, spare_normal: None }
+        Rng {
+            s,
+            spare_normal: None,
+        }
     }
 
     /// An independent stream for one purpose (`tag`) and one entity (`index`), so
@@ -155,14 +158,18 @@ mod tests {
 
     #[test]
     fn same_seed_same_numbers_and_streams_differ() {
-        let a: Vec<u64> = (0..8).map({
-            let mut r = Rng::from_seed(7);
-            move |_| r.next_u64()
-        }).collect();
-        let b: Vec<u64> = (0..8).map({
-            let mut r = Rng::from_seed(7);
-            move |_| r.next_u64()
-        }).collect();
+        let a: Vec<u64> = (0..8)
+            .map({
+                let mut r = Rng::from_seed(7);
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..8)
+            .map({
+                let mut r = Rng::from_seed(7);
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         let mut s1 = Rng::stream(7, 1, 0);
         let mut s2 = Rng::stream(7, 1, 1);

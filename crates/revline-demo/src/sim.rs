@@ -14,11 +14,13 @@
 //! the same numbers whether problems are planted or not, so the two variants are the
 //! same company: the planted problems only change the rates the numbers are held to.
 
+use crate::DemoConfig;
 use crate::catalog::*;
 use crate::clock::*;
-use crate::emit::{decimal_text, instant, opt_instant, opt_text, text, Movement, Out, Touch, CURRENCY};
-use crate::rng::{weighted_pick, Rng};
-use crate::DemoConfig;
+use crate::emit::{
+    CURRENCY, Movement, Out, Touch, decimal_text, instant, opt_instant, opt_text, text,
+};
+use crate::rng::{Rng, weighted_pick};
 use revline_core::{Record, RecordKind, Value};
 
 const TAG_ACCOUNT: u64 = 0xACC0;
@@ -204,7 +206,10 @@ struct BadTickets {
 
 impl BadTickets {
     fn new() -> BadTickets {
-        BadTickets { at: [i64::MIN; 8], next: 0 }
+        BadTickets {
+            at: [i64::MIN; 8],
+            next: 0,
+        }
     }
     fn push(&mut self, t: i64) {
         self.at[self.next] = t;
@@ -230,7 +235,11 @@ struct Stats {
 
 impl Stats {
     fn new(months: usize) -> Stats {
-        let slots = CHANNELS.iter().map(|c| c.campaigns.len().max(1)).max().unwrap_or(1);
+        let slots = CHANNELS
+            .iter()
+            .map(|c| c.campaigns.len().max(1))
+            .max()
+            .unwrap_or(1);
         Stats {
             months,
             slots,
@@ -282,8 +291,11 @@ fn company(index: u64, country: usize) -> (String, String) {
     let core = COMPANY_CORE[((k / 64) % 64) as usize];
     let suffix = COMPANY_SUFFIX[(k / 4096) as usize];
     let name = format!("{prefix}{core}{suffix}");
-    let slug: String =
-        name.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
+    let slug: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
     let tld = COUNTRIES[country].1;
     let domain = if generation == 0 {
         format!("{slug}.{tld}")
@@ -342,7 +354,9 @@ impl<'s> Generator<'s> {
         if self.contacts > 0 {
             let accounts = (self.contacts / 4).max(1);
             // Pass 1: the total weight, to share the contacts out in one streaming pass.
-            let total_weight: f64 = (0..accounts).map(|i| self.profile(i, accounts).weight).sum();
+            let total_weight: f64 = (0..accounts)
+                .map(|i| self.profile(i, accounts).weight)
+                .sum();
             // Pass 2: every account row first.
             for i in 0..accounts {
                 let p = self.profile(i, accounts);
@@ -359,7 +373,8 @@ impl<'s> Generator<'s> {
                 let target = if i + 1 == accounts {
                     extra
                 } else {
-                    ((extra as f64 * cumulative / total_weight).floor() as u64).clamp(assigned, extra)
+                    ((extra as f64 * cumulative / total_weight).floor() as u64)
+                        .clamp(assigned, extra)
                 };
                 let count = 1 + target - assigned;
                 assigned = target;
@@ -390,9 +405,23 @@ impl<'s> Generator<'s> {
         let day = self.tl.start + t as i64;
         let created = next_workday(at_office_hours(day, r.f64()), r.f64());
         let size = r.lognormal(1.0, 0.5);
-        let weight = if personal { 0.0 } else { CONTACT_WEIGHT[segment] * size };
+        let weight = if personal {
+            0.0
+        } else {
+            CONTACT_WEIGHT[segment] * size
+        };
         let employees = r.lognormal(EMPLOYEES[segment], 0.6).max(2.0) as u64;
-        Profile { index, personal, segment, industry, country, owner, created, weight, employees }
+        Profile {
+            index,
+            personal,
+            segment,
+            industry,
+            country,
+            owner,
+            created,
+            weight,
+            employees,
+        }
     }
 
     fn emit_account(&mut self, p: &Profile) {
@@ -413,7 +442,12 @@ impl<'s> Generator<'s> {
     fn account(&mut self, p: &Profile, first_contact: u64, count: u64) {
         let id = (!p.personal).then(|| account_id(p.index));
         let (name, domain) = company(p.index, p.country);
-        let ctx = AccountCtx { profile: p, id: id.as_deref(), name: &name, domain: &domain };
+        let ctx = AccountCtx {
+            profile: p,
+            id: id.as_deref(),
+            name: &name,
+            domain: &domain,
+        };
         let mut plans = std::mem::take(&mut self.plans);
         let mut names = std::mem::take(&mut self.names);
         plans.clear();
@@ -435,7 +469,13 @@ impl<'s> Generator<'s> {
 
     /// Creates one contact: emits its row and plans its way through the funnel up to
     /// the point where a deal would be opened.
-    fn contact(&mut self, a: &AccountCtx<'_>, index: u64, ordinal: u64, book: &mut NameBook) -> ContactPlan {
+    fn contact(
+        &mut self,
+        a: &AccountCtx<'_>,
+        index: u64,
+        ordinal: u64,
+        book: &mut NameBook,
+    ) -> ContactPlan {
         let p = a.profile;
         let end = self.tl.end;
         let mut r = Rng::stream(self.seed, TAG_CONTACT, index);
@@ -512,22 +552,29 @@ impl<'s> Generator<'s> {
         }
 
         let mut first_sales = None;
-        if let Some(m) = mql {
-            if u_touched < MQL_TOUCHED {
-                let (median, sigma) = match (channel, self.fx.webinar_handoff_hours) {
-                    (WEBINAR, Some(h)) => (h, 0.45),
-                    _ => (ch.handoff_hours, 0.9),
-                };
-                let t = next_workday(m + hours(median * (sigma * z_handoff).exp()).max(MINUTE), u_handoff);
-                first_sales = (t < end).then_some(t);
-            }
+        if let Some(m) = mql
+            && u_touched < MQL_TOUCHED
+        {
+            let (median, sigma) = match (channel, self.fx.webinar_handoff_hours) {
+                (WEBINAR, Some(h)) => (h, 0.45),
+                _ => (ch.handoff_hours, 0.9),
+            };
+            let t = next_workday(
+                m + hours(median * (sigma * z_handoff).exp()).max(MINUTE),
+                u_handoff,
+            );
+            first_sales = (t < end).then_some(t);
         }
 
         let mut sql = None;
         if let (Some(m), Some(f)) = (mql, first_sales) {
             let waited = (f - m) as f64 / HOUR as f64;
             let patience = 1.0 / (1.0 + waited / HANDOFF_HALF_LIFE_HOURS);
-            let quality = if channel == DISPLAY { self.fx.display_sql } else { ch.sql };
+            let quality = if channel == DISPLAY {
+                self.fx.display_sql
+            } else {
+                ch.sql
+            };
             let p_sql = (MQL_TO_SQL * quality * patience).min(0.95);
             if u_sql < p_sql {
                 let t = f + days(2.0 * (0.8 * z_sql).exp()).max(HOUR);
@@ -536,11 +583,11 @@ impl<'s> Generator<'s> {
         }
 
         let mut opportunity = None;
-        if let Some(s) = sql {
-            if u_opp < SQL_TO_OPPORTUNITY {
-                let t = s + days(6.0 * (0.7 * z_opp).exp()).max(HOUR);
-                opportunity = (t < end).then_some(t);
-            }
+        if let Some(s) = sql
+            && u_opp < SQL_TO_OPPORTUNITY
+        {
+            let t = s + days(6.0 * (0.7 * z_opp).exp()).max(HOUR);
+            opportunity = (t < end).then_some(t);
         }
 
         // The contact row.
@@ -554,7 +601,11 @@ impl<'s> Generator<'s> {
             _ => {
                 let (fa, la) = (FIRST_NAMES[first].1, LAST_NAMES[last].1);
                 if a.id.is_none() {
-                    format!("{fa}.{la}{}@{}", index + 1, FREEMAIL[(index % FREEMAIL.len() as u64) as usize])
+                    format!(
+                        "{fa}.{la}{}@{}",
+                        index + 1,
+                        FREEMAIL[(index % FREEMAIL.len() as u64) as usize]
+                    )
                 } else {
                     let seen = book.used.iter().filter(|n| **n == (first, last)).count();
                     book.used.push((first, last));
@@ -572,9 +623,15 @@ impl<'s> Generator<'s> {
         let mut rec = self.out.blank(RecordKind::Contacts);
         rec.id = id.clone();
         rec.set("email", Value::Text(email));
-        rec.set("name", Value::Text(format!("{} {}", FIRST_NAMES[first].0, LAST_NAMES[last].0)));
+        rec.set(
+            "name",
+            Value::Text(format!("{} {}", FIRST_NAMES[first].0, LAST_NAMES[last].0)),
+        );
         if u_phone < 0.45 {
-            rec.set("phone", Value::Text(format!("{} {phone}", COUNTRIES[p.country].2)));
+            rec.set(
+                "phone",
+                Value::Text(format!("{} {phone}", COUNTRIES[p.country].2)),
+            );
         }
         rec.set("title", text(TITLES[title].0));
         rec.set("account_id", opt_text(a.id));
@@ -638,8 +695,16 @@ impl<'s> Generator<'s> {
     fn plan_deal(&self, p: &Profile, c: &ContactPlan, created: i64) -> DealPlan {
         let d = &c.draws;
         let end = self.tl.end;
-        let skill = if p.owner == WEAK_OWNER { self.fx.weak_owner_skill } else { OWNERS[p.owner].skill };
-        let channel_win = if c.channel == DISPLAY { self.fx.display_win } else { CHANNELS[c.channel].win };
+        let skill = if p.owner == WEAK_OWNER {
+            self.fx.weak_owner_skill
+        } else {
+            OWNERS[p.owner].skill
+        };
+        let channel_win = if c.channel == DISPLAY {
+            self.fx.display_win
+        } else {
+            CHANNELS[c.channel].win
+        };
         let p_win = (WIN_BASE[p.segment] * skill * channel_win).min(0.9);
         let won = d.u_win < p_win;
         let cycle = days(d.cycle_days).max(3 * DAY) as f64;
@@ -669,9 +734,15 @@ impl<'s> Generator<'s> {
             (true, true) => (Status::Won, Some(close)),
             (true, false) => (Status::Lost, Some(close)),
         };
-        let current = rows[..n].iter().rev().find(|(_, t)| *t < end).map_or(0, |(s, _)| *s);
+        let current = rows[..n]
+            .iter()
+            .rev()
+            .find(|(_, t)| *t < end)
+            .map_or(0, |(s, _)| *s);
         let probability = match status {
-            Status::Open if d.u_probability < 0.7 => Some(DEAL_STAGE_PROBABILITY[current.min(3) as usize]),
+            Status::Open if d.u_probability < 0.7 => {
+                Some(DEAL_STAGE_PROBABILITY[current.min(3) as usize])
+            }
             Status::Won if d.u_probability < 0.15 => Some("1"),
             Status::Lost if d.u_probability < 0.15 => Some("0"),
             _ => None,
@@ -690,9 +761,25 @@ impl<'s> Generator<'s> {
         }
     }
 
-    fn touch(&mut self, contact_id: &str, at: i64, channel: &str, campaign: Option<&str>, kind: &str, team: &str) {
+    fn touch(
+        &mut self,
+        contact_id: &str,
+        at: i64,
+        channel: &str,
+        campaign: Option<&str>,
+        kind: &str,
+        team: &str,
+    ) {
         if at >= self.tl.start && at < self.tl.end {
-            self.out.touch(&Touch { contact_id, at, channel, campaign, kind, team, cost: None });
+            self.out.touch(&Touch {
+                contact_id,
+                at,
+                channel,
+                campaign,
+                kind,
+                team,
+                cost: None,
+            });
         }
     }
 
@@ -725,7 +812,15 @@ impl<'s> Generator<'s> {
                     _ => None,
                 };
                 if at >= self.tl.start {
-                    let t = Touch { contact_id: id, at, channel: ch.name, campaign, kind, team: MARKETING, cost };
+                    let t = Touch {
+                        contact_id: id,
+                        at,
+                        channel: ch.name,
+                        campaign,
+                        kind,
+                        team: MARKETING,
+                        cost,
+                    };
                     self.out.touch(&t);
                 }
             }
@@ -764,7 +859,11 @@ impl<'s> Generator<'s> {
             } else {
                 let other = [CONTENT, ORGANIC, DIRECT, EMAIL][((u * 4.0) as usize).min(3)];
                 let camp = self.campaign_at(other, m, r.f64());
-                let kind = if other == EMAIL { "email_click" } else { "form" };
+                let kind = if other == EMAIL {
+                    "email_click"
+                } else {
+                    "form"
+                };
                 self.touch(id, m, CHANNELS[other].name, camp, kind, MARKETING);
             }
         }
@@ -786,10 +885,10 @@ impl<'s> Generator<'s> {
         if c.skips[0] >= 0.08 {
             self.out.stage(id, "lead", c.created);
         }
-        if let Some(m) = c.mql {
-            if !(c.sql.is_some() && c.skips[1] < 0.04) {
-                self.out.stage(id, "mql", m);
-            }
+        if let Some(m) = c.mql
+            && !(c.sql.is_some() && c.skips[1] < 0.04)
+        {
+            self.out.stage(id, "mql", m);
         }
         if let Some(s) = c.sql {
             if !(has_deal && c.skips[2] < 0.06) {
@@ -834,12 +933,19 @@ impl<'s> Generator<'s> {
         let p = a.profile;
         let end = self.tl.end;
         deal.id = self.out.next_deal_id();
-        let current = deal.rows[..deal.n_rows].iter().rev().find(|(_, t)| *t < end).map_or(0, |(s, _)| *s);
+        let current = deal.rows[..deal.n_rows]
+            .iter()
+            .rev()
+            .find(|(_, t)| *t < end)
+            .map_or(0, |(s, _)| *s);
         let mut rec = self.out.blank(RecordKind::Deals);
         rec.id = deal.id.clone();
         rec.set("contact_id", text(&c.id));
         rec.set("account_id", opt_text(a.id));
-        rec.set("name", Value::Text(format!("{} - {}", a.name, PLAN[p.segment])));
+        rec.set(
+            "name",
+            Value::Text(format!("{} - {}", a.name, PLAN[p.segment])),
+        );
         rec.set("owner", text(OWNERS[p.owner].name));
         rec.set("pipeline", text("new_business"));
         rec.set("stage", text(DEAL_STAGE_NAMES[current as usize]));
@@ -849,7 +955,10 @@ impl<'s> Generator<'s> {
         rec.set("expected_close_at", instant(deal.expected_close));
         rec.set("closed_at", opt_instant(deal.closed));
         rec.set("status", text(deal.status.name()));
-        rec.set("lost_reason", opt_text(deal.lost_reason.map(|i| LOST_REASONS[i])));
+        rec.set(
+            "lost_reason",
+            opt_text(deal.lost_reason.map(|i| LOST_REASONS[i])),
+        );
         rec.set("probability", opt_text(deal.probability));
         self.out.send(rec);
 
@@ -865,7 +974,8 @@ impl<'s> Generator<'s> {
             if at >= end {
                 break;
             }
-            self.out.deal_stage(&deal.id, DEAL_STAGE_NAMES[stage as usize], at);
+            self.out
+                .deal_stage(&deal.id, DEAL_STAGE_NAMES[stage as usize], at);
             let kind = match stage {
                 1 => "demo",
                 2 => "meeting",
@@ -879,7 +989,14 @@ impl<'s> Generator<'s> {
     }
 
     /// An upsell closed on an existing customer: a won deal in the expansion pipeline.
-    fn expansion_deal(&mut self, a: &AccountCtx<'_>, buyer: &ContactPlan, created: i64, won: i64, amount: i64) -> String {
+    fn expansion_deal(
+        &mut self,
+        a: &AccountCtx<'_>,
+        buyer: &ContactPlan,
+        created: i64,
+        won: i64,
+        amount: i64,
+    ) -> String {
         let p = a.profile;
         let id = self.out.next_deal_id();
         let mut rec = self.out.blank(RecordKind::Deals);
@@ -899,15 +1016,35 @@ impl<'s> Generator<'s> {
         self.out.send(rec);
         self.stats.pipeline[self.tl.month_of(created)] += amount;
         self.out.deal_stage(&id, "discovery", created);
-        self.out.deal_stage(&id, "proposal", created + (won - created) / 2);
+        self.out
+            .deal_stage(&id, "proposal", created + (won - created) / 2);
         self.out.deal_stage(&id, "closed_won", won);
         self.touch(&buyer.id, created, SALES_CHANNEL, None, "meeting", SALES);
         id
     }
 
-    fn revenue(&mut self, a: &AccountCtx<'_>, buyer: &ContactPlan, deal_id: Option<&str>, at: i64, amount: i64, kind: &str) {
-        let contact_id = if a.id.is_none() { Some(buyer.id.as_str()) } else { None };
-        let m = Movement { account_id: a.id, contact_id, deal_id, at, amount, kind };
+    fn revenue(
+        &mut self,
+        a: &AccountCtx<'_>,
+        buyer: &ContactPlan,
+        deal_id: Option<&str>,
+        at: i64,
+        amount: i64,
+        kind: &str,
+    ) {
+        let contact_id = if a.id.is_none() {
+            Some(buyer.id.as_str())
+        } else {
+            None
+        };
+        let m = Movement {
+            account_id: a.id,
+            contact_id,
+            deal_id,
+            at,
+            amount,
+            kind,
+        };
         self.out.revenue(&m);
         self.stats.revenue[self.tl.month_of(at)][a.profile.segment] += amount;
     }
@@ -948,7 +1085,8 @@ impl<'s> Generator<'s> {
             for _ in 0..r.poisson(TICKET_RATE[seg]) {
                 self.ticket(a, plans, won, &mut r, (previous, bill), &mut bad);
             }
-            let (u_churn, u_expand, u_expand_size, u_expand_day) = (r.f64(), r.f64(), r.f64(), r.f64());
+            let (u_churn, u_expand, u_expand_size, u_expand_day) =
+                (r.f64(), r.f64(), r.f64(), r.f64());
             let (u_expand_deal, u_expand_lead) = (r.f64(), r.f64());
             let (u_contract, u_contract_size, u_contract_day) = (r.f64(), r.f64(), r.f64());
             let (u_refund, u_refund_size, u_refund_day) = (r.f64(), r.f64(), r.f64());
@@ -994,14 +1132,26 @@ impl<'s> Generator<'s> {
     }
 
     /// One support ticket of a customer opened within `window`, with its service touches.
-    fn ticket(&mut self, a: &AccountCtx<'_>, plans: &[ContactPlan], buyer: usize, r: &mut Rng, window: (i64, i64), bad: &mut BadTickets) {
+    fn ticket(
+        &mut self,
+        a: &AccountCtx<'_>,
+        plans: &[ContactPlan],
+        buyer: usize,
+        r: &mut Rng,
+        window: (i64, i64),
+        bad: &mut BadTickets,
+    ) {
         let end = self.tl.end;
         let u_open = r.f64();
         let category = r.weighted(&TICKET_WEIGHTS);
         let (z_response, z_resolution, z_csat) = (r.normal(), r.normal(), r.normal());
-        let (u_answer, u_who, u_chat, u_chat_minutes, u_monday) = (r.f64(), r.f64(), r.f64(), r.f64(), r.f64());
+        let (u_answer, u_who, u_chat, u_chat_minutes, u_monday) =
+            (r.f64(), r.f64(), r.f64(), r.f64(), r.f64());
         // Customers write in on workdays; support answers around the clock.
-        let opened = next_workday(window.0 + ((window.1 - window.0) as f64 * u_open) as i64, u_monday);
+        let opened = next_workday(
+            window.0 + ((window.1 - window.0) as f64 * u_open) as i64,
+            u_monday,
+        );
         if opened >= end {
             return;
         }
@@ -1010,8 +1160,11 @@ impl<'s> Generator<'s> {
             && category == INTEGRATION
             && opened >= self.incident.0
             && opened < self.incident.1;
-        let response_hours =
-            if incident { 36.0 * (0.6 * z_response).exp() } else { 2.5 * z_response.exp() };
+        let response_hours = if incident {
+            36.0 * (0.6 * z_response).exp()
+        } else {
+            2.5 * z_response.exp()
+        };
         let first_response = opened + hours(response_hours).max(2 * MINUTE);
         let waited = (first_response - opened) as f64 / HOUR as f64;
         let resolution_hours = (if incident { 80.0 } else { 20.0 }) * (1.2 * z_resolution).exp();
@@ -1030,7 +1183,11 @@ impl<'s> Generator<'s> {
             bad.push(opened);
         }
         let pick = ((u_who * plans.len() as f64) as usize).min(plans.len() - 1);
-        let who = if plans[pick].created <= opened { &plans[pick] } else { &plans[buyer] };
+        let who = if plans[pick].created <= opened {
+            &plans[pick]
+        } else {
+            &plans[buyer]
+        };
 
         let id = self.out.next_ticket_id();
         let mut rec = self.out.blank(RecordKind::Tickets);
@@ -1038,8 +1195,14 @@ impl<'s> Generator<'s> {
         rec.set("contact_id", text(&who.id));
         rec.set("account_id", opt_text(a.id));
         rec.set("opened_at", instant(opened));
-        rec.set("first_response_at", opt_instant((first_response < end).then_some(first_response)));
-        rec.set("resolved_at", opt_instant((resolved < end).then_some(resolved)));
+        rec.set(
+            "first_response_at",
+            opt_instant((first_response < end).then_some(first_response)),
+        );
+        rec.set(
+            "resolved_at",
+            opt_instant((resolved < end).then_some(resolved)),
+        );
         rec.set("csat", csat.map_or(Value::Null, Value::Int));
         rec.set("category", text(TICKET_CATEGORIES[category]));
         self.out.send(rec);
@@ -1058,7 +1221,14 @@ impl<'s> Generator<'s> {
         GROWTH.powf(x) * GROWTH.ln() / (GROWTH - 1.0)
     }
 
-    fn spend_row(&mut self, m: usize, channel: &str, campaign: Option<&str>, dollars: f64, team: &str) {
+    fn spend_row(
+        &mut self,
+        m: usize,
+        channel: &str,
+        campaign: Option<&str>,
+        dollars: f64,
+        team: &str,
+    ) {
         let amount = (dollars.round() as i64) * 100;
         if amount <= 0 {
             return;
@@ -1087,12 +1257,18 @@ impl<'s> Generator<'s> {
                     continue;
                 }
                 let slots = ch.campaigns.len().max(1);
-                let active = if ch.rotating { m % slots..m % slots + 1 } else { 0..slots };
+                let active = if ch.rotating {
+                    m % slots..m % slots + 1
+                } else {
+                    0..slots
+                };
                 let share = 1.0 / active.len() as f64;
                 for s in active {
                     let leads = f64::from(self.stats.leads[self.stats.lead_cell(c, s, m)]);
                     let noise = r.lognormal(1.0, 0.08);
-                    let dollars = (ch.base_monthly * self.scale * growth * share + leads * ch.cost_per_lead) * noise;
+                    let dollars = (ch.base_monthly * self.scale * growth * share
+                        + leads * ch.cost_per_lead)
+                        * noise;
                     let campaign = ch.campaigns.get(s).copied();
                     self.spend_row(m, ch.name, campaign, dollars, MARKETING);
                 }
@@ -1104,7 +1280,8 @@ impl<'s> Generator<'s> {
                     * r.lognormal(1.0, 0.04);
                 self.spend_row(m, SALES_CHANNEL, Some(SALES_TEAMS[seg]), dollars, SALES);
             }
-            let sdr = (8_000.0 * self.scale * growth + f64::from(self.stats.mql[m]) * 60.0) * r.lognormal(1.0, 0.04);
+            let sdr = (8_000.0 * self.scale * growth + f64::from(self.stats.mql[m]) * 60.0)
+                * r.lognormal(1.0, 0.04);
             self.spend_row(m, SALES_CHANNEL, Some("SDR team"), sdr, SALES);
         }
     }
@@ -1135,12 +1312,39 @@ impl<'s> Generator<'s> {
             all.extend((1..=ahead).map(|k| base * 1.03f64.powi(k as i32)));
             all
         };
-        let revenue = extend(self.stats.revenue.iter().map(|r| r.iter().sum::<i64>() as f64 / 100.0).collect());
-        let segment_revenue: Vec<Vec<f64>> =
-            (0..3).map(|s| extend(self.stats.revenue.iter().map(|r| r[s] as f64 / 100.0).collect())).collect();
+        let revenue = extend(
+            self.stats
+                .revenue
+                .iter()
+                .map(|r| r.iter().sum::<i64>() as f64 / 100.0)
+                .collect(),
+        );
+        let segment_revenue: Vec<Vec<f64>> = (0..3)
+            .map(|s| {
+                extend(
+                    self.stats
+                        .revenue
+                        .iter()
+                        .map(|r| r[s] as f64 / 100.0)
+                        .collect(),
+                )
+            })
+            .collect();
         let mql = extend(self.stats.mql.iter().map(|v| f64::from(*v)).collect());
-        let customers = extend(self.stats.new_customers.iter().map(|v| f64::from(*v)).collect());
-        let pipeline = extend(self.stats.pipeline.iter().map(|v| *v as f64 / 100.0).collect());
+        let customers = extend(
+            self.stats
+                .new_customers
+                .iter()
+                .map(|v| f64::from(*v))
+                .collect(),
+        );
+        let pipeline = extend(
+            self.stats
+                .pipeline
+                .iter()
+                .map(|v| *v as f64 / 100.0)
+                .collect(),
+        );
 
         for m in from..h + ahead {
             let (y, mo) = self.tl.label(m);
@@ -1227,7 +1431,11 @@ mod tests {
         for i in 0..70_000 {
             let (_, domain) = company(i, 0);
             assert!(seen.insert(domain.clone()), "{domain} twice");
-            assert!(domain.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.'));
+            assert!(
+                domain
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.')
+            );
         }
     }
 

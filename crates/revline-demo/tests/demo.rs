@@ -3,8 +3,10 @@
 
 use revline_core::money::format_minor;
 use revline_core::time::{format_timestamp, parse_timestamp};
-use revline_core::{parse_record, Currency, FieldType, ParseOptions, Record, RecordKind, RowText, Value};
-use revline_demo::{demo_settings, generate, DemoConfig, PLANTED_PROBLEMS};
+use revline_core::{
+    Currency, FieldType, ParseOptions, Record, RecordKind, RowText, Value, parse_record,
+};
+use revline_demo::{DemoConfig, PLANTED_PROBLEMS, demo_settings, generate};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -13,7 +15,11 @@ const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 86_400_000;
 
 fn config(contacts: u64, planted: bool) -> DemoConfig {
-    DemoConfig { contacts, planted_problems: planted, ..DemoConfig::default() }
+    DemoConfig {
+        contacts,
+        planted_problems: planted,
+        ..DemoConfig::default()
+    }
 }
 
 fn collect(config: &DemoConfig) -> Vec<Record> {
@@ -36,7 +42,10 @@ fn ms(date: &str) -> i64 {
 fn same_config_gives_the_same_records_and_another_seed_differs() {
     let again = collect(&config(2_000, true));
     assert_eq!(small(), again.as_slice());
-    let other = collect(&DemoConfig { seed: 7, ..config(2_000, true) });
+    let other = collect(&DemoConfig {
+        seed: 7,
+        ..config(2_000, true)
+    });
     assert_ne!(small(), other.as_slice());
     let contacts = |rs: &[Record]| rs.iter().filter(|r| r.kind == RecordKind::Contacts).count();
     assert_eq!(contacts(&other), 2_000);
@@ -46,10 +55,19 @@ fn same_config_gives_the_same_records_and_another_seed_differs() {
 fn contact_counts_are_exact() {
     for n in [0, 1, 3, 4, 7, 13, 101] {
         let records = collect(&config(n, true));
-        let contacts = records.iter().filter(|r| r.kind == RecordKind::Contacts).count();
+        let contacts = records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Contacts)
+            .count();
         assert_eq!(contacts as u64, n);
     }
-    assert_eq!(small().iter().filter(|r| r.kind == RecordKind::Contacts).count(), 2_000);
+    assert_eq!(
+        small()
+            .iter()
+            .filter(|r| r.kind == RecordKind::Contacts)
+            .count(),
+        2_000
+    );
 }
 
 #[test]
@@ -57,7 +75,12 @@ fn ids_are_unique_per_kind() {
     let mut seen: HashSet<(RecordKind, &str)> = HashSet::new();
     for r in small() {
         assert!(!r.id.is_empty(), "{r:?}");
-        assert!(seen.insert((r.kind, r.id.as_str())), "duplicate {} id {}", r.kind, r.id);
+        assert!(
+            seen.insert((r.kind, r.id.as_str())),
+            "duplicate {} id {}",
+            r.kind,
+            r.id
+        );
     }
 }
 
@@ -67,7 +90,9 @@ fn every_reference_points_at_an_earlier_record() {
     for r in small() {
         for (field, value) in r.kind.columns().zip(&r.values) {
             if let (Some(target), Value::Text(id)) = (field.refers, value) {
-                let known = emitted.get(&target).is_some_and(|ids| ids.contains(id.as_str()));
+                let known = emitted
+                    .get(&target)
+                    .is_some_and(|ids| ids.contains(id.as_str()));
                 assert!(known, "{} {} refers to unknown {target} {id}", r.kind, r.id);
             }
         }
@@ -99,7 +124,10 @@ fn render(r: &Record) -> RowText<'static> {
             Some(Cow::Owned(text))
         })
         .collect();
-    RowText { fields, props: r.props.clone() }
+    RowText {
+        fields,
+        props: r.props.clone(),
+    }
 }
 
 #[test]
@@ -123,7 +151,14 @@ fn instants_lie_within_the_history_in_whole_seconds() {
                 assert_eq!(t % 1000, 0, "{} {}", r.kind, field.name);
                 // Expected close dates of open deals may lie in the future.
                 if field.name != "expected_close_at" {
-                    assert!(*t >= start && *t < end, "{} {}.{} = {}", r.kind, r.id, field.name, format_timestamp(*t));
+                    assert!(
+                        *t >= start && *t < end,
+                        "{} {}.{} = {}",
+                        r.kind,
+                        r.id,
+                        field.name,
+                        format_timestamp(*t)
+                    );
                 }
             }
         }
@@ -141,34 +176,63 @@ fn volumes_are_sane() {
     assert!((420..=500).contains(&accounts), "{accounts} accounts");
     let won = records
         .iter()
-        .filter(|r| r.kind == RecordKind::Deals && r.text("status") == Some("won") && r.text("pipeline") == Some("new_business"))
+        .filter(|r| {
+            r.kind == RecordKind::Deals
+                && r.text("status") == Some("won")
+                && r.text("pipeline") == Some("new_business")
+        })
         .count();
     assert!((150..=700).contains(&won), "{won} customers");
-    assert!(count(RecordKind::Revenue) > 1_000, "{} revenue rows", count(RecordKind::Revenue));
-    let channels: HashSet<&str> =
-        records.iter().filter(|r| r.kind == RecordKind::Touchpoints).filter_map(|r| r.text("channel")).collect();
+    assert!(
+        count(RecordKind::Revenue) > 1_000,
+        "{} revenue rows",
+        count(RecordKind::Revenue)
+    );
+    let channels: HashSet<&str> = records
+        .iter()
+        .filter(|r| r.kind == RecordKind::Touchpoints)
+        .filter_map(|r| r.text("channel"))
+        .collect();
     assert!(channels.len() > 10, "{channels:?}");
-    let spend_channels: HashSet<&str> =
-        records.iter().filter(|r| r.kind == RecordKind::Spend).filter_map(|r| r.text("channel")).collect();
+    let spend_channels: HashSet<&str> = records
+        .iter()
+        .filter(|r| r.kind == RecordKind::Spend)
+        .filter_map(|r| r.text("channel"))
+        .collect();
     assert!(spend_channels.len() > 10, "{spend_channels:?}");
-    let teams: HashSet<&str> =
-        records.iter().filter(|r| r.kind == RecordKind::Touchpoints).filter_map(|r| r.text("team")).collect();
+    let teams: HashSet<&str> = records
+        .iter()
+        .filter(|r| r.kind == RecordKind::Touchpoints)
+        .filter_map(|r| r.text("team"))
+        .collect();
     assert_eq!(teams.len(), 3);
-    let revenue_kinds: HashSet<&str> =
-        records.iter().filter(|r| r.kind == RecordKind::Revenue).filter_map(|r| r.text("kind")).collect();
+    let revenue_kinds: HashSet<&str> = records
+        .iter()
+        .filter(|r| r.kind == RecordKind::Revenue)
+        .filter_map(|r| r.text("kind"))
+        .collect();
     for kind in ["new", "recurring", "expansion", "contraction", "one_off"] {
         assert!(revenue_kinds.contains(kind), "no {kind} revenue");
     }
-    let stages: HashSet<&str> =
-        records.iter().filter(|r| r.kind == RecordKind::Stages).filter_map(|r| r.text("stage")).collect();
+    let stages: HashSet<&str> = records
+        .iter()
+        .filter(|r| r.kind == RecordKind::Stages)
+        .filter_map(|r| r.text("stage"))
+        .collect();
     for s in ["lead", "mql", "sql", "opportunity", "customer", "churned"] {
         assert!(stages.contains(s), "no {s} stage rows");
     }
-    let statuses: HashSet<&str> =
-        records.iter().filter(|r| r.kind == RecordKind::Deals).filter_map(|r| r.text("status")).collect();
+    let statuses: HashSet<&str> = records
+        .iter()
+        .filter(|r| r.kind == RecordKind::Deals)
+        .filter_map(|r| r.text("status"))
+        .collect();
     assert_eq!(statuses.len(), 3);
     let per_contact = records.len() as f64 / 2_000.0;
-    assert!((8.0..=25.0).contains(&per_contact), "{per_contact} records per contact");
+    assert!(
+        (8.0..=25.0).contains(&per_contact),
+        "{per_contact} records per contact"
+    );
 }
 
 #[test]
@@ -176,9 +240,15 @@ fn the_funnel_has_skipped_stages_and_rework() {
     let records = small();
     let mut rows: HashMap<&str, Vec<(i64, &str)>> = HashMap::new();
     for r in records.iter().filter(|r| r.kind == RecordKind::Stages) {
-        rows.entry(r.text("contact_id").unwrap()).or_default().push((r.int("occurred_at").unwrap(), r.text("stage").unwrap()));
+        rows.entry(r.text("contact_id").unwrap())
+            .or_default()
+            .push((r.int("occurred_at").unwrap(), r.text("stage").unwrap()));
     }
-    let order = |s: &str| ["lead", "mql", "sql", "opportunity", "customer"].iter().position(|x| *x == s);
+    let order = |s: &str| {
+        ["lead", "mql", "sql", "opportunity", "customer"]
+            .iter()
+            .position(|x| *x == s)
+    };
     let (mut rework, mut skipped) = (0, 0);
     for list in rows.values_mut() {
         list.sort();
@@ -241,7 +311,8 @@ impl Observed {
             }
             RecordKind::Contacts => {
                 self.source.insert(r.id.clone(), s("source").unwrap());
-                self.unit_of.insert(r.id.clone(), s("account_id").unwrap_or(r.id.clone()));
+                self.unit_of
+                    .insert(r.id.clone(), s("account_id").unwrap_or(r.id.clone()));
                 *self.emails.entry(s("email").unwrap()).or_default() += 1;
             }
             RecordKind::Stages => {
@@ -262,18 +333,26 @@ impl Observed {
                 let channel = s("channel").unwrap();
                 *self.touches_by_channel.entry(channel).or_default() += 1;
                 if r.text("team") == Some("sales") {
-                    self.sales_touches.entry(s("contact_id").unwrap()).or_default().push(r.int("occurred_at").unwrap());
+                    self.sales_touches
+                        .entry(s("contact_id").unwrap())
+                        .or_default()
+                        .push(r.int("occurred_at").unwrap());
                 }
             }
             RecordKind::Deals => {
                 let status = s("status").unwrap();
                 if r.text("pipeline") == Some("new_business") && status != "open" {
                     let contact = s("contact_id").unwrap();
-                    let segment = self.segment.get(&self.unit_of[&contact]).cloned().unwrap_or("smb".into());
+                    let segment = self
+                        .segment
+                        .get(&self.unit_of[&contact])
+                        .cloned()
+                        .unwrap_or("smb".into());
                     if status == "won" {
                         self.won_contacts.insert(contact);
                     }
-                    self.closed_deals.push((s("owner").unwrap(), segment, status));
+                    self.closed_deals
+                        .push((s("owner").unwrap(), segment, status));
                 }
             }
             RecordKind::Revenue => {
@@ -283,11 +362,20 @@ impl Observed {
                 *e = (*e).min(at);
             }
             RecordKind::Tickets => {
-                let unit = s("account_id").unwrap_or_else(|| self.unit_of[r.text("contact_id").unwrap()].clone());
-                self.tickets.push((unit, r.int("opened_at").unwrap(), s("category").unwrap(), r.int("csat")));
+                let unit = s("account_id")
+                    .unwrap_or_else(|| self.unit_of[r.text("contact_id").unwrap()].clone());
+                self.tickets.push((
+                    unit,
+                    r.int("opened_at").unwrap(),
+                    s("category").unwrap(),
+                    r.int("csat"),
+                ));
             }
             RecordKind::Spend => {
-                *self.spend_by_channel.entry(s("channel").unwrap()).or_default() += r.int("amount").unwrap();
+                *self
+                    .spend_by_channel
+                    .entry(s("channel").unwrap())
+                    .or_default() += r.int("amount").unwrap();
             }
             _ => {}
         }
@@ -298,10 +386,17 @@ impl Observed {
     fn handoff_hours(&self, channel: &str) -> (f64, f64) {
         let (mut this, mut others) = (Vec::new(), Vec::new());
         for (contact, mql) in &self.mql {
-            let first = self.sales_touches.get(contact).and_then(|ts| ts.iter().filter(|t| **t >= *mql).min());
+            let first = self
+                .sales_touches
+                .get(contact)
+                .and_then(|ts| ts.iter().filter(|t| **t >= *mql).min());
             if let Some(first) = first {
                 let h = (first - mql) as f64 / HOUR_MS as f64;
-                if self.source[contact] == channel { this.push(h) } else { others.push(h) }
+                if self.source[contact] == channel {
+                    this.push(h)
+                } else {
+                    others.push(h)
+                }
             }
         }
         (median(this), median(others))
@@ -311,8 +406,11 @@ impl Observed {
     /// the same segment.
     fn win_rates(&self, owner: &str, segment: &str) -> (f64, f64) {
         let rate = |mine: bool| {
-            let deals: Vec<_> =
-                self.closed_deals.iter().filter(|(o, s, _)| s == segment && (o == owner) == mine).collect();
+            let deals: Vec<_> = self
+                .closed_deals
+                .iter()
+                .filter(|(o, s, _)| s == segment && (o == owner) == mine)
+                .collect();
             deals.iter().filter(|(_, _, st)| st == "won").count() as f64 / deals.len().max(1) as f64
         };
         (rate(true), rate(false))
@@ -341,7 +439,11 @@ impl Observed {
     fn churn_after_tickets(&self, category: &str, from: i64, to: i64) -> (f64, f64, usize, usize) {
         // unit -> (first ticket of the category, first ticket of another category)
         let mut first: HashMap<&str, (Option<i64>, Option<i64>)> = HashMap::new();
-        for (unit, t, c, _) in self.tickets.iter().filter(|(_, t, _, _)| *t >= from && *t < to) {
+        for (unit, t, c, _) in self
+            .tickets
+            .iter()
+            .filter(|(_, t, _, _)| *t >= from && *t < to)
+        {
             let e = first.entry(unit.as_str()).or_default();
             let slot = if c == category { &mut e.0 } else { &mut e.1 };
             *slot = Some(slot.map_or(*t, |s| s.min(*t)));
@@ -359,13 +461,18 @@ impl Observed {
                 (None, Some(t)) => (0, t),
                 (None, None) => continue,
             };
-            let churned = self.churned.get(unit).is_some_and(|g| *g > t && *g <= t + 120 * DAY_MS);
+            let churned = self
+                .churned
+                .get(unit)
+                .is_some_and(|g| *g > t && *g <= t + 120 * DAY_MS);
             let cell = &mut n[group][segment(unit)];
             cell.0 += 1;
             cell.1 += usize::from(churned);
         }
         let observed: usize = n[1].iter().map(|c| c.1).sum();
-        let expected: f64 = (0..3).map(|s| n[1][s].0 as f64 * n[0][s].1 as f64 / n[0][s].0.max(1) as f64).sum();
+        let expected: f64 = (0..3)
+            .map(|s| n[1][s].0 as f64 * n[0][s].1 as f64 / n[0][s].0.max(1) as f64)
+            .sum();
         let count = |i: usize| n[i].iter().map(|c| c.0).sum::<usize>();
         (observed as f64, expected, count(1), count(0))
     }
@@ -378,7 +485,10 @@ impl Observed {
             leads[i] += 1;
             won[i] += u64::from(self.won_contacts.contains(contact));
         }
-        (won[1] as f64 / leads[1].max(1) as f64, won[0] as f64 / leads[0].max(1) as f64)
+        (
+            won[1] as f64 / leads[1].max(1) as f64,
+            won[0] as f64 / leads[0].max(1) as f64,
+        )
     }
 }
 
@@ -429,7 +539,9 @@ fn bad_integration_support_raises_churn_only_when_planted() {
     eprintln!("planted csat in window: integration {integration:.2}, other {rest:.2}");
     assert!(integration < 2.6 && rest > 3.5, "{integration} vs {rest}");
     let (observed, expected, ne, nu) = observe(true).churn_after_tickets("integration", from, to);
-    eprintln!("planted churn of exposed customers: {observed} against {expected:.1} expected (n={ne}, others n={nu})");
+    eprintln!(
+        "planted churn of exposed customers: {observed} against {expected:.1} expected (n={ne}, others n={nu})"
+    );
     assert!(ne >= 100 && nu >= 100);
     assert!(observed >= 1.8 * expected, "{observed} vs {expected}");
 
@@ -437,7 +549,9 @@ fn bad_integration_support_raises_churn_only_when_planted() {
     eprintln!("normal csat in window: integration {integration:.2}, other {rest:.2}");
     assert!(integration > 3.5 && rest > 3.5, "{integration} vs {rest}");
     let (observed, expected, ne, nu) = observe(false).churn_after_tickets("integration", from, to);
-    eprintln!("normal churn of exposed customers: {observed} against {expected:.1} expected (n={ne}, others n={nu})");
+    eprintln!(
+        "normal churn of exposed customers: {observed} against {expected:.1} expected (n={ne}, others n={nu})"
+    );
     assert!(observed <= 1.4 * expected, "{observed} vs {expected}");
 }
 
@@ -447,9 +561,16 @@ fn display_reaches_far_but_converts_poorly_only_when_planted() {
         let o = observe(planted);
         let touches = |c: &str| o.touches_by_channel.get(c).copied().unwrap_or(0);
         assert!(touches("display") > touches("paid_search"), "display reach");
-        let mut spend: Vec<(&String, &i64)> = o.spend_by_channel.iter().filter(|(c, _)| *c != "sales").collect();
+        let mut spend: Vec<(&String, &i64)> = o
+            .spend_by_channel
+            .iter()
+            .filter(|(c, _)| *c != "sales")
+            .collect();
         spend.sort_by_key(|(_, v)| std::cmp::Reverse(**v));
-        assert!(spend[..3].iter().any(|(c, _)| *c == "display"), "display spend {spend:?}");
+        assert!(
+            spend[..3].iter().any(|(c, _)| *c == "display"),
+            "display spend {spend:?}"
+        );
     }
     let (display, others) = observe(true).customers_per_lead("display");
     eprintln!("planted customers per lead: display {display:.4}, others {others:.4}");
@@ -463,7 +584,10 @@ fn display_reaches_far_but_converts_poorly_only_when_planted() {
 fn a_handful_of_duplicate_emails() {
     let o = observe(true);
     let duplicates: u32 = o.emails.values().filter(|n| **n > 1).map(|n| n - 1).sum();
-    eprintln!("{duplicates} duplicate emails in 20,000 contacts, {} records", o.records);
+    eprintln!(
+        "{duplicates} duplicate emails in 20,000 contacts, {} records",
+        o.records
+    );
     assert!((3..=100).contains(&duplicates), "{duplicates}");
 }
 
@@ -473,11 +597,12 @@ fn a_handful_of_duplicate_emails() {
 fn a_million_contacts() {
     let started = std::time::Instant::now();
     let mut counts: HashMap<RecordKind, u64> = HashMap::new();
-    generate(&config(1_000_000, true), &mut |r| *counts.entry(r.kind).or_default() += 1);
+    generate(&config(1_000_000, true), &mut |r| {
+        *counts.entry(r.kind).or_default() += 1
+    });
     let total: u64 = counts.values().sum();
     eprintln!("{total} records in {:.2?}", started.elapsed());
     for kind in RecordKind::ALL {
         eprintln!("{kind:>12}: {}", counts.get(&kind).copied().unwrap_or(0));
     }
 }
-
