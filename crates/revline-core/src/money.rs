@@ -54,7 +54,12 @@ pub fn parse_decimal(input: &str, style: DecimalStyle) -> Result<Decimal, Number
                 .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\''))
                 .collect();
             if no_spaces.contains(',') {
-                // A point before the comma is a thousands separator (`1.234,50`).
+                // A point before the comma is a thousands separator (`1.234,50`); a point
+                // after it means the number is written the other way (`10,000.00`).
+                if no_spaces.rfind('.') > no_spaces.rfind(',') || no_spaces.matches(',').count() > 1
+                {
+                    return Err(NumberError::NotANumber(trimmed.to_string()));
+                }
                 no_spaces.replace('.', "").replace(',', ".")
             } else {
                 no_spaces
@@ -174,6 +179,11 @@ mod tests {
         assert_eq!(parse("1.234,50"), 123450);
         assert_eq!(parse("-0,99"), -99);
         assert_eq!(parse("12"), 1200);
+        assert!(
+            Money::parse("10,000.00", pln, DecimalStyle::Comma).is_err(),
+            "never read as 10.00"
+        );
+        assert!(Money::parse("1,000,000", pln, DecimalStyle::Comma).is_err());
     }
 
     #[test]

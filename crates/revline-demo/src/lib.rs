@@ -91,32 +91,33 @@ pub const PLANTED_PROBLEMS: &[PlantedProblem] = &[
         link: "handoff",
         slice: "channel=webinar",
         description: "Leads from webinars wait days for sales: the median time from entering mql to \
-                      the first sales touch is about 80 hours, against 2-6 hours for every other \
-                      channel, and since waiting lowers every lead's chance to become an sql, \
-                      webinar leads convert from mql to sql at roughly half the usual rate.",
+                      the first sales touch is three to four days (about 90 hours), against a few \
+                      hours for every other channel, and since waiting lowers every lead's chance \
+                      to become an sql, webinar leads convert from mql to sql at about half the \
+                      usual rate.",
     },
     PlantedProblem {
         link: "conversion:opportunity->customer",
         slice: "owner=Tomasz Wiśniewski",
-        description: "One mid-market account executive wins about a third as often as the other \
-                      owners of the segment (around 10% of closed new-business deals against \
-                      about 35%); the steps before the opportunity are as good as anyone's.",
+        description: "One mid-market account executive wins less than half as often as the other \
+                      owners of the segment (about 17% of closed new-business deals against about \
+                      42%); the leads and opportunities reaching him are as good as anyone's.",
     },
     PlantedProblem {
         link: "retention",
         slice: "ticket category=integration, the 6 months starting 12 months before the end \
-                (2025-11 to 2026-04)",
-        description: "Integration tickets of that period are answered after a day and a half \
-                      instead of a few hours and rated about 2 instead of 4; customers who hit \
-                      them churn two to three times as often in the following months, since bad \
-                      service raises every customer's churn hazard.",
+                (2025-11 to 2026-04 with the default end)",
+        description: "Integration tickets of that period wait about a day and a half for a first \
+                      response instead of a few hours and are rated about 2 instead of 4; since \
+                      bad service raises a customer's churn hazard, customers who hit them churn \
+                      about twice as often in the following four months as comparable customers.",
     },
     PlantedProblem {
         link: "conversion:mql->sql",
         slice: "channel=display",
-        description: "Display brings high reach and the largest fixed budget (many impressions \
-                      and leads, the most spend after paid search), but its leads are mostly \
-                      unqualified: a quarter of the usual mql->sql rate and half the win rate, so \
-                      it yields few customers per dollar.",
+        description: "Display has high reach (more touchpoints than paid search) and one of the two \
+                      largest marketing budgets, but its leads are mostly unqualified: a quarter of \
+                      the usual mql->sql rate and half the win rate, so about one display lead in a \
+                      hundred becomes a customer against one in twelve from the other channels.",
     },
 ];

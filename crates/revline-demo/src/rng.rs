@@ -1,7 +1,8 @@
 //! A small deterministic random number generator: SplitMix64 expands a seed into the
 //! state of xoshiro256** (Blackman and Vigna), and a few helpers draw the distributions
-//! the simulation needs. No external crate, so a seed means the same workspace on every
-//! platform and every version of the dependencies.
+//! the simulation needs. No external crate, so a seed keeps meaning the same workspace
+//! whatever versions of the dependencies are resolved. (The distributions use the
+//! platform's `exp`, `ln` and `cos`, so another libm could move a last bit.)
 
 /// One step of SplitMix64: advances `state` and returns a well-mixed 64-bit value.
 pub fn splitmix64(state: &mut u64) -> u64 {

@@ -555,6 +555,7 @@ impl<'s> Generator<'s> {
         if let Some(m) = mql
             && u_touched < MQL_TOUCHED
         {
+            // (1) Planted: webinar leads wait days for their first sales touch.
             let (median, sigma) = match (channel, self.fx.webinar_handoff_hours) {
                 (WEBINAR, Some(h)) => (h, 0.45),
                 _ => (ch.handoff_hours, 0.9),
@@ -570,6 +571,7 @@ impl<'s> Generator<'s> {
         if let (Some(m), Some(f)) = (mql, first_sales) {
             let waited = (f - m) as f64 / HOUR as f64;
             let patience = 1.0 / (1.0 + waited / HANDOFF_HALF_LIFE_HOURS);
+            // (4) Planted: display leads are mostly unqualified.
             let quality = if channel == DISPLAY {
                 self.fx.display_sql
             } else {
@@ -695,6 +697,8 @@ impl<'s> Generator<'s> {
     fn plan_deal(&self, p: &Profile, c: &ContactPlan, created: i64) -> DealPlan {
         let d = &c.draws;
         let end = self.tl.end;
+        // (2) Planted: one owner's opportunities close far worse;
+        // (4) and display-sourced deals win less often.
         let skill = if p.owner == WEAK_OWNER {
             self.fx.weak_owner_skill
         } else {
@@ -1371,7 +1375,8 @@ impl<'s> Generator<'s> {
             let months_left = (3 - (mo - 1) % 3) as usize;
             let stop = (m + months_left).min(h + ahead);
             let period = format!("{y:04}-Q{q}");
-            if (mo - 1) % 3 == 0 {
+            // Only whole quarters get a target.
+            if (mo - 1) % 3 == 0 && stop - m == 3 {
                 let sum = |s: &[f64]| s[m..stop].iter().sum::<f64>();
                 let nc = (sum(&customers) * 1.1).round().max(1.0);
                 self.target(&period, "new_customers", decimal_text(nc, 0), None);

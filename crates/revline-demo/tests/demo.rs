@@ -84,10 +84,9 @@ fn ids_are_unique_per_kind() {
     }
 }
 
-#[test]
-fn every_reference_points_at_an_earlier_record() {
+fn assert_references_point_backwards(records: &[Record]) {
     let mut emitted: HashMap<RecordKind, HashSet<&str>> = HashMap::new();
-    for r in small() {
+    for r in records {
         for (field, value) in r.kind.columns().zip(&r.values) {
             if let (Some(target), Value::Text(id)) = (field.refers, value) {
                 let known = emitted
@@ -98,6 +97,11 @@ fn every_reference_points_at_an_earlier_record() {
         }
         emitted.entry(r.kind).or_default().insert(&r.id);
     }
+}
+
+#[test]
+fn every_reference_points_at_an_earlier_record() {
+    assert_references_point_backwards(small());
 }
 
 /// The canonical text of a record, one entry per `kind.fields()`.
@@ -130,11 +134,10 @@ fn render(r: &Record) -> RowText<'static> {
     }
 }
 
-#[test]
-fn records_are_what_parsing_their_canonical_text_gives() {
+fn assert_canonical(records: &[Record]) {
     let settings = demo_settings();
     let options = ParseOptions::default();
-    for r in small() {
+    for r in records {
         assert_eq!(r.values.len(), r.kind.columns().count());
         let parsed = parse_record(r.kind, render(r), &settings, &options)
             .unwrap_or_else(|e| panic!("{} {} rejected: {e:?}", r.kind, r.id));
@@ -142,27 +145,71 @@ fn records_are_what_parsing_their_canonical_text_gives() {
     }
 }
 
-#[test]
-fn instants_lie_within_the_history_in_whole_seconds() {
-    let (start, end) = (ms("2024-04-01"), ms("2026-11-01"));
-    for r in small() {
+/// Every instant in whole seconds within [start, end), but the expected close of
+/// open deals, which may lie ahead.
+fn assert_instants_within(records: &[Record], start: i64, end: i64) {
+    for r in records {
         for (field, value) in r.kind.columns().zip(&r.values) {
             if let (FieldType::Timestamp, Value::Int(t)) = (field.ty, value) {
                 assert_eq!(t % 1000, 0, "{} {}", r.kind, field.name);
-                // Expected close dates of open deals may lie in the future.
                 if field.name != "expected_close_at" {
+                    let shown = format_timestamp(*t);
                     assert!(
                         *t >= start && *t < end,
-                        "{} {}.{} = {}",
+                        "{} {}.{} = {shown}",
                         r.kind,
                         r.id,
-                        field.name,
-                        format_timestamp(*t)
+                        field.name
                     );
                 }
             }
+            if let (FieldType::Date, Value::Text(d)) = (field.ty, value) {
+                let t = ms(d);
+                assert!(
+                    t >= start - 366 * DAY_MS && t < end,
+                    "{} {}.{} = {d}",
+                    r.kind,
+                    r.id,
+                    field.name
+                );
+            }
         }
     }
+}
+
+#[test]
+fn records_are_what_parsing_their_canonical_text_gives() {
+    assert_canonical(small());
+}
+
+#[test]
+fn instants_lie_within_the_history_in_whole_seconds() {
+    assert_instants_within(small(), ms("2024-05-01"), ms("2026-11-01"));
+}
+
+#[test]
+fn any_end_date_works() {
+    let config = DemoConfig {
+        contacts: 400,
+        seed: 3,
+        planted_problems: true,
+        end: chrono::NaiveDate::from_ymd_opt(2025, 2, 17).unwrap(),
+    };
+    let records = collect(&config);
+    assert_canonical(&records);
+    assert_references_point_backwards(&records);
+    assert_instants_within(&records, ms("2022-08-01"), ms("2025-02-17"));
+    let last_spend = records
+        .iter()
+        .filter(|r| r.kind == RecordKind::Spend)
+        .filter_map(|r| r.text("period_end"))
+        .max();
+    assert_eq!(last_spend, Some("2025-02-16"));
+    let customers = records
+        .iter()
+        .filter(|r| r.kind == RecordKind::Revenue)
+        .count();
+    assert!(customers > 0);
 }
 
 #[test]
@@ -589,20 +636,4 @@ fn a_handful_of_duplicate_emails() {
         o.records
     );
     assert!((3..=100).contains(&duplicates), "{duplicates}");
-}
-
-/// `cargo test --release -p revline-demo -- --ignored --nocapture` to time a million.
-#[test]
-#[ignore]
-fn a_million_contacts() {
-    let started = std::time::Instant::now();
-    let mut counts: HashMap<RecordKind, u64> = HashMap::new();
-    generate(&config(1_000_000, true), &mut |r| {
-        *counts.entry(r.kind).or_default() += 1
-    });
-    let total: u64 = counts.values().sum();
-    eprintln!("{total} records in {:.2?}", started.elapsed());
-    for kind in RecordKind::ALL {
-        eprintln!("{kind:>12}: {}", counts.get(&kind).copied().unwrap_or(0));
-    }
 }

@@ -89,12 +89,15 @@ struct Job {
     bytes: u64,
 }
 
+/// What discovery found: the settings file, the jobs, and files it could not place.
+type Discovered = (Option<PathBuf>, Vec<Job>, Vec<SkippedFile>);
+
 /// Step "discover": the files of a folder (or the one file) and what they hold.
 fn discover(
     path: &Path,
     options: &ImportOptions,
     text: TextOptions,
-) -> Result<(Option<PathBuf>, Vec<Job>, Vec<SkippedFile>), ImportError> {
+) -> Result<Discovered, ImportError> {
     let mut files = Vec::new();
     let mut settings_file = None;
     let single = path.is_file();
@@ -483,6 +486,13 @@ fn open_source(
     })
 }
 
+/// The plan for the current header (NDJSON headers change from row to row).
+type CurrentPlan = (
+    Arc<Vec<String>>,
+    Result<ColumnPlan, Vec<String>>,
+    ParseOptions,
+);
+
 /// The reading and validating side of one job, run on its own thread.
 fn produce(
     job: Job,
@@ -500,11 +510,7 @@ fn produce(
             return;
         }
     };
-    let mut current: Option<(
-        Arc<Vec<String>>,
-        Result<ColumnPlan, Vec<String>>,
-        ParseOptions,
-    )> = None;
+    let mut current: Option<CurrentPlan> = None;
     let mut batch = Vec::with_capacity(batch_size);
     let per_row_header = job.format == Format::Ndjson;
     let mut missing_rows = 0u64;

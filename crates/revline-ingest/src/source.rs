@@ -111,12 +111,13 @@ impl<R: Read> Read for CountingReader<R> {
 struct DecodeReader<R> {
     inner: R,
     decoder: encoding_rs::Decoder,
-    encoding: &'static Encoding,
     raw: Vec<u8>,
     out: Vec<u8>,
     out_pos: usize,
     eof: bool,
     lines: u64,
+    /// A malformed sequence was met after the text in `out`: fail once that is read.
+    failed_at_line: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -133,6 +134,12 @@ impl std::error::Error for EncodingFailure {}
 impl<R: Read> Read for DecodeReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.out_pos >= self.out.len() {
+            if let Some(line) = self.failed_at_line {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    EncodingFailure { line },
+                ));
+            }
             if self.eof {
                 return Ok(0);
             }
@@ -159,13 +166,10 @@ impl<R: Read> Read for DecodeReader<R> {
                     encoding_rs::DecoderResult::InputEmpty => break,
                     encoding_rs::DecoderResult::OutputFull => continue,
                     encoding_rs::DecoderResult::Malformed(_, _) => {
-                        let line =
-                            self.lines + 1 + text.bytes().filter(|b| *b == b'\n').count() as u64;
-                        let _ = self.encoding;
-                        return Err(io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            EncodingFailure { line },
-                        ));
+                        // Hand out the good text first; fail when it has been read.
+                        let newlines = text.bytes().filter(|b| *b == b'\n').count() as u64;
+                        self.failed_at_line = Some(self.lines + newlines + 1);
+                        break;
                     }
                 }
             }
@@ -176,6 +180,48 @@ impl<R: Read> Read for DecodeReader<R> {
         let n = buf.len().min(self.out.len() - self.out_pos);
         buf[..n].copy_from_slice(&self.out[self.out_pos..self.out_pos + n]);
         self.out_pos += n;
+        Ok(n)
+    }
+}
+
+/// Byte offsets of the newlines a CSV reader has been given, so that a record's start
+/// offset can be turned into its line. (The csv crate counts a CRLF file's lines one
+/// short after the header, so the count is kept here instead.)
+#[derive(Default)]
+struct LineIndex {
+    pending: std::collections::VecDeque<u64>,
+    passed: u64,
+    offset: u64,
+}
+
+impl LineIndex {
+    /// The 1-based line of a record starting at `byte` (a record "starts" at the
+    /// newline that ends the line before it when that newline follows a CR).
+    fn line_at(&mut self, byte: u64) -> u64 {
+        while self.pending.front().is_some_and(|nl| *nl <= byte) {
+            self.pending.pop_front();
+            self.passed += 1;
+        }
+        self.passed + 1
+    }
+}
+
+struct IndexingReader<R> {
+    inner: R,
+    index: std::rc::Rc<std::cell::RefCell<LineIndex>>,
+}
+
+impl<R: Read> Read for IndexingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut index = self.index.borrow_mut();
+        let start = index.offset;
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                index.pending.push_back(start + i as u64);
+            }
+        }
+        index.offset += n as u64;
         Ok(n)
     }
 }
@@ -205,6 +251,7 @@ pub fn detect_delimiter(first_line: &[u8]) -> u8 {
 
 pub struct CsvSource {
     reader: csv::Reader<Box<dyn Read>>,
+    lines: Option<std::rc::Rc<std::cell::RefCell<LineIndex>>>,
     header: Arc<Vec<String>>,
     record: csv::ByteRecord,
     encoding: &'static Encoding,
@@ -264,6 +311,7 @@ impl CsvSource {
         let delimiter = options
             .delimiter
             .unwrap_or_else(|| detect_delimiter(&head[skip..]));
+        let has_cr = head.contains(&b'\r');
         let chained: Box<dyn Read> = Box::new(io::Cursor::new(head.split_off(skip)).chain(input));
         let utf8 = encoding == encoding_rs::UTF_8;
         let stream: Box<dyn Read> = if utf8 {
@@ -272,13 +320,25 @@ impl CsvSource {
             Box::new(DecodeReader {
                 inner: chained,
                 decoder: encoding.new_decoder_without_bom_handling(),
-                encoding,
                 raw: Vec::new(),
                 out: Vec::new(),
                 out_pos: 0,
                 eof: false,
                 lines: 0,
+                failed_at_line: None,
             })
+        };
+        let (stream, lines): (Box<dyn Read>, _) = if has_cr {
+            let index = std::rc::Rc::new(std::cell::RefCell::new(LineIndex::default()));
+            (
+                Box::new(IndexingReader {
+                    inner: stream,
+                    index: index.clone(),
+                }),
+                Some(index),
+            )
+        } else {
+            (stream, None)
         };
         let reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -288,6 +348,7 @@ impl CsvSource {
             .from_reader(stream);
         let mut source = CsvSource {
             reader,
+            lines,
             header: Arc::new(Vec::new()),
             record: csv::ByteRecord::new(),
             encoding,
@@ -317,7 +378,11 @@ impl CsvSource {
                 None
             }
             Ok(true) => {
-                let line = self.record.position().map_or(0, |p| p.line());
+                let line = match (&self.lines, self.record.position()) {
+                    (Some(index), Some(p)) => index.borrow_mut().line_at(p.byte()),
+                    (None, Some(p)) => p.line(),
+                    (_, None) => 0,
+                };
                 let mut fields = Vec::with_capacity(self.record.len());
                 let mut problem = None;
                 for (i, raw) in self.record.iter().enumerate() {
@@ -670,6 +735,22 @@ mod tests {
     }
 
     #[test]
+    fn counts_lines_of_crlf_files_and_multiline_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "a.csv",
+            b"id,note\r\n1,a\r\n2,\"two\r\nlines\"\r\n3,c\r\n",
+        );
+        let mut src = CsvSource::open(&path, TextOptions::default(), Arc::default()).unwrap();
+        let lines: Vec<u64> = rows(&mut src)
+            .into_iter()
+            .map(|r| r.unwrap().line)
+            .collect();
+        assert_eq!(lines, vec![2, 3, 5]);
+    }
+
+    #[test]
     fn names_the_first_line_in_the_wrong_encoding() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(
@@ -690,7 +771,7 @@ mod tests {
     #[test]
     fn bad_bytes_in_a_declared_legacy_encoding_are_reported() {
         let dir = tempfile::tempdir().unwrap();
-        // 0x98 is undefined in windows-1250... but decoding maps it; use Shift_JIS-invalid bytes instead.
+        // windows-1250 maps nearly every byte; Shift_JIS has invalid sequences to test with.
         let path = write(dir.path(), "a.csv", b"a,b\n1,2\n3,\x81\x20\n");
         let options = TextOptions {
             encoding: Encoding::for_label(b"shift_jis").unwrap(),

@@ -403,7 +403,7 @@ fn a_killed_import_leaves_whole_batches_and_a_rerun_completes_it() {
     for (kind, rows) in &full {
         let n = rt.block_on(watcher.count(*kind)).unwrap();
         assert!(
-            n == *rows || n % BATCH == 0,
+            n == *rows || n.is_multiple_of(BATCH),
             "{kind}: {n} of {rows} is not a whole number of batches"
         );
         if n < *rows {

@@ -1,5 +1,5 @@
-//! Import behaviour on small hand-made files: every class of bad input the data
-//! contract names, the spreadsheet dialects, idempotency and the export round trip.
+// Import behaviour on small hand-made files: every class of bad input the data
+// contract names, the spreadsheet dialects, idempotency and the export round trip.
 
 use revline_core::{RecordKind, Value};
 use revline_ingest::export::export_store;

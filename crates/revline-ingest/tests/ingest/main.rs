@@ -1,0 +1,4 @@
+//! The integration tests of revline-ingest, in one binary.
+
+mod import;
+mod presets;
