@@ -356,8 +356,55 @@ pub async fn import_path(
 /// nothing, so later files must still see them) and counts of created records.
 #[derive(Default)]
 struct RunState {
-    accepted: HashMap<RecordKind, HashSet<String>>,
+    /// Digests of account, contact and deal ids known to exist (stored, or written or
+    /// accepted in this run), so that references are looked up once per id.
+    known: HashMap<RecordKind, HashSet<u64>>,
+    /// Emails of contacts accepted by a dry run.
     emails: HashMap<String, String>,
+    /// Kinds whose stored ids were all read into `known`.
+    preloaded: HashSet<RecordKind>,
+}
+
+fn id_digest(id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(id.as_bytes())
+}
+
+/// What one job remembers from batch to batch.
+struct JobState {
+    /// The kind held no records when the job began: rows are inserted without
+    /// comparing, and the store refuses repeated ids.
+    fresh: bool,
+    /// Digests of ids seen in this file, with how often (numbering identical events).
+    seen: HashMap<u64, u32>,
+}
+
+/// Referenced kinds up to this size are read into memory once (as id digests) instead
+/// of being looked up batch by batch.
+const PRELOAD_LIMIT: u64 = 5_000_000;
+
+/// Learns every stored id of the kinds this job refers to, so that reference checks
+/// need the store only for ids it has not seen (about 8 bytes per id).
+async fn preload_known(
+    store: &dyn Store,
+    kind: RecordKind,
+    run: &mut RunState,
+) -> Result<(), StoreError> {
+    for target in kind.fields().iter().filter_map(|f| f.refers) {
+        if !run.preloaded.insert(target) || store.count(target).await? > PRELOAD_LIMIT {
+            continue;
+        }
+        let known = run.known.entry(target).or_default();
+        let mut after: Option<String> = None;
+        loop {
+            let ids = store.ids_after(target, after.as_deref(), 50_000).await?;
+            known.extend(ids.iter().map(|id| id_digest(id)));
+            if ids.len() < 50_000 {
+                break;
+            }
+            after = ids.last().cloned();
+        }
+    }
+    Ok(())
 }
 
 /// One row after validation.
@@ -618,15 +665,22 @@ async fn import_job(
     let producer = {
         let (job, settings, counter) = (job.clone(), settings.clone(), counter.clone());
         let batch_size = options.batch_size.max(1);
-        std::thread::spawn(move || produce(job, text, settings, decimal, batch_size, counter, tx))
+        std::thread::Builder::new()
+            .name("revline-read".into())
+            .spawn(move || produce(job, text, settings, decimal, batch_size, counter, tx))
+            .map_err(|e| ImportError::Unusable(format!("cannot start a reader thread: {e}")))?
     };
-    let mut seen: HashMap<u64, u32> = HashMap::new();
+    let mut state = JobState {
+        fresh: !options.dry_run && store.is_empty(job.kind).await?,
+        seen: HashMap::new(),
+    };
+    preload_known(store, job.kind, run).await?;
     let mut result = Ok(());
     while let Some(message) = rx.recv().await {
         match message {
             Message::Batch(batch) => {
                 if let Err(e) = write_prepared(
-                    store, job.kind, batch, options, run, &mut seen, &mut file, summary,
+                    store, job.kind, batch, options, run, &mut state, &mut file, summary,
                 )
                 .await
                 {
@@ -690,7 +744,7 @@ async fn write_prepared(
     batch: Vec<Prepared>,
     options: &ImportOptions,
     run: &mut RunState,
-    seen: &mut HashMap<u64, u32>,
+    state: &mut JobState,
     file: &mut FileSummary,
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
@@ -760,14 +814,20 @@ async fn write_prepared(
     }
 
     // Duplicates within the file; identical events without ids are numbered instead.
+    // Into a kind that was empty when the job began, the store itself refuses repeated
+    // ids (see `write`), so only derived content ids need remembering here.
     let content_ids = kind.natural_key().is_none();
     let mut unique = Vec::with_capacity(rows.len());
     for (line, mut record, _, id_given) in rows {
-        let key = xxhash_rust::xxh3::xxh3_64(record.id.as_bytes());
-        let count = seen.entry(key).or_insert(0);
+        let derived_from_content = content_ids && !id_given;
+        if state.fresh && !derived_from_content {
+            unique.push((line, record));
+            continue;
+        }
+        let count = state.seen.entry(id_digest(&record.id)).or_insert(0);
         *count += 1;
         if *count > 1 {
-            if content_ids && !id_given {
+            if derived_from_content {
                 let mut identifying: Vec<&Value> = record.values.iter().collect();
                 let occurrence = Value::Int(i64::from(*count - 1));
                 identifying.push(&occurrence);
@@ -795,14 +855,15 @@ async fn write_prepared(
             .filter_map(|(_, r)| r.text(field.name))
             .collect();
         let mut unknown: Vec<String> = Vec::new();
-        let in_run = run.accepted.get(&target);
+        let known = run.known.entry(target).or_default();
         let to_ask: Vec<String> = wanted
             .iter()
-            .filter(|id| in_run.is_none_or(|s| !s.contains(**id)))
+            .filter(|id| !known.contains(&id_digest(id)))
             .map(|s| s.to_string())
             .collect();
         if !to_ask.is_empty() {
             let found = store.existing_ids(target, &to_ask).await?;
+            known.extend(found.iter().map(|id| id_digest(id)));
             unknown.extend(to_ask.into_iter().filter(|id| !found.contains(id)));
         }
         if unknown.is_empty() {
@@ -853,7 +914,25 @@ async fn write_prepared(
             .or_default() += counts.inserted;
         remember(run, target, &made, options.dry_run);
     }
-    let counts = write(store, kind, &records, options.dry_run).await?;
+    let counts = if state.fresh {
+        let skipped = store.insert_new(kind, &records).await?;
+        for &i in &skipped {
+            let reason = RejectReason::DuplicateId {
+                id: records[i].id.clone(),
+            };
+            file.reject(row_error(
+                lines[i],
+                kind.id_field().map(str::to_string),
+                &reason,
+            ));
+        }
+        WriteCounts {
+            inserted: (records.len() - skipped.len()) as u64,
+            ..Default::default()
+        }
+    } else {
+        write(store, kind, &records, options.dry_run).await?
+    };
     remember(run, kind, &records, options.dry_run);
     file.inserted += counts.inserted;
     file.updated += counts.updated;
@@ -923,20 +1002,20 @@ async fn write(
     }
 }
 
-/// In a dry run nothing is stored, so later files must learn of this run's records here.
+/// Later rows and files need not look up this run's records again; in a dry run,
+/// which stores nothing, they could not.
 fn remember(run: &mut RunState, kind: RecordKind, records: &[Record], dry_run: bool) {
-    if !dry_run
-        || !matches!(
-            kind,
-            RecordKind::Accounts | RecordKind::Contacts | RecordKind::Deals
-        )
-    {
+    if !matches!(
+        kind,
+        RecordKind::Accounts | RecordKind::Contacts | RecordKind::Deals
+    ) {
         return;
     }
-    let set = run.accepted.entry(kind).or_default();
+    let set = run.known.entry(kind).or_default();
     for r in records {
-        set.insert(r.id.clone());
-        if kind == RecordKind::Contacts
+        set.insert(id_digest(&r.id));
+        if dry_run
+            && kind == RecordKind::Contacts
             && let Some(e) = r.text("email")
         {
             run.emails

@@ -291,6 +291,13 @@ pub async fn rewriting_changes_nothing_and_updates_are_counted(store: &dyn Store
 
 pub async fn pages_follow_bytewise_id_order(store: &dyn Store) {
     let ids = ["b", "B", "a", "A-1", "a_2", "Z", "ą", "10", "9"];
+    assert!(
+        store
+            .ids_after(RecordKind::Accounts, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let batch: Vec<Record> = ids
         .iter()
         .map(|id| record(RecordKind::Accounts, &[("account_id", id)]))
@@ -315,6 +322,15 @@ pub async fn pages_follow_bytewise_id_order(store: &dyn Store) {
         seen.extend(page.into_iter().map(|r| r.id));
     }
     assert_eq!(seen, expected);
+    let first = store
+        .ids_after(RecordKind::Accounts, None, 4)
+        .await
+        .unwrap();
+    let rest = store
+        .ids_after(RecordKind::Accounts, Some(&first[3]), 100)
+        .await
+        .unwrap();
+    assert_eq!([first, rest].concat(), expected);
 }
 
 pub async fn lookups_by_id_and_email(store: &dyn Store) {
@@ -406,6 +422,65 @@ pub async fn large_batches_are_written_whole(store: &dyn Store) {
     assert_eq!(again.unchanged, 12_000);
 }
 
+pub async fn insert_new_skips_taken_and_repeated_ids(store: &dyn Store) {
+    let make = |id: &str, channel: &str| {
+        record(
+            RecordKind::Touchpoints,
+            &[
+                ("touchpoint_id", id),
+                ("contact_id", "c1"),
+                ("occurred_at", "2025-01-01"),
+                ("channel", channel),
+            ],
+        )
+    };
+    assert!(store.is_empty(RecordKind::Touchpoints).await.unwrap());
+    let first = vec![make("a", "email"), make("b", "email")];
+    assert!(
+        store
+            .insert_new(RecordKind::Touchpoints, &first)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!store.is_empty(RecordKind::Touchpoints).await.unwrap());
+    let second = vec![
+        make("c", "email"),
+        make("a", "webinar"),
+        make("d", "email"),
+        make("c", "display"),
+    ];
+    let skipped = store
+        .insert_new(RecordKind::Touchpoints, &second)
+        .await
+        .unwrap();
+    assert_eq!(skipped, vec![1, 3]);
+    let stored = store
+        .read_page(RecordKind::Touchpoints, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        vec!["a", "b", "c", "d"]
+    );
+    assert_eq!(
+        stored[0].text("channel"),
+        Some("email"),
+        "a taken id is never overwritten"
+    );
+    assert_eq!(
+        stored[2].text("channel"),
+        Some("email"),
+        "the first of repeated ids wins"
+    );
+    // Stored rows carry their digests: writing them again changes nothing.
+    let again = store
+        .write_batch(RecordKind::Touchpoints, &stored)
+        .await
+        .unwrap();
+    assert_eq!(again.unchanged, 4);
+}
+
 pub async fn import_runs_are_logged(store: &dyn Store) {
     let a = store
         .start_import_run("folder/a", false, 1_000)
@@ -441,6 +516,7 @@ macro_rules! conformance_suite {
             lookups_by_id_and_email,
             prop_keys_are_sorted_and_distinct,
             large_batches_are_written_whole,
+            insert_new_skips_taken_and_repeated_ids,
             import_runs_are_logged
         );
     };

@@ -23,6 +23,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("SQLite error {code}: {message}")]
+    Sqlite { code: i32, message: String },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("{0}")]
@@ -86,12 +88,29 @@ pub trait Store: Send + Sync {
     /// either every row of the batch is written or none is.
     async fn write_batch(&self, kind: RecordKind, records: &[Record]) -> Result<WriteCounts>;
 
+    /// Inserts records into a kind that held none of them when the import began, in one
+    /// transaction, skipping rows whose id is already stored (an earlier row of the
+    /// same file) or repeated within the batch. Returns the indices of skipped rows.
+    /// Cheaper than `write_batch`: there is nothing to compare.
+    async fn insert_new(&self, kind: RecordKind, records: &[Record]) -> Result<Vec<usize>>;
+
+    /// Whether no record of this kind is stored.
+    async fn is_empty(&self, kind: RecordKind) -> Result<bool>;
+
     /// The content digests stored for these ids (a dry run compares against them).
     async fn stored_hashes(&self, kind: RecordKind, ids: &[String])
     -> Result<HashMap<String, i64>>;
 
     /// `created_at` of these contacts, where stored and set.
     async fn contact_created_at(&self, ids: &[String]) -> Result<HashMap<String, i64>>;
+
+    /// Ids of this kind in id order after `after_id`, at most `limit` of them.
+    async fn ids_after(
+        &self,
+        kind: RecordKind,
+        after_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>>;
 
     /// Which of these ids are stored.
     async fn existing_ids(&self, kind: RecordKind, ids: &[String]) -> Result<HashSet<String>>;

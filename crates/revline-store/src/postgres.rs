@@ -99,6 +99,31 @@ fn copy_rows(records: &[Record]) -> String {
     out
 }
 
+/// COPYs the records into this session's staging table for the kind (emptied at
+/// commit) and returns its name.
+async fn stage(
+    tx: &mut sqlx::PgConnection,
+    kind: RecordKind,
+    records: &[Record],
+) -> Result<String> {
+    let table = kind.name();
+    let staging = format!("staging_{table}");
+    let columns = sql::column_list(kind);
+    sqlx::query(AssertSqlSafe(format!(
+        "CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )))
+    .execute(&mut *tx)
+    .await?;
+    let mut copy = tx
+        .copy_in_raw(&format!(
+            "COPY {staging} ({columns}) FROM STDIN (FORMAT text)"
+        ))
+        .await?;
+    copy.send(copy_rows(records).into_bytes()).await?;
+    copy.finish().await?;
+    Ok(staging)
+}
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
@@ -145,26 +170,62 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn insert_new(&self, kind: RecordKind, records: &[Record]) -> Result<Vec<usize>> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let table = kind.name();
+        let mut skipped = sql::repeated_in_batch(records);
+        let kept: Vec<Record> = records
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| skipped.binary_search(i).is_err())
+            .map(|(_, r)| r.clone())
+            .collect();
+        let mut tx = self.pool.begin().await?;
+        let staging = stage(&mut tx, kind, &kept).await?;
+        let taken: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT s.id FROM {staging} s JOIN {table} t ON t.id = s.id"
+        )))
+        .fetch_all(&mut *tx)
+        .await?;
+        let columns = sql::column_list(kind);
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} ON CONFLICT (id) DO NOTHING"
+        )))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if !taken.is_empty() {
+            let taken: HashSet<&str> = taken.iter().map(String::as_str).collect();
+            skipped.extend(
+                records
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| taken.contains(r.id.as_str()))
+                    .map(|(i, _)| i),
+            );
+            skipped.sort_unstable();
+            skipped.dedup();
+        }
+        Ok(skipped)
+    }
+
+    async fn is_empty(&self, kind: RecordKind) -> Result<bool> {
+        let text = format!("SELECT NOT EXISTS (SELECT 1 FROM {})", kind.name());
+        Ok(sqlx::query_scalar(AssertSqlSafe(text))
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     async fn write_batch(&self, kind: RecordKind, records: &[Record]) -> Result<WriteCounts> {
         if records.is_empty() {
             return Ok(WriteCounts::default());
         }
         let table = kind.name();
-        let staging = format!("staging_{table}");
         let columns = sql::column_list(kind);
         let mut tx = self.pool.begin().await?;
-        sqlx::query(AssertSqlSafe(format!(
-            "CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-        )))
-        .execute(&mut *tx)
-        .await?;
-        let mut copy = tx
-            .copy_in_raw(&format!(
-                "COPY {staging} ({columns}) FROM STDIN (FORMAT text)"
-            ))
-            .await?;
-        copy.send(copy_rows(records).into_bytes()).await?;
-        copy.finish().await?;
+        let staging = stage(&mut tx, kind, records).await?;
         let (inserted, updated): (i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT COUNT(*) FILTER (WHERE t.id IS NULL), \
                     COUNT(*) FILTER (WHERE t.id IS NOT NULL AND t.row_hash <> s.row_hash) \
@@ -220,6 +281,35 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().collect())
+    }
+
+    async fn ids_after(
+        &self,
+        kind: RecordKind,
+        after_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let rows = match after_id {
+            Some(after) => {
+                let text = format!(
+                    "SELECT id FROM {} WHERE id > $1 ORDER BY id LIMIT $2",
+                    kind.name()
+                );
+                sqlx::query_scalar(AssertSqlSafe(text))
+                    .bind(after)
+                    .bind(limit as i64)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                let text = format!("SELECT id FROM {} ORDER BY id LIMIT $1", kind.name());
+                sqlx::query_scalar(AssertSqlSafe(text))
+                    .bind(limit as i64)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        Ok(rows)
     }
 
     async fn existing_ids(&self, kind: RecordKind, ids: &[String]) -> Result<HashSet<String>> {

@@ -94,6 +94,26 @@ pub(crate) fn upsert_sql(dialect: Dialect, kind: RecordKind, rows: usize) -> Str
     sql
 }
 
+/// `INSERT ... ON CONFLICT (id) DO NOTHING` for `rows` records.
+pub(crate) fn insert_ignore_sql(dialect: Dialect, kind: RecordKind, rows: usize) -> String {
+    let upsert = upsert_sql(dialect, kind, rows);
+    let values_end = upsert
+        .find(" ON CONFLICT")
+        .expect("upserts have a conflict clause");
+    format!("{} ON CONFLICT (id) DO NOTHING", &upsert[..values_end])
+}
+
+/// Indices of records whose id repeats an earlier record of the batch.
+pub(crate) fn repeated_in_batch(records: &[Record]) -> Vec<usize> {
+    let mut seen = std::collections::HashSet::with_capacity(records.len());
+    records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !seen.insert(r.id.as_str()))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// `SELECT id, row_hash FROM kind WHERE id IN (...)` for `n` ids.
 pub(crate) fn select_hashes_sql(
     dialect: Dialect,

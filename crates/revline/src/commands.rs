@@ -321,8 +321,25 @@ async fn load_demo(
         b.set_message("generating demo workspace:");
     }
     let mut counts: HashMap<RecordKind, u64> = HashMap::new();
+    // Kinds that start empty take the plain insert path; a demo loaded again over
+    // itself upserts and changes nothing.
+    let mut fresh: HashMap<RecordKind, bool> = HashMap::new();
+    for kind in RecordKind::ALL {
+        fresh.insert(kind, store.is_empty(kind).await?);
+    }
     while let Some((kind, batch)) = rx.recv().await {
-        store.write_batch(kind, &batch).await?;
+        if fresh[&kind] {
+            let skipped = store.insert_new(kind, &batch).await?;
+            if !skipped.is_empty() {
+                return Err(anyhow::anyhow!(
+                    "the demo generator repeated {} {kind} ids",
+                    skipped.len()
+                )
+                .into());
+            }
+        } else {
+            store.write_batch(kind, &batch).await?;
+        }
         *counts.entry(kind).or_default() += batch.len() as u64;
         if let Some(b) = &bar.0 {
             b.inc(batch.len() as u64);

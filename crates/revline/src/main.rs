@@ -5,6 +5,11 @@
 
 mod commands;
 
+// Importing allocates and frees many small strings on two threads; mimalloc does that
+// markedly faster than glibc's allocator (docs/benchmarks.md has the figures).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
