@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub const DEFAULT_BATCH_SIZE: usize = 5_000;
+pub const DEFAULT_BATCH_SIZE: usize = 20_000;
 
 #[derive(Debug, Clone)]
 pub struct ImportOptions {

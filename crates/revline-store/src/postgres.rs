@@ -99,6 +99,23 @@ fn copy_rows(records: &[Record]) -> String {
     out
 }
 
+/// COPYs the records into a table.
+async fn copy_into(
+    conn: &mut sqlx::PgConnection,
+    table: &str,
+    columns: &str,
+    records: &[Record],
+) -> Result<()> {
+    let mut copy = conn
+        .copy_in_raw(&format!(
+            "COPY {table} ({columns}) FROM STDIN (FORMAT text)"
+        ))
+        .await?;
+    copy.send(copy_rows(records).into_bytes()).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
 /// COPYs the records into this session's staging table for the kind (emptied at
 /// commit) and returns its name.
 async fn stage(
@@ -114,13 +131,12 @@ async fn stage(
     )))
     .execute(&mut *tx)
     .await?;
-    let mut copy = tx
-        .copy_in_raw(&format!(
-            "COPY {staging} ({columns}) FROM STDIN (FORMAT text)"
-        ))
+    copy_into(tx, &staging, &columns, records).await?;
+    // Without statistics the planner takes the staging table for a large one and may
+    // scan the whole target table to join it.
+    sqlx::query(AssertSqlSafe(format!("ANALYZE {staging}")))
+        .execute(&mut *tx)
         .await?;
-    copy.send(copy_rows(records).into_bytes()).await?;
-    copy.finish().await?;
     Ok(staging)
 }
 
@@ -176,6 +192,23 @@ impl Store for PgStore {
         }
         let table = kind.name();
         let mut skipped = sql::repeated_in_batch(records);
+        if skipped.is_empty() {
+            // The common case, a first import: COPY straight into the table. Should an id
+            // be taken after all, the whole COPY fails and the careful path below runs.
+            let mut tx = self.pool.begin().await?;
+            match copy_into(&mut tx, table, &sql::column_list(kind), records).await {
+                Ok(()) => {
+                    tx.commit().await?;
+                    return Ok(Vec::new());
+                }
+                Err(StoreError::Database(sqlx::Error::Database(e)))
+                    if e.code().as_deref() == Some("23505") =>
+                {
+                    tx.rollback().await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
         let kept: Vec<Record> = records
             .iter()
             .enumerate()
@@ -184,20 +217,21 @@ impl Store for PgStore {
             .collect();
         let mut tx = self.pool.begin().await?;
         let staging = stage(&mut tx, kind, &kept).await?;
-        let taken: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT s.id FROM {staging} s JOIN {table} t ON t.id = s.id"
+        let columns = sql::column_list(kind);
+        let inserted: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} \
+             ON CONFLICT (id) DO NOTHING RETURNING id"
         )))
         .fetch_all(&mut *tx)
         .await?;
-        let columns = sql::column_list(kind);
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} ON CONFLICT (id) DO NOTHING"
-        )))
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
-        if !taken.is_empty() {
-            let taken: HashSet<&str> = taken.iter().map(String::as_str).collect();
+        if inserted.len() < kept.len() {
+            let inserted: HashSet<&str> = inserted.iter().map(String::as_str).collect();
+            let taken: HashSet<&str> = kept
+                .iter()
+                .map(|r| r.id.as_str())
+                .filter(|id| !inserted.contains(id))
+                .collect();
             skipped.extend(
                 records
                     .iter()

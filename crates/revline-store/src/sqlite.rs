@@ -16,7 +16,12 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Readers.
     pool: SqlitePool,
+    /// The one connection that writes. SQLite takes one writer at a time anyway, and
+    /// writing through one connection keeps its page cache warm: a commit by another
+    /// connection would make it drop the cache.
+    writer: SqlitePool,
     path: PathBuf,
 }
 
@@ -37,13 +42,19 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(30))
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&writer).await?;
+        // Readers scan whole tables rather than revisit pages: a small cache each.
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(options.pragma("cache_size", "-16384"))
             .await?;
-        MIGRATOR.run(&pool).await?;
         Ok(SqliteStore {
             pool,
+            writer,
             path: path.to_path_buf(),
         })
     }
@@ -222,7 +233,7 @@ impl Store for SqliteStore {
     }
 
     async fn save_settings(&self, settings: &Settings) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         for (k, v) in settings.to_pairs() {
             sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                 .bind(k)
@@ -248,7 +259,7 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         let rows: Vec<(&Record, i64)> = records.iter().map(|r| (r, r.content_hash())).collect();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let inserted = insert_rows(&mut tx, kind, &rows).await?;
         if inserted == records.len() as u64 {
             tx.commit().await?;
@@ -256,7 +267,7 @@ impl Store for SqliteStore {
         }
         // Some ids were taken: find which, and insert only the others.
         tx.rollback().await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let stored = hashes(&mut tx, kind, records.iter().map(|r| r.id.as_str())).await?;
         let mut skipped = sql::repeated_in_batch(records);
         skipped.extend(
@@ -290,7 +301,7 @@ impl Store for SqliteStore {
         if records.is_empty() {
             return Ok(WriteCounts::default());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let stored = hashes(&mut tx, kind, records.iter().map(|r| r.id.as_str())).await?;
         let (to_write, counts) = sql::classify(records, &stored);
         if !to_write.is_empty() {
@@ -433,7 +444,7 @@ impl Store for SqliteStore {
         .bind(source)
         .bind(dry_run)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?;
         Ok(id)
     }
@@ -450,7 +461,7 @@ impl Store for SqliteStore {
             .bind(summary_json)
             .bind(now)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
