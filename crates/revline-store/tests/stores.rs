@@ -28,7 +28,7 @@ mod sqlite {
     use super::*;
     revline_store::conformance_suite!(async { Some(revline_store::testing::sqlite().await) });
 
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn backup_is_a_consistent_copy_while_in_use() {
         let fresh = revline_store::testing::sqlite().await;
         let store = &fresh.store;
@@ -37,6 +37,46 @@ mod sqlite {
             let batch: Vec<_> = all.iter().filter(|r| r.kind == kind).cloned().collect();
             store.write_batch(kind, &batch).await.unwrap();
         }
+        // Batches keep landing while the copy is made; the copy holds whole batches.
+        let writer = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for b in 0..40 {
+                    let batch: Vec<_> = (0..500)
+                        .map(|i| {
+                            revline_store::conformance::record(
+                                revline_core::RecordKind::Touchpoints,
+                                &[
+                                    ("touchpoint_id", &format!("live-{b:02}-{i:03}")),
+                                    ("contact_id", "c1"),
+                                    ("occurred_at", "2025-06-01"),
+                                    ("channel", "email"),
+                                ],
+                            )
+                        })
+                        .collect();
+                    store
+                        .write_batch(revline_core::RecordKind::Touchpoints, &batch)
+                        .await
+                        .unwrap();
+                    tokio::task::yield_now().await;
+                }
+            })
+        };
+        let during = fresh.dir.path().join("during.db");
+        store.backup(&during).await.unwrap();
+        writer.await.unwrap();
+        let copy_during = revline_store::SqliteStore::open(&during).await.unwrap();
+        let live = copy_during
+            .count(revline_core::RecordKind::Touchpoints)
+            .await
+            .unwrap()
+            - 2;
+        assert_eq!(
+            live % 500,
+            0,
+            "the copy holds whole batches only ({live} rows)"
+        );
         let dest = fresh.dir.path().join("copy.db");
         store.backup(&dest).await.unwrap();
         assert!(store.backup(&dest).await.is_err(), "never overwrites");
