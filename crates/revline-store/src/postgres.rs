@@ -1,13 +1,13 @@
 //! The team server: PostgreSQL. Batches travel by COPY into a session-local staging
 //! table and are merged with one upsert, so large imports run at COPY speed.
 
-use crate::sql::{self, Dialect};
+use crate::sql::{self, Dialect, StoredRow};
 use crate::sqlite::group_duplicates;
 use crate::{DuplicateEmail, ImportRun, Result, Store, StoreError, WriteCounts};
 use async_trait::async_trait;
-use revline_core::{FieldType, Record, RecordKind, Settings, Value};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{AssertSqlSafe, PgPool, Row};
+use revline_core::{Record, RecordKind, Settings, Value};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, PgPool};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
@@ -38,26 +38,6 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
-}
-
-fn cell(row: &PgRow, i: usize, ty: FieldType) -> Result<Value> {
-    Ok(if ty.is_integer() {
-        row.try_get::<Option<i64>, _>(i)?
-            .map_or(Value::Null, Value::Int)
-    } else {
-        row.try_get::<Option<String>, _>(i)?
-            .map_or(Value::Null, Value::Text)
-    })
-}
-
-fn decode(kind: RecordKind, row: &PgRow) -> Result<Record> {
-    let props_at = kind.columns().count() + 1;
-    sql::record_from_cells(
-        kind,
-        row.try_get(0)?,
-        |i, ty| cell(row, i, ty),
-        row.try_get(props_at)?,
-    )
 }
 
 /// Appends one field in COPY's text format.
@@ -164,13 +144,7 @@ impl Store for PgStore {
         let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM settings")
             .fetch_all(&self.pool)
             .await?;
-        let mut settings = Settings::default();
-        for (k, v) in rows {
-            settings
-                .set(&k, &v)
-                .map_err(|e| StoreError::Corrupt(format!("setting {k}: {e}")))?;
-        }
-        Ok(settings)
+        sql::settings_from_pairs(rows)
     }
 
     async fn save_settings(&self, settings: &Settings) -> Result<()> {
@@ -377,7 +351,7 @@ impl Store for PgStore {
             q = q.bind(a);
         }
         let rows = q.bind(limit as i64).fetch_all(&self.pool).await?;
-        rows.iter().map(|row| decode(kind, row)).collect()
+        rows.iter().map(|row| row.record(kind)).collect()
     }
 
     async fn prop_keys(&self, kind: RecordKind) -> Result<Vec<String>> {
@@ -445,19 +419,7 @@ impl Store for PgStore {
         .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ImportRun {
-                    id: r.try_get(0)?,
-                    source: r.try_get(1)?,
-                    dry_run: r.try_get(2)?,
-                    started_at: r.try_get(3)?,
-                    finished_at: r.try_get(4)?,
-                    status: r.try_get(5)?,
-                    summary: r.try_get(6)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| r.import_run()).collect()
     }
 
     async fn backup(&self, dest: &Path) -> Result<()> {

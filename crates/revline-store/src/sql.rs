@@ -174,6 +174,79 @@ pub fn classify<'a>(
     (to_write, counts)
 }
 
+/// Decoding shared by both backends: each row type is read the same way.
+pub(crate) trait StoredRow: sqlx::Row
+where
+    usize: sqlx::ColumnIndex<Self>,
+{
+    fn text(&self, i: usize) -> Result<Option<String>>;
+    fn int(&self, i: usize) -> Result<Option<i64>>;
+    fn flag(&self, i: usize) -> Result<bool>;
+
+    /// A record from `select_page_sql`'s columns: id, the kind's columns, props.
+    fn record(&self, kind: RecordKind) -> Result<Record> {
+        let id = self
+            .text(0)?
+            .ok_or_else(|| StoreError::Corrupt(format!("{kind}: a row without id")))?;
+        let props_at = kind.columns().count() + 1;
+        record_from_cells(
+            kind,
+            id,
+            |i, ty| {
+                Ok(if ty.is_integer() {
+                    self.int(i)?.map_or(Value::Null, Value::Int)
+                } else {
+                    self.text(i)?.map_or(Value::Null, Value::Text)
+                })
+            },
+            self.text(props_at)?,
+        )
+    }
+
+    /// An import run from `id, source, dry_run, started_at, finished_at, status, summary`.
+    fn import_run(&self) -> Result<crate::ImportRun> {
+        let missing = |what: &str| StoreError::Corrupt(format!("import run without {what}"));
+        Ok(crate::ImportRun {
+            id: self.int(0)?.ok_or_else(|| missing("id"))?,
+            source: self.text(1)?.ok_or_else(|| missing("source"))?,
+            dry_run: self.flag(2)?,
+            started_at: self.int(3)?.ok_or_else(|| missing("start"))?,
+            finished_at: self.int(4)?,
+            status: self.text(5)?.ok_or_else(|| missing("status"))?,
+            summary: self.text(6)?,
+        })
+    }
+}
+
+macro_rules! stored_row {
+    ($row:ty) => {
+        impl $crate::sql::StoredRow for $row {
+            fn text(&self, i: usize) -> $crate::Result<Option<String>> {
+                Ok(sqlx::Row::try_get(self, i)?)
+            }
+            fn int(&self, i: usize) -> $crate::Result<Option<i64>> {
+                Ok(sqlx::Row::try_get(self, i)?)
+            }
+            fn flag(&self, i: usize) -> $crate::Result<bool> {
+                Ok(sqlx::Row::try_get(self, i)?)
+            }
+        }
+    };
+}
+stored_row!(sqlx::sqlite::SqliteRow);
+stored_row!(sqlx::postgres::PgRow);
+
+/// Settings from their stored (key, value) rows; defaults for keys not stored.
+pub(crate) fn settings_from_pairs(rows: Vec<(String, String)>) -> Result<revline_core::Settings> {
+    let mut settings = revline_core::Settings::default();
+    for (k, v) in rows {
+        settings
+            .set(&k, &v)
+            .map_err(|e| StoreError::Corrupt(format!("setting {k}: {e}")))?;
+    }
+    Ok(settings)
+}
+
 /// Rebuilds a record from the text and integer cells of a stored row.
 pub(crate) fn record_from_cells(
     kind: RecordKind,

@@ -1,13 +1,11 @@
 //! The embedded default: one SQLite file in WAL mode.
 
-use crate::sql::{self, Dialect};
+use crate::sql::{self, Dialect, StoredRow};
 use crate::{DuplicateEmail, ImportRun, Result, Store, StoreError, WriteCounts};
 use async_trait::async_trait;
-use revline_core::{FieldType, Record, RecordKind, Settings, Value};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
-use sqlx::{AssertSqlSafe, Row, SqlitePool};
+use revline_core::{Record, RecordKind, Settings, Value};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, SqlitePool};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -189,26 +187,6 @@ mod raw {
     }
 }
 
-fn cell(row: &SqliteRow, i: usize, ty: FieldType) -> Result<Value> {
-    Ok(if ty.is_integer() {
-        row.try_get::<Option<i64>, _>(i)?
-            .map_or(Value::Null, Value::Int)
-    } else {
-        row.try_get::<Option<String>, _>(i)?
-            .map_or(Value::Null, Value::Text)
-    })
-}
-
-fn decode(kind: RecordKind, row: &SqliteRow) -> Result<Record> {
-    let props_at = kind.columns().count() + 1;
-    sql::record_from_cells(
-        kind,
-        row.try_get(0)?,
-        |i, ty| cell(row, i, ty),
-        row.try_get(props_at)?,
-    )
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
@@ -223,13 +201,7 @@ impl Store for SqliteStore {
         let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM settings")
             .fetch_all(&self.pool)
             .await?;
-        let mut settings = Settings::default();
-        for (k, v) in rows {
-            settings
-                .set(&k, &v)
-                .map_err(|e| StoreError::Corrupt(format!("setting {k}: {e}")))?;
-        }
-        Ok(settings)
+        sql::settings_from_pairs(rows)
     }
 
     async fn save_settings(&self, settings: &Settings) -> Result<()> {
@@ -406,7 +378,7 @@ impl Store for SqliteStore {
             q = q.bind(a);
         }
         let rows = q.bind(limit as i64).fetch_all(&self.pool).await?;
-        rows.iter().map(|row| decode(kind, row)).collect()
+        rows.iter().map(|row| row.record(kind)).collect()
     }
 
     async fn prop_keys(&self, kind: RecordKind) -> Result<Vec<String>> {
@@ -473,19 +445,7 @@ impl Store for SqliteStore {
         .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ImportRun {
-                    id: r.try_get(0)?,
-                    source: r.try_get(1)?,
-                    dry_run: r.try_get(2)?,
-                    started_at: r.try_get(3)?,
-                    finished_at: r.try_get(4)?,
-                    status: r.try_get(5)?,
-                    summary: r.try_get(6)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| r.import_run()).collect()
     }
 
     async fn backup(&self, dest: &Path) -> Result<()> {
