@@ -1,7 +1,6 @@
 //! Building contract records exactly as `revline_core::parse_record` would produce
 //! them from their canonical text, and handing them to the caller's sink.
 
-use revline_core::record::derived_id;
 use revline_core::{Record, RecordKind, Value};
 use std::collections::BTreeMap;
 
@@ -35,20 +34,8 @@ pub fn blank(kind: RecordKind, columns: usize) -> Record {
     }
 }
 
-/// The id `parse_record` gives a row of a kind without an id of its own: a digest of
-/// the natural-key columns where the kind has them, else of every column.
-pub fn derive_id(record: &Record) -> String {
-    match record.kind.natural_key() {
-        Some(cols) => {
-            let key: Vec<&Value> = cols.iter().map(|c| record.get(c)).collect();
-            derived_id(record.kind, &key)
-        }
-        None => {
-            let key: Vec<&Value> = record.values.iter().collect();
-            derived_id(record.kind, &key)
-        }
-    }
-}
+/// The id `parse_record` gives a row of a kind without an id of its own.
+pub use revline_core::parse::derive_id;
 
 /// The sink and the counters that number the records with ids of their own.
 pub struct Out<'s> {
