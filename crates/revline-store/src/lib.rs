@@ -144,6 +144,10 @@ pub trait Store: Send + Sync {
     /// The newest runs first.
     async fn import_runs(&self, limit: usize) -> Result<Vec<ImportRun>>;
 
+    /// Finishes outstanding work and closes the connections (for SQLite: folds the
+    /// write-ahead log back into the database file, so the file alone is complete).
+    async fn close(&self);
+
     /// Writes a consistent copy of the whole store to `dest` while it stays in use.
     async fn backup(&self, dest: &Path) -> Result<()>;
 }

@@ -422,6 +422,10 @@ impl Store for PgStore {
         rows.iter().map(|r| r.import_run()).collect()
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
     async fn backup(&self, dest: &Path) -> Result<()> {
         if dest.exists() {
             return Err(StoreError::Unsupported(format!(

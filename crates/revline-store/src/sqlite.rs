@@ -448,6 +448,12 @@ impl Store for SqliteStore {
         rows.iter().map(|r| r.import_run()).collect()
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+        // The last connection to close checkpoints the WAL into the file.
+        self.writer.close().await;
+    }
+
     async fn backup(&self, dest: &Path) -> Result<()> {
         if dest.exists() {
             return Err(StoreError::Unsupported(format!(

@@ -104,7 +104,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 now: chrono::Utc::now().timestamp_millis(),
             };
             let store = open_store(&cli).await?;
-            import(&*store, path, &options, *format).await
+            let code = import(&*store, path, &options, *format).await;
+            store.close().await;
+            code
         }
         Command::Export { dir } => {
             let store = open_store(&cli).await?;
@@ -117,6 +119,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 );
             }
             println!("settings    -> {}", dir.join("settings.toml").display());
+            store.close().await;
             Ok(0)
         }
         Command::Backup { file } => {
@@ -134,6 +137,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             if let Some(SettingsAction::Set { key, value }) = action {
                 settings.set(key, value).map_err(usage)?;
                 store.save_settings(&settings).await?;
+                store.close().await;
             }
             match format {
                 Format::Json => {
@@ -281,6 +285,7 @@ async fn demo(
     let store = open_store(cli).await?;
     let counts = load_demo(&*store, &config).await?;
     print_demo_report(&*store, &config, &counts, started.elapsed().as_secs_f64()).await?;
+    store.close().await;
     Ok(0)
 }
 

@@ -502,3 +502,28 @@ fn database_url_selects_postgres() {
     assert_same_folders(&a, &b);
     rt.block_on(pg.drop_database());
 }
+
+#[test]
+fn the_database_file_is_complete_when_a_command_ends() {
+    // Users copy revline.db around; after a command no write may wait in the WAL.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    assert!(
+        run(revline(&db).args(["demo", "--contacts", "200"]))
+            .status
+            .success()
+    );
+    let wal = dir.path().join("r.db-wal");
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "the WAL was folded back"
+    );
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&db, &copy).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let copied = rt.block_on(SqliteStore::open(&copy)).unwrap();
+    assert_eq!(
+        rt.block_on(copied.count(RecordKind::Contacts)).unwrap(),
+        200
+    );
+}
