@@ -100,6 +100,25 @@ pub async fn postgres() -> Option<TempPg> {
     })
 }
 
+/// The files of a folder as (name, bytes), by name: for comparing exports.
+pub fn folder_files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("readable folder")
+        .map(|e| e.expect("folder entry").path())
+        .map(|p| {
+            (
+                p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string(),
+                std::fs::read(&p).expect("readable file"),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 /// The same server URL with another database name.
 pub fn replace_database(url: &str, database: &str) -> String {
     let (base, query) = match url.split_once('?') {

@@ -520,21 +520,6 @@ async fn demo_into(store: &dyn Store, contacts: u64) {
     }
 }
 
-fn read_dir(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().to_string(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
-}
-
 /// Export, import into a fresh store, export again: the same bytes. Importing the same
 /// folder a second time changes nothing.
 async fn round_trip(source: &dyn Store, target: &dyn Store) {
@@ -544,7 +529,10 @@ async fn round_trip(source: &dyn Store, target: &dyn Store) {
     let s = import(target, first.path(), &ImportOptions::default()).await;
     assert_eq!(s.exit_code(), 0, "{}", s.to_table());
     export_store(target, second.path()).await.unwrap();
-    let (a, b) = (read_dir(first.path()), read_dir(second.path()));
+    let (a, b) = (
+        revline_store::testing::folder_files(first.path()),
+        revline_store::testing::folder_files(second.path()),
+    );
     assert_eq!(a.len(), b.len());
     for ((name_a, bytes_a), (name_b, bytes_b)) in a.iter().zip(&b) {
         assert_eq!(name_a, name_b);
