@@ -175,6 +175,28 @@ pub fn parse_record(
     let fields = kind.fields();
     debug_assert_eq!(row.fields.len(), fields.len());
     let mut errors = Vec::new();
+    // A NUL character is no text any store keeps (PostgreSQL refuses it); it means a
+    // binary or mis-encoded file.
+    let nul = RejectReason::Malformed("contains a NUL character".into());
+    for (field, value) in fields.iter().zip(&row.fields) {
+        if value.as_deref().is_some_and(|v| v.contains('\0')) {
+            errors.push(FieldError {
+                column: field.name.to_string(),
+                reason: nul.clone(),
+            });
+        }
+    }
+    for (key, value) in &row.props {
+        if key.contains('\0') || value.contains('\0') {
+            errors.push(FieldError {
+                column: key.replace('\0', ""),
+                reason: nul.clone(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let text = |i: usize| -> Option<&str> {
         row.fields[i]
             .as_deref()
@@ -664,6 +686,25 @@ mod tests {
         assert_eq!(ticket("4").unwrap().int("csat"), Some(4));
         assert!(ticket("6").is_err());
         assert!(ticket("3.5").is_err());
+    }
+
+    #[test]
+    fn nul_characters_are_refused() {
+        let errs = parse(RecordKind::Accounts, &[("account_id", "a\0b")]).unwrap_err();
+        assert_eq!(
+            (errs[0].column.as_str(), errs[0].reason.code()),
+            ("account_id", "malformed")
+        );
+        let mut row = row(RecordKind::Accounts, &[("account_id", "a")]);
+        row.props.insert("note".into(), "x\0y".into());
+        let errs = parse_record(
+            RecordKind::Accounts,
+            row,
+            &Settings::default(),
+            &ParseOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(errs[0].column, "note");
     }
 
     #[test]
