@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub const DEFAULT_BATCH_SIZE: usize = 20_000;
+pub const DEFAULT_BATCH_SIZE: usize = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
@@ -655,7 +655,7 @@ async fn import_job(
         kind: job.kind.name().to_string(),
         ..Default::default()
     };
-    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
     let counter = Arc::new(AtomicU64::new(0));
     let decimal = if options.decimal_comma || options.mapping.decimal_comma == Some(true) {
         DecimalStyle::Comma

@@ -38,8 +38,7 @@ impl SqliteStore {
             // process; only a power loss may lose the last transactions.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
-            .pragma("cache_size", "-65536")
-            .pragma("temp_store", "memory");
+            .pragma("cache_size", "-32768");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
