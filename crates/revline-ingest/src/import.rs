@@ -24,8 +24,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub const DEFAULT_BATCH_SIZE: usize = 10_000;
-
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
     /// `--map` entries followed by the preset's; empty when neither is given.
@@ -36,7 +34,8 @@ pub struct ImportOptions {
     pub decimal_comma: bool,
     /// The kind of a single file whose name does not tell it.
     pub kind: Option<RecordKind>,
-    pub batch_size: usize,
+    /// Rows per transaction; `None`: what the store handles best (`Store::batch_size`).
+    pub batch_size: Option<usize>,
     pub now: Millis,
 }
 
@@ -49,7 +48,7 @@ impl Default for ImportOptions {
             encoding: None,
             decimal_comma: false,
             kind: None,
-            batch_size: DEFAULT_BATCH_SIZE,
+            batch_size: None,
             now: 0,
         }
     }
@@ -664,7 +663,10 @@ async fn import_job(
     };
     let producer = {
         let (job, settings, counter) = (job.clone(), settings.clone(), counter.clone());
-        let batch_size = options.batch_size.max(1);
+        let batch_size = options
+            .batch_size
+            .unwrap_or_else(|| store.batch_size())
+            .max(1);
         std::thread::Builder::new()
             .name("revline-read".into())
             .spawn(move || produce(job, text, settings, decimal, batch_size, counter, tx))

@@ -144,6 +144,10 @@ pub trait Store: Send + Sync {
     /// The newest runs first.
     async fn import_runs(&self, limit: usize) -> Result<Vec<ImportRun>>;
 
+    /// Rows per write transaction that suit this store: SQLite holds a batch in memory
+    /// until it is written, PostgreSQL gains from long COPY streams.
+    fn batch_size(&self) -> usize;
+
     /// Finishes outstanding work and closes the connections (for SQLite: folds the
     /// write-ahead log back into the database file, so the file alone is complete).
     async fn close(&self);

@@ -422,6 +422,10 @@ impl Store for PgStore {
         rows.iter().map(|r| r.import_run()).collect()
     }
 
+    fn batch_size(&self) -> usize {
+        50_000
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

@@ -447,6 +447,10 @@ impl Store for SqliteStore {
         rows.iter().map(|r| r.import_run()).collect()
     }
 
+    fn batch_size(&self) -> usize {
+        10_000
+    }
+
     async fn close(&self) {
         self.pool.close().await;
         // The last connection to close checkpoints the WAL into the file.

@@ -87,9 +87,9 @@ pub enum Command {
         /// The record kind of a single file whose name does not tell it.
         #[arg(long, value_name = "KIND")]
         kind: Option<String>,
-        /// Rows per transaction.
-        #[arg(long, default_value_t = revline_ingest::import::DEFAULT_BATCH_SIZE, hide = true)]
-        batch_size: usize,
+        /// Rows per transaction (default: what the store handles best).
+        #[arg(long, hide = true)]
+        batch_size: Option<usize>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
