@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     /// `--map` entries followed by the preset's; empty when neither is given.
     pub mapping: Mapping,
@@ -37,21 +37,6 @@ pub struct ImportOptions {
     /// Rows per transaction; `None`: what the store handles best (`Store::batch_size`).
     pub batch_size: Option<usize>,
     pub now: Millis,
-}
-
-impl Default for ImportOptions {
-    fn default() -> Self {
-        ImportOptions {
-            mapping: Mapping::default(),
-            dry_run: false,
-            create_missing: false,
-            encoding: None,
-            decimal_comma: false,
-            kind: None,
-            batch_size: None,
-            now: 0,
-        }
-    }
 }
 
 /// Where progress goes (a terminal bar in the CLI, nothing in tests).
