@@ -130,10 +130,7 @@ fn discover(
             continue;
         };
         let bytes = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-        let stem = file
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_default();
+        let stem = crate::source::kind_stem(&file);
         let sheets: Vec<Option<String>> = match format {
             Format::Xlsx => crate::source::sheet_names(&file)
                 .map_err(|e| ImportError::Unusable(format!("{label}: {e}")))?

@@ -50,6 +50,10 @@ pub struct FileMapping {
     /// Source columns to leave out entirely (not kept as custom properties).
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// contract column = [source columns] whose exact product it is (order lines:
+    /// `amount = ["Quantity", "UnitPrice"]`)
+    #[serde(default)]
+    pub multiply: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +87,7 @@ impl Mapping {
                 .chain(f.constants.keys())
                 .chain(f.dates.keys())
                 .chain(f.values.keys())
+                .chain(f.multiply.keys())
             {
                 if column != "email" && !kind.fields().iter().any(|fl| fl.name == column) {
                     return Err(invalid(format!(
@@ -177,7 +182,29 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 pub enum FieldSource {
     Column(usize),
     Constant(String),
+    /// The exact product of several numeric columns.
+    Product(Vec<usize>),
     Absent,
+}
+
+/// The exact product of decimal cells as text; an empty cell makes it empty, and a cell
+/// that is not a number leaves the factors as written so that validation names them.
+fn product<'a>(cells: impl Iterator<Item = &'a str>) -> Option<std::borrow::Cow<'static, str>> {
+    use revline_core::money::{DecimalStyle, parse_decimal};
+    let cells: Vec<&str> = cells.map(str::trim).collect();
+    if cells.iter().any(|c| c.is_empty()) {
+        return None;
+    }
+    let mut result = rust_decimal::Decimal::ONE;
+    for cell in &cells {
+        let factor = parse_decimal(cell, DecimalStyle::Point)
+            .or_else(|_| parse_decimal(cell, DecimalStyle::Comma));
+        match factor.ok().and_then(|f| result.checked_mul(f)) {
+            Some(r) => result = r,
+            None => return Some(std::borrow::Cow::Owned(cells.join(" x "))),
+        }
+    }
+    Some(std::borrow::Cow::Owned(result.normalize().to_string()))
 }
 
 /// The resolved plan for one header: ready to turn rows into `RowText`.
@@ -229,6 +256,18 @@ pub fn plan(
         } else if let Some(c) = m.constants.get(field.name) {
             labels.push(field.name.to_string());
             FieldSource::Constant(c.clone())
+        } else if let Some(factors) = m.multiply.get(field.name) {
+            let found: Vec<Option<usize>> = factors.iter().map(|f| find(f)).collect();
+            labels.push(factors.join(" x "));
+            if found.iter().all(Option::is_some) {
+                let found: Vec<usize> = found.into_iter().flatten().collect();
+                for i in &found {
+                    used[*i] = true;
+                }
+                FieldSource::Product(found)
+            } else {
+                FieldSource::Absent
+            }
         } else if let Some(i) = find(field.name) {
             used[i] = true;
             labels.push(header[i].trim().to_string());
@@ -293,6 +332,11 @@ impl ColumnPlan {
         let raw: Option<std::borrow::Cow<'r, str>> = match &self.fields[i] {
             FieldSource::Column(c) => row.get(*c).map(|s| std::borrow::Cow::Borrowed(s.as_str())),
             FieldSource::Constant(c) => Some(std::borrow::Cow::Owned(c.clone())),
+            FieldSource::Product(columns) => product(
+                columns
+                    .iter()
+                    .map(|c| row.get(*c).map_or("", String::as_str)),
+            ),
             FieldSource::Absent => None,
         };
         match &self.values[i] {
@@ -396,6 +440,43 @@ mod tests {
             p.props.is_empty(),
             "ignored and mapped columns are not props"
         );
+    }
+
+    #[test]
+    fn multiplies_order_lines_exactly() {
+        let m = Mapping::parse(
+            "[[file]]\nmatch='x.csv'\nkind='revenue'\nmultiply = { amount = ['Quantity', 'UnitPrice'] }\n",
+            "test",
+        )
+        .unwrap();
+        let header = h(&["Quantity", "UnitPrice", "CustomerID"]);
+        let p = plan(RecordKind::Revenue, &header, Some(&m.files[0])).unwrap_err();
+        assert_eq!(
+            p,
+            vec!["occurred_at".to_string()],
+            "only the date is missing"
+        );
+        let header = h(&["Quantity", "UnitPrice", "occurred_at"]);
+        let p = plan(RecordKind::Revenue, &header, Some(&m.files[0])).unwrap();
+        let amount = RecordKind::Revenue
+            .fields()
+            .iter()
+            .position(|f| f.name == "amount")
+            .unwrap();
+        assert_eq!(
+            p.field_text(amount, &h(&["3", "0.1", "x"])).as_deref(),
+            Some("0.3")
+        );
+        assert_eq!(
+            p.field_text(amount, &h(&["-12", "2.55", "x"])).as_deref(),
+            Some("-30.6")
+        );
+        assert_eq!(p.field_text(amount, &h(&["2", "", "x"])), None);
+        assert_eq!(
+            p.field_text(amount, &h(&["2", "abc", "x"])).as_deref(),
+            Some("2 x abc")
+        );
+        assert!(p.props.is_empty());
     }
 
     #[test]

@@ -23,6 +23,13 @@ pub enum Format {
 impl Format {
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        if ext == "gz" {
+            // Compressed text: `touchpoints.csv.gz`, `events.ndjson.gz`.
+            return match Format::from_path(Path::new(path.file_stem()?))? {
+                Format::Xlsx => None,
+                text => Some(text),
+            };
+        }
         match ext.as_str() {
             "csv" | "tsv" | "txt" => Some(Format::Csv),
             "ndjson" | "jsonl" | "json" => Some(Format::Ndjson),
@@ -226,6 +233,34 @@ impl<R: Read> Read for IndexingReader<R> {
     }
 }
 
+/// The name of a file without its format and compression extensions
+/// (`touchpoints.csv.gz` -> `touchpoints`): what names its record kind.
+pub fn kind_stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    match name.rfind('.') {
+        Some(dot) if dot > 0 => name[..dot].to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// Opens a file for reading, decompressing `.gz` files on the fly. Progress counts the
+/// bytes of the file as stored.
+fn open_text(path: &Path, counter: Arc<AtomicU64>) -> Result<Box<dyn Read>, SourceError> {
+    let file = open_counting(path, counter)?;
+    let gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    Ok(if gz {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
+    } else {
+        Box::new(file)
+    })
+}
+
 /// Picks the delimiter that occurs most often outside quotes in the header line.
 pub fn detect_delimiter(first_line: &[u8]) -> u8 {
     let mut counts = [0usize; 3];
@@ -285,7 +320,7 @@ impl CsvSource {
         options: TextOptions,
         counter: Arc<AtomicU64>,
     ) -> Result<CsvSource, SourceError> {
-        let mut input = open_counting(path, counter)?;
+        let mut input = open_text(path, counter)?;
         // Look at the start for a BOM and the delimiter, then chain it back in front.
         let mut head = vec![0u8; 64 * 1024];
         let mut filled = 0;
@@ -480,8 +515,7 @@ pub struct NdjsonSource {
 
 impl NdjsonSource {
     pub fn open(path: &Path, counter: Arc<AtomicU64>) -> Result<NdjsonSource, SourceError> {
-        let input: Box<dyn Read> = Box::new(open_counting(path, counter)?);
-        Ok(Self::from_reader(input))
+        Ok(Self::from_reader(open_text(path, counter)?))
     }
 
     pub fn from_reader(input: Box<dyn Read>) -> NdjsonSource {
@@ -703,6 +737,41 @@ mod tests {
 
     fn rows(source: &mut dyn RowSource) -> Vec<Result<RawRow, SourceError>> {
         std::iter::from_fn(|| source.next_row()).collect()
+    }
+
+    #[test]
+    fn compressed_files_are_named_by_their_inner_format() {
+        assert_eq!(
+            Format::from_path(Path::new("a/touchpoints.csv.gz")),
+            Some(Format::Csv)
+        );
+        assert_eq!(
+            Format::from_path(Path::new("events.ndjson.gz")),
+            Some(Format::Ndjson)
+        );
+        assert_eq!(Format::from_path(Path::new("book.xlsx.gz")), None);
+        assert_eq!(Format::from_path(Path::new("notes.gz")), None);
+        assert_eq!(kind_stem(Path::new("a/touchpoints.csv.gz")), "touchpoints");
+        assert_eq!(kind_stem(Path::new("deals.xlsx")), "deals");
+    }
+
+    #[test]
+    fn reads_gzip_compressed_csv() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv.gz");
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&path).unwrap(),
+            flate2::Compression::fast(),
+        );
+        gz.write_all(b"id,name\n1,a\n2,b\n").unwrap();
+        gz.finish().unwrap();
+        let mut src = CsvSource::open(&path, TextOptions::default(), Arc::default()).unwrap();
+        let got: Vec<Vec<String>> = rows(&mut src)
+            .into_iter()
+            .map(|r| r.unwrap().fields)
+            .collect();
+        assert_eq!(got, vec![vec!["1", "a"], vec!["2", "b"]]);
     }
 
     #[test]

@@ -515,3 +515,93 @@ fn the_database_file_is_complete_when_a_command_ends() {
         200
     );
 }
+
+#[test]
+fn online_retail_workbook_and_compressed_csv_import_identically() {
+    let Some(data) = shared("online-retail-sample") else {
+        return;
+    };
+    let mapping = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/online-retail/online-retail.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let mut exports = Vec::new();
+    for file in [
+        "online_retail_sample_40k.csv.gz",
+        "online_retail_sample_40k.xlsx",
+    ] {
+        let db = dir.path().join(format!("{file}.db"));
+        for (k, v) in [("currency", "GBP"), ("timezone", "Europe/London")] {
+            assert!(
+                run(revline(&db).args(["settings", "set", k, v]))
+                    .status
+                    .success()
+            );
+        }
+        let out = run(revline(&db)
+            .arg("import")
+            .arg(data.join(file))
+            .arg("--map")
+            .arg(&mapping)
+            .args(["--create-missing", "--format", "json"]));
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "lines without a customer are rejected"
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let f = &json["files"][0];
+        assert_eq!(
+            (f["read"].as_u64(), f["inserted"].as_u64()),
+            (Some(40_000), Some(29_942)),
+            "{file}"
+        );
+        let export = dir.path().join(format!("{file}.export"));
+        assert!(
+            run(revline(&db).arg("export").arg(&export))
+                .status
+                .success()
+        );
+        exports.push((db, export));
+    }
+    // The workbook reader and the CSV reader agree byte for byte.
+    assert_same_folders(&exports[0].1, &exports[1].1);
+
+    // Independently from the raw CSV: lines with a customer, and their total in pence.
+    let raw = flate2::read::GzDecoder::new(
+        std::fs::File::open(data.join("online_retail_sample_40k.csv.gz")).unwrap(),
+    );
+    let mut reader = csv::Reader::from_reader(raw);
+    let (mut lines, mut unrepresentable, mut total_milli) = (0u64, 0u64, 0i64);
+    for row in reader.records() {
+        let row = row.unwrap();
+        if row[6].trim().is_empty() {
+            continue;
+        }
+        let quantity: i64 = row[3].parse().unwrap();
+        let (whole, frac) = row[5].split_once('.').unwrap_or((&row[5], ""));
+        let price_milli = whole.parse::<i64>().unwrap() * 1000
+            + format!("{frac:0<3}")[..3].parse::<i64>().unwrap();
+        let milli = quantity * price_milli;
+        if milli % 10 != 0 {
+            unrepresentable += 1; // a fraction of a penny: refused, never rounded
+            continue;
+        }
+        lines += 1;
+        total_milli += milli;
+    }
+    assert_eq!((lines, unrepresentable), (29_942, 1));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt.block_on(SqliteStore::open(&exports[1].0)).unwrap();
+    let mut stored_pence = 0i64;
+    rt.block_on(revline_store::for_each_record(
+        &store,
+        RecordKind::Revenue,
+        10_000,
+        |r| {
+            stored_pence += r.int("amount").unwrap();
+            Ok(())
+        },
+    ))
+    .unwrap();
+    assert_eq!(stored_pence * 10, total_milli);
+}
