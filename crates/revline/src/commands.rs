@@ -156,6 +156,26 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             }
             Ok(0)
         }
+        Command::Report {
+            name,
+            from,
+            to,
+            as_of,
+            window_days,
+            format,
+        } => {
+            let store = open_store(&cli).await?;
+            let args = crate::report::ReportArgs {
+                from: from.as_deref(),
+                to: to.as_deref(),
+                as_of: as_of.as_deref(),
+                window_days: *window_days,
+                format: *format,
+            };
+            let code = crate::report::run(&*store, *name, args).await;
+            store.close().await;
+            code
+        }
         Command::Imports { limit, format } => {
             let store = open_store(&cli).await?;
             let runs = store.import_runs(*limit).await?;

@@ -4,6 +4,7 @@
 //! or a usage error; 3 an import where some rows were rejected (the good ones landed).
 
 mod commands;
+mod report;
 
 // Importing allocates and frees many small strings on two threads; mimalloc does that
 // markedly faster than glibc's allocator (docs/benchmarks.md has the figures).
@@ -41,6 +42,20 @@ pub struct Cli {
 pub enum Format {
     Table,
     Json,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// The reports available so far (metrics.md); the others follow.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportName {
+    /// Cohort funnel: conversion and time between stages.
+    Funnel,
 }
 
 #[derive(Subcommand, Debug)]
@@ -103,6 +118,25 @@ pub enum Command {
         action: Option<SettingsAction>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Compute a report from the store.
+    Report {
+        name: ReportName,
+        /// Start of the period (date or date-time, workspace time zone); default: a year
+        /// before --to.
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// End of the period, exclusive; default: the as-of time.
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Pin "now" (default: the current time).
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<String>,
+        /// Funnel: count a stage only when reached within this many days of the first.
+        #[arg(long, value_name = "DAYS")]
+        window_days: Option<f64>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
     },
     /// The log of import runs, newest first.
     Imports {

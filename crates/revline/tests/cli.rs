@@ -605,3 +605,103 @@ fn online_retail_workbook_and_compressed_csv_import_identically() {
     .unwrap();
     assert_eq!(stored_pence * 10, total_milli);
 }
+
+#[test]
+fn olist_funnel_matches_the_raw_files() {
+    let Some(data) = shared("olist-marketing-funnel") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("olist.db");
+    let mapping = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/olist/olist.toml");
+    run(revline(&db)
+        .arg("import")
+        .arg(&data)
+        .arg("--map")
+        .arg(&mapping));
+    let out = run(revline(&db).args([
+        "report",
+        "funnel",
+        "--from",
+        "2017-01-01",
+        "--to",
+        "2019-01-01",
+        "--as-of",
+        "2019-01-01",
+        "--format",
+        "json",
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    // Independently: every MQL is a lead and an mql; a closed deal implies sql and
+    // opportunity and makes a customer.
+    let mqls = std::fs::read_to_string(data.join("olist_marketing_qualified_leads_dataset.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    let won = std::fs::read_to_string(data.join("olist_closed_deals_dataset.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    let reached: Vec<u64> = json["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reached"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        reached,
+        vec![mqls as u64, mqls as u64, won as u64, won as u64, won as u64]
+    );
+    let sql = &json["stages"][2];
+    assert!((sql["step_conversion"].as_f64().unwrap() - won as f64 / mqls as f64).abs() < 1e-12);
+    for field in [
+        "step_conversion_low",
+        "step_conversion_high",
+        "cumulative_conversion",
+        "median_days_from_previous",
+        "p90_days_from_previous",
+    ] {
+        assert!(sql[field].is_number(), "{field}");
+    }
+    assert!(json["stages"][0]["step_conversion"].is_null());
+    assert_eq!(json["period"]["from"], "2017-01-01T00:00:00Z");
+    assert_eq!(json["as_of"], "2019-01-01T00:00:00Z");
+    // The deal won two days before its lead's first contact: its mql row is rework.
+    assert_eq!(json["stages"][1]["rework"], 1);
+
+    let csv = run(revline(&db).args([
+        "report",
+        "funnel",
+        "--from",
+        "2017-01-01",
+        "--to",
+        "2019-01-01",
+        "--format",
+        "csv",
+    ]));
+    let text = stdout(&csv);
+    assert_eq!(text.lines().count(), 6);
+    assert!(
+        text.lines()
+            .nth(4)
+            .unwrap()
+            .starts_with(&format!("opportunity,{won},"))
+    );
+    let bad = run(revline(&db).args([
+        "report",
+        "funnel",
+        "--from",
+        "2019-01-01",
+        "--to",
+        "2018-01-01",
+    ]));
+    assert_eq!(bad.status.code(), Some(2));
+}
