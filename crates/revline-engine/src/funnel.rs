@@ -19,6 +19,17 @@ pub struct FunnelQuery {
     pub as_of: Millis,
     /// Count a stage only when reached within this many days of the first stage.
     pub window_days: Option<f64>,
+    pub view: View,
+}
+
+/// Which entries count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    /// Contacts that entered the first stage in the period, followed to the as-of time.
+    Cohort,
+    /// Stage entries whose time falls in the period, whoever made them.
+    Flow,
 }
 
 /// Counts from one shard of contacts; shards merge by adding counts and joining the
@@ -64,6 +75,25 @@ pub fn partial(
     let window = query
         .window_days
         .map(|d| (d * MILLIS_PER_DAY as f64) as i64);
+    if query.view == View::Flow {
+        let end = query.to.min(query.as_of.saturating_add(1));
+        for c in range {
+            let row = snapshot.entered_row(c);
+            let rework = snapshot.rework_row(c);
+            for s in 0..k {
+                let t = row[s];
+                if t == NEVER || t < query.from || t >= end {
+                    continue;
+                }
+                out.reached[s] += 1;
+                out.rework[s] += u64::from(rework[s]);
+                if s > 0 {
+                    out.days[s].push((t - row[s - 1]) as f64 / MILLIS_PER_DAY as f64);
+                }
+            }
+        }
+        return out;
+    }
     for c in range {
         let row = snapshot.entered_row(c);
         let start = row[0];
@@ -113,7 +143,7 @@ pub struct StageRow {
 pub struct FunnelReport {
     pub period: Period,
     pub as_of: String,
-    pub view: &'static str,
+    pub view: View,
     pub window_days: Option<f64>,
     pub stages: Vec<StageRow>,
 }
@@ -136,9 +166,11 @@ pub fn finish(stages: &[String], query: &FunnelQuery, mut counts: FunnelPartial)
             };
             let ratio = |n: Option<u64>| n.filter(|n| *n > 0).map(|n| reached as f64 / n as f64);
             let step = ratio(previous);
-            let step_ci = previous.and_then(|n| wilson(reached, n, Z90));
+            let step_ci = previous
+                .filter(|n| reached <= *n)
+                .and_then(|n| wilson(reached, n, Z90));
             let cumulative = if s == 0 { None } else { ratio(Some(first)) };
-            let cumulative_ci = if s == 0 {
+            let cumulative_ci = if s == 0 || reached > first {
                 None
             } else {
                 wilson(reached, first, Z90)
@@ -166,7 +198,7 @@ pub fn finish(stages: &[String], query: &FunnelQuery, mut counts: FunnelPartial)
             to: format_timestamp(query.to),
         },
         as_of: format_timestamp(query.as_of),
-        view: "cohort",
+        view: query.view,
         window_days: query.window_days,
         stages: rows,
     }

@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use revline_core::parse::{ParseOptions, RowText, parse_record};
 use revline_core::time::parse_timestamp;
 use revline_core::{Record, RecordKind, Settings};
-use revline_engine::funnel::{FunnelQuery, finish, partial};
+use revline_engine::funnel::{FunnelQuery, View, finish, partial};
 use revline_engine::{SnapshotBuilder, funnel};
 use std::borrow::Cow;
 
@@ -93,6 +93,7 @@ fn query(as_of: &str, window_days: Option<f64>) -> FunnelQuery {
         to: t("2026-02-01"),
         as_of: t(as_of),
         window_days,
+        view: View::Cohort,
     }
 }
 
@@ -163,12 +164,35 @@ fn as_of_and_conversion_window_cut_the_counts() {
 }
 
 #[test]
+fn flow_view_counts_entries_in_the_period() {
+    let q = FunnelQuery {
+        view: View::Flow,
+        ..query("2026-03-01", None)
+    };
+    let report = funnel(&snapshot(), &q);
+    // c5 entered mql on 2026-01-02 although it became a lead in December; c6's entries
+    // on 2026-02-01 fall after the period.
+    assert_eq!(
+        report.stages.iter().map(|s| s.reached).collect::<Vec<_>>(),
+        vec![5, 4, 2, 1, 1]
+    );
+    assert_eq!(report.view, View::Flow);
+    assert!(close(report.stages[1].median_days_from_previous, 2.5));
+    assert!(close(
+        report.stages[1].p90_days_from_previous,
+        3.0 + 0.7 * 10.0
+    ));
+    assert!(close(report.stages[2].median_days_from_previous, 1.0));
+}
+
+#[test]
 fn an_empty_period_gives_nulls_not_errors() {
     let q = FunnelQuery {
         from: t("2020-01-01"),
         to: t("2020-02-01"),
         as_of: t("2026-03-01"),
         window_days: None,
+        view: View::Cohort,
     };
     let report = funnel(&snapshot(), &q);
     assert!(
@@ -233,7 +257,7 @@ proptest! {
             b.add(r);
         }
         let snap = b.build();
-        let q = FunnelQuery { from: t("2026-01-01"), to: t("2026-02-01"), as_of: t("2026-04-01"), window_days: None };
+        let q = FunnelQuery { from: t("2026-01-01"), to: t("2026-02-01"), as_of: t("2026-04-01"), window_days: None, view: View::Cohort };
         let n = snap.contacts();
         let (a, b) = (cut_a.min(n).min(cut_b.min(n)), cut_a.min(n).max(cut_b.min(n)));
         let whole = finish(&snap.stages, &q, partial(&snap, &q, 0..n));
@@ -242,6 +266,11 @@ proptest! {
             .merge(partial(&snap, &q, a..b));
         prop_assert_eq!(&finish(&snap.stages, &q, merged), &whole);
         prop_assert_eq!(&funnel(&snap, &q), &whole);
+        // The flow view merges the same way.
+        let flow = FunnelQuery { view: View::Flow, ..q };
+        let flow_whole = finish(&snap.stages, &flow, partial(&snap, &flow, 0..n));
+        let flow_merged = partial(&snap, &flow, a..n).merge(partial(&snap, &flow, 0..a));
+        prop_assert_eq!(&finish(&snap.stages, &flow, flow_merged), &flow_whole);
         let mut previous = 1.0;
         for s in &whole.stages {
             for rate in [s.step_conversion, s.cumulative_conversion, s.step_conversion_low, s.step_conversion_high].into_iter().flatten() {

@@ -162,6 +162,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             to,
             as_of,
             window_days,
+            view,
             format,
         } => {
             let store = open_store(&cli).await?;
@@ -170,6 +171,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 to: to.as_deref(),
                 as_of: as_of.as_deref(),
                 window_days: *window_days,
+                view: match view {
+                    crate::FunnelView::Cohort => revline_engine::funnel::View::Cohort,
+                    crate::FunnelView::Flow => revline_engine::funnel::View::Flow,
+                },
                 format: *format,
             };
             let code = crate::report::run(&*store, *name, args).await;

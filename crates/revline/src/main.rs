@@ -51,6 +51,12 @@ pub enum ReportFormat {
     Csv,
 }
 
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FunnelView {
+    Cohort,
+    Flow,
+}
+
 /// The reports available so far (metrics.md); the others follow.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReportName {
@@ -135,6 +141,10 @@ pub enum Command {
         /// Funnel: count a stage only when reached within this many days of the first.
         #[arg(long, value_name = "DAYS")]
         window_days: Option<f64>,
+        /// Funnel: follow the period's new leads (cohort) or count the period's stage
+        /// entries (flow).
+        #[arg(long, value_enum, default_value_t = FunnelView::Cohort)]
+        view: FunnelView,
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },

@@ -11,6 +11,7 @@ pub struct ReportArgs<'a> {
     pub to: Option<&'a str>,
     pub as_of: Option<&'a str>,
     pub window_days: Option<f64>,
+    pub view: revline_engine::funnel::View,
     pub format: ReportFormat,
 }
 
@@ -69,6 +70,7 @@ pub async fn run(store: &dyn Store, name: ReportName, args: ReportArgs<'_>) -> R
                     to,
                     as_of,
                     window_days: args.window_days,
+                    view: args.view,
                 },
             );
             print_funnel(&report, args.format);
@@ -115,13 +117,19 @@ fn print_funnel(report: &FunnelReport, format: ReportFormat) {
             }
         }
         ReportFormat::Table => {
-            println!(
-                "Funnel (cohort: entered {} in [{}, {}), as of {})",
-                report.stages.first().map_or("-", |s| s.stage.as_str()),
-                report.period.from,
-                report.period.to,
-                report.as_of
-            );
+            match report.view {
+                revline_engine::funnel::View::Cohort => println!(
+                    "Funnel (cohort: entered {} in [{}, {}), as of {})",
+                    report.stages.first().map_or("-", |s| s.stage.as_str()),
+                    report.period.from,
+                    report.period.to,
+                    report.as_of
+                ),
+                revline_engine::funnel::View::Flow => println!(
+                    "Funnel (flow: stage entries in [{}, {}), as of {})",
+                    report.period.from, report.period.to, report.as_of
+                ),
+            }
             if let Some(w) = report.window_days {
                 println!("Conversion window: {w} days from the first stage");
             }
