@@ -52,6 +52,20 @@ pub struct SnapshotBuilder {
 }
 
 impl SnapshotBuilder {
+    /// The records and columns `add` reads; a loader need fetch nothing else.
+    pub const INPUTS: &'static [(RecordKind, &'static [&'static str])] = &[
+        (RecordKind::Contacts, &["created_at"]),
+        (RecordKind::Stages, &["contact_id", "stage", "occurred_at"]),
+        (
+            RecordKind::Deals,
+            &["contact_id", "created_at", "closed_at", "status"],
+        ),
+        (
+            RecordKind::Revenue,
+            &["contact_id", "occurred_at", "amount"],
+        ),
+    ];
+
     pub fn new(settings: &Settings) -> SnapshotBuilder {
         let stages = settings.stages.clone();
         let at = |name: &str| stages.iter().position(|s| s == name).map(|i| i as u16);

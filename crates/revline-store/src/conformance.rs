@@ -333,6 +333,34 @@ pub async fn pages_follow_bytewise_id_order(store: &dyn Store) {
     assert_eq!([first, rest].concat(), expected);
 }
 
+pub async fn selected_columns_read_back(store: &dyn Store) {
+    let all = fixtures();
+    let deals = of_kind(&all, RecordKind::Deals);
+    store.write_batch(RecordKind::Deals, &deals).await.unwrap();
+    let page = store
+        .read_columns(
+            RecordKind::Deals,
+            &["status", "amount", "contact_id"],
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 1);
+    let (got, want) = (&page[0], &deals[0]);
+    assert_eq!(got.id, want.id);
+    for col in ["status", "amount", "contact_id"] {
+        assert_eq!(got.get(col), want.get(col), "{col}");
+    }
+    assert!(got.get("owner").is_null() && got.props.is_empty());
+    assert!(
+        store
+            .read_columns(RecordKind::Deals, &["nope"], None, 10)
+            .await
+            .is_err()
+    );
+}
+
 pub async fn lookups_by_id_and_email(store: &dyn Store) {
     let all = fixtures();
     store
@@ -514,6 +542,7 @@ macro_rules! conformance_suite {
             rewriting_changes_nothing_and_updates_are_counted,
             pages_follow_bytewise_id_order,
             lookups_by_id_and_email,
+            selected_columns_read_back,
             prop_keys_are_sorted_and_distinct,
             large_batches_are_written_whole,
             insert_new_skips_taken_and_repeated_ids,

@@ -126,6 +126,16 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Record>>;
 
+    /// Like `read_page`, but only the named columns are read (the others are null and
+    /// props empty): what an analysis that needs a few columns of millions of rows reads.
+    async fn read_columns(
+        &self,
+        kind: RecordKind,
+        columns: &[&'static str],
+        after_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>>;
+
     /// The custom property names used by records of this kind, sorted.
     async fn prop_keys(&self, kind: RecordKind) -> Result<Vec<String>>;
 

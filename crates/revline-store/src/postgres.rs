@@ -345,13 +345,36 @@ impl Store for PgStore {
         after_id: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Record>> {
-        let text = sql::select_page_sql(Dialect::Postgres, kind, after_id.is_some());
+        let text = sql::select_page_sql(Dialect::Postgres, kind, None, after_id.is_some());
         let mut q = sqlx::query(AssertSqlSafe(text));
         if let Some(a) = after_id {
             q = q.bind(a);
         }
         let rows = q.bind(limit as i64).fetch_all(&self.pool).await?;
         rows.iter().map(|row| row.record(kind)).collect()
+    }
+
+    async fn read_columns(
+        &self,
+        kind: RecordKind,
+        columns: &[&'static str],
+        after_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>> {
+        if let Some(bad) = columns.iter().find(|c| kind.column_index(c).is_none()) {
+            return Err(StoreError::Unsupported(format!(
+                "{kind} has no column {bad}"
+            )));
+        }
+        let text = sql::select_page_sql(Dialect::Postgres, kind, Some(columns), after_id.is_some());
+        let mut q = sqlx::query(AssertSqlSafe(text));
+        if let Some(a) = after_id {
+            q = q.bind(a);
+        }
+        let rows = q.bind(limit as i64).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| row.partial_record(kind, columns))
+            .collect()
     }
 
     async fn prop_keys(&self, kind: RecordKind) -> Result<Vec<String>> {

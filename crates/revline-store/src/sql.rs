@@ -132,12 +132,27 @@ pub(crate) fn select_hashes_sql(
     sql
 }
 
-pub(crate) fn select_page_sql(dialect: Dialect, kind: RecordKind, after: bool) -> String {
+/// A page of records: every column and the props, or (`only`) just those columns.
+pub(crate) fn select_page_sql(
+    dialect: Dialect,
+    kind: RecordKind,
+    only: Option<&[&str]>,
+    after: bool,
+) -> String {
     let mut cols = String::from("id");
-    for f in kind.columns() {
-        let _ = write!(cols, ", \"{}\"", f.name);
+    match only {
+        None => {
+            for f in kind.columns() {
+                let _ = write!(cols, ", \"{}\"", f.name);
+            }
+            let _ = write!(cols, ", {}", dialect.props_select());
+        }
+        Some(names) => {
+            for name in names {
+                let _ = write!(cols, ", \"{name}\"");
+            }
+        }
     }
-    let _ = write!(cols, ", {}", dialect.props_select());
     let mut sql = format!("SELECT {cols} FROM {}", kind.name());
     let mut n = 0;
     if after {
@@ -201,6 +216,32 @@ where
             },
             self.text(props_at)?,
         )
+    }
+
+    /// A record of which only `names` were selected (after the id); the rest is null.
+    fn partial_record(&self, kind: RecordKind, names: &[&str]) -> Result<Record> {
+        let id = self
+            .text(0)?
+            .ok_or_else(|| StoreError::Corrupt(format!("{kind}: a row without id")))?;
+        let mut values = vec![Value::Null; kind.columns().count()];
+        for (at, name) in names.iter().enumerate() {
+            let (i, field) = kind
+                .columns()
+                .enumerate()
+                .find(|(_, f)| f.name == *name)
+                .ok_or_else(|| StoreError::Corrupt(format!("{kind} has no column {name}")))?;
+            values[i] = if field.ty.is_integer() {
+                self.int(at + 1)?.map_or(Value::Null, Value::Int)
+            } else {
+                self.text(at + 1)?.map_or(Value::Null, Value::Text)
+            };
+        }
+        Ok(Record {
+            kind,
+            id,
+            values,
+            props: Default::default(),
+        })
     }
 
     /// An import run from `id, source, dry_run, started_at, finished_at, status, summary`.

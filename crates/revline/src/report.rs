@@ -2,7 +2,7 @@
 
 use crate::{Failure, ReportFormat, ReportName, usage};
 use revline_core::time::{MILLIS_PER_DAY, parse_timestamp};
-use revline_core::{Millis, RecordKind, Settings};
+use revline_core::{Millis, Settings};
 use revline_engine::{FunnelQuery, FunnelReport, SnapshotBuilder};
 use revline_store::Store;
 
@@ -24,18 +24,22 @@ pub async fn snapshot(
     store: &dyn Store,
     settings: &Settings,
 ) -> Result<revline_engine::Snapshot, Failure> {
+    const PAGE: usize = 50_000;
     let mut builder = SnapshotBuilder::new(settings);
-    for kind in [
-        RecordKind::Contacts,
-        RecordKind::Stages,
-        RecordKind::Deals,
-        RecordKind::Revenue,
-    ] {
-        revline_store::for_each_record(store, kind, 10_000, |r| {
-            builder.add(&r);
-            Ok(())
-        })
-        .await?;
+    for (kind, columns) in SnapshotBuilder::INPUTS {
+        let mut after: Option<String> = None;
+        loop {
+            let page = store
+                .read_columns(*kind, columns, after.as_deref(), PAGE)
+                .await?;
+            for r in &page {
+                builder.add(r);
+            }
+            if page.len() < PAGE {
+                break;
+            }
+            after = page.last().map(|r| r.id.clone());
+        }
     }
     Ok(builder.build())
 }
