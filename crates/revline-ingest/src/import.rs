@@ -601,15 +601,13 @@ fn produce(
     if !batch.is_empty() {
         let _ = tx.blocking_send(Message::Batch(batch));
     }
-    if missing_columns.is_none() && !per_row_header {
-        if let Some((_, Err(columns), _)) = &current {
-            missing_columns = Some(columns.clone());
-        } else if current.is_none() {
-            // A header and no rows: check the header anyway.
-            if let Err(columns) = plan(job.kind, source.header(), job.entry.as_ref()) {
-                missing_columns = Some(columns);
-            }
-        }
+    // A header without rows: its columns are checked all the same.
+    if missing_columns.is_none()
+        && current.is_none()
+        && !per_row_header
+        && let Err(columns) = plan(job.kind, source.header(), job.entry.as_ref())
+    {
+        missing_columns = Some(columns);
     }
     if let Some(columns) = missing_columns {
         let _ = tx.blocking_send(Message::MissingColumns {

@@ -571,3 +571,25 @@ async fn export_import_export_is_byte_identical_on_postgres() {
     round_trip(&target.store, &back.store).await;
     target.drop_database().await;
 }
+
+#[tokio::test]
+async fn a_header_without_rows_is_still_checked() {
+    let t = testing::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "contacts.csv", "contact_id,email\n");
+    write(dir.path(), "accounts.csv", "account_id,name\n");
+    let s = import(&t.store, dir.path(), &ImportOptions::default()).await;
+    let contacts = file(&s, "contacts");
+    assert_eq!(
+        errors(contacts),
+        vec![(1, Some("created_at"), "missing_column")]
+    );
+    assert_eq!((contacts.read, contacts.rejected), (0, 0));
+    let accounts = file(&s, "accounts");
+    assert!(accounts.errors.is_empty() && accounts.read == 0);
+    assert_eq!(
+        s.exit_code(),
+        3,
+        "a file that cannot hold its kind is a rejection"
+    );
+}
