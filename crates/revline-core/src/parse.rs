@@ -164,6 +164,29 @@ pub struct RowText<'a> {
     pub props: BTreeMap<String, String>,
 }
 
+impl<'a> RowText<'a> {
+    /// A row from (column, text) pairs named as in the contract; pairs the contract
+    /// does not name become custom properties.
+    pub fn from_pairs(kind: RecordKind, pairs: &[(&str, &'a str)]) -> RowText<'a> {
+        let fields = kind
+            .fields()
+            .iter()
+            .map(|f| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == f.name)
+                    .map(|(_, v)| Cow::Borrowed(*v))
+            })
+            .collect();
+        let props = pairs
+            .iter()
+            .filter(|(n, _)| !kind.fields().iter().any(|f| f.name == *n))
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        RowText { fields, props }
+    }
+}
+
 /// Validates and normalises a row as the data contract says. All field errors are
 /// reported, not just the first.
 pub fn parse_record(
@@ -494,20 +517,7 @@ mod tests {
     use super::*;
 
     fn row<'a>(kind: RecordKind, pairs: &[(&str, &'a str)]) -> RowText<'a> {
-        let fields = kind
-            .fields()
-            .iter()
-            .map(|f| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == f.name)
-                    .map(|(_, v)| Cow::Borrowed(*v))
-            })
-            .collect();
-        RowText {
-            fields,
-            props: BTreeMap::new(),
-        }
+        RowText::from_pairs(kind, pairs)
     }
 
     fn parse(kind: RecordKind, pairs: &[(&str, &str)]) -> Result<Record, Vec<FieldError>> {

@@ -6,29 +6,10 @@ use revline_core::time::parse_timestamp;
 use revline_core::{Record, RecordKind, Settings};
 use revline_engine::funnel::{FunnelQuery, View, finish, partial};
 use revline_engine::{SnapshotBuilder, funnel};
-use std::borrow::Cow;
 
 fn record(kind: RecordKind, pairs: &[(&str, &str)]) -> Record {
-    let fields = kind
-        .fields()
-        .iter()
-        .map(|f| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == f.name)
-                .map(|(_, v)| Cow::Borrowed(*v))
-        })
-        .collect();
-    parse_record(
-        kind,
-        RowText {
-            fields,
-            props: Default::default(),
-        },
-        &Settings::default(),
-        &ParseOptions::default(),
-    )
-    .unwrap()
+    let row = RowText::from_pairs(kind, pairs);
+    parse_record(kind, row, &Settings::default(), &ParseOptions::default()).unwrap()
 }
 
 fn t(s: &str) -> i64 {

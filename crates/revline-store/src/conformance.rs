@@ -4,30 +4,12 @@
 use crate::{Store, WriteCounts};
 use revline_core::parse::{ParseOptions, RowText, parse_record};
 use revline_core::{Record, RecordKind, Settings};
-use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 /// Parses a row given as (column, text) pairs; unknown columns become props.
 pub fn record(kind: RecordKind, pairs: &[(&str, &str)]) -> Record {
-    let mut props = BTreeMap::new();
-    for (k, v) in pairs {
-        if !kind.fields().iter().any(|f| f.name == *k) {
-            props.insert(k.to_string(), v.to_string());
-        }
-    }
-    let fields = kind
-        .fields()
-        .iter()
-        .map(|f| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == f.name)
-                .map(|(_, v)| Cow::Owned(v.to_string()))
-        })
-        .collect();
     parse_record(
         kind,
-        RowText { fields, props },
+        RowText::from_pairs(kind, pairs),
         &Settings::default(),
         &ParseOptions::default(),
     )
