@@ -132,6 +132,16 @@ pub(crate) fn select_hashes_sql(
     sql
 }
 
+/// Refuses column names the kind does not have (they would be spliced into SQL).
+pub(crate) fn check_columns(kind: RecordKind, columns: &[&str]) -> Result<()> {
+    match columns.iter().find(|c| kind.column_index(c).is_none()) {
+        Some(bad) => Err(StoreError::Unsupported(format!(
+            "{kind} has no column {bad}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// A page of records: every column and the props, or (`only`) just those columns.
 pub(crate) fn select_page_sql(
     dialect: Dialect,

@@ -186,6 +186,30 @@ mod raw {
     }
 }
 
+impl SqliteStore {
+    /// One keyset page of records: every column with props, or just `only`.
+    async fn page(
+        &self,
+        kind: RecordKind,
+        only: Option<&[&str]>,
+        after_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>> {
+        let text = sql::select_page_sql(Dialect::Sqlite, kind, only, after_id.is_some());
+        let mut q = sqlx::query(AssertSqlSafe(text));
+        if let Some(a) = after_id {
+            q = q.bind(a);
+        }
+        let rows = q.bind(limit as i64).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| match only {
+                None => row.record(kind),
+                Some(names) => row.partial_record(kind, names),
+            })
+            .collect()
+    }
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
@@ -371,13 +395,7 @@ impl Store for SqliteStore {
         after_id: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Record>> {
-        let text = sql::select_page_sql(Dialect::Sqlite, kind, None, after_id.is_some());
-        let mut q = sqlx::query(AssertSqlSafe(text));
-        if let Some(a) = after_id {
-            q = q.bind(a);
-        }
-        let rows = q.bind(limit as i64).fetch_all(&self.pool).await?;
-        rows.iter().map(|row| row.record(kind)).collect()
+        self.page(kind, None, after_id, limit).await
     }
 
     async fn read_columns(
@@ -387,20 +405,8 @@ impl Store for SqliteStore {
         after_id: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Record>> {
-        if let Some(bad) = columns.iter().find(|c| kind.column_index(c).is_none()) {
-            return Err(StoreError::Unsupported(format!(
-                "{kind} has no column {bad}"
-            )));
-        }
-        let text = sql::select_page_sql(Dialect::Sqlite, kind, Some(columns), after_id.is_some());
-        let mut q = sqlx::query(AssertSqlSafe(text));
-        if let Some(a) = after_id {
-            q = q.bind(a);
-        }
-        let rows = q.bind(limit as i64).fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| row.partial_record(kind, columns))
-            .collect()
+        sql::check_columns(kind, columns)?;
+        self.page(kind, Some(columns), after_id, limit).await
     }
 
     async fn prop_keys(&self, kind: RecordKind) -> Result<Vec<String>> {

@@ -19,6 +19,17 @@ fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("revline runs")
 }
 
+/// The summary entry of one record kind in an import's JSON summary.
+fn summary_of(json: &serde_json::Value, kind: &str) -> serde_json::Value {
+    json["files"]
+        .as_array()
+        .expect("a files list")
+        .iter()
+        .find(|f| f["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {json}"))
+        .clone()
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }
@@ -145,12 +156,7 @@ fn import_exit_codes_and_json_summary() {
         .args(["--format", "json"]));
     assert_eq!(out.status.code(), Some(3));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let stages = json["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["kind"] == "stages")
-        .unwrap();
+    let stages = summary_of(&json, "stages");
     assert_eq!(stages["read"], 2);
     assert_eq!(stages["inserted"], 1);
     assert_eq!(stages["rejected"], 1);
@@ -230,15 +236,7 @@ fn olist_mapping_imports_the_real_funnel() {
         "60 touchpoints without origin are rejected"
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let file = |kind: &str| {
-        json["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["kind"] == kind)
-            .unwrap()
-            .clone()
-    };
+    let file = |kind: &str| summary_of(&json, kind);
 
     // Independently from the raw file: the lines whose origin is empty.
     let raw =
@@ -407,12 +405,7 @@ fn a_killed_import_leaves_whole_batches_and_a_rerun_completes_it() {
         .args(["--format", "json"]));
     assert_eq!(rerun.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&rerun.stdout).unwrap();
-    let tp = json["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["kind"] == "touchpoints")
-        .unwrap();
+    let tp = summary_of(&json, "touchpoints");
     assert_eq!(
         tp["unchanged"].as_u64().unwrap(),
         interrupted.min(touchpoints)
