@@ -3,6 +3,7 @@
 //! time, step and cumulative conversion with 90% Wilson intervals, and the days from
 //! the previous stage (median and 90th percentile).
 
+use crate::slice::Scope;
 use crate::snapshot::{NEVER, Snapshot};
 use crate::stats::{Z90, percentile_cont, wilson};
 use rayon::prelude::*;
@@ -68,6 +69,7 @@ impl FunnelPartial {
 pub fn partial(
     snapshot: &Snapshot,
     query: &FunnelQuery,
+    scope: &Scope<'_>,
     range: std::ops::Range<usize>,
 ) -> FunnelPartial {
     let k = snapshot.stages.len();
@@ -78,6 +80,9 @@ pub fn partial(
     if query.view == View::Flow {
         let end = query.to.min(query.as_of.saturating_add(1));
         for c in range {
+            if !scope.contact(c) {
+                continue;
+            }
             let row = snapshot.entered_row(c);
             let rework = snapshot.rework_row(c);
             for s in 0..k {
@@ -95,6 +100,9 @@ pub fn partial(
         return out;
     }
     for c in range {
+        if !scope.contact(c) {
+            continue;
+        }
         let row = snapshot.entered_row(c);
         let start = row[0];
         if start == NEVER || start < query.from || start >= query.to || start > query.as_of {
@@ -206,6 +214,11 @@ pub fn finish(stages: &[String], query: &FunnelQuery, mut counts: FunnelPartial)
 
 /// The whole report, with the contacts split into shards counted in parallel.
 pub fn funnel(snapshot: &Snapshot, query: &FunnelQuery) -> FunnelReport {
+    funnel_in(snapshot, query, &Scope::ALL)
+}
+
+/// The report over the contacts of one scope.
+pub fn funnel_in(snapshot: &Snapshot, query: &FunnelQuery, scope: &Scope<'_>) -> FunnelReport {
     const SHARD: usize = 64 * 1024;
     let shards: Vec<std::ops::Range<usize>> = (0..snapshot.contacts())
         .step_by(SHARD)
@@ -213,7 +226,7 @@ pub fn funnel(snapshot: &Snapshot, query: &FunnelQuery) -> FunnelReport {
         .collect();
     let counts = shards
         .into_par_iter()
-        .map(|r| partial(snapshot, query, r))
+        .map(|r| partial(snapshot, query, scope, r))
         .reduce(
             || FunnelPartial::empty(snapshot.stages.len()),
             FunnelPartial::merge,

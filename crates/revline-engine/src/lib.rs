@@ -3,9 +3,22 @@
 //! a `SnapshotBuilder`. Work splits by contact; partial results merge, so shards can be
 //! counted in parallel and any split gives the same answer.
 
+// Columnar code walks row indices across several parallel arrays at once; an iterator
+// over one of them would hide that the others are indexed the same way.
+#![allow(clippy::needless_range_loop)]
+
+pub mod cohorts;
+pub mod forecast;
 pub mod funnel;
+pub mod journeys;
+pub mod scorecard;
+pub mod sla;
+pub mod slice;
 pub mod snapshot;
 pub mod stats;
+pub mod window;
 
 pub use funnel::{FunnelQuery, FunnelReport, funnel};
+pub use slice::{By, Dim, Scope, by};
 pub use snapshot::{Snapshot, SnapshotBuilder};
+pub use window::Window;

@@ -1,16 +1,276 @@
-//! The in-memory columnar snapshot of a workspace that reports read: one row per contact
-//! with the instant it entered each funnel stage (explicit or implied, metrics.md "The
-//! revenue chain"), built by streaming records in. No IO: the caller feeds records.
+//! The in-memory columnar snapshot of a workspace that reports read, built by streaming
+//! records in. One struct of arrays per record kind, with references resolved to
+//! indices, names interned, instants as UTC milliseconds and money as `i64` minor units
+//! of the workspace currency (converted with `fx_rates` where a rate is known; rows
+//! without a rate are left out and listed in `unconverted`). Per contact it also fixes
+//! the instant each funnel stage was entered, explicit or implied (metrics.md "The
+//! revenue chain"). No IO: the caller feeds records.
 
-use revline_core::{Record, RecordKind, Settings};
-use std::collections::HashMap;
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use revline_core::{Currency, Record, RecordKind, Settings};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
 
-/// Marks a stage that was never entered.
+/// Marks an instant that never happened (a stage never entered, a deal not closed).
 pub const NEVER: i64 = i64::MAX;
+/// Marks a missing reference or name.
+pub const NONE: u32 = u32::MAX;
 
-/// Contacts and the instants they entered each funnel stage.
+/// Interned names (channels, campaigns, owners, segments, ...).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Names {
+    list: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Names {
+    pub fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.list.len() as u32;
+        self.list.push(name.to_string());
+        self.index.insert(name.to_string(), i);
+        i
+    }
+
+    fn opt(&mut self, name: Option<&str>) -> u32 {
+        match name {
+            Some(n) if !n.is_empty() => self.intern(n),
+            _ => NONE,
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.index.get(name).copied()
+    }
+
+    /// The name of `i`; `(none)` for `NONE`.
+    pub fn name(&self, i: u32) -> &str {
+        if i == NONE {
+            "(none)"
+        } else {
+            &self.list[i as usize]
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+/// Ids of one record kind mapped to dense indices, in order of first sight.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ids {
+    pub list: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Ids {
+    fn intern(&mut self, id: &str) -> u32 {
+        if let Some(&i) = self.index.get(id) {
+            return i;
+        }
+        let i = self.list.len() as u32;
+        self.list.push(id.to_string());
+        self.index.insert(id.to_string(), i);
+        i
+    }
+
+    fn opt(&mut self, id: Option<&str>) -> u32 {
+        id.map_or(NONE, |id| self.intern(id))
+    }
+
+    pub fn get(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DealStatus {
+    Open,
+    Won,
+    Lost,
+    /// Referenced (by revenue or a stage history) but never loaded.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Team {
+    Marketing,
+    Sales,
+    Service,
+}
+
+impl Team {
+    pub fn parse(s: Option<&str>) -> Team {
+        match s {
+            Some("sales") => Team::Sales,
+            Some("service") => Team::Service,
+            _ => Team::Marketing,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Team::Marketing => "marketing",
+            Team::Sales => "sales",
+            Team::Service => "service",
+        }
+    }
+}
+
+/// Contact attributes, aligned with `Snapshot::contact_ids`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Contacts {
+    /// Whether a contacts row was loaded (others are only referenced).
+    pub loaded: Vec<bool>,
+    pub created_at: Vec<i64>,
+    pub account: Vec<u32>,
+    pub owner: Vec<u32>,
+    pub source: Vec<u32>,
+    /// Channel and campaign of the lead-creation touch: the last touchpoint at or
+    /// before the contact entered the first stage, else its first touchpoint.
+    pub lead_channel: Vec<u32>,
+    pub lead_campaign: Vec<u32>,
+    /// Channel of the contact's first touchpoint ever.
+    pub first_channel: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Accounts {
+    pub ids: Ids,
+    pub loaded: Vec<bool>,
+    pub segment: Vec<u32>,
+    pub country: Vec<u32>,
+    pub owner: Vec<u32>,
+    pub created_at: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Deals {
+    pub ids: Ids,
+    pub contact: Vec<u32>,
+    pub account: Vec<u32>,
+    pub owner: Vec<u32>,
+    /// The deal's current stage as the CRM reports it.
+    pub stage: Vec<u32>,
+    /// Workspace minor units; 0 where the amount is missing or could not be converted.
+    pub amount: Vec<i64>,
+    /// Whether `amount` is a known, converted amount.
+    pub has_amount: Vec<bool>,
+    pub created_at: Vec<i64>,
+    pub expected_close_at: Vec<i64>,
+    pub closed_at: Vec<i64>,
+    pub status: Vec<DealStatus>,
+    /// The probability given on the deal, or NaN.
+    pub probability: Vec<f64>,
+    /// The customer unit (see `Snapshot::unit_of`).
+    pub unit: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DealStages {
+    pub deal: Vec<u32>,
+    pub stage: Vec<u32>,
+    pub at: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Revenue {
+    pub contact: Vec<u32>,
+    pub account: Vec<u32>,
+    pub deal: Vec<u32>,
+    pub unit: Vec<u32>,
+    pub at: Vec<i64>,
+    /// Signed workspace minor units (refunds and contractions are negative).
+    pub amount: Vec<i64>,
+    pub kind: Vec<u32>,
+}
+
+/// Touchpoints ordered by contact, then time; `start[c]..start[c + 1]` are contact c's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Touchpoints {
+    pub start: Vec<u32>,
+    pub contact: Vec<u32>,
+    pub at: Vec<i64>,
+    pub channel: Vec<u32>,
+    pub campaign: Vec<u32>,
+    pub kind: Vec<u32>,
+    pub team: Vec<Team>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Spend {
+    /// Start of the first day (workspace time zone).
+    pub start: Vec<i64>,
+    /// Start of the day after the last day.
+    pub end: Vec<i64>,
+    pub channel: Vec<u32>,
+    pub campaign: Vec<u32>,
+    pub team: Vec<Team>,
+    pub amount: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tickets {
+    pub ids: Vec<String>,
+    pub contact: Vec<u32>,
+    pub account: Vec<u32>,
+    pub unit: Vec<u32>,
+    pub opened_at: Vec<i64>,
+    pub first_response_at: Vec<i64>,
+    pub resolved_at: Vec<i64>,
+    /// 1..=5, or 0 when not rated.
+    pub csat: Vec<u8>,
+    pub category: Vec<u32>,
+}
+
+/// One row of targets.csv with its period resolved to instants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub period: String,
+    pub start: i64,
+    pub end: i64,
+    pub metric: String,
+    pub value: f64,
+    pub segment: Option<String>,
+}
+
+/// Money that could not be used: its currency has no rate (fx_rates.csv) on or before
+/// the row's date.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Unconverted {
+    pub kind: String,
+    pub currency: String,
+    pub rows: u64,
+    /// Sum of the amounts in minor units of `currency`.
+    pub amount_minor: i64,
+}
+
+/// A workspace, ready for reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
+    pub currency: Currency,
+    pub timezone: Tz,
+    pub sla_hours: f64,
+    pub gross_margin: f64,
+    pub lookback_days: u32,
     /// The funnel, first stage first.
     pub stages: Vec<String>,
     pub contact_ids: Vec<String>,
@@ -18,6 +278,19 @@ pub struct Snapshot {
     pub entered: Vec<i64>,
     /// `contacts x stages`: stage rows that came after a later stage had been entered.
     pub rework: Vec<u32>,
+    /// Every explicit stage row (contact, stage name, instant), in and outside the funnel.
+    pub stage_rows: Vec<(u32, u32, i64)>,
+    pub names: Names,
+    pub contact: Contacts,
+    pub accounts: Accounts,
+    pub deals: Deals,
+    pub deal_stages: DealStages,
+    pub revenue: Revenue,
+    pub touchpoints: Touchpoints,
+    pub spend: Spend,
+    pub tickets: Tickets,
+    pub targets: Vec<Target>,
+    pub unconverted: Vec<Unconverted>,
 }
 
 impl Snapshot {
@@ -35,25 +308,124 @@ impl Snapshot {
         let k = self.stages.len();
         &self.rework[c * k..(c + 1) * k]
     }
+
+    pub fn stage_index(&self, name: &str) -> Option<usize> {
+        self.stages.iter().position(|s| s == name)
+    }
+
+    /// Number of customer units: every account, then every contact (a contact without
+    /// an account is its own unit).
+    pub fn units(&self) -> usize {
+        self.accounts.ids.len() + self.contact_ids.len()
+    }
+
+    /// The customer unit of a record that names `account` and/or `contact`: the account
+    /// where there is one (the record's own, else the contact's), else the contact.
+    pub fn unit_of(&self, account: u32, contact: u32) -> u32 {
+        unit_of(
+            &self.contact.account,
+            self.accounts.ids.len(),
+            account,
+            contact,
+        )
+    }
+
+    /// The account of a unit, or `NONE` for a contact's own unit.
+    pub fn unit_account(&self, unit: u32) -> u32 {
+        if (unit as usize) < self.accounts.ids.len() {
+            unit
+        } else {
+            NONE
+        }
+    }
+
+    /// The contact of a contact unit, or `NONE` for an account.
+    pub fn unit_contact(&self, unit: u32) -> u32 {
+        let a = self.accounts.ids.len() as u32;
+        if unit >= a && unit != NONE {
+            unit - a
+        } else {
+            NONE
+        }
+    }
+
+    /// The id of a unit as people know it (`account:ID` or `contact:ID`).
+    pub fn unit_label(&self, unit: u32) -> String {
+        if unit == NONE {
+            return "(none)".to_string();
+        }
+        let a = self.accounts.ids.len() as u32;
+        if unit < a {
+            format!("account:{}", self.accounts.ids.list[unit as usize])
+        } else {
+            format!("contact:{}", self.contact_ids[(unit - a) as usize])
+        }
+    }
+
+    /// The touchpoint indices of contact `c`, in time order.
+    pub fn touches_of(&self, c: usize) -> std::ops::Range<usize> {
+        let s = &self.touchpoints.start;
+        if c + 1 >= s.len() {
+            return 0..0;
+        }
+        s[c] as usize..s[c + 1] as usize
+    }
 }
 
-/// Collects the records that place contacts in the funnel.
+fn unit_of(contact_account: &[u32], accounts: usize, account: u32, contact: u32) -> u32 {
+    if account != NONE {
+        return account;
+    }
+    if contact == NONE {
+        return NONE;
+    }
+    match contact_account.get(contact as usize) {
+        Some(&a) if a != NONE => a,
+        _ => accounts as u32 + contact,
+    }
+}
+
+/// An amount as read, converted when the snapshot is built (rates may come last).
+#[derive(Debug, Clone, Copy)]
+struct RawMoney {
+    minor: i64,
+    currency: Currency,
+    at: i64,
+}
+
+/// Collects records into a `Snapshot`.
 pub struct SnapshotBuilder {
-    stages: Vec<String>,
+    settings: Settings,
     index: HashMap<String, u32>,
     contact_ids: Vec<String>,
     /// Earliest event per (contact, stage), before implications.
     first: Vec<i64>,
-    /// Every explicit stage row, for rework counts.
-    rows: Vec<(u32, u16, i64)>,
+    /// Every explicit stage row (contact, name, instant).
+    rows: Vec<(u32, u32, i64)>,
     lead: Option<u16>,
     opportunity: Option<u16>,
     customer: Option<u16>,
+    names: Names,
+    contact: Contacts,
+    accounts: Accounts,
+    deals: Deals,
+    deal_money: Vec<Option<RawMoney>>,
+    deal_stages: DealStages,
+    revenue: Revenue,
+    revenue_money: Vec<RawMoney>,
+    touches: Vec<(u32, i64, u32, u32, u32, Team)>,
+    spend: Spend,
+    spend_money: Vec<RawMoney>,
+    tickets: Tickets,
+    targets: Vec<Target>,
+    fx: HashMap<Currency, Vec<(i64, Decimal)>>,
 }
 
+type Inputs = &'static [(RecordKind, &'static [&'static str])];
+
 impl SnapshotBuilder {
-    /// The records and columns `add` reads; a loader need fetch nothing else.
-    pub const INPUTS: &'static [(RecordKind, &'static [&'static str])] = &[
+    /// The records and columns the funnel reads; a loader for it need fetch nothing else.
+    pub const FUNNEL_INPUTS: Inputs = &[
         (RecordKind::Contacts, &["created_at"]),
         (RecordKind::Stages, &["contact_id", "stage", "occurred_at"]),
         (
@@ -66,18 +438,117 @@ impl SnapshotBuilder {
         ),
     ];
 
+    /// The records and columns every report together reads.
+    pub const ALL_INPUTS: Inputs = &[
+        (
+            RecordKind::Accounts,
+            &["segment", "country", "owner", "created_at"],
+        ),
+        (
+            RecordKind::Contacts,
+            &["account_id", "owner", "source", "created_at"],
+        ),
+        (RecordKind::Stages, &["contact_id", "stage", "occurred_at"]),
+        (
+            RecordKind::Deals,
+            &[
+                "contact_id",
+                "account_id",
+                "owner",
+                "stage",
+                "amount",
+                "currency",
+                "created_at",
+                "expected_close_at",
+                "closed_at",
+                "status",
+                "probability",
+            ],
+        ),
+        (RecordKind::DealStages, &["deal_id", "stage", "occurred_at"]),
+        (
+            RecordKind::Revenue,
+            &[
+                "account_id",
+                "contact_id",
+                "deal_id",
+                "occurred_at",
+                "amount",
+                "currency",
+                "kind",
+            ],
+        ),
+        (
+            RecordKind::Touchpoints,
+            &[
+                "contact_id",
+                "occurred_at",
+                "channel",
+                "campaign",
+                "kind",
+                "team",
+            ],
+        ),
+        (
+            RecordKind::Spend,
+            &[
+                "period_start",
+                "period_end",
+                "channel",
+                "campaign",
+                "amount",
+                "currency",
+                "team",
+            ],
+        ),
+        (
+            RecordKind::Tickets,
+            &[
+                "contact_id",
+                "account_id",
+                "opened_at",
+                "first_response_at",
+                "resolved_at",
+                "csat",
+                "category",
+            ],
+        ),
+        (
+            RecordKind::Targets,
+            &["period", "metric", "value", "segment"],
+        ),
+        (RecordKind::FxRates, &["date", "currency", "rate"]),
+    ];
+
+    /// Kept for callers of the funnel-only loader.
+    pub const INPUTS: Inputs = Self::FUNNEL_INPUTS;
+
     pub fn new(settings: &Settings) -> SnapshotBuilder {
-        let stages = settings.stages.clone();
+        let stages = &settings.stages;
         let at = |name: &str| stages.iter().position(|s| s == name).map(|i| i as u16);
         SnapshotBuilder {
             lead: at("lead").or(Some(0)),
             opportunity: at("opportunity"),
             customer: at("customer"),
-            stages,
+            settings: settings.clone(),
             index: HashMap::new(),
             contact_ids: Vec::new(),
             first: Vec::new(),
             rows: Vec::new(),
+            names: Names::default(),
+            contact: Contacts::default(),
+            accounts: Accounts::default(),
+            deals: Deals::default(),
+            deal_money: Vec::new(),
+            deal_stages: DealStages::default(),
+            revenue: Revenue::default(),
+            revenue_money: Vec::new(),
+            touches: Vec::new(),
+            spend: Spend::default(),
+            spend_money: Vec::new(),
+            tickets: Tickets::default(),
+            targets: Vec::new(),
+            fx: HashMap::new(),
         }
     }
 
@@ -89,25 +560,106 @@ impl SnapshotBuilder {
         self.index.insert(id.to_string(), i);
         self.contact_ids.push(id.to_string());
         self.first
-            .extend(std::iter::repeat_n(NEVER, self.stages.len()));
+            .extend(std::iter::repeat_n(NEVER, self.settings.stages.len()));
         i
     }
 
-    fn enter(&mut self, contact: &str, stage: Option<u16>, at: Option<i64>) {
+    fn contact_opt(&mut self, id: Option<&str>) -> u32 {
+        id.map_or(NONE, |id| self.contact(id))
+    }
+
+    fn account(&mut self, id: Option<&str>) -> u32 {
+        let i = self.accounts.ids.opt(id);
+        if i != NONE && i as usize >= self.accounts.loaded.len() {
+            let a = &mut self.accounts;
+            a.loaded.push(false);
+            a.segment.push(NONE);
+            a.country.push(NONE);
+            a.owner.push(NONE);
+            a.created_at.push(NEVER);
+        }
+        i
+    }
+
+    fn deal(&mut self, id: Option<&str>) -> u32 {
+        let i = self.deals.ids.opt(id);
+        if i != NONE && i as usize >= self.deals.status.len() {
+            let d = &mut self.deals;
+            d.contact.push(NONE);
+            d.account.push(NONE);
+            d.owner.push(NONE);
+            d.stage.push(NONE);
+            d.amount.push(0);
+            d.has_amount.push(false);
+            d.created_at.push(NEVER);
+            d.expected_close_at.push(NEVER);
+            d.closed_at.push(NEVER);
+            d.status.push(DealStatus::Unknown);
+            d.probability.push(f64::NAN);
+            self.deal_money.push(None);
+        }
+        i
+    }
+
+    fn enter(&mut self, contact: u32, stage: Option<u16>, at: Option<i64>) {
         let (Some(stage), Some(at)) = (stage, at) else {
             return;
         };
-        let c = self.contact(contact) as usize;
-        let cell = &mut self.first[c * self.stages.len() + stage as usize];
+        let cell = &mut self.first[contact as usize * self.settings.stages.len() + stage as usize];
         *cell = (*cell).min(at);
     }
 
-    /// Takes any record; kinds that do not place contacts in the funnel are ignored.
+    fn money(&self, record: &Record, column: &str, at: i64) -> Option<RawMoney> {
+        let minor = record.int(column)?;
+        let currency = record
+            .text("currency")
+            .and_then(Currency::parse)
+            .unwrap_or(self.settings.currency);
+        Some(RawMoney {
+            minor,
+            currency,
+            at,
+        })
+    }
+
+    fn day_start(&self, date: &str) -> Option<i64> {
+        let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+        Some(day_start(self.settings.timezone, d))
+    }
+
+    /// Takes any record; columns a report does not need may be null.
     pub fn add(&mut self, record: &Record) {
         match record.kind {
+            RecordKind::Accounts => {
+                let a = self.account(Some(&record.id)) as usize;
+                self.accounts.loaded[a] = true;
+                self.accounts.segment[a] = self.names.opt(record.text("segment"));
+                self.accounts.country[a] = self.names.opt(record.text("country"));
+                self.accounts.owner[a] = self.names.opt(record.text("owner"));
+                self.accounts.created_at[a] = record.int("created_at").unwrap_or(NEVER);
+            }
             RecordKind::Contacts => {
+                let c = self.contact(&record.id);
                 // Creating a contact enters the first stage.
-                self.enter(&record.id, self.lead, record.int("created_at"));
+                self.enter(c, self.lead, record.int("created_at"));
+                let account = self.account(record.text("account_id"));
+                let owner = self.names.opt(record.text("owner"));
+                let source = self.names.opt(record.text("source"));
+                let k = &mut self.contact;
+                let c = c as usize;
+                if k.loaded.len() <= c {
+                    let n = c + 1;
+                    k.loaded.resize(n, false);
+                    k.created_at.resize(n, NEVER);
+                    k.account.resize(n, NONE);
+                    k.owner.resize(n, NONE);
+                    k.source.resize(n, NONE);
+                }
+                k.loaded[c] = true;
+                k.created_at[c] = record.int("created_at").unwrap_or(NEVER);
+                k.account[c] = account;
+                k.owner[c] = owner;
+                k.source[c] = source;
             }
             RecordKind::Stages => {
                 let (Some(contact), Some(name), Some(at)) = (
@@ -117,38 +669,197 @@ impl SnapshotBuilder {
                 ) else {
                     return;
                 };
-                if let Some(stage) = self.stages.iter().position(|s| s == name) {
-                    let c = self.contact(contact);
-                    self.rows.push((c, stage as u16, at));
-                    self.enter(contact, Some(stage as u16), Some(at));
+                let c = self.contact(contact);
+                let sym = self.names.intern(name);
+                self.rows.push((c, sym, at));
+                if let Some(stage) = self.settings.stages.iter().position(|s| s == name) {
+                    self.enter(c, Some(stage as u16), Some(at));
                 }
             }
             RecordKind::Deals => {
-                let Some(contact) = record.text("contact_id").map(str::to_string) else {
+                let d = self.deal(Some(&record.id)) as usize;
+                let contact = self.contact_opt(record.text("contact_id"));
+                let account = self.account(record.text("account_id"));
+                let created = record.int("created_at");
+                let closed = record.int("closed_at");
+                let status = match record.text("status") {
+                    Some("won") => DealStatus::Won,
+                    Some("lost") => DealStatus::Lost,
+                    _ => DealStatus::Open,
+                };
+                if contact != NONE {
+                    self.enter(contact, self.opportunity, created);
+                    if status == DealStatus::Won {
+                        self.enter(contact, self.customer, closed);
+                    }
+                }
+                let money = self.money(record, "amount", created.unwrap_or(0));
+                let owner = self.names.opt(record.text("owner"));
+                let stage = self.names.opt(record.text("stage"));
+                let probability = record
+                    .text("probability")
+                    .and_then(|p| p.parse::<f64>().ok())
+                    .unwrap_or(f64::NAN);
+                let x = &mut self.deals;
+                x.contact[d] = contact;
+                x.account[d] = account;
+                x.owner[d] = owner;
+                x.stage[d] = stage;
+                x.created_at[d] = created.unwrap_or(NEVER);
+                x.expected_close_at[d] = record.int("expected_close_at").unwrap_or(NEVER);
+                // A closed deal without a close date is read as closed when created.
+                x.closed_at[d] = match (status, closed) {
+                    (DealStatus::Open, _) => NEVER,
+                    (_, Some(t)) => t,
+                    (_, None) => created.unwrap_or(NEVER),
+                };
+                x.status[d] = status;
+                x.probability[d] = probability;
+                self.deal_money[d] = money;
+            }
+            RecordKind::DealStages => {
+                let (Some(name), Some(at)) = (record.text("stage"), record.int("occurred_at"))
+                else {
                     return;
                 };
-                self.enter(&contact, self.opportunity, record.int("created_at"));
-                if record.text("status") == Some("won") {
-                    self.enter(&contact, self.customer, record.int("closed_at"));
+                let d = self.deal(record.text("deal_id"));
+                if d == NONE {
+                    return;
                 }
+                let stage = self.names.intern(name);
+                self.deal_stages.deal.push(d);
+                self.deal_stages.stage.push(stage);
+                self.deal_stages.at.push(at);
             }
             RecordKind::Revenue => {
-                let Some(contact) = record.text("contact_id").map(str::to_string) else {
+                let Some(at) = record.int("occurred_at") else {
                     return;
                 };
-                if record.int("amount").is_some_and(|a| a > 0) {
-                    self.enter(&contact, self.customer, record.int("occurred_at"));
+                let contact = self.contact_opt(record.text("contact_id"));
+                if contact != NONE && record.int("amount").is_some_and(|a| a > 0) {
+                    self.enter(contact, self.customer, Some(at));
                 }
+                let Some(money) = self.money(record, "amount", at) else {
+                    return;
+                };
+                let account = self.account(record.text("account_id"));
+                let deal = self.deal(record.text("deal_id"));
+                let kind = self.names.opt(record.text("kind").or(Some("one_off")));
+                let r = &mut self.revenue;
+                r.contact.push(contact);
+                r.account.push(account);
+                r.deal.push(deal);
+                r.at.push(at);
+                r.kind.push(kind);
+                self.revenue_money.push(money);
             }
-            _ => {}
+            RecordKind::Touchpoints => {
+                let (Some(contact), Some(at), Some(channel)) = (
+                    record.text("contact_id"),
+                    record.int("occurred_at"),
+                    record.text("channel"),
+                ) else {
+                    return;
+                };
+                let c = self.contact(contact);
+                let channel = self.names.intern(channel);
+                let campaign = self.names.opt(record.text("campaign"));
+                let kind_text = record.text("kind").unwrap_or("other");
+                let kind = self.names.intern(kind_text);
+                let team = match record.text("team") {
+                    Some(t) => Team::parse(Some(t)),
+                    None => match kind_text {
+                        "call" | "meeting" | "demo" => Team::Sales,
+                        "ticket" | "chat" => Team::Service,
+                        _ => Team::Marketing,
+                    },
+                };
+                self.touches.push((c, at, channel, campaign, kind, team));
+            }
+            RecordKind::Spend => {
+                let Some(start) = record.text("period_start").and_then(|d| self.day_start(d))
+                else {
+                    return;
+                };
+                let end = record
+                    .text("period_end")
+                    .or(record.text("period_start"))
+                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .and_then(|d| d.succ_opt())
+                    .map(|d| day_start(self.settings.timezone, d))
+                    .unwrap_or(start);
+                let Some(money) = self.money(record, "amount", start) else {
+                    return;
+                };
+                let channel = self.names.opt(record.text("channel"));
+                let campaign = self.names.opt(record.text("campaign"));
+                let s = &mut self.spend;
+                s.start.push(start);
+                s.end.push(end.max(start));
+                s.channel.push(channel);
+                s.campaign.push(campaign);
+                s.team.push(Team::parse(record.text("team")));
+                self.spend_money.push(money);
+            }
+            RecordKind::Tickets => {
+                let contact = self.contact_opt(record.text("contact_id"));
+                let account = self.account(record.text("account_id"));
+                let category = self.names.opt(record.text("category"));
+                let t = &mut self.tickets;
+                t.ids.push(record.id.clone());
+                t.contact.push(contact);
+                t.account.push(account);
+                t.opened_at.push(record.int("opened_at").unwrap_or(NEVER));
+                t.first_response_at
+                    .push(record.int("first_response_at").unwrap_or(NEVER));
+                t.resolved_at
+                    .push(record.int("resolved_at").unwrap_or(NEVER));
+                t.csat
+                    .push(record.int("csat").unwrap_or(0).clamp(0, 5) as u8);
+                t.category.push(category);
+            }
+            RecordKind::Targets => {
+                let (Some(period), Some(metric), Some(value)) = (
+                    record.text("period"),
+                    record.text("metric"),
+                    record.text("value").and_then(|v| v.parse::<f64>().ok()),
+                ) else {
+                    return;
+                };
+                let Some((start, end)) = period_bounds(period, self.settings.timezone) else {
+                    return;
+                };
+                self.targets.push(Target {
+                    period: period.to_string(),
+                    start,
+                    end,
+                    metric: metric.to_string(),
+                    value,
+                    segment: record
+                        .text("segment")
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                });
+            }
+            RecordKind::FxRates => {
+                let (Some(day), Some(currency), Some(rate)) = (
+                    record.text("date").and_then(|d| self.day_start(d)),
+                    record.text("currency").and_then(Currency::parse),
+                    record.text("rate").and_then(|r| Decimal::from_str(r).ok()),
+                ) else {
+                    return;
+                };
+                self.fx.entry(currency).or_default().push((day, rate));
+            }
         }
     }
 
-    /// Applies the implications (a later stage implies every earlier one at its
-    /// instant) and counts rework.
-    pub fn build(self) -> Snapshot {
-        let k = self.stages.len();
-        let mut entered = self.first;
+    /// Applies the stage implications (a later stage implies every earlier one at its
+    /// instant), counts rework, converts money, orders touchpoints and resolves units.
+    pub fn build(mut self) -> Snapshot {
+        let k = self.settings.stages.len();
+        let n = self.contact_ids.len();
+        let mut entered = std::mem::take(&mut self.first);
         for row in entered.chunks_mut(k) {
             // Walking back from the last stage, each stage is entered no later than any
             // stage after it.
@@ -159,22 +870,245 @@ impl SnapshotBuilder {
             }
         }
         let mut rework = vec![0u32; entered.len()];
-        for (c, stage, at) in self.rows {
+        for &(c, sym, at) in &self.rows {
+            let name = self.names.name(sym);
+            let Some(stage) = self.settings.stages.iter().position(|s| s == name) else {
+                continue;
+            };
             let row = &entered[c as usize * k..(c as usize + 1) * k];
-            let later_entry = row[stage as usize + 1..]
-                .iter()
-                .copied()
-                .min()
-                .unwrap_or(NEVER);
+            let later_entry = row[stage + 1..].iter().copied().min().unwrap_or(NEVER);
             if at > later_entry {
-                rework[c as usize * k + stage as usize] += 1;
+                rework[c as usize * k + stage] += 1;
             }
         }
+
+        // Contacts only referenced still get a row of attributes.
+        let kc = &mut self.contact;
+        kc.loaded.resize(n, false);
+        kc.created_at.resize(n, NEVER);
+        kc.account.resize(n, NONE);
+        kc.owner.resize(n, NONE);
+        kc.source.resize(n, NONE);
+
+        for v in self.fx.values_mut() {
+            v.sort_by_key(|(d, _)| *d);
+        }
+        let mut unconverted: BTreeMap<(&'static str, Currency), (u64, i64)> = BTreeMap::new();
+        let converter = Converter {
+            to: self.settings.currency,
+            fx: &self.fx,
+        };
+        let mut convert = |kind: &'static str, m: RawMoney| -> Option<i64> {
+            let out = converter.convert(m);
+            if out.is_none() {
+                let e = unconverted.entry((kind, m.currency)).or_default();
+                e.0 += 1;
+                e.1 += m.minor;
+            }
+            out
+        };
+        for (d, money) in self.deal_money.iter().enumerate() {
+            if let Some(m) = money
+                && let Some(v) = convert("deals", *m)
+            {
+                self.deals.amount[d] = v;
+                self.deals.has_amount[d] = true;
+            }
+        }
+        let accounts = self.accounts.ids.len();
+        let contact_account = &self.contact.account;
+        for d in 0..self.deals.status.len() {
+            let unit = unit_of(
+                contact_account,
+                accounts,
+                self.deals.account[d],
+                self.deals.contact[d],
+            );
+            self.deals.unit.push(unit);
+        }
+        // Revenue rows whose money cannot be converted are left out (and reported).
+        let mut revenue = Revenue::default();
+        for (i, m) in self.revenue_money.iter().enumerate() {
+            let Some(v) = convert("revenue", *m) else {
+                continue;
+            };
+            let r = &self.revenue;
+            revenue.contact.push(r.contact[i]);
+            revenue.account.push(r.account[i]);
+            revenue.deal.push(r.deal[i]);
+            revenue.at.push(r.at[i]);
+            revenue.kind.push(r.kind[i]);
+            revenue.amount.push(v);
+            revenue.unit.push(unit_of(
+                contact_account,
+                accounts,
+                r.account[i],
+                r.contact[i],
+            ));
+        }
+        let mut spend = Spend::default();
+        for (i, m) in self.spend_money.iter().enumerate() {
+            let Some(v) = convert("spend", *m) else {
+                continue;
+            };
+            let s = &self.spend;
+            spend.start.push(s.start[i]);
+            spend.end.push(s.end[i]);
+            spend.channel.push(s.channel[i]);
+            spend.campaign.push(s.campaign[i]);
+            spend.team.push(s.team[i]);
+            spend.amount.push(v);
+        }
+        for i in 0..self.tickets.ids.len() {
+            let unit = unit_of(
+                contact_account,
+                accounts,
+                self.tickets.account[i],
+                self.tickets.contact[i],
+            );
+            self.tickets.unit.push(unit);
+        }
+
+        // Touchpoints grouped by contact in time order (CSR offsets).
+        let mut touches = std::mem::take(&mut self.touches);
+        touches.sort_unstable_by_key(|t| (t.0, t.1, t.2, t.3, t.4));
+        let mut tp = Touchpoints {
+            start: vec![0; n + 1],
+            ..Touchpoints::default()
+        };
+        for t in &touches {
+            tp.start[t.0 as usize + 1] += 1;
+        }
+        for c in 0..n {
+            tp.start[c + 1] += tp.start[c];
+        }
+        tp.contact.reserve(touches.len());
+        for (c, at, channel, campaign, kind, team) in touches {
+            tp.contact.push(c);
+            tp.at.push(at);
+            tp.channel.push(channel);
+            tp.campaign.push(campaign);
+            tp.kind.push(kind);
+            tp.team.push(team);
+        }
+        let kc = &mut self.contact;
+        kc.lead_channel = vec![NONE; n];
+        kc.lead_campaign = vec![NONE; n];
+        kc.first_channel = vec![NONE; n];
+        for c in 0..n {
+            let range = tp.start[c] as usize..tp.start[c + 1] as usize;
+            if range.is_empty() {
+                continue;
+            }
+            kc.first_channel[c] = tp.channel[range.start];
+            let lead_at = entered[c * k];
+            let lead_touch = range
+                .clone()
+                .rev()
+                .find(|&i| tp.at[i] <= lead_at)
+                .unwrap_or(range.start);
+            kc.lead_channel[c] = tp.channel[lead_touch];
+            kc.lead_campaign[c] = tp.campaign[lead_touch];
+        }
+
+        let unconverted = unconverted
+            .into_iter()
+            .map(|((kind, currency), (rows, amount_minor))| Unconverted {
+                kind: kind.to_string(),
+                currency: currency.code().to_string(),
+                rows,
+                amount_minor,
+            })
+            .collect();
         Snapshot {
-            stages: self.stages,
+            currency: self.settings.currency,
+            timezone: self.settings.timezone,
+            sla_hours: self.settings.sla_hours,
+            gross_margin: self.settings.gross_margin,
+            lookback_days: self.settings.lookback_days,
+            stages: self.settings.stages,
             contact_ids: self.contact_ids,
             entered,
             rework,
+            stage_rows: self.rows,
+            names: self.names,
+            contact: self.contact,
+            accounts: self.accounts,
+            deals: self.deals,
+            deal_stages: self.deal_stages,
+            revenue,
+            touchpoints: tp,
+            spend,
+            tickets: self.tickets,
+            targets: self.targets,
+            unconverted,
         }
     }
+}
+
+struct Converter<'a> {
+    to: Currency,
+    fx: &'a HashMap<Currency, Vec<(i64, Decimal)>>,
+}
+
+impl Converter<'_> {
+    /// Minor units of the workspace currency, with the latest rate on or before the
+    /// row's instant; `None` when there is no such rate.
+    fn convert(&self, m: RawMoney) -> Option<i64> {
+        if m.currency == self.to {
+            return Some(m.minor);
+        }
+        let rates = self.fx.get(&m.currency)?;
+        let i = rates.partition_point(|(d, _)| *d <= m.at);
+        let rate = rates.get(i.checked_sub(1)?)?.1;
+        let scale = Decimal::from(10i64.pow(self.to.exponent()))
+            / Decimal::from(10i64.pow(m.currency.exponent()));
+        (Decimal::from(m.minor) * rate * scale).round().to_i64()
+    }
+}
+
+/// 00:00 of `date` in `zone` (the earlier reading where midnight repeats; the first
+/// existing instant where it is skipped).
+pub fn day_start(zone: Tz, date: NaiveDate) -> i64 {
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    match zone.from_local_datetime(&midnight) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            t.timestamp_millis()
+        }
+        chrono::LocalResult::None => zone
+            .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+            .earliest()
+            .map_or(0, |t| t.timestamp_millis()),
+    }
+}
+
+/// The instants that bound a target period (`2026`, `2026-Q1`, `2026-03`) in `zone`.
+pub fn period_bounds(period: &str, zone: Tz) -> Option<(i64, i64)> {
+    let (year, rest) = match period.split_once('-') {
+        Some((y, r)) => (y.parse::<i32>().ok()?, Some(r)),
+        None => (period.parse::<i32>().ok()?, None),
+    };
+    let (first, months) = match rest {
+        None => (1, 12),
+        Some(q) if q.starts_with('Q') => (3 * (q[1..].parse::<u32>().ok()? - 1) + 1, 3),
+        Some(m) => (m.parse::<u32>().ok()?, 1),
+    };
+    let start = NaiveDate::from_ymd_opt(year, first, 1)?;
+    let end = start.checked_add_months(chrono::Months::new(months))?;
+    Some((day_start(zone, start), day_start(zone, end)))
+}
+
+/// Start of the calendar month containing `t`, in `zone`.
+pub fn month_start(zone: Tz, t: i64) -> NaiveDate {
+    let local = zone
+        .timestamp_millis_opt(t)
+        .single()
+        .expect("millis in range")
+        .date_naive();
+    NaiveDate::from_ymd_opt(
+        chrono::Datelike::year(&local),
+        chrono::Datelike::month(&local),
+        1,
+    )
+    .expect("first of month")
 }

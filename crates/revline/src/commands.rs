@@ -156,28 +156,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             }
             Ok(0)
         }
-        Command::Report {
-            name,
-            from,
-            to,
-            as_of,
-            window_days,
-            view,
-            format,
-        } => {
+        Command::Report { name, options } => {
             let store = open_store(&cli).await?;
-            let args = crate::report::ReportArgs {
-                from: from.as_deref(),
-                to: to.as_deref(),
-                as_of: as_of.as_deref(),
-                window_days: *window_days,
-                view: match view {
-                    crate::FunnelView::Cohort => revline_engine::funnel::View::Cohort,
-                    crate::FunnelView::Flow => revline_engine::funnel::View::Flow,
-                },
-                format: *format,
-            };
-            let code = crate::report::run(&*store, *name, args).await;
+            let code = crate::report::run(&*store, *name, options).await;
             store.close().await;
             code
         }

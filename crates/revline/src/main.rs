@@ -57,11 +57,61 @@ pub enum FunnelView {
     Flow,
 }
 
-/// The reports available so far (metrics.md); the others follow.
+/// The reports (metrics.md).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReportName {
-    /// Cohort funnel: conversion and time between stages.
+    /// Revenue-linked KPIs against the previous period and the targets.
+    Scorecard,
+    /// Cohort or flow funnel: conversion and time between stages.
     Funnel,
+    /// Lead response time and the marketing-to-sales SLA.
+    Sla,
+    /// Customers by acquisition month: revenue retention, NRR/GRR, cohort LTV.
+    Cohorts,
+    /// Weighted pipeline, commit / best case, run-rate and the reverse funnel.
+    Forecast,
+    /// One contact's or account's whole timeline.
+    Journeys,
+}
+
+/// Options of `revline report`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReportOptions {
+    /// Start of the period (date or date-time, workspace time zone); default: a year
+    /// before --to (forecast: the start of the as-of year).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// End of the period, exclusive; default: the as-of time (forecast: the end of the
+    /// as-of year).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Pin "now" (default: the current time).
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Break down by channel, first_touch_channel, campaign, segment, owner or country.
+    #[arg(long, value_name = "DIM")]
+    pub by: Option<String>,
+    /// Funnel: count a stage only when reached within this many days of the first.
+    #[arg(long, value_name = "DAYS")]
+    pub window_days: Option<f64>,
+    /// Funnel: follow the period's new leads (cohort) or count the period's stage
+    /// entries (flow).
+    #[arg(long, value_enum, default_value_t = FunnelView::Cohort)]
+    pub view: FunnelView,
+    /// Journeys: the contact whose timeline to show.
+    #[arg(long, value_name = "ID")]
+    pub contact: Option<String>,
+    /// Journeys: the contact with this email.
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+    /// Journeys: the account whose timeline (all its contacts) to show.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Forecast: plan for this revenue target instead of the one in targets.csv.
+    #[arg(long, value_name = "AMOUNT")]
+    pub target: Option<f64>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
 }
 
 #[derive(Subcommand, Debug)]
@@ -128,25 +178,8 @@ pub enum Command {
     /// Compute a report from the store.
     Report {
         name: ReportName,
-        /// Start of the period (date or date-time, workspace time zone); default: a year
-        /// before --to.
-        #[arg(long, value_name = "DATE")]
-        from: Option<String>,
-        /// End of the period, exclusive; default: the as-of time.
-        #[arg(long, value_name = "DATE")]
-        to: Option<String>,
-        /// Pin "now" (default: the current time).
-        #[arg(long, value_name = "TIME")]
-        as_of: Option<String>,
-        /// Funnel: count a stage only when reached within this many days of the first.
-        #[arg(long, value_name = "DAYS")]
-        window_days: Option<f64>,
-        /// Funnel: follow the period's new leads (cohort) or count the period's stage
-        /// entries (flow).
-        #[arg(long, value_enum, default_value_t = FunnelView::Cohort)]
-        view: FunnelView,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-        format: ReportFormat,
+        #[command(flatten)]
+        options: ReportOptions,
     },
     /// The log of import runs, newest first.
     Imports {

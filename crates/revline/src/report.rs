@@ -1,32 +1,36 @@
-//! `revline report`: builds the snapshot from the store, runs the engine, prints.
+//! `revline report`: builds the snapshot from the store, runs the engine, prints the
+//! report as a table, one JSON document or CSV.
 
-use crate::{Failure, ReportFormat, ReportName, usage};
+use crate::{Failure, FunnelView, ReportFormat, ReportName, ReportOptions, usage};
 use revline_core::time::{MILLIS_PER_DAY, parse_timestamp};
-use revline_core::{Millis, Settings};
-use revline_engine::{FunnelQuery, FunnelReport, SnapshotBuilder};
+use revline_core::{Millis, RecordKind, Settings};
+use revline_engine::cohorts::CohortsReport;
+use revline_engine::forecast::{ForecastOptions, ForecastReport};
+use revline_engine::funnel::View;
+use revline_engine::journeys::{JourneyReport, Subject};
+use revline_engine::scorecard::ScorecardReport;
+use revline_engine::sla::SlaReport;
+use revline_engine::{
+    By, Dim, FunnelQuery, FunnelReport, Scope, Snapshot, SnapshotBuilder, Window,
+};
 use revline_store::Store;
+use serde::Serialize;
 
-pub struct ReportArgs<'a> {
-    pub from: Option<&'a str>,
-    pub to: Option<&'a str>,
-    pub as_of: Option<&'a str>,
-    pub window_days: Option<f64>,
-    pub view: revline_engine::funnel::View,
-    pub format: ReportFormat,
-}
+type Inputs = &'static [(RecordKind, &'static [&'static str])];
 
 fn instant(text: &str, settings: &Settings, flag: &str) -> Result<Millis, Failure> {
     parse_timestamp(text, settings.timezone).map_err(|e| usage(format!("{flag}: {e}")))
 }
 
-/// Streams the records that place contacts in the funnel into a snapshot.
+/// Streams the records the reports read into a snapshot.
 pub async fn snapshot(
     store: &dyn Store,
     settings: &Settings,
-) -> Result<revline_engine::Snapshot, Failure> {
+    inputs: Inputs,
+) -> Result<Snapshot, Failure> {
     const PAGE: usize = 50_000;
     let mut builder = SnapshotBuilder::new(settings);
-    for (kind, columns) in SnapshotBuilder::INPUTS {
+    for (kind, columns) in inputs {
         let mut after: Option<String> = None;
         loop {
             let page = store
@@ -44,127 +48,675 @@ pub async fn snapshot(
     Ok(builder.build())
 }
 
-pub async fn run(store: &dyn Store, name: ReportName, args: ReportArgs<'_>) -> Result<u8, Failure> {
-    let settings = store.settings().await?;
-    let as_of = match args.as_of {
-        Some(t) => instant(t, &settings, "--as-of")?,
+/// The period of a report: explicit flags, else the report's default.
+fn window(
+    options: &ReportOptions,
+    settings: &Settings,
+    name: ReportName,
+) -> Result<Window, Failure> {
+    let as_of = match &options.as_of {
+        Some(t) => instant(t, settings, "--as-of")?,
         None => chrono::Utc::now().timestamp_millis(),
     };
-    let to = match args.to {
-        Some(t) => instant(t, &settings, "--to")?,
-        None => as_of,
+    let (default_from, default_to) = if name == ReportName::Forecast {
+        // The plan covers the calendar year of the as-of time.
+        let year = chrono::TimeZone::timestamp_millis_opt(&settings.timezone, as_of)
+            .single()
+            .map_or(1970, |t| chrono::Datelike::year(&t));
+        let start = |y: i32| {
+            revline_engine::snapshot::day_start(
+                settings.timezone,
+                chrono::NaiveDate::from_ymd_opt(y, 1, 1).expect("1 January"),
+            )
+        };
+        (Some(start(year)), start(year + 1))
+    } else {
+        (None, as_of)
     };
-    let from = match args.from {
-        Some(t) => instant(t, &settings, "--from")?,
-        None => to - 365 * MILLIS_PER_DAY,
+    let to = match &options.to {
+        Some(t) => instant(t, settings, "--to")?,
+        None => default_to,
+    };
+    let from = match &options.from {
+        Some(t) => instant(t, settings, "--from")?,
+        None => default_from.unwrap_or(to - 365 * MILLIS_PER_DAY),
     };
     if from >= to {
         return Err(usage("--from must be before --to"));
     }
-    if args.window_days.is_some_and(|w| w.is_nan() || w < 0.0) {
+    Ok(Window { from, to, as_of })
+}
+
+pub async fn run(
+    store: &dyn Store,
+    name: ReportName,
+    options: &ReportOptions,
+) -> Result<u8, Failure> {
+    let settings = store.settings().await?;
+    let w = window(options, &settings, name)?;
+    if options.window_days.is_some_and(|d| d.is_nan() || d < 0.0) {
         return Err(usage("--window-days must be a number of days, 0 or more"));
     }
+    let by = match &options.by {
+        None => None,
+        Some(text) => Some(Dim::parse(text).ok_or_else(|| {
+            usage(format!(
+                "--by: unknown dimension '{text}' (channel, first_touch_channel, campaign, segment, owner, country)"
+            ))
+        })?),
+    };
+    if name == ReportName::Journeys && by.is_some() {
+        return Err(usage("--by does not apply to journeys"));
+    }
+    let subject_id = match name {
+        ReportName::Journeys => Some(journey_subject(store, options).await?),
+        _ => None,
+    };
+    let inputs = if name == ReportName::Funnel && by.is_none() {
+        SnapshotBuilder::FUNNEL_INPUTS
+    } else {
+        SnapshotBuilder::ALL_INPUTS
+    };
+    let snap = snapshot(store, &settings, inputs).await?;
+    let format = options.format;
     match name {
         ReportName::Funnel => {
-            let snap = snapshot(store, &settings).await?;
-            let report = revline_engine::funnel(
-                &snap,
-                &FunnelQuery {
-                    from,
-                    to,
-                    as_of,
-                    window_days: args.window_days,
-                    view: args.view,
+            let query = FunnelQuery {
+                from: w.from,
+                to: w.to,
+                as_of: w.as_of,
+                window_days: options.window_days,
+                view: match options.view {
+                    FunnelView::Cohort => View::Cohort,
+                    FunnelView::Flow => View::Flow,
                 },
-            );
-            print_funnel(&report, args.format);
+            };
+            emit(&snap, by, format, |scope| {
+                revline_engine::funnel::funnel_in(&snap, &query, &scope)
+            });
+        }
+        ReportName::Scorecard => emit(&snap, by, format, |scope| {
+            revline_engine::scorecard::scorecard(&snap, &scope, &w, None)
+        }),
+        ReportName::Sla => emit(&snap, by, format, |scope| {
+            revline_engine::sla::sla(&snap, &scope, &w)
+        }),
+        ReportName::Cohorts => emit(&snap, by, format, |scope| {
+            revline_engine::cohorts::cohorts(&snap, &scope, &w)
+        }),
+        ReportName::Forecast => {
+            let opts = ForecastOptions {
+                target: options.target,
+            };
+            emit(&snap, by, format, |scope| {
+                revline_engine::forecast::forecast(&snap, &scope, &w, opts)
+            })
+        }
+        ReportName::Journeys => {
+            let (kind, id) = subject_id.expect("journeys has a subject");
+            let subject = match kind {
+                RecordKind::Accounts => snap.accounts.ids.get(&id).map(Subject::Account),
+                _ => snap
+                    .contact_ids
+                    .iter()
+                    .position(|c| *c == id)
+                    .map(|c| Subject::Contact(c as u32)),
+            }
+            .ok_or_else(|| {
+                usage(format!(
+                    "no {} with id '{id}'",
+                    kind.name().trim_end_matches('s')
+                ))
+            })?;
+            let report = revline_engine::journeys::journey(&snap, subject);
+            print_one(&report, format);
         }
     }
     Ok(0)
 }
 
-fn rate(v: Option<f64>) -> String {
-    v.map_or("-".to_string(), |r| format!("{:.1}%", r * 100.0))
+/// Which contact or account a journeys report is about (by id, or a contact by email).
+async fn journey_subject(
+    store: &dyn Store,
+    options: &ReportOptions,
+) -> Result<(RecordKind, String), Failure> {
+    match (&options.contact, &options.email, &options.account) {
+        (Some(id), None, None) => Ok((RecordKind::Contacts, id.trim().to_string())),
+        (None, None, Some(id)) => Ok((RecordKind::Accounts, id.trim().to_string())),
+        (None, Some(email), None) => {
+            let email = revline_core::normalize::normalize_email(email)
+                .ok_or_else(|| usage(format!("--email: '{email}' is not an address")))?;
+            let found = store.contact_ids_by_email(std::slice::from_ref(&email)).await?;
+            found
+                .get(&email)
+                .map(|id| (RecordKind::Contacts, id.clone()))
+                .ok_or_else(|| usage(format!("no contact with email '{email}'")))
+        }
+        _ => Err(usage(
+            "journeys needs exactly one of --contact ID, --email EMAIL or --account ID",
+        )),
+    }
 }
 
-fn days(v: Option<f64>) -> String {
-    v.map_or("-".to_string(), |d| format!("{d:.1}"))
+/// A report that prints as a table and as CSV rows.
+pub trait Printable: Serialize {
+    fn table(&self) -> String;
+    fn csv_header(&self) -> String;
+    fn csv_rows(&self) -> Vec<String>;
 }
 
-fn csv_cell(v: Option<f64>) -> String {
-    v.map_or(String::new(), |x| x.to_string())
+fn emit<T: Printable + Send>(
+    snap: &Snapshot,
+    by: Option<Dim>,
+    format: ReportFormat,
+    report: impl Fn(Scope<'_>) -> T + Sync,
+) {
+    match by {
+        None => print_one(&report(Scope::ALL), format),
+        Some(dim) => print_by(&revline_engine::by(snap, dim, report), format),
+    }
 }
 
-fn print_funnel(report: &FunnelReport, format: ReportFormat) {
+fn print_one<T: Printable>(report: &T, format: ReportFormat) {
     match format {
         ReportFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(report).expect("reports serialise")
         ),
         ReportFormat::Csv => {
-            println!(
-                "stage,reached,step_conversion,step_conversion_low,step_conversion_high,cumulative_conversion,median_days_from_previous,p90_days_from_previous,rework"
-            );
-            for s in &report.stages {
-                println!(
-                    "{},{},{},{},{},{},{},{},{}",
-                    s.stage,
-                    s.reached,
-                    csv_cell(s.step_conversion),
-                    csv_cell(s.step_conversion_low),
-                    csv_cell(s.step_conversion_high),
-                    csv_cell(s.cumulative_conversion),
-                    csv_cell(s.median_days_from_previous),
-                    csv_cell(s.p90_days_from_previous),
-                    s.rework
-                );
+            println!("{}", report.csv_header());
+            for row in report.csv_rows() {
+                println!("{row}");
+            }
+        }
+        ReportFormat::Table => print!("{}", report.table()),
+    }
+}
+
+fn print_by<T: Printable>(report: &By<T>, format: ReportFormat) {
+    match format {
+        ReportFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(report).expect("reports serialise")
+        ),
+        ReportFormat::Csv => {
+            println!("{},{}", report.by, report.overall.csv_header());
+            for row in report.overall.csv_rows() {
+                println!("(all),{row}");
+            }
+            for seg in &report.segments {
+                for row in seg.report.csv_rows() {
+                    println!("{},{row}", csv_text(&seg.value));
+                }
             }
         }
         ReportFormat::Table => {
-            match report.view {
-                revline_engine::funnel::View::Cohort => println!(
-                    "Funnel (cohort: entered {} in [{}, {}), as of {})",
-                    report.stages.first().map_or("-", |s| s.stage.as_str()),
-                    report.period.from,
-                    report.period.to,
-                    report.as_of
-                ),
-                revline_engine::funnel::View::Flow => println!(
-                    "Funnel (flow: stage entries in [{}, {}), as of {})",
-                    report.period.from, report.period.to, report.as_of
-                ),
+            print!("{}", report.overall.table());
+            for seg in &report.segments {
+                println!();
+                println!("== {} = {}", report.by, seg.value);
+                print!("{}", seg.report.table());
             }
-            if let Some(w) = report.window_days {
-                println!("Conversion window: {w} days from the first stage");
+        }
+    }
+}
+
+fn csv_text(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn rate(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn num(v: Option<f64>, decimals: usize) -> String {
+    v.map_or("-".to_string(), |d| format!("{d:.decimals$}"))
+}
+
+fn cell(v: Option<f64>) -> String {
+    v.map_or(String::new(), |x| x.to_string())
+}
+
+fn interval(low: Option<f64>, high: Option<f64>) -> String {
+    match (low, high) {
+        (Some(l), Some(h)) => format!("{:.1}-{:.1}%", l * 100.0, h * 100.0),
+        _ => "-".to_string(),
+    }
+}
+
+impl Printable for FunnelReport {
+    fn table(&self) -> String {
+        let mut out = String::new();
+        match self.view {
+            View::Cohort => {
+                out += &format!(
+                    "Funnel (cohort: entered {} in [{}, {}), as of {})\n",
+                    self.stages.first().map_or("-", |s| s.stage.as_str()),
+                    self.period.from,
+                    self.period.to,
+                    self.as_of
+                )
             }
-            println!(
-                "{:<14} {:>9} {:>8} {:>17} {:>10} {:>12} {:>10} {:>7}",
-                "stage",
-                "reached",
-                "step",
-                "step 90% interval",
-                "cumulative",
-                "median days",
-                "p90 days",
-                "rework"
+            View::Flow => {
+                out += &format!(
+                    "Funnel (flow: stage entries in [{}, {}), as of {})\n",
+                    self.period.from, self.period.to, self.as_of
+                )
+            }
+        }
+        if let Some(w) = self.window_days {
+            out += &format!("Conversion window: {w} days from the first stage\n");
+        }
+        out += &format!(
+            "{:<14} {:>9} {:>8} {:>17} {:>10} {:>12} {:>10} {:>7}\n",
+            "stage",
+            "reached",
+            "step",
+            "step 90% interval",
+            "cumulative",
+            "median days",
+            "p90 days",
+            "rework"
+        );
+        for s in &self.stages {
+            out += &format!(
+                "{:<14} {:>9} {:>8} {:>17} {:>10} {:>12} {:>10} {:>7}\n",
+                s.stage,
+                s.reached,
+                rate(s.step_conversion),
+                interval(s.step_conversion_low, s.step_conversion_high),
+                rate(s.cumulative_conversion),
+                num(s.median_days_from_previous, 1),
+                num(s.p90_days_from_previous, 1),
+                s.rework
             );
-            for s in &report.stages {
-                let interval = match (s.step_conversion_low, s.step_conversion_high) {
-                    (Some(l), Some(h)) => format!("{:.1}-{:.1}%", l * 100.0, h * 100.0),
-                    _ => "-".to_string(),
-                };
-                println!(
-                    "{:<14} {:>9} {:>8} {:>17} {:>10} {:>12} {:>10} {:>7}",
+        }
+        out
+    }
+
+    fn csv_header(&self) -> String {
+        "stage,reached,step_conversion,step_conversion_low,step_conversion_high,cumulative_conversion,median_days_from_previous,p90_days_from_previous,rework".into()
+    }
+
+    fn csv_rows(&self) -> Vec<String> {
+        self.stages
+            .iter()
+            .map(|s| {
+                format!(
+                    "{},{},{},{},{},{},{},{},{}",
                     s.stage,
                     s.reached,
-                    rate(s.step_conversion),
-                    interval,
-                    rate(s.cumulative_conversion),
-                    days(s.median_days_from_previous),
-                    days(s.p90_days_from_previous),
+                    cell(s.step_conversion),
+                    cell(s.step_conversion_low),
+                    cell(s.step_conversion_high),
+                    cell(s.cumulative_conversion),
+                    cell(s.median_days_from_previous),
+                    cell(s.p90_days_from_previous),
                     s.rework
+                )
+            })
+            .collect()
+    }
+}
+
+fn metric_text(v: Option<f64>, unit: &str) -> String {
+    match (v, unit) {
+        (None, _) => "-".into(),
+        (Some(x), "ratio") => format!("{:.1}%", x * 100.0),
+        (Some(x), "count") => format!("{x:.0}"),
+        (Some(x), "multiple") => format!("{x:.2}x"),
+        (Some(x), "days" | "minutes") => format!("{x:.1}"),
+        (Some(x), u) => format!("{x:.2} {u}"),
+    }
+}
+
+impl Printable for ScorecardReport {
+    fn table(&self) -> String {
+        let mut out = format!(
+            "Scorecard [{}, {}), as of {}; previous period [{}, {})\n",
+            self.period.from,
+            self.period.to,
+            self.as_of,
+            self.previous_period.from,
+            self.previous_period.to
+        );
+        out += &format!(
+            "{:<22} {:>18} {:>18} {:>18}\n",
+            "metric", "value", "previous", "target"
+        );
+        for m in &self.metrics {
+            out += &format!(
+                "{:<22} {:>18} {:>18} {:>18}\n",
+                m.name,
+                metric_text(m.value, &m.unit),
+                metric_text(m.previous, &m.unit),
+                metric_text(m.target, &m.unit)
+            );
+        }
+        if !self.reach.is_empty() {
+            out += &format!(
+                "\nReach and what it led to\n{:<16} {:>11} {:>9} {:>9} {:>9} {:>8} {:>9} {:>10} {:>14} {:>16}\n",
+                "channel",
+                "impressions",
+                "clicks",
+                "visits",
+                "touches",
+                "leads",
+                "customers",
+                "lead->cust",
+                "spend",
+                "cost/customer"
+            );
+            for r in &self.reach {
+                out += &format!(
+                    "{:<16} {:>11} {:>9} {:>9} {:>9} {:>8} {:>9} {:>10} {:>14} {:>16}\n",
+                    r.channel,
+                    r.impressions,
+                    r.clicks,
+                    r.visits,
+                    r.touchpoints,
+                    r.leads,
+                    r.customers,
+                    rate(r.conversion_to_customer),
+                    num(r.spend, 2),
+                    num(r.cost_per_customer, 2)
                 );
             }
         }
+        out += &unconverted_text(&self.unconverted);
+        out
+    }
+
+    fn csv_header(&self) -> String {
+        "metric,value,previous,target,unit".into()
+    }
+
+    fn csv_rows(&self) -> Vec<String> {
+        self.metrics
+            .iter()
+            .map(|m| {
+                format!(
+                    "{},{},{},{},{}",
+                    m.name,
+                    cell(m.value),
+                    cell(m.previous),
+                    cell(m.target),
+                    m.unit
+                )
+            })
+            .collect()
+    }
+}
+
+fn unconverted_text(list: &[revline_engine::snapshot::Unconverted]) -> String {
+    let mut out = String::new();
+    for u in list {
+        out += &format!(
+            "Not counted: {} {} rows in {} (no exchange rate in fx_rates.csv)\n",
+            u.rows, u.kind, u.currency
+        );
+    }
+    out
+}
+
+impl Printable for SlaReport {
+    fn table(&self) -> String {
+        let mut out = format!(
+            "Lead response (entered mql in [{}, {}), as of {}; SLA {} h)\n",
+            self.period.from, self.period.to, self.as_of, self.sla_hours
+        );
+        out += &format!(
+            "leads {}  responded {}  pending {}  median {} min  p90 {} min\n",
+            self.leads,
+            self.responded,
+            self.pending,
+            num(self.median_response_minutes, 1),
+            num(self.p90_response_minutes, 1)
+        );
+        out += &format!(
+            "breached {} ({}, 90% interval {})\n",
+            self.breached,
+            rate(self.breach_rate),
+            interval(self.breach_rate_low, self.breach_rate_high)
+        );
+        let next = self.next_stage.as_deref().unwrap_or("-");
+        for (label, g) in [
+            ("within SLA", &self.within_sla),
+            ("late or never", &self.late),
+        ] {
+            out += &format!(
+                "{label:<14} leads {:>7}  reached {next} {:>7}  conversion {} ({})\n",
+                g.leads,
+                g.converted,
+                rate(g.conversion),
+                interval(g.conversion_low, g.conversion_high)
+            );
+        }
+        out
+    }
+
+    fn csv_header(&self) -> String {
+        "leads,responded,pending,median_response_minutes,p90_response_minutes,breached,breach_rate,within_sla_leads,within_sla_conversion,late_leads,late_conversion".into()
+    }
+
+    fn csv_rows(&self) -> Vec<String> {
+        vec![format!(
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            self.leads,
+            self.responded,
+            self.pending,
+            cell(self.median_response_minutes),
+            cell(self.p90_response_minutes),
+            self.breached,
+            cell(self.breach_rate),
+            self.within_sla.leads,
+            cell(self.within_sla.conversion),
+            self.late.leads,
+            cell(self.late.conversion)
+        )]
+    }
+}
+
+impl Printable for CohortsReport {
+    fn table(&self) -> String {
+        let mut out = format!(
+            "Cohorts (customers acquired in [{}, {}), as of {}): {} customers; NRR {}, GRR {}, logo churn {}\n",
+            self.period.from,
+            self.period.to,
+            self.as_of,
+            self.customers,
+            rate(self.nrr),
+            rate(self.grr),
+            rate(self.logo_churn)
+        );
+        out += "Revenue retention by month since acquisition (month 0 = 100%)\n";
+        out += &format!("{:<8} {:>9}", "cohort", "customers");
+        let width = self.cohorts.first().map_or(0, |c| c.revenue.len()).min(13);
+        for k in 0..width {
+            out += &format!(" {:>6}", format!("m{k}"));
+        }
+        out += &format!(" {:>14}\n", "LTV to date");
+        for c in &self.cohorts {
+            out += &format!("{:<8} {:>9}", c.cohort, c.customers);
+            for k in 0..width {
+                out += &format!(
+                    " {:>6}",
+                    c.revenue_retention.get(k).map_or(String::new(), |r| r
+                        .map_or("-".into(), |r| format!("{:.0}%", r * 100.0)))
+                );
+            }
+            out += &format!(" {:>14.2}\n", c.ltv.last().copied().unwrap_or(0.0));
+        }
+        out += &unconverted_text(&self.unconverted);
+        out
+    }
+
+    fn csv_header(&self) -> String {
+        "cohort,customers,month,revenue,active,revenue_retention,logo_retention,ltv".into()
+    }
+
+    fn csv_rows(&self) -> Vec<String> {
+        let mut rows = Vec::new();
+        for c in &self.cohorts {
+            for k in 0..c.revenue.len() {
+                rows.push(format!(
+                    "{},{},{},{},{},{},{},{}",
+                    c.cohort,
+                    c.customers,
+                    k,
+                    c.revenue[k],
+                    c.active[k],
+                    cell(c.revenue_retention[k]),
+                    cell(c.logo_retention[k]),
+                    c.ltv[k]
+                ));
+            }
+        }
+        rows
+    }
+}
+
+impl Printable for ForecastReport {
+    fn table(&self) -> String {
+        let c = &self.currency;
+        let mut out = format!(
+            "Forecast for [{}, {}), as of {}\n",
+            self.period.from, self.period.to, self.as_of
+        );
+        out += &format!(
+            "open deals {}  pipeline {:.2} {c}  weighted {:.2}  commit {:.2}  best case {:.2}\n",
+            self.open_deals, self.pipeline, self.weighted_pipeline, self.commit, self.best_case
+        );
+        out += &format!(
+            "revenue so far {:.2}  + weighted in period {:.2} = projected {:.2} {c}; target {}\n",
+            self.revenue_so_far,
+            self.weighted_in_period,
+            self.projected_revenue,
+            num(self.revenue_target, 2)
+        );
+        out += &format!(
+            "run-rate {:.2} {c}/month ({:.2} a year)\n\n",
+            self.run_rate_monthly, self.run_rate_annual
+        );
+        out += &format!(
+            "{:<12} {:>6} {:>14} {:>14} {:>14} {:>14}\n",
+            "close month", "deals", "pipeline", "weighted", "commit", "best case"
+        );
+        for m in &self.months {
+            out += &format!(
+                "{:<12} {:>6} {:>14.2} {:>14.2} {:>14.2} {:>14.2}{}\n",
+                m.month,
+                m.deals,
+                m.pipeline,
+                m.weighted,
+                m.commit,
+                m.best_case,
+                if m.overdue { "  overdue" } else { "" }
+            );
+        }
+        out += &format!(
+            "\nReverse funnel (rates of [{}, {}); average won deal {})\n",
+            self.rates_period.from,
+            self.rates_period.to,
+            num(self.average_value, 2)
+        );
+        out += &format!(
+            "{:<14} {:>8} {:>14} {:>16} {:>10}\n",
+            "stage", "step", "for target", "for remaining", "last 12m"
+        );
+        for s in &self.reverse_funnel {
+            out += &format!(
+                "{:<14} {:>8} {:>14} {:>16} {:>10}\n",
+                s.stage,
+                rate(s.step_conversion),
+                num(s.required, 0),
+                num(s.required_for_remaining, 0),
+                s.current
+            );
+        }
+        out
+    }
+
+    fn csv_header(&self) -> String {
+        "month,overdue,deals,pipeline,weighted,commit,best_case".into()
+    }
+
+    fn csv_rows(&self) -> Vec<String> {
+        self.months
+            .iter()
+            .map(|m| {
+                format!(
+                    "{},{},{},{},{},{},{}",
+                    m.month, m.overdue, m.deals, m.pipeline, m.weighted, m.commit, m.best_case
+                )
+            })
+            .collect()
+    }
+}
+
+impl Printable for JourneyReport {
+    fn table(&self) -> String {
+        let mut out = format!(
+            "Journey of {} {} ({} contact(s), {} events)\n",
+            self.subject,
+            self.id,
+            self.contacts.len(),
+            self.events.len()
+        );
+        for e in &self.events {
+            let mut detail = Vec::new();
+            for v in [&e.channel, &e.campaign, &e.kind, &e.stage, &e.deal]
+                .into_iter()
+                .flatten()
+            {
+                detail.push(v.clone());
+            }
+            if let Some(a) = e.amount {
+                detail.push(format!("{a:.2} {}", self.currency));
+            }
+            if let Some(c) = e.csat {
+                detail.push(format!("csat {c}"));
+            }
+            out += &format!(
+                "{:<22} {:<16} {:<10} {:<14} {}\n",
+                e.at,
+                e.event,
+                e.team.unwrap_or(""),
+                e.contact.as_deref().unwrap_or(""),
+                detail.join("  ")
+            );
+        }
+        out
+    }
+
+    fn csv_header(&self) -> String {
+        "at,event,team,contact,channel,campaign,kind,stage,deal,amount,csat".into()
+    }
+
+    fn csv_rows(&self) -> Vec<String> {
+        let t = |v: &Option<String>| v.as_deref().map_or(String::new(), csv_text);
+        self.events
+            .iter()
+            .map(|e| {
+                format!(
+                    "{},{},{},{},{},{},{},{},{},{},{}",
+                    e.at,
+                    e.event,
+                    e.team.unwrap_or(""),
+                    t(&e.contact),
+                    t(&e.channel),
+                    t(&e.campaign),
+                    t(&e.kind),
+                    t(&e.stage),
+                    t(&e.deal),
+                    cell(e.amount),
+                    e.csat.map_or(String::new(), |c| c.to_string())
+                )
+            })
+            .collect()
     }
 }

@@ -1,6 +1,8 @@
 //! The `revline` binary as a user runs it: exit codes, JSON on stdout, the demo, the
 //! Olist mapping on the real data, a killed import, backups and both stores.
 
+mod reports;
+
 use revline_core::RecordKind;
 use revline_store::{SqliteStore, Store};
 use std::path::{Path, PathBuf};

@@ -5,6 +5,7 @@ use revline_core::parse::{ParseOptions, RowText, parse_record};
 use revline_core::time::parse_timestamp;
 use revline_core::{Record, RecordKind, Settings};
 use revline_engine::funnel::{FunnelQuery, View, finish, partial};
+use revline_engine::slice::Scope;
 use revline_engine::{SnapshotBuilder, funnel};
 
 fn record(kind: RecordKind, pairs: &[(&str, &str)]) -> Record {
@@ -241,16 +242,16 @@ proptest! {
         let q = FunnelQuery { from: t("2026-01-01"), to: t("2026-02-01"), as_of: t("2026-04-01"), window_days: None, view: View::Cohort };
         let n = snap.contacts();
         let (a, b) = (cut_a.min(n).min(cut_b.min(n)), cut_a.min(n).max(cut_b.min(n)));
-        let whole = finish(&snap.stages, &q, partial(&snap, &q, 0..n));
-        let merged = partial(&snap, &q, b..n)
-            .merge(partial(&snap, &q, 0..a))
-            .merge(partial(&snap, &q, a..b));
+        let whole = finish(&snap.stages, &q, partial(&snap, &q, &Scope::ALL, 0..n));
+        let merged = partial(&snap, &q, &Scope::ALL, b..n)
+            .merge(partial(&snap, &q, &Scope::ALL, 0..a))
+            .merge(partial(&snap, &q, &Scope::ALL, a..b));
         prop_assert_eq!(&finish(&snap.stages, &q, merged), &whole);
         prop_assert_eq!(&funnel(&snap, &q), &whole);
         // The flow view merges the same way.
         let flow = FunnelQuery { view: View::Flow, ..q };
-        let flow_whole = finish(&snap.stages, &flow, partial(&snap, &flow, 0..n));
-        let flow_merged = partial(&snap, &flow, a..n).merge(partial(&snap, &flow, 0..a));
+        let flow_whole = finish(&snap.stages, &flow, partial(&snap, &flow, &Scope::ALL, 0..n));
+        let flow_merged = partial(&snap, &flow, &Scope::ALL, a..n).merge(partial(&snap, &flow, &Scope::ALL, 0..a));
         prop_assert_eq!(&finish(&snap.stages, &flow, flow_merged), &flow_whole);
         let mut previous = 1.0;
         for s in &whole.stages {

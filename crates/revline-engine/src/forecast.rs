@@ -1,0 +1,305 @@
+//! Forecast and plan (metrics.md "Forecast and plan"): stage probabilities learned from
+//! closed deals, the weighted pipeline by expected-close month with commit and best
+//! case, the revenue run-rate, and the reverse funnel: how many entries each stage needs
+//! to reach the revenue target at the current rates.
+
+use crate::cohorts::{month_index, month_label};
+use crate::funnel::{FunnelQuery, Period, View, funnel_in};
+use crate::scorecard::revenue_in;
+use crate::slice::Scope;
+use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, day_start, month_start};
+use crate::window::{Combine, Window, major, target};
+use revline_core::time::MILLIS_PER_DAY;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Deals at or above this probability are commit; from `BEST_CASE` up, best case.
+pub const COMMIT: f64 = 0.8;
+pub const BEST_CASE: f64 = 0.5;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageProbability {
+    pub stage: String,
+    /// Closed deals that were ever in this stage.
+    pub closed: u64,
+    pub won: u64,
+    pub probability: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct MonthRow {
+    /// `YYYY-MM` of the expected close, or `unscheduled`.
+    pub month: String,
+    /// Expected to close before the as-of month and still open.
+    pub overdue: bool,
+    pub deals: u64,
+    pub pipeline: f64,
+    pub weighted: f64,
+    pub commit: f64,
+    pub best_case: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReverseStage {
+    pub stage: String,
+    /// Step conversion into this stage at the current rates.
+    pub step_conversion: Option<f64>,
+    /// Entries needed to reach the whole target.
+    pub required: Option<f64>,
+    /// Entries needed for what is left of the target.
+    pub required_for_remaining: Option<f64>,
+    /// Entries the stage had over the rates period, for comparison.
+    pub current: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForecastReport {
+    pub period: Period,
+    pub as_of: String,
+    pub currency: String,
+    pub open_deals: u64,
+    pub pipeline: f64,
+    pub weighted_pipeline: f64,
+    pub commit: f64,
+    pub best_case: f64,
+    /// Open deals expected to close within the period.
+    pub weighted_in_period: f64,
+    pub commit_in_period: f64,
+    pub best_case_in_period: f64,
+    /// Revenue booked in the period so far plus the weighted pipeline expected in it.
+    pub projected_revenue: f64,
+    pub months: Vec<MonthRow>,
+    /// Win rate of all deals closed by the as-of time: the probability of a deal whose
+    /// stage has no history.
+    pub default_probability: Option<f64>,
+    pub stage_probabilities: Vec<StageProbability>,
+    /// Mean monthly revenue of the three calendar months before the as-of month.
+    pub run_rate_monthly: f64,
+    pub run_rate_annual: f64,
+    pub revenue_target: Option<f64>,
+    pub revenue_so_far: f64,
+    pub remaining_target: Option<f64>,
+    /// Mean amount of deals won in the rates period.
+    pub average_value: Option<f64>,
+    /// The twelve months before the as-of time, whose cohort funnel gives the rates.
+    pub rates_period: Period,
+    pub reverse_funnel: Vec<ReverseStage>,
+}
+
+/// Options of the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ForecastOptions {
+    /// A revenue target to plan for instead of the one in targets.csv.
+    pub target: Option<f64>,
+}
+
+/// Per deal, its stage history up to `as_of` in time order (stage names).
+fn histories(s: &Snapshot, as_of: i64) -> Vec<Vec<u32>> {
+    let ds = &s.deal_stages;
+    let mut order: Vec<usize> = (0..ds.at.len()).filter(|&i| ds.at[i] <= as_of).collect();
+    order.sort_by_key(|&i| (ds.deal[i], ds.at[i]));
+    let mut out = vec![Vec::new(); s.deals.status.len()];
+    for i in order {
+        out[ds.deal[i] as usize].push(ds.stage[i]);
+    }
+    out
+}
+
+pub fn forecast(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    w: &Window,
+    options: ForecastOptions,
+) -> ForecastReport {
+    let d = &s.deals;
+    let history = histories(s, w.as_of);
+    // Stage probabilities from deals closed by the as-of time.
+    let mut learned: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+    let (mut closed_all, mut won_all) = (0u64, 0u64);
+    for i in 0..d.status.len() {
+        if !scope.deal(i) || d.status[i] == DealStatus::Unknown || d.closed_at[i] > w.as_of {
+            continue;
+        }
+        let won = d.status[i] == DealStatus::Won;
+        closed_all += 1;
+        won_all += u64::from(won);
+        let mut stages = history[i].clone();
+        if d.stage[i] != NONE {
+            stages.push(d.stage[i]);
+        }
+        stages.sort_unstable();
+        stages.dedup();
+        for st in stages {
+            let e = learned.entry(st).or_default();
+            e.0 += 1;
+            e.1 += u64::from(won);
+        }
+    }
+    let default_probability = (closed_all > 0).then(|| won_all as f64 / closed_all as f64);
+    let probability_of = |st: u32| -> Option<f64> {
+        learned
+            .get(&st)
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, k)| *k as f64 / *n as f64)
+    };
+
+    let this_month = month_index(s.timezone, w.as_of);
+    let mut months: BTreeMap<i32, MonthRow> = BTreeMap::new();
+    let mut report_months = MonthRow::default();
+    let mut in_period = MonthRow::default();
+    for i in 0..d.status.len() {
+        if !scope.deal(i)
+            || d.status[i] == DealStatus::Unknown
+            || d.created_at[i] > w.as_of
+            || d.closed_at[i] <= w.as_of
+        {
+            continue;
+        }
+        let stage = history[i].last().copied().or_else(|| {
+            (d.status[i] == DealStatus::Open && d.stage[i] != NONE).then_some(d.stage[i])
+        });
+        let p = if d.probability[i].is_finite() {
+            d.probability[i]
+        } else {
+            stage
+                .and_then(probability_of)
+                .or(default_probability)
+                .unwrap_or(0.0)
+        };
+        let amount = major(s, d.amount[i] as f64);
+        let expected = d.expected_close_at[i];
+        let key = if expected == NEVER {
+            i32::MAX
+        } else {
+            month_index(s.timezone, expected)
+        };
+        let add = |row: &mut MonthRow| {
+            row.deals += 1;
+            row.pipeline += amount;
+            row.weighted += amount * p;
+            if p >= COMMIT {
+                row.commit += amount;
+            }
+            if p >= BEST_CASE {
+                row.best_case += amount;
+            }
+        };
+        add(months.entry(key).or_default());
+        add(&mut report_months);
+        if expected != NEVER && expected >= w.from && expected < w.to {
+            add(&mut in_period);
+        }
+    }
+    let months: Vec<MonthRow> = months
+        .into_iter()
+        .map(|(m, mut row)| {
+            row.month = if m == i32::MAX {
+                "unscheduled".to_string()
+            } else {
+                month_label(m)
+            };
+            row.overdue = m != i32::MAX && m < this_month;
+            row
+        })
+        .collect();
+
+    // Run-rate: the three whole calendar months before the as-of month.
+    let month0 = month_start(s.timezone, w.as_of);
+    let run_start = day_start(s.timezone, month0 - chrono::Months::new(3));
+    let run_end = day_start(s.timezone, month0);
+    let run_rate_monthly = major(s, revenue_in(s, scope, run_start, run_end) as f64) / 3.0;
+
+    let so_far = major(s, revenue_in(s, scope, w.from, w.end()) as f64);
+    let revenue_target = options
+        .target
+        .or_else(|| target(s, "revenue", w.from, w.to, None, Combine::Sum));
+    let remaining = revenue_target.map(|t| (t - so_far).max(0.0));
+
+    // Current rates: the cohort funnel and the won deals of the last twelve months.
+    let rates = Window {
+        from: w.as_of - 365 * MILLIS_PER_DAY,
+        to: w.as_of,
+        as_of: w.as_of,
+    };
+    let fun = funnel_in(
+        s,
+        &FunnelQuery {
+            from: rates.from,
+            to: rates.to,
+            as_of: rates.as_of,
+            window_days: None,
+            view: View::Cohort,
+        },
+        scope,
+    );
+    let (mut won_sum, mut won_n) = (0i64, 0u64);
+    for i in 0..d.status.len() {
+        if scope.deal(i)
+            && d.status[i] == DealStatus::Won
+            && d.has_amount[i]
+            && rates.contains(d.closed_at[i])
+        {
+            won_sum += d.amount[i];
+            won_n += 1;
+        }
+    }
+    let average_value = (won_n > 0).then(|| major(s, won_sum as f64) / won_n as f64);
+    let overall = fun.stages.last().and_then(|st| st.cumulative_conversion);
+    let first_required = |goal: Option<f64>| -> Option<f64> {
+        let (goal, value, rate) = (goal?, average_value?, overall?);
+        (value > 0.0 && rate > 0.0).then(|| goal / (value * rate))
+    };
+    let (need, need_rest) = (first_required(revenue_target), first_required(remaining));
+    let reverse_funnel = fun
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(k, st)| {
+            let cumulative = if k == 0 {
+                Some(1.0)
+            } else {
+                st.cumulative_conversion
+            };
+            ReverseStage {
+                stage: st.stage.clone(),
+                step_conversion: st.step_conversion,
+                required: need.zip(cumulative).map(|(n, c)| n * c),
+                required_for_remaining: need_rest.zip(cumulative).map(|(n, c)| n * c),
+                current: st.reached,
+            }
+        })
+        .collect();
+    ForecastReport {
+        period: w.period(),
+        as_of: w.as_of_text(),
+        currency: s.currency.code().to_string(),
+        open_deals: report_months.deals,
+        pipeline: report_months.pipeline,
+        weighted_pipeline: report_months.weighted,
+        commit: report_months.commit,
+        best_case: report_months.best_case,
+        weighted_in_period: in_period.weighted,
+        commit_in_period: in_period.commit,
+        best_case_in_period: in_period.best_case,
+        projected_revenue: so_far + in_period.weighted,
+        months,
+        default_probability,
+        stage_probabilities: learned
+            .into_iter()
+            .map(|(st, (n, k))| StageProbability {
+                stage: s.names.name(st).to_string(),
+                closed: n,
+                won: k,
+                probability: (n > 0).then(|| k as f64 / n as f64),
+            })
+            .collect(),
+        run_rate_monthly,
+        run_rate_annual: run_rate_monthly * 12.0,
+        revenue_target,
+        revenue_so_far: so_far,
+        remaining_target: remaining,
+        average_value,
+        rates_period: rates.period(),
+        reverse_funnel,
+    }
+}

@@ -1,0 +1,304 @@
+//! Breakdowns (`--by DIM`): every record gets the value of the dimension it belongs to,
+//! and a `Scope` restricts a report to the records of one value. Reports take a scope
+//! and need not know how the dimension is derived.
+//!
+//! How each record kind is placed (docs/reports.md):
+//! - a contact: `channel` and `campaign` of its lead-creation touch, `first_touch_channel`
+//!   of its first touchpoint, `segment` and `country` of its account, `owner` its own
+//!   (else its account's);
+//! - a customer unit: its account's segment, country and owner; channels of its first
+//!   contact (the one that entered the funnel first);
+//! - a deal: its own owner; the rest through its contact, else its unit;
+//! - revenue: through its deal where it names one, else its unit;
+//! - a touchpoint: its own channel and campaign; the rest through its contact;
+//! - spend: its channel and campaign; it cannot be split by segment, owner or country;
+//! - a ticket: through its contact, else its unit.
+
+use crate::snapshot::{DealStatus, NONE, Snapshot};
+use serde::Serialize;
+
+/// A dimension reports break down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dim {
+    Channel,
+    FirstTouchChannel,
+    Campaign,
+    Segment,
+    Owner,
+    Country,
+}
+
+impl Dim {
+    pub const ALL: [Dim; 6] = [
+        Dim::Channel,
+        Dim::FirstTouchChannel,
+        Dim::Campaign,
+        Dim::Segment,
+        Dim::Owner,
+        Dim::Country,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dim::Channel => "channel",
+            Dim::FirstTouchChannel => "first_touch_channel",
+            Dim::Campaign => "campaign",
+            Dim::Segment => "segment",
+            Dim::Owner => "owner",
+            Dim::Country => "country",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Dim> {
+        Dim::ALL.into_iter().find(|d| d.name() == s.trim())
+    }
+}
+
+/// The value of one dimension for every record of a snapshot (`NONE` = no value, shown
+/// as `(none)`).
+#[derive(Debug, Clone)]
+pub struct Segmentation {
+    pub dim: Dim,
+    pub contact: Vec<u32>,
+    pub unit: Vec<u32>,
+    pub deal: Vec<u32>,
+    pub revenue: Vec<u32>,
+    pub touch: Vec<u32>,
+    /// `None` when spend cannot be split by this dimension.
+    pub spend: Option<Vec<u32>>,
+    pub ticket: Vec<u32>,
+}
+
+impl Segmentation {
+    pub fn new(s: &Snapshot, dim: Dim) -> Segmentation {
+        let n = s.contacts();
+        let account_attr = |a: u32| -> u32 {
+            if a == NONE {
+                return NONE;
+            }
+            let a = a as usize;
+            match dim {
+                Dim::Segment => s.accounts.segment[a],
+                Dim::Country => s.accounts.country[a],
+                Dim::Owner => s.accounts.owner[a],
+                _ => NONE,
+            }
+        };
+        let contact: Vec<u32> = (0..n)
+            .map(|c| match dim {
+                Dim::Channel => s.contact.lead_channel[c],
+                Dim::FirstTouchChannel => s.contact.first_channel[c],
+                Dim::Campaign => s.contact.lead_campaign[c],
+                Dim::Owner if s.contact.owner[c] != NONE => s.contact.owner[c],
+                _ => account_attr(s.contact.account[c]),
+            })
+            .collect();
+        // The first contact of each unit: the one that entered the funnel first.
+        let units = s.units();
+        let mut primary = vec![NONE; units];
+        let mut primary_at = vec![i64::MAX; units];
+        let k = s.stages.len();
+        for c in 0..n {
+            let u = s.unit_of(NONE, c as u32) as usize;
+            let at = s.entered[c * k];
+            if primary[u] == NONE || at < primary_at[u] {
+                primary[u] = c as u32;
+                primary_at[u] = at;
+            }
+        }
+        let unit: Vec<u32> = (0..units)
+            .map(|u| {
+                let a = s.unit_account(u as u32);
+                let from_contact = || {
+                    let c = primary[u];
+                    if c == NONE { NONE } else { contact[c as usize] }
+                };
+                match dim {
+                    Dim::Channel | Dim::FirstTouchChannel | Dim::Campaign => from_contact(),
+                    _ if a != NONE => {
+                        let v = account_attr(a);
+                        if v == NONE && dim == Dim::Owner {
+                            from_contact()
+                        } else {
+                            v
+                        }
+                    }
+                    _ => from_contact(),
+                }
+            })
+            .collect();
+        let of_unit = |u: u32| if u == NONE { NONE } else { unit[u as usize] };
+        let d = &s.deals;
+        let deal: Vec<u32> = (0..d.status.len())
+            .map(|i| {
+                if dim == Dim::Owner && d.owner[i] != NONE {
+                    d.owner[i]
+                } else if d.contact[i] != NONE && !matches!(dim, Dim::Segment | Dim::Country) {
+                    contact[d.contact[i] as usize]
+                } else {
+                    of_unit(d.unit[i])
+                }
+            })
+            .collect();
+        let r = &s.revenue;
+        let revenue = (0..r.at.len())
+            .map(|i| {
+                let dl = r.deal[i];
+                if dl != NONE && d.status[dl as usize] != DealStatus::Unknown {
+                    deal[dl as usize]
+                } else {
+                    of_unit(r.unit[i])
+                }
+            })
+            .collect();
+        let t = &s.touchpoints;
+        let touch = (0..t.at.len())
+            .map(|i| match dim {
+                Dim::Channel | Dim::FirstTouchChannel => t.channel[i],
+                Dim::Campaign => t.campaign[i],
+                _ => contact[t.contact[i] as usize],
+            })
+            .collect();
+        let spend = match dim {
+            Dim::Channel | Dim::FirstTouchChannel => Some(s.spend.channel.clone()),
+            Dim::Campaign => Some(s.spend.campaign.clone()),
+            _ => None,
+        };
+        let tk = &s.tickets;
+        let ticket = (0..tk.ids.len())
+            .map(|i| {
+                if tk.contact[i] != NONE {
+                    contact[tk.contact[i] as usize]
+                } else {
+                    of_unit(tk.unit[i])
+                }
+            })
+            .collect();
+        Segmentation {
+            dim,
+            contact,
+            unit,
+            deal,
+            revenue,
+            touch,
+            spend,
+            ticket,
+        }
+    }
+
+    /// The values that occur, sorted by name, `(none)` last.
+    pub fn values(&self, s: &Snapshot) -> Vec<u32> {
+        let mut seen = std::collections::BTreeSet::new();
+        for v in self
+            .contact
+            .iter()
+            .chain(&self.unit)
+            .chain(&self.deal)
+            .chain(&self.revenue)
+        {
+            seen.insert(*v);
+        }
+        let mut values: Vec<u32> = seen.into_iter().collect();
+        values.sort_by(|a, b| {
+            (*a == NONE)
+                .cmp(&(*b == NONE))
+                .then_with(|| s.names.name(*a).cmp(s.names.name(*b)))
+        });
+        values
+    }
+}
+
+/// Which records a report counts: all of them, or those of one value of a dimension.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    slice: Option<(&'a Segmentation, u32)>,
+}
+
+impl<'a> Scope<'a> {
+    pub const ALL: Scope<'static> = Scope { slice: None };
+
+    pub fn of(segmentation: &'a Segmentation, value: u32) -> Scope<'a> {
+        Scope {
+            slice: Some((segmentation, value)),
+        }
+    }
+
+    pub fn is_all(&self) -> bool {
+        self.slice.is_none()
+    }
+
+    fn test(&self, pick: impl Fn(&Segmentation) -> u32) -> bool {
+        self.slice.is_none_or(|(s, v)| pick(s) == v)
+    }
+
+    pub fn contact(&self, c: usize) -> bool {
+        self.test(|s| s.contact[c])
+    }
+    pub fn unit(&self, u: usize) -> bool {
+        self.test(|s| s.unit[u])
+    }
+    pub fn deal(&self, d: usize) -> bool {
+        self.test(|s| s.deal[d])
+    }
+    pub fn revenue(&self, r: usize) -> bool {
+        self.test(|s| s.revenue[r])
+    }
+    pub fn touch(&self, t: usize) -> bool {
+        self.test(|s| s.touch[t])
+    }
+    pub fn ticket(&self, t: usize) -> bool {
+        self.test(|s| s.ticket[t])
+    }
+    /// Whether spend row `i` counts; `None` when spend cannot be split this way.
+    pub fn spend(&self, i: usize) -> Option<bool> {
+        match self.slice {
+            None => Some(true),
+            Some((s, v)) => s.spend.as_ref().map(|sp| sp[i] == v),
+        }
+    }
+    /// Whether spend can be counted in this scope at all.
+    pub fn has_spend(&self) -> bool {
+        self.slice.is_none_or(|(s, _)| s.spend.is_some())
+    }
+}
+
+/// A report with its breakdown: the overall fields, `by` and one entry per value
+/// (interface.md "with `--by DIM`").
+#[derive(Debug, Clone, Serialize)]
+pub struct By<T: Serialize> {
+    #[serde(flatten)]
+    pub overall: T,
+    pub by: &'static str,
+    pub segments: Vec<SegmentOf<T>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentOf<T: Serialize> {
+    pub value: String,
+    #[serde(flatten)]
+    pub report: T,
+}
+
+/// Runs `report` for everything and for every value of `dim`.
+pub fn by<T: Serialize + Send>(
+    s: &Snapshot,
+    dim: Dim,
+    report: impl Fn(Scope<'_>) -> T + Sync,
+) -> By<T> {
+    use rayon::prelude::*;
+    let seg = Segmentation::new(s, dim);
+    let values = seg.values(s);
+    let segments = values
+        .par_iter()
+        .map(|&v| SegmentOf {
+            value: s.names.name(v).to_string(),
+            report: report(Scope::of(&seg, v)),
+        })
+        .collect();
+    By {
+        overall: report(Scope::ALL),
+        by: dim.name(),
+        segments,
+    }
+}

@@ -1,0 +1,4 @@
+//! The engine against hand-computed fixtures, real datasets and properties.
+
+mod funnel;
+mod reports;

@@ -1,0 +1,680 @@
+//! Scorecard, SLA, cohorts, forecast and journeys on one small workspace whose every
+//! figure was worked out by hand (the comments show the arithmetic).
+
+use proptest::prelude::*;
+use revline_core::parse::{ParseOptions, RowText, parse_record};
+use revline_core::time::parse_timestamp;
+use revline_core::{Record, RecordKind, Settings};
+use revline_engine::cohorts::cohorts;
+use revline_engine::forecast::{ForecastOptions, forecast};
+use revline_engine::journeys::{Subject, journey};
+use revline_engine::scorecard::scorecard;
+use revline_engine::sla::sla;
+use revline_engine::{Dim, Scope, Snapshot, SnapshotBuilder, Window};
+
+fn record(kind: RecordKind, pairs: &[(&str, &str)]) -> Record {
+    let row = RowText::from_pairs(kind, pairs);
+    parse_record(kind, row, &Settings::default(), &ParseOptions::default())
+        .unwrap_or_else(|e| panic!("{kind} {pairs:?}: {e:?}"))
+}
+
+fn t(s: &str) -> i64 {
+    parse_timestamp(s, chrono_tz::Tz::UTC).unwrap()
+}
+
+fn fixture() -> Vec<Record> {
+    use RecordKind::*;
+    let mut out = vec![
+        record(
+            Accounts,
+            &[
+                ("account_id", "a1"),
+                ("segment", "smb"),
+                ("country", "PL"),
+                ("owner", "Ann"),
+            ],
+        ),
+        record(
+            Accounts,
+            &[
+                ("account_id", "a2"),
+                ("segment", "ent"),
+                ("country", "DE"),
+                ("owner", "Bob"),
+            ],
+        ),
+    ];
+    for (id, account, created) in [
+        ("c1", "a1", "2026-01-05"),
+        ("c2", "a2", "2026-01-06"),
+        ("c3", "", "2026-02-02"),
+        ("c4", "", "2026-02-03"),
+    ] {
+        out.push(record(
+            Contacts,
+            &[
+                ("contact_id", id),
+                ("account_id", account),
+                ("created_at", created),
+            ],
+        ));
+    }
+    for (c, at, channel, kind) in [
+        ("c3", "2026-02-01T12:00:00Z", "paid_search", "click"),
+        ("c3", "2026-02-05T02:00:00Z", "outbound", "call"),
+        ("c4", "2026-02-03T00:00:00Z", "webinar", "webinar"),
+        ("c4", "2026-02-08T00:00:00Z", "outbound", "call"),
+    ] {
+        out.push(record(
+            Touchpoints,
+            &[
+                ("contact_id", c),
+                ("occurred_at", at),
+                ("channel", channel),
+                ("kind", kind),
+            ],
+        ));
+    }
+    for (c, stage, at) in [
+        ("c3", "mql", "2026-02-05"),
+        ("c4", "mql", "2026-02-06"),
+        ("c4", "sql", "2026-02-10"),
+    ] {
+        out.push(record(
+            Stages,
+            &[("contact_id", c), ("stage", stage), ("occurred_at", at)],
+        ));
+    }
+    let deal = |id: &str,
+                c: &str,
+                a: &str,
+                created: &str,
+                status: &str,
+                closed: &str,
+                amount: &str,
+                extra: &[(&str, &str)]| {
+        let mut pairs = vec![
+            ("deal_id", id),
+            ("contact_id", c),
+            ("account_id", a),
+            ("created_at", created),
+            ("status", status),
+            ("closed_at", closed),
+            ("amount", amount),
+        ];
+        pairs.extend_from_slice(extra);
+        record(Deals, &pairs)
+    };
+    out.extend([
+        deal(
+            "d1",
+            "c1",
+            "a1",
+            "2026-01-05",
+            "won",
+            "2026-01-10",
+            "100",
+            &[],
+        ),
+        deal(
+            "d2",
+            "c2",
+            "a2",
+            "2026-01-06",
+            "won",
+            "2026-01-15",
+            "200",
+            &[],
+        ),
+        deal(
+            "d3",
+            "c4",
+            "",
+            "2026-02-10",
+            "lost",
+            "2026-02-20",
+            "500",
+            &[("owner", "Bob")],
+        ),
+        deal(
+            "d4",
+            "c3",
+            "",
+            "2026-02-06",
+            "won",
+            "2026-02-25",
+            "300",
+            &[("owner", "Ann")],
+        ),
+        deal(
+            "d5",
+            "c4",
+            "",
+            "2026-02-12",
+            "open",
+            "",
+            "1000",
+            &[("probability", "0.9"), ("expected_close_at", "2026-03-15")],
+        ),
+        deal(
+            "d6",
+            "c1",
+            "a1",
+            "2026-02-15",
+            "open",
+            "",
+            "400",
+            &[("expected_close_at", "2026-02-27")],
+        ),
+    ]);
+    for (d, stage, at) in [
+        ("d3", "proposal", "2026-02-12"),
+        ("d4", "proposal", "2026-02-10"),
+        ("d4", "negotiation", "2026-02-20"),
+        ("d6", "proposal", "2026-02-20"),
+    ] {
+        out.push(record(
+            DealStages,
+            &[("deal_id", d), ("stage", stage), ("occurred_at", at)],
+        ));
+    }
+    for (a, c, at, amount, kind) in [
+        ("a1", "", "2026-01-10", "100", "new"),
+        ("a2", "", "2026-01-15", "200", "new"),
+        ("a1", "", "2026-02-10", "120", "expansion"),
+        ("a2", "", "2026-02-20", "50", "refund"),
+        ("", "c3", "2026-02-25", "30", "new"),
+    ] {
+        out.push(record(
+            Revenue,
+            &[
+                ("account_id", a),
+                ("contact_id", c),
+                ("occurred_at", at),
+                ("amount", amount),
+                ("kind", kind),
+            ],
+        ));
+    }
+    out.push(record(
+        Spend,
+        &[
+            ("period_start", "2026-02-01"),
+            ("period_end", "2026-02-28"),
+            ("channel", "paid_search"),
+            ("amount", "280"),
+        ],
+    ));
+    out.push(record(
+        Spend,
+        &[
+            ("period_start", "2026-01-01"),
+            ("period_end", "2026-01-31"),
+            ("channel", "sales"),
+            ("team", "sales"),
+            ("amount", "310"),
+        ],
+    ));
+    out.push(record(
+        Tickets,
+        &[
+            ("ticket_id", "t1"),
+            ("contact_id", "c2"),
+            ("opened_at", "2026-02-03"),
+            ("resolved_at", "2026-02-04"),
+            ("csat", "2"),
+        ],
+    ));
+    out.push(record(
+        Targets,
+        &[
+            ("period", "2026-02"),
+            ("metric", "revenue"),
+            ("value", "500"),
+        ],
+    ));
+    out
+}
+
+fn build(records: &[Record]) -> Snapshot {
+    let mut b = SnapshotBuilder::new(&Settings::default());
+    for r in records {
+        b.add(r);
+    }
+    b.build()
+}
+
+fn february(as_of: &str) -> Window {
+    Window {
+        from: t("2026-02-01"),
+        to: t("2026-03-01"),
+        as_of: t(as_of),
+    }
+}
+
+fn near(a: Option<f64>, b: f64) -> bool {
+    a.is_some_and(|a| (a - b).abs() < 1e-9)
+}
+
+#[track_caller]
+fn metric(
+    report: &revline_engine::scorecard::ScorecardReport,
+    name: &str,
+) -> (Option<f64>, Option<f64>, Option<f64>) {
+    let m = report
+        .metrics
+        .iter()
+        .find(|m| m.name == name)
+        .unwrap_or_else(|| panic!("no metric {name}"));
+    (m.value, m.previous, m.target)
+}
+
+#[test]
+fn scorecard_matches_the_hand_computation() {
+    let s = build(&fixture());
+    let r = scorecard(&s, &Scope::ALL, &february("2026-03-01"), None);
+    assert_eq!(r.previous_period.from, "2026-01-04T00:00:00Z");
+    let m = |name| metric(&r, name);
+    // Revenue: 120 (a1) - 50 (refund, a2) + 30 (c3); before: 100 + 200.
+    assert_eq!(m("revenue"), (Some(100.0), Some(300.0), Some(500.0)));
+    // New customers: c3's unit (won and paid on 25 Feb); before: a1, a2.
+    assert_eq!(m("new_customers"), (Some(1.0), Some(2.0), None));
+    assert_eq!(m("pipeline_created").0, Some(2200.0));
+    assert_eq!(m("win_rate").0, Some(0.5));
+    assert_eq!(m("win_rate").1, Some(1.0));
+    assert_eq!(m("avg_deal_size"), (Some(300.0), Some(150.0), None));
+    // d4: 6 Feb -> 25 Feb; before: 5 and 9 days.
+    assert_eq!(m("sales_cycle_days").0, Some(19.0));
+    assert_eq!(m("sales_cycle_days").1, Some(7.0));
+    // 2 open deals (d5, d6) x 300 x 0.5 / 19 days.
+    assert!(near(m("sales_velocity").0, 2.0 * 300.0 * 0.5 / 19.0));
+    // The period is over at the as-of time: nothing is left to cover.
+    assert_eq!(m("pipeline_coverage").0, None);
+    // 280 of search spend / 1; before: 28 of the 31 days of January's 310 of sales cost / 2.
+    assert!(near(m("cac").0, 280.0));
+    assert!(near(m("cac").1, 140.0));
+    // a1: 100 -> 120, a2: 200 -> -50.
+    assert!(near(m("nrr").0, 70.0 / 300.0));
+    assert!(near(m("grr").0, 50.0 / 300.0));
+    assert!(near(m("logo_churn").0, 0.5));
+    assert_eq!(
+        m("nrr").1,
+        None,
+        "nobody paid in the period before the previous one"
+    );
+    // LTV: 100 over 2 paying units over 28 days (28 / 30.4375 months), margin 1, monthly
+    // churn 1 - 50/300.
+    let arpu_month = 50.0 / (28.0 / 30.4375);
+    assert!(
+        near(m("ltv").0, arpu_month / (250.0 / 300.0)),
+        "{:?}",
+        m("ltv")
+    );
+    assert!(near(m("ltv_cac").0, arpu_month / (250.0 / 300.0) / 280.0));
+    // c3 answered after 120 minutes, c4 after 2 days (2880): median 1500, one breach.
+    assert_eq!(m("lead_response_minutes").0, Some(1500.0));
+    assert_eq!(m("sla_breach_rate").0, Some(0.5));
+    assert_eq!(m("leads").0, Some(2.0));
+    assert_eq!(m("opportunities").0, Some(2.0));
+    // Reach always beside conversion and cost per customer.
+    let search = r.reach.iter().find(|x| x.channel == "paid_search").unwrap();
+    assert_eq!((search.clicks, search.leads, search.customers), (1, 1, 1));
+    assert!(near(search.spend, 280.0) && near(search.cost_per_customer, 280.0));
+    let webinar = r.reach.iter().find(|x| x.channel == "webinar").unwrap();
+    assert_eq!((webinar.leads, webinar.customers), (1, 0));
+    assert_eq!(webinar.cost_per_customer, None);
+    assert_eq!(webinar.conversion_to_customer, Some(0.0));
+}
+
+#[test]
+fn pipeline_coverage_counts_open_deals_due_in_the_rest_of_the_period() {
+    let s = build(&fixture());
+    let r = scorecard(&s, &Scope::ALL, &february("2026-02-20T00:00:00Z"), None);
+    // So far 120 - 50 = 70 of the 500 target; d6 (400) is due on 27 Feb, d5 in March.
+    assert!(near(metric(&r, "pipeline_coverage").0, 400.0 / 430.0));
+}
+
+#[test]
+fn sla_compares_leads_answered_in_time_with_late_ones() {
+    let s = build(&fixture());
+    let r = sla(&s, &Scope::ALL, &february("2026-03-01"));
+    assert_eq!((r.leads, r.responded, r.pending, r.breached), (2, 2, 0, 1));
+    assert_eq!(r.median_response_minutes, Some(1500.0));
+    // p90 between 120 and 2880: 120 + 0.9 * 2760.
+    assert!(near(r.p90_response_minutes, 120.0 + 0.9 * 2760.0));
+    assert_eq!(r.next_stage.as_deref(), Some("sql"));
+    assert_eq!((r.within_sla.leads, r.within_sla.converted), (1, 1));
+    assert_eq!((r.late.leads, r.late.converted), (1, 1));
+    // Seen on 6 Feb 12:00, c4 is unanswered for 12 hours: pending, not breached.
+    let early = sla(&s, &Scope::ALL, &february("2026-02-06T12:00:00Z"));
+    assert_eq!((early.leads, early.pending, early.breached), (2, 1, 0));
+    assert_eq!(early.breach_rate, Some(0.0));
+}
+
+#[test]
+fn cohorts_follow_each_acquisition_month() {
+    let s = build(&fixture());
+    let w = Window {
+        from: t("2026-01-01"),
+        to: t("2026-03-01"),
+        as_of: t("2026-03-01"),
+    };
+    let r = cohorts(&s, &Scope::ALL, &w);
+    assert_eq!(r.customers, 3);
+    let jan = &r.cohorts[0];
+    assert_eq!((jan.cohort.as_str(), jan.customers), ("2026-01", 2));
+    // As of 1 March 00:00 nothing of March can have happened: January and February only.
+    assert_eq!(jan.revenue, vec![300.0, 70.0]);
+    assert_eq!(jan.active, vec![2, 1]);
+    assert!(near(jan.revenue_retention[1], 70.0 / 300.0));
+    assert_eq!(jan.ltv, vec![150.0, 185.0]);
+    let feb = &r.cohorts[1];
+    assert_eq!((feb.cohort.as_str(), feb.customers), ("2026-02", 1));
+    assert_eq!(feb.revenue, vec![30.0]);
+    assert_eq!(feb.logo_retention, vec![Some(1.0)]);
+    // A day later March is open: it shows, empty.
+    let later = cohorts(
+        &s,
+        &Scope::ALL,
+        &Window {
+            as_of: t("2026-03-02"),
+            ..w
+        },
+    );
+    assert_eq!(later.cohorts[0].revenue, vec![300.0, 70.0, 0.0]);
+    assert_eq!(later.cohorts[1].active, vec![1, 0]);
+}
+
+#[test]
+fn forecast_weights_open_deals_and_plans_backwards() {
+    let s = build(&fixture());
+    let w = Window {
+        from: t("2026-01-01"),
+        to: t("2027-01-01"),
+        as_of: t("2026-03-01"),
+    };
+    let r = forecast(
+        &s,
+        &Scope::ALL,
+        &w,
+        ForecastOptions {
+            target: Some(3000.0),
+        },
+    );
+    // proposal: d3 lost, d4 won; negotiation: d4 won.
+    let p = |st: &str| {
+        r.stage_probabilities
+            .iter()
+            .find(|x| x.stage == st)
+            .unwrap()
+            .probability
+    };
+    assert_eq!(p("proposal"), Some(0.5));
+    assert_eq!(p("negotiation"), Some(1.0));
+    assert_eq!(r.default_probability, Some(0.75));
+    // d5: 1000 at its own 0.9; d6: 400 at proposal's 0.5.
+    assert_eq!(r.open_deals, 2);
+    assert!((r.weighted_pipeline - 1100.0).abs() < 1e-9);
+    assert_eq!((r.commit, r.best_case), (1000.0, 1400.0));
+    assert_eq!(r.months.len(), 2);
+    assert!(r.months[0].overdue && r.months[0].month == "2026-02");
+    assert_eq!(r.months[1].month, "2026-03");
+    // December 0, January 300, February 100.
+    assert!((r.run_rate_monthly - 400.0 / 3.0).abs() < 1e-9);
+    // Rates: 4 leads, 3 customers; average won deal (100 + 200 + 300) / 3.
+    assert_eq!(r.average_value, Some(200.0));
+    let need: Vec<Option<f64>> = r.reverse_funnel.iter().map(|x| x.required).collect();
+    assert_eq!(
+        need,
+        vec![Some(20.0), Some(20.0), Some(20.0), Some(20.0), Some(15.0)]
+    );
+    assert_eq!(r.revenue_so_far, 400.0);
+    assert!(near(
+        r.reverse_funnel[0].required_for_remaining,
+        2600.0 / 150.0
+    ));
+}
+
+#[test]
+fn a_journey_tells_every_team_in_time_order() {
+    let s = build(&fixture());
+    let a1 = s.accounts.ids.get("a1").unwrap();
+    let j = journey(&s, Subject::Account(a1));
+    let events: Vec<(&str, &str)> = j.events.iter().map(|e| (&e.at[..10], e.event)).collect();
+    assert_eq!(
+        events,
+        vec![
+            ("2026-01-05", "created"),
+            ("2026-01-05", "deal_created"),
+            ("2026-01-10", "deal_won"),
+            ("2026-01-10", "revenue"),
+            ("2026-02-10", "revenue"),
+            ("2026-02-15", "deal_created"),
+            ("2026-02-20", "deal_stage"),
+        ]
+    );
+    let c4 = s.contact_ids.iter().position(|c| c == "c4").unwrap() as u32;
+    let j = journey(&s, Subject::Contact(c4));
+    let teams: Vec<Option<&str>> = j
+        .events
+        .iter()
+        .filter(|e| e.event == "touchpoint")
+        .map(|e| e.team)
+        .collect();
+    assert_eq!(teams, vec![Some("marketing"), Some("sales")]);
+    let c2 = s.contact_ids.iter().position(|c| c == "c2").unwrap() as u32;
+    let j = journey(&s, Subject::Contact(c2));
+    assert!(
+        j.events
+            .iter()
+            .any(|e| e.event == "ticket_resolved" && e.csat == Some(2))
+    );
+}
+
+#[test]
+fn breakdown_by_segment_splits_the_scorecard() {
+    let s = build(&fixture());
+    let w = february("2026-03-01");
+    let by = revline_engine::by(&s, Dim::Segment, |scope| scorecard(&s, &scope, &w, None));
+    let values: Vec<&str> = by.segments.iter().map(|x| x.value.as_str()).collect();
+    assert_eq!(values, vec!["ent", "smb", "(none)"]);
+    let revenue = |i: usize| metric(&by.segments[i].report, "revenue").0;
+    assert_eq!(
+        (revenue(0), revenue(1), revenue(2)),
+        (Some(-50.0), Some(120.0), Some(30.0))
+    );
+    // Spend cannot be split by segment: CAC is unknown, never a guess.
+    assert_eq!(metric(&by.segments[0].report, "cac").0, None);
+    let json = serde_json::to_value(&by).unwrap();
+    assert_eq!(json["by"], "segment");
+    assert!(json["metrics"].is_array() && json["segments"][0]["metrics"].is_array());
+}
+
+#[test]
+fn money_in_other_currencies_is_converted_or_reported() {
+    let mut records = fixture();
+    let eur = |amount: &str, at: &str| {
+        record(
+            RecordKind::Revenue,
+            &[
+                ("account_id", "a1"),
+                ("occurred_at", at),
+                ("amount", amount),
+                ("currency", "EUR"),
+            ],
+        )
+    };
+    records.push(eur("10", "2026-02-11"));
+    records.push(eur("7", "2026-02-12"));
+    records.push(record(
+        RecordKind::FxRates,
+        &[("date", "2026-02-12"), ("currency", "EUR"), ("rate", "1.5")],
+    ));
+    let s = build(&records);
+    let r = scorecard(&s, &Scope::ALL, &february("2026-03-01"), None);
+    // 7 EUR on the 12th at 1.5 = 10.50; the 10 EUR of the 11th has no rate yet.
+    assert!(near(metric(&r, "revenue").0, 110.5));
+    assert_eq!(r.unconverted.len(), 1);
+    assert_eq!(
+        (r.unconverted[0].rows, r.unconverted[0].amount_minor),
+        (1, 1000)
+    );
+}
+
+#[test]
+fn an_empty_workspace_gives_nulls_not_errors() {
+    let s = build(&[]);
+    let w = february("2026-03-01");
+    let r = scorecard(&s, &Scope::ALL, &w, None);
+    assert_eq!(metric(&r, "revenue").0, Some(0.0));
+    for name in [
+        "win_rate",
+        "avg_deal_size",
+        "cac",
+        "nrr",
+        "ltv",
+        "lead_response_minutes",
+    ] {
+        assert_eq!(metric(&r, name).0, None, "{name}");
+    }
+    assert!(cohorts(&s, &Scope::ALL, &w).cohorts.is_empty());
+    let f = forecast(&s, &Scope::ALL, &w, ForecastOptions::default());
+    assert_eq!((f.open_deals, f.average_value), (0, None));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// However the workspace is split by a dimension, the segments' revenue and new
+    /// customers add up to the whole (each record belongs to exactly one value).
+    #[test]
+    fn segments_add_up_to_the_whole(seed in 0u64..1000, dim in 0usize..6) {
+        let config = revline_demo_like(seed);
+        let s = build(&config);
+        let w = Window { from: t("2026-01-01"), to: t("2026-07-01"), as_of: t("2026-07-01") };
+        let by = revline_engine::by(&s, Dim::ALL[dim], |scope| scorecard(&s, &scope, &w, None));
+        for name in ["revenue", "new_customers", "pipeline_created", "leads"] {
+            let whole = metric(&by.overall, name).0.unwrap();
+            let parts: f64 = by.segments.iter().map(|x| metric(&x.report, name).0.unwrap()).sum();
+            prop_assert!((whole - parts).abs() < 1e-6, "{} {}: {} vs {}", Dim::ALL[dim].name(), name, whole, parts);
+        }
+        let r = &by.overall;
+        for name in ["win_rate", "grr", "logo_churn", "sla_breach_rate"] {
+            if let Some(v) = metric(r, name).0 {
+                prop_assert!((0.0..=1.0).contains(&v), "{} = {}", name, v);
+            }
+        }
+    }
+}
+
+/// A small random workspace: contacts on a few accounts and channels, deals, revenue.
+fn revline_demo_like(seed: u64) -> Vec<Record> {
+    use RecordKind::*;
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut next = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let mut out = Vec::new();
+    for a in 0..4 {
+        let id = format!("a{a}");
+        let seg = ["smb", "mid", "ent"][next(3) as usize];
+        out.push(record(
+            Accounts,
+            &[
+                ("account_id", &id),
+                ("segment", seg),
+                ("owner", ["Ann", "Bob"][next(2) as usize]),
+            ],
+        ));
+    }
+    for c in 0..30 {
+        let id = format!("c{c}");
+        let account = if next(3) == 0 {
+            String::new()
+        } else {
+            format!("a{}", next(4))
+        };
+        let day = 1 + next(170);
+        let created = (chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+            + chrono::Days::new(day))
+        .to_string();
+        out.push(record(
+            Contacts,
+            &[
+                ("contact_id", &id),
+                ("account_id", &account),
+                ("created_at", &created),
+            ],
+        ));
+        if next(2) == 0 {
+            let channel = ["search", "social", "events"][next(3) as usize];
+            out.push(record(
+                Touchpoints,
+                &[
+                    ("contact_id", &id),
+                    ("occurred_at", &created),
+                    ("channel", channel),
+                    ("campaign", ["x", "y"][next(2) as usize]),
+                ],
+            ));
+        }
+        if next(2) == 0 {
+            let status = ["won", "lost", "open"][next(3) as usize];
+            let closed = if status == "open" {
+                String::new()
+            } else {
+                (chrono::NaiveDate::parse_from_str(&created, "%Y-%m-%d").unwrap()
+                    + chrono::Days::new(next(20)))
+                .to_string()
+            };
+            let amount = (100 + next(900)).to_string();
+            out.push(record(
+                Deals,
+                &[
+                    ("deal_id", &format!("d{c}")),
+                    ("contact_id", &id),
+                    ("created_at", &created),
+                    ("status", status),
+                    ("closed_at", &closed),
+                    ("amount", &amount),
+                    ("owner", ["Ann", "Cid", ""][next(3) as usize]),
+                ],
+            ));
+            if status == "won" {
+                for m in 0..next(4) {
+                    let at = (chrono::NaiveDate::parse_from_str(&closed, "%Y-%m-%d").unwrap()
+                        + chrono::Days::new(30 * m))
+                    .to_string();
+                    let kind = ["recurring", "refund"][usize::from(next(5) == 0)];
+                    out.push(record(
+                        Revenue,
+                        &[
+                            ("contact_id", &id),
+                            ("deal_id", &format!("d{c}")),
+                            ("occurred_at", &at),
+                            ("amount", &amount),
+                            ("kind", kind),
+                        ],
+                    ));
+                }
+            }
+        }
+    }
+    for ch in ["search", "social"] {
+        out.push(record(
+            Spend,
+            &[
+                ("period_start", "2026-01-01"),
+                ("period_end", "2026-06-30"),
+                ("channel", ch),
+                ("amount", "1000"),
+            ],
+        ));
+    }
+    out
+}
