@@ -101,21 +101,44 @@ pub fn revenue_in(s: &Snapshot, scope: &Scope<'_>, from: Millis, end: Millis) ->
         .sum()
 }
 
-/// Revenue per unit in [from, end), minor units, only units with some revenue rows.
-pub fn revenue_by_unit(
+/// Walks the revenue rows unit by unit (they are stored in unit order) and calls `f`
+/// with each unit and its net revenue in each of `windows` ([start, end) pairs).
+pub fn for_each_unit(
     s: &Snapshot,
     scope: &Scope<'_>,
-    from: Millis,
-    end: Millis,
-) -> HashMap<u32, i64> {
+    windows: &[(Millis, Millis)],
+    mut f: impl FnMut(u32, &[i64]),
+) {
     let r = &s.revenue;
-    let mut out: HashMap<u32, i64> = HashMap::new();
+    let mut sums = vec![0i64; windows.len()];
+    let mut current = NONE;
+    let mut touched = false;
     for i in 0..r.at.len() {
-        if r.at[i] >= from && r.at[i] < end && r.unit[i] != NONE && scope.revenue(i) {
-            *out.entry(r.unit[i]).or_default() += r.amount[i];
+        let u = r.unit[i];
+        if u != current {
+            if touched {
+                f(current, &sums);
+            }
+            sums.iter_mut().for_each(|x| *x = 0);
+            current = u;
+            touched = false;
+        }
+        if u == NONE {
+            break;
+        }
+        if !scope.revenue(i) {
+            continue;
+        }
+        for (k, &(a, b)) in windows.iter().enumerate() {
+            if r.at[i] >= a && r.at[i] < b {
+                sums[k] += r.amount[i];
+                touched = true;
+            }
         }
     }
-    out
+    if touched && current != NONE {
+        f(current, &sums);
+    }
 }
 
 /// When each customer unit was acquired: its first won deal's close or its first
@@ -174,64 +197,91 @@ pub fn retention(
     scope: &Scope<'_>,
     w: &Window,
 ) -> (Option<f64>, Option<f64>, Option<f64>) {
-    let before = revenue_by_unit(s, scope, w.previous().from, w.from);
-    let now = revenue_by_unit(s, scope, w.from, w.end());
-    retention_of(&before, &now)
+    let mut r = Retention::default();
+    for_each_unit(
+        s,
+        scope,
+        &[(w.previous().from, w.from), (w.from, w.end())],
+        |_, v| r.add(v[0], v[1]),
+    );
+    r.rates()
 }
 
-fn retention_of(
-    before: &HashMap<u32, i64>,
-    now: &HashMap<u32, i64>,
-) -> (Option<f64>, Option<f64>, Option<f64>) {
-    let (mut base, mut kept, mut gross, mut members, mut churned) = (0i64, 0i64, 0i64, 0u64, 0u64);
-    for (u, &b) in before {
-        if b <= 0 {
-            continue;
+/// Sums behind NRR, GRR and logo churn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retention {
+    pub base: i64,
+    pub kept: i64,
+    pub gross: i64,
+    pub members: u64,
+    pub churned: u64,
+}
+
+impl Retention {
+    /// A unit with `before` in the preceding period and `now` in this one; only units
+    /// whose net revenue before was positive count.
+    pub fn add(&mut self, before: i64, now: i64) {
+        if before <= 0 {
+            return;
         }
-        let n = now.get(u).copied().unwrap_or(0);
-        base += b;
-        kept += n;
-        gross += n.min(b);
-        members += 1;
-        if n <= 0 {
-            churned += 1;
-        }
+        self.base += before;
+        self.kept += now;
+        self.gross += now.min(before);
+        self.members += 1;
+        self.churned += u64::from(now <= 0);
     }
-    (
-        ratio(kept as f64, base as f64),
-        ratio(gross as f64, base as f64),
-        ratio(churned as f64, members as f64),
-    )
+
+    /// (NRR, GRR, logo churn).
+    pub fn rates(&self) -> (Option<f64>, Option<f64>, Option<f64>) {
+        (
+            ratio(self.kept as f64, self.base as f64),
+            ratio(self.gross as f64, self.base as f64),
+            ratio(self.churned as f64, self.members as f64),
+        )
+    }
 }
 
 /// GRR month over month, pooled over the calendar months that start in the window.
 pub fn monthly_grr(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Option<f64> {
     let zone = s.timezone;
-    let first = month_start(zone, w.from);
-    let mut base = 0i64;
-    let mut gross = 0i64;
+    // Month boundaries from the month before the first month starting in the window.
+    let mut first = month_start(zone, w.from);
+    if crate::snapshot::day_start(zone, first) < w.from {
+        first = first + chrono::Months::new(1);
+    }
+    let mut bounds = vec![crate::snapshot::day_start(
+        zone,
+        first - chrono::Months::new(1),
+    )];
     let mut month = first;
     loop {
         let start = crate::snapshot::day_start(zone, month);
         if start >= w.end() {
             break;
         }
-        if start >= w.from {
-            let prev = month - chrono::Months::new(1);
-            let prev_start = crate::snapshot::day_start(zone, prev);
-            let next = crate::snapshot::day_start(zone, month + chrono::Months::new(1));
-            let before = revenue_by_unit(s, scope, prev_start, start);
-            let now = revenue_by_unit(s, scope, start, next.min(w.end()));
-            for (u, &b) in &before {
-                if b > 0 {
-                    base += b;
-                    gross += now.get(u).copied().unwrap_or(0).min(b);
-                }
-            }
-        }
+        bounds.push(start);
         month = month + chrono::Months::new(1);
     }
-    ratio(gross as f64, base as f64)
+    if bounds.len() < 2 {
+        return None;
+    }
+    let end = w.end();
+    let windows: Vec<(Millis, Millis)> = (0..bounds.len())
+        .map(|k| {
+            let next = bounds
+                .get(k + 1)
+                .copied()
+                .unwrap_or_else(|| crate::snapshot::day_start(zone, month));
+            (bounds[k], next.min(end))
+        })
+        .collect();
+    let mut r = Retention::default();
+    for_each_unit(s, scope, &windows, |_, v| {
+        for k in 1..v.len() {
+            r.add(v[k - 1], v[k]);
+        }
+    });
+    r.rates().1
 }
 
 /// Minutes from entering `mql` to the first sales touchpoint, for the scope's contacts
@@ -272,13 +322,12 @@ pub fn responses(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Option<Response
 }
 
 /// Computes every figure of one window.
-pub fn figures(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Figures {
+pub fn figures(s: &Snapshot, scope: &Scope<'_>, w: &Window, acquired: &[Millis]) -> Figures {
     let end = w.end();
     let mut f = Figures {
         revenue: revenue_in(s, scope, w.from, end) as f64,
         ..Figures::default()
     };
-    let acquired = acquired_at(s, w.as_of);
     f.new_customers = acquired
         .iter()
         .enumerate()
@@ -347,8 +396,10 @@ pub fn figures(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Figures {
     f.cac = f.spend.and_then(|sp| ratio(sp, f.new_customers as f64));
     (f.nrr, f.grr, f.logo_churn) = retention(s, scope, w);
 
-    let now = revenue_by_unit(s, scope, w.from, end);
-    let paying = now.values().filter(|v| **v > 0).count();
+    let mut paying = 0usize;
+    for_each_unit(s, scope, &[(w.from, end)], |_, v| {
+        paying += usize::from(v[0] > 0)
+    });
     let months = (end - w.from) as f64 / MILLIS_PER_DAY as f64 / DAYS_PER_MONTH;
     let arpu_month = ratio(f.revenue, paying as f64).and_then(|a| ratio(a, months));
     f.monthly_grr = monthly_grr(s, scope, w);
@@ -385,7 +436,11 @@ pub fn scorecard(
     w: &Window,
     segment: Option<&str>,
 ) -> ScorecardReport {
-    let (now, before) = rayon::join(|| figures(s, scope, w), || figures(s, scope, &w.previous()));
+    let acquired = acquired_at(s, w.as_of);
+    let (now, before) = rayon::join(
+        || figures(s, scope, w, &acquired),
+        || figures(s, scope, &w.previous(), &acquired),
+    );
     let code = s.currency.code().to_string();
     let money = |v: f64| major(s, v);
     let goal = |metric: &str, combine| target(s, metric, w.from, w.to, segment, combine);

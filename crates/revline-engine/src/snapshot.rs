@@ -191,6 +191,7 @@ pub struct DealStages {
     pub at: Vec<i64>,
 }
 
+/// Revenue rows ordered by customer unit, then time (rows without a unit last).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Revenue {
     pub contact: Vec<u32>,
@@ -946,6 +947,19 @@ impl SnapshotBuilder {
                 r.contact[i],
             ));
         }
+        // Revenue ordered by unit, then time: per-unit sums over windows become one scan.
+        let mut order: Vec<usize> = (0..revenue.at.len()).collect();
+        order.sort_by_key(|&i| (revenue.unit[i], revenue.at[i], revenue.amount[i]));
+        let pick_u32 = |v: &[u32]| order.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let revenue = Revenue {
+            contact: pick_u32(&revenue.contact),
+            account: pick_u32(&revenue.account),
+            deal: pick_u32(&revenue.deal),
+            unit: pick_u32(&revenue.unit),
+            kind: pick_u32(&revenue.kind),
+            at: order.iter().map(|&i| revenue.at[i]).collect(),
+            amount: order.iter().map(|&i| revenue.amount[i]).collect(),
+        };
         let mut spend = Spend::default();
         for (i, m) in self.spend_money.iter().enumerate() {
             let Some(v) = convert("spend", *m) else {

@@ -186,7 +186,9 @@ async fn journey_subject(
         (None, Some(email), None) => {
             let email = revline_core::normalize::normalize_email(email)
                 .ok_or_else(|| usage(format!("--email: '{email}' is not an address")))?;
-            let found = store.contact_ids_by_email(std::slice::from_ref(&email)).await?;
+            let found = store
+                .contact_ids_by_email(std::slice::from_ref(&email))
+                .await?;
             found
                 .get(&email)
                 .map(|id| (RecordKind::Contacts, id.clone()))

@@ -1,0 +1,74 @@
+//! Scorecard, cohorts, SLA and forecast on a warm snapshot of the 1,000,000-contact demo
+//! workspace (every record kind, about two and a half years of history).
+//!
+//! `cargo bench -p revline-engine --bench reports`
+
+use revline_core::time::parse_timestamp;
+use revline_demo::{DemoConfig, demo_settings, generate};
+use revline_engine::forecast::{ForecastOptions, forecast};
+use revline_engine::{Scope, Snapshot, SnapshotBuilder, Window};
+use std::sync::OnceLock;
+
+fn main() {
+    divan::main();
+}
+
+fn snapshot() -> &'static Snapshot {
+    static SNAPSHOT: OnceLock<Snapshot> = OnceLock::new();
+    SNAPSHOT.get_or_init(|| {
+        let config = DemoConfig {
+            contacts: 1_000_000,
+            ..DemoConfig::default()
+        };
+        let mut builder = SnapshotBuilder::new(&demo_settings());
+        generate(&config, &mut |r| builder.add(&r));
+        builder.build()
+    })
+}
+
+fn year() -> Window {
+    let t = |s| parse_timestamp(s, chrono_tz::Tz::UTC).unwrap();
+    Window {
+        from: t("2025-11-01"),
+        to: t("2026-11-01"),
+        as_of: t("2026-11-01"),
+    }
+}
+
+#[divan::bench(sample_count = 10)]
+fn scorecard_1m_contacts_warm(bencher: divan::Bencher) {
+    let (s, w) = (snapshot(), year());
+    bencher.bench_local(|| {
+        revline_engine::scorecard::scorecard(divan::black_box(s), &Scope::ALL, &w, None)
+            .metrics
+            .len()
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn cohorts_1m_contacts_warm(bencher: divan::Bencher) {
+    let (s, w) = (snapshot(), year());
+    bencher.bench_local(|| {
+        revline_engine::cohorts::cohorts(divan::black_box(s), &Scope::ALL, &w).customers
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn sla_1m_contacts_warm(bencher: divan::Bencher) {
+    let (s, w) = (snapshot(), year());
+    bencher.bench_local(|| revline_engine::sla::sla(divan::black_box(s), &Scope::ALL, &w).leads);
+}
+
+#[divan::bench(sample_count = 10)]
+fn forecast_1m_contacts_warm(bencher: divan::Bencher) {
+    let (s, w) = (snapshot(), year());
+    bencher.bench_local(|| {
+        forecast(
+            divan::black_box(s),
+            &Scope::ALL,
+            &w,
+            ForecastOptions::default(),
+        )
+        .open_deals
+    });
+}
