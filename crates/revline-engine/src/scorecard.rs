@@ -10,7 +10,6 @@ use crate::window::{Combine, Window, major, target};
 use revline_core::Millis;
 use revline_core::time::MILLIS_PER_DAY;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Days in an average month, for per-month figures of periods of any length.
 pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
@@ -437,9 +436,14 @@ pub fn scorecard(
     segment: Option<&str>,
 ) -> ScorecardReport {
     let acquired = acquired_at(s, w.as_of);
-    let (now, before) = rayon::join(
+    let (now, (before, reach)) = rayon::join(
         || figures(s, scope, w, &acquired),
-        || figures(s, scope, &w.previous(), &acquired),
+        || {
+            rayon::join(
+                || figures(s, scope, &w.previous(), &acquired),
+                || reach(s, scope, w),
+            )
+        },
     );
     let code = s.currency.code().to_string();
     let money = |v: f64| major(s, v);
@@ -549,14 +553,14 @@ pub fn scorecard(
         as_of: w.as_of_text(),
         currency: code,
         metrics,
-        reach: reach(s, scope, w),
+        reach,
         unconverted: s.unconverted.clone(),
     }
 }
 
 /// Reach per channel beside the leads, customers and spend of the same channel.
 pub fn reach(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Vec<ReachRow> {
-    #[derive(Default)]
+    #[derive(Default, Clone)]
     struct Acc {
         impressions: u64,
         clicks: u64,
@@ -566,7 +570,10 @@ pub fn reach(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Vec<ReachRow> {
         leads: u64,
         customers: u64,
     }
-    let mut by: HashMap<u32, Acc> = HashMap::new();
+    // One slot per name (channels are names), and the last for `(none)`.
+    let none_slot = s.names.len();
+    let slot = |ch: u32| if ch == NONE { none_slot } else { ch as usize };
+    let mut by: Vec<Acc> = (0..=none_slot).map(|_| Acc::default()).collect();
     let t = &s.touchpoints;
     let kind = |name: &str| s.names.get(name);
     let (imp, click, visit, open) = (
@@ -579,7 +586,7 @@ pub fn reach(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Vec<ReachRow> {
         if !w.contains(t.at[i]) || !scope.touch(i) {
             continue;
         }
-        let a = by.entry(t.channel[i]).or_default();
+        let a = &mut by[slot(t.channel[i])];
         a.touchpoints += 1;
         let k = Some(t.kind[i]);
         if k == imp {
@@ -599,7 +606,7 @@ pub fn reach(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Vec<ReachRow> {
         if !w.contains(lead) || !scope.contact(c) {
             continue;
         }
-        let a = by.entry(s.contact.lead_channel[c]).or_default();
+        let a = &mut by[slot(s.contact.lead_channel[c])];
         a.leads += 1;
         if s.entered[c * k + customer] <= w.as_of {
             a.customers += 1;
@@ -607,7 +614,10 @@ pub fn reach(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Vec<ReachRow> {
     }
     let mut rows: Vec<ReachRow> = by
         .into_iter()
-        .map(|(ch, a)| {
+        .enumerate()
+        .filter(|(_, a)| a.touchpoints > 0 || a.leads > 0)
+        .map(|(i, a)| {
+            let ch = if i == none_slot { NONE } else { i as u32 };
             let spend = if ch == NONE {
                 None
             } else {

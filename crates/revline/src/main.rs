@@ -72,6 +72,8 @@ pub enum ReportName {
     Forecast,
     /// One contact's or account's whole timeline.
     Journeys,
+    /// Revenue credited to channels: rule-based models and the exact Markov model.
+    Attribution,
 }
 
 /// Options of `revline report`.
@@ -107,6 +109,30 @@ pub struct ReportOptions {
     /// Journeys: the account whose timeline (all its contacts) to show.
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
+    /// Attribution: first_touch, last_touch, linear, time_decay, position_based, w_shaped,
+    /// markov, or all (default: all, side by side).
+    #[arg(long, value_name = "MODEL", default_value = "all")]
+    pub model: String,
+    /// Attribution: Markov order, 1 to 4.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub order: usize,
+    /// Attribution: touches this many days before a conversion count (default: the
+    /// workspace's lookback_days).
+    #[arg(long, value_name = "DAYS")]
+    pub lookback_days: Option<f64>,
+    /// Attribution: half-life of the time-decay model in days.
+    #[arg(long, value_name = "DAYS", default_value_t = 7.0)]
+    pub half_life_days: f64,
+    /// Attribution: what converts: won, created or stage:NAME.
+    #[arg(long, value_name = "KIND", default_value = "won")]
+    pub conversion: String,
+    /// Attribution: journeys of every contact of the account.
+    #[arg(long)]
+    pub account_based: bool,
+    /// Attribution: a CSV of aggregated paths (path, total_conversions,
+    /// total_conversion_value, total_null) instead of the store.
+    #[arg(long, value_name = "FILE")]
+    pub paths: Option<std::path::PathBuf>,
     /// Forecast: plan for this revenue target instead of the one in targets.csv.
     #[arg(long, value_name = "AMOUNT")]
     pub target: Option<f64>,

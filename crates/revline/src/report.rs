@@ -94,6 +94,9 @@ pub async fn run(
 ) -> Result<u8, Failure> {
     let settings = store.settings().await?;
     let w = window(options, &settings, name)?;
+    if name == ReportName::Attribution {
+        return attribution(store, &settings, &w, options).await;
+    }
     if options.window_days.is_some_and(|d| d.is_nan() || d < 0.0) {
         return Err(usage("--window-days must be a number of days, 0 or more"));
     }
@@ -152,6 +155,7 @@ pub async fn run(
                 revline_engine::forecast::forecast(&snap, &scope, &w, opts)
             })
         }
+        ReportName::Attribution => unreachable!("handled above"),
         ReportName::Journeys => {
             let (kind, id) = subject_id.expect("journeys has a subject");
             let subject = match kind {
@@ -720,5 +724,161 @@ impl Printable for JourneyReport {
                 )
             })
             .collect()
+    }
+}
+
+/// `revline report attribution`, over the store's journeys or a path file.
+async fn attribution(
+    store: &dyn Store,
+    settings: &Settings,
+    w: &Window,
+    options: &ReportOptions,
+) -> Result<u8, Failure> {
+    use revline_engine::attribution::{AttributionQuery, Conversion, Model};
+    let models: Vec<Model> = if options.model == "all" {
+        Model::ALL.to_vec()
+    } else {
+        vec![Model::parse(&options.model).ok_or_else(|| {
+            usage(format!(
+                "--model: unknown model '{}' (first_touch, last_touch, linear, time_decay, position_based, w_shaped, markov, all)",
+                options.model
+            ))
+        })?]
+    };
+    if !(1..=4).contains(&options.order) {
+        return Err(usage("--order must be 1, 2, 3 or 4"));
+    }
+    if options.half_life_days.is_nan() || options.half_life_days <= 0.0 {
+        return Err(usage("--half-life-days must be more than 0"));
+    }
+    let report = if let Some(file) = &options.paths {
+        let text =
+            std::fs::read_to_string(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
+        let paths = revline_engine::attribution::parse_paths(&text)
+            .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+        if models.len() == 1 && models[0].needs_times() {
+            return Err(usage(format!(
+                "--model {}: aggregated paths carry no touch times; use first_touch, last_touch, linear, position_based or markov",
+                options.model
+            )));
+        }
+        revline_engine::attribution::attribute_paths(&paths, &models, options.order)
+    } else {
+        let conversion = Conversion::parse(&options.conversion).ok_or_else(|| {
+            usage(format!(
+                "--conversion: '{}' (expected won, created or stage:NAME)",
+                options.conversion
+            ))
+        })?;
+        let query = AttributionQuery {
+            window: *w,
+            conversion,
+            lookback_days: options
+                .lookback_days
+                .unwrap_or(f64::from(settings.lookback_days)),
+            half_life_days: options.half_life_days,
+            account_based: options.account_based,
+            order: options.order,
+        };
+        let snap = snapshot(store, settings, SnapshotBuilder::ALL_INPUTS).await?;
+        match options.by.as_deref() {
+            Some("campaign") => {
+                return Err(usage(
+                    "--by campaign: campaign-level attribution is not built yet; channels only",
+                ));
+            }
+            Some(_) => return Err(usage("--by does not apply to attribution")),
+            None => {}
+        }
+        revline_engine::attribution::attribute(&snap, &Scope::ALL, &query, &models)
+    };
+    match (models.len(), options.format) {
+        (1, ReportFormat::Json) => {
+            let mut one = serde_json::to_value(&report.models[0]).expect("reports serialise");
+            if let (Some(p), Some(a)) = (&report.period, &report.as_of) {
+                one["period"] = serde_json::to_value(p).expect("serialise");
+                one["as_of"] = serde_json::Value::String(a.clone());
+            }
+            println!("{}", serde_json::to_string_pretty(&one).expect("serialise"));
+        }
+        _ => print_one(&report, options.format),
+    }
+    Ok(0)
+}
+
+impl Printable for revline_engine::attribution::AttributionReport {
+    fn table(&self) -> String {
+        let mut out = match (&self.period, &self.as_of) {
+            (Some(p), Some(a)) => format!(
+                "Attribution of conversions in [{}, {}), as of {}\n",
+                p.from, p.to, a
+            ),
+            _ => "Attribution of the given paths\n".to_string(),
+        };
+        for m in &self.models {
+            out += &format!(
+                "\n{}{}: {:.0} conversions, value {:.2}\n",
+                m.model.name(),
+                m.order.map_or(String::new(), |k| format!(" (order {k})")),
+                m.conversions,
+                m.value
+            );
+            out += &format!(
+                "{:<18} {:>12} {:>16} {:>10} {:>14} {:>10}\n",
+                "channel", "conversions", "value", "removal", "cost/conv", "ROAS"
+            );
+            for c in &m.channels {
+                out += &format!(
+                    "{:<18} {:>12.2} {:>16.2} {:>10} {:>14} {:>10}\n",
+                    c.channel,
+                    c.conversions,
+                    c.value,
+                    c.removal_effect
+                        .map_or("-".into(), |r| format!("{:.1}%", r * 100.0)),
+                    num(c.cost_per_conversion, 2),
+                    num(c.roas, 2)
+                );
+            }
+        }
+        if self.models.len() > 1 {
+            out += &format!(
+                "\nRange across models (no model flatters a team)\n{:<18} {:>22} {:>30}\n",
+                "channel", "conversions min-max", "value min-max"
+            );
+            for r in &self.ranges {
+                out += &format!(
+                    "{:<18} {:>22} {:>30}\n",
+                    r.channel,
+                    format!("{:.1}-{:.1}", r.conversions_min, r.conversions_max),
+                    format!("{:.2}-{:.2}", r.value_min, r.value_max)
+                );
+            }
+        }
+        out
+    }
+
+    fn csv_header(&self) -> String {
+        "model,order,channel,conversions,value,removal_effect,spend,cost_per_conversion,roas".into()
+    }
+
+    fn csv_rows(&self) -> Vec<String> {
+        let mut rows = Vec::new();
+        for m in &self.models {
+            for c in &m.channels {
+                rows.push(format!(
+                    "{},{},{},{},{},{},{},{},{}",
+                    m.model.name(),
+                    m.order.map_or(String::new(), |k| k.to_string()),
+                    csv_text(&c.channel),
+                    c.conversions,
+                    c.value,
+                    cell(c.removal_effect),
+                    cell(c.spend),
+                    cell(c.cost_per_conversion),
+                    cell(c.roas)
+                ));
+            }
+        }
+        rows
     }
 }

@@ -459,3 +459,101 @@ fn cdnow_cohorts_and_retention_match_an_independent_computation() {
     );
     assert!((c["nrr"].as_f64().unwrap() - kept as f64 / base as f64).abs() < 1e-12);
 }
+
+#[test]
+fn attribution_credits_every_conversion_under_every_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let json = json_of(
+        &db,
+        &["attribution", "--as-of", "2026-11-01", "--model", "all"],
+    );
+    let models = json["models"].as_array().unwrap();
+    assert_eq!(models.len(), 7);
+    for m in models {
+        let total = m["conversions"].as_f64().unwrap();
+        assert!(total > 0.0, "{}", m["model"]);
+        let credited: f64 = m["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["conversions"].as_f64().unwrap())
+            .sum();
+        assert!(
+            (credited - total).abs() < 1e-6,
+            "{}: {credited} vs {total}",
+            m["model"]
+        );
+        let value: f64 = m["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["value"].as_f64().unwrap())
+            .sum();
+        assert!(
+            (value - m["value"].as_f64().unwrap()).abs() < 1e-3,
+            "{}",
+            m["model"]
+        );
+    }
+    assert!(!json["ranges"].as_array().unwrap().is_empty());
+    // One model: the interface's shape, with removal effects for Markov.
+    let one = json_of(
+        &db,
+        &[
+            "attribution",
+            "--as-of",
+            "2026-11-01",
+            "--model",
+            "markov",
+            "--order",
+            "2",
+        ],
+    );
+    assert_eq!(
+        (one["model"].as_str(), one["order"].as_u64()),
+        (Some("markov"), Some(2))
+    );
+    assert!(one["channels"][0]["removal_effect"].is_number());
+
+    let paths = dir.path().join("paths.csv");
+    std::fs::write(
+        &paths,
+        "path,total_conversions,total_conversion_value,total_null\nc1 > c2 > c3,1,100,0\nc1,0,0,1\nc2 > c3,0,0,1\n",
+    )
+    .unwrap();
+    let p = json_of(
+        &db,
+        &[
+            "attribution",
+            "--paths",
+            paths.to_str().unwrap(),
+            "--model",
+            "markov",
+        ],
+    );
+    let credit: Vec<f64> = p["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["conversions"].as_f64().unwrap())
+        .collect();
+    assert!(
+        credit
+            .iter()
+            .zip([0.2, 0.4, 0.4])
+            .all(|(a, b)| (a - b).abs() < 1e-12),
+        "{credit:?}"
+    );
+    let out = run(revline(&db).args(["report", "attribution", "--model", "magic"]));
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(revline(&db).args([
+        "report",
+        "attribution",
+        "--paths",
+        paths.to_str().unwrap(),
+        "--model",
+        "time_decay",
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+}

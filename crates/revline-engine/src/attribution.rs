@@ -1,0 +1,918 @@
+//! Attribution of conversions and their value to channels (metrics.md "Attribution"):
+//! the rule-based models and the exact, data-driven Markov model, side by side, over the
+//! workspace's journeys or over a file of aggregated paths.
+
+use crate::funnel::Period;
+use crate::scorecard::spend_in;
+use crate::slice::Scope;
+use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot};
+use crate::window::{Window, major};
+use revline_core::time::MILLIS_PER_DAY;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// The channel of a journey without touchpoints.
+pub const NO_CHANNEL: &str = "(none)";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Model {
+    FirstTouch,
+    LastTouch,
+    Linear,
+    TimeDecay,
+    PositionBased,
+    WShaped,
+    Markov,
+}
+
+impl Model {
+    pub const ALL: [Model; 7] = [
+        Model::FirstTouch,
+        Model::LastTouch,
+        Model::Linear,
+        Model::TimeDecay,
+        Model::PositionBased,
+        Model::WShaped,
+        Model::Markov,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::FirstTouch => "first_touch",
+            Model::LastTouch => "last_touch",
+            Model::Linear => "linear",
+            Model::TimeDecay => "time_decay",
+            Model::PositionBased => "position_based",
+            Model::WShaped => "w_shaped",
+            Model::Markov => "markov",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Model> {
+        Model::ALL.into_iter().find(|m| m.name() == s.trim())
+    }
+
+    /// Whether the model needs touch times and key moments, which aggregated paths lack.
+    pub fn needs_times(self) -> bool {
+        matches!(self, Model::TimeDecay | Model::WShaped)
+    }
+}
+
+/// What counts as a conversion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conversion {
+    /// A won deal at its close, valued at its amount (the default).
+    Won,
+    /// A deal created (pipeline), valued at its amount.
+    Created,
+    /// A contact entering a stage, value 0.
+    Stage(String),
+}
+
+impl Conversion {
+    pub fn parse(s: &str) -> Option<Conversion> {
+        match s.trim() {
+            "won" => Some(Conversion::Won),
+            "created" => Some(Conversion::Created),
+            other => other
+                .strip_prefix("stage:")
+                .filter(|n| !n.is_empty())
+                .map(|n| Conversion::Stage(revline_core::normalize::snake_case(n))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributionQuery {
+    pub window: Window,
+    pub conversion: Conversion,
+    pub lookback_days: f64,
+    /// Half-life of the time-decay model, in days.
+    pub half_life_days: f64,
+    /// Journeys of every contact of the converting contact's account.
+    pub account_based: bool,
+    /// Markov order, 1 to 4.
+    pub order: usize,
+}
+
+/// One touch of a journey.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Touch {
+    pub channel: u32,
+    pub at: i64,
+}
+
+/// A converting journey: its touches in time order and what the rules need to know.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Journey {
+    pub touches: Vec<Touch>,
+    pub converted_at: i64,
+    /// Minor units.
+    pub value: i64,
+    /// When the contact entered `mql` and when the deal was created (w_shaped).
+    pub mql_at: i64,
+    pub deal_at: i64,
+}
+
+/// The journeys of a window: converting ones and the channel paths of contacts that did
+/// not convert by the as-of time.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Journeys {
+    pub converting: Vec<Journey>,
+    pub null_paths: Vec<Vec<u32>>,
+}
+
+fn touches_in(s: &Snapshot, contacts: &[u32], from: i64, to: i64) -> Vec<Touch> {
+    let t = &s.touchpoints;
+    let mut out: Vec<Touch> = Vec::new();
+    for &c in contacts {
+        for i in s.touches_of(c as usize) {
+            if t.at[i] >= from && t.at[i] <= to {
+                out.push(Touch {
+                    channel: t.channel[i],
+                    at: t.at[i],
+                });
+            }
+        }
+    }
+    if contacts.len() > 1 {
+        out.sort_by_key(|x| (x.at, x.channel));
+    }
+    out
+}
+
+/// Collects the journeys of the conversions in the window.
+pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journeys {
+    let w = &q.window;
+    let lookback = (q.lookback_days * MILLIS_PER_DAY as f64) as i64;
+    let k = s.stages.len();
+    let mql = s.stage_index("mql");
+    // Contacts of each account, for account-based journeys.
+    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
+    if q.account_based {
+        for c in 0..s.contacts() {
+            let a = s.contact.account[c];
+            if a != NONE {
+                members.entry(a).or_default().push(c as u32);
+            }
+        }
+    }
+    let people = |contact: u32, account: u32| -> Vec<u32> {
+        let account = if account != NONE {
+            account
+        } else if contact != NONE {
+            s.contact.account[contact as usize]
+        } else {
+            NONE
+        };
+        if q.account_based
+            && let Some(m) = members.get(&account)
+        {
+            return m.clone();
+        }
+        if contact == NONE {
+            Vec::new()
+        } else {
+            vec![contact]
+        }
+    };
+    let mql_of = |c: u32| match (mql, c) {
+        (Some(m), c) if c != NONE => s.entered[c as usize * k + m],
+        _ => NEVER,
+    };
+    let mut out = Journeys::default();
+    let mut converted = vec![false; s.contacts()];
+    let d = &s.deals;
+    match &q.conversion {
+        Conversion::Won | Conversion::Created => {
+            let won = q.conversion == Conversion::Won;
+            for i in 0..d.status.len() {
+                if d.status[i] == DealStatus::Unknown || !scope.deal(i) {
+                    continue;
+                }
+                let at = if won {
+                    if d.status[i] != DealStatus::Won {
+                        continue;
+                    }
+                    d.closed_at[i]
+                } else {
+                    d.created_at[i]
+                };
+                if at > w.as_of {
+                    continue;
+                }
+                for c in people(d.contact[i], d.account[i]) {
+                    converted[c as usize] = true;
+                }
+                if !w.contains(at) {
+                    continue;
+                }
+                let who = people(d.contact[i], d.account[i]);
+                out.converting.push(Journey {
+                    touches: touches_in(s, &who, at - lookback, at),
+                    converted_at: at,
+                    value: d.amount[i],
+                    mql_at: mql_of(d.contact[i]),
+                    deal_at: d.created_at[i],
+                });
+            }
+        }
+        Conversion::Stage(name) => {
+            if let Some(st) = s.stage_index(name) {
+                for c in 0..s.contacts() {
+                    let at = s.entered[c * k + st];
+                    if at == NEVER || at > w.as_of || !scope.contact(c) {
+                        continue;
+                    }
+                    converted[c] = true;
+                    if !w.contains(at) {
+                        continue;
+                    }
+                    let who = people(c as u32, NONE);
+                    out.converting.push(Journey {
+                        touches: touches_in(s, &who, at - lookback, at),
+                        converted_at: at,
+                        value: 0,
+                        mql_at: mql_of(c as u32),
+                        deal_at: at,
+                    });
+                }
+            }
+        }
+    }
+    // Non-converting contacts with touchpoints in the window are null paths.
+    let t = &s.touchpoints;
+    for c in 0..s.contacts() {
+        if converted[c] || !scope.contact(c) {
+            continue;
+        }
+        let path: Vec<u32> = s
+            .touches_of(c)
+            .filter(|&i| w.contains(t.at[i]))
+            .map(|i| t.channel[i])
+            .collect();
+        if !path.is_empty() {
+            out.null_paths.push(path);
+        }
+    }
+    out
+}
+
+/// Credit of one channel under one model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelCredit {
+    pub channel: String,
+    pub conversions: f64,
+    pub value: f64,
+    /// Markov only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removal_effect: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_removal_effect: Option<f64>,
+    /// Spend of the channel in the period (store journeys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spend: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_per_conversion: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roas: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelReport {
+    pub model: Model,
+    /// The Markov order; `null` for the rule-based models.
+    pub order: Option<usize>,
+    pub conversions: f64,
+    pub value: f64,
+    pub channels: Vec<ChannelCredit>,
+}
+
+/// Per channel, the lowest and highest credit any model gives it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelRange {
+    pub channel: String,
+    pub conversions_min: f64,
+    pub conversions_max: f64,
+    pub value_min: f64,
+    pub value_max: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributionReport {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    pub models: Vec<ModelReport>,
+    pub ranges: Vec<ChannelRange>,
+    /// Null paths (journeys that did not convert) taken into the Markov model.
+    pub null_paths: u64,
+}
+
+/// Aggregated paths: channel sequences with their conversions, value and nulls
+/// (the format of the ChannelAttribution package).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Paths {
+    pub names: Vec<String>,
+    pub rows: Vec<PathRow>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathRow {
+    pub path: Vec<u32>,
+    pub conversions: f64,
+    /// In currency units (not minor units).
+    pub value: f64,
+    pub nulls: f64,
+}
+
+/// Weights of the touches of one journey under a rule-based model; they sum to 1.
+pub fn rule_weights(model: Model, j: &Journey, half_life_days: f64) -> Vec<f64> {
+    let n = j.touches.len();
+    let mut w = vec![0.0; n];
+    if n == 0 {
+        return w;
+    }
+    match model {
+        Model::FirstTouch => w[0] = 1.0,
+        Model::LastTouch => w[n - 1] = 1.0,
+        Model::Linear => w.iter_mut().for_each(|x| *x = 1.0 / n as f64),
+        Model::TimeDecay => {
+            let h = half_life_days * MILLIS_PER_DAY as f64;
+            for (x, t) in w.iter_mut().zip(&j.touches) {
+                *x = (-((j.converted_at - t.at) as f64) / h).exp2();
+            }
+            let sum: f64 = w.iter().sum();
+            w.iter_mut().for_each(|x| *x /= sum);
+        }
+        Model::PositionBased => position_based(&mut w),
+        Model::WShaped => {
+            let last_at_or_before = |t: i64| j.touches.iter().rposition(|x| x.at <= t);
+            let first = 0;
+            // A key moment without a touch before it falls back to the key before it.
+            let lead = last_at_or_before(j.mql_at).unwrap_or(first);
+            let opportunity = last_at_or_before(j.deal_at).unwrap_or(lead);
+            let keys = [first, lead, opportunity];
+            for k in keys {
+                w[k] += 0.3;
+            }
+            let others: Vec<usize> = (0..n).filter(|i| !keys.contains(i)).collect();
+            if others.is_empty() {
+                for k in keys {
+                    w[k] += 0.1 / 3.0;
+                }
+            } else {
+                for i in &others {
+                    w[*i] += 0.1 / others.len() as f64;
+                }
+            }
+        }
+        Model::Markov => unreachable!("markov is not a rule"),
+    }
+    w
+}
+
+fn position_based(w: &mut [f64]) {
+    let n = w.len();
+    match n {
+        1 => w[0] = 1.0,
+        2 => {
+            w[0] = 0.5;
+            w[1] = 0.5;
+        }
+        _ => {
+            w[0] = 0.4;
+            w[n - 1] = 0.4;
+            for x in &mut w[1..n - 1] {
+                *x = 0.2 / (n - 2) as f64;
+            }
+        }
+    }
+}
+
+/// Weights of a bare path (no times) under a rule that needs none.
+fn path_weights(model: Model, n: usize) -> Vec<f64> {
+    let mut w = vec![0.0; n];
+    match model {
+        Model::FirstTouch => w[0] = 1.0,
+        Model::LastTouch => w[n - 1] = 1.0,
+        Model::Linear => w.iter_mut().for_each(|x| *x = 1.0 / n as f64),
+        Model::PositionBased => position_based(&mut w),
+        _ => unreachable!("needs touch times"),
+    }
+    w
+}
+
+/// Credits per channel slot: (conversions, value).
+type Credits = BTreeMap<u32, (f64, f64)>;
+
+fn credit_rules(model: Model, journeys: &[Journey], half_life: f64, none: u32) -> Credits {
+    let mut out = Credits::new();
+    for j in journeys {
+        let value = j.value as f64;
+        if j.touches.is_empty() {
+            let e = out.entry(none).or_default();
+            e.0 += 1.0;
+            e.1 += value;
+            continue;
+        }
+        for (t, w) in j.touches.iter().zip(rule_weights(model, j, half_life)) {
+            let e = out.entry(t.channel).or_default();
+            e.0 += w;
+            e.1 += w * value;
+        }
+    }
+    out
+}
+
+/// The exact Markov model over aggregated paths (metrics.md "markov").
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarkovResult {
+    /// Probability that (start) is absorbed in conversion.
+    pub probability: f64,
+    /// Per channel: removal effect, value-weighted removal effect.
+    pub removal_effects: BTreeMap<u32, (f64, f64)>,
+    pub states: usize,
+}
+
+const START: usize = 0;
+const CONV: usize = 1;
+const NULL: usize = 2;
+
+/// The transition graph of order-k states.
+struct Chain {
+    /// Per state, outgoing (target, count), summed.
+    out: Vec<Vec<(usize, f64)>>,
+    /// Per state, the channels it contains.
+    channels: Vec<Vec<u32>>,
+    /// Per state, total value and conversions of paths whose last state it is.
+    value: Vec<(f64, f64)>,
+}
+
+impl Chain {
+    fn build(paths: &[PathRow], order: usize) -> Chain {
+        let mut index: HashMap<Vec<u32>, usize> = HashMap::new();
+        let mut channels: Vec<Vec<u32>> = vec![Vec::new(); 3];
+        let mut edges: HashMap<(usize, usize), f64> = HashMap::new();
+        let mut value = vec![(0.0, 0.0); 3];
+        for p in paths {
+            let weight = p.conversions + p.nulls;
+            if weight <= 0.0 || p.path.is_empty() {
+                continue;
+            }
+            let windows: Vec<&[u32]> = if p.path.len() <= order {
+                vec![&p.path[..]]
+            } else {
+                p.path.windows(order).collect()
+            };
+            let mut states: Vec<usize> = Vec::with_capacity(windows.len());
+            for win in windows {
+                let id = *index.entry(win.to_vec()).or_insert_with(|| {
+                    channels.push(win.to_vec());
+                    value.push((0.0, 0.0));
+                    channels.len() - 1
+                });
+                if states.last() != Some(&id) {
+                    states.push(id);
+                }
+            }
+            let mut prev = START;
+            for &st in &states {
+                *edges.entry((prev, st)).or_default() += weight;
+                prev = st;
+            }
+            if p.conversions > 0.0 {
+                *edges.entry((prev, CONV)).or_default() += p.conversions;
+                value[prev].0 += p.value;
+                value[prev].1 += p.conversions;
+            }
+            if p.nulls > 0.0 {
+                *edges.entry((prev, NULL)).or_default() += p.nulls;
+            }
+        }
+        let mut out = vec![Vec::new(); channels.len()];
+        let mut sorted: Vec<((usize, usize), f64)> = edges.into_iter().collect();
+        sorted.sort_by_key(|((a, b), _)| (*a, *b));
+        for ((a, b), c) in sorted {
+            out[a].push((b, c));
+        }
+        // Counts to probabilities.
+        for row in &mut out {
+            let total: f64 = row.iter().map(|(_, c)| c).sum();
+            row.iter_mut().for_each(|(_, c)| *c /= total);
+        }
+        Chain {
+            out,
+            channels,
+            value,
+        }
+    }
+
+    /// Probability of absorption in conversion from every state, with the states in
+    /// `removed` sent to null; Gauss-Seidel to a tolerance of 1e-12.
+    fn absorption(&self, removed: &[bool]) -> Vec<f64> {
+        let n = self.out.len();
+        let mut p = vec![0.0; n];
+        p[CONV] = 1.0;
+        for _ in 0..100_000 {
+            let mut delta: f64 = 0.0;
+            for s in (3..n).chain([START]) {
+                if removed[s] {
+                    continue;
+                }
+                let v: f64 = self.out[s]
+                    .iter()
+                    .map(|&(t, pr)| if removed[t] { 0.0 } else { pr * p[t] })
+                    .sum();
+                delta = delta.max((v - p[s]).abs());
+                p[s] = v;
+            }
+            if delta < 1e-13 {
+                break;
+            }
+        }
+        p
+    }
+
+    /// Expected visits to every state from (start), with `removed` states cut off.
+    fn visits(&self, removed: &[bool]) -> Vec<f64> {
+        let n = self.out.len();
+        let mut into: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+        for (a, row) in self.out.iter().enumerate() {
+            for &(b, pr) in row {
+                into[b].push((a, pr));
+            }
+        }
+        let mut v = vec![0.0; n];
+        v[START] = 1.0;
+        for _ in 0..100_000 {
+            let mut delta: f64 = 0.0;
+            for s in 3..n {
+                if removed[s] {
+                    continue;
+                }
+                let x: f64 = into[s]
+                    .iter()
+                    .map(|&(a, pr)| if removed[a] { 0.0 } else { v[a] * pr })
+                    .sum();
+                delta = delta.max((x - v[s]).abs());
+                v[s] = x;
+            }
+            if delta < 1e-13 {
+                break;
+            }
+        }
+        v
+    }
+
+    /// Expected conversion value: sum over states of visits x P(convert next) x mean value.
+    fn expected_value(&self, visits: &[f64], removed: &[bool]) -> f64 {
+        let mut total = 0.0;
+        for s in 3..self.out.len() {
+            if removed[s] || self.value[s].1 <= 0.0 {
+                continue;
+            }
+            let r: f64 = self.out[s]
+                .iter()
+                .filter(|(t, _)| *t == CONV)
+                .map(|(_, p)| p)
+                .sum();
+            total += visits[s] * r * (self.value[s].0 / self.value[s].1);
+        }
+        total
+    }
+}
+
+pub fn markov(paths: &[PathRow], order: usize) -> MarkovResult {
+    let chain = Chain::build(paths, order.max(1));
+    let n = chain.out.len();
+    let none = vec![false; n];
+    let p = chain.absorption(&none)[START];
+    let visits = chain.visits(&none);
+    let value = chain.expected_value(&visits, &none);
+    let mut all: Vec<u32> = chain.channels.iter().flatten().copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    let removal_effects = all
+        .into_iter()
+        .map(|c| {
+            let removed: Vec<bool> = chain.channels.iter().map(|ch| ch.contains(&c)).collect();
+            let p_without = chain.absorption(&removed)[START];
+            let re = if p > 0.0 { 1.0 - p_without / p } else { 0.0 };
+            let v_without = chain.expected_value(&chain.visits(&removed), &removed);
+            let rev = if value > 0.0 {
+                1.0 - v_without / value
+            } else {
+                0.0
+            };
+            (c, (re, rev))
+        })
+        .collect();
+    MarkovResult {
+        probability: p,
+        removal_effects,
+        states: n - 3,
+    }
+}
+
+fn credit_markov(
+    paths: &[PathRow],
+    order: usize,
+    conversions: f64,
+    value: f64,
+) -> (Credits, BTreeMap<u32, (f64, f64)>) {
+    let m = markov(paths, order);
+    let sum_re: f64 = m.removal_effects.values().map(|x| x.0).sum();
+    let sum_rev: f64 = m.removal_effects.values().map(|x| x.1).sum();
+    let mut credits = Credits::new();
+    for (&c, &(re, rev)) in &m.removal_effects {
+        credits.insert(
+            c,
+            (
+                if sum_re > 0.0 {
+                    conversions * re / sum_re
+                } else {
+                    0.0
+                },
+                if sum_rev > 0.0 {
+                    value * rev / sum_rev
+                } else {
+                    0.0
+                },
+            ),
+        );
+    }
+    (credits, m.removal_effects)
+}
+
+/// Turns converting journeys and null paths into aggregated paths (values in minor units
+/// become currency units with `to_major`).
+pub fn aggregate(journeys: &Journeys, none: u32, to_major: impl Fn(i64) -> f64) -> Vec<PathRow> {
+    let mut by: BTreeMap<Vec<u32>, (f64, f64, f64)> = BTreeMap::new();
+    for j in &journeys.converting {
+        let path: Vec<u32> = if j.touches.is_empty() {
+            vec![none]
+        } else {
+            j.touches.iter().map(|t| t.channel).collect()
+        };
+        let e = by.entry(path).or_default();
+        e.0 += 1.0;
+        e.1 += to_major(j.value);
+    }
+    for p in &journeys.null_paths {
+        by.entry(p.clone()).or_default().2 += 1.0;
+    }
+    by.into_iter()
+        .map(|(path, (conversions, value, nulls))| PathRow {
+            path,
+            conversions,
+            value,
+            nulls,
+        })
+        .collect()
+}
+
+/// The models' reports over journeys of the store.
+pub fn attribute(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    q: &AttributionQuery,
+    models: &[Model],
+) -> AttributionReport {
+    let js = journeys(s, scope, q);
+    let none = s.names.len() as u32; // a slot past every name: `(none)`
+    let name = |c: u32| {
+        if c == none || c == NONE {
+            NO_CHANNEL.to_string()
+        } else {
+            s.names.name(c).to_string()
+        }
+    };
+    let total_conversions = js.converting.len() as f64;
+    let total_value = major(s, js.converting.iter().map(|j| j.value).sum::<i64>() as f64);
+    let paths = aggregate(&js, none, |v| major(s, v as f64));
+    let w = &q.window;
+    let mut reports = Vec::new();
+    for &model in models {
+        let (credits, effects) = if model == Model::Markov {
+            let (c, e) = credit_markov(&paths, q.order, total_conversions, total_value);
+            (c, Some(e))
+        } else {
+            let mut c = credit_rules(model, &js.converting, q.half_life_days, none);
+            c.values_mut().for_each(|x| x.1 = major(s, x.1));
+            (c, None)
+        };
+        let channels = credits
+            .into_iter()
+            .map(|(c, (conversions, value))| {
+                let spend = (c != none)
+                    .then(|| spend_in(s, scope, w.from, w.end(), Some(c)))
+                    .flatten()
+                    .map(|v| major(s, v))
+                    .filter(|v| *v > 0.0);
+                ChannelCredit {
+                    channel: name(c),
+                    conversions,
+                    value,
+                    removal_effect: effects.as_ref().map(|e| e.get(&c).map_or(0.0, |x| x.0)),
+                    value_removal_effect: effects.as_ref().map(|e| e.get(&c).map_or(0.0, |x| x.1)),
+                    spend,
+                    cost_per_conversion: spend
+                        .filter(|_| conversions > 0.0)
+                        .map(|sp| sp / conversions),
+                    roas: spend.map(|sp| value / sp),
+                }
+            })
+            .collect();
+        reports.push(ModelReport {
+            model,
+            order: (model == Model::Markov).then_some(q.order),
+            conversions: total_conversions,
+            value: total_value,
+            channels,
+        });
+    }
+    AttributionReport {
+        period: Some(w.period()),
+        as_of: Some(w.as_of_text()),
+        ranges: ranges(&reports),
+        models: reports,
+        null_paths: js.null_paths.len() as u64,
+    }
+}
+
+/// The models' reports over a file of aggregated paths. Models that need touch times
+/// (time_decay, w_shaped) cannot run on paths and are left out.
+pub fn attribute_paths(paths: &Paths, models: &[Model], order: usize) -> AttributionReport {
+    let conversions: f64 = paths.rows.iter().map(|r| r.conversions).sum();
+    let value: f64 = paths.rows.iter().map(|r| r.value).sum();
+    let mut reports = Vec::new();
+    for &model in models {
+        if model.needs_times() {
+            continue;
+        }
+        let (credits, effects) = if model == Model::Markov {
+            let (c, e) = credit_markov(&paths.rows, order, conversions, value);
+            (c, Some(e))
+        } else {
+            let mut c = Credits::new();
+            for r in &paths.rows {
+                if r.path.is_empty() || r.conversions <= 0.0 {
+                    continue;
+                }
+                for (ch, w) in r.path.iter().zip(path_weights(model, r.path.len())) {
+                    let e = c.entry(*ch).or_default();
+                    e.0 += w * r.conversions;
+                    e.1 += w * r.value;
+                }
+            }
+            (c, None)
+        };
+        reports.push(ModelReport {
+            model,
+            order: (model == Model::Markov).then_some(order),
+            conversions,
+            value,
+            channels: credits
+                .into_iter()
+                .map(|(c, (conversions, value))| ChannelCredit {
+                    channel: paths.names[c as usize].clone(),
+                    conversions,
+                    value,
+                    removal_effect: effects.as_ref().map(|e| e.get(&c).map_or(0.0, |x| x.0)),
+                    value_removal_effect: effects.as_ref().map(|e| e.get(&c).map_or(0.0, |x| x.1)),
+                    spend: None,
+                    cost_per_conversion: None,
+                    roas: None,
+                })
+                .collect(),
+        });
+    }
+    AttributionReport {
+        period: None,
+        as_of: None,
+        ranges: ranges(&reports),
+        models: reports,
+        null_paths: paths.rows.iter().map(|r| r.nulls).sum::<f64>() as u64,
+    }
+}
+
+fn ranges(reports: &[ModelReport]) -> Vec<ChannelRange> {
+    let mut by: BTreeMap<String, ChannelRange> = BTreeMap::new();
+    let mut all: Vec<&str> = reports
+        .iter()
+        .flat_map(|r| r.channels.iter().map(|c| c.channel.as_str()))
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    for ch in all {
+        let credit = |r: &ModelReport| {
+            r.channels
+                .iter()
+                .find(|c| c.channel == ch)
+                .map_or((0.0, 0.0), |c| (c.conversions, c.value))
+        };
+        let values: Vec<(f64, f64)> = reports.iter().map(credit).collect();
+        by.insert(
+            ch.to_string(),
+            ChannelRange {
+                channel: ch.to_string(),
+                conversions_min: values.iter().map(|v| v.0).fold(f64::INFINITY, f64::min),
+                conversions_max: values.iter().map(|v| v.0).fold(f64::NEG_INFINITY, f64::max),
+                value_min: values.iter().map(|v| v.1).fold(f64::INFINITY, f64::min),
+                value_max: values.iter().map(|v| v.1).fold(f64::NEG_INFINITY, f64::max),
+            },
+        );
+    }
+    by.into_values().collect()
+}
+
+/// Reads a path file: header `path,total_conversions,total_conversion_value,total_null`
+/// (any order, other columns ignored), paths written `a > b > c`.
+pub fn parse_paths(text: &str) -> Result<Paths, String> {
+    let mut reader = csv_lite(text);
+    let header = reader.next().ok_or("the path file is empty")?;
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+            .ok_or_else(|| format!("line 1: missing column '{name}'"))
+    };
+    let (cp, cc, cv, cn) = (
+        col("path")?,
+        col("total_conversions")?,
+        col("total_conversion_value")?,
+        col("total_null")?,
+    );
+    let mut names: Vec<String> = Vec::new();
+    let mut index: HashMap<String, u32> = HashMap::new();
+    let mut rows = Vec::new();
+    for (i, row) in reader.enumerate() {
+        let line = i + 2;
+        let num = |c: usize, name: &str| -> Result<f64, String> {
+            let v = row.get(c).map_or("", |s| s.trim());
+            if v.is_empty() {
+                return Ok(0.0);
+            }
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x >= 0.0)
+                .ok_or_else(|| {
+                    format!("line {line}, column {name}: '{v}' is not a count or amount")
+                })
+        };
+        let path: Vec<u32> = row
+            .get(cp)
+            .map_or("", |s| s.as_str())
+            .split('>')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|name| {
+                *index.entry(name.to_string()).or_insert_with(|| {
+                    names.push(name.to_string());
+                    names.len() as u32 - 1
+                })
+            })
+            .collect();
+        if path.is_empty() {
+            return Err(format!("line {line}, column path: empty path"));
+        }
+        rows.push(PathRow {
+            path,
+            conversions: num(cc, "total_conversions")?,
+            value: num(cv, "total_conversion_value")?,
+            nulls: num(cn, "total_null")?,
+        });
+    }
+    Ok(Paths { names, rows })
+}
+
+/// A minimal RFC 4180 reader (quotes, doubled quotes, CRLF), enough for path files.
+fn csv_lite(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
+    let mut chars = text.trim_start_matches('\u{feff}').chars().peekable();
+    std::iter::from_fn(move || {
+        chars.peek()?;
+        let mut row = Vec::new();
+        let mut field = String::new();
+        let mut quoted = false;
+        while let Some(c) = chars.next() {
+            match (quoted, c) {
+                (true, '"') if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                (true, '"') => quoted = false,
+                (true, c) => field.push(c),
+                (false, '"') => quoted = true,
+                (false, ',') => row.push(std::mem::take(&mut field)),
+                (false, '\r') => {}
+                (false, '\n') => break,
+                (false, c) => field.push(c),
+            }
+        }
+        row.push(field);
+        Some(row)
+    })
+}
