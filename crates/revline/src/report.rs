@@ -745,6 +745,15 @@ async fn attribution(
             ))
         })?]
     };
+    match options.by.as_deref() {
+        Some("campaign") => {
+            return Err(usage(
+                "--by campaign: campaign-level attribution is not built yet; channels only",
+            ));
+        }
+        Some(_) => return Err(usage("--by does not apply to attribution")),
+        None => {}
+    }
     if !(1..=4).contains(&options.order) {
         return Err(usage("--order must be 1, 2, 3 or 4"));
     }
@@ -781,15 +790,6 @@ async fn attribution(
             order: options.order,
         };
         let snap = snapshot(store, settings, SnapshotBuilder::ALL_INPUTS).await?;
-        match options.by.as_deref() {
-            Some("campaign") => {
-                return Err(usage(
-                    "--by campaign: campaign-level attribution is not built yet; channels only",
-                ));
-            }
-            Some(_) => return Err(usage("--by does not apply to attribution")),
-            None => {}
-        }
         revline_engine::attribution::attribute(&snap, &Scope::ALL, &query, &models)
     };
     match (models.len(), options.format) {

@@ -66,6 +66,20 @@ fn shared(dataset: &str) -> Option<PathBuf> {
     }
 }
 
+/// The real Olist funnel imported with its mapping into a store in `dir`: the dataset
+/// folder and the store, or `None` (with a notice) without the shared datasets.
+fn olist_store(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+    let data = shared("olist-marketing-funnel")?;
+    let db = dir.join("olist.db");
+    let mapping = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/olist/olist.toml");
+    run(revline(&db)
+        .arg("import")
+        .arg(&data)
+        .arg("--map")
+        .arg(&mapping));
+    Some((data, db))
+}
+
 #[test]
 fn demo_loads_a_workspace_and_reports_what_it_loaded() {
     let dir = tempfile::tempdir().unwrap();
@@ -603,17 +617,10 @@ fn online_retail_workbook_and_compressed_csv_import_identically() {
 
 #[test]
 fn olist_funnel_matches_the_raw_files() {
-    let Some(data) = shared("olist-marketing-funnel") else {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((data, db)) = olist_store(dir.path()) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("olist.db");
-    let mapping = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/olist/olist.toml");
-    run(revline(&db)
-        .arg("import")
-        .arg(&data)
-        .arg("--map")
-        .arg(&mapping));
     let out = run(revline(&db).args([
         "report",
         "funnel",

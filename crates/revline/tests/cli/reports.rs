@@ -2,7 +2,7 @@
 //! workspace, breakdowns, journeys, and the real datasets checked against figures
 //! computed here, independently, from the raw files.
 
-use super::{revline, run, shared, stdout};
+use super::{olist_store, revline, run, shared, stdout};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
@@ -200,17 +200,10 @@ fn journeys_show_one_contact_or_account_in_time_order() {
 /// Per Olist origin, the share of MQLs that became customers, counted from the raw files.
 #[test]
 fn olist_conversion_by_origin_matches_the_raw_files() {
-    let Some(data) = shared("olist-marketing-funnel") else {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((data, db)) = olist_store(dir.path()) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("olist.db");
-    let mapping = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/olist/olist.toml");
-    run(revline(&db)
-        .arg("import")
-        .arg(&data)
-        .arg("--map")
-        .arg(&mapping));
     let json = json_of(
         &db,
         &[
