@@ -708,7 +708,7 @@ pub fn attribute(
             .into_iter()
             .map(|(c, (conversions, value))| {
                 let spend = (c != none)
-                    .then(|| spend_in(s, scope, w.from, w.end(), Some(c)))
+                    .then(|| spend_in(s, scope, 0..s.spend.amount.len(), w.from, w.end(), Some(c)))
                     .flatten()
                     .map(|v| major(s, v))
                     .filter(|v| *v > 0.0);

@@ -6,13 +6,15 @@
 //! who stay and grow, not only customers.
 
 use crate::funnel::Period;
-use crate::scorecard::{acquired_at, retention};
+use crate::part::{Part, map_merge, parts};
+use crate::scorecard::{Retention, acquired_at, retention};
 use crate::slice::Scope;
 use crate::snapshot::{NEVER, NONE, Snapshot, Unconverted};
 use crate::window::{Window, major};
 use chrono::{Datelike, TimeZone};
 use chrono_tz::Tz;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Months since year 0 of the local calendar month containing `t`.
 pub fn month_index(zone: Tz, t: i64) -> i32 {
@@ -64,96 +66,148 @@ pub struct CohortsReport {
     pub unconverted: Vec<Unconverted>,
 }
 
-/// Customers acquired in [from, to) by the as-of time, by acquisition month.
-pub fn cohorts(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> CohortsReport {
+/// One cohort's sums, month by month since acquisition.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CohortSums {
+    pub customers: u64,
+    pub revenue: Vec<i64>,
+    pub active: Vec<u64>,
+}
+
+/// The cohorts of one part (whole customer units); parts merge by adding.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CohortsPartial {
+    pub cohorts: BTreeMap<i32, CohortSums>,
+    pub retention: Retention,
+}
+
+impl CohortsPartial {
+    pub fn merge(mut self, o: CohortsPartial) -> CohortsPartial {
+        for (m, c) in o.cohorts {
+            let e = self.cohorts.entry(m).or_default();
+            e.customers += c.customers;
+            if e.revenue.len() < c.revenue.len() {
+                e.revenue.resize(c.revenue.len(), 0);
+                e.active.resize(c.active.len(), 0);
+            }
+            for (a, b) in e.revenue.iter_mut().zip(c.revenue) {
+                *a += b;
+            }
+            for (a, b) in e.active.iter_mut().zip(c.active) {
+                *a += b;
+            }
+        }
+        self.retention = self.retention.merge(o.retention);
+        self
+    }
+}
+
+/// The last month shown: the one the as-of time falls in, unless the as-of time is that
+/// month's very first instant (then nothing of it could have happened yet).
+fn last_month(s: &Snapshot, w: &Window) -> i32 {
+    month_index(s.timezone, w.as_of.saturating_sub(1))
+}
+
+pub fn cohorts_partial(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    part: &Part,
+    w: &Window,
+    acquired: &[i64],
+) -> CohortsPartial {
     let zone = s.timezone;
-    let acquired = acquired_at(s, w.as_of);
-    // The last month shown is the one the as-of time falls in, unless the as-of time is
-    // that month's very first instant (then nothing of it could have happened yet).
-    let last = month_index(zone, w.as_of.saturating_sub(1));
-    let mut cohort_of = vec![i32::MIN; acquired.len()];
-    let mut first_month = i32::MAX;
-    for (u, &t) in acquired.iter().enumerate() {
-        if t != NEVER && t >= w.from && t < w.to && scope.unit(u) {
-            let m = month_index(zone, t);
-            cohort_of[u] = m;
-            first_month = first_month.min(m);
+    let last = last_month(s, w);
+    let cohort_of = |u: u32| -> Option<i32> {
+        let t = acquired[u as usize];
+        (t != NEVER && t >= w.from && t < w.to && scope.unit(u as usize))
+            .then(|| month_index(zone, t))
+            .filter(|m| *m <= last)
+    };
+    let mut out = CohortsPartial::default();
+    let fresh = |m: i32| CohortSums {
+        customers: 0,
+        revenue: vec![0; (last - m + 1) as usize],
+        active: vec![0; (last - m + 1) as usize],
+    };
+    for u in part.units.clone() {
+        if let Some(m) = cohort_of(u as u32) {
+            out.cohorts.entry(m).or_insert_with(|| fresh(m)).customers += 1;
         }
     }
-    let mut rows: Vec<CohortRow> = Vec::new();
-    if first_month <= last {
-        let n = (last - first_month + 1) as usize;
-        let mut customers = vec![0u64; n];
-        for &m in &cohort_of {
-            if m != i32::MIN {
-                customers[(m - first_month) as usize] += 1;
-            }
+    // Revenue rows are in unit and time order: one unit-month after another.
+    let rv = &s.revenue;
+    let flush = |out: &mut CohortsPartial, unit: u32, month: i32, sum: i64| {
+        if let Some(c) = (unit != NONE).then(|| cohort_of(unit)).flatten() {
+            let e = out.cohorts.entry(c).or_insert_with(|| fresh(c));
+            let k = (month - c) as usize;
+            e.revenue[k] += sum;
+            e.active[k] += u64::from(sum > 0);
         }
-        let mut revenue = vec![vec![0i64; 0]; n];
-        for (i, r) in revenue.iter_mut().enumerate() {
-            *r = vec![0; n - i];
+    };
+    let (mut unit, mut month, mut sum) = (NONE, i32::MIN, 0i64);
+    for i in part.revenue.clone() {
+        // A cohort's revenue is its units' revenue, whichever deal it came through.
+        let u = rv.unit[i];
+        if u == NONE || rv.at[i] > w.as_of {
+            continue;
         }
-        // Per unit and month, to tell active units.
-        let mut unit_month: std::collections::HashMap<(u32, i32), i64> = Default::default();
-        let rv = &s.revenue;
-        for i in 0..rv.at.len() {
-            let u = rv.unit[i];
-            // A cohort's revenue is its units' revenue, whichever deal it came through.
-            if u == NONE || rv.at[i] > w.as_of {
-                continue;
-            }
-            let c = cohort_of[u as usize];
-            if c == i32::MIN {
-                continue;
-            }
-            let m = month_index(zone, rv.at[i]);
-            if m < c || m > last {
-                continue;
-            }
-            revenue[(c - first_month) as usize][(m - c) as usize] += rv.amount[i];
-            *unit_month.entry((u, m)).or_default() += rv.amount[i];
+        let Some(c) = cohort_of(u) else {
+            continue;
+        };
+        let m = month_index(zone, rv.at[i]);
+        if m < c || m > last {
+            continue;
         }
-        let mut active = revenue
-            .iter()
-            .map(|r| vec![0u64; r.len()])
-            .collect::<Vec<_>>();
-        for ((u, m), v) in unit_month {
-            if v > 0 {
-                let c = cohort_of[u as usize];
-                active[(c - first_month) as usize][(m - c) as usize] += 1;
+        if (u, m) != (unit, month) {
+            if month != i32::MIN {
+                flush(&mut out, unit, month, sum);
             }
+            (unit, month, sum) = (u, m, 0);
         }
-        for i in 0..n {
-            if customers[i] == 0 {
-                continue;
-            }
-            let rev = &revenue[i];
-            let base = rev[0];
+        sum += rv.amount[i];
+    }
+    if month != i32::MIN {
+        flush(&mut out, unit, month, sum);
+    }
+    out.retention = retention(s, scope, part, w);
+    out
+}
+
+pub fn finish(s: &Snapshot, w: &Window, p: CohortsPartial) -> CohortsReport {
+    let rows: Vec<CohortRow> = p
+        .cohorts
+        .into_iter()
+        .filter(|(_, c)| c.customers > 0)
+        .map(|(m, c)| {
+            let base = c.revenue.first().copied().unwrap_or(0);
             let mut cum = 0i64;
-            rows.push(CohortRow {
-                cohort: month_label(first_month + i as i32),
-                customers: customers[i],
-                revenue: rev.iter().map(|v| major(s, *v as f64)).collect(),
-                active: active[i].clone(),
-                revenue_retention: rev
+            CohortRow {
+                cohort: month_label(m),
+                customers: c.customers,
+                revenue: c.revenue.iter().map(|v| major(s, *v as f64)).collect(),
+                revenue_retention: c
+                    .revenue
                     .iter()
                     .map(|v| (base != 0).then(|| *v as f64 / base as f64))
                     .collect(),
-                logo_retention: active[i]
+                logo_retention: c
+                    .active
                     .iter()
-                    .map(|a| Some(*a as f64 / customers[i] as f64))
+                    .map(|a| Some(*a as f64 / c.customers as f64))
                     .collect(),
-                ltv: rev
+                ltv: c
+                    .revenue
                     .iter()
                     .map(|v| {
                         cum += v;
-                        major(s, cum as f64) / customers[i] as f64
+                        major(s, cum as f64) / c.customers as f64
                     })
                     .collect(),
-            });
-        }
-    }
-    let (nrr, grr, logo_churn) = retention(s, scope, w);
+                active: c.active,
+            }
+        })
+        .collect();
+    let (nrr, grr, logo_churn) = p.retention.rates();
     CohortsReport {
         period: w.period(),
         as_of: w.as_of_text(),
@@ -165,4 +219,21 @@ pub fn cohorts(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> CohortsReport {
         cohorts: rows,
         unconverted: s.unconverted.clone(),
     }
+}
+
+/// Customers acquired in [from, to) by the as-of time, by acquisition month.
+pub fn cohorts(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> CohortsReport {
+    cohorts_in(s, scope, w, &parts(s))
+}
+
+/// The report computed part by part over `parts` and merged.
+pub fn cohorts_in(s: &Snapshot, scope: &Scope<'_>, w: &Window, parts: &[Part]) -> CohortsReport {
+    let acquired = acquired_at(s, w.as_of);
+    let merged = map_merge(
+        parts,
+        |p| cohorts_partial(s, scope, p, w, &acquired),
+        CohortsPartial::merge,
+    )
+    .unwrap_or_default();
+    finish(s, w, merged)
 }

@@ -5,6 +5,7 @@
 
 use crate::cohorts::{month_index, month_label};
 use crate::funnel::{FunnelQuery, Period, View, funnel_in};
+use crate::part::{Part, map_merge, parts};
 use crate::scorecard::revenue_in;
 use crate::slice::Scope;
 use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, day_start, month_start};
@@ -93,6 +94,110 @@ pub struct ForecastOptions {
     pub target: Option<f64>,
 }
 
+/// Amounts (minor units) and the weighted sum of a set of open deals.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Sums {
+    deals: u64,
+    pipeline: i64,
+    weighted: f64,
+    commit: i64,
+    best_case: i64,
+}
+
+impl Sums {
+    fn add(&mut self, amount: i64, p: f64) {
+        self.deals += 1;
+        self.pipeline += amount;
+        self.weighted += amount as f64 * p;
+        if p >= COMMIT {
+            self.commit += amount;
+        }
+        if p >= BEST_CASE {
+            self.best_case += amount;
+        }
+    }
+
+    fn merge(mut self, o: Sums) -> Sums {
+        self.deals += o.deals;
+        self.pipeline += o.pipeline;
+        self.weighted += o.weighted;
+        self.commit += o.commit;
+        self.best_case += o.best_case;
+        self
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct PipelinePartial {
+    months: BTreeMap<i32, Sums>,
+    all: Sums,
+    in_period: Sums,
+}
+
+impl PipelinePartial {
+    fn merge(mut self, o: PipelinePartial) -> PipelinePartial {
+        for (m, x) in o.months {
+            let e = self.months.entry(m).or_default();
+            *e = e.merge(x);
+        }
+        self.all = self.all.merge(o.all);
+        self.in_period = self.in_period.merge(o.in_period);
+        self
+    }
+}
+
+/// Closed deals per stage they were ever in: (closed, won), and all closed deals.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Learned {
+    stages: BTreeMap<u32, (u64, u64)>,
+    closed: u64,
+    won: u64,
+}
+
+impl Learned {
+    fn merge(mut self, o: Learned) -> Learned {
+        for (st, (n, k)) in o.stages {
+            let e = self.stages.entry(st).or_default();
+            e.0 += n;
+            e.1 += k;
+        }
+        self.closed += o.closed;
+        self.won += o.won;
+        self
+    }
+}
+
+fn learn(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    part: &Part,
+    w: &Window,
+    history: &[Vec<u32>],
+) -> Learned {
+    let d = &s.deals;
+    let mut out = Learned::default();
+    for i in part.deals.clone() {
+        if !scope.deal(i) || d.status[i] == DealStatus::Unknown || d.closed_at[i] > w.as_of {
+            continue;
+        }
+        let won = d.status[i] == DealStatus::Won;
+        out.closed += 1;
+        out.won += u64::from(won);
+        let mut stages = history[i].clone();
+        if d.stage[i] != NONE {
+            stages.push(d.stage[i]);
+        }
+        stages.sort_unstable();
+        stages.dedup();
+        for st in stages {
+            let e = out.stages.entry(st).or_default();
+            e.0 += 1;
+            e.1 += u64::from(won);
+        }
+    }
+    out
+}
+
 /// Per deal, its stage history up to `as_of` in time order (stage names).
 fn histories(s: &Snapshot, as_of: i64) -> Vec<Vec<u32>> {
     let ds = &s.deal_stages;
@@ -111,105 +216,109 @@ pub fn forecast(
     w: &Window,
     options: ForecastOptions,
 ) -> ForecastReport {
+    forecast_in(s, scope, w, options, &parts(s))
+}
+
+/// The report computed part by part over `parts` and merged.
+pub fn forecast_in(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    w: &Window,
+    options: ForecastOptions,
+    all: &[Part],
+) -> ForecastReport {
     let d = &s.deals;
     let history = histories(s, w.as_of);
-    // Stage probabilities from deals closed by the as-of time.
-    let mut learned: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
-    let (mut closed_all, mut won_all) = (0u64, 0u64);
-    for i in 0..d.status.len() {
-        if !scope.deal(i) || d.status[i] == DealStatus::Unknown || d.closed_at[i] > w.as_of {
-            continue;
-        }
-        let won = d.status[i] == DealStatus::Won;
-        closed_all += 1;
-        won_all += u64::from(won);
-        let mut stages = history[i].clone();
-        if d.stage[i] != NONE {
-            stages.push(d.stage[i]);
-        }
-        stages.sort_unstable();
-        stages.dedup();
-        for st in stages {
-            let e = learned.entry(st).or_default();
-            e.0 += 1;
-            e.1 += u64::from(won);
-        }
-    }
-    let default_probability = (closed_all > 0).then(|| won_all as f64 / closed_all as f64);
+    // Stage probabilities from deals closed by the as-of time (first pass over the parts).
+    let learned =
+        map_merge(all, |p| learn(s, scope, p, w, &history), Learned::merge).unwrap_or_default();
+    let default_probability =
+        (learned.closed > 0).then(|| learned.won as f64 / learned.closed as f64);
     let probability_of = |st: u32| -> Option<f64> {
         learned
+            .stages
             .get(&st)
             .filter(|(n, _)| *n > 0)
             .map(|(n, k)| *k as f64 / *n as f64)
     };
 
+    // The open pipeline, weighted with those probabilities (second pass).
+    let pipeline = map_merge(
+        all,
+        |part| {
+            let mut out = PipelinePartial::default();
+            for i in part.deals.clone() {
+                if !scope.deal(i)
+                    || d.status[i] == DealStatus::Unknown
+                    || d.created_at[i] > w.as_of
+                    || d.closed_at[i] <= w.as_of
+                {
+                    continue;
+                }
+                let stage = history[i].last().copied().or_else(|| {
+                    (d.status[i] == DealStatus::Open && d.stage[i] != NONE).then_some(d.stage[i])
+                });
+                let p = if d.probability[i].is_finite() {
+                    d.probability[i]
+                } else {
+                    stage
+                        .and_then(probability_of)
+                        .or(default_probability)
+                        .unwrap_or(0.0)
+                };
+                let expected = d.expected_close_at[i];
+                let key = if expected == NEVER {
+                    i32::MAX
+                } else {
+                    month_index(s.timezone, expected)
+                };
+                let amount = d.amount[i];
+                out.months.entry(key).or_default().add(amount, p);
+                out.all.add(amount, p);
+                if expected != NEVER && expected >= w.from && expected < w.to {
+                    out.in_period.add(amount, p);
+                }
+            }
+            out
+        },
+        PipelinePartial::merge,
+    )
+    .unwrap_or_default();
     let this_month = month_index(s.timezone, w.as_of);
-    let mut months: BTreeMap<i32, MonthRow> = BTreeMap::new();
-    let mut report_months = MonthRow::default();
-    let mut in_period = MonthRow::default();
-    for i in 0..d.status.len() {
-        if !scope.deal(i)
-            || d.status[i] == DealStatus::Unknown
-            || d.created_at[i] > w.as_of
-            || d.closed_at[i] <= w.as_of
-        {
-            continue;
-        }
-        let stage = history[i].last().copied().or_else(|| {
-            (d.status[i] == DealStatus::Open && d.stage[i] != NONE).then_some(d.stage[i])
-        });
-        let p = if d.probability[i].is_finite() {
-            d.probability[i]
-        } else {
-            stage
-                .and_then(probability_of)
-                .or(default_probability)
-                .unwrap_or(0.0)
-        };
-        let amount = major(s, d.amount[i] as f64);
-        let expected = d.expected_close_at[i];
-        let key = if expected == NEVER {
-            i32::MAX
-        } else {
-            month_index(s.timezone, expected)
-        };
-        let add = |row: &mut MonthRow| {
-            row.deals += 1;
-            row.pipeline += amount;
-            row.weighted += amount * p;
-            if p >= COMMIT {
-                row.commit += amount;
-            }
-            if p >= BEST_CASE {
-                row.best_case += amount;
-            }
-        };
-        add(months.entry(key).or_default());
-        add(&mut report_months);
-        if expected != NEVER && expected >= w.from && expected < w.to {
-            add(&mut in_period);
-        }
-    }
-    let months: Vec<MonthRow> = months
-        .into_iter()
-        .map(|(m, mut row)| {
-            row.month = if m == i32::MAX {
+    let money = |x: &Sums| MonthRow {
+        deals: x.deals,
+        pipeline: major(s, x.pipeline as f64),
+        weighted: major(s, x.weighted),
+        commit: major(s, x.commit as f64),
+        best_case: major(s, x.best_case as f64),
+        ..MonthRow::default()
+    };
+    let months: Vec<MonthRow> = pipeline
+        .months
+        .iter()
+        .map(|(&m, x)| MonthRow {
+            month: if m == i32::MAX {
                 "unscheduled".to_string()
             } else {
                 month_label(m)
-            };
-            row.overdue = m != i32::MAX && m < this_month;
-            row
+            },
+            overdue: m != i32::MAX && m < this_month,
+            ..money(x)
         })
         .collect();
+    let (report_months, in_period) = (money(&pipeline.all), money(&pipeline.in_period));
 
     // Run-rate: the three whole calendar months before the as-of month.
     let month0 = month_start(s.timezone, w.as_of);
     let run_start = day_start(s.timezone, month0 - chrono::Months::new(3));
     let run_end = day_start(s.timezone, month0);
-    let run_rate_monthly = major(s, revenue_in(s, scope, run_start, run_end) as f64) / 3.0;
+    let sum_revenue = |from: i64, to: i64| {
+        let minor: i64 = all.iter().map(|p| revenue_in(s, scope, p, from, to)).sum();
+        major(s, minor as f64)
+    };
+    let run_rate_monthly = sum_revenue(run_start, run_end) / 3.0;
 
-    let so_far = major(s, revenue_in(s, scope, w.from, w.end()) as f64);
+    let so_far = sum_revenue(w.from, w.end());
     let revenue_target = options
         .target
         .or_else(|| target(s, "revenue", w.from, w.to, None, Combine::Sum));
@@ -285,6 +394,7 @@ pub fn forecast(
         months,
         default_probability,
         stage_probabilities: learned
+            .stages
             .into_iter()
             .map(|(st, (n, k))| StageProbability {
                 stage: s.names.name(st).to_string(),

@@ -12,6 +12,7 @@ pub mod cohorts;
 pub mod forecast;
 pub mod funnel;
 pub mod journeys;
+pub mod part;
 pub mod scorecard;
 pub mod sla;
 pub mod slice;

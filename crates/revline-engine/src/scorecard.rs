@@ -3,8 +3,10 @@
 //! channel only ever beside the conversion to customer and the cost per customer it led to.
 
 use crate::funnel::Period;
+use crate::part::{Part, map_merge, parts};
+use crate::sla::{SlaPartial, sla_partial};
 use crate::slice::Scope;
-use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, Team, Unconverted, month_start};
+use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, Unconverted, month_start};
 use crate::stats::percentile_cont;
 use crate::window::{Combine, Window, major, target};
 use revline_core::Millis;
@@ -87,24 +89,26 @@ pub struct Figures {
     pub entries: Vec<u64>,
 }
 
-fn ratio(a: f64, b: f64) -> Option<f64> {
+pub(crate) fn ratio(a: f64, b: f64) -> Option<f64> {
     (b != 0.0 && a.is_finite() && b.is_finite()).then(|| a / b)
 }
 
-/// Revenue of the scope in [from, end), in minor units.
-pub fn revenue_in(s: &Snapshot, scope: &Scope<'_>, from: Millis, end: Millis) -> i64 {
+/// Revenue of the scope's rows of `part` in [from, end), in minor units.
+pub fn revenue_in(s: &Snapshot, scope: &Scope<'_>, part: &Part, from: Millis, end: Millis) -> i64 {
     let r = &s.revenue;
-    (0..r.at.len())
+    part.revenue
+        .clone()
         .filter(|&i| r.at[i] >= from && r.at[i] < end && scope.revenue(i))
         .map(|i| r.amount[i])
         .sum()
 }
 
-/// Walks the revenue rows unit by unit (they are stored in unit order) and calls `f`
-/// with each unit and its net revenue in each of `windows` ([start, end) pairs).
+/// Walks the revenue rows of `part` unit by unit (they are stored in unit order) and
+/// calls `f` with each unit and its net revenue in each of `windows` ([start, end)).
 pub fn for_each_unit(
     s: &Snapshot,
     scope: &Scope<'_>,
+    part: &Part,
     windows: &[(Millis, Millis)],
     mut f: impl FnMut(u32, &[i64]),
 ) {
@@ -112,7 +116,7 @@ pub fn for_each_unit(
     let mut sums = vec![0i64; windows.len()];
     let mut current = NONE;
     let mut touched = false;
-    for i in 0..r.at.len() {
+    for i in part.revenue.clone() {
         let u = r.unit[i];
         if u != current {
             if touched {
@@ -141,7 +145,8 @@ pub fn for_each_unit(
 }
 
 /// When each customer unit was acquired: its first won deal's close or its first
-/// positive revenue, whichever came first, up to `as_of` (`NEVER` otherwise).
+/// positive revenue, whichever came first, up to `as_of` (`NEVER` otherwise). An index
+/// over all units that every part reads.
 pub fn acquired_at(s: &Snapshot, as_of: Millis) -> Vec<Millis> {
     let mut out = vec![NEVER; s.units()];
     let d = &s.deals;
@@ -161,11 +166,12 @@ pub fn acquired_at(s: &Snapshot, as_of: Millis) -> Vec<Millis> {
     out
 }
 
-/// Spend of the scope in [from, end), minor units, spread evenly over each row's days;
-/// `None` when spend cannot be split by the scope's dimension.
+/// Spend of the scope's rows in `rows` within [from, end), minor units, spread evenly
+/// over each row's days; `None` when spend cannot be split by the scope's dimension.
 pub fn spend_in(
     s: &Snapshot,
     scope: &Scope<'_>,
+    rows: std::ops::Range<usize>,
     from: Millis,
     end: Millis,
     channel: Option<u32>,
@@ -175,7 +181,7 @@ pub fn spend_in(
     }
     let sp = &s.spend;
     let mut total = 0.0;
-    for i in 0..sp.amount.len() {
+    for i in rows {
         if channel.is_some_and(|c| sp.channel[i] != c) || scope.spend(i) != Some(true) {
             continue;
         }
@@ -190,23 +196,7 @@ pub fn spend_in(
     Some(total)
 }
 
-/// NRR, GRR and logo churn of `w` against the preceding period of equal length.
-pub fn retention(
-    s: &Snapshot,
-    scope: &Scope<'_>,
-    w: &Window,
-) -> (Option<f64>, Option<f64>, Option<f64>) {
-    let mut r = Retention::default();
-    for_each_unit(
-        s,
-        scope,
-        &[(w.previous().from, w.from), (w.from, w.end())],
-        |_, v| r.add(v[0], v[1]),
-    );
-    r.rates()
-}
-
-/// Sums behind NRR, GRR and logo churn.
+/// Sums behind NRR, GRR and logo churn; they add up across parts of whole units.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Retention {
     pub base: i64,
@@ -230,6 +220,15 @@ impl Retention {
         self.churned += u64::from(now <= 0);
     }
 
+    pub fn merge(mut self, o: Retention) -> Retention {
+        self.base += o.base;
+        self.kept += o.kept;
+        self.gross += o.gross;
+        self.members += o.members;
+        self.churned += o.churned;
+        self
+    }
+
     /// (NRR, GRR, logo churn).
     pub fn rates(&self) -> (Option<f64>, Option<f64>, Option<f64>) {
         (
@@ -240,121 +239,145 @@ impl Retention {
     }
 }
 
-/// GRR month over month, pooled over the calendar months that start in the window.
-pub fn monthly_grr(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Option<f64> {
+/// Retention of `w` against the preceding period of equal length, over one part.
+pub fn retention(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window) -> Retention {
+    let mut r = Retention::default();
+    for_each_unit(
+        s,
+        scope,
+        part,
+        &[(w.previous().from, w.from), (w.from, w.end())],
+        |_, v| r.add(v[0], v[1]),
+    );
+    r
+}
+
+/// Retention month over month, pooled over the calendar months that start in the window.
+pub fn monthly_retention(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window) -> Retention {
     let zone = s.timezone;
+    let day = |d| crate::snapshot::day_start(zone, d);
     // Month boundaries from the month before the first month starting in the window.
     let mut first = month_start(zone, w.from);
-    if crate::snapshot::day_start(zone, first) < w.from {
+    if day(first) < w.from {
         first = first + chrono::Months::new(1);
     }
-    let mut bounds = vec![crate::snapshot::day_start(
-        zone,
-        first - chrono::Months::new(1),
-    )];
+    let mut bounds = vec![day(first - chrono::Months::new(1))];
     let mut month = first;
-    loop {
-        let start = crate::snapshot::day_start(zone, month);
-        if start >= w.end() {
-            break;
-        }
-        bounds.push(start);
+    while day(month) < w.end() {
+        bounds.push(day(month));
         month = month + chrono::Months::new(1);
     }
+    let mut r = Retention::default();
     if bounds.len() < 2 {
-        return None;
+        return r;
     }
     let end = w.end();
     let windows: Vec<(Millis, Millis)> = (0..bounds.len())
         .map(|k| {
-            let next = bounds
-                .get(k + 1)
-                .copied()
-                .unwrap_or_else(|| crate::snapshot::day_start(zone, month));
+            let next = bounds.get(k + 1).copied().unwrap_or_else(|| day(month));
             (bounds[k], next.min(end))
         })
         .collect();
-    let mut r = Retention::default();
-    for_each_unit(s, scope, &windows, |_, v| {
+    for_each_unit(s, scope, part, &windows, |_, v| {
         for k in 1..v.len() {
             r.add(v[k - 1], v[k]);
         }
     });
-    r.rates().1
+    r
 }
 
-/// Minutes from entering `mql` to the first sales touchpoint, for the scope's contacts
-/// that entered `mql` in the window: (responded minutes, breached, pending, entered).
-pub struct Responses {
-    pub minutes: Vec<f64>,
-    pub entered: Vec<usize>,
-    /// Per entered contact: minutes to the first sales touch by the as-of time, if any.
-    pub response: Vec<Option<f64>>,
+/// The additive parts of one period's figures, over one part of the snapshot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FiguresPartial {
+    pub revenue: i64,
+    pub new_customers: u64,
+    pub pipeline_created: i64,
+    pub won: u64,
+    pub lost: u64,
+    pub won_amount: i64,
+    pub won_with_amount: u64,
+    /// Days from creation to close of the won deals.
+    pub cycles: Vec<f64>,
+    pub open_deals: u64,
+    /// Open at the as-of time and expected to close in the rest of the period.
+    pub coverage_pipeline: i64,
+    pub spend: Option<f64>,
+    pub retention: Retention,
+    pub monthly: Retention,
+    /// Units with positive net revenue in the period.
+    pub paying: u64,
+    pub sla: SlaPartial,
+    /// Stage entries in the period, per funnel stage.
+    pub entries: Vec<u64>,
 }
 
-pub fn responses(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Option<Responses> {
-    let mql = s.stage_index("mql")?;
-    let k = s.stages.len();
-    let mut out = Responses {
-        minutes: Vec::new(),
-        entered: Vec::new(),
-        response: Vec::new(),
-    };
-    for c in 0..s.contacts() {
-        let at = s.entered[c * k + mql];
-        if at == NEVER || !w.contains(at) || !scope.contact(c) {
-            continue;
+impl FiguresPartial {
+    pub fn merge(mut self, o: FiguresPartial) -> FiguresPartial {
+        self.revenue += o.revenue;
+        self.new_customers += o.new_customers;
+        self.pipeline_created += o.pipeline_created;
+        self.won += o.won;
+        self.lost += o.lost;
+        self.won_amount += o.won_amount;
+        self.won_with_amount += o.won_with_amount;
+        self.cycles.extend(o.cycles);
+        self.open_deals += o.open_deals;
+        self.coverage_pipeline += o.coverage_pipeline;
+        self.spend = match (self.spend, o.spend) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.retention = self.retention.merge(o.retention);
+        self.monthly = self.monthly.merge(o.monthly);
+        self.paying += o.paying;
+        self.sla = self.sla.merge(o.sla);
+        if self.entries.is_empty() {
+            self.entries = o.entries;
+        } else {
+            for (a, b) in self.entries.iter_mut().zip(o.entries) {
+                *a += b;
+            }
         }
-        let t = &s.touchpoints;
-        let first = s
-            .touches_of(c)
-            .find(|&i| t.team[i] == Team::Sales && t.at[i] >= at && t.at[i] <= w.as_of);
-        let minutes = first.map(|i| (t.at[i] - at) as f64 / 60_000.0);
-        if let Some(m) = minutes {
-            out.minutes.push(m);
-        }
-        out.entered.push(c);
-        out.response.push(minutes);
+        self
     }
-    out.minutes.sort_by(f64::total_cmp);
-    Some(out)
 }
 
-/// Computes every figure of one window.
-pub fn figures(s: &Snapshot, scope: &Scope<'_>, w: &Window, acquired: &[Millis]) -> Figures {
+/// One period's figures over one part.
+pub fn figures_partial(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    part: &Part,
+    w: &Window,
+    acquired: &[Millis],
+) -> FiguresPartial {
     let end = w.end();
-    let mut f = Figures {
-        revenue: revenue_in(s, scope, w.from, end) as f64,
-        ..Figures::default()
+    let mut f = FiguresPartial {
+        revenue: revenue_in(s, scope, part, w.from, end),
+        new_customers: part
+            .units
+            .clone()
+            .filter(|&u| w.contains(acquired[u]) && scope.unit(u))
+            .count() as u64,
+        ..FiguresPartial::default()
     };
-    f.new_customers = acquired
-        .iter()
-        .enumerate()
-        .filter(|(u, t)| w.contains(**t) && scope.unit(*u))
-        .count() as u64;
-
     let d = &s.deals;
-    let (mut won_amount, mut won_with_amount) = (0i64, 0u64);
-    let mut cycles = Vec::new();
     let period_end = w.to.min(w.as_of);
-    let mut coverage_pipeline = 0i64;
-    for i in 0..d.status.len() {
+    for i in part.deals.clone() {
         if d.status[i] == DealStatus::Unknown || !scope.deal(i) {
             continue;
         }
         if w.contains(d.created_at[i]) {
-            f.pipeline_created += d.amount[i] as f64;
+            f.pipeline_created += d.amount[i];
         }
         if d.created_at[i] < period_end && d.closed_at[i] >= period_end {
             f.open_deals += 1;
         }
-        // Open at the as-of time and expected to close in the rest of the period.
         if d.created_at[i] <= w.as_of
             && d.closed_at[i] > w.as_of
             && d.expected_close_at[i] >= w.from.max(w.as_of)
             && d.expected_close_at[i] < w.to
         {
-            coverage_pipeline += d.amount[i];
+            f.coverage_pipeline += d.amount[i];
         }
         if !w.contains(d.closed_at[i]) {
             continue;
@@ -363,59 +386,26 @@ pub fn figures(s: &Snapshot, scope: &Scope<'_>, w: &Window, acquired: &[Millis])
             DealStatus::Won => {
                 f.won += 1;
                 if d.has_amount[i] {
-                    won_amount += d.amount[i];
-                    won_with_amount += 1;
+                    f.won_amount += d.amount[i];
+                    f.won_with_amount += 1;
                 }
-                cycles.push((d.closed_at[i] - d.created_at[i]) as f64 / MILLIS_PER_DAY as f64);
+                f.cycles
+                    .push((d.closed_at[i] - d.created_at[i]) as f64 / MILLIS_PER_DAY as f64);
             }
             DealStatus::Lost => f.lost += 1,
             _ => {}
         }
     }
-    f.win_rate = ratio(f.won as f64, (f.won + f.lost) as f64);
-    f.avg_deal_size = ratio(won_amount as f64, won_with_amount as f64);
-    cycles.sort_by(f64::total_cmp);
-    f.sales_cycle_days = percentile_cont(&cycles, 0.5);
-    f.mean_cycle_days = ratio(cycles.iter().sum(), cycles.len() as f64);
-    f.sales_velocity = match (f.avg_deal_size, f.win_rate, f.mean_cycle_days) {
-        (Some(size), Some(rate), Some(days)) => ratio(f.open_deals as f64 * size * rate, days),
-        _ => None,
-    };
-    let segment = None;
-    if w.as_of < w.to
-        && let Some(goal) = target(s, "revenue", w.from, w.to, segment, Combine::Sum)
-    {
-        let so_far = major(s, revenue_in(s, scope, w.from, end) as f64);
-        let gap = goal - so_far;
-        if gap > 0.0 {
-            f.pipeline_coverage = ratio(major(s, coverage_pipeline as f64), gap);
-        }
-    }
-    f.spend = spend_in(s, scope, w.from, end, None);
-    f.cac = f.spend.and_then(|sp| ratio(sp, f.new_customers as f64));
-    (f.nrr, f.grr, f.logo_churn) = retention(s, scope, w);
-
-    let mut paying = 0usize;
-    for_each_unit(s, scope, &[(w.from, end)], |_, v| {
-        paying += usize::from(v[0] > 0)
+    f.spend = spend_in(s, scope, part.spend.clone(), w.from, end, None);
+    f.retention = retention(s, scope, part, w);
+    f.monthly = monthly_retention(s, scope, part, w);
+    for_each_unit(s, scope, part, &[(w.from, end)], |_, v| {
+        f.paying += u64::from(v[0] > 0)
     });
-    let months = (end - w.from) as f64 / MILLIS_PER_DAY as f64 / DAYS_PER_MONTH;
-    let arpu_month = ratio(f.revenue, paying as f64).and_then(|a| ratio(a, months));
-    f.monthly_grr = monthly_grr(s, scope, w);
-    f.ltv = match (arpu_month, f.monthly_grr) {
-        (Some(arpu), Some(g)) if g < 1.0 => ratio(arpu * s.gross_margin, 1.0 - g),
-        _ => None,
-    };
-    f.ltv_cac = match (f.ltv, f.cac) {
-        (Some(l), Some(c)) => ratio(l, c),
-        _ => None,
-    };
-    let handoff = crate::sla::sla(s, scope, w);
-    f.lead_response_minutes = handoff.median_response_minutes;
-    f.sla_breach_rate = handoff.breach_rate;
+    f.sla = sla_partial(s, scope, part, w);
     let k = s.stages.len();
     f.entries = vec![0; k];
-    for c in 0..s.contacts() {
+    for c in part.contacts.clone() {
         if !scope.contact(c) {
             continue;
         }
@@ -428,23 +418,125 @@ pub fn figures(s: &Snapshot, scope: &Scope<'_>, w: &Window, acquired: &[Millis])
     f
 }
 
-/// The whole scorecard for one scope.
+/// Finishes one period's figures from the merged partial.
+pub fn figures(s: &Snapshot, w: &Window, mut p: FiguresPartial) -> Figures {
+    let mut f = Figures {
+        revenue: p.revenue as f64,
+        new_customers: p.new_customers,
+        pipeline_created: p.pipeline_created as f64,
+        won: p.won,
+        lost: p.lost,
+        open_deals: p.open_deals,
+        spend: p.spend,
+        ..Figures::default()
+    };
+    f.win_rate = ratio(p.won as f64, (p.won + p.lost) as f64);
+    f.avg_deal_size = ratio(p.won_amount as f64, p.won_with_amount as f64);
+    p.cycles.sort_by(f64::total_cmp);
+    f.sales_cycle_days = percentile_cont(&p.cycles, 0.5);
+    f.mean_cycle_days = ratio(p.cycles.iter().sum(), p.cycles.len() as f64);
+    f.sales_velocity = match (f.avg_deal_size, f.win_rate, f.mean_cycle_days) {
+        (Some(size), Some(rate), Some(days)) => ratio(f.open_deals as f64 * size * rate, days),
+        _ => None,
+    };
+    if w.as_of < w.to
+        && let Some(goal) = target(s, "revenue", w.from, w.to, None, Combine::Sum)
+    {
+        let gap = goal - major(s, p.revenue as f64);
+        if gap > 0.0 {
+            f.pipeline_coverage = ratio(major(s, p.coverage_pipeline as f64), gap);
+        }
+    }
+    f.cac = f.spend.and_then(|sp| ratio(sp, f.new_customers as f64));
+    (f.nrr, f.grr, f.logo_churn) = p.retention.rates();
+    let months = (w.end() - w.from) as f64 / MILLIS_PER_DAY as f64 / DAYS_PER_MONTH;
+    let arpu_month = ratio(f.revenue, p.paying as f64).and_then(|a| ratio(a, months));
+    f.monthly_grr = p.monthly.rates().1;
+    f.ltv = match (arpu_month, f.monthly_grr) {
+        (Some(arpu), Some(g)) if g < 1.0 => ratio(arpu * s.gross_margin, 1.0 - g),
+        _ => None,
+    };
+    f.ltv_cac = match (f.ltv, f.cac) {
+        (Some(l), Some(c)) => ratio(l, c),
+        _ => None,
+    };
+    let handoff = crate::sla::finish(s, w, p.sla);
+    f.lead_response_minutes = handoff.median_response_minutes;
+    f.sla_breach_rate = handoff.breach_rate;
+    f.entries = p.entries;
+    f
+}
+
+/// Everything the scorecard adds up, over one part.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScorecardPartial {
+    pub now: FiguresPartial,
+    pub before: FiguresPartial,
+    pub reach: ReachPartial,
+}
+
+impl ScorecardPartial {
+    pub fn merge(self, o: ScorecardPartial) -> ScorecardPartial {
+        ScorecardPartial {
+            now: self.now.merge(o.now),
+            before: self.before.merge(o.before),
+            reach: self.reach.merge(o.reach),
+        }
+    }
+}
+
+pub fn scorecard_partial(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    part: &Part,
+    w: &Window,
+    acquired: &[Millis],
+) -> ScorecardPartial {
+    ScorecardPartial {
+        now: figures_partial(s, scope, part, w, acquired),
+        before: figures_partial(s, scope, part, &w.previous(), acquired),
+        reach: reach_partial(s, scope, part, w),
+    }
+}
+
+/// The whole scorecard for one scope, its parts computed in parallel.
 pub fn scorecard(
     s: &Snapshot,
     scope: &Scope<'_>,
     w: &Window,
     segment: Option<&str>,
 ) -> ScorecardReport {
+    scorecard_in(s, scope, w, segment, &parts(s))
+}
+
+/// The scorecard computed part by part over `parts` and merged.
+pub fn scorecard_in(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    w: &Window,
+    segment: Option<&str>,
+    parts: &[Part],
+) -> ScorecardReport {
     let acquired = acquired_at(s, w.as_of);
-    let (now, (before, reach)) = rayon::join(
-        || figures(s, scope, w, &acquired),
-        || {
-            rayon::join(
-                || figures(s, scope, &w.previous(), &acquired),
-                || reach(s, scope, w),
-            )
-        },
-    );
+    let merged = map_merge(
+        parts,
+        |p| scorecard_partial(s, scope, p, w, &acquired),
+        ScorecardPartial::merge,
+    )
+    .unwrap_or_default();
+    finish(s, scope, w, segment, merged)
+}
+
+/// Turns the merged partial into the report.
+pub fn finish(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    w: &Window,
+    segment: Option<&str>,
+    p: ScorecardPartial,
+) -> ScorecardReport {
+    let now = figures(s, w, p.now);
+    let before = figures(s, &w.previous(), p.before);
     let code = s.currency.code().to_string();
     let money = |v: f64| major(s, v);
     let goal = |metric: &str, combine| target(s, metric, w.from, w.to, segment, combine);
@@ -542,7 +634,7 @@ pub fn scorecard(
             push(
                 metric,
                 "count".into(),
-                &|f| Some(f.entries[k] as f64),
+                &|f| f.entries.get(k).map(|e| *e as f64),
                 goal(metric, Combine::Sum),
             );
         }
@@ -553,27 +645,52 @@ pub fn scorecard(
         as_of: w.as_of_text(),
         currency: code,
         metrics,
-        reach,
+        reach: reach_rows(s, scope, w, p.reach),
         unconverted: s.unconverted.clone(),
     }
 }
 
-/// Reach per channel beside the leads, customers and spend of the same channel.
-pub fn reach(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Vec<ReachRow> {
-    #[derive(Default, Clone)]
-    struct Acc {
-        impressions: u64,
-        clicks: u64,
-        visits: u64,
-        email_opens: u64,
-        touchpoints: u64,
-        leads: u64,
-        customers: u64,
+/// Reach counts of one channel.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ReachCounts {
+    pub impressions: u64,
+    pub clicks: u64,
+    pub visits: u64,
+    pub email_opens: u64,
+    pub touchpoints: u64,
+    pub leads: u64,
+    pub customers: u64,
+}
+
+/// Reach counts per channel slot (one per name, the last for `(none)`).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ReachPartial {
+    pub by: Vec<ReachCounts>,
+}
+
+impl ReachPartial {
+    pub fn merge(mut self, o: ReachPartial) -> ReachPartial {
+        if self.by.is_empty() {
+            return o;
+        }
+        for (a, b) in self.by.iter_mut().zip(o.by) {
+            a.impressions += b.impressions;
+            a.clicks += b.clicks;
+            a.visits += b.visits;
+            a.email_opens += b.email_opens;
+            a.touchpoints += b.touchpoints;
+            a.leads += b.leads;
+            a.customers += b.customers;
+        }
+        self
     }
-    // One slot per name (channels are names), and the last for `(none)`.
+}
+
+/// Reach per channel beside the leads and customers of the same channel, over one part.
+pub fn reach_partial(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window) -> ReachPartial {
     let none_slot = s.names.len();
     let slot = |ch: u32| if ch == NONE { none_slot } else { ch as usize };
-    let mut by: Vec<Acc> = (0..=none_slot).map(|_| Acc::default()).collect();
+    let mut by: Vec<ReachCounts> = vec![ReachCounts::default(); none_slot + 1];
     let t = &s.touchpoints;
     let kind = |name: &str| s.names.get(name);
     let (imp, click, visit, open) = (
@@ -582,7 +699,7 @@ pub fn reach(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Vec<ReachRow> {
         kind("visit"),
         kind("email_open"),
     );
-    for i in 0..t.at.len() {
+    for i in part.touches.clone() {
         if !w.contains(t.at[i]) || !scope.touch(i) {
             continue;
         }
@@ -600,8 +717,8 @@ pub fn reach(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Vec<ReachRow> {
         }
     }
     let k = s.stages.len();
-    let customer = s.stage_index("customer").unwrap_or(k - 1);
-    for c in 0..s.contacts() {
+    let customer = s.stage_index("customer").unwrap_or(k.saturating_sub(1));
+    for c in part.contacts.clone() {
         let lead = s.entered[c * k];
         if !w.contains(lead) || !scope.contact(c) {
             continue;
@@ -612,32 +729,40 @@ pub fn reach(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Vec<ReachRow> {
             a.customers += 1;
         }
     }
-    let mut rows: Vec<ReachRow> = by
-        .into_iter()
-        .enumerate()
-        .filter(|(_, a)| a.touchpoints > 0 || a.leads > 0)
-        .map(|(i, a)| {
-            let ch = if i == none_slot { NONE } else { i as u32 };
-            let spend = if ch == NONE {
-                None
-            } else {
-                spend_in(s, scope, w.from, w.end(), Some(ch)).map(|v| major(s, v))
-            };
-            ReachRow {
-                channel: s.names.name(ch).to_string(),
-                impressions: a.impressions,
-                clicks: a.clicks,
-                visits: a.visits,
-                email_opens: a.email_opens,
-                touchpoints: a.touchpoints,
-                leads: a.leads,
-                customers: a.customers,
-                conversion_to_customer: ratio(a.customers as f64, a.leads as f64),
-                spend,
-                cost_per_customer: spend.and_then(|sp| ratio(sp, a.customers as f64)),
-            }
-        })
-        .collect();
+    ReachPartial { by }
+}
+
+/// The reach table, with each channel's spend and cost per customer.
+pub fn reach_rows(s: &Snapshot, scope: &Scope<'_>, w: &Window, p: ReachPartial) -> Vec<ReachRow> {
+    let none_slot = s.names.len();
+    let all_spend = 0..s.spend.amount.len();
+    let mut rows: Vec<ReachRow> =
+        p.by.into_iter()
+            .enumerate()
+            .filter(|(_, a)| a.touchpoints > 0 || a.leads > 0)
+            .map(|(i, a)| {
+                let ch = if i == none_slot { NONE } else { i as u32 };
+                let spend = if ch == NONE {
+                    None
+                } else {
+                    spend_in(s, scope, all_spend.clone(), w.from, w.end(), Some(ch))
+                        .map(|v| major(s, v))
+                };
+                ReachRow {
+                    channel: s.names.name(ch).to_string(),
+                    impressions: a.impressions,
+                    clicks: a.clicks,
+                    visits: a.visits,
+                    email_opens: a.email_opens,
+                    touchpoints: a.touchpoints,
+                    leads: a.leads,
+                    customers: a.customers,
+                    conversion_to_customer: ratio(a.customers as f64, a.leads as f64),
+                    spend,
+                    cost_per_customer: spend.and_then(|sp| ratio(sp, a.customers as f64)),
+                }
+            })
+            .collect();
     rows.sort_by(|a, b| a.channel.cmp(&b.channel));
     rows
 }

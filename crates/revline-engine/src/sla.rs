@@ -4,9 +4,9 @@
 //! to the next stage against those answered late or never.
 
 use crate::funnel::Period;
-use crate::scorecard::responses;
+use crate::part::{Part, map_merge, parts};
 use crate::slice::Scope;
-use crate::snapshot::{NEVER, Snapshot};
+use crate::snapshot::{NEVER, Snapshot, Team};
 use crate::stats::{Z90, percentile_cont, wilson};
 use crate::window::Window;
 use serde::Serialize;
@@ -60,62 +60,118 @@ pub struct SlaReport {
     pub late: Group,
 }
 
-pub fn sla(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> SlaReport {
+/// The counts of one part; parts merge by adding counts and joining the minutes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SlaPartial {
+    pub leads: u64,
+    pub responded: u64,
+    pub pending: u64,
+    pub breached: u64,
+    /// Minutes to the first sales touch of the leads that were answered.
+    pub minutes: Vec<f64>,
+    pub kept: u64,
+    pub kept_converted: u64,
+    pub late: u64,
+    pub late_converted: u64,
+}
+
+impl SlaPartial {
+    pub fn merge(mut self, o: SlaPartial) -> SlaPartial {
+        self.leads += o.leads;
+        self.responded += o.responded;
+        self.pending += o.pending;
+        self.breached += o.breached;
+        self.minutes.extend(o.minutes);
+        self.kept += o.kept;
+        self.kept_converted += o.kept_converted;
+        self.late += o.late;
+        self.late_converted += o.late_converted;
+        self
+    }
+}
+
+/// The leads of one part: contacts that entered `mql` in the window.
+pub fn sla_partial(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window) -> SlaPartial {
+    let mut p = SlaPartial::default();
+    let Some(mql) = s.stage_index("mql") else {
+        return p;
+    };
     let limit = s.sla_hours * 60.0;
-    let mql = s.stage_index("mql");
-    let next = mql.and_then(|m| (m + 1 < s.stages.len()).then_some(m + 1));
+    let next = (mql + 1 < s.stages.len()).then_some(mql + 1);
     let k = s.stages.len();
-    let (mut responded, mut pending, mut breached) = (0u64, 0u64, 0u64);
-    let (mut kept_n, mut kept_conv, mut late_n, mut late_conv) = (0u64, 0u64, 0u64, 0u64);
-    let mut minutes = Vec::new();
-    let mut leads = 0u64;
-    if let (Some(m), Some(r)) = (mql, responses(s, scope, w)) {
-        leads = r.entered.len() as u64;
-        minutes = r.minutes;
-        for (j, &c) in r.entered.iter().enumerate() {
-            let at = s.entered[c * k + m];
-            let converted = next.is_some_and(|n| {
-                let t = s.entered[c * k + n];
-                t != NEVER && t <= w.as_of
-            });
-            let late = match r.response[j] {
-                Some(mins) => {
-                    responded += 1;
-                    mins > limit
-                }
-                None if (w.as_of - at) as f64 / 60_000.0 > limit => true,
-                None => {
-                    pending += 1;
-                    continue;
-                }
-            };
-            if late {
-                breached += 1;
-                late_n += 1;
-                late_conv += u64::from(converted);
-            } else {
-                kept_n += 1;
-                kept_conv += u64::from(converted);
+    let t = &s.touchpoints;
+    for c in part.contacts.clone() {
+        let at = s.entered[c * k + mql];
+        if at == NEVER || !w.contains(at) || !scope.contact(c) {
+            continue;
+        }
+        p.leads += 1;
+        let first = s
+            .touches_of(c)
+            .find(|&i| t.team[i] == Team::Sales && t.at[i] >= at && t.at[i] <= w.as_of);
+        let converted = next.is_some_and(|n| {
+            let e = s.entered[c * k + n];
+            e != NEVER && e <= w.as_of
+        });
+        let late = match first {
+            Some(i) => {
+                let minutes = (t.at[i] - at) as f64 / 60_000.0;
+                p.responded += 1;
+                p.minutes.push(minutes);
+                minutes > limit
             }
+            None if (w.as_of - at) as f64 / 60_000.0 > limit => true,
+            None => {
+                p.pending += 1;
+                continue;
+            }
+        };
+        if late {
+            p.breached += 1;
+            p.late += 1;
+            p.late_converted += u64::from(converted);
+        } else {
+            p.kept += 1;
+            p.kept_converted += u64::from(converted);
         }
     }
-    let decided = leads - pending;
-    let ci = wilson(breached, decided, Z90);
+    p
+}
+
+/// Turns the merged counts into the report.
+pub fn finish(s: &Snapshot, w: &Window, mut p: SlaPartial) -> SlaReport {
+    p.minutes.sort_by(f64::total_cmp);
+    let mql = s.stage_index("mql");
+    let next = mql.and_then(|m| (m + 1 < s.stages.len()).then_some(m + 1));
+    let decided = p.leads - p.pending;
+    let ci = wilson(p.breached, decided, Z90);
     SlaReport {
         period: w.period(),
         as_of: w.as_of_text(),
         sla_hours: s.sla_hours,
-        leads,
-        responded,
-        pending,
-        median_response_minutes: percentile_cont(&minutes, 0.5),
-        p90_response_minutes: percentile_cont(&minutes, 0.9),
-        breached,
-        breach_rate: (decided > 0).then(|| breached as f64 / decided as f64),
+        leads: p.leads,
+        responded: p.responded,
+        pending: p.pending,
+        median_response_minutes: percentile_cont(&p.minutes, 0.5),
+        p90_response_minutes: percentile_cont(&p.minutes, 0.9),
+        breached: p.breached,
+        breach_rate: (decided > 0).then(|| p.breached as f64 / decided as f64),
         breach_rate_low: ci.map(|c| c.0),
         breach_rate_high: ci.map(|c| c.1),
         next_stage: next.map(|n| s.stages[n].clone()),
-        within_sla: Group::new(kept_n, kept_conv),
-        late: Group::new(late_n, late_conv),
+        within_sla: Group::new(p.kept, p.kept_converted),
+        late: Group::new(p.late, p.late_converted),
     }
+}
+
+/// The report for one scope, its parts counted in parallel.
+pub fn sla(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> SlaReport {
+    sla_in(s, scope, w, &parts(s))
+}
+
+/// The report computed part by part over `parts` and merged.
+pub fn sla_in(s: &Snapshot, scope: &Scope<'_>, w: &Window, parts: &[Part]) -> SlaReport {
+    let merged =
+        map_merge(parts, |p| sla_partial(s, scope, p, w), SlaPartial::merge).unwrap_or_default();
+    finish(s, w, merged)
 }

@@ -567,6 +567,69 @@ proptest! {
     }
 }
 
+/// Numbers equal up to floating-point rounding (sums taken in another order).
+fn json_close(a: &serde_json::Value, b: &serde_json::Value, at: &str) -> Result<(), String> {
+    use serde_json::Value as V;
+    match (a, b) {
+        (V::Number(x), V::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            ((x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0))
+                .then_some(())
+                .ok_or(format!("{at}: {x} vs {y}"))
+        }
+        (V::Array(x), V::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .try_for_each(|(i, (x, y))| json_close(x, y, &format!("{at}[{i}]"))),
+        (V::Object(x), V::Object(y)) if x.len() == y.len() => x.iter().try_for_each(|(k, v)| {
+            json_close(
+                v,
+                y.get(k).ok_or(format!("{at}.{k} missing"))?,
+                &format!("{at}.{k}"),
+            )
+        }),
+        _ => (a == b).then_some(()).ok_or(format!("{at}: {a} vs {b}")),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Every report computed over k parts (each merged from its partial results) gives
+    /// the one-part answer.
+    #[test]
+    fn any_split_into_parts_gives_the_whole_answer(seed in 0u64..1000, k in 2usize..9, dim in 0usize..7) {
+        use revline_engine::part::Part;
+        let s = build(&revline_demo_like(seed));
+        let w = Window { from: t("2026-02-01"), to: t("2026-06-01"), as_of: t("2026-05-15") };
+        let (one, many) = (Part::split(&s, 1), Part::split(&s, k));
+        let seg = (dim < 6).then(|| revline_engine::slice::Segmentation::new(&s, Dim::ALL[dim]));
+        let values = seg.as_ref().map_or(vec![], |g| g.values(&s));
+        let scope = match (&seg, values.first()) {
+            (Some(g), Some(v)) => Scope::of(g, *v),
+            _ => Scope::ALL,
+        };
+        let j = |v: serde_json::Value| v;
+        let check = |name: &str, a: serde_json::Value, b: serde_json::Value| {
+            json_close(&a, &b, name).map_err(TestCaseError::fail)
+        };
+        check("scorecard",
+            j(serde_json::to_value(revline_engine::scorecard::scorecard_in(&s, &scope, &w, None, &one)).unwrap()),
+            j(serde_json::to_value(revline_engine::scorecard::scorecard_in(&s, &scope, &w, None, &many)).unwrap()))?;
+        check("sla",
+            serde_json::to_value(revline_engine::sla::sla_in(&s, &scope, &w, &one)).unwrap(),
+            serde_json::to_value(revline_engine::sla::sla_in(&s, &scope, &w, &many)).unwrap())?;
+        check("cohorts",
+            serde_json::to_value(revline_engine::cohorts::cohorts_in(&s, &scope, &w, &one)).unwrap(),
+            serde_json::to_value(revline_engine::cohorts::cohorts_in(&s, &scope, &w, &many)).unwrap())?;
+        let o = ForecastOptions { target: Some(5000.0) };
+        check("forecast",
+            serde_json::to_value(revline_engine::forecast::forecast_in(&s, &scope, &w, o, &one)).unwrap(),
+            serde_json::to_value(revline_engine::forecast::forecast_in(&s, &scope, &w, o, &many)).unwrap())?;
+    }
+}
+
 /// A small random workspace: contacts on a few accounts and channels, deals, revenue.
 fn revline_demo_like(seed: u64) -> Vec<Record> {
     use RecordKind::*;
@@ -622,6 +685,27 @@ fn revline_demo_like(seed: u64) -> Vec<Record> {
                     ("campaign", ["x", "y"][next(2) as usize]),
                 ],
             ));
+        }
+        if next(2) == 0 {
+            let mql = (chrono::NaiveDate::parse_from_str(&created, "%Y-%m-%d").unwrap()
+                + chrono::Days::new(next(5)))
+            .to_string();
+            out.push(record(
+                Stages,
+                &[("contact_id", &id), ("stage", "mql"), ("occurred_at", &mql)],
+            ));
+            if next(3) > 0 {
+                let call = format!("{mql}T{:02}:00:00Z", next(24));
+                out.push(record(
+                    Touchpoints,
+                    &[
+                        ("contact_id", &id),
+                        ("occurred_at", &call),
+                        ("channel", "outbound"),
+                        ("kind", "call"),
+                    ],
+                ));
+            }
         }
         if next(2) == 0 {
             let status = ["won", "lost", "open"][next(3) as usize];
