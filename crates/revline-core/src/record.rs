@@ -452,6 +452,79 @@ impl Record {
     }
 }
 
+/// Read access to a row's named values, whether an owned `Record` or a row borrowed
+/// from a store's cursor (`RowView`): what analyses need, without building records.
+pub trait Fields {
+    fn kind(&self) -> RecordKind;
+    fn id(&self) -> &str;
+    fn text(&self, column: &str) -> Option<&str>;
+    fn int(&self, column: &str) -> Option<i64>;
+}
+
+impl Fields for Record {
+    fn kind(&self) -> RecordKind {
+        self.kind
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn text(&self, column: &str) -> Option<&str> {
+        Record::text(self, column)
+    }
+    fn int(&self, column: &str) -> Option<i64> {
+        Record::int(self, column)
+    }
+}
+
+/// A stored value borrowed from a cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+}
+
+/// A row of selected columns borrowed from a store's cursor; valid until the cursor
+/// moves on.
+#[derive(Debug, Clone, Copy)]
+pub struct RowView<'a> {
+    pub kind: RecordKind,
+    pub id: &'a str,
+    /// The selected column names, aligned with `cells`.
+    pub columns: &'a [&'static str],
+    pub cells: &'a [Cell<'a>],
+}
+
+impl RowView<'_> {
+    fn cell(&self, column: &str) -> Cell<'_> {
+        self.columns
+            .iter()
+            .position(|c| *c == column)
+            .map_or(Cell::Null, |i| self.cells[i])
+    }
+}
+
+impl Fields for RowView<'_> {
+    fn kind(&self) -> RecordKind {
+        self.kind
+    }
+    fn id(&self) -> &str {
+        self.id
+    }
+    fn text(&self, column: &str) -> Option<&str> {
+        match self.cell(column) {
+            Cell::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+    fn int(&self, column: &str) -> Option<i64> {
+        match self.cell(column) {
+            Cell::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+}
+
 fn encode_values(buf: &mut Vec<u8>, values: &[Value]) {
     for v in values {
         match v {

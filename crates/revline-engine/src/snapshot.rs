@@ -8,10 +8,14 @@
 
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
-use revline_core::{Currency, Record, RecordKind, Settings};
+use revline_core::{Currency, Fields, RecordKind, Settings};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::{BTreeMap, HashMap};
+
+/// Maps keyed by ids and names: millions of lookups while a snapshot is built, where
+/// std's DoS-resistant SipHash costs more than it protects (the data is the user's own).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::str::FromStr;
 
 /// Marks an instant that never happened (a stage never entered, a deal not closed).
@@ -23,7 +27,7 @@ pub const NONE: u32 = u32::MAX;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Names {
     list: Vec<String>,
-    index: HashMap<String, u32>,
+    index: FastMap<String, u32>,
 }
 
 impl Names {
@@ -70,7 +74,7 @@ impl Names {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ids {
     pub list: Vec<String>,
-    index: HashMap<String, u32>,
+    index: FastMap<String, u32>,
 }
 
 impl Ids {
@@ -397,7 +401,7 @@ struct RawMoney {
 /// Collects records into a `Snapshot`.
 pub struct SnapshotBuilder {
     settings: Settings,
-    index: HashMap<String, u32>,
+    index: FastMap<String, u32>,
     contact_ids: Vec<String>,
     /// Earliest event per (contact, stage), before implications.
     first: Vec<i64>,
@@ -532,7 +536,7 @@ impl SnapshotBuilder {
             opportunity: at("opportunity"),
             customer: at("customer"),
             settings: settings.clone(),
-            index: HashMap::new(),
+            index: FastMap::default(),
             contact_ids: Vec::new(),
             first: Vec::new(),
             rows: Vec::new(),
@@ -610,7 +614,7 @@ impl SnapshotBuilder {
         *cell = (*cell).min(at);
     }
 
-    fn money(&self, record: &Record, column: &str, at: i64) -> Option<RawMoney> {
+    fn money(&self, record: &impl Fields, column: &str, at: i64) -> Option<RawMoney> {
         let minor = record.int(column)?;
         let currency = record
             .text("currency")
@@ -628,11 +632,11 @@ impl SnapshotBuilder {
         Some(day_start(self.settings.timezone, d))
     }
 
-    /// Takes any record; columns a report does not need may be null.
-    pub fn add(&mut self, record: &Record) {
-        match record.kind {
+    /// Takes any record or borrowed row; columns a report does not need may be null.
+    pub fn add(&mut self, record: &impl Fields) {
+        match record.kind() {
             RecordKind::Accounts => {
-                let a = self.account(Some(&record.id)) as usize;
+                let a = self.account(Some(record.id())) as usize;
                 self.accounts.loaded[a] = true;
                 self.accounts.segment[a] = self.names.opt(record.text("segment"));
                 self.accounts.country[a] = self.names.opt(record.text("country"));
@@ -640,7 +644,7 @@ impl SnapshotBuilder {
                 self.accounts.created_at[a] = record.int("created_at").unwrap_or(NEVER);
             }
             RecordKind::Contacts => {
-                let c = self.contact(&record.id);
+                let c = self.contact(record.id());
                 // Creating a contact enters the first stage.
                 self.enter(c, self.lead, record.int("created_at"));
                 let account = self.account(record.text("account_id"));
@@ -678,7 +682,7 @@ impl SnapshotBuilder {
                 }
             }
             RecordKind::Deals => {
-                let d = self.deal(Some(&record.id)) as usize;
+                let d = self.deal(Some(record.id())) as usize;
                 let contact = self.contact_opt(record.text("contact_id"));
                 let account = self.account(record.text("account_id"));
                 let created = record.int("created_at");
@@ -807,7 +811,7 @@ impl SnapshotBuilder {
                 let account = self.account(record.text("account_id"));
                 let category = self.names.opt(record.text("category"));
                 let t = &mut self.tickets;
-                t.ids.push(record.id.clone());
+                t.ids.push(record.id().to_string());
                 t.contact.push(contact);
                 t.account.push(account);
                 t.opened_at.push(record.int("opened_at").unwrap_or(NEVER));

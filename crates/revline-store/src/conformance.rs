@@ -343,6 +343,45 @@ pub async fn selected_columns_read_back(store: &dyn Store) {
     );
 }
 
+/// Scanning gives every row of a kind in id order with the selected values, the same as
+/// reading pages, and refuses unknown columns.
+pub async fn scanned_rows_match_read_rows(store: &dyn Store) {
+    use revline_core::{Fields, Value};
+    let all = fixtures();
+    for kind in RecordKind::ALL {
+        store.write_batch(kind, &of_kind(&all, kind)).await.unwrap();
+    }
+    for kind in RecordKind::ALL {
+        let columns: Vec<&'static str> = kind.columns().map(|f| f.name).collect();
+        let want = store.read_page(kind, None, 1000).await.unwrap();
+        let mut got: Vec<(String, Vec<Value>)> = Vec::new();
+        store
+            .scan_columns(kind, &columns, &mut |row| {
+                let values = columns
+                    .iter()
+                    .map(|c| match (row.int(c), row.text(c)) {
+                        (Some(i), _) => Value::Int(i),
+                        (_, Some(t)) => Value::Text(t.to_string()),
+                        _ => Value::Null,
+                    })
+                    .collect();
+                assert_eq!(row.cells.len(), columns.len());
+                got.push((row.id.to_string(), values));
+            })
+            .await
+            .unwrap();
+        let want: Vec<(String, Vec<Value>)> = want.into_iter().map(|r| (r.id, r.values)).collect();
+        assert_eq!(got, want, "{kind}");
+    }
+    let mut nothing = |_: &revline_core::RowView<'_>| {};
+    assert!(
+        store
+            .scan_columns(RecordKind::Deals, &["nope"], &mut nothing)
+            .await
+            .is_err()
+    );
+}
+
 pub async fn lookups_by_id_and_email(store: &dyn Store) {
     let all = fixtures();
     store
@@ -525,6 +564,7 @@ macro_rules! conformance_suite {
             pages_follow_bytewise_id_order,
             lookups_by_id_and_email,
             selected_columns_read_back,
+            scanned_rows_match_read_rows,
             prop_keys_are_sorted_and_distinct,
             large_batches_are_written_whole,
             insert_new_skips_taken_and_repeated_ids,

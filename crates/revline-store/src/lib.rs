@@ -3,7 +3,7 @@
 //! `conformance` suite runs unchanged against both.
 
 use async_trait::async_trait;
-use revline_core::{Record, RecordKind, Settings};
+use revline_core::{Cell, Record, RecordKind, RowView, Settings, Value};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -73,6 +73,9 @@ pub struct DuplicateEmail {
     pub contact_ids: Vec<String>,
 }
 
+/// What `Store::scan_columns` hands each row to (the row is borrowed for the call only).
+pub type RowVisitor<'v> = dyn for<'a, 'r> FnMut(&'a RowView<'r>) + Send + 'v;
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// `sqlite` or `postgres`.
@@ -135,6 +138,44 @@ pub trait Store: Send + Sync {
         after_id: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Record>>;
+
+    /// Streams the named columns of every record of a kind, in id order, to `visit` as
+    /// borrowed rows, without building a record per row: what loading an analysis
+    /// snapshot of millions of rows needs. The default pages through `read_columns`.
+    async fn scan_columns(
+        &self,
+        kind: RecordKind,
+        columns: &[&'static str],
+        visit: &mut RowVisitor<'_>,
+    ) -> Result<()> {
+        const PAGE: usize = 50_000;
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .read_columns(kind, columns, after.as_deref(), PAGE)
+                .await?;
+            for r in &page {
+                let cells: Vec<Cell<'_>> = columns
+                    .iter()
+                    .map(|c| match r.get(c) {
+                        Value::Null => Cell::Null,
+                        Value::Int(i) => Cell::Int(*i),
+                        Value::Text(t) => Cell::Text(t),
+                    })
+                    .collect();
+                visit(&RowView {
+                    kind,
+                    id: &r.id,
+                    columns,
+                    cells: &cells,
+                });
+            }
+            if page.len() < PAGE {
+                return Ok(());
+            }
+            after = page.last().map(|r| r.id.clone());
+        }
+    }
 
     /// The custom property names used by records of this kind, sorted.
     async fn prop_keys(&self, kind: RecordKind) -> Result<Vec<String>>;

@@ -1,9 +1,9 @@
 //! The embedded default: one SQLite file in WAL mode.
 
 use crate::sql::{self, Dialect, StoredRow};
-use crate::{DuplicateEmail, ImportRun, Result, Store, StoreError, WriteCounts};
+use crate::{DuplicateEmail, ImportRun, Result, RowVisitor, Store, StoreError, WriteCounts};
 use async_trait::async_trait;
-use revline_core::{Record, RecordKind, Settings, Value};
+use revline_core::{Cell, Record, RecordKind, RowView, Settings, Value};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, SqlitePool};
 use std::collections::{HashMap, HashSet};
@@ -169,6 +169,85 @@ mod raw {
             }
         }
         Ok(changed)
+    }
+
+    /// Steps `sql` (`SELECT id, columns... `) and hands each row to `visit` as borrowed
+    /// cells, valid until the next step: reading millions of rows builds nothing per row.
+    pub(super) fn scan(
+        db: NonNull<ffi::sqlite3>,
+        sql: &str,
+        kind: RecordKind,
+        columns: &[&'static str],
+        visit: &mut RowVisitor<'_>,
+    ) -> Result<()> {
+        const MAX: usize = 32;
+        if columns.len() > MAX {
+            return Err(StoreError::Unsupported(format!(
+                "at most {MAX} columns can be scanned at once"
+            )));
+        }
+        let db = db.as_ptr();
+        let text = CString::new(sql).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut stmt = std::ptr::null_mut();
+        // SAFETY: db is locked for this thread by the caller's LockedSqliteHandle.
+        let rc = unsafe {
+            ffi::sqlite3_prepare_v3(db, text.as_ptr(), -1, 0, &mut stmt, std::ptr::null_mut())
+        };
+        if rc != ffi::SQLITE_OK {
+            return Err(error(db, rc));
+        }
+        let stmt = Statement(stmt);
+        let n = columns.len();
+        loop {
+            // SAFETY: the statement is prepared on this connection and stepped only here.
+            let rc = unsafe { ffi::sqlite3_step(stmt.0) };
+            if rc == ffi::SQLITE_DONE {
+                return Ok(());
+            }
+            if rc != ffi::SQLITE_ROW {
+                return Err(error(db, rc));
+            }
+            // SAFETY: column indices are below the statement's column count (1 + n), and
+            // the borrowed texts are used only before the next step.
+            let id = unsafe { column_text(stmt.0, 0) }?
+                .ok_or_else(|| StoreError::Corrupt(format!("{kind}: a row without id")))?;
+            let mut cells = [Cell::Null; MAX];
+            for (i, cell) in cells.iter_mut().enumerate().take(n) {
+                let at = i as c_int + 1;
+                // SAFETY: as above.
+                *cell = unsafe {
+                    match ffi::sqlite3_column_type(stmt.0, at) {
+                        ffi::SQLITE_NULL => Cell::Null,
+                        ffi::SQLITE_INTEGER => Cell::Int(ffi::sqlite3_column_int64(stmt.0, at)),
+                        _ => column_text(stmt.0, at)?.map_or(Cell::Null, Cell::Text),
+                    }
+                };
+            }
+            visit(&RowView {
+                kind,
+                id,
+                columns,
+                cells: &cells[..n],
+            });
+        }
+    }
+
+    /// SAFETY: `at` must be a column of the current row of `stmt`; the text is valid
+    /// until the statement is stepped, reset or finalised.
+    unsafe fn column_text<'a>(stmt: *mut ffi::sqlite3_stmt, at: c_int) -> Result<Option<&'a str>> {
+        // SAFETY: the caller guarantees a current row; text first, then its length, as
+        // SQLite's documentation asks.
+        unsafe {
+            let ptr = ffi::sqlite3_column_text(stmt, at);
+            if ptr.is_null() {
+                return Ok(None);
+            }
+            let len = ffi::sqlite3_column_bytes(stmt, at) as usize;
+            let bytes = std::slice::from_raw_parts(ptr, len);
+            std::str::from_utf8(bytes)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("text that is not UTF-8: {e}")))
+        }
     }
 
     /// SAFETY: `text` must outlive the next sqlite3_reset of `stmt`.
@@ -407,6 +486,23 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Record>> {
         sql::check_columns(kind, columns)?;
         self.page(kind, Some(columns), after_id, limit).await
+    }
+
+    async fn scan_columns(
+        &self,
+        kind: RecordKind,
+        columns: &[&'static str],
+        visit: &mut RowVisitor<'_>,
+    ) -> Result<()> {
+        sql::check_columns(kind, columns)?;
+        let mut text = String::from("SELECT id");
+        for c in columns {
+            text.push_str(&format!(", \"{c}\""));
+        }
+        text.push_str(&format!(" FROM {} ORDER BY id", kind.name()));
+        let mut conn = self.pool.acquire().await?;
+        let mut handle = conn.lock_handle().await?;
+        raw::scan(handle.as_raw_handle(), &text, kind, columns, visit)
     }
 
     async fn prop_keys(&self, kind: RecordKind) -> Result<Vec<String>> {

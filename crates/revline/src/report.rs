@@ -28,22 +28,11 @@ pub async fn snapshot(
     settings: &Settings,
     inputs: Inputs,
 ) -> Result<Snapshot, Failure> {
-    const PAGE: usize = 50_000;
     let mut builder = SnapshotBuilder::new(settings);
     for (kind, columns) in inputs {
-        let mut after: Option<String> = None;
-        loop {
-            let page = store
-                .read_columns(*kind, columns, after.as_deref(), PAGE)
-                .await?;
-            for r in &page {
-                builder.add(r);
-            }
-            if page.len() < PAGE {
-                break;
-            }
-            after = page.last().map(|r| r.id.clone());
-        }
+        store
+            .scan_columns(*kind, columns, &mut |row| builder.add(row))
+            .await?;
     }
     Ok(builder.build())
 }
@@ -223,48 +212,65 @@ fn emit<T: Printable + Send>(
     }
 }
 
-fn print_one<T: Printable>(report: &T, format: ReportFormat) {
-    match format {
-        ReportFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(report).expect("reports serialise")
-        ),
-        ReportFormat::Csv => {
-            println!("{}", report.csv_header());
-            for row in report.csv_rows() {
-                println!("{row}");
-            }
-        }
-        ReportFormat::Table => print!("{}", report.table()),
+/// Writes a report to stdout in one go. A reader that went away (`revline report ... |
+/// head`) is not an error: the rest is simply not wanted.
+fn write_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: writing the report: {e}");
     }
 }
 
-fn print_by<T: Printable>(report: &By<T>, format: ReportFormat) {
-    match format {
-        ReportFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(report).expect("reports serialise")
-        ),
+fn json_text(value: &impl Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("reports serialise");
+    text.push('\n');
+    text
+}
+
+fn print_one<T: Printable>(report: &T, format: ReportFormat) {
+    let text = match format {
+        ReportFormat::Json => json_text(report),
         ReportFormat::Csv => {
-            println!("{},{}", report.by, report.overall.csv_header());
+            let mut out = report.csv_header() + "\n";
+            for row in report.csv_rows() {
+                out += &row;
+                out.push('\n');
+            }
+            out
+        }
+        ReportFormat::Table => report.table(),
+    };
+    write_out(&text);
+}
+
+fn print_by<T: Printable>(report: &By<T>, format: ReportFormat) {
+    let text = match format {
+        ReportFormat::Json => json_text(report),
+        ReportFormat::Csv => {
+            let mut out = format!("{},{}\n", report.by, report.overall.csv_header());
             for row in report.overall.csv_rows() {
-                println!("(all),{row}");
+                out += &format!("(all),{row}\n");
             }
             for seg in &report.segments {
                 for row in seg.report.csv_rows() {
-                    println!("{},{row}", csv_text(&seg.value));
+                    out += &format!("{},{row}\n", csv_text(&seg.value));
                 }
             }
+            out
         }
         ReportFormat::Table => {
-            print!("{}", report.overall.table());
+            let mut out = report.overall.table();
             for seg in &report.segments {
-                println!();
-                println!("== {} = {}", report.by, seg.value);
-                print!("{}", seg.report.table());
+                out += &format!("\n== {} = {}\n", report.by, seg.value);
+                out += &seg.report.table();
             }
+            out
         }
-    }
+    };
+    write_out(&text);
 }
 
 fn csv_text(s: &str) -> String {
@@ -799,7 +805,7 @@ async fn attribution(
                 one["period"] = serde_json::to_value(p).expect("serialise");
                 one["as_of"] = serde_json::Value::String(a.clone());
             }
-            println!("{}", serde_json::to_string_pretty(&one).expect("serialise"));
+            write_out(&json_text(&one));
         }
         _ => print_one(&report, options.format),
     }

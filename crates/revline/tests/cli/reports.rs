@@ -550,3 +550,21 @@ fn attribution_credits_every_conversion_under_every_model() {
     ]));
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Regression: `revline report ... | head` panicked on the closed pipe.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let mut child = revline(&db)
+        .args(["report", "funnel", "--by", "campaign", "--format", "csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
