@@ -72,3 +72,14 @@ fn forecast_1m_contacts_warm(bencher: divan::Bencher) {
         .open_deals
     });
 }
+
+#[divan::bench(sample_count = 5)]
+fn bottlenecks_1m_contacts_warm(bencher: divan::Bencher) {
+    let (s, w) = (snapshot(), year());
+    let q = revline_engine::bottlenecks::BottleneckQuery::new(w);
+    bencher.bench_local(|| {
+        revline_engine::bottlenecks::bottlenecks(divan::black_box(s), &q)
+            .links
+            .len()
+    });
+}

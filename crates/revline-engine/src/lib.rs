@@ -8,6 +8,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod attribution;
+pub mod bottlenecks;
 pub mod cohorts;
 pub mod forecast;
 pub mod funnel;

@@ -74,6 +74,8 @@ pub enum ReportName {
     Journeys,
     /// Revenue credited to channels: rule-based models and the exact Markov model.
     Attribution,
+    /// Every link of the revenue chain against its benchmark, ranked by revenue at stake.
+    Bottlenecks,
 }
 
 /// Options of `revline report`.
@@ -133,6 +135,17 @@ pub struct ReportOptions {
     /// total_conversion_value, total_null) instead of the store.
     #[arg(long, value_name = "FILE")]
     pub paths: Option<std::path::PathBuf>,
+    /// Bottlenecks: recompute revenue and the reverse funnel with one link lifted,
+    /// e.g. conversion:mql->sql=0.6, handoff=0.95 or retention=0.99.
+    #[arg(long, value_name = "LINK=RATE")]
+    pub what_if: Option<String>,
+    /// Bottlenecks: the smallest gap worth reporting, as a share of the benchmark.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.25)]
+    pub min_gap: f64,
+    /// Bottlenecks: a step counts as converted when the next stage follows within this
+    /// many days; younger cohorts are not judged yet.
+    #[arg(long, value_name = "DAYS", default_value_t = 90.0)]
+    pub maturity_days: f64,
     /// Forecast: plan for this revenue target instead of the one in targets.csv.
     #[arg(long, value_name = "AMOUNT")]
     pub target: Option<f64>,
@@ -205,7 +218,7 @@ pub enum Command {
     Report {
         name: ReportName,
         #[command(flatten)]
-        options: ReportOptions,
+        options: Box<ReportOptions>,
     },
     /// The log of import runs, newest first.
     Imports {

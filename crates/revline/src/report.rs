@@ -145,6 +145,50 @@ pub async fn run(
             })
         }
         ReportName::Attribution => unreachable!("handled above"),
+        ReportName::Bottlenecks => {
+            let mut query = revline_engine::bottlenecks::BottleneckQuery::new(w);
+            if !(0.0..1.0).contains(&options.min_gap) {
+                return Err(usage("--min-gap must be a share from 0 up to 1"));
+            }
+            if options.maturity_days.is_nan() || options.maturity_days <= 0.0 {
+                return Err(usage("--maturity-days must be more than 0"));
+            }
+            query.min_gap = options.min_gap;
+            query.maturity_days = options.maturity_days;
+            if let Some(text) = &options.what_if {
+                let (link, rate) = text
+                    .rsplit_once('=')
+                    .and_then(|(l, r)| Some((l.trim().to_string(), r.trim().parse::<f64>().ok()?)))
+                    .filter(|(_, r)| (0.0..=1.0).contains(r))
+                    .ok_or_else(|| {
+                        usage(format!(
+                            "--what-if: '{text}' (expected LINK=RATE, a rate from 0 to 1)"
+                        ))
+                    })?;
+                query.what_if = Some((link, rate));
+            }
+            if by.is_some() {
+                return Err(usage(
+                    "--by does not apply to bottlenecks: every finding is drilled down by every dimension",
+                ));
+            }
+            let report = revline_engine::bottlenecks::bottlenecks(&snap, &query);
+            if let (Some((link, _)), Some(w)) = (&query.what_if, &report.what_if)
+                && w.current.is_none()
+            {
+                return Err(usage(format!(
+                    "--what-if: no link '{link}' (links: {})",
+                    report
+                        .links
+                        .iter()
+                        .map(|l| l.link.as_str())
+                        .filter(|l| !l.starts_with("time:"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            print_one(&report, format);
+        }
         ReportName::Journeys => {
             let (kind, id) = subject_id.expect("journeys has a subject");
             let subject = match kind {
@@ -886,5 +930,102 @@ impl Printable for revline_engine::attribution::AttributionReport {
             }
         }
         rows
+    }
+}
+
+impl Printable for revline_engine::bottlenecks::BottlenecksReport {
+    fn table(&self) -> String {
+        let c = &self.currency;
+        let mut out = format!(
+            "Bottlenecks [{}, {}), as of {}; revenue {:.2} {c}\n",
+            self.period.from, self.period.to, self.as_of, self.revenue
+        );
+        if self.findings.is_empty() {
+            out += "No link is below its benchmark beyond its 90% interval by a material gap.\n";
+        }
+        for (i, f) in self.findings.iter().enumerate() {
+            out += &format!(
+                "\n{}. {}{}: {:.2} {c} at stake\n   {}\n",
+                i + 1,
+                f.link,
+                f.segment
+                    .as_deref()
+                    .map_or(String::new(), |s| format!(" ({s})")),
+                f.revenue_at_stake,
+                f.evidence
+            );
+            for d in f.drill_down.iter().take(3) {
+                out += &format!(
+                    "   concentrated in {}={}: {} over {} ({:.0}% of the gap)\n",
+                    d.dimension,
+                    d.value,
+                    rate(d.current),
+                    d.volume,
+                    d.share_of_gap * 100.0
+                );
+            }
+        }
+        out += &format!(
+            "\nEvery link\n{:<28} {:>10} {:>17} {:>10} {:>9} {:>16}  {}\n",
+            "link", "current", "90% interval", "benchmark", "volume", "at stake", "source"
+        );
+        for l in &self.links {
+            let shown = |v: Option<f64>| {
+                if l.kind == "stage_time" {
+                    num(v, 1)
+                } else {
+                    rate(v)
+                }
+            };
+            out += &format!(
+                "{:<28} {:>10} {:>17} {:>10} {:>9} {:>16.2}  {}\n",
+                l.link,
+                shown(l.current),
+                format!("{}-{}", shown(l.current_low), shown(l.current_high)),
+                shown(l.benchmark),
+                l.volume,
+                l.revenue_at_stake,
+                l.benchmark_source.as_deref().unwrap_or("-")
+            );
+        }
+        if let Some(w) = &self.what_if {
+            out += &format!(
+                "\nWhat if {} were {}: revenue {:.2} -> {:.2} {c}; first-stage entries needed {:.0} -> {:.0}\n",
+                w.link,
+                rate(Some(w.rate)),
+                w.revenue_before,
+                w.revenue_after,
+                w.required_before.first().copied().unwrap_or(0.0),
+                w.required_after.first().copied().unwrap_or(0.0)
+            );
+        }
+        out
+    }
+
+    fn csv_header(&self) -> String {
+        "rank,link,kind,segment,current,current_low,current_high,benchmark,benchmark_source,revenue_at_stake,volume".into()
+    }
+
+    fn csv_rows(&self) -> Vec<String> {
+        self.findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                format!(
+                    "{},{},{},{},{},{},{},{},{},{},{}",
+                    i + 1,
+                    f.link,
+                    f.kind,
+                    f.segment.as_deref().map_or(String::new(), csv_text),
+                    f.current,
+                    f.current_low,
+                    f.current_high,
+                    f.benchmark,
+                    csv_text(&f.benchmark_source),
+                    f.revenue_at_stake,
+                    f.volume
+                )
+            })
+            .collect()
     }
 }

@@ -35,7 +35,15 @@ fn json_of(db: &Path, args: &[&str]) -> serde_json::Value {
 fn every_report_prints_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    for name in ["scorecard", "funnel", "sla", "cohorts", "forecast"] {
+    for name in [
+        "scorecard",
+        "funnel",
+        "sla",
+        "cohorts",
+        "forecast",
+        "bottlenecks",
+        "attribution",
+    ] {
         for format in ["table", "json", "csv"] {
             let out = run(revline(&db).args([
                 "report",
@@ -567,4 +575,60 @@ fn a_reader_that_stops_early_is_not_an_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+#[test]
+fn bottlenecks_rank_every_link_and_answer_what_if() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let json = json_of(
+        &db,
+        &[
+            "bottlenecks",
+            "--as-of",
+            "2026-11-01",
+            "--what-if",
+            "handoff=0.95",
+        ],
+    );
+    let links: Vec<&str> = json["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["link"].as_str().unwrap())
+        .collect();
+    for link in [
+        "conversion:lead->mql",
+        "conversion:mql->sql",
+        "conversion:sql->opportunity",
+        "conversion:opportunity->customer",
+        "time:mql",
+        "time:customer",
+        "handoff",
+        "retention",
+    ] {
+        assert!(links.contains(&link), "{link} missing from {links:?}");
+    }
+    for f in json["findings"].as_array().unwrap() {
+        for field in [
+            "link",
+            "kind",
+            "segment",
+            "current",
+            "benchmark",
+            "benchmark_source",
+            "revenue_at_stake",
+            "evidence",
+        ] {
+            assert!(f.get(field).is_some(), "{field}");
+        }
+    }
+    let w = &json["what_if"];
+    assert_eq!(w["link"], "handoff");
+    assert!(w["revenue_after"].as_f64().unwrap() >= w["revenue_before"].as_f64().unwrap());
+    let out = run(revline(&db).args(["report", "bottlenecks", "--what-if", "magic=0.5"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no link 'magic'"));
+    let out = run(revline(&db).args(["report", "bottlenecks", "--what-if", "handoff=2"]));
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -1,0 +1,1327 @@
+//! The bottleneck finder (metrics.md "Bottlenecks"): every link of the revenue chain
+//! (each step conversion, each stage's time, the marketing-to-sales handoff, retention)
+//! measured for the period, held against its benchmark, valued in revenue at stake, and
+//! drilled down to where it concentrates. Findings name the link and the evidence, never
+//! a team: both teams own every link.
+//!
+//! Statistical care (docs/reports.md "bottlenecks"):
+//! - a step is measured on mature cohorts only: contacts that entered the earlier stage
+//!   at least `maturity_days` before the as-of time, counted as converted when they
+//!   reached the next stage within that many days, so young cohorts do not look weak;
+//! - rates carry 90% Wilson intervals, median stage times a distribution-free 90%
+//!   interval from order statistics;
+//! - monthly and per-segment rates are shrunk towards their pooled rate (empirical Bayes)
+//!   before the best of them are picked, so that the benchmark is not the luck of a
+//!   small month or segment;
+//! - a link is reported only when its benchmark lies beyond the current rate's interval
+//!   and the gap is material (`min_gap`, default 25% of the benchmark).
+
+use crate::funnel::Period;
+use crate::part::{Part, map_merge, parts};
+use crate::scorecard::{Retention, for_each_unit, ratio};
+use crate::slice::{Dim, Segmentation};
+use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, Team};
+use crate::stats::{Z90, wilson};
+use crate::window::{Window, major, target};
+use revline_core::time::MILLIS_PER_DAY;
+use serde::Serialize;
+
+/// Width of a stage-time histogram bin, in days, and the longest time kept.
+const BIN_DAYS: f64 = 0.25;
+const BINS: usize = 1461;
+const MONTHS: usize = 12;
+const MONTH_MS: i64 = (MILLIS_PER_DAY as f64 * 365.25 / 12.0) as i64;
+/// Index of the account segment among `Dim::ALL`.
+const SEGMENT: usize = 3;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BottleneckQuery {
+    pub window: Window,
+    /// A step counts as converted when the next stage follows within this many days;
+    /// only cohorts at least this old are measured.
+    pub maturity_days: f64,
+    /// The smallest gap worth reporting, as a share of the benchmark.
+    pub min_gap: f64,
+    /// Slices with fewer cases than this are not judged on their own.
+    pub min_volume: u64,
+    /// `LINK=RATE`: recompute revenue and the reverse funnel with that link lifted.
+    pub what_if: Option<(String, f64)>,
+}
+
+impl BottleneckQuery {
+    pub fn new(window: Window) -> BottleneckQuery {
+        BottleneckQuery {
+            window,
+            maturity_days: 90.0,
+            min_gap: 0.25,
+            min_volume: 30,
+            what_if: None,
+        }
+    }
+}
+
+/// Trials and successes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Rate {
+    n: u64,
+    k: u64,
+}
+
+impl Rate {
+    fn add(&mut self, success: bool) {
+        self.n += 1;
+        self.k += u64::from(success);
+    }
+    fn merge(&mut self, o: Rate) {
+        self.n += o.n;
+        self.k += o.k;
+    }
+    fn value(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.k as f64 / self.n as f64)
+    }
+}
+
+/// Where each dimension's values sit among the slots (slot 0: everything).
+struct Slots {
+    dims: Vec<Segmentation>,
+    /// Account segments (and `(none)`): strata within which slices are compared, so
+    /// that an owner or channel working mostly with one segment is held to that
+    /// segment's standard.
+    strata: usize,
+    stratum: Vec<u32>,
+    /// Per dimension: slot of each name (index = name id, last = `(none)`).
+    slot: Vec<Vec<u32>>,
+    /// Per slot: (dimension, value name id) for the slots after 0.
+    of: Vec<(Dim, u32)>,
+}
+
+impl Slots {
+    fn new(s: &Snapshot) -> Slots {
+        let mut of = Vec::new();
+        let mut slot = Vec::new();
+        let mut dims = Vec::new();
+        let mut stratum = vec![0u32; s.names.len() + 1];
+        let mut strata = 0;
+        for dim in Dim::ALL {
+            let seg = Segmentation::new(s, dim);
+            let mut table = vec![u32::MAX; s.names.len() + 1];
+            for v in seg.values(s) {
+                let at = if v == NONE { s.names.len() } else { v as usize };
+                table[at] = of.len() as u32 + 1;
+                of.push((dim, v));
+                if dim == Dim::Segment {
+                    stratum[at] = strata as u32;
+                    strata += 1;
+                }
+            }
+            slot.push(table);
+            dims.push(seg);
+        }
+        Slots {
+            dims,
+            strata: strata.max(1),
+            stratum,
+            slot,
+            of,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.of.len() + 1
+    }
+
+    fn lookup(&self, d: usize, v: u32, names: usize) -> usize {
+        let at = if v == NONE { names } else { v as usize };
+        self.slot[d][at] as usize
+    }
+
+    fn stratum_of(&self, s: &Snapshot, v: u32) -> usize {
+        self.stratum[if v == NONE { s.names.len() } else { v as usize }] as usize
+    }
+
+    /// The cells a contact counts in (slot x strata + stratum): the whole chain and one
+    /// slot per dimension, all in the contact's account segment.
+    fn contact(&self, s: &Snapshot, c: usize, out: &mut [usize; 7]) {
+        let g = self.stratum_of(s, self.dims[SEGMENT].contact[c]);
+        out[0] = g;
+        for d in 0..self.dims.len() {
+            out[d + 1] = self.lookup(d, self.dims[d].contact[c], s.names.len()) * self.strata + g;
+        }
+    }
+
+    fn unit(&self, s: &Snapshot, u: usize, out: &mut [usize; 7]) {
+        let g = self.stratum_of(s, self.dims[SEGMENT].unit[u]);
+        out[0] = g;
+        for d in 0..self.dims.len() {
+            out[d + 1] = self.lookup(d, self.dims[d].unit[u], s.names.len()) * self.strata + g;
+        }
+    }
+
+    fn cells(&self) -> usize {
+        self.count() * self.strata
+    }
+}
+
+/// Everything the links need, added up over a part of the snapshot.
+#[derive(Debug, Clone, PartialEq)]
+struct Acc {
+    /// [step][cell] (cell = slot x strata + account segment): mature cohort of the
+    /// earlier stage, converted within the maturity.
+    conv: Vec<Vec<Rate>>,
+    conv_month: Vec<Vec<Rate>>,
+    /// [step][slot]: histogram of days between the stages of the converted.
+    dwell: Vec<Vec<Vec<u32>>>,
+    dwell_month: Vec<Vec<Vec<u32>>>,
+    /// [slot]: MQLs whose SLA is decided; success = answered within it.
+    handoff: Vec<Rate>,
+    handoff_month: Vec<Rate>,
+    /// Reaching the stage after mql: answered within the SLA, late or never.
+    within_next: Rate,
+    late_next: Rate,
+    /// [slot]: month-over-month retention pooled over the period's months.
+    retention: Vec<Retention>,
+    retention_month: Vec<Retention>,
+}
+
+impl Acc {
+    fn new(steps: usize, slots: usize, cells: usize) -> Acc {
+        Acc {
+            conv: vec![vec![Rate::default(); cells]; steps],
+            conv_month: vec![vec![Rate::default(); MONTHS]; steps],
+            dwell: vec![vec![Vec::new(); slots]; steps],
+            dwell_month: vec![vec![Vec::new(); MONTHS]; steps],
+            handoff: vec![Rate::default(); cells],
+            handoff_month: vec![Rate::default(); MONTHS],
+            within_next: Rate::default(),
+            late_next: Rate::default(),
+            retention: vec![Retention::default(); cells],
+            retention_month: vec![Retention::default(); MONTHS],
+        }
+    }
+
+    fn merge(mut self, o: Acc) -> Acc {
+        fn rates(a: &mut [Rate], b: &[Rate]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| x.merge(*y));
+        }
+        fn hists(a: &mut [Vec<u32>], b: Vec<Vec<u32>>) {
+            for (x, y) in a.iter_mut().zip(b) {
+                if x.is_empty() {
+                    *x = y;
+                } else if !y.is_empty() {
+                    x.iter_mut().zip(y).for_each(|(p, q)| *p += q);
+                }
+            }
+        }
+        for s in 0..self.conv.len() {
+            rates(&mut self.conv[s], &o.conv[s]);
+            rates(&mut self.conv_month[s], &o.conv_month[s]);
+        }
+        for (a, b) in self.dwell.iter_mut().zip(o.dwell) {
+            hists(a, b);
+        }
+        for (a, b) in self.dwell_month.iter_mut().zip(o.dwell_month) {
+            hists(a, b);
+        }
+        rates(&mut self.handoff, &o.handoff);
+        rates(&mut self.handoff_month, &o.handoff_month);
+        self.within_next.merge(o.within_next);
+        self.late_next.merge(o.late_next);
+        for (a, b) in self.retention.iter_mut().zip(&o.retention) {
+            *a = a.merge(*b);
+        }
+        for (a, b) in self.retention_month.iter_mut().zip(&o.retention_month) {
+            *a = a.merge(*b);
+        }
+        self
+    }
+}
+
+fn bin(days: f64) -> usize {
+    ((days / BIN_DAYS) as usize).min(BINS - 1)
+}
+
+fn hist_add(h: &mut Vec<u32>, days: f64) {
+    if h.is_empty() {
+        h.resize(BINS, 0);
+    }
+    h[bin(days.max(0.0))] += 1;
+}
+
+/// The value (days, bin midpoint) at a rank of a histogram (0-based).
+fn hist_rank(h: &[u32], rank: u64) -> Option<f64> {
+    let mut seen = 0u64;
+    for (i, &c) in h.iter().enumerate() {
+        seen += u64::from(c);
+        if seen > rank {
+            return Some((i as f64 + 0.5) * BIN_DAYS);
+        }
+    }
+    None
+}
+
+fn hist_count(h: &[u32]) -> u64 {
+    h.iter().map(|&c| u64::from(c)).sum()
+}
+
+/// Median and its distribution-free 90% interval (order statistics of a binomial(n, 1/2)).
+fn median_ci(h: &[u32]) -> Option<(f64, f64, f64)> {
+    let n = hist_count(h);
+    if n == 0 {
+        return None;
+    }
+    let half = n as f64 / 2.0;
+    let spread = Z90 * (n as f64).sqrt() / 2.0;
+    let lo = (half - spread).floor().max(0.0) as u64;
+    let hi = ((half + spread).ceil() as u64).min(n - 1);
+    Some((
+        hist_rank(h, lo)?,
+        hist_rank(h, (n - 1) / 2)?,
+        hist_rank(h, hi)?,
+    ))
+}
+
+/// Empirical-Bayes shrinkage of group rates towards their pooled rate (method of moments
+/// for the between-group variance): a group's rate keeps the part of its distance from
+/// the pool that its size makes credible.
+fn shrink(groups: &[Rate]) -> Vec<Option<f64>> {
+    let (n, k): (u64, u64) = groups.iter().fold((0, 0), |a, g| (a.0 + g.n, a.1 + g.k));
+    let live: Vec<&Rate> = groups.iter().filter(|g| g.n > 0).collect();
+    if n == 0 || live.len() < 2 {
+        return groups.iter().map(Rate::value).collect();
+    }
+    let p = k as f64 / n as f64;
+    let noise = p * (1.0 - p);
+    let spread: f64 = live
+        .iter()
+        .map(|g| g.n as f64 * (g.k as f64 / g.n as f64 - p).powi(2))
+        .sum::<f64>()
+        / n as f64;
+    let tau2 = (spread - noise * live.len() as f64 / n as f64).max(0.0);
+    groups
+        .iter()
+        .map(|g| {
+            g.value().map(|r| {
+                let w = if tau2 + noise == 0.0 {
+                    1.0
+                } else {
+                    tau2 / (tau2 + noise / g.n as f64)
+                };
+                p + (r - p) * w
+            })
+        })
+        .collect()
+}
+
+/// Pooled rate of the `take` groups with the best shrunk rates.
+fn best_pooled(groups: &[Rate], take: usize, higher_is_better: bool) -> Option<f64> {
+    let shrunk = shrink(groups);
+    let mut order: Vec<(f64, usize)> = shrunk
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.map(|r| (r, i)))
+        .collect();
+    if order.is_empty() {
+        return None;
+    }
+    order.sort_by(|a, b| {
+        let c = a.0.total_cmp(&b.0);
+        if higher_is_better { c.reverse() } else { c }
+    });
+    let mut pooled_n = 0.0;
+    let mut pooled = 0.0;
+    for &(r, i) in order.iter().take(take) {
+        pooled += r * groups[i].n as f64;
+        pooled_n += groups[i].n as f64;
+    }
+    ratio(pooled, pooled_n)
+}
+
+/// The 75th percentile (best quartile boundary) of the shrunk rates of groups with
+/// enough volume.
+fn quartile_boundary(groups: &[Rate], min_volume: u64) -> Option<f64> {
+    let shrunk = shrink(groups);
+    let mut rates: Vec<f64> = shrunk
+        .iter()
+        .zip(groups)
+        .filter(|(_, g)| g.n >= min_volume)
+        .filter_map(|(r, _)| *r)
+        .collect();
+    if rates.len() < 4 {
+        return None;
+    }
+    rates.sort_by(f64::total_cmp);
+    crate::stats::percentile_cont(&rates, 0.75)
+}
+
+/// Month-over-month logo retention: of the units that paid in a month, the share that
+/// paid in the next. A share of units, so its interval is a proper binomial one.
+fn retention_rate(r: &Retention) -> Rate {
+    Rate {
+        n: r.members,
+        k: r.members - r.churned,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DrillDown {
+    pub dimension: &'static str,
+    pub value: String,
+    pub current: Option<f64>,
+    pub volume: u64,
+    /// The share of the link's shortfall this value accounts for.
+    pub share_of_gap: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// `conversion:mql->sql`, `time:sql` (days from the stage before), `handoff`,
+    /// `retention`.
+    pub link: String,
+    /// conversion, stage_time, handoff, retention.
+    pub kind: &'static str,
+    /// `dimension=value` where the finding is one slice's; `null` for the whole chain.
+    pub segment: Option<String>,
+    pub current: f64,
+    pub current_low: f64,
+    pub current_high: f64,
+    pub benchmark: f64,
+    pub benchmark_source: String,
+    pub revenue_at_stake: f64,
+    pub volume: u64,
+    pub evidence: String,
+    pub drill_down: Vec<DrillDown>,
+}
+
+/// Every link of the chain, reported or not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkRow {
+    pub link: String,
+    pub kind: &'static str,
+    pub current: Option<f64>,
+    pub current_low: Option<f64>,
+    pub current_high: Option<f64>,
+    pub benchmark: Option<f64>,
+    pub benchmark_source: Option<String>,
+    pub volume: u64,
+    /// Revenue at stake were the link at its benchmark (0 when it is at or above it).
+    pub revenue_at_stake: f64,
+    pub reported: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WhatIf {
+    pub link: String,
+    pub current: Option<f64>,
+    pub rate: f64,
+    pub revenue_before: f64,
+    pub revenue_after: f64,
+    /// First-stage entries needed for the period's revenue target (or, without one, for
+    /// the period's revenue), before and after the lift, per stage.
+    pub required_before: Vec<f64>,
+    pub required_after: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BottlenecksReport {
+    pub period: Period,
+    pub as_of: String,
+    pub currency: String,
+    pub revenue: f64,
+    pub maturity_days: f64,
+    pub min_gap: f64,
+    pub findings: Vec<Finding>,
+    pub links: Vec<LinkRow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what_if: Option<WhatIf>,
+}
+
+/// One pass over a part: step cohorts, stage times and the handoff per contact, and
+/// retention per unit.
+fn collect(s: &Snapshot, slots: &Slots, part: &Part, q: &BottleneckQuery, acc: &mut Acc) {
+    let w = &q.window;
+    let k = s.stages.len();
+    let maturity = (q.maturity_days * MILLIS_PER_DAY as f64) as i64;
+    let bench_end = w.as_of - maturity;
+    let month_of = |t: i64, end: i64| -> Option<usize> {
+        let back = end - t;
+        (back > 0 && back <= MONTHS as i64 * MONTH_MS)
+            .then(|| MONTHS - 1 - ((back - 1) / MONTH_MS) as usize)
+    };
+    let mql = s.stage_index("mql");
+    let next = mql.filter(|m| m + 1 < k).map(|m| m + 1);
+    let limit = (s.sla_hours * 3_600_000.0) as i64;
+    let t = &s.touchpoints;
+    let mut at = [0usize; 7];
+    for c in part.contacts.clone() {
+        slots.contact(s, c, &mut at);
+        let row = &s.entered[c * k..(c + 1) * k];
+        for step in 1..k {
+            let t0 = row[step - 1];
+            if t0 == NEVER || t0 > bench_end {
+                continue;
+            }
+            let t1 = row[step];
+            let converted = t1 != NEVER && t1 - t0 <= maturity;
+            let days = (t1.saturating_sub(t0)) as f64 / MILLIS_PER_DAY as f64;
+            if w.contains(t0) {
+                for &cell in &at {
+                    acc.conv[step - 1][cell].add(converted);
+                    if converted {
+                        hist_add(&mut acc.dwell[step - 1][cell / slots.strata], days);
+                    }
+                }
+            }
+            if let Some(m) = month_of(t0, bench_end) {
+                acc.conv_month[step - 1][m].add(converted);
+                if converted {
+                    hist_add(&mut acc.dwell_month[step - 1][m], days);
+                }
+            }
+        }
+        let Some(m) = mql else { continue };
+        let t0 = row[m];
+        if t0 == NEVER || t0 > w.as_of {
+            continue;
+        }
+        let first = s
+            .touches_of(c)
+            .find(|&i| t.team[i] == Team::Sales && t.at[i] >= t0 && t.at[i] <= w.as_of);
+        let within = match first {
+            Some(i) => t.at[i] - t0 <= limit,
+            None if w.as_of - t0 > limit => false,
+            None => continue, // pending: the SLA has not run out
+        };
+        if w.contains(t0) {
+            for &slot in &at {
+                acc.handoff[slot].add(within);
+            }
+            let reached = next.is_some_and(|n| row[n] != NEVER && row[n] <= w.as_of);
+            if within {
+                acc.within_next.add(reached);
+            } else {
+                acc.late_next.add(reached);
+            }
+        }
+        if let Some(mo) = month_of(t0, w.as_of) {
+            acc.handoff_month[mo].add(within);
+        }
+    }
+    // Retention: each unit's revenue by calendar month, the last twelve before the as-of
+    // month and the one before them for a base.
+    let zone = s.timezone;
+    let day = |d| crate::snapshot::day_start(zone, d);
+    let this_month = crate::snapshot::month_start(zone, w.as_of);
+    let starts: Vec<i64> = (0..=MONTHS as u32 + 1)
+        .rev()
+        .map(|back| day(this_month - chrono::Months::new(back)))
+        .collect();
+    let windows: Vec<(i64, i64)> = starts.windows(2).map(|p| (p[0], p[1])).collect();
+    let scope = crate::slice::Scope::ALL;
+    for_each_unit(s, &scope, part, &windows, |u, v| {
+        slots.unit(s, u as usize, &mut at);
+        for j in 1..v.len() {
+            let month_start = windows[j].0;
+            acc.retention_month[j - 1].add(v[j - 1], v[j]);
+            if month_start >= w.from && month_start < w.end() {
+                for &cell in &at {
+                    acc.retention[cell].add(v[j - 1], v[j]);
+                }
+            }
+        }
+    });
+}
+
+/// Per kind of link, how to read its rates.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Conversion,
+    StageTime,
+    Handoff,
+    Retention,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Conversion => "conversion",
+            Kind::StageTime => "stage_time",
+            Kind::Handoff => "handoff",
+            Kind::Retention => "retention",
+        }
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
+    let w = &q.window;
+    let slots = Slots::new(s);
+    let k = s.stages.len();
+    let steps = k.saturating_sub(1);
+    let acc = map_merge(
+        &parts(s),
+        |p| {
+            let mut a = Acc::new(steps, slots.count(), slots.cells());
+            collect(s, &slots, p, q, &mut a);
+            a
+        },
+        Acc::merge,
+    )
+    .unwrap_or_else(|| Acc::new(steps, slots.count(), slots.cells()));
+
+    // Value of one more customer, and the downstream conversion from each stage.
+    let d = &s.deals;
+    let (mut won_sum, mut won_n) = (0i64, 0u64);
+    for i in 0..d.status.len() {
+        if d.status[i] == DealStatus::Won && d.has_amount[i] && w.contains(d.closed_at[i]) {
+            won_sum += d.amount[i];
+            won_n += 1;
+        }
+    }
+    let value = major(s, ratio(won_sum as f64, won_n as f64).unwrap_or(0.0));
+    let strata = slots.strata;
+    // A slot's figures, added over the account segments.
+    let total = |cells: &[Rate], slot: usize| -> Rate {
+        let mut r = Rate::default();
+        for g in 0..strata {
+            r.merge(cells[slot * strata + g]);
+        }
+        r
+    };
+    let overall: Vec<f64> = (0..steps)
+        .map(|st| total(&acc.conv[st], 0).value().unwrap_or(0.0))
+        .collect();
+    // downstream[st]: share of those converting at step st that go on to the last stage.
+    let downstream = |st: usize| -> f64 { overall[st + 1..].iter().product() };
+    let revenue = major(
+        s,
+        crate::scorecard::revenue_in(
+            s,
+            &crate::slice::Scope::ALL,
+            &Part::whole(s),
+            w.from,
+            w.end(),
+        ) as f64,
+    );
+    let period_days = (w.end() - w.from) as f64 / MILLIS_PER_DAY as f64;
+    let mature_days = (period_days - q.maturity_days).max(1.0);
+    // The step cohorts cover only the mature part of the period: scale to the period.
+    let per_period = period_days / mature_days;
+
+    let mut findings = Vec::new();
+    let mut links = Vec::new();
+    let slots_of = |dim: usize| -> Vec<usize> {
+        slots
+            .of
+            .iter()
+            .enumerate()
+            .filter(|(_, (d, _))| *d == Dim::ALL[dim])
+            .map(|(i, _)| i + 1)
+            .collect()
+    };
+    // Peers for a benchmark: the dimension's real values; records without a value
+    // (`(none)`: contacts without an account, say) are not a segment to learn from.
+    let peers_of = |dim: usize| -> Vec<usize> {
+        slots_of(dim)
+            .into_iter()
+            .filter(|&i| slots.of[i - 1].1 != NONE)
+            .collect()
+    };
+    let slot_label = |slot: usize| -> String {
+        let (d, v) = slots.of[slot - 1];
+        format!("{}={}", d.name(), s.names.name(v))
+    };
+
+    // Judges one link in one slot (0 = the whole chain).
+    struct Judged {
+        current: f64,
+        low: f64,
+        high: f64,
+        benchmark: Option<(f64, String)>,
+        volume: u64,
+        at_stake: f64,
+        reported: bool,
+    }
+    // The benchmark of one slice: within each account segment, the best quartile of the
+    // dimension's values in that segment; mixed by the slice's own segment mix.
+    let slice_benchmark = |cells: &[Rate], slot: usize| -> Option<f64> {
+        let (dim, _) = slots.of[slot - 1];
+        let d = Dim::ALL.iter().position(|x| *x == dim).expect("dimension");
+        let siblings = peers_of(d);
+        if d == SEGMENT {
+            let groups: Vec<Rate> = siblings.iter().map(|&i| total(cells, i)).collect();
+            return quartile_boundary(&groups, q.min_volume);
+        }
+        let (mut weighted, mut n) = (0.0, 0.0);
+        for g in 0..strata {
+            let own = cells[slot * strata + g];
+            if own.n == 0 {
+                continue;
+            }
+            let groups: Vec<Rate> = siblings.iter().map(|&i| cells[i * strata + g]).collect();
+            let pooled = {
+                let (n, k) = groups
+                    .iter()
+                    .fold((0u64, 0u64), |a, r| (a.0 + r.n, a.1 + r.k));
+                (n > 0).then(|| k as f64 / n as f64)
+            };
+            // Without enough values in a segment to rank, the segment's pooled rate.
+            let Some(b) = quartile_boundary(&groups, q.min_volume).or(pooled) else {
+                continue;
+            };
+            weighted += b * own.n as f64;
+            n += own.n as f64;
+        }
+        ratio(weighted, n)
+    };
+    let judge_rate = |cells: &[Rate],
+                      months: &[Rate],
+                      slot: usize,
+                      kind: Kind,
+                      goal: Option<f64>,
+                      value_of_gap: &dyn Fn(f64, f64, u64) -> f64|
+     -> Option<Judged> {
+        let r = total(cells, slot);
+        let current = r.value()?;
+        let (low, high) = wilson(r.k, r.n, Z90)?;
+        let benchmark = if let Some(g) = goal {
+            Some((g, "target".to_string()))
+        } else if slot == 0 {
+            let a = best_pooled(months, 3, true)
+                .map(|b| (b, "best 3 of the last 12 months".to_string()));
+            let groups: Vec<Rate> = peers_of(SEGMENT).iter().map(|&i| total(cells, i)).collect();
+            let take = groups.iter().filter(|g| g.n > 0).count().div_ceil(4).max(1);
+            let b = if groups.iter().filter(|g| g.n >= q.min_volume).count() >= 2 {
+                best_pooled(&groups, take, true)
+                    .map(|b| (b, "best quartile of segments".to_string()))
+            } else {
+                None
+            };
+            [a, b]
+                .into_iter()
+                .flatten()
+                .max_by(|x, y| x.0.total_cmp(&y.0))
+        } else {
+            let (dim, _) = slots.of[slot - 1];
+            slice_benchmark(cells, slot).map(|b| {
+                let how = if dim == Dim::Segment {
+                    "best quartile of segments".to_string()
+                } else {
+                    format!("best quartile of {} values, segment by segment", dim.name())
+                };
+                (b, how)
+            })
+        };
+        let mut j = Judged {
+            current,
+            low,
+            high,
+            benchmark: benchmark.clone(),
+            volume: r.n,
+            at_stake: 0.0,
+            reported: false,
+        };
+        if let Some((b, _)) = benchmark
+            && b > current
+        {
+            j.at_stake = value_of_gap(b, current, r.n);
+            // Material even at the optimistic end of the interval.
+            let material = match kind {
+                Kind::Retention => (b - high) / (1.0 - b).max(1e-9) >= q.min_gap,
+                _ => (b - high) / b >= q.min_gap,
+            };
+            j.reported = b > high && material && r.n >= q.min_volume;
+        }
+        Some(j)
+    };
+
+    let drill = |cells: &[Rate], bench: f64| -> Vec<DrillDown> {
+        let rates: Vec<Rate> = (0..slots.count()).map(|i| total(cells, i)).collect();
+        let mut out = Vec::new();
+        for (d, dim) in Dim::ALL.iter().enumerate() {
+            let candidates = slots_of(d);
+            let total: f64 = candidates
+                .iter()
+                .map(|&i| rates[i].n as f64 * (bench - rates[i].value().unwrap_or(bench)).max(0.0))
+                .sum();
+            if let Some(&best) = candidates
+                .iter()
+                .filter(|&&i| rates[i].n >= q.min_volume)
+                .max_by(|&&a, &&b| {
+                    let gap =
+                        |i: usize| rates[i].n as f64 * (bench - rates[i].value().unwrap_or(bench));
+                    gap(a).total_cmp(&gap(b))
+                })
+            {
+                let r = rates[best];
+                let gap = r.n as f64 * (bench - r.value().unwrap_or(bench)).max(0.0);
+                if gap > 0.0 && total > 0.0 {
+                    out.push(DrillDown {
+                        dimension: dim.name(),
+                        value: s.names.name(slots.of[best - 1].1).to_string(),
+                        current: r.value(),
+                        volume: r.n,
+                        share_of_gap: gap / total,
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| b.share_of_gap.total_cmp(&a.share_of_gap));
+        out
+    };
+
+    let record = |link: String,
+                  kind: Kind,
+                  slot: usize,
+                  j: &Judged,
+                  evidence: String,
+                  drill_down: Vec<DrillDown>,
+                  findings: &mut Vec<Finding>,
+                  links: &mut Vec<LinkRow>| {
+        if slot == 0 {
+            links.push(LinkRow {
+                link: link.clone(),
+                kind: kind.name(),
+                current: Some(j.current),
+                current_low: Some(j.low),
+                current_high: Some(j.high),
+                benchmark: j.benchmark.as_ref().map(|b| b.0),
+                benchmark_source: j.benchmark.as_ref().map(|b| b.1.clone()),
+                volume: j.volume,
+                revenue_at_stake: j.at_stake,
+                reported: j.reported,
+            });
+        }
+        if j.reported
+            && let Some((b, source)) = &j.benchmark
+        {
+            findings.push(Finding {
+                link,
+                kind: kind.name(),
+                segment: (slot > 0).then(|| slot_label(slot)),
+                current: j.current,
+                current_low: j.low,
+                current_high: j.high,
+                benchmark: *b,
+                benchmark_source: source.clone(),
+                revenue_at_stake: j.at_stake,
+                volume: j.volume,
+                evidence,
+                drill_down,
+            });
+        }
+    };
+
+    let all_slots: Vec<usize> = (0..slots.count()).collect();
+    // Step conversions.
+    for st in 0..steps {
+        let (from, to) = (&s.stages[st], &s.stages[st + 1]);
+        let link = format!("conversion:{from}->{to}");
+        let goal = target(s, &link, w.from, w.to, None, crate::window::Combine::Mean);
+        for &slot in &all_slots {
+            let gap_value = |b: f64, cur: f64, n: u64| {
+                (b - cur) * n as f64 * downstream(st) * value * per_period
+            };
+            let Some(j) = judge_rate(
+                &acc.conv[st],
+                &acc.conv_month[st],
+                slot,
+                Kind::Conversion,
+                if slot == 0 { goal } else { None },
+                &gap_value,
+            ) else {
+                continue;
+            };
+            let where_ = if slot == 0 {
+                String::new()
+            } else {
+                format!(" for {}", slot_label(slot))
+            };
+            let evidence = format!(
+                "Of {} contacts that entered {from}{where_}, {} reached {to} within {} days: {} (90% interval {}-{}), against a benchmark of {} ({}). At the benchmark rate about {:.0} more would reach {to} per period, worth about {:.0} {} in revenue. Marketing and sales own this link together.",
+                j.volume,
+                total(&acc.conv[st], slot).k,
+                q.maturity_days,
+                pct(j.current),
+                pct(j.low),
+                pct(j.high),
+                j.benchmark.as_ref().map_or("-".into(), |b| pct(b.0)),
+                j.benchmark.as_ref().map_or("", |b| b.1.as_str()),
+                j.benchmark
+                    .as_ref()
+                    .map_or(0.0, |b| (b.0 - j.current) * j.volume as f64 * per_period),
+                j.at_stake,
+                s.currency.code(),
+            );
+            let dd = if slot == 0 && j.reported {
+                drill(&acc.conv[st], j.benchmark.as_ref().map_or(0.0, |b| b.0))
+            } else {
+                Vec::new()
+            };
+            record(
+                link.clone(),
+                Kind::Conversion,
+                slot,
+                &j,
+                evidence,
+                dd,
+                &mut findings,
+                &mut links,
+            );
+        }
+    }
+
+    // Stage times: the median days from the stage before, lower is better.
+    for st in 0..steps {
+        let (from, to) = (&s.stages[st], &s.stages[st + 1]);
+        let link = format!("time:{to}");
+        // Stage times are judged for the whole chain only: how long a stage takes
+        // depends on the deal (an enterprise cycle is longer), so slices are not
+        // comparable without a model of that.
+        for &slot in &[0usize] {
+            let h = &acc.dwell[st][slot];
+            let Some((low, median, high)) = median_ci(h) else {
+                continue;
+            };
+            let n = hist_count(h);
+            let benchmark = if slot == 0 {
+                // The fastest 3 of the last 12 months, their histograms pooled.
+                let mut months: Vec<(f64, usize)> = acc.dwell_month[st]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| hist_count(m) >= q.min_volume)
+                    .filter_map(|(i, m)| median_ci(m).map(|x| (x.1, i)))
+                    .collect();
+                months.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let mut pooled = vec![0u32; BINS];
+                for &(_, i) in months.iter().take(3) {
+                    pooled
+                        .iter_mut()
+                        .zip(&acc.dwell_month[st][i])
+                        .for_each(|(a, b)| *a += b);
+                }
+                (months.len() >= 3)
+                    .then(|| {
+                        median_ci(&pooled)
+                            .map(|x| (x.1, "best 3 of the last 12 months".to_string()))
+                    })
+                    .flatten()
+            } else {
+                let (dim, _) = slots.of[slot - 1];
+                let d = Dim::ALL.iter().position(|x| *x == dim).expect("dimension");
+                let mut medians: Vec<f64> = slots_of(d)
+                    .iter()
+                    .filter(|&&i| hist_count(&acc.dwell[st][i]) >= q.min_volume)
+                    .filter_map(|&i| median_ci(&acc.dwell[st][i]).map(|x| x.1))
+                    .collect();
+                medians.sort_by(f64::total_cmp);
+                (medians.len() >= 4)
+                    .then(|| crate::stats::percentile_cont(&medians, 0.25))
+                    .flatten()
+                    .map(|b| (b, format!("best quartile of {} values", dim.name())))
+            };
+            let converted_value = n as f64 * downstream(st) * value * per_period;
+            let mut j = Judged {
+                current: median,
+                low,
+                high,
+                benchmark: benchmark.clone(),
+                volume: n,
+                at_stake: 0.0,
+                reported: false,
+            };
+            if let Some((b, _)) = &benchmark
+                && *b < median
+            {
+                // Revenue that would have landed within the period at the benchmark pace.
+                j.at_stake = converted_value * ((median - b) / period_days).min(1.0);
+                j.reported =
+                    *b < low && (median - b) / b.max(BIN_DAYS) >= q.min_gap && n >= q.min_volume;
+            }
+            let where_ = if slot == 0 {
+                String::new()
+            } else {
+                format!(" for {}", slot_label(slot))
+            };
+            let evidence = format!(
+                "Contacts{where_} took a median of {median:.1} days from {from} to {to} (90% interval {low:.1}-{high:.1}), against a benchmark of {} days ({}). Moving at the benchmark pace would bring about {:.0} {} of revenue into the period. Marketing and sales own this link together.",
+                benchmark
+                    .as_ref()
+                    .map_or("-".into(), |b| format!("{:.1}", b.0)),
+                benchmark.as_ref().map_or("", |b| b.1.as_str()),
+                j.at_stake,
+                s.currency.code()
+            );
+            record(
+                link.clone(),
+                Kind::StageTime,
+                slot,
+                &j,
+                evidence,
+                Vec::new(),
+                &mut findings,
+                &mut links,
+            );
+        }
+    }
+
+    // The marketing-to-sales handoff: the share of MQLs answered within the SLA.
+    if let Some(m) = s.stage_index("mql") {
+        let gain = (acc.within_next.value().unwrap_or(0.0) - acc.late_next.value().unwrap_or(0.0))
+            .max(0.0);
+        let after_next = if m + 1 < steps {
+            downstream(m + 1)
+        } else {
+            1.0
+        };
+        for &slot in &all_slots {
+            let gap_value =
+                |b: f64, cur: f64, n: u64| (b - cur) * n as f64 * gain * after_next * value;
+            let Some(j) = judge_rate(
+                &acc.handoff,
+                &acc.handoff_month,
+                slot,
+                Kind::Handoff,
+                None,
+                &gap_value,
+            ) else {
+                continue;
+            };
+            let where_ = if slot == 0 {
+                String::new()
+            } else {
+                format!(" for {}", slot_label(slot))
+            };
+            let evidence = format!(
+                "{} of {} MQLs{where_} had their first sales touch within the {} h SLA (90% interval {}-{}), against a benchmark of {} ({}). Leads answered in time reached {} {} of the time, late ones {}. Marketing and sales own this handoff together.",
+                pct(j.current),
+                j.volume,
+                s.sla_hours,
+                pct(j.low),
+                pct(j.high),
+                j.benchmark.as_ref().map_or("-".into(), |b| pct(b.0)),
+                j.benchmark.as_ref().map_or("", |b| b.1.as_str()),
+                s.stages.get(m + 1).map_or("the next stage", |x| x.as_str()),
+                acc.within_next.value().map_or("-".into(), pct),
+                acc.late_next.value().map_or("-".into(), pct),
+            );
+            let dd = if slot == 0 && j.reported {
+                drill(&acc.handoff, j.benchmark.as_ref().map_or(0.0, |b| b.0))
+            } else {
+                Vec::new()
+            };
+            record(
+                "handoff".into(),
+                Kind::Handoff,
+                slot,
+                &j,
+                evidence,
+                dd,
+                &mut findings,
+                &mut links,
+            );
+        }
+    }
+
+    // Retention: revenue kept month over month (GRR).
+    let retention_rates: Vec<Rate> = acc.retention.iter().map(retention_rate).collect();
+    let retention_total = |slot: usize| -> Retention {
+        (0..strata).fold(Retention::default(), |a, g| {
+            a.merge(acc.retention[slot * strata + g])
+        })
+    };
+    let month_rates: Vec<Rate> = acc.retention_month.iter().map(retention_rate).collect();
+    let service = service_evidence(s, w);
+    for &slot in &all_slots {
+        let kept = retention_total(slot);
+        let base = major(s, kept.base as f64);
+        let gap_value = |b: f64, cur: f64, _n: u64| (b - cur) * base;
+        let Some(j) = judge_rate(
+            &retention_rates,
+            &month_rates,
+            slot,
+            Kind::Retention,
+            None,
+            &gap_value,
+        ) else {
+            continue;
+        };
+        let grr = ratio(kept.gross as f64, kept.base as f64);
+        let where_ = if slot == 0 {
+            String::new()
+        } else {
+            format!(" for {}", slot_label(slot))
+        };
+        let evidence = format!(
+            "{} of the customers{where_} who paid in a month paid again the next month (90% interval {}-{}; {} of their revenue kept), against a benchmark of {} ({}): about {:.0} {} of revenue was lost above the benchmark. {}",
+            pct(j.current),
+            pct(j.low),
+            pct(j.high),
+            grr.map_or("-".into(), pct),
+            j.benchmark.as_ref().map_or("-".into(), |b| pct(b.0)),
+            j.benchmark.as_ref().map_or("", |b| b.1.as_str()),
+            j.at_stake,
+            s.currency.code(),
+            service
+        );
+        let dd = if slot == 0 && j.reported {
+            drill(&retention_rates, j.benchmark.as_ref().map_or(0.0, |b| b.0))
+        } else {
+            Vec::new()
+        };
+        record(
+            "retention".into(),
+            Kind::Retention,
+            slot,
+            &j,
+            evidence,
+            dd,
+            &mut findings,
+            &mut links,
+        );
+    }
+
+    findings.sort_by(|a, b| b.revenue_at_stake.total_cmp(&a.revenue_at_stake));
+    // One finding per link and family of dimensions: a channel, the campaigns in it and
+    // the first touches that mostly coincide with it are one story, told by its largest
+    // slice; the others stay visible in the link table and the drill-down.
+    let family = |segment: &Option<String>| -> String {
+        match segment
+            .as_deref()
+            .and_then(|x| x.split_once('='))
+            .map(|x| x.0)
+        {
+            Some("channel" | "first_touch_channel" | "campaign") => "acquisition".into(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        }
+    };
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| seen.insert((f.link.clone(), family(&f.segment))));
+    links.sort_by(|a, b| b.revenue_at_stake.total_cmp(&a.revenue_at_stake));
+    let what_if = q.what_if.as_ref().map(|(link, rate)| {
+        let current = links
+            .iter()
+            .find(|l| &l.link == link)
+            .and_then(|l| l.current);
+        let handoff_n = total(&acc.handoff, 0).n as f64;
+        let base = major(s, retention_total(0).base as f64);
+        let gain = (acc.within_next.value().unwrap_or(0.0) - acc.late_next.value().unwrap_or(0.0))
+            .max(0.0);
+        what_if(
+            s,
+            w,
+            link,
+            *rate,
+            current,
+            &overall,
+            value,
+            revenue,
+            (base, handoff_n, gain),
+        )
+    });
+    BottlenecksReport {
+        period: w.period(),
+        as_of: w.as_of_text(),
+        currency: s.currency.code().to_string(),
+        revenue,
+        maturity_days: q.maturity_days,
+        min_gap: q.min_gap,
+        findings,
+        links,
+        what_if,
+    }
+}
+
+/// How service relates to churn, month by month over the period: customers who had a
+/// ticket rated 1-2 or answered after more than 24 h in the 90 days before a month,
+/// against the others, and how many of each stopped paying that month.
+fn service_evidence(s: &Snapshot, w: &Window) -> String {
+    let tk = &s.tickets;
+    let mut bad: std::collections::HashMap<u32, Vec<i64>> = Default::default();
+    let mut categories: std::collections::BTreeMap<u32, u64> = Default::default();
+    let lookback = 90 * MILLIS_PER_DAY;
+    for i in 0..tk.ids.len() {
+        let u = tk.unit[i];
+        let opened = tk.opened_at[i];
+        if u == NONE || opened == NEVER || opened < w.from - lookback || opened >= w.end() {
+            continue;
+        }
+        let slow =
+            tk.first_response_at[i] != NEVER && tk.first_response_at[i] - opened > 24 * 3_600_000;
+        let poor = tk.csat[i] > 0 && tk.csat[i] <= 2;
+        if slow || poor {
+            bad.entry(u).or_default().push(opened);
+            if w.contains(opened) {
+                *categories.entry(tk.category[i]).or_default() += 1;
+            }
+        }
+    }
+    let zone = s.timezone;
+    let day = |d| crate::snapshot::day_start(zone, d);
+    let mut month = crate::snapshot::month_start(zone, w.from);
+    if day(month) < w.from {
+        month = month + chrono::Months::new(1);
+    }
+    let mut starts = vec![day(month - chrono::Months::new(1))];
+    while day(month) < w.end() {
+        starts.push(day(month));
+        month = month + chrono::Months::new(1);
+    }
+    starts.push(day(month));
+    let windows: Vec<(i64, i64)> = starts.windows(2).map(|p| (p[0], p[1])).collect();
+    let mut churn = [Rate::default(); 2];
+    let scope = crate::slice::Scope::ALL;
+    for_each_unit(s, &scope, &Part::whole(s), &windows, |u, v| {
+        let tickets = bad.get(&u);
+        for j in 1..v.len() {
+            if v[j - 1] <= 0 || windows[j].0 >= w.end() {
+                continue;
+            }
+            let start = windows[j].0;
+            let hit =
+                tickets.is_some_and(|t| t.iter().any(|&o| o >= start - lookback && o < start));
+            churn[usize::from(hit)].add(v[j] <= 0);
+        }
+    });
+    let (Some(b), Some(g)) = (churn[1].value(), churn[0].value()) else {
+        return String::new();
+    };
+    if churn[1].n < 10 {
+        return String::new();
+    }
+    let top = categories
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(c, _)| s.names.name(*c).to_string())
+        .unwrap_or_default();
+    format!(
+        "Customers in the 90 days after a ticket rated 1-2 or answered after more than 24 h stopped paying in {} of their months ({} customer-months), against {} for the others; the most frequent category of such tickets in the period was {top}. Service, marketing and sales own retention together.",
+        pct(b),
+        churn[1].n,
+        pct(g)
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn what_if(
+    s: &Snapshot,
+    w: &Window,
+    link: &str,
+    rate: f64,
+    current: Option<f64>,
+    overall: &[f64],
+    value: f64,
+    revenue: f64,
+    (retention_base, handoff_n, handoff_gain): (f64, f64, f64),
+) -> WhatIf {
+    let goal = target(
+        s,
+        "revenue",
+        w.from,
+        w.to,
+        None,
+        crate::window::Combine::Sum,
+    )
+    .unwrap_or(revenue);
+    let required = |rates: &[f64]| -> Vec<f64> {
+        let chain: f64 = rates.iter().product();
+        let first = if chain > 0.0 && value > 0.0 {
+            goal / (value * chain)
+        } else {
+            f64::NAN
+        };
+        let mut out = vec![first];
+        let mut n = first;
+        for r in rates {
+            n *= r;
+            out.push(n);
+        }
+        out.into_iter()
+            .map(|x| if x.is_finite() { x } else { 0.0 })
+            .collect()
+    };
+    let mut lifted = overall.to_vec();
+    let mut revenue_after = revenue;
+    if let Some(st) = (0..overall.len())
+        .find(|&st| link == format!("conversion:{}->{}", s.stages[st], s.stages[st + 1]))
+    {
+        if overall[st] > 0.0 {
+            revenue_after = revenue * rate / overall[st];
+        }
+        lifted[st] = rate;
+    } else if link == "retention" {
+        revenue_after = revenue + (rate - current.unwrap_or(rate)) * retention_base;
+    } else if link == "handoff" {
+        let m = s.stage_index("mql").unwrap_or(0);
+        let after: f64 = overall.get(m + 2..).map_or(1.0, |x| x.iter().product());
+        revenue_after =
+            revenue + (rate - current.unwrap_or(rate)) * handoff_n * handoff_gain * after * value;
+    }
+    WhatIf {
+        link: link.to_string(),
+        current,
+        rate,
+        revenue_before: revenue,
+        revenue_after,
+        required_before: required(overall),
+        required_after: required(&lifted),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrinkage_pulls_small_noisy_groups_to_the_pool() {
+        // Equal true rates: the spread is no more than sampling noise, so every group
+        // shrinks to the pooled 50%.
+        let same = [
+            Rate { n: 100, k: 55 },
+            Rate { n: 100, k: 45 },
+            Rate { n: 100, k: 50 },
+        ];
+        for r in shrink(&same) {
+            assert!((r.unwrap() - 0.5).abs() < 1e-12);
+        }
+        // Real differences survive: 90% and 10% on 1,000 each stay far apart.
+        let apart = shrink(&[Rate { n: 1000, k: 900 }, Rate { n: 1000, k: 100 }]);
+        assert!(apart[0].unwrap() > 0.89 && apart[1].unwrap() < 0.11);
+        // The best two pooled: (0.9 x 1000 + 0.1 x 1000) / 2000 without shrinkage.
+        let best = best_pooled(
+            &[Rate { n: 1000, k: 900 }, Rate { n: 1000, k: 100 }],
+            1,
+            true,
+        );
+        assert!((best.unwrap() - apart[0].unwrap()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn median_interval_from_order_statistics() {
+        // 101 values 0, 0.25, ..., 25 days: median 12.5; with z = 1.645 the interval
+        // ranks are floor(50.5 - 8.27) = 42 and ceil(50.5 + 8.27) = 59.
+        let mut h = Vec::new();
+        for i in 0..101 {
+            hist_add(&mut h, i as f64 * BIN_DAYS);
+        }
+        let (lo, median, hi) = median_ci(&h).unwrap();
+        assert_eq!(median, 50.5 * BIN_DAYS);
+        assert_eq!(lo, 42.5 * BIN_DAYS);
+        assert_eq!(hi, 59.5 * BIN_DAYS);
+        assert_eq!(median_ci(&[]), None);
+    }
+
+    #[test]
+    fn the_quartile_boundary_needs_four_peers_with_volume() {
+        let g = |k| Rate { n: 1000, k };
+        assert_eq!(quartile_boundary(&[g(100), g(200), g(300)], 30), None);
+        let b =
+            quartile_boundary(&[g(100), g(200), g(300), g(400), Rate { n: 5, k: 5 }], 30).unwrap();
+        // Shrunk only a little at n = 1000; the 75th percentile of 4 lies between the
+        // third and fourth.
+        assert!(b > 0.3 && b < 0.4, "{b}");
+    }
+}
