@@ -3,7 +3,7 @@
 //! workspace's journeys or over a file of aggregated paths.
 
 use crate::funnel::Period;
-use crate::scorecard::spend_in;
+use crate::scorecard::{SpendOf, spend_in};
 use crate::slice::Scope;
 use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot};
 use crate::window::{Window, major};
@@ -94,6 +94,8 @@ pub struct AttributionQuery {
     pub account_based: bool,
     /// Markov order, 1 to 4.
     pub order: usize,
+    /// Credit campaigns instead of channels.
+    pub by_campaign: bool,
 }
 
 /// One touch of a journey.
@@ -113,6 +115,9 @@ pub struct Journey {
     /// When the contact entered `mql` and when the deal was created (w_shaped).
     pub mql_at: i64,
     pub deal_at: i64,
+    /// What the converted customer unit paid from the conversion up to the as-of time
+    /// (minor units): the revenue the journey's channels brought and kept.
+    pub retained: i64,
 }
 
 /// The journeys of a window: converting ones and the channel paths of contacts that did
@@ -123,14 +128,21 @@ pub struct Journeys {
     pub null_paths: Vec<Vec<u32>>,
 }
 
-fn touches_in(s: &Snapshot, contacts: &[u32], from: i64, to: i64) -> Vec<Touch> {
+fn touches_in(s: &Snapshot, contacts: &[u32], from: i64, to: i64, by_campaign: bool) -> Vec<Touch> {
     let t = &s.touchpoints;
+    // A touch without a campaign is credited to the `(none)` slot past every name.
+    let none = s.names.len() as u32;
     let mut out: Vec<Touch> = Vec::new();
     for &c in contacts {
         for i in s.touches_of(c as usize) {
             if t.at[i] >= from && t.at[i] <= to {
+                let key = if by_campaign {
+                    t.campaign[i]
+                } else {
+                    t.channel[i]
+                };
                 out.push(Touch {
-                    channel: t.channel[i],
+                    channel: if key == NONE { none } else { key },
                     at: t.at[i],
                 });
             }
@@ -140,6 +152,20 @@ fn touches_in(s: &Snapshot, contacts: &[u32], from: i64, to: i64) -> Vec<Touch> 
         out.sort_by_key(|x| (x.at, x.channel));
     }
     out
+}
+
+/// What unit `u` paid in [from, to] (minor units); revenue is stored in unit order.
+fn paid_since(s: &Snapshot, u: u32, from: i64, to: i64) -> i64 {
+    if u == NONE {
+        return 0;
+    }
+    let r = &s.revenue;
+    let lo = r.unit.partition_point(|&x| x < u);
+    let hi = r.unit.partition_point(|&x| x <= u);
+    (lo..hi)
+        .filter(|&i| r.at[i] >= from && r.at[i] <= to)
+        .map(|i| r.amount[i])
+        .sum()
 }
 
 /// Collects the journeys of the conversions in the window.
@@ -210,11 +236,12 @@ pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journe
                 }
                 let who = people(d.contact[i], d.account[i]);
                 out.converting.push(Journey {
-                    touches: touches_in(s, &who, at - lookback, at),
+                    touches: touches_in(s, &who, at - lookback, at, q.by_campaign),
                     converted_at: at,
                     value: d.amount[i],
                     mql_at: mql_of(d.contact[i]),
                     deal_at: d.created_at[i],
+                    retained: paid_since(s, d.unit[i], at, w.as_of),
                 });
             }
         }
@@ -231,11 +258,12 @@ pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journe
                     }
                     let who = people(c as u32, NONE);
                     out.converting.push(Journey {
-                        touches: touches_in(s, &who, at - lookback, at),
+                        touches: touches_in(s, &who, at - lookback, at, q.by_campaign),
                         converted_at: at,
                         value: 0,
                         mql_at: mql_of(c as u32),
                         deal_at: at,
+                        retained: paid_since(s, s.unit_of(NONE, c as u32), at, w.as_of),
                     });
                 }
             }
@@ -247,10 +275,18 @@ pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journe
         if converted[c] || !scope.contact(c) {
             continue;
         }
+        let none = s.names.len() as u32;
         let path: Vec<u32> = s
             .touches_of(c)
             .filter(|&i| w.contains(t.at[i]))
-            .map(|i| t.channel[i])
+            .map(|i| {
+                if q.by_campaign {
+                    t.campaign[i]
+                } else {
+                    t.channel[i]
+                }
+            })
+            .map(|x| if x == NONE { none } else { x })
             .collect();
         if !path.is_empty() {
             out.null_paths.push(path);
@@ -277,6 +313,10 @@ pub struct ChannelCredit {
     pub cost_per_conversion: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roas: Option<f64>,
+    /// What the customers credited to the channel paid from their conversion up to the
+    /// as-of time, credited the same way (store journeys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retained_revenue: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -408,10 +448,16 @@ fn path_weights(model: Model, n: usize) -> Vec<f64> {
 /// Credits per channel slot: (conversions, value).
 type Credits = BTreeMap<u32, (f64, f64)>;
 
-fn credit_rules(model: Model, journeys: &[Journey], half_life: f64, none: u32) -> Credits {
+fn credit_rules(
+    model: Model,
+    journeys: &[Journey],
+    half_life: f64,
+    none: u32,
+    value_of: impl Fn(&Journey) -> i64,
+) -> Credits {
     let mut out = Credits::new();
     for j in journeys {
-        let value = j.value as f64;
+        let value = value_of(j) as f64;
         if j.touches.is_empty() {
             let e = out.entry(none).or_default();
             e.0 += 1.0;
@@ -649,7 +695,12 @@ fn credit_markov(
 
 /// Turns converting journeys and null paths into aggregated paths (values in minor units
 /// become currency units with `to_major`).
-pub fn aggregate(journeys: &Journeys, none: u32, to_major: impl Fn(i64) -> f64) -> Vec<PathRow> {
+pub fn aggregate(
+    journeys: &Journeys,
+    none: u32,
+    value_of: impl Fn(&Journey) -> i64,
+    to_major: impl Fn(i64) -> f64,
+) -> Vec<PathRow> {
     let mut by: BTreeMap<Vec<u32>, (f64, f64, f64)> = BTreeMap::new();
     for j in &journeys.converting {
         let path: Vec<u32> = if j.touches.is_empty() {
@@ -659,7 +710,7 @@ pub fn aggregate(journeys: &Journeys, none: u32, to_major: impl Fn(i64) -> f64) 
         };
         let e = by.entry(path).or_default();
         e.0 += 1.0;
-        e.1 += to_major(j.value);
+        e.1 += to_major(value_of(j));
     }
     for p in &journeys.null_paths {
         by.entry(p.clone()).or_default().2 += 1.0;
@@ -672,6 +723,72 @@ pub fn aggregate(journeys: &Journeys, none: u32, to_major: impl Fn(i64) -> f64) 
             nulls,
         })
         .collect()
+}
+
+/// Every contact's channel path, aggregated (the input of the Markov model and of
+/// ChannelAttribution): a contact that entered `stage` by the as-of time converts with
+/// its touchpoints before that instant; any other contact with touchpoints is a null path
+/// of all of them up to the as-of time.
+///
+/// Touchpoints are stored per contact in time order, so a path is a slice of the channel
+/// column; most paths are unique, so instead of a map keyed by paths the slices are
+/// hashed (in parallel), sorted by hash and counted run by run, comparing the slices
+/// themselves so that a hash collision never merges two paths.
+pub fn distinct_paths(s: &Snapshot, stage: usize, as_of: i64) -> Vec<PathRow> {
+    use rayon::prelude::*;
+    use std::hash::BuildHasher;
+    let k = s.stages.len();
+    let t = &s.touchpoints;
+    let hasher = foldhash::fast::FixedState::with_seed(0x5eed);
+    // (hash, start, end, converted) per contact with a path.
+    let mut keys: Vec<(u64, u32, u32, bool)> = (0..s.contacts())
+        .into_par_iter()
+        .filter_map(|c| {
+            let range = s.touches_of(c);
+            let won = s.entered[c * k + stage];
+            let converted = won != NEVER && won <= as_of;
+            let until = if converted {
+                won
+            } else {
+                as_of.saturating_add(1)
+            };
+            let end = range.start + t.at[range.clone()].partition_point(|&at| at < until);
+            (end > range.start).then(|| {
+                let path = &t.channel[range.start..end];
+                (
+                    hasher.hash_one(path),
+                    range.start as u32,
+                    end as u32,
+                    converted,
+                )
+            })
+        })
+        .collect();
+    let path = |k: &(u64, u32, u32, bool)| &t.channel[k.1 as usize..k.2 as usize];
+    keys.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| path(a).cmp(path(b))));
+    let mut rows: Vec<PathRow> = Vec::new();
+    let mut i = 0;
+    while i < keys.len() {
+        let mut j = i;
+        let (mut conversions, mut nulls) = (0.0, 0.0);
+        while j < keys.len() && keys[j].0 == keys[i].0 && path(&keys[j]) == path(&keys[i]) {
+            if keys[j].3 {
+                conversions += 1.0;
+            } else {
+                nulls += 1.0;
+            }
+            j += 1;
+        }
+        rows.push(PathRow {
+            path: path(&keys[i]).to_vec(),
+            conversions,
+            value: 0.0,
+            nulls,
+        });
+        i = j;
+    }
+    rows.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    rows
 }
 
 /// The models' reports over journeys of the store.
@@ -692,23 +809,39 @@ pub fn attribute(
     };
     let total_conversions = js.converting.len() as f64;
     let total_value = major(s, js.converting.iter().map(|j| j.value).sum::<i64>() as f64);
-    let paths = aggregate(&js, none, |v| major(s, v as f64));
+    let total_retained = major(
+        s,
+        js.converting.iter().map(|j| j.retained).sum::<i64>() as f64,
+    );
+    let paths = aggregate(&js, none, |j| j.value, |v| major(s, v as f64));
     let w = &q.window;
     let mut reports = Vec::new();
     for &model in models {
-        let (credits, effects) = if model == Model::Markov {
+        // Bookings and the revenue kept since, credited the same way.
+        let (credits, retained, effects) = if model == Model::Markov {
             let (c, e) = credit_markov(&paths, q.order, total_conversions, total_value);
-            (c, Some(e))
+            let kept = aggregate(&js, none, |j| j.retained, |v| major(s, v as f64));
+            let (r, _) = credit_markov(&kept, q.order, total_conversions, total_retained);
+            (c, r, Some(e))
         } else {
-            let mut c = credit_rules(model, &js.converting, q.half_life_days, none);
+            let mut c = credit_rules(model, &js.converting, q.half_life_days, none, |j| j.value);
             c.values_mut().for_each(|x| x.1 = major(s, x.1));
-            (c, None)
+            let mut r = credit_rules(model, &js.converting, q.half_life_days, none, |j| {
+                j.retained
+            });
+            r.values_mut().for_each(|x| x.1 = major(s, x.1));
+            (c, r, None)
         };
         let channels = credits
             .into_iter()
             .map(|(c, (conversions, value))| {
+                let only = if q.by_campaign {
+                    SpendOf::Campaign(c)
+                } else {
+                    SpendOf::Channel(c)
+                };
                 let spend = (c != none)
-                    .then(|| spend_in(s, scope, 0..s.spend.amount.len(), w.from, w.end(), Some(c)))
+                    .then(|| spend_in(s, scope, 0..s.spend.amount.len(), w.from, w.end(), only))
                     .flatten()
                     .map(|v| major(s, v))
                     .filter(|v| *v > 0.0);
@@ -723,6 +856,7 @@ pub fn attribute(
                         .filter(|_| conversions > 0.0)
                         .map(|sp| sp / conversions),
                     roas: spend.map(|sp| value / sp),
+                    retained_revenue: Some(retained.get(&c).map_or(0.0, |x| x.1)),
                 }
             })
             .collect();
@@ -786,6 +920,7 @@ pub fn attribute_paths(paths: &Paths, models: &[Model], order: usize) -> Attribu
                     spend: None,
                     cost_per_conversion: None,
                     roas: None,
+                    retained_revenue: None,
                 })
                 .collect(),
         });
@@ -840,10 +975,11 @@ pub fn parse_paths(text: &str) -> Result<Paths, String> {
             .position(|h| h.trim().eq_ignore_ascii_case(name))
             .ok_or_else(|| format!("line 1: missing column '{name}'"))
     };
+    // Without a value column (DuckDB's and many exports) every value is 0.
     let (cp, cc, cv, cn) = (
         col("path")?,
         col("total_conversions")?,
-        col("total_conversion_value")?,
+        col("total_conversion_value").unwrap_or(usize::MAX),
         col("total_null")?,
     );
     let mut names: Vec<String> = Vec::new();

@@ -166,6 +166,14 @@ pub fn acquired_at(s: &Snapshot, as_of: Millis) -> Vec<Millis> {
     out
 }
 
+/// Which spend rows a sum takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpendOf {
+    All,
+    Channel(u32),
+    Campaign(u32),
+}
+
 /// Spend of the scope's rows in `rows` within [from, end), minor units, spread evenly
 /// over each row's days; `None` when spend cannot be split by the scope's dimension.
 pub fn spend_in(
@@ -174,7 +182,7 @@ pub fn spend_in(
     rows: std::ops::Range<usize>,
     from: Millis,
     end: Millis,
-    channel: Option<u32>,
+    only: SpendOf,
 ) -> Option<f64> {
     if !scope.has_spend() {
         return None;
@@ -182,7 +190,12 @@ pub fn spend_in(
     let sp = &s.spend;
     let mut total = 0.0;
     for i in rows {
-        if channel.is_some_and(|c| sp.channel[i] != c) || scope.spend(i) != Some(true) {
+        let wanted = match only {
+            SpendOf::All => true,
+            SpendOf::Channel(c) => sp.channel[i] == c,
+            SpendOf::Campaign(c) => sp.campaign[i] == c,
+        };
+        if !wanted || scope.spend(i) != Some(true) {
             continue;
         }
         let (a, b) = (sp.start[i], sp.end[i]);
@@ -396,7 +409,7 @@ pub fn figures_partial(
             _ => {}
         }
     }
-    f.spend = spend_in(s, scope, part.spend.clone(), w.from, end, None);
+    f.spend = spend_in(s, scope, part.spend.clone(), w.from, end, SpendOf::All);
     f.retention = retention(s, scope, part, w);
     f.monthly = monthly_retention(s, scope, part, w);
     for_each_unit(s, scope, part, &[(w.from, end)], |_, v| {
@@ -745,8 +758,15 @@ pub fn reach_rows(s: &Snapshot, scope: &Scope<'_>, w: &Window, p: ReachPartial) 
                 let spend = if ch == NONE {
                     None
                 } else {
-                    spend_in(s, scope, all_spend.clone(), w.from, w.end(), Some(ch))
-                        .map(|v| major(s, v))
+                    spend_in(
+                        s,
+                        scope,
+                        all_spend.clone(),
+                        w.from,
+                        w.end(),
+                        SpendOf::Channel(ch),
+                    )
+                    .map(|v| major(s, v))
                 };
                 ReachRow {
                     channel: s.names.name(ch).to_string(),

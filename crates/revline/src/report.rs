@@ -795,15 +795,15 @@ async fn attribution(
             ))
         })?]
     };
-    match options.by.as_deref() {
-        Some("campaign") => {
-            return Err(usage(
-                "--by campaign: campaign-level attribution is not built yet; channels only",
-            ));
+    let by_campaign = match options.by.as_deref() {
+        Some("campaign") if options.paths.is_none() => true,
+        Some("channel") | None => false,
+        Some(other) => {
+            return Err(usage(format!(
+                "--by {other}: attribution credits channels (default) or campaigns (--by campaign, not with --paths)"
+            )));
         }
-        Some(_) => return Err(usage("--by does not apply to attribution")),
-        None => {}
-    }
+    };
     if !(1..=4).contains(&options.order) {
         return Err(usage("--order must be 1, 2, 3 or 4"));
     }
@@ -838,6 +838,7 @@ async fn attribution(
             half_life_days: options.half_life_days,
             account_based: options.account_based,
             order: options.order,
+            by_campaign,
         };
         let snap = snapshot(store, settings, SnapshotBuilder::ALL_INPUTS).await?;
         revline_engine::attribution::attribute(&snap, &Scope::ALL, &query, &models)
@@ -908,7 +909,7 @@ impl Printable for revline_engine::attribution::AttributionReport {
     }
 
     fn csv_header(&self) -> String {
-        "model,order,channel,conversions,value,removal_effect,spend,cost_per_conversion,roas".into()
+        "model,order,channel,conversions,value,removal_effect,spend,cost_per_conversion,roas,retained_revenue".into()
     }
 
     fn csv_rows(&self) -> Vec<String> {
@@ -916,7 +917,7 @@ impl Printable for revline_engine::attribution::AttributionReport {
         for m in &self.models {
             for c in &m.channels {
                 rows.push(format!(
-                    "{},{},{},{},{},{},{},{},{}",
+                    "{},{},{},{},{},{},{},{},{},{}",
                     m.model.name(),
                     m.order.map_or(String::new(), |k| k.to_string()),
                     csv_text(&c.channel),
@@ -925,7 +926,8 @@ impl Printable for revline_engine::attribution::AttributionReport {
                     cell(c.removal_effect),
                     cell(c.spend),
                     cell(c.cost_per_conversion),
-                    cell(c.roas)
+                    cell(c.roas),
+                    cell(c.retained_revenue)
                 ));
             }
         }

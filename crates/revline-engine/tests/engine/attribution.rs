@@ -22,6 +22,7 @@ fn journey(days_before: &[i64], mql_at: i64, deal_at: i64) -> Journey {
         value: 1000,
         mql_at,
         deal_at,
+        retained: 0,
     }
 }
 
@@ -105,7 +106,13 @@ fn markov_matches_the_worked_example() {
 #[test]
 fn a_bad_path_file_names_the_line_and_column() {
     let e = parse_paths("path,total_conversions\nA,1\n").unwrap_err();
-    assert!(e.contains("total_conversion_value"), "{e}");
+    assert!(e.contains("total_null"), "{e}");
+    // The value column may be left out: every value is then 0.
+    let p = parse_paths("path,total_conversions,total_null\nA > B,2,1\n").unwrap();
+    assert_eq!(
+        (p.rows[0].conversions, p.rows[0].value, p.rows[0].nulls),
+        (2.0, 0.0, 1.0)
+    );
     let e = parse_paths("path,total_conversions,total_conversion_value,total_null\nA > B,x,0,0\n")
         .unwrap_err();
     assert_eq!(
@@ -245,4 +252,85 @@ proptest! {
             prop_assert!((value - m.value).abs() < 1e-6, "{:?}: {} vs {}", m.model, value, m.value);
         }
     }
+}
+
+#[test]
+fn distinct_paths_count_each_contacts_touches_before_it_converts() {
+    use revline_core::parse::{ParseOptions, RowText, parse_record};
+    use revline_core::{RecordKind, Settings};
+    let record = |kind, pairs: &[(&str, &str)]| {
+        parse_record(
+            kind,
+            RowText::from_pairs(kind, pairs),
+            &Settings::default(),
+            &ParseOptions::default(),
+        )
+        .unwrap()
+    };
+    let mut b = revline_engine::SnapshotBuilder::new(&Settings::default());
+    let touches = [
+        ("c1", "2026-01-01", "search"),
+        ("c1", "2026-01-03", "email"),
+        ("c1", "2026-01-09", "events"), // after c1 became a customer: not in its path
+        ("c2", "2026-01-02", "search"),
+        ("c2", "2026-01-04", "email"), // the same path as c1's, not converted
+        ("c3", "2026-01-02", "search"),
+        ("c3", "2026-01-05", "email"),
+        ("c4", "2026-01-01", "social"),
+    ];
+    for c in ["c1", "c2", "c3", "c4", "c5"] {
+        b.add(&record(
+            RecordKind::Contacts,
+            &[("contact_id", c), ("created_at", "2026-01-01")],
+        ));
+    }
+    for (c, at, ch) in touches {
+        b.add(&record(
+            RecordKind::Touchpoints,
+            &[("contact_id", c), ("occurred_at", at), ("channel", ch)],
+        ));
+    }
+    for (c, at) in [
+        ("c1", "2026-01-05"),
+        ("c3", "2026-01-06"),
+        ("c5", "2026-01-02"),
+    ] {
+        b.add(&record(
+            RecordKind::Stages,
+            &[
+                ("contact_id", c),
+                ("stage", "customer"),
+                ("occurred_at", at),
+            ],
+        ));
+    }
+    let s = b.build();
+    let customer = s.stage_index("customer").unwrap();
+    let as_of = revline_core::time::parse_timestamp("2026-02-01", chrono_tz::Tz::UTC).unwrap();
+    let rows = revline_engine::attribution::distinct_paths(&s, customer, as_of);
+    let named: Vec<(Vec<&str>, f64, f64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.path.iter().map(|&c| s.names.name(c)).collect(),
+                r.conversions,
+                r.nulls,
+            )
+        })
+        .collect();
+    // c5 converted without any touch: no path. c1 and c3 converted on search > email, c2
+    // did not; c4 did not on social.
+    let mut want = vec![
+        (vec!["search", "email"], 2.0, 1.0),
+        (vec!["social"], 0.0, 1.0),
+    ];
+    want.sort_by(|a, b| {
+        let id = |p: &Vec<&str>| {
+            p.iter()
+                .map(|n| s.names.get(n).unwrap())
+                .collect::<Vec<_>>()
+        };
+        id(&a.0).cmp(&id(&b.0))
+    });
+    assert_eq!(named, want);
 }

@@ -762,3 +762,46 @@ fn revline_demo_like(seed: u64) -> Vec<Record> {
     }
     out
 }
+
+#[test]
+fn attribution_credits_bookings_and_what_the_customers_kept_paying() {
+    use revline_engine::attribution::{AttributionQuery, Conversion, Model, attribute};
+    let s = build(&fixture());
+    let q = AttributionQuery {
+        window: Window {
+            from: t("2026-01-01"),
+            to: t("2026-03-01"),
+            as_of: t("2026-03-01"),
+        },
+        conversion: Conversion::Won,
+        lookback_days: 180.0,
+        half_life_days: 7.0,
+        account_based: false,
+        order: 1,
+        by_campaign: false,
+    };
+    let r = attribute(&s, &Scope::ALL, &q, &[Model::Linear, Model::LastTouch]);
+    let credit = |m: usize, ch: &str| {
+        let c = r.models[m]
+            .channels
+            .iter()
+            .find(|c| c.channel == ch)
+            .unwrap();
+        (c.conversions, c.value, c.retained_revenue.unwrap())
+    };
+    // d1 (a1) and d2 (a2) have no touches: (none); a1 paid 100 + 120 since, a2 200 - 50.
+    assert_eq!(credit(0, "(none)"), (2.0, 300.0, 370.0));
+    // d4 (c3, 300): a click on paid search, then a sales call; c3 paid 30 since.
+    assert_eq!(credit(0, "paid_search"), (0.5, 150.0, 15.0));
+    assert_eq!(credit(0, "outbound"), (0.5, 150.0, 15.0));
+    assert_eq!(credit(1, "outbound"), (1.0, 300.0, 30.0));
+    // Spend joins by channel: 280 of search spend in February over 0.5 conversions.
+    let search = r.models[0]
+        .channels
+        .iter()
+        .find(|c| c.channel == "paid_search")
+        .unwrap();
+    assert_eq!(search.spend, Some(280.0));
+    assert_eq!(search.cost_per_conversion, Some(560.0));
+    assert!((search.roas.unwrap() - 150.0 / 280.0).abs() < 1e-12);
+}

@@ -546,6 +546,33 @@ fn attribution_credits_every_conversion_under_every_model() {
             .all(|(a, b)| (a - b).abs() < 1e-12),
         "{credit:?}"
     );
+    // Campaigns instead of channels, and the revenue the credited customers kept paying.
+    let camp = json_of(
+        &db,
+        &[
+            "attribution",
+            "--as-of",
+            "2026-11-01",
+            "--model",
+            "linear",
+            "--by",
+            "campaign",
+        ],
+    );
+    let names: Vec<&str> = camp["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["channel"].as_str().unwrap())
+        .collect();
+    assert!(names.iter().any(|n| n.starts_with("Webinar")), "{names:?}");
+    let kept: f64 = one["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["retained_revenue"].as_f64().unwrap())
+        .sum();
+    assert!(kept > 0.0);
     let out = run(revline(&db).args(["report", "attribution", "--model", "magic"]));
     assert_eq!(out.status.code(), Some(2));
     let out = run(revline(&db).args([
