@@ -9,6 +9,7 @@ use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot};
 use crate::window::{Window, major};
 use revline_core::time::MILLIS_PER_DAY;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// The channel of a journey without touchpoints.
@@ -499,9 +500,10 @@ struct Chain {
 
 impl Chain {
     fn build(paths: &[PathRow], order: usize) -> Chain {
-        let mut index: HashMap<Vec<u32>, usize> = HashMap::new();
+        type Fast<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+        let mut index: Fast<Vec<u32>, usize> = Fast::default();
         let mut channels: Vec<Vec<u32>> = vec![Vec::new(); 3];
-        let mut edges: HashMap<(usize, usize), f64> = HashMap::new();
+        let mut edges: Fast<(usize, usize), f64> = Fast::default();
         let mut value = vec![(0.0, 0.0); 3];
         for p in paths {
             let weight = p.conversions + p.nulls;
@@ -515,11 +517,16 @@ impl Chain {
             };
             let mut states: Vec<usize> = Vec::with_capacity(windows.len());
             for win in windows {
-                let id = *index.entry(win.to_vec()).or_insert_with(|| {
-                    channels.push(win.to_vec());
-                    value.push((0.0, 0.0));
-                    channels.len() - 1
-                });
+                // Looked up by slice first: most windows are known states.
+                let id = match index.get(win) {
+                    Some(&id) => id,
+                    None => {
+                        channels.push(win.to_vec());
+                        value.push((0.0, 0.0));
+                        index.insert(win.to_vec(), channels.len() - 1);
+                        channels.len() - 1
+                    }
+                };
                 if states.last() != Some(&id) {
                     states.push(id);
                 }
@@ -983,7 +990,7 @@ pub fn parse_paths(text: &str) -> Result<Paths, String> {
         col("total_null")?,
     );
     let mut names: Vec<String> = Vec::new();
-    let mut index: HashMap<String, u32> = HashMap::new();
+    let mut index: HashMap<String, u32, foldhash::fast::RandomState> = HashMap::default();
     let mut rows = Vec::new();
     for (i, row) in reader.enumerate() {
         let line = i + 2;
@@ -1001,15 +1008,17 @@ pub fn parse_paths(text: &str) -> Result<Paths, String> {
         };
         let path: Vec<u32> = row
             .get(cp)
-            .map_or("", |s| s.as_str())
+            .map_or("", |s| s.as_ref())
             .split('>')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|name| {
-                *index.entry(name.to_string()).or_insert_with(|| {
+            .map(|name| match index.get(name) {
+                Some(&i) => i,
+                None => {
                     names.push(name.to_string());
+                    index.insert(name.to_string(), names.len() as u32 - 1);
                     names.len() as u32 - 1
-                })
+                }
             })
             .collect();
         if path.is_empty() {
@@ -1026,7 +1035,21 @@ pub fn parse_paths(text: &str) -> Result<Paths, String> {
 }
 
 /// A minimal RFC 4180 reader (quotes, doubled quotes, CRLF), enough for path files.
-fn csv_lite(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
+/// Lines without quotes, the usual case, are split directly.
+fn csv_lite(text: &str) -> Box<dyn Iterator<Item = Vec<Cow<'_, str>>> + '_> {
+    let text = text.trim_start_matches('\u{feff}');
+    if !text.contains('"') {
+        return Box::new(text.lines().filter(|l| !l.is_empty()).map(|l| {
+            l.trim_end_matches('\r')
+                .split(',')
+                .map(Cow::Borrowed)
+                .collect()
+        }));
+    }
+    Box::new(csv_quoted(text).map(|row| row.into_iter().map(Cow::Owned).collect()))
+}
+
+fn csv_quoted(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
     let mut chars = text.trim_start_matches('\u{feff}').chars().peekable();
     std::iter::from_fn(move || {
         chars.peek()?;
