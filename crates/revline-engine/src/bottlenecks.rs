@@ -634,6 +634,14 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         format!("{}={}", d.name(), s.names.name(v))
     };
 
+    // " for channel=webinar" in evidence sentences; nothing for the whole chain.
+    let in_slice = |slot: usize| -> String {
+        if slot == 0 {
+            String::new()
+        } else {
+            format!(" for {}", slot_label(slot))
+        }
+    };
     // Judges one link in one slot (0 = the whole chain).
     struct Judged {
         current: f64,
@@ -834,11 +842,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             ) else {
                 continue;
             };
-            let where_ = if slot == 0 {
-                String::new()
-            } else {
-                format!(" for {}", slot_label(slot))
-            };
+            let where_ = in_slice(slot);
             let evidence = format!(
                 "Of {} contacts that entered {from}{where_}, {} reached {to} within {} days: {} (90% interval {}-{}), against a benchmark of {} ({}). At the benchmark rate about {:.0} more would reach {to} per period, worth about {:.0} {} in revenue. Marketing and sales own this link together.",
                 j.volume,
@@ -940,11 +944,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 j.reported =
                     *b < low && (median - b) / b.max(BIN_DAYS) >= q.min_gap && n >= q.min_volume;
             }
-            let where_ = if slot == 0 {
-                String::new()
-            } else {
-                format!(" for {}", slot_label(slot))
-            };
+            let where_ = in_slice(slot);
             let evidence = format!(
                 "Contacts{where_} took a median of {median:.1} days from {from} to {to} (90% interval {low:.1}-{high:.1}), against a benchmark of {} days ({}). Moving at the benchmark pace would bring about {:.0} {} of revenue into the period. Marketing and sales own this link together.",
                 benchmark
@@ -989,11 +989,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             ) else {
                 continue;
             };
-            let where_ = if slot == 0 {
-                String::new()
-            } else {
-                format!(" for {}", slot_label(slot))
-            };
+            let where_ = in_slice(slot);
             let evidence = format!(
                 "{} of {} MQLs{where_} had their first sales touch within the {} h SLA (90% interval {}-{}), against a benchmark of {} ({}). Leads answered in time reached {} {} of the time, late ones {}. Marketing and sales own this handoff together.",
                 pct(j.current),
@@ -1049,11 +1045,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             continue;
         };
         let grr = ratio(kept.gross as f64, kept.base as f64);
-        let where_ = if slot == 0 {
-            String::new()
-        } else {
-            format!(" for {}", slot_label(slot))
-        };
+        let where_ = in_slice(slot);
         let evidence = format!(
             "{} of the customers{where_} who paid in a month paid again the next month (90% interval {}-{}; {} of their revenue kept), against a benchmark of {} ({}): about {:.0} {} of revenue was lost above the benchmark. {}",
             pct(j.current),

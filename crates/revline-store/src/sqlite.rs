@@ -118,15 +118,8 @@ mod raw {
         StoreError::Sqlite { code, message }
     }
 
-    /// Runs `sql` (one row of parameters in `column_list` order) for every row and
-    /// returns the number of rows changed.
-    pub(super) fn execute_rows(
-        db: NonNull<ffi::sqlite3>,
-        sql: &str,
-        kind: RecordKind,
-        rows: &[(&Record, i64)],
-    ) -> Result<u64> {
-        let db = db.as_ptr();
+    /// Prepares one statement on a connection the caller has locked for this thread.
+    fn prepare(db: *mut ffi::sqlite3, sql: &str) -> Result<Statement> {
         let text = CString::new(sql).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut stmt = std::ptr::null_mut();
         // SAFETY: db is locked for this thread by the caller's LockedSqliteHandle.
@@ -136,7 +129,19 @@ mod raw {
         if rc != ffi::SQLITE_OK {
             return Err(error(db, rc));
         }
-        let stmt = Statement(stmt);
+        Ok(Statement(stmt))
+    }
+
+    /// Runs `sql` (one row of parameters in `column_list` order) for every row and
+    /// returns the number of rows changed.
+    pub(super) fn execute_rows(
+        db: NonNull<ffi::sqlite3>,
+        sql: &str,
+        kind: RecordKind,
+        rows: &[(&Record, i64)],
+    ) -> Result<u64> {
+        let db = db.as_ptr();
+        let stmt = prepare(db, sql)?;
         let integer: Vec<bool> = kind.columns().map(|f| f.ty.is_integer()).collect();
         let mut changed = 0u64;
         for (record, hash) in rows {
@@ -187,16 +192,7 @@ mod raw {
             )));
         }
         let db = db.as_ptr();
-        let text = CString::new(sql).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut stmt = std::ptr::null_mut();
-        // SAFETY: db is locked for this thread by the caller's LockedSqliteHandle.
-        let rc = unsafe {
-            ffi::sqlite3_prepare_v3(db, text.as_ptr(), -1, 0, &mut stmt, std::ptr::null_mut())
-        };
-        if rc != ffi::SQLITE_OK {
-            return Err(error(db, rc));
-        }
-        let stmt = Statement(stmt);
+        let stmt = prepare(db, sql)?;
         let n = columns.len();
         loop {
             // SAFETY: the statement is prepared on this connection and stepped only here.
