@@ -497,6 +497,27 @@ fn database_url_selects_postgres() {
     let b = dir.path().join("b");
     run(revline(&db).arg("export").arg(&b));
     assert_same_folders(&a, &b);
+    // Every report reads the same numbers out of either store.
+    for name in [
+        "scorecard",
+        "funnel",
+        "sla",
+        "cohorts",
+        "forecast",
+        "bottlenecks",
+        "attribution",
+    ] {
+        let args = ["report", name, "--as-of", "2026-11-01", "--format", "json"];
+        let mut on_pg = Command::new(env!("CARGO_BIN_EXE_revline"));
+        on_pg
+            .env_remove("REVLINE_DB")
+            .arg("--database-url")
+            .arg(&pg.url)
+            .args(args);
+        let (x, y) = (run(&mut on_pg), run(revline(&db).args(args)));
+        assert!(x.status.success(), "{name}: {}", String::from_utf8_lossy(&x.stderr));
+        assert!(stdout(&x) == stdout(&y), "{name} differs between the stores");
+    }
     rt.block_on(pg.drop_database());
 }
 
