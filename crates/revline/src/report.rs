@@ -16,7 +16,7 @@ use revline_engine::{
 use revline_store::Store;
 use serde::Serialize;
 
-type Inputs = &'static [(RecordKind, &'static [&'static str])];
+type Inputs<'a> = &'a [(RecordKind, &'static [&'static str])];
 
 fn instant(text: &str, settings: &Settings, flag: &str) -> Result<Millis, Failure> {
     parse_timestamp(text, settings.timezone).map_err(|e| usage(format!("{flag}: {e}")))
@@ -26,7 +26,7 @@ fn instant(text: &str, settings: &Settings, flag: &str) -> Result<Millis, Failur
 pub async fn snapshot(
     store: &dyn Store,
     settings: &Settings,
-    inputs: Inputs,
+    inputs: Inputs<'_>,
 ) -> Result<Snapshot, Failure> {
     let mut builder = SnapshotBuilder::new(settings);
     for (kind, columns) in inputs {
@@ -104,12 +104,24 @@ pub async fn run(
         ReportName::Journeys => Some(journey_subject(store, options).await?),
         _ => None,
     };
-    let inputs = if name == ReportName::Funnel && by.is_none() {
-        SnapshotBuilder::FUNNEL_INPUTS
-    } else {
-        SnapshotBuilder::ALL_INPUTS
+    // Touchpoints are most of a workspace's rows: read them only for the reports and
+    // breakdowns that look at them.
+    let by_touch = matches!(
+        by,
+        Some(Dim::Channel | Dim::FirstTouchChannel | Dim::Campaign)
+    );
+    let inputs: Vec<_> = match name {
+        ReportName::Funnel if by.is_none() => SnapshotBuilder::FUNNEL_INPUTS.to_vec(),
+        ReportName::Cohorts | ReportName::Forecast | ReportName::Funnel if !by_touch => {
+            SnapshotBuilder::ALL_INPUTS
+                .iter()
+                .filter(|(kind, _)| *kind != RecordKind::Touchpoints)
+                .copied()
+                .collect()
+        }
+        _ => SnapshotBuilder::ALL_INPUTS.to_vec(),
     };
-    let snap = snapshot(store, &settings, inputs).await?;
+    let snap = snapshot(store, &settings, &inputs).await?;
     let format = options.format;
     match name {
         ReportName::Funnel => {

@@ -515,8 +515,15 @@ fn database_url_selects_postgres() {
             .arg(&pg.url)
             .args(args);
         let (x, y) = (run(&mut on_pg), run(revline(&db).args(args)));
-        assert!(x.status.success(), "{name}: {}", String::from_utf8_lossy(&x.stderr));
-        assert!(stdout(&x) == stdout(&y), "{name} differs between the stores");
+        assert!(
+            x.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&x.stderr)
+        );
+        assert!(
+            stdout(&x) == stdout(&y),
+            "{name} differs between the stores"
+        );
     }
     rt.block_on(pg.drop_database());
 }
