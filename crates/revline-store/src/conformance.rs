@@ -382,6 +382,59 @@ pub async fn scanned_rows_match_read_rows(store: &dyn Store) {
     );
 }
 
+/// Users are unique by email; a token finds its user by digest and notes its use.
+pub async fn users_and_tokens(store: &dyn Store) {
+    let ann = store
+        .create_user("ann@example.com", "admin", Some("$argon2id$hash"), 1_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        (ann.email.as_str(), ann.role.as_str()),
+        ("ann@example.com", "admin")
+    );
+    assert_eq!(ann.password_hash.as_deref(), Some("$argon2id$hash"));
+    let bob = store
+        .create_user("bob@example.com", "viewer", None, 2_000)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_user("ann@example.com", "viewer", None, 3_000)
+            .await,
+        Err(crate::StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.user_by_email("bob@example.com").await.unwrap(),
+        Some(bob.clone())
+    );
+    assert_eq!(
+        store.user_by_email("nobody@example.com").await.unwrap(),
+        None
+    );
+    let emails: Vec<String> = store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    assert_eq!(emails, ["ann@example.com", "bob@example.com"]);
+    store.create_token(bob.id, "digest-1", 4_000).await.unwrap();
+    assert_eq!(
+        store.user_by_token("digest-1", 5_000).await.unwrap(),
+        Some(bob.clone())
+    );
+    assert_eq!(store.user_by_token("digest-2", 5_000).await.unwrap(), None);
+    assert!(store.create_token(ann.id, "digest-1", 6_000).await.is_err());
+    assert!(
+        store
+            .create_user("cid@example.com", "owner", None, 7_000)
+            .await
+            .is_err(),
+        "roles are admin, editor and viewer"
+    );
+}
+
 pub async fn lookups_by_id_and_email(store: &dyn Store) {
     let all = fixtures();
     store
@@ -565,6 +618,7 @@ macro_rules! conformance_suite {
             lookups_by_id_and_email,
             selected_columns_read_back,
             scanned_rows_match_read_rows,
+            users_and_tokens,
             prop_keys_are_sorted_and_distinct,
             large_batches_are_written_whole,
             insert_new_skips_taken_and_repeated_ids,

@@ -30,6 +30,8 @@ pub enum StoreError {
     #[error("{0}")]
     Unsupported(String),
     #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
     Io(#[from] std::io::Error),
 }
 
@@ -64,6 +66,18 @@ pub struct ImportRun {
     pub status: String,
     /// The import summary as JSON text.
     pub summary: Option<String>,
+}
+
+/// Someone who uses the web app or the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    /// `admin`, `editor` or `viewer`.
+    pub role: String,
+    /// An argon2 PHC string; `None` for a user who signs in with tokens only.
+    pub password_hash: Option<String>,
+    pub created_at: i64,
 }
 
 /// Contacts that share one email address.
@@ -194,6 +208,26 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
     /// The newest runs first.
     async fn import_runs(&self, limit: usize) -> Result<Vec<ImportRun>>;
+
+    /// Creates a user; `Conflict` when the email is taken.
+    async fn create_user(
+        &self,
+        email: &str,
+        role: &str,
+        password_hash: Option<&str>,
+        now: i64,
+    ) -> Result<User>;
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+
+    /// Every user, by email.
+    async fn users(&self) -> Result<Vec<User>>;
+
+    /// Stores the digest of a new API token of `user_id`.
+    async fn create_token(&self, user_id: i64, token_hash: &str, now: i64) -> Result<i64>;
+
+    /// The user whose token has this digest, noting when it was last used.
+    async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
 
     /// Rows per write transaction that suit this store: SQLite holds a batch in memory
     /// until it is written, PostgreSQL gains from long COPY streams.

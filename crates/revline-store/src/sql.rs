@@ -255,6 +255,18 @@ where
     }
 
     /// An import run from `id, source, dry_run, started_at, finished_at, status, summary`.
+    /// A user from `id, email, role, password_hash, created_at`.
+    fn user(&self) -> Result<crate::User> {
+        let missing = |what: &str| StoreError::Corrupt(format!("user without {what}"));
+        Ok(crate::User {
+            id: self.int(0)?.ok_or_else(|| missing("id"))?,
+            email: self.text(1)?.ok_or_else(|| missing("email"))?,
+            role: self.text(2)?.ok_or_else(|| missing("role"))?,
+            password_hash: self.text(3)?,
+            created_at: self.int(4)?.ok_or_else(|| missing("created_at"))?,
+        })
+    }
+
     fn import_run(&self) -> Result<crate::ImportRun> {
         let missing = |what: &str| StoreError::Corrupt(format!("import run without {what}"));
         Ok(crate::ImportRun {
@@ -337,5 +349,15 @@ mod tests {
         assert!(sql.contains("$12)"), "{sql}");
         let sqlite = upsert_sql(Dialect::Sqlite, kind, 2);
         assert_eq!(sqlite.matches('?').count(), 2 * params_per_record(kind));
+    }
+}
+
+pub(crate) const USER_COLUMNS: &str = "id, email, role, password_hash, created_at";
+
+/// A unique-key violation as the store's `Conflict`, other errors as they are.
+pub(crate) fn conflict(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what()),
+        _ => StoreError::Database(e),
     }
 }

@@ -568,6 +568,78 @@ impl Store for SqliteStore {
         rows.iter().map(|r| r.import_run()).collect()
     }
 
+    async fn create_user(
+        &self,
+        email: &str,
+        role: &str,
+        password_hash: Option<&str>,
+        now: i64,
+    ) -> Result<crate::User> {
+        let text = format!(
+            "INSERT INTO users (email, role, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING {}",
+            sql::USER_COLUMNS
+        );
+        let row = sqlx::query(AssertSqlSafe(text))
+            .bind(email)
+            .bind(role)
+            .bind(password_hash)
+            .bind(now)
+            .fetch_one(&self.writer)
+            .await
+            .map_err(|e| sql::conflict(e, || format!("a user with email {email} exists")))?;
+        row.user()
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<crate::User>> {
+        let text = format!("SELECT {} FROM users WHERE email = ?", sql::USER_COLUMNS);
+        let row = sqlx::query(AssertSqlSafe(text))
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.user()).transpose()
+    }
+
+    async fn users(&self) -> Result<Vec<crate::User>> {
+        let text = format!("SELECT {} FROM users ORDER BY email", sql::USER_COLUMNS);
+        let rows = sqlx::query(AssertSqlSafe(text))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| r.user()).collect()
+    }
+
+    async fn create_token(&self, user_id: i64, token_hash: &str, now: i64) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(token_hash)
+        .bind(now)
+        .fetch_one(&self.writer)
+        .await
+        .map_err(|e| sql::conflict(e, || "that token is already stored".to_string()))?;
+        Ok(id)
+    }
+
+    async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<crate::User>> {
+        let text = format!(
+            "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? RETURNING user_id"
+        );
+        let user_id: Option<i64> = sqlx::query_scalar(AssertSqlSafe(text))
+            .bind(now)
+            .bind(token_hash)
+            .fetch_optional(&self.writer)
+            .await?;
+        let Some(user_id) = user_id else {
+            return Ok(None);
+        };
+        let text = format!("SELECT {} FROM users WHERE id = ?", sql::USER_COLUMNS);
+        let row = sqlx::query(AssertSqlSafe(text))
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.user()).transpose()
+    }
+
     fn batch_size(&self) -> usize {
         10_000
     }
