@@ -504,14 +504,13 @@ impl Store for PgStore {
     }
 
     async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<crate::User>> {
-        let text = format!(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 RETURNING user_id"
-        );
-        let user_id: Option<i64> = sqlx::query_scalar(AssertSqlSafe(text))
-            .bind(now)
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        let user_id: Option<i64> = sqlx::query_scalar(
+            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 RETURNING user_id",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
         let Some(user_id) = user_id else {
             return Ok(None);
         };
