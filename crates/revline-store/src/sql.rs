@@ -337,6 +337,16 @@ pub(crate) fn record_from_cells(
     })
 }
 
+pub(crate) const USER_COLUMNS: &str = "id, email, role, password_hash, created_at";
+
+/// A unique-key violation as the store's `Conflict`, other errors as they are.
+pub(crate) fn conflict(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what()),
+        _ => StoreError::Database(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,15 +359,5 @@ mod tests {
         assert!(sql.contains("$12)"), "{sql}");
         let sqlite = upsert_sql(Dialect::Sqlite, kind, 2);
         assert_eq!(sqlite.matches('?').count(), 2 * params_per_record(kind));
-    }
-}
-
-pub(crate) const USER_COLUMNS: &str = "id, email, role, password_hash, created_at";
-
-/// A unique-key violation as the store's `Conflict`, other errors as they are.
-pub(crate) fn conflict(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
-    match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what()),
-        _ => StoreError::Database(e),
     }
 }
