@@ -14,6 +14,7 @@ pub mod forecast;
 pub mod funnel;
 pub mod journeys;
 pub mod part;
+pub mod query;
 pub mod scorecard;
 pub mod sla;
 pub mod slice;

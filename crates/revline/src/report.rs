@@ -2,27 +2,21 @@
 //! report as a table, one JSON document or CSV.
 
 use crate::{Failure, FunnelView, ReportFormat, ReportName, ReportOptions, usage};
-use revline_core::time::{MILLIS_PER_DAY, parse_timestamp};
-use revline_core::{Millis, RecordKind, Settings};
+use revline_core::Settings;
 use revline_engine::cohorts::CohortsReport;
-use revline_engine::forecast::{ForecastOptions, ForecastReport};
+use revline_engine::forecast::ForecastReport;
 use revline_engine::funnel::View;
-use revline_engine::journeys::{JourneyReport, Subject};
+use revline_engine::journeys::JourneyReport;
+use revline_engine::query::{Output, ParamError, ReportKind, ReportParams, ReportQuery, Sliced};
 use revline_engine::scorecard::ScorecardReport;
 use revline_engine::sla::SlaReport;
-use revline_engine::{
-    By, Dim, FunnelQuery, FunnelReport, Scope, Snapshot, SnapshotBuilder, Window,
-};
+use revline_engine::{By, FunnelReport, Snapshot, SnapshotBuilder};
 use revline_store::Store;
 use serde::Serialize;
 
-type Inputs<'a> = &'a [(RecordKind, &'static [&'static str])];
+type Inputs<'a> = &'a [(revline_core::RecordKind, &'static [&'static str])];
 
-fn instant(text: &str, settings: &Settings, flag: &str) -> Result<Millis, Failure> {
-    parse_timestamp(text, settings.timezone).map_err(|e| usage(format!("{flag}: {e}")))
-}
-
-/// Streams the records the reports read into a snapshot.
+/// Streams the records a query reads into a snapshot.
 pub async fn snapshot(
     store: &dyn Store,
     settings: &Settings,
@@ -37,43 +31,37 @@ pub async fn snapshot(
     Ok(builder.build())
 }
 
-/// The period of a report: explicit flags, else the report's default.
-fn window(
-    options: &ReportOptions,
-    settings: &Settings,
-    name: ReportName,
-) -> Result<Window, Failure> {
-    let as_of = match &options.as_of {
-        Some(t) => instant(t, settings, "--as-of")?,
-        None => chrono::Utc::now().timestamp_millis(),
-    };
-    let (default_from, default_to) = if name == ReportName::Forecast {
-        // The plan covers the calendar year of the as-of time.
-        let year = chrono::TimeZone::timestamp_millis_opt(&settings.timezone, as_of)
-            .single()
-            .map_or(1970, |t| chrono::Datelike::year(&t));
-        let start = |y: i32| {
-            revline_engine::snapshot::day_start(
-                settings.timezone,
-                chrono::NaiveDate::from_ymd_opt(y, 1, 1).expect("1 January"),
-            )
-        };
-        (Some(start(year)), start(year + 1))
-    } else {
-        (None, as_of)
-    };
-    let to = match &options.to {
-        Some(t) => instant(t, settings, "--to")?,
-        None => default_to,
-    };
-    let from = match &options.from {
-        Some(t) => instant(t, settings, "--from")?,
-        None => default_from.unwrap_or(to - 365 * MILLIS_PER_DAY),
-    };
-    if from >= to {
-        return Err(usage("--from must be before --to"));
+/// The command line's flags as the report parameters the HTTP API takes too.
+fn params(options: &ReportOptions) -> ReportParams {
+    ReportParams {
+        from: options.from.clone(),
+        to: options.to.clone(),
+        as_of: options.as_of.clone(),
+        by: options.by.clone(),
+        view: Some(match options.view {
+            FunnelView::Cohort => "cohort".into(),
+            FunnelView::Flow => "flow".into(),
+        }),
+        window_days: options.window_days,
+        contact: options.contact.clone(),
+        account: options.account.clone(),
+        email: None,
+        target: options.target,
+        model: Some(options.model.clone()),
+        order: Some(options.order),
+        lookback_days: options.lookback_days,
+        half_life_days: Some(options.half_life_days),
+        conversion: Some(options.conversion.clone()),
+        account_based: Some(options.account_based),
+        what_if: options.what_if.clone(),
+        min_gap: Some(options.min_gap),
+        maturity_days: Some(options.maturity_days),
     }
-    Ok(Window { from, to, as_of })
+}
+
+/// A parameter error as the flag a user typed.
+fn flag_error(e: ParamError) -> Failure {
+    usage(format!("--{}: {}", e.param.replace('_', "-"), e.message))
 }
 
 pub async fn run(
@@ -82,171 +70,91 @@ pub async fn run(
     options: &ReportOptions,
 ) -> Result<u8, Failure> {
     let settings = store.settings().await?;
-    let w = window(options, &settings, name)?;
-    if name == ReportName::Attribution {
-        return attribution(store, &settings, &w, options).await;
+    let kind = ReportKind::parse(&format!("{name:?}").to_lowercase()).expect("every report name");
+    let mut p = params(options);
+    if kind == ReportKind::Journeys {
+        p.contact = journey_contact(store, options).await?;
     }
-    if options.window_days.is_some_and(|d| d.is_nan() || d < 0.0) {
-        return Err(usage("--window-days must be a number of days, 0 or more"));
-    }
-    let by = match &options.by {
-        None => None,
-        Some(text) => Some(Dim::parse(text).ok_or_else(|| {
-            usage(format!(
-                "--by: unknown dimension '{text}' (channel, first_touch_channel, campaign, segment, owner, country)"
-            ))
-        })?),
-    };
-    if name == ReportName::Journeys && by.is_some() {
-        return Err(usage("--by does not apply to journeys"));
-    }
-    let subject_id = match name {
-        ReportName::Journeys => Some(journey_subject(store, options).await?),
-        _ => None,
-    };
-    // Touchpoints are most of a workspace's rows: read them only for the reports and
-    // breakdowns that look at them.
-    let by_touch = matches!(
-        by,
-        Some(Dim::Channel | Dim::FirstTouchChannel | Dim::Campaign)
-    );
-    let inputs: Vec<_> = match name {
-        ReportName::Funnel if by.is_none() => SnapshotBuilder::FUNNEL_INPUTS.to_vec(),
-        ReportName::Cohorts | ReportName::Forecast | ReportName::Funnel if !by_touch => {
-            SnapshotBuilder::ALL_INPUTS
-                .iter()
-                .filter(|(kind, _)| *kind != RecordKind::Touchpoints)
-                .copied()
-                .collect()
-        }
-        _ => SnapshotBuilder::ALL_INPUTS.to_vec(),
-    };
-    let snap = snapshot(store, &settings, &inputs).await?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let q = ReportQuery::parse(kind, &p, &settings, now).map_err(flag_error)?;
     let format = options.format;
-    match name {
-        ReportName::Funnel => {
-            let query = FunnelQuery {
-                from: w.from,
-                to: w.to,
-                as_of: w.as_of,
-                window_days: options.window_days,
-                view: match options.view {
-                    FunnelView::Cohort => View::Cohort,
-                    FunnelView::Flow => View::Flow,
-                },
-            };
-            emit(&snap, by, format, |scope| {
-                revline_engine::funnel::funnel_in(&snap, &query, &scope)
-            });
+    if let Some(file) = &options.paths {
+        if kind != ReportKind::Attribution {
+            return Err(usage("--paths goes with report attribution"));
         }
-        ReportName::Scorecard => emit(&snap, by, format, |scope| {
-            revline_engine::scorecard::scorecard(&snap, &scope, &w, None)
-        }),
-        ReportName::Sla => emit(&snap, by, format, |scope| {
-            revline_engine::sla::sla(&snap, &scope, &w)
-        }),
-        ReportName::Cohorts => emit(&snap, by, format, |scope| {
-            revline_engine::cohorts::cohorts(&snap, &scope, &w)
-        }),
-        ReportName::Forecast => {
-            let opts = ForecastOptions {
-                target: options.target,
-            };
-            emit(&snap, by, format, |scope| {
-                revline_engine::forecast::forecast(&snap, &scope, &w, opts)
-            })
+        if q.by.is_some() {
+            return Err(usage(
+                "--by campaign needs the store's journeys, not --paths",
+            ));
         }
-        ReportName::Attribution => unreachable!("handled above"),
-        ReportName::Bottlenecks => {
-            let mut query = revline_engine::bottlenecks::BottleneckQuery::new(w);
-            if !(0.0..1.0).contains(&options.min_gap) {
-                return Err(usage("--min-gap must be a share from 0 up to 1"));
-            }
-            if options.maturity_days.is_nan() || options.maturity_days <= 0.0 {
-                return Err(usage("--maturity-days must be more than 0"));
-            }
-            query.min_gap = options.min_gap;
-            query.maturity_days = options.maturity_days;
-            if let Some(text) = &options.what_if {
-                let (link, rate) = text
-                    .rsplit_once('=')
-                    .and_then(|(l, r)| Some((l.trim().to_string(), r.trim().parse::<f64>().ok()?)))
-                    .filter(|(_, r)| (0.0..=1.0).contains(r))
-                    .ok_or_else(|| {
-                        usage(format!(
-                            "--what-if: '{text}' (expected LINK=RATE, a rate from 0 to 1)"
-                        ))
-                    })?;
-                query.what_if = Some((link, rate));
-            }
-            if by.is_some() {
-                return Err(usage(
-                    "--by does not apply to bottlenecks: every finding is drilled down by every dimension",
-                ));
-            }
-            let report = revline_engine::bottlenecks::bottlenecks(&snap, &query);
-            if let (Some((link, _)), Some(w)) = (&query.what_if, &report.what_if)
-                && w.current.is_none()
-            {
-                return Err(usage(format!(
-                    "--what-if: no link '{link}' (links: {})",
-                    report
-                        .links
-                        .iter()
-                        .map(|l| l.link.as_str())
-                        .filter(|l| !l.starts_with("time:"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
-            print_one(&report, format);
+        let text =
+            std::fs::read_to_string(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
+        let paths = revline_engine::attribution::parse_paths(&text)
+            .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+        if q.models.len() == 1 && q.models[0].needs_times() {
+            return Err(usage(format!(
+                "--model {}: aggregated paths carry no touch times; use first_touch, last_touch, linear, position_based or markov",
+                options.model
+            )));
         }
-        ReportName::Journeys => {
-            let (kind, id) = subject_id.expect("journeys has a subject");
-            let subject = match kind {
-                RecordKind::Accounts => snap.accounts.ids.get(&id).map(Subject::Account),
-                _ => snap
-                    .contact_ids
-                    .iter()
-                    .position(|c| *c == id)
-                    .map(|c| Subject::Contact(c as u32)),
-            }
-            .ok_or_else(|| {
-                usage(format!(
-                    "no {} with id '{id}'",
-                    kind.name().trim_end_matches('s')
-                ))
-            })?;
-            let report = revline_engine::journeys::journey(&snap, subject);
-            print_one(&report, format);
-        }
+        let report =
+            revline_engine::attribution::attribute_paths(&paths, &q.models, q.attribution.order);
+        print_output(&Output::Attribution(report), format);
+        return Ok(0);
     }
+    let snap = snapshot(store, &settings, &q.inputs()).await?;
+    let out = revline_engine::query::run(&snap, &q).map_err(|e| usage(e.0))?;
+    print_output(&out, format);
     Ok(0)
 }
 
-/// Which contact or account a journeys report is about (by id, or a contact by email).
-async fn journey_subject(
+fn print_output(out: &Output, format: ReportFormat) {
+    if format == ReportFormat::Json {
+        write_out(&json_text(&out.to_json()));
+        return;
+    }
+    match out {
+        Output::Scorecard(r) => print_sliced(r, format),
+        Output::Funnel(r) => print_sliced(r, format),
+        Output::Sla(r) => print_sliced(r, format),
+        Output::Cohorts(r) => print_sliced(r, format),
+        Output::Forecast(r) => print_sliced(r, format),
+        Output::Journey(r) => print_one(r, format),
+        Output::Attribution(r) => print_one(r, format),
+        Output::Bottlenecks(r) => print_one(r, format),
+    }
+}
+
+fn print_sliced<T: Printable>(r: &Sliced<T>, format: ReportFormat) {
+    match r {
+        Sliced::One(one) => print_one(one, format),
+        Sliced::By(by) => print_by(by, format),
+    }
+}
+
+/// The contact of `--email`, looked up in the store; else `--contact` as given.
+async fn journey_contact(
     store: &dyn Store,
     options: &ReportOptions,
-) -> Result<(RecordKind, String), Failure> {
-    match (&options.contact, &options.email, &options.account) {
-        (Some(id), None, None) => Ok((RecordKind::Contacts, id.trim().to_string())),
-        (None, None, Some(id)) => Ok((RecordKind::Accounts, id.trim().to_string())),
-        (None, Some(email), None) => {
-            let email = revline_core::normalize::normalize_email(email)
-                .ok_or_else(|| usage(format!("--email: '{email}' is not an address")))?;
-            let found = store
-                .contact_ids_by_email(std::slice::from_ref(&email))
-                .await?;
-            found
-                .get(&email)
-                .map(|id| (RecordKind::Contacts, id.clone()))
-                .ok_or_else(|| usage(format!("no contact with email '{email}'")))
-        }
-        _ => Err(usage(
+) -> Result<Option<String>, Failure> {
+    let Some(email) = &options.email else {
+        return Ok(options.contact.clone());
+    };
+    if options.contact.is_some() || options.account.is_some() {
+        return Err(usage(
             "journeys needs exactly one of --contact ID, --email EMAIL or --account ID",
-        )),
+        ));
     }
+    let email = revline_core::normalize::normalize_email(email)
+        .ok_or_else(|| usage(format!("--email: '{email}' is not an address")))?;
+    let found = store
+        .contact_ids_by_email(std::slice::from_ref(&email))
+        .await?;
+    found
+        .get(&email)
+        .cloned()
+        .map(Some)
+        .ok_or_else(|| usage(format!("no contact with email '{email}'")))
 }
 
 /// A report that prints as a table and as CSV rows.
@@ -254,18 +162,6 @@ pub trait Printable: Serialize {
     fn table(&self) -> String;
     fn csv_header(&self) -> String;
     fn csv_rows(&self) -> Vec<String>;
-}
-
-fn emit<T: Printable + Send>(
-    snap: &Snapshot,
-    by: Option<Dim>,
-    format: ReportFormat,
-    report: impl Fn(Scope<'_>) -> T + Sync,
-) {
-    match by {
-        None => print_one(&report(Scope::ALL), format),
-        Some(dim) => print_by(&revline_engine::by(snap, dim, report), format),
-    }
 }
 
 /// Writes a report to stdout in one go. A reader that went away (`revline report ... |
@@ -787,86 +683,6 @@ impl Printable for JourneyReport {
             })
             .collect()
     }
-}
-
-/// `revline report attribution`, over the store's journeys or a path file.
-async fn attribution(
-    store: &dyn Store,
-    settings: &Settings,
-    w: &Window,
-    options: &ReportOptions,
-) -> Result<u8, Failure> {
-    use revline_engine::attribution::{AttributionQuery, Conversion, Model};
-    let models: Vec<Model> = if options.model == "all" {
-        Model::ALL.to_vec()
-    } else {
-        vec![Model::parse(&options.model).ok_or_else(|| {
-            usage(format!(
-                "--model: unknown model '{}' (first_touch, last_touch, linear, time_decay, position_based, w_shaped, markov, all)",
-                options.model
-            ))
-        })?]
-    };
-    let by_campaign = match options.by.as_deref() {
-        Some("campaign") if options.paths.is_none() => true,
-        Some("channel") | None => false,
-        Some(other) => {
-            return Err(usage(format!(
-                "--by {other}: attribution credits channels (default) or campaigns (--by campaign, not with --paths)"
-            )));
-        }
-    };
-    if !(1..=4).contains(&options.order) {
-        return Err(usage("--order must be 1, 2, 3 or 4"));
-    }
-    if options.half_life_days.is_nan() || options.half_life_days <= 0.0 {
-        return Err(usage("--half-life-days must be more than 0"));
-    }
-    let report = if let Some(file) = &options.paths {
-        let text =
-            std::fs::read_to_string(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
-        let paths = revline_engine::attribution::parse_paths(&text)
-            .map_err(|e| usage(format!("{}: {e}", file.display())))?;
-        if models.len() == 1 && models[0].needs_times() {
-            return Err(usage(format!(
-                "--model {}: aggregated paths carry no touch times; use first_touch, last_touch, linear, position_based or markov",
-                options.model
-            )));
-        }
-        revline_engine::attribution::attribute_paths(&paths, &models, options.order)
-    } else {
-        let conversion = Conversion::parse(&options.conversion).ok_or_else(|| {
-            usage(format!(
-                "--conversion: '{}' (expected won, created or stage:NAME)",
-                options.conversion
-            ))
-        })?;
-        let query = AttributionQuery {
-            window: *w,
-            conversion,
-            lookback_days: options
-                .lookback_days
-                .unwrap_or(f64::from(settings.lookback_days)),
-            half_life_days: options.half_life_days,
-            account_based: options.account_based,
-            order: options.order,
-            by_campaign,
-        };
-        let snap = snapshot(store, settings, SnapshotBuilder::ALL_INPUTS).await?;
-        revline_engine::attribution::attribute(&snap, &Scope::ALL, &query, &models)
-    };
-    match (models.len(), options.format) {
-        (1, ReportFormat::Json) => {
-            let mut one = serde_json::to_value(&report.models[0]).expect("reports serialise");
-            if let (Some(p), Some(a)) = (&report.period, &report.as_of) {
-                one["period"] = serde_json::to_value(p).expect("serialise");
-                one["as_of"] = serde_json::Value::String(a.clone());
-            }
-            write_out(&json_text(&one));
-        }
-        _ => print_one(&report, options.format),
-    }
-    Ok(0)
 }
 
 impl Printable for revline_engine::attribution::AttributionReport {

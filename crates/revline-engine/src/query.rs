@@ -1,0 +1,455 @@
+//! One query object for every report and one runner, shared by the command line and the
+//! HTTP API so that both take the same parameters and give the same JSON.
+//!
+//! `ReportParams` holds the parameters as text (flags or a query string);
+//! `ReportQuery::parse` checks them against the workspace settings; `inputs` names what
+//! the snapshot must hold for the query; `run` computes the report.
+
+use crate::attribution::{AttributionQuery, AttributionReport, Conversion, Model};
+use crate::bottlenecks::{BottleneckQuery, BottlenecksReport};
+use crate::cohorts::CohortsReport;
+use crate::forecast::{ForecastOptions, ForecastReport};
+use crate::funnel::{FunnelQuery, FunnelReport, View};
+use crate::journeys::{JourneyReport, Subject};
+use crate::scorecard::ScorecardReport;
+use crate::sla::SlaReport;
+use crate::slice::{By, Dim, Scope};
+use crate::snapshot::{Snapshot, SnapshotBuilder};
+use crate::window::Window;
+use revline_core::time::{MILLIS_PER_DAY, parse_timestamp};
+use revline_core::{Millis, RecordKind, Settings};
+use serde::{Deserialize, Serialize};
+
+/// The reports (metrics.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    Scorecard,
+    Funnel,
+    Sla,
+    Cohorts,
+    Forecast,
+    Journeys,
+    Attribution,
+    Bottlenecks,
+}
+
+impl ReportKind {
+    pub const ALL: [ReportKind; 8] = [
+        ReportKind::Scorecard,
+        ReportKind::Funnel,
+        ReportKind::Sla,
+        ReportKind::Cohorts,
+        ReportKind::Forecast,
+        ReportKind::Journeys,
+        ReportKind::Attribution,
+        ReportKind::Bottlenecks,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportKind::Scorecard => "scorecard",
+            ReportKind::Funnel => "funnel",
+            ReportKind::Sla => "sla",
+            ReportKind::Cohorts => "cohorts",
+            ReportKind::Forecast => "forecast",
+            ReportKind::Journeys => "journeys",
+            ReportKind::Attribution => "attribution",
+            ReportKind::Bottlenecks => "bottlenecks",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReportKind> {
+        ReportKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+/// A parameter that cannot be used, with the parameter's name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{param}: {message}")]
+pub struct ParamError {
+    pub param: &'static str,
+    pub message: String,
+}
+
+fn bad(param: &'static str, message: impl Into<String>) -> ParamError {
+    ParamError {
+        param,
+        message: message.into(),
+    }
+}
+
+/// Every report parameter as given (command-line flags or an HTTP query string).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportParams {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub as_of: Option<String>,
+    pub by: Option<String>,
+    pub view: Option<String>,
+    pub window_days: Option<f64>,
+    pub contact: Option<String>,
+    pub account: Option<String>,
+    pub email: Option<String>,
+    pub target: Option<f64>,
+    pub model: Option<String>,
+    pub order: Option<usize>,
+    pub lookback_days: Option<f64>,
+    pub half_life_days: Option<f64>,
+    pub conversion: Option<String>,
+    pub account_based: Option<bool>,
+    pub what_if: Option<String>,
+    pub min_gap: Option<f64>,
+    pub maturity_days: Option<f64>,
+}
+
+/// Whose journey: a contact or an account id (an email is resolved by the caller, who
+/// can ask the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubjectId {
+    Contact(String),
+    Account(String),
+}
+
+/// A checked query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportQuery {
+    pub kind: ReportKind,
+    pub window: Window,
+    pub by: Option<Dim>,
+    pub view: View,
+    pub window_days: Option<f64>,
+    pub forecast: ForecastOptions,
+    pub subject: Option<SubjectId>,
+    pub models: Vec<Model>,
+    pub attribution: AttributionQuery,
+    pub bottlenecks: BottleneckQuery,
+}
+
+fn instant(text: &str, settings: &Settings, param: &'static str) -> Result<Millis, ParamError> {
+    parse_timestamp(text, settings.timezone).map_err(|e| bad(param, e.to_string()))
+}
+
+fn window(
+    p: &ReportParams,
+    settings: &Settings,
+    kind: ReportKind,
+    now: Millis,
+) -> Result<Window, ParamError> {
+    let as_of = match &p.as_of {
+        Some(t) => instant(t, settings, "as_of")?,
+        None => now,
+    };
+    let (default_from, default_to) = if kind == ReportKind::Forecast {
+        // The plan covers the calendar year of the as-of time.
+        let year = chrono::TimeZone::timestamp_millis_opt(&settings.timezone, as_of)
+            .single()
+            .map_or(1970, |t| chrono::Datelike::year(&t));
+        let start = |y: i32| {
+            crate::snapshot::day_start(
+                settings.timezone,
+                chrono::NaiveDate::from_ymd_opt(y, 1, 1).expect("1 January"),
+            )
+        };
+        (Some(start(year)), start(year + 1))
+    } else {
+        (None, as_of)
+    };
+    let to = match &p.to {
+        Some(t) => instant(t, settings, "to")?,
+        None => default_to,
+    };
+    let from = match &p.from {
+        Some(t) => instant(t, settings, "from")?,
+        None => default_from.unwrap_or(to - 365 * MILLIS_PER_DAY),
+    };
+    if from >= to {
+        return Err(bad("from", "must be before to"));
+    }
+    Ok(Window { from, to, as_of })
+}
+
+impl ReportQuery {
+    /// Checks the parameters of `kind`; `now` is the as-of time when none is given.
+    pub fn parse(
+        kind: ReportKind,
+        p: &ReportParams,
+        settings: &Settings,
+        now: Millis,
+    ) -> Result<ReportQuery, ParamError> {
+        let w = window(p, settings, kind, now)?;
+        if p.window_days.is_some_and(|d| d.is_nan() || d < 0.0) {
+            return Err(bad("window_days", "must be a number of days, 0 or more"));
+        }
+        let by = match &p.by {
+            None => None,
+            Some(text) => Some(Dim::parse(text).ok_or_else(|| {
+                bad(
+                    "by",
+                    format!(
+                        "unknown dimension '{text}' (channel, first_touch_channel, campaign, segment, owner, country)"
+                    ),
+                )
+            })?),
+        };
+        let view = match p.view.as_deref() {
+            None | Some("cohort") => View::Cohort,
+            Some("flow") => View::Flow,
+            Some(other) => return Err(bad("view", format!("'{other}' (cohort or flow)"))),
+        };
+        let subject = match (&p.contact, &p.account) {
+            (Some(c), None) => Some(SubjectId::Contact(c.trim().to_string())),
+            (None, Some(a)) => Some(SubjectId::Account(a.trim().to_string())),
+            (None, None) => None,
+            _ => return Err(bad("contact", "give a contact or an account, not both")),
+        };
+        match kind {
+            ReportKind::Journeys if subject.is_none() => {
+                return Err(bad(
+                    "contact",
+                    "journeys needs exactly one of contact, email or account",
+                ));
+            }
+            ReportKind::Journeys | ReportKind::Bottlenecks if by.is_some() => {
+                return Err(bad(
+                    "by",
+                    format!(
+                        "does not apply to {} (bottlenecks drill down by every dimension)",
+                        kind.name()
+                    ),
+                ));
+            }
+            ReportKind::Attribution
+                if by.is_some_and(|d| !matches!(d, Dim::Channel | Dim::Campaign)) =>
+            {
+                return Err(bad(
+                    "by",
+                    "attribution credits channels (default) or campaigns (by=campaign)",
+                ));
+            }
+            _ => {}
+        }
+        let models = match p.model.as_deref() {
+            None | Some("all") => Model::ALL.to_vec(),
+            Some(m) => vec![Model::parse(m).ok_or_else(|| {
+                bad(
+                    "model",
+                    format!(
+                        "unknown model '{m}' (first_touch, last_touch, linear, time_decay, position_based, w_shaped, markov, all)"
+                    ),
+                )
+            })?],
+        };
+        let order = p.order.unwrap_or(1);
+        if !(1..=4).contains(&order) {
+            return Err(bad("order", "must be 1, 2, 3 or 4"));
+        }
+        let half_life_days = p.half_life_days.unwrap_or(7.0);
+        if half_life_days.is_nan() || half_life_days <= 0.0 {
+            return Err(bad("half_life_days", "must be more than 0"));
+        }
+        let conversion = match p.conversion.as_deref() {
+            None => Conversion::Won,
+            Some(c) => Conversion::parse(c)
+                .ok_or_else(|| bad("conversion", format!("'{c}' (won, created or stage:NAME)")))?,
+        };
+        let attribution = AttributionQuery {
+            window: w,
+            conversion,
+            lookback_days: p.lookback_days.unwrap_or(f64::from(settings.lookback_days)),
+            half_life_days,
+            account_based: p.account_based.unwrap_or(false),
+            order,
+            by_campaign: by == Some(Dim::Campaign),
+        };
+        let mut bottlenecks = BottleneckQuery::new(w);
+        if let Some(g) = p.min_gap {
+            if !(0.0..1.0).contains(&g) {
+                return Err(bad("min_gap", "must be a share from 0 up to 1"));
+            }
+            bottlenecks.min_gap = g;
+        }
+        if let Some(m) = p.maturity_days {
+            if m.is_nan() || m <= 0.0 {
+                return Err(bad("maturity_days", "must be more than 0"));
+            }
+            bottlenecks.maturity_days = m;
+        }
+        if let Some(text) = &p.what_if {
+            let (link, rate) = text
+                .rsplit_once('=')
+                .and_then(|(l, r)| Some((l.trim().to_string(), r.trim().parse::<f64>().ok()?)))
+                .filter(|(_, r)| (0.0..=1.0).contains(r))
+                .ok_or_else(|| {
+                    bad(
+                        "what_if",
+                        format!("'{text}' (expected LINK=RATE, a rate from 0 to 1)"),
+                    )
+                })?;
+            bottlenecks.what_if = Some((link, rate));
+        }
+        Ok(ReportQuery {
+            kind,
+            window: w,
+            by,
+            view,
+            window_days: p.window_days,
+            forecast: ForecastOptions { target: p.target },
+            subject,
+            models,
+            attribution,
+            bottlenecks,
+        })
+    }
+
+    /// The records and columns the snapshot must hold for this query. Touchpoints are
+    /// most of a workspace's rows: they are read only for reports and breakdowns that
+    /// look at them.
+    pub fn inputs(&self) -> Vec<(RecordKind, &'static [&'static str])> {
+        let by_touch = matches!(
+            self.by,
+            Some(Dim::Channel | Dim::FirstTouchChannel | Dim::Campaign)
+        );
+        match self.kind {
+            ReportKind::Funnel if self.by.is_none() => SnapshotBuilder::FUNNEL_INPUTS.to_vec(),
+            ReportKind::Cohorts | ReportKind::Forecast | ReportKind::Funnel if !by_touch => {
+                SnapshotBuilder::ALL_INPUTS
+                    .iter()
+                    .filter(|(kind, _)| *kind != RecordKind::Touchpoints)
+                    .copied()
+                    .collect()
+            }
+            _ => SnapshotBuilder::ALL_INPUTS.to_vec(),
+        }
+    }
+}
+
+/// A report for everything, or broken down.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Sliced<T: Serialize> {
+    One(T),
+    By(By<T>),
+}
+
+/// What `run` computed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Output {
+    Scorecard(Sliced<ScorecardReport>),
+    Funnel(Sliced<FunnelReport>),
+    Sla(Sliced<SlaReport>),
+    Cohorts(Sliced<CohortsReport>),
+    Forecast(Sliced<ForecastReport>),
+    Journey(JourneyReport),
+    Attribution(AttributionReport),
+    Bottlenecks(BottlenecksReport),
+}
+
+impl Output {
+    /// The report's JSON document (interface.md): a single attribution model is printed
+    /// as that model's object, with the period and as-of time beside it.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Output::Attribution(a) if a.models.len() == 1 => {
+                let mut one = serde_json::to_value(&a.models[0]).expect("reports serialise");
+                if let (Some(p), Some(at)) = (&a.period, &a.as_of) {
+                    one["period"] = serde_json::to_value(p).expect("reports serialise");
+                    one["as_of"] = serde_json::Value::String(at.clone());
+                }
+                one
+            }
+            other => serde_json::to_value(other).expect("reports serialise"),
+        }
+    }
+}
+
+/// A query the snapshot cannot answer (an unknown contact, an unknown what-if link).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotFound(pub String);
+
+fn sliced<T: Serialize + Send>(
+    s: &Snapshot,
+    by: Option<Dim>,
+    report: impl Fn(Scope<'_>) -> T + Sync,
+) -> Sliced<T> {
+    match by {
+        None => Sliced::One(report(Scope::ALL)),
+        Some(dim) => Sliced::By(crate::slice::by(s, dim, report)),
+    }
+}
+
+/// Computes the report of `q` on `s`.
+pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
+    let w = &q.window;
+    Ok(match q.kind {
+        ReportKind::Funnel => {
+            let fq = FunnelQuery {
+                from: w.from,
+                to: w.to,
+                as_of: w.as_of,
+                window_days: q.window_days,
+                view: q.view,
+            };
+            Output::Funnel(sliced(s, q.by, |scope| {
+                crate::funnel::funnel_in(s, &fq, &scope)
+            }))
+        }
+        ReportKind::Scorecard => Output::Scorecard(sliced(s, q.by, |scope| {
+            crate::scorecard::scorecard(s, &scope, w, None)
+        })),
+        ReportKind::Sla => Output::Sla(sliced(s, q.by, |scope| crate::sla::sla(s, &scope, w))),
+        ReportKind::Cohorts => Output::Cohorts(sliced(s, q.by, |scope| {
+            crate::cohorts::cohorts(s, &scope, w)
+        })),
+        ReportKind::Forecast => Output::Forecast(sliced(s, q.by, |scope| {
+            crate::forecast::forecast(s, &scope, w, q.forecast)
+        })),
+        ReportKind::Journeys => {
+            let subject = match &q.subject {
+                Some(SubjectId::Account(id)) => s
+                    .accounts
+                    .ids
+                    .get(id)
+                    .filter(|&a| s.accounts.loaded[a as usize])
+                    .map(Subject::Account)
+                    .ok_or_else(|| NotFound(format!("no account with id '{id}'")))?,
+                Some(SubjectId::Contact(id)) => s
+                    .contact_ids
+                    .iter()
+                    .position(|c| c == id)
+                    .filter(|&c| s.contact.loaded[c])
+                    .map(|c| Subject::Contact(c as u32))
+                    .ok_or_else(|| NotFound(format!("no contact with id '{id}'")))?,
+                None => return Err(NotFound("journeys needs a contact or an account".into())),
+            };
+            Output::Journey(crate::journeys::journey(s, subject))
+        }
+        ReportKind::Attribution => Output::Attribution(crate::attribution::attribute(
+            s,
+            &Scope::ALL,
+            &q.attribution,
+            &q.models,
+        )),
+        ReportKind::Bottlenecks => {
+            let report = crate::bottlenecks::bottlenecks(s, &q.bottlenecks);
+            if let (Some((link, _)), Some(w)) = (&q.bottlenecks.what_if, &report.what_if)
+                && w.current.is_none()
+            {
+                return Err(NotFound(format!(
+                    "what_if: no link '{link}' (links: {})",
+                    report
+                        .links
+                        .iter()
+                        .map(|l| l.link.as_str())
+                        .filter(|l| !l.starts_with("time:"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            Output::Bottlenecks(report)
+        }
+    })
+}
