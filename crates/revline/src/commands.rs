@@ -162,6 +162,55 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             store.close().await;
             code
         }
+        Command::Serve { addr, demo } => {
+            let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(open_store(&cli).await?);
+            if *demo && store.count(RecordKind::Contacts).await? == 0 {
+                eprintln!("Filling the empty store with the demo workspace...");
+                let config = revline_demo::DemoConfig::default();
+                load_demo(&*store, &config).await?;
+            }
+            let clock: std::sync::Arc<dyn revline_core::Clock> =
+                std::sync::Arc::new(revline_core::SystemClock);
+            let state = revline_web::AppState::load(store.clone(), clock)
+                .await
+                .map_err(|e| Failure::from(anyhow::anyhow!("{e}")))?;
+            println!(
+                "Revline API on http://{addr} ({}), reports at /api/v1/reports/NAME.\n\
+                 Scripts sign in with a token: revline token create --email YOU (after revline user add).",
+                store.location()
+            );
+            revline_web::serve(state, *addr).await?;
+            Ok(0)
+        }
+        Command::User { action } => {
+            let store = open_store(&cli).await?;
+            let code = user(&*store, action).await;
+            store.close().await;
+            code
+        }
+        Command::Token {
+            action: crate::TokenAction::Create { email },
+        } => {
+            let store = open_store(&cli).await?;
+            let email = revline_core::normalize::normalize_email(email)
+                .ok_or_else(|| usage(format!("--email: '{email}' is not an address")))?;
+            let Some(user) = store.user_by_email(&email).await? else {
+                return Err(usage(format!(
+                    "no user {email}: create one with revline user add --email {email} --role viewer"
+                )));
+            };
+            let (token, digest) = revline_web::access::new_token();
+            store
+                .create_token(user.id, &digest, chrono::Utc::now().timestamp_millis())
+                .await?;
+            store.close().await;
+            println!(
+                "API token for {} ({}); it is shown only this once:",
+                user.email, user.role
+            );
+            println!("{token}");
+            Ok(0)
+        }
         Command::Imports { limit, format } => {
             let store = open_store(&cli).await?;
             let runs = store.import_runs(*limit).await?;
@@ -406,4 +455,65 @@ async fn print_demo_report(
     println!();
     println!("Next: revline export DIR, revline settings, revline imports");
     Ok(())
+}
+
+async fn user(store: &dyn Store, action: &crate::UserAction) -> Result<u8, Failure> {
+    match action {
+        crate::UserAction::List => {
+            for u in store.users().await? {
+                println!(
+                    "{:<40} {:<7} {}",
+                    u.email,
+                    u.role,
+                    if u.password_hash.is_some() {
+                        "password"
+                    } else {
+                        "tokens only"
+                    }
+                );
+            }
+            Ok(0)
+        }
+        crate::UserAction::Add {
+            email,
+            role,
+            password_stdin,
+        } => {
+            use std::io::{BufRead, Write};
+            let email = revline_core::normalize::normalize_email(email)
+                .ok_or_else(|| usage(format!("--email: '{email}' is not an address")))?;
+            if !*password_stdin && std::io::stdin().is_terminal() {
+                eprint!("Password for {email} (empty: API tokens only): ");
+                std::io::stderr().flush()?;
+            }
+            // One line: piped with --password-stdin, or typed at the prompt.
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let hash = if password.is_empty() {
+                None
+            } else if password.chars().count() < 8 {
+                return Err(usage("a password needs at least 8 characters"));
+            } else {
+                Some(
+                    revline_web::access::hash_password(password)
+                        .map_err(|e| Failure::from(anyhow::anyhow!(e)))?,
+                )
+            };
+            let user = store
+                .create_user(
+                    &email,
+                    role,
+                    hash.as_deref(),
+                    chrono::Utc::now().timestamp_millis(),
+                )
+                .await
+                .map_err(|e| match e {
+                    revline_store::StoreError::Conflict(m) => usage(m),
+                    other => Failure::from(other),
+                })?;
+            println!("Created {} ({})", user.email, user.role);
+            Ok(0)
+        }
+    }
 }

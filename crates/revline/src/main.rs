@@ -220,12 +220,56 @@ pub enum Command {
         #[command(flatten)]
         options: Box<ReportOptions>,
     },
+    /// Serve the HTTP API (reports under /api/v1, with API tokens).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Fill an empty store with the demo workspace first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage the people who use the web app and the API.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// API tokens for scripts.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// The log of import runs, newest first.
     Imports {
         #[arg(long, default_value_t = 20)]
         limit: usize,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserAction {
+    /// Create a user. The password is read from stdin with --password-stdin, else
+    /// asked for on the terminal; an empty one makes a user who signs in with API tokens
+    /// only.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "editor", "viewer"])]
+        role: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the users.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenAction {
+    /// Print a new API token for the user, alone on the last line (shown only once).
+    Create {
+        #[arg(long)]
+        email: String,
     },
 }
 

@@ -659,3 +659,58 @@ fn bottlenecks_rank_every_link_and_answer_what_if() {
     let out = run(revline(&db).args(["report", "bottlenecks", "--what-if", "handoff=2"]));
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn users_and_tokens_for_scripts() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let mut child = revline(&db)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "Ann@Example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"correct horse battery\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("ann@example.com (admin)"));
+    // The same email again is refused; so is an unknown role.
+    let again = run(revline(&db)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "ann@example.com",
+            "--role",
+            "viewer",
+        ])
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(again.status.code(), Some(2));
+    let role =
+        run(revline(&db).args(["user", "add", "--email", "x@example.com", "--role", "owner"]));
+    assert_eq!(role.status.code(), Some(2));
+    let out = run(revline(&db).args(["token", "create", "--email", "ann@example.com"]));
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let token = text.lines().last().unwrap();
+    assert!(token.starts_with("rvl_") && token.len() == 68, "{text}");
+    // Only its digest is stored.
+    let raw = std::fs::read(&db).unwrap();
+    assert!(!raw.windows(token.len()).any(|w| w == token.as_bytes()));
+    let out = run(revline(&db).args(["token", "create", "--email", "nobody@example.com"]));
+    assert_eq!(out.status.code(), Some(2));
+}

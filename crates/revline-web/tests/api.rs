@@ -1,0 +1,219 @@
+//! The API in-process, on a fresh store of each kind per test (zero2prod's `TestApp`):
+//! tokens, JSON errors, and reports that equal the engine's answer for the same query.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use revline_core::{FixedClock, RecordKind};
+use revline_engine::query::{ReportKind, ReportParams, ReportQuery};
+use revline_store::Store;
+use revline_web::AppState;
+use serde_json::Value;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const AS_OF: i64 = 1_793_491_200_000; // 2026-11-01T00:00:00Z
+
+struct TestApp {
+    app: axum::Router,
+    store: Arc<dyn Store>,
+    token: String,
+}
+
+/// A demo workspace of 600 contacts, a viewer and their token.
+async fn test_app(store: Arc<dyn Store>) -> TestApp {
+    let config = revline_demo::DemoConfig {
+        contacts: 600,
+        ..revline_demo::DemoConfig::default()
+    };
+    let mut by_kind: std::collections::HashMap<RecordKind, Vec<revline_core::Record>> =
+        Default::default();
+    revline_demo::generate(&config, &mut |r| by_kind.entry(r.kind).or_default().push(r));
+    store
+        .save_settings(&revline_demo::demo_settings())
+        .await
+        .unwrap();
+    for kind in RecordKind::ALL {
+        for chunk in by_kind.remove(&kind).unwrap_or_default().chunks(5_000) {
+            store.write_batch(kind, chunk).await.unwrap();
+        }
+    }
+    let user = store
+        .create_user("board@example.com", "viewer", None, AS_OF)
+        .await
+        .unwrap();
+    let (token, digest) = revline_web::access::new_token();
+    store.create_token(user.id, &digest, AS_OF).await.unwrap();
+    let state = AppState::load(store.clone(), Arc::new(FixedClock(AS_OF)))
+        .await
+        .unwrap();
+    TestApp {
+        app: revline_web::router(state),
+        store,
+        token,
+    }
+}
+
+impl TestApp {
+    async fn get(&self, uri: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut request = Request::get(uri);
+        if let Some(t) = token {
+            request = request.header("Authorization", format!("Bearer {t}"));
+        }
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+}
+
+fn is_error(body: &Value, code: &str) -> bool {
+    body["error"]["code"] == code
+        && body["error"]["message"].is_string()
+        && body["error"].get("details").is_some()
+}
+
+async fn api_checks(t: TestApp) {
+    let (status, body) = t.get("/healthz", None).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+
+    // Every other route needs a token.
+    let (status, body) = t.get("/api/v1/reports/scorecard", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(is_error(&body, "unauthorized"), "{body}");
+    let (status, _) = t
+        .get("/api/v1/reports/scorecard", Some("rvl_not_a_token"))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, me) = t.get("/api/v1/me", Some(&t.token)).await;
+    assert_eq!(
+        (status, me["role"].as_str()),
+        (StatusCode::OK, Some("viewer"))
+    );
+
+    // The same JSON as the engine's runner (which the command line prints) gives.
+    let settings = t.store.settings().await.unwrap();
+    let snapshot = revline_web::build_snapshot(&*t.store, &settings)
+        .await
+        .unwrap();
+    for (name, query) in [
+        ("scorecard", "as_of=2026-11-01"),
+        ("funnel", "as_of=2026-11-01&by=channel"),
+        ("sla", "as_of=2026-11-01"),
+        ("cohorts", "from=2025-01-01&to=2026-11-01&as_of=2026-11-01"),
+        ("forecast", "as_of=2026-11-01&target=5000000"),
+        ("attribution", "as_of=2026-11-01&model=markov&order=2"),
+        ("bottlenecks", "as_of=2026-11-01"),
+    ] {
+        let (status, body) = t
+            .get(&format!("/api/v1/reports/{name}?{query}"), Some(&t.token))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+        let params: ReportParams = serde_json::from_value(
+            query
+                .split('&')
+                .map(|kv| {
+                    let (k, v) = kv.split_once('=').unwrap();
+                    let v: Value = v.parse::<f64>().map_or(Value::String(v.into()), |n| {
+                        if k == "order" {
+                            Value::from(n as u64)
+                        } else {
+                            Value::from(n)
+                        }
+                    });
+                    (k.to_string(), v)
+                })
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        )
+        .unwrap();
+        let q = ReportQuery::parse(ReportKind::parse(name).unwrap(), &params, &settings, AS_OF)
+            .unwrap();
+        let want = revline_engine::query::run(&snapshot, &q).unwrap().to_json();
+        assert_eq!(body, want, "{name}");
+    }
+
+    // Journeys by email, resolved through the store.
+    let (status, body) = t
+        .get(
+            "/api/v1/reports/journeys?email=board@example.com",
+            Some(&t.token),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "users are not contacts: {body}"
+    );
+    let first = t
+        .store
+        .read_page(RecordKind::Contacts, None, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let email = first.text("email").unwrap().to_string();
+    let (status, body) = t
+        .get(
+            &format!("/api/v1/reports/journeys?email={email}"),
+            Some(&t.token),
+        )
+        .await;
+    assert_eq!(
+        (status, body["id"].as_str()),
+        (StatusCode::OK, Some(first.id.as_str())),
+        "{body}"
+    );
+
+    // JSON errors with fitting statuses.
+    let (status, body) = t
+        .get("/api/v1/reports/funnel?by=colour", Some(&t.token))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        is_error(&body, "bad_request") && body["error"]["details"]["param"] == "by",
+        "{body}"
+    );
+    let (status, body) = t
+        .get("/api/v1/reports/funnel?colour=blue", Some(&t.token))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = t.get("/api/v1/reports/magic", Some(&t.token)).await;
+    assert!(status == StatusCode::NOT_FOUND && is_error(&body, "not_found"));
+    let (status, body) = t.get("/api/v1/nowhere", Some(&t.token)).await;
+    assert!(status == StatusCode::NOT_FOUND && is_error(&body, "not_found"));
+    let (status, body) = t
+        .get(
+            "/api/v1/reports/bottlenecks?what_if=magic%3D0.5",
+            Some(&t.token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_on_sqlite() {
+    let fresh = revline_store::testing::sqlite().await;
+    let store: Arc<dyn Store> = Arc::new(fresh.store.clone());
+    api_checks(test_app(store).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_on_postgres() {
+    let Some(fresh) = revline_store::testing::postgres().await else {
+        return;
+    };
+    let store: Arc<dyn Store> = Arc::new(fresh.store.clone());
+    api_checks(test_app(store).await).await;
+    fresh.drop_database().await;
+}
