@@ -453,7 +453,9 @@ async fn print_demo_report(
         }
     }
     println!();
-    println!("Next: revline export DIR, revline settings, revline imports");
+    println!(
+        "Next: revline report scorecard (or funnel, bottlenecks, attribution, cohorts, forecast), revline serve, revline export DIR"
+    );
     Ok(())
 }
 
