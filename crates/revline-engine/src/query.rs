@@ -80,7 +80,7 @@ fn bad(param: &'static str, message: impl Into<String>) -> ParamError {
 }
 
 /// Every report parameter as given (command-line flags or an HTTP query string).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReportParams {
     pub from: Option<String>,

@@ -15,6 +15,7 @@ pub fn routes() -> Router<AppState> {
         .route("/healthz", get(health))
         .route("/api/v1/reports/{name}", get(report))
         .route("/api/v1/me", get(me))
+        .route("/api/v1/openapi.json", get(openapi))
         .fallback(|| async { AppError::NotFound("no such route".into()) })
 }
 
@@ -51,6 +52,10 @@ impl FromRequestParts<AppState> for Caller {
             .map(Caller)
             .ok_or_else(|| AppError::Unauthorized("unknown API token".into()))
     }
+}
+
+async fn openapi(_caller: Caller) -> Json<Value> {
+    Json(crate::openapi::document())
 }
 
 async fn me(Caller(user): Caller) -> Json<Value> {

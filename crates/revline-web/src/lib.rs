@@ -10,6 +10,7 @@
 pub mod access;
 mod api;
 mod error;
+pub mod openapi;
 
 pub use error::AppError;
 

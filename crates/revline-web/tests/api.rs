@@ -96,6 +96,11 @@ async fn api_checks(t: TestApp) {
         .get("/api/v1/reports/scorecard", Some("rvl_not_a_token"))
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, doc) = t.get("/api/v1/openapi.json", Some(&t.token)).await;
+    assert_eq!(
+        (status, doc["openapi"].as_str()),
+        (StatusCode::OK, Some("3.1.0"))
+    );
     let (status, me) = t.get("/api/v1/me", Some(&t.token)).await;
     assert_eq!(
         (status, me["role"].as_str()),
@@ -216,4 +221,45 @@ async fn api_on_postgres() {
     let store: Arc<dyn Store> = Arc::new(fresh.store.clone());
     api_checks(test_app(store).await).await;
     fresh.drop_database().await;
+}
+
+#[test]
+fn the_openapi_document_names_every_report_and_parameter() {
+    let doc = revline_web::openapi::document();
+    let report = &doc["paths"]["/api/v1/reports/{name}"]["get"];
+    let params: Vec<&str> = report["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["in"] == "query")
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    // Every field the runner accepts is documented, and nothing else.
+    let accepted = serde_json::to_value(ReportParams::default()).unwrap();
+    let mut fields: Vec<&str> = accepted
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut documented = params.clone();
+    fields.sort_unstable();
+    documented.sort_unstable();
+    assert_eq!(documented, fields);
+    let names = report["parameters"][0]["schema"]["enum"]
+        .as_array()
+        .unwrap();
+    assert_eq!(names.len(), ReportKind::ALL.len());
+    // The snapshot: a change to the document is a change to the contract.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/openapi.json");
+    let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    if std::env::var_os("REVLINE_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let stored = std::fs::read_to_string(&path)
+        .expect("tests/openapi.json (REVLINE_UPDATE_SNAPSHOTS=1 writes it)");
+    assert!(
+        stored == text,
+        "the OpenAPI document changed: review it, then run with REVLINE_UPDATE_SNAPSHOTS=1"
+    );
 }
