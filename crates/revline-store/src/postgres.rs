@@ -21,6 +21,11 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// The pool that writes.
+    fn writes(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
+
     /// Connects to `url` and migrates the database on first use.
     pub async fn connect(url: &str) -> Result<PgStore> {
         let options = PgConnectOptions::from_str(url)?;
@@ -458,68 +463,23 @@ impl Store for PgStore {
         password_hash: Option<&str>,
         now: i64,
     ) -> Result<crate::User> {
-        let text = format!(
-            "INSERT INTO users (email, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING {}",
-            sql::USER_COLUMNS
-        );
-        let row = sqlx::query(AssertSqlSafe(text))
-            .bind(email)
-            .bind(role)
-            .bind(password_hash)
-            .bind(now)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| sql::conflict(e, || format!("a user with email {email} exists")))?;
-        row.user()
+        sql::pg_access::create_user(self.writes(), email, role, password_hash, now).await
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<crate::User>> {
-        let text = format!("SELECT {} FROM users WHERE email = $1", sql::USER_COLUMNS);
-        let row = sqlx::query(AssertSqlSafe(text))
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| r.user()).transpose()
+        sql::pg_access::user_by(&self.pool, "email", sql::pg_access::UserKey::Email(email)).await
     }
 
     async fn users(&self) -> Result<Vec<crate::User>> {
-        let text = format!("SELECT {} FROM users ORDER BY email", sql::USER_COLUMNS);
-        let rows = sqlx::query(AssertSqlSafe(text))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| r.user()).collect()
+        sql::pg_access::users(&self.pool).await
     }
 
     async fn create_token(&self, user_id: i64, token_hash: &str, now: i64) -> Result<i64> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(user_id)
-        .bind(token_hash)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| sql::conflict(e, || "that token is already stored".to_string()))?;
-        Ok(id)
+        sql::pg_access::create_token(self.writes(), user_id, token_hash, now).await
     }
 
     async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<crate::User>> {
-        let user_id: Option<i64> = sqlx::query_scalar(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 RETURNING user_id",
-        )
-        .bind(now)
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(user_id) = user_id else {
-            return Ok(None);
-        };
-        let text = format!("SELECT {} FROM users WHERE id = $1", sql::USER_COLUMNS);
-        let row = sqlx::query(AssertSqlSafe(text))
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| r.user()).transpose()
+        sql::pg_access::user_by_token(&self.pool, self.writes(), token_hash, now).await
     }
 
     fn batch_size(&self) -> usize {

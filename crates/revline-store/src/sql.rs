@@ -347,6 +347,103 @@ pub(crate) fn conflict(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreEr
     }
 }
 
+/// `#1`, `#2`, ... in `text` as the dialect's numbered placeholders (`?1` / `$1`).
+pub(crate) fn numbered(dialect: Dialect, text: &str) -> String {
+    let mark = match dialect {
+        Dialect::Sqlite => "?",
+        Dialect::Postgres => "$",
+    };
+    text.replace('#', mark)
+}
+
+/// The users and API-token queries, one body for both stores: they differ only in the
+/// database type and its placeholders. Each store's `Store` methods call these.
+macro_rules! access_queries {
+    ($module:ident, $db:ty, $dialect:expr) => {
+        pub(crate) mod $module {
+            use crate::sql::{StoredRow, USER_COLUMNS, conflict, numbered};
+            use crate::{Result, User};
+            use sqlx::AssertSqlSafe;
+            type Pool = sqlx::Pool<$db>;
+
+            pub(crate) async fn create_user(
+                write: &Pool,
+                email: &str,
+                role: &str,
+                password_hash: Option<&str>,
+                now: i64,
+            ) -> Result<User> {
+                let text = numbered(
+                    $dialect,
+                    "INSERT INTO users (email, role, password_hash, created_at) VALUES (#1, #2, #3, #4) RETURNING ",
+                ) + USER_COLUMNS;
+                let row = sqlx::query(AssertSqlSafe(text))
+                    .bind(email)
+                    .bind(role)
+                    .bind(password_hash)
+                    .bind(now)
+                    .fetch_one(write)
+                    .await
+                    .map_err(|e| conflict(e, || format!("a user with email {email} exists")))?;
+                row.user()
+            }
+
+            pub(crate) async fn user_by(read: &Pool, column: &str, key: UserKey<'_>) -> Result<Option<User>> {
+                let text = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = {}", numbered($dialect, "#1"));
+                let query = sqlx::query(AssertSqlSafe(text));
+                let query = match key {
+                    UserKey::Email(e) => query.bind(e.to_string()),
+                    UserKey::Id(id) => query.bind(id),
+                };
+                query.fetch_optional(read).await?.map(|r| r.user()).transpose()
+            }
+
+            pub(crate) enum UserKey<'a> {
+                Email(&'a str),
+                Id(i64),
+            }
+
+            pub(crate) async fn users(read: &Pool) -> Result<Vec<User>> {
+                let text = format!("SELECT {USER_COLUMNS} FROM users ORDER BY email");
+                let rows = sqlx::query(AssertSqlSafe(text)).fetch_all(read).await?;
+                rows.iter().map(|r| r.user()).collect()
+            }
+
+            pub(crate) async fn create_token(write: &Pool, user_id: i64, token_hash: &str, now: i64) -> Result<i64> {
+                let text = numbered(
+                    $dialect,
+                    "INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES (#1, #2, #3) RETURNING id",
+                );
+                sqlx::query_scalar(AssertSqlSafe(text))
+                    .bind(user_id)
+                    .bind(token_hash)
+                    .bind(now)
+                    .fetch_one(write)
+                    .await
+                    .map_err(|e| conflict(e, || "that token is already stored".to_string()))
+            }
+
+            pub(crate) async fn user_by_token(read: &Pool, write: &Pool, token_hash: &str, now: i64) -> Result<Option<User>> {
+                let text = numbered(
+                    $dialect,
+                    "UPDATE api_tokens SET last_used_at = #1 WHERE token_hash = #2 RETURNING user_id",
+                );
+                let user_id: Option<i64> = sqlx::query_scalar(AssertSqlSafe(text))
+                    .bind(now)
+                    .bind(token_hash)
+                    .fetch_optional(write)
+                    .await?;
+                match user_id {
+                    Some(id) => user_by(read, "id", UserKey::Id(id)).await,
+                    None => Ok(None),
+                }
+            }
+        }
+    };
+}
+access_queries!(sqlite_access, sqlx::Sqlite, crate::sql::Dialect::Sqlite);
+access_queries!(pg_access, sqlx::Postgres, crate::sql::Dialect::Postgres);
+
 #[cfg(test)]
 mod tests {
     use super::*;
