@@ -401,6 +401,16 @@ pub struct Record {
 }
 
 impl Record {
+    /// A record with every column empty.
+    pub fn new(kind: RecordKind, id: String) -> Record {
+        Record {
+            kind,
+            id,
+            values: vec![Value::Null; kind.columns().count()],
+            props: BTreeMap::new(),
+        }
+    }
+
     pub fn get(&self, column: &str) -> &Value {
         match self.kind.column_index(column) {
             Some(i) => &self.values[i],

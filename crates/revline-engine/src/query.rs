@@ -102,6 +102,8 @@ pub struct ReportParams {
     pub what_if: Option<String>,
     pub min_gap: Option<f64>,
     pub maturity_days: Option<f64>,
+    /// `DIM:VALUE`: count only the records of that slice (`channel:paid_search`).
+    pub filter: Option<String>,
 }
 
 /// Whose journey: a contact or an account id (an email is resolved by the caller, who
@@ -118,6 +120,8 @@ pub struct ReportQuery {
     pub kind: ReportKind,
     pub window: Window,
     pub by: Option<Dim>,
+    /// Only this slice: a dimension and a value's name.
+    pub filter: Option<(Dim, String)>,
     pub view: View,
     pub window_days: Option<f64>,
     pub forecast: ForecastOptions,
@@ -192,6 +196,40 @@ impl ReportQuery {
                     ),
                 )
             })?),
+        };
+        let filter = match &p.filter {
+            None => None,
+            Some(text) => {
+                let (dim, value) = text
+                    .split_once(':')
+                    .and_then(|(d, v)| Some((Dim::parse(d.trim())?, v.trim().to_string())))
+                    .filter(|(_, v)| !v.is_empty())
+                    .ok_or_else(|| {
+                        bad(
+                            "filter",
+                            format!(
+                                "'{text}' (expected DIM:VALUE, DIM one of channel, first_touch_channel, campaign, segment, owner, country)"
+                            ),
+                        )
+                    })?;
+                if by.is_some() {
+                    return Err(bad("filter", "give a filter or a breakdown (by), not both"));
+                }
+                if !matches!(
+                    kind,
+                    ReportKind::Scorecard
+                        | ReportKind::Funnel
+                        | ReportKind::Sla
+                        | ReportKind::Cohorts
+                        | ReportKind::Forecast
+                ) {
+                    return Err(bad(
+                        "filter",
+                        format!("does not apply to {}", kind.name()),
+                    ));
+                }
+                Some((dim, value))
+            }
         };
         let view = match p.view.as_deref() {
             None | Some("cohort") => View::Cohort,
@@ -293,6 +331,7 @@ impl ReportQuery {
             kind,
             window: w,
             by,
+            filter,
             view,
             window_days: p.window_days,
             forecast: ForecastOptions { target: p.target },
@@ -307,12 +346,13 @@ impl ReportQuery {
     /// most of a workspace's rows: they are read only for reports and breakdowns that
     /// look at them.
     pub fn inputs(&self) -> Vec<(RecordKind, &'static [&'static str])> {
+        let sliced_by = self.by.or(self.filter.as_ref().map(|(d, _)| *d));
         let by_touch = matches!(
-            self.by,
+            sliced_by,
             Some(Dim::Channel | Dim::FirstTouchChannel | Dim::Campaign)
         );
         match self.kind {
-            ReportKind::Funnel if self.by.is_none() => SnapshotBuilder::FUNNEL_INPUTS.to_vec(),
+            ReportKind::Funnel if sliced_by.is_none() => SnapshotBuilder::FUNNEL_INPUTS.to_vec(),
             ReportKind::Cohorts | ReportKind::Forecast | ReportKind::Funnel if !by_touch => {
                 SnapshotBuilder::ALL_INPUTS
                     .iter()
@@ -372,10 +412,19 @@ pub struct NotFound(pub String);
 
 fn sliced<T: Serialize + Send>(
     s: &Snapshot,
-    by: Option<Dim>,
+    q: &ReportQuery,
     report: impl Fn(Scope<'_>) -> T + Sync,
 ) -> Sliced<T> {
-    match by {
+    if let Some((dim, value)) = &q.filter {
+        let seg = crate::slice::Segmentation::new(s, *dim);
+        // A value no record has (an unknown name) selects nothing.
+        let v = match value.as_str() {
+            "(none)" => crate::snapshot::NONE,
+            name => s.names.get(name).unwrap_or(crate::snapshot::NONE - 1),
+        };
+        return Sliced::One(report(Scope::of(&seg, v)));
+    }
+    match q.by {
         None => Sliced::One(report(Scope::ALL)),
         Some(dim) => Sliced::By(crate::slice::by(s, dim, report)),
     }
@@ -393,18 +442,18 @@ pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
                 window_days: q.window_days,
                 view: q.view,
             };
-            Output::Funnel(sliced(s, q.by, |scope| {
+            Output::Funnel(sliced(s, q, |scope| {
                 crate::funnel::funnel_in(s, &fq, &scope)
             }))
         }
-        ReportKind::Scorecard => Output::Scorecard(sliced(s, q.by, |scope| {
+        ReportKind::Scorecard => Output::Scorecard(sliced(s, q, |scope| {
             crate::scorecard::scorecard(s, &scope, w, None)
         })),
-        ReportKind::Sla => Output::Sla(sliced(s, q.by, |scope| crate::sla::sla(s, &scope, w))),
-        ReportKind::Cohorts => Output::Cohorts(sliced(s, q.by, |scope| {
+        ReportKind::Sla => Output::Sla(sliced(s, q, |scope| crate::sla::sla(s, &scope, w))),
+        ReportKind::Cohorts => Output::Cohorts(sliced(s, q, |scope| {
             crate::cohorts::cohorts(s, &scope, w)
         })),
-        ReportKind::Forecast => Output::Forecast(sliced(s, q.by, |scope| {
+        ReportKind::Forecast => Output::Forecast(sliced(s, q, |scope| {
             crate::forecast::forecast(s, &scope, w, q.forecast)
         })),
         ReportKind::Journeys => {

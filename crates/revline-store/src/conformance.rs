@@ -3,7 +3,7 @@
 
 use crate::{Store, WriteCounts};
 use revline_core::parse::{ParseOptions, RowText, parse_record};
-use revline_core::{Record, RecordKind, Settings};
+use revline_core::{Record, RecordKind, Settings, Value};
 
 /// Parses a row given as (column, text) pairs; unknown columns become props.
 pub fn record(kind: RecordKind, pairs: &[(&str, &str)]) -> Record {
@@ -435,6 +435,55 @@ pub async fn users_and_tokens(store: &dyn Store) {
     );
 }
 
+/// Web sessions expire and end, users choose a language and change role, tokens are
+/// listed and revoked by their owner only.
+pub async fn sessions_roles_and_languages(store: &dyn Store) {
+    let ann = store
+        .create_user("ann@example.com", "editor", Some("$argon2id$hash"), 1_000)
+        .await
+        .unwrap();
+    let bob = store
+        .create_user("bob@example.com", "viewer", None, 1_000)
+        .await
+        .unwrap();
+    assert_eq!(ann.lang, None);
+    store
+        .create_session("s-1", ann.id, "csrf-1", 2_000, 10_000)
+        .await
+        .unwrap();
+    store
+        .create_session("s-old", bob.id, "csrf-2", 2_000, 3_000)
+        .await
+        .unwrap();
+    let (user, csrf) = store.session("s-1", 5_000).await.unwrap().unwrap();
+    assert_eq!((user.email.as_str(), csrf.as_str()), ("ann@example.com", "csrf-1"));
+    assert_eq!(store.session("s-old", 5_000).await.unwrap(), None, "expired");
+    assert_eq!(store.session("s-1", 10_000).await.unwrap(), None, "expires at its end");
+    assert!(store.set_user_lang(ann.id, Some("pl")).await.unwrap());
+    assert!(store.set_user_role(ann.id, "admin").await.unwrap());
+    assert!(store.set_user_role(ann.id, "owner").await.is_err());
+    let (user, _) = store.session("s-1", 5_000).await.unwrap().unwrap();
+    assert_eq!((user.role.as_str(), user.lang.as_deref()), ("admin", Some("pl")));
+    store.delete_session("s-1", 5_000).await.unwrap();
+    assert_eq!(store.session("s-1", 5_000).await.unwrap(), None, "signed out");
+
+    let first = store.create_token(ann.id, "t-1", 6_000).await.unwrap();
+    let second = store.create_token(ann.id, "t-2", 7_000).await.unwrap();
+    store.user_by_token("t-2", 8_000).await.unwrap();
+    let listed = store.tokens(ann.id).await.unwrap();
+    assert_eq!(
+        listed,
+        [
+            crate::ApiToken { id: first, created_at: 6_000, last_used_at: None },
+            crate::ApiToken { id: second, created_at: 7_000, last_used_at: Some(8_000) },
+        ]
+    );
+    assert!(!store.delete_token(bob.id, first).await.unwrap(), "not bob's token");
+    assert!(store.delete_token(ann.id, first).await.unwrap());
+    assert_eq!(store.user_by_token("t-1", 9_000).await.unwrap(), None, "revoked");
+    assert_eq!(store.tokens(ann.id).await.unwrap().len(), 1);
+}
+
 pub async fn lookups_by_id_and_email(store: &dyn Store) {
     let all = fixtures();
     store
@@ -619,6 +668,8 @@ macro_rules! conformance_suite {
             selected_columns_read_back,
             scanned_rows_match_read_rows,
             users_and_tokens,
+            sessions_roles_and_languages,
+            records_are_searched_sorted_and_paged,
             prop_keys_are_sorted_and_distinct,
             large_batches_are_written_whole,
             insert_new_skips_taken_and_repeated_ids,
@@ -636,4 +687,52 @@ macro_rules! conformance_suite {
             }
         )*
     };
+}
+
+/// The record lists of the web app: search across text columns, equality filters,
+/// sorting with missing values last, pages and the total.
+pub async fn records_are_searched_sorted_and_paged(store: &dyn Store) {
+    let accounts = [
+        ("a1", "Acme Corp", "enterprise", "PL"),
+        ("a2", "Beta 100% Ltd", "smb", "DE"),
+        ("a3", "acme labs", "smb", ""),
+        ("a4", "Gamma", "enterprise", "PL"),
+    ];
+    let records: Vec<Record> = accounts
+        .iter()
+        .map(|(id, name, segment, country)| {
+            let mut r = Record::new(RecordKind::Accounts, id.to_string());
+            r.set("name", Value::Text(name.to_string()));
+            r.set("segment", Value::Text(segment.to_string()));
+            if !country.is_empty() {
+                r.set("country", Value::Text(country.to_string()));
+            }
+            r
+        })
+        .collect();
+    store.write_batch(RecordKind::Accounts, &records).await.unwrap();
+    let ids = |found: &(Vec<Record>, u64)| -> Vec<String> { found.0.iter().map(|r| r.id.clone()).collect() };
+    let search = |text: Option<&str>, equals: &[(&str, &str)], sort: Option<&str>, descending: bool, offset: usize| {
+        crate::RecordSearch {
+            text: text.map(str::to_string),
+            equals: equals.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+            sort: sort.map(str::to_string),
+            descending,
+            offset,
+            limit: 2,
+        }
+    };
+    let kind = RecordKind::Accounts;
+    let found = store.search_records(kind, &search(Some("ACME"), &[], None, false, 0)).await.unwrap();
+    assert_eq!((ids(&found), found.1), (vec!["a1".to_string(), "a3".to_string()], 2));
+    let found = store.search_records(kind, &search(Some("100%"), &[], None, false, 0)).await.unwrap();
+    assert_eq!(ids(&found), ["a2"], "% is a character, not a wildcard");
+    let found = store.search_records(kind, &search(None, &[("segment", "enterprise")], Some("name"), true, 0)).await.unwrap();
+    assert_eq!((ids(&found), found.1), (vec!["a4".to_string(), "a1".to_string()], 2));
+    let first = store.search_records(kind, &search(None, &[], Some("country"), false, 0)).await.unwrap();
+    let second = store.search_records(kind, &search(None, &[], Some("country"), false, 2)).await.unwrap();
+    assert_eq!((ids(&first), first.1), (vec!["a2".to_string(), "a1".to_string()], 4));
+    assert_eq!(ids(&second), ["a4", "a3"], "missing values last");
+    assert!(store.search_records(kind, &search(None, &[("nope", "x")], None, false, 0)).await.is_err());
+    assert!(store.search_records(kind, &search(None, &[], Some("name; DROP TABLE accounts"), false, 0)).await.is_err());
 }

@@ -78,6 +78,30 @@ pub struct User {
     /// An argon2 PHC string; `None` for a user who signs in with tokens only.
     pub password_hash: Option<String>,
     pub created_at: i64,
+    /// The interface language the user chose (`en`, `pl`); `None`: the browser's.
+    pub lang: Option<String>,
+}
+
+/// A page of records that match a search (the web app's record lists).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordSearch {
+    /// Case-insensitive substring of the id or any text column.
+    pub text: Option<String>,
+    /// Text columns that must equal these values.
+    pub equals: Vec<(String, String)>,
+    /// A column of the kind; default the id. Missing values sort last.
+    pub sort: Option<String>,
+    pub descending: bool,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// An API token as its owner sees it: never the token itself, which is stored hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
 }
 
 /// Contacts that share one email address.
@@ -191,6 +215,13 @@ pub trait Store: Send + Sync {
         }
     }
 
+    /// The records that match `search`, one page of them, and how many match in all.
+    async fn search_records(
+        &self,
+        kind: RecordKind,
+        search: &RecordSearch,
+    ) -> Result<(Vec<Record>, u64)>;
+
     /// The custom property names used by records of this kind, sorted.
     async fn prop_keys(&self, kind: RecordKind) -> Result<Vec<String>>;
 
@@ -228,6 +259,34 @@ pub trait Store: Send + Sync {
 
     /// The user whose token has this digest, noting when it was last used.
     async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
+
+    /// Sets (or with `None` clears) the user's interface language.
+    async fn set_user_lang(&self, user_id: i64, lang: Option<&str>) -> Result<bool>;
+
+    /// Changes the user's role (`admin`, `editor`, `viewer`).
+    async fn set_user_role(&self, user_id: i64, role: &str) -> Result<bool>;
+
+    /// Stores a web session: the digest of its cookie, its CSRF token, its expiry.
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()>;
+
+    /// The user and CSRF token of an unexpired session.
+    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<(User, String)>>;
+
+    /// Ends the session (signing out), and clears expired ones.
+    async fn delete_session(&self, token_hash: &str, now: i64) -> Result<()>;
+
+    /// The user's API tokens, oldest first.
+    async fn tokens(&self, user_id: i64) -> Result<Vec<ApiToken>>;
+
+    /// Revokes one of the user's tokens; false when it is not theirs or gone.
+    async fn delete_token(&self, user_id: i64, id: i64) -> Result<bool>;
 
     /// Rows per write transaction that suit this store: SQLite holds a batch in memory
     /// until it is written, PostgreSQL gains from long COPY streams.

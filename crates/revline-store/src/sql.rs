@@ -143,6 +143,88 @@ pub(crate) fn check_columns(kind: RecordKind, columns: &[&str]) -> Result<()> {
 }
 
 /// A page of records: every column and the props, or (`only`) just those columns.
+/// The statement of `Store::search_records` (or, with `count`, of its total) and the
+/// texts to bind in order. Column names are checked against the kind, so only values
+/// are bound.
+pub(crate) fn search_sql(
+    dialect: Dialect,
+    kind: RecordKind,
+    search: &crate::RecordSearch,
+    count: bool,
+) -> Result<(String, Vec<String>)> {
+    use revline_core::FieldType;
+    let column = |name: &str| -> Result<&'static revline_core::Field> {
+        kind.columns()
+            .find(|f| f.name == name)
+            .ok_or_else(|| StoreError::Unsupported(format!("{} has no column '{name}'", kind.name())))
+    };
+    let mut binds = Vec::new();
+    let mut conditions = Vec::new();
+    let mut n = 0;
+    let mut next = |sql: &mut String| {
+        n += 1;
+        dialect.placeholder(n, sql);
+    };
+    if let Some(text) = search.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!(
+            "%{}%",
+            text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        );
+        let mut any = Vec::new();
+        let searched = std::iter::once("id").chain(
+            kind.columns()
+                .filter(|f| matches!(f.ty, FieldType::Id | FieldType::Text | FieldType::Email | FieldType::Name))
+                .map(|f| f.name),
+        );
+        for name in searched {
+            let mut c = format!("LOWER(\"{name}\") LIKE ");
+            next(&mut c);
+            c.push_str(" ESCAPE '\\'");
+            any.push(c);
+            binds.push(pattern.clone());
+        }
+        conditions.push(format!("({})", any.join(" OR ")));
+    }
+    for (name, value) in &search.equals {
+        let f = column(name)?;
+        if matches!(f.ty, FieldType::Timestamp | FieldType::Amount | FieldType::Csat) {
+            return Err(StoreError::Unsupported(format!("'{name}' is not a text column to filter on")));
+        }
+        let mut c = format!("\"{}\" = ", f.name);
+        next(&mut c);
+        conditions.push(c);
+        binds.push(value.clone());
+    }
+    let mut sql = if count {
+        format!("SELECT COUNT(*) FROM {}", kind.name())
+    } else {
+        let mut cols = String::from("id");
+        for f in kind.columns() {
+            let _ = write!(cols, ", \"{}\"", f.name);
+        }
+        let _ = write!(cols, ", {}", dialect.props_select());
+        format!("SELECT {cols} FROM {}", kind.name())
+    };
+    if !conditions.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conditions.join(" AND "));
+    }
+    if !count {
+        let order = match search.sort.as_deref() {
+            None | Some("id") => "id".to_string(),
+            Some(name) => format!("\"{}\"", column(name)?.name),
+        };
+        let dir = if search.descending { "DESC" } else { "ASC" };
+        // Nulls last either way, then id, so pages never overlap.
+        let _ = write!(
+            sql,
+            " ORDER BY ({order} IS NULL), {order} {dir}, id {dir} LIMIT {} OFFSET {}",
+            search.limit, search.offset
+        );
+    }
+    Ok((sql, binds))
+}
+
 pub(crate) fn select_page_sql(
     dialect: Dialect,
     kind: RecordKind,
@@ -255,7 +337,7 @@ where
     }
 
     /// An import run from `id, source, dry_run, started_at, finished_at, status, summary`.
-    /// A user from `id, email, role, password_hash, created_at`.
+    /// A user from `id, email, role, password_hash, created_at, lang`.
     fn user(&self) -> Result<crate::User> {
         let missing = |what: &str| StoreError::Corrupt(format!("user without {what}"));
         Ok(crate::User {
@@ -264,6 +346,7 @@ where
             role: self.text(2)?.ok_or_else(|| missing("role"))?,
             password_hash: self.text(3)?,
             created_at: self.int(4)?.ok_or_else(|| missing("created_at"))?,
+            lang: self.text(5)?,
         })
     }
 
@@ -337,7 +420,7 @@ pub(crate) fn record_from_cells(
     })
 }
 
-pub(crate) const USER_COLUMNS: &str = "id, email, role, password_hash, created_at";
+pub(crate) const USER_COLUMNS: &str = "id, email, role, password_hash, created_at, lang";
 
 /// A unique-key violation as the store's `Conflict`, other errors as they are.
 pub(crate) fn conflict(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
@@ -421,6 +504,69 @@ macro_rules! access_queries {
                     .fetch_one(write)
                     .await
                     .map_err(|e| conflict(e, || "that token is already stored".to_string()))
+            }
+
+            pub(crate) async fn set_user_field(write: &Pool, user_id: i64, column: &str, value: Option<&str>) -> Result<bool> {
+                let text = format!("UPDATE users SET {column} = {} WHERE id = {}", numbered($dialect, "#1"), numbered($dialect, "#2"));
+                let done = sqlx::query(AssertSqlSafe(text)).bind(value).bind(user_id).execute(write).await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            pub(crate) async fn create_session(write: &Pool, token_hash: &str, user_id: i64, csrf: &str, now: i64, expires_at: i64) -> Result<()> {
+                let text = numbered(
+                    $dialect,
+                    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (#1, #2, #3, #4, #5)",
+                );
+                sqlx::query(AssertSqlSafe(text))
+                    .bind(token_hash)
+                    .bind(user_id)
+                    .bind(csrf)
+                    .bind(now)
+                    .bind(expires_at)
+                    .execute(write)
+                    .await
+                    .map_err(|e| conflict(e, || "that session is already stored".to_string()))?;
+                Ok(())
+            }
+
+            pub(crate) async fn session(read: &Pool, token_hash: &str, now: i64) -> Result<Option<(User, String)>> {
+                let text = numbered(
+                    $dialect,
+                    "SELECT user_id, csrf_token FROM sessions WHERE token_hash = #1 AND expires_at > #2",
+                );
+                let found: Option<(i64, String)> = sqlx::query_as(AssertSqlSafe(text))
+                    .bind(token_hash)
+                    .bind(now)
+                    .fetch_optional(read)
+                    .await?;
+                let Some((user_id, csrf)) = found else { return Ok(None) };
+                Ok(user_by(read, "id", UserKey::Id(user_id)).await?.map(|u| (u, csrf)))
+            }
+
+            /// Ends this session, and every expired one.
+            pub(crate) async fn delete_session(write: &Pool, token_hash: &str, now: i64) -> Result<()> {
+                let text = numbered($dialect, "DELETE FROM sessions WHERE token_hash = #1 OR expires_at <= #2");
+                sqlx::query(AssertSqlSafe(text)).bind(token_hash).bind(now).execute(write).await?;
+                Ok(())
+            }
+
+            pub(crate) async fn tokens(read: &Pool, user_id: i64) -> Result<Vec<crate::ApiToken>> {
+                let text = numbered(
+                    $dialect,
+                    "SELECT id, created_at, last_used_at FROM api_tokens WHERE user_id = #1 ORDER BY id",
+                );
+                let rows: Vec<(i64, i64, Option<i64>)> =
+                    sqlx::query_as(AssertSqlSafe(text)).bind(user_id).fetch_all(read).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, created_at, last_used_at)| crate::ApiToken { id, created_at, last_used_at })
+                    .collect())
+            }
+
+            pub(crate) async fn delete_token(write: &Pool, user_id: i64, id: i64) -> Result<bool> {
+                let text = numbered($dialect, "DELETE FROM api_tokens WHERE user_id = #1 AND id = #2");
+                let done = sqlx::query(AssertSqlSafe(text)).bind(user_id).bind(id).execute(write).await?;
+                Ok(done.rows_affected() > 0)
             }
 
             pub(crate) async fn user_by_token(read: &Pool, write: &Pool, token_hash: &str, now: i64) -> Result<Option<User>> {

@@ -604,6 +604,62 @@ impl Store for SqliteStore {
         sql::sqlite_access::user_by_token(&self.pool, self.writes(), token_hash, now).await
     }
 
+    async fn search_records(
+        &self,
+        kind: RecordKind,
+        search: &crate::RecordSearch,
+    ) -> Result<(Vec<Record>, u64)> {
+        let (text, binds) = sql::search_sql(Dialect::Sqlite, kind, search, false)?;
+        let mut q = sqlx::query(AssertSqlSafe(text));
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let records = rows.iter().map(|row| row.record(kind)).collect::<Result<Vec<_>>>()?;
+        let (text, binds) = sql::search_sql(Dialect::Sqlite, kind, search, true)?;
+        let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(text));
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let total = q.fetch_one(&self.pool).await?;
+        Ok((records, total as u64))
+    }
+
+    async fn set_user_lang(&self, user_id: i64, lang: Option<&str>) -> Result<bool> {
+        sql::sqlite_access::set_user_field(self.writes(), user_id, "lang", lang).await
+    }
+
+    async fn set_user_role(&self, user_id: i64, role: &str) -> Result<bool> {
+        sql::sqlite_access::set_user_field(self.writes(), user_id, "role", Some(role)).await
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        sql::sqlite_access::create_session(self.writes(), token_hash, user_id, csrf, now, expires_at).await
+    }
+
+    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<(crate::User, String)>> {
+        sql::sqlite_access::session(&self.pool, token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str, now: i64) -> Result<()> {
+        sql::sqlite_access::delete_session(self.writes(), token_hash, now).await
+    }
+
+    async fn tokens(&self, user_id: i64) -> Result<Vec<crate::ApiToken>> {
+        sql::sqlite_access::tokens(&self.pool, user_id).await
+    }
+
+    async fn delete_token(&self, user_id: i64, id: i64) -> Result<bool> {
+        sql::sqlite_access::delete_token(self.writes(), user_id, id).await
+    }
+
     fn batch_size(&self) -> usize {
         10_000
     }

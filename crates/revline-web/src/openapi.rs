@@ -28,6 +28,11 @@ pub const PARAMETERS: &[(&str, &str, &str)] = &[
         "string",
         "Breakdown: channel, first_touch_channel, campaign, segment, owner or country.",
     ),
+    (
+        "filter",
+        "string",
+        "Only one slice, DIM:VALUE (channel:paid_search); scorecard, funnel, sla, cohorts, forecast.",
+    ),
     ("view", "string", "Funnel: cohort (default) or flow."),
     (
         "window_days",

@@ -95,6 +95,10 @@ pub struct ReportOptions {
     /// Break down by channel, first_touch_channel, campaign, segment, owner or country.
     #[arg(long, value_name = "DIM")]
     pub by: Option<String>,
+    /// Count only one slice, DIM:VALUE (e.g. channel:paid_search, segment:enterprise);
+    /// scorecard, funnel, sla, cohorts and forecast.
+    #[arg(long, value_name = "DIM:VALUE")]
+    pub filter: Option<String>,
     /// Funnel: count a stage only when reached within this many days of the first.
     #[arg(long, value_name = "DAYS")]
     pub window_days: Option<f64>,

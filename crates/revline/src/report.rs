@@ -56,6 +56,7 @@ fn params(options: &ReportOptions) -> ReportParams {
         what_if: options.what_if.clone(),
         min_gap: Some(options.min_gap),
         maturity_days: Some(options.maturity_days),
+        filter: options.filter.clone(),
     }
 }
 

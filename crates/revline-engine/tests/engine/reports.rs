@@ -491,6 +491,52 @@ fn breakdown_by_segment_splits_the_scorecard() {
 }
 
 #[test]
+fn a_filter_gives_that_slice_of_the_breakdown() {
+    use revline_engine::query::{ReportKind, ReportParams, ReportQuery, run};
+    let s = build(&fixture());
+    let settings = Settings::default();
+    let now = t("2026-03-01");
+    let json = |p: ReportParams| {
+        let q = ReportQuery::parse(ReportKind::Scorecard, &p, &settings, now).unwrap();
+        run(&s, &q).unwrap().to_json()
+    };
+    let window = |p: ReportParams| ReportParams {
+        from: Some("2026-02-01".into()),
+        to: Some("2026-03-01".into()),
+        ..p
+    };
+    let by = json(window(ReportParams {
+        by: Some("segment".into()),
+        ..Default::default()
+    }));
+    for (i, value) in ["ent", "smb", "(none)"].iter().enumerate() {
+        let one = json(window(ReportParams {
+            filter: Some(format!("segment:{value}")),
+            ..Default::default()
+        }));
+        assert_eq!(one["metrics"], by["segments"][i]["metrics"], "{value}");
+    }
+    let nobody = json(window(ReportParams {
+        filter: Some("segment:no_such_segment".into()),
+        ..Default::default()
+    }));
+    let revenue = nobody["metrics"].as_array().unwrap().iter().find(|m| m["name"] == "revenue");
+    assert_eq!(revenue.unwrap()["value"], 0.0);
+    let both = ReportParams {
+        filter: Some("segment:ent".into()),
+        by: Some("channel".into()),
+        ..Default::default()
+    };
+    let err = ReportQuery::parse(ReportKind::Scorecard, &both, &settings, now).unwrap_err();
+    assert_eq!(err.param, "filter");
+    let bad = ReportParams {
+        filter: Some("colour:red".into()),
+        ..Default::default()
+    };
+    assert!(ReportQuery::parse(ReportKind::Funnel, &bad, &settings, now).is_err());
+}
+
+#[test]
 fn money_in_other_currencies_is_converted_or_reported() {
     let mut records = fixture();
     let eur = |amount: &str, at: &str| {
