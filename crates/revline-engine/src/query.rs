@@ -223,10 +223,7 @@ impl ReportQuery {
                         | ReportKind::Cohorts
                         | ReportKind::Forecast
                 ) {
-                    return Err(bad(
-                        "filter",
-                        format!("does not apply to {}", kind.name()),
-                    ));
+                    return Err(bad("filter", format!("does not apply to {}", kind.name())));
                 }
                 Some((dim, value))
             }
@@ -450,9 +447,9 @@ pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
             crate::scorecard::scorecard(s, &scope, w, None)
         })),
         ReportKind::Sla => Output::Sla(sliced(s, q, |scope| crate::sla::sla(s, &scope, w))),
-        ReportKind::Cohorts => Output::Cohorts(sliced(s, q, |scope| {
-            crate::cohorts::cohorts(s, &scope, w)
-        })),
+        ReportKind::Cohorts => {
+            Output::Cohorts(sliced(s, q, |scope| crate::cohorts::cohorts(s, &scope, w)))
+        }
         ReportKind::Forecast => Output::Forecast(sliced(s, q, |scope| {
             crate::forecast::forecast(s, &scope, w, q.forecast)
         })),

@@ -398,7 +398,9 @@ struct RawMoney {
     at: i64,
 }
 
-/// Collects records into a `Snapshot`.
+/// Collects records into a `Snapshot`. Cloning it lets a server keep collecting
+/// (records that arrive later) while it serves snapshots built from a copy.
+#[derive(Clone)]
 pub struct SnapshotBuilder {
     settings: Settings,
     index: FastMap<String, u32>,

@@ -456,16 +456,34 @@ pub async fn sessions_roles_and_languages(store: &dyn Store) {
         .await
         .unwrap();
     let (user, csrf) = store.session("s-1", 5_000).await.unwrap().unwrap();
-    assert_eq!((user.email.as_str(), csrf.as_str()), ("ann@example.com", "csrf-1"));
-    assert_eq!(store.session("s-old", 5_000).await.unwrap(), None, "expired");
-    assert_eq!(store.session("s-1", 10_000).await.unwrap(), None, "expires at its end");
+    assert_eq!(
+        (user.email.as_str(), csrf.as_str()),
+        ("ann@example.com", "csrf-1")
+    );
+    assert_eq!(
+        store.session("s-old", 5_000).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(
+        store.session("s-1", 10_000).await.unwrap(),
+        None,
+        "expires at its end"
+    );
     assert!(store.set_user_lang(ann.id, Some("pl")).await.unwrap());
     assert!(store.set_user_role(ann.id, "admin").await.unwrap());
     assert!(store.set_user_role(ann.id, "owner").await.is_err());
     let (user, _) = store.session("s-1", 5_000).await.unwrap().unwrap();
-    assert_eq!((user.role.as_str(), user.lang.as_deref()), ("admin", Some("pl")));
+    assert_eq!(
+        (user.role.as_str(), user.lang.as_deref()),
+        ("admin", Some("pl"))
+    );
     store.delete_session("s-1", 5_000).await.unwrap();
-    assert_eq!(store.session("s-1", 5_000).await.unwrap(), None, "signed out");
+    assert_eq!(
+        store.session("s-1", 5_000).await.unwrap(),
+        None,
+        "signed out"
+    );
 
     let first = store.create_token(ann.id, "t-1", 6_000).await.unwrap();
     let second = store.create_token(ann.id, "t-2", 7_000).await.unwrap();
@@ -474,13 +492,28 @@ pub async fn sessions_roles_and_languages(store: &dyn Store) {
     assert_eq!(
         listed,
         [
-            crate::ApiToken { id: first, created_at: 6_000, last_used_at: None },
-            crate::ApiToken { id: second, created_at: 7_000, last_used_at: Some(8_000) },
+            crate::ApiToken {
+                id: first,
+                created_at: 6_000,
+                last_used_at: None
+            },
+            crate::ApiToken {
+                id: second,
+                created_at: 7_000,
+                last_used_at: Some(8_000)
+            },
         ]
     );
-    assert!(!store.delete_token(bob.id, first).await.unwrap(), "not bob's token");
+    assert!(
+        !store.delete_token(bob.id, first).await.unwrap(),
+        "not bob's token"
+    );
     assert!(store.delete_token(ann.id, first).await.unwrap());
-    assert_eq!(store.user_by_token("t-1", 9_000).await.unwrap(), None, "revoked");
+    assert_eq!(
+        store.user_by_token("t-1", 9_000).await.unwrap(),
+        None,
+        "revoked"
+    );
     assert_eq!(store.tokens(ann.id).await.unwrap().len(), 1);
 }
 
@@ -710,12 +743,24 @@ pub async fn records_are_searched_sorted_and_paged(store: &dyn Store) {
             r
         })
         .collect();
-    store.write_batch(RecordKind::Accounts, &records).await.unwrap();
-    let ids = |found: &(Vec<Record>, u64)| -> Vec<String> { found.0.iter().map(|r| r.id.clone()).collect() };
-    let search = |text: Option<&str>, equals: &[(&str, &str)], sort: Option<&str>, descending: bool, offset: usize| {
+    store
+        .write_batch(RecordKind::Accounts, &records)
+        .await
+        .unwrap();
+    let ids = |found: &(Vec<Record>, u64)| -> Vec<String> {
+        found.0.iter().map(|r| r.id.clone()).collect()
+    };
+    let search = |text: Option<&str>,
+                  equals: &[(&str, &str)],
+                  sort: Option<&str>,
+                  descending: bool,
+                  offset: usize| {
         crate::RecordSearch {
             text: text.map(str::to_string),
-            equals: equals.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+            equals: equals
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
             sort: sort.map(str::to_string),
             descending,
             offset,
@@ -723,16 +768,63 @@ pub async fn records_are_searched_sorted_and_paged(store: &dyn Store) {
         }
     };
     let kind = RecordKind::Accounts;
-    let found = store.search_records(kind, &search(Some("ACME"), &[], None, false, 0)).await.unwrap();
-    assert_eq!((ids(&found), found.1), (vec!["a1".to_string(), "a3".to_string()], 2));
-    let found = store.search_records(kind, &search(Some("100%"), &[], None, false, 0)).await.unwrap();
+    let found = store
+        .search_records(kind, &search(Some("ACME"), &[], None, false, 0))
+        .await
+        .unwrap();
+    assert_eq!(
+        (ids(&found), found.1),
+        (vec!["a1".to_string(), "a3".to_string()], 2)
+    );
+    let found = store
+        .search_records(kind, &search(Some("100%"), &[], None, false, 0))
+        .await
+        .unwrap();
     assert_eq!(ids(&found), ["a2"], "% is a character, not a wildcard");
-    let found = store.search_records(kind, &search(None, &[("segment", "enterprise")], Some("name"), true, 0)).await.unwrap();
-    assert_eq!((ids(&found), found.1), (vec!["a4".to_string(), "a1".to_string()], 2));
-    let first = store.search_records(kind, &search(None, &[], Some("country"), false, 0)).await.unwrap();
-    let second = store.search_records(kind, &search(None, &[], Some("country"), false, 2)).await.unwrap();
-    assert_eq!((ids(&first), first.1), (vec!["a2".to_string(), "a1".to_string()], 4));
+    let found = store
+        .search_records(
+            kind,
+            &search(None, &[("segment", "enterprise")], Some("name"), true, 0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (ids(&found), found.1),
+        (vec!["a4".to_string(), "a1".to_string()], 2)
+    );
+    let first = store
+        .search_records(kind, &search(None, &[], Some("country"), false, 0))
+        .await
+        .unwrap();
+    let second = store
+        .search_records(kind, &search(None, &[], Some("country"), false, 2))
+        .await
+        .unwrap();
+    assert_eq!(
+        (ids(&first), first.1),
+        (vec!["a2".to_string(), "a1".to_string()], 4)
+    );
     assert_eq!(ids(&second), ["a4", "a3"], "missing values last");
-    assert!(store.search_records(kind, &search(None, &[("nope", "x")], None, false, 0)).await.is_err());
-    assert!(store.search_records(kind, &search(None, &[], Some("name; DROP TABLE accounts"), false, 0)).await.is_err());
+    assert!(
+        store
+            .search_records(kind, &search(None, &[("nope", "x")], None, false, 0))
+            .await
+            .is_err()
+    );
+    let wanted: Vec<String> = ["a3", "zz", "a1"].iter().map(|s| s.to_string()).collect();
+    let by_id = store.records_by_id(kind, &wanted).await.unwrap();
+    assert_eq!(
+        by_id.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["a1", "a3"]
+    );
+    assert_eq!(by_id[1].text("name"), Some("acme labs"));
+    assert!(
+        store
+            .search_records(
+                kind,
+                &search(None, &[], Some("name; DROP TABLE accounts"), false, 0)
+            )
+            .await
+            .is_err()
+    );
 }

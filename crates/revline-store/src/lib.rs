@@ -215,6 +215,9 @@ pub trait Store: Send + Sync {
         }
     }
 
+    /// The stored records with these ids, in id order (unknown ids are left out).
+    async fn records_by_id(&self, kind: RecordKind, ids: &[String]) -> Result<Vec<Record>>;
+
     /// The records that match `search`, one page of them, and how many match in all.
     async fn search_records(
         &self,

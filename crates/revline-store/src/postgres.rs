@@ -482,6 +482,23 @@ impl Store for PgStore {
         sql::pg_access::user_by_token(&self.pool, self.writes(), token_hash, now).await
     }
 
+    async fn records_by_id(&self, kind: RecordKind, ids: &[String]) -> Result<Vec<Record>> {
+        let mut out = Vec::with_capacity(ids.len());
+        // Well under either database's limit on bound parameters.
+        for chunk in ids.chunks(500) {
+            let text = sql::select_ids_sql(Dialect::Postgres, kind, chunk.len());
+            let mut q = sqlx::query(AssertSqlSafe(text));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                out.push(row.record(kind)?);
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
     async fn search_records(
         &self,
         kind: RecordKind,
@@ -493,7 +510,10 @@ impl Store for PgStore {
             q = q.bind(b);
         }
         let rows = q.fetch_all(&self.pool).await?;
-        let records = rows.iter().map(|row| row.record(kind)).collect::<Result<Vec<_>>>()?;
+        let records = rows
+            .iter()
+            .map(|row| row.record(kind))
+            .collect::<Result<Vec<_>>>()?;
         let (text, binds) = sql::search_sql(Dialect::Postgres, kind, search, true)?;
         let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(text));
         for b in &binds {
@@ -519,7 +539,8 @@ impl Store for PgStore {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
-        sql::pg_access::create_session(self.writes(), token_hash, user_id, csrf, now, expires_at).await
+        sql::pg_access::create_session(self.writes(), token_hash, user_id, csrf, now, expires_at)
+            .await
     }
 
     async fn session(&self, token_hash: &str, now: i64) -> Result<Option<(crate::User, String)>> {

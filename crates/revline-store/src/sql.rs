@@ -154,9 +154,9 @@ pub(crate) fn search_sql(
 ) -> Result<(String, Vec<String>)> {
     use revline_core::FieldType;
     let column = |name: &str| -> Result<&'static revline_core::Field> {
-        kind.columns()
-            .find(|f| f.name == name)
-            .ok_or_else(|| StoreError::Unsupported(format!("{} has no column '{name}'", kind.name())))
+        kind.columns().find(|f| f.name == name).ok_or_else(|| {
+            StoreError::Unsupported(format!("{} has no column '{name}'", kind.name()))
+        })
     };
     let mut binds = Vec::new();
     let mut conditions = Vec::new();
@@ -165,15 +165,28 @@ pub(crate) fn search_sql(
         n += 1;
         dialect.placeholder(n, sql);
     };
-    if let Some(text) = search.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = search
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let pattern = format!(
             "%{}%",
-            text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+            text.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
         );
         let mut any = Vec::new();
         let searched = std::iter::once("id").chain(
             kind.columns()
-                .filter(|f| matches!(f.ty, FieldType::Id | FieldType::Text | FieldType::Email | FieldType::Name))
+                .filter(|f| {
+                    matches!(
+                        f.ty,
+                        FieldType::Id | FieldType::Text | FieldType::Email | FieldType::Name
+                    )
+                })
                 .map(|f| f.name),
         );
         for name in searched {
@@ -187,8 +200,13 @@ pub(crate) fn search_sql(
     }
     for (name, value) in &search.equals {
         let f = column(name)?;
-        if matches!(f.ty, FieldType::Timestamp | FieldType::Amount | FieldType::Csat) {
-            return Err(StoreError::Unsupported(format!("'{name}' is not a text column to filter on")));
+        if matches!(
+            f.ty,
+            FieldType::Timestamp | FieldType::Amount | FieldType::Csat
+        ) {
+            return Err(StoreError::Unsupported(format!(
+                "'{name}' is not a text column to filter on"
+            )));
         }
         let mut c = format!("\"{}\" = ", f.name);
         next(&mut c);
@@ -223,6 +241,28 @@ pub(crate) fn search_sql(
         );
     }
     Ok((sql, binds))
+}
+
+/// `SELECT every column FROM kind WHERE id IN (...)` for `n` ids, in id order.
+pub(crate) fn select_ids_sql(dialect: Dialect, kind: RecordKind, n: usize) -> String {
+    let mut sql = String::from("SELECT id");
+    for f in kind.columns() {
+        let _ = write!(sql, ", \"{}\"", f.name);
+    }
+    let _ = write!(
+        sql,
+        ", {} FROM {} WHERE id IN (",
+        dialect.props_select(),
+        kind.name()
+    );
+    for i in 0..n {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        dialect.placeholder(i + 1, &mut sql);
+    }
+    sql.push_str(") ORDER BY id");
+    sql
 }
 
 pub(crate) fn select_page_sql(

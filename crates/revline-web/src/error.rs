@@ -16,9 +16,21 @@ pub enum AppError {
     /// No or an unknown API token (401).
     #[error("{0}")]
     Unauthorized(String),
+    /// Signed in, but the role may not do this (403).
+    #[error("{0}")]
+    Forbidden(String),
     /// Nothing by that name (404).
     #[error("{0}")]
     NotFound(String),
+    /// Already exists (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// Input that cannot be imported at all (422).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// Too many failed sign-ins (429).
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error(transparent)]
     Store(#[from] revline_store::StoreError),
 }
@@ -31,11 +43,18 @@ impl AppError {
         }
     }
 
-    fn parts(&self) -> (StatusCode, &'static str) {
+    pub fn parts(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::BadRequest { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),
+            AppError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            AppError::Store(revline_store::StoreError::Conflict(_)) => {
+                (StatusCode::CONFLICT, "conflict")
+            }
             AppError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store_error"),
         }
     }

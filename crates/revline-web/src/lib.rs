@@ -1,22 +1,34 @@
-//! Revline's HTTP API under `/api/v1` (interface.md "HTTP API"): the reports with the
-//! same parameters and the same JSON as the command line, behind API tokens, with JSON
-//! errors. The state holds the store and a warm snapshot of the workspace, so a report
-//! is computed in memory.
+//! Revline's web app and HTTP API.
 //!
-//! `fn router(state) -> Router`; handlers are thin: parse, run the engine's query,
-//! answer. One `AppError` turns every failure into `{"error":{"code","message",
-//! "details"}}` with a fitting status.
+//! - `/api/v1` (interface.md "HTTP API"): the reports with the same parameters and the
+//!   same JSON as the command line, batch record ingestion and Segment-style events,
+//!   behind API tokens or a web session, with JSON errors.
+//! - The pages of the revenue room, rendered on the server (askama) with htmx for
+//!   partial updates and ECharts for charts, both vendored and served from the binary.
+//! - Live: when records arrive, the snapshot takes them in and open pages hear of it
+//!   over server-sent events.
+//!
+//! `fn router(state) -> Router`; handlers are thin: check the caller, parse, run the
+//! engine's query, render. One `AppError` turns every failure into a JSON error (API) or
+//! an error page (pages).
 
 pub mod access;
 mod api;
+mod assets;
+pub mod auth;
 mod error;
+pub mod i18n;
+mod ingest;
+pub mod live;
 pub mod openapi;
+pub mod pages;
+mod reports;
 
 pub use error::AppError;
 
 use axum::Router;
 use revline_core::{Clock, Settings};
-use revline_engine::{Snapshot, SnapshotBuilder};
+use revline_engine::Snapshot;
 use revline_store::Store;
 use std::sync::{Arc, RwLock};
 
@@ -24,50 +36,73 @@ use std::sync::{Arc, RwLock};
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
-    pub settings: Arc<Settings>,
-    /// The workspace in memory; replaced whole when records arrive.
-    pub snapshot: Arc<RwLock<Arc<Snapshot>>>,
+    settings: Arc<RwLock<Arc<Settings>>>,
+    /// The workspace in memory, with what it was built from, so arriving records are
+    /// added to it rather than read again.
+    pub live: Arc<live::Live>,
     pub clock: Arc<dyn Clock>,
+    pub limiter: Arc<auth::LoginLimiter>,
+    pub imports: Arc<ingest::Imports>,
+    pub reports: Arc<reports::ReportCache>,
+    /// Served over TLS: session cookies are `Secure`.
+    pub tls: bool,
 }
 
 impl AppState {
     /// Reads the workspace out of the store into a snapshot.
     pub async fn load(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<AppState, AppError> {
         let settings = store.settings().await?;
-        let snapshot = build_snapshot(&*store, &settings).await?;
+        let live = live::Live::load(&*store, &settings).await?;
         Ok(AppState {
             store,
-            settings: Arc::new(settings),
-            snapshot: Arc::new(RwLock::new(Arc::new(snapshot))),
+            settings: Arc::new(RwLock::new(Arc::new(settings))),
+            live: Arc::new(live),
             clock,
+            limiter: Arc::default(),
+            imports: Arc::default(),
+            reports: Arc::default(),
+            tls: false,
         })
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.snapshot.read().expect("snapshot lock").clone()
+        self.live.snapshot()
+    }
+
+    pub fn settings(&self) -> Arc<Settings> {
+        self.settings.read().expect("settings lock").clone()
+    }
+
+    /// Stores new workspace settings; the snapshot is rebuilt under them (stages, time
+    /// zone and currency shape every figure).
+    pub async fn save_settings(&self, settings: Settings) -> Result<(), AppError> {
+        self.store.save_settings(&settings).await?;
+        *self.settings.write().expect("settings lock") = Arc::new(settings.clone());
+        self.live
+            .rebuild(&*self.store, &settings, "settings changed")
+            .await?;
+        Ok(())
     }
 }
 
 /// Every record the reports read.
-pub async fn build_snapshot(
-    store: &dyn Store,
-    settings: &Settings,
-) -> Result<Snapshot, revline_store::StoreError> {
-    let mut builder = SnapshotBuilder::new(settings);
-    for (kind, columns) in SnapshotBuilder::ALL_INPUTS {
-        store
-            .scan_columns(*kind, columns, &mut |row| builder.add(row))
-            .await?;
-    }
-    Ok(builder.build())
+pub async fn build_snapshot(store: &dyn Store, settings: &Settings) -> Result<Snapshot, AppError> {
+    live::load_snapshot(store, settings).await
 }
 
-/// Every route of the API.
+/// Every route: the API, the pages and their assets.
 pub fn router(state: AppState) -> Router {
-    api::routes().with_state(state)
+    Router::new()
+        .merge(pages::routes())
+        .merge(ingest::routes())
+        .merge(live::routes())
+        .merge(assets::routes())
+        .merge(api::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024))
+        .with_state(state)
 }
 
-/// Serves the API on `addr` until the process is stopped.
+/// Serves the app on `addr` until the process is stopped.
 pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);

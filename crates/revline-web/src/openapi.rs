@@ -114,12 +114,56 @@ pub fn document() -> Value {
             "description": description, "schema": { "type": ty }
         }));
     }
-    json!({
+    let write = |summary: &str, body: &str| {
+        json!({ "post": {
+            "summary": summary,
+            "requestBody": { "required": true, "content": {
+                "application/x-ndjson": { "schema": { "type": "string" }, "example": body },
+                "application/json": { "schema": { "oneOf": [
+                    { "type": "object" }, { "type": "array", "items": { "type": "object" } }
+                ] } }
+            } },
+            "responses": {
+                "200": { "description": "Every row landed: the import summary `{\"files\":[{\"file\",\"read\",\"inserted\",\"updated\",\"rejected\",\"errors\":[{\"line\",\"column\",\"reason\"}]}]}`." },
+                "207": { "description": "Some rows were rejected (listed in errors with line, column and reason); the others landed." },
+                "400": error_response("A body that is not JSON, or a call without a required field."),
+                "401": error_response("No or an unknown token."),
+                "403": error_response("The caller's role (viewer) may not write."),
+                "422": error_response("Input that cannot be imported at all (a missing required column).")
+            }
+        } })
+    };
+    let kinds: Vec<&str> = crate::ingest::BATCH_KINDS.iter().map(|k| k.name()).collect();
+    let mut paths = serde_json::Map::new();
+    paths.insert("/api/v1/{kind}".into(), {
+        let mut batch = write(
+            "A batch of records of one kind (data-contract.md columns), as NDJSON, a JSON array, or CSV with Content-Type text/csv",
+            "{\"contact_id\":\"c1\",\"email\":\"ann@example.com\",\"created_at\":\"2026-03-01\"}",
+        );
+        batch["post"]["parameters"] = json!([{
+            "name": "kind", "in": "path", "required": true,
+            "schema": { "type": "string", "enum": kinds }
+        }]);
+        batch
+    });
+    paths.insert("/api/v1/track".into(), write(
+        "Segment-style track: an event of a known person (userId) becomes a touchpoint; channel from properties.channel or context.campaign.source",
+        "{\"userId\":\"c1\",\"event\":\"webinar\",\"properties\":{\"channel\":\"webinar\",\"campaign\":\"q3-launch\"},\"timestamp\":\"2026-03-02T10:00:00Z\"}",
+    ));
+    paths.insert("/api/v1/identify".into(), write(
+        "Segment-style identify: userId and traits become (or update) a contact",
+        "{\"userId\":\"c1\",\"traits\":{\"email\":\"ann@example.com\",\"name\":\"Ann\"}}",
+    ));
+    paths.insert("/api/v1/group".into(), write(
+        "Segment-style group: groupId and traits become (or update) an account; with userId, that contact joins it",
+        "{\"userId\":\"c1\",\"groupId\":\"a1\",\"traits\":{\"name\":\"Acme\",\"segment\":\"smb\"}}",
+    ));
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Revline API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Reports with the same parameters and the same JSON as `revline report NAME --format json`. Every route but /healthz needs `Authorization: Bearer TOKEN` (revline token create)."
+            "description": "Reports with the same parameters and the same JSON as `revline report NAME --format json`; record batches and Segment-style events with the summary of `revline import --format json`. Every route but /healthz needs `Authorization: Bearer TOKEN` (revline token create, or Settings in the web app) or a web session (state changes with a session also need X-CSRF-Token). Writing records needs the editor or admin role."
         },
         "components": {
             "securitySchemes": { "token": { "type": "http", "scheme": "bearer" } },
@@ -131,7 +175,7 @@ pub fn document() -> Value {
                         "type": "object",
                         "required": ["code", "message", "details"],
                         "properties": {
-                            "code": { "type": "string", "enum": ["bad_request", "unauthorized", "not_found", "store_error"] },
+                            "code": { "type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "unprocessable", "too_many_requests", "store_error"] },
                             "message": { "type": "string" },
                             "details": {}
                         }
@@ -167,5 +211,8 @@ pub fn document() -> Value {
                 }
             } }
         }
-    })
+    });
+    let doc_paths = doc["paths"].as_object_mut().expect("paths is an object");
+    doc_paths.extend(paths);
+    doc
 }

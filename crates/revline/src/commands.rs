@@ -162,22 +162,40 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             store.close().await;
             code
         }
-        Command::Serve { addr, demo } => {
+        Command::Serve { addr, demo, as_of } => {
             let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(open_store(&cli).await?);
             if *demo && store.count(RecordKind::Contacts).await? == 0 {
                 eprintln!("Filling the empty store with the demo workspace...");
                 let config = revline_demo::DemoConfig::default();
                 load_demo(&*store, &config).await?;
             }
-            let clock: std::sync::Arc<dyn revline_core::Clock> =
-                std::sync::Arc::new(revline_core::SystemClock);
+            let clock: std::sync::Arc<dyn revline_core::Clock> = match as_of {
+                None => std::sync::Arc::new(revline_core::SystemClock),
+                Some(t) => {
+                    let tz = store.settings().await?.timezone;
+                    let at = revline_core::time::parse_timestamp(t, tz)
+                        .map_err(|e| crate::usage(format!("--as-of: {e}")))?;
+                    std::sync::Arc::new(revline_core::FixedClock(at))
+                }
+            };
+            eprintln!("Loading the workspace into memory...");
             let state = revline_web::AppState::load(store.clone(), clock)
                 .await
                 .map_err(|e| Failure::from(anyhow::anyhow!("{e}")))?;
+            let first_run = store.users().await?.is_empty();
             println!(
-                "Revline API on http://{addr} ({}), reports at /api/v1/reports/NAME.\n\
-                 Scripts sign in with a token: revline token create --email YOU (after revline user add).",
-                store.location()
+                "Revline on http://{addr} ({})\n\
+                 {}\n\
+                 The HTTP API is under /api/v1 (reports at /api/v1/reports/NAME); scripts sign in \
+                 with a token from Settings or `revline token create --email YOU`.",
+                store.location(),
+                if first_run {
+                    format!(
+                        "First run: open http://{addr}/ and create the admin (or `revline user add --email YOU --role admin`)."
+                    )
+                } else {
+                    format!("Sign in at http://{addr}/login.")
+                }
             );
             revline_web::serve(state, *addr).await?;
             Ok(0)

@@ -224,13 +224,16 @@ pub enum Command {
         #[command(flatten)]
         options: Box<ReportOptions>,
     },
-    /// Serve the HTTP API (reports under /api/v1, with API tokens).
+    /// Serve the web app (the revenue room) and the HTTP API under /api/v1.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
         /// Fill an empty store with the demo workspace first.
         #[arg(long)]
         demo: bool,
+        /// Pin "now" for every page and report (reviews of a past day, and tests).
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<String>,
     },
     /// Manage the people who use the web app and the API.
     User {

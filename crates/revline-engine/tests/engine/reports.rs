@@ -520,7 +520,11 @@ fn a_filter_gives_that_slice_of_the_breakdown() {
         filter: Some("segment:no_such_segment".into()),
         ..Default::default()
     }));
-    let revenue = nobody["metrics"].as_array().unwrap().iter().find(|m| m["name"] == "revenue");
+    let revenue = nobody["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "revenue");
     assert_eq!(revenue.unwrap()["value"], 0.0);
     let both = ReportParams {
         filter: Some("segment:ent".into()),

@@ -1,0 +1,324 @@
+//! Who is asking: a web session (cookie) or an API token, and what their role allows.
+//!
+//! - Sessions: a random token in an HttpOnly, SameSite=Lax cookie (Secure behind TLS),
+//!   stored in the store as its digest with the session's CSRF token, for 14 days.
+//! - CSRF: every state-changing request made with a session cookie must carry the
+//!   session's token in `X-CSRF-Token` (the pages send it on every htmx request); the
+//!   sign-in form, made before any session exists, must come from our own origin.
+//! - Roles: viewer < editor < admin, checked on the server by every handler.
+//! - Sign-in attempts are limited per email address.
+
+use crate::i18n::{Lang, Tr};
+use crate::{AppError, AppState};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use revline_store::User;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+pub const SESSION_COOKIE: &str = "revline_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+const SESSION_DAYS: i64 = 14;
+const DAY_MS: i64 = 86_400_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Viewer,
+    Editor,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "editor" => Some(Role::Editor),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+fn role_of(user: &User) -> Role {
+    Role::parse(&user.role).unwrap_or(Role::Viewer)
+}
+
+/// Refuses a caller whose role is below `needed`.
+pub fn require(user: &User, needed: Role) -> Result<(), AppError> {
+    if role_of(user) >= needed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "this needs the {} role; {} is {}",
+            needed.name(),
+            user.email,
+            user.role
+        )))
+    }
+}
+
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The user's language: their choice, else the browser's.
+pub fn lang_for(user: Option<&User>, headers: &HeaderMap) -> Lang {
+    user.and_then(|u| u.lang.as_deref())
+        .and_then(Lang::parse)
+        .unwrap_or_else(|| {
+            Lang::negotiate(
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok()),
+            )
+        })
+}
+
+/// A signed-in person in the web app.
+#[derive(Debug, Clone)]
+pub struct WebUser {
+    pub user: User,
+    pub csrf: String,
+    pub tr: Tr,
+}
+
+impl WebUser {
+    pub fn require(&self, needed: Role) -> Result<(), AppError> {
+        require(&self.user, needed)
+    }
+
+    pub fn role(&self) -> Role {
+        role_of(&self.user)
+    }
+
+    pub fn can_edit(&self) -> bool {
+        self.role() >= Role::Editor
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role() == Role::Admin
+    }
+}
+
+/// The session behind the request's cookie, with the CSRF check for state changes.
+async fn session(parts: &Parts, state: &AppState) -> Result<Option<WebUser>, AppError> {
+    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let Some((user, csrf)) = state
+        .store
+        .session(&crate::access::digest(token), state.clock.now())
+        .await?
+    else {
+        return Ok(None);
+    };
+    if !is_safe(&parts.method) {
+        let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        if !sent.is_some_and(|s| constant_time_eq(s.as_bytes(), csrf.as_bytes())) {
+            return Err(AppError::Forbidden(
+                "the request lacks this session's CSRF token (X-CSRF-Token)".into(),
+            ));
+        }
+    }
+    let tr = Tr::new(lang_for(Some(&user), &parts.headers));
+    Ok(Some(WebUser { user, csrf, tr }))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A page's caller: without a session, the page sends the browser to sign in.
+pub struct Page(pub WebUser);
+
+pub enum PageRejection {
+    SignIn { setup: bool, next: String },
+    Error(AppError, Tr),
+}
+
+impl axum::response::IntoResponse for PageRejection {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            PageRejection::SignIn { setup: true, .. } => {
+                axum::response::Redirect::to("/setup").into_response()
+            }
+            PageRejection::SignIn { next, .. } => {
+                let target = format!("/login?next={}", crate::pages::url_encode(&next));
+                // htmx follows HX-Redirect instead of swapping the sign-in page in.
+                let mut r = axum::response::Redirect::to(&target).into_response();
+                if let Ok(v) = target.parse() {
+                    r.headers_mut().insert("HX-Redirect", v);
+                }
+                r
+            }
+            PageRejection::Error(e, tr) => crate::pages::error_page(e, tr),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = PageRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Page, PageRejection> {
+        let tr = Tr::new(lang_for(None, &parts.headers));
+        match session(parts, state).await {
+            Ok(Some(w)) => Ok(Page(w)),
+            Ok(None) => {
+                let setup = match state.store.users().await {
+                    Ok(users) => users.is_empty(),
+                    Err(e) => return Err(PageRejection::Error(e.into(), tr)),
+                };
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str().to_string())
+                    .filter(|_| is_safe(&parts.method))
+                    .unwrap_or_else(|| "/".into());
+                Err(PageRejection::SignIn { setup, next })
+            }
+            Err(e) => Err(PageRejection::Error(e, tr)),
+        }
+    }
+}
+
+/// An API caller: a token (`Authorization: Bearer rvl_...`) or a web session.
+pub struct Caller(pub User);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, AppError> {
+        let Some(header) = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return match session(parts, state).await? {
+                Some(w) => Ok(Caller(w.user)),
+                None => Err(AppError::Unauthorized(
+                    "an API token is needed (Authorization: Bearer ...)".into(),
+                )),
+            };
+        };
+        let token = header
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                AppError::Unauthorized("the Authorization header must be 'Bearer TOKEN'".into())
+            })?;
+        state
+            .store
+            .user_by_token(&crate::access::digest(token), state.clock.now())
+            .await?
+            .map(Caller)
+            .ok_or_else(|| AppError::Unauthorized("unknown API token".into()))
+    }
+}
+
+/// A new session for `user`: the `Set-Cookie` value.
+pub async fn start_session(
+    state: &AppState,
+    user: &User,
+    secure: bool,
+) -> Result<String, AppError> {
+    let (token, digest) = crate::access::new_token();
+    let (csrf, _) = crate::access::new_token();
+    let now = state.clock.now();
+    state
+        .store
+        .create_session(&digest, user.id, &csrf, now, now + SESSION_DAYS * DAY_MS)
+        .await?;
+    Ok(format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        SESSION_DAYS * 86_400,
+        if secure { "; Secure" } else { "" }
+    ))
+}
+
+pub async fn end_session(state: &AppState, headers: &HeaderMap) -> Result<String, AppError> {
+    if let Some(token) = cookie(headers, SESSION_COOKIE) {
+        state
+            .store
+            .delete_session(&crate::access::digest(token), state.clock.now())
+            .await?;
+    }
+    Ok(format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    ))
+}
+
+/// Served over TLS (directly or behind a proxy that says so): cookies get `Secure`.
+pub fn over_tls(state: &AppState, headers: &HeaderMap) -> bool {
+    state.tls
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+}
+
+/// A form posted before any session exists must come from this site: the `Origin`
+/// header, when the browser sends one, must name our own host.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host)
+}
+
+/// Failed sign-ins per email: after `MAX_FAILURES` within `WINDOW_MS`, further attempts
+/// are refused until the oldest failure leaves the window.
+#[derive(Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, Vec<i64>>>,
+}
+
+const MAX_FAILURES: usize = 5;
+const WINDOW_MS: i64 = 15 * 60 * 1000;
+
+impl LoginLimiter {
+    pub fn allowed(&self, email: &str, now: i64) -> bool {
+        let mut map = self.failures.lock().expect("limiter lock");
+        let list = map.entry(email.to_string()).or_default();
+        list.retain(|&t| now - t < WINDOW_MS);
+        list.len() < MAX_FAILURES
+    }
+
+    pub fn failed(&self, email: &str, now: i64) {
+        let mut map = self.failures.lock().expect("limiter lock");
+        map.entry(email.to_string()).or_default().push(now);
+    }
+
+    pub fn succeeded(&self, email: &str) {
+        self.failures.lock().expect("limiter lock").remove(email);
+    }
+}

@@ -1,0 +1,711 @@
+//! Interface text in English and Polish (glossary-pl.md), and numbers, dates and money
+//! written the way each language writes them.
+//!
+//! The language comes from the user's choice, else the browser's `Accept-Language`.
+//! Every key the templates use is in `MESSAGES`; a test renders every page in both
+//! languages and fails on a key that is missing.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    En,
+    Pl,
+}
+
+impl Lang {
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "en" => Some(Lang::En),
+            "pl" => Some(Lang::Pl),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Pl => "pl",
+        }
+    }
+
+    /// The first language of an `Accept-Language` header that we speak, by quality.
+    pub fn negotiate(header: Option<&str>) -> Lang {
+        let Some(header) = header else {
+            return Lang::En;
+        };
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or("").trim();
+            let q = pieces
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            let primary = tag.split('-').next().unwrap_or("");
+            if let Some(lang) = Lang::parse(primary)
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Lang::En, |(_, l)| l)
+    }
+}
+
+/// What templates call to write text and numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    pub fn new(lang: Lang) -> Tr {
+        Tr { lang }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    /// The text of `key`; the key itself (which a test catches) when it is unknown.
+    pub fn t<'k>(&self, key: &'k str) -> &'k str {
+        match MESSAGES.binary_search_by(|(k, _, _)| (*k).cmp(key)) {
+            Ok(i) => match self.lang {
+                Lang::En => MESSAGES[i].1,
+                Lang::Pl => MESSAGES[i].2,
+            },
+            Err(_) => key,
+        }
+    }
+
+    /// A metric's, stage's or link's label: the message `prefix.name` when there is one,
+    /// else the name as stored (custom stages and channels are the workspace's own words).
+    pub fn label(&self, prefix: &str, name: &str) -> String {
+        let key = format!("{prefix}.{name}");
+        match MESSAGES.binary_search_by(|(k, _, _)| (*k).cmp(key.as_str())) {
+            Ok(i) => match self.lang {
+                Lang::En => MESSAGES[i].1.to_string(),
+                Lang::Pl => MESSAGES[i].2.to_string(),
+            },
+            Err(_) => name.replace('_', " "),
+        }
+    }
+
+    fn separators(&self) -> (char, char) {
+        match self.lang {
+            // Polish groups thousands with a (non-breaking) space and writes a comma.
+            Lang::Pl => ('\u{a0}', ','),
+            Lang::En => (',', '.'),
+        }
+    }
+
+    /// `1,234.5` / `1 234,5`.
+    pub fn number(&self, value: f64, decimals: usize) -> String {
+        if !value.is_finite() {
+            return "–".into();
+        }
+        let (group, point) = self.separators();
+        let text = format!("{:.*}", decimals, value.abs());
+        let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+        let mut out = String::new();
+        if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+            out.push('−');
+        }
+        let digits: Vec<char> = int.chars().collect();
+        // Polish leaves four-digit numbers ungrouped.
+        let grouped = !(self.lang == Lang::Pl && digits.len() <= 4);
+        for (i, d) in digits.iter().enumerate() {
+            if grouped && i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(group);
+            }
+            out.push(*d);
+        }
+        if !frac.is_empty() {
+            out.push(point);
+            out.push_str(frac);
+        }
+        out
+    }
+
+    pub fn count(&self, value: f64) -> String {
+        self.number(value, 0)
+    }
+
+    /// A share as a percentage: `12.3%` / `12,3%`.
+    pub fn percent(&self, share: f64) -> String {
+        format!("{}%", self.number(share * 100.0, 1))
+    }
+
+    /// An amount in major units: `$1,234` style is avoided for clarity across
+    /// currencies: `1,234 USD` / `1 234 USD` (`zł` for PLN in Polish).
+    pub fn money(&self, amount: f64, currency: &str) -> String {
+        let decimals = if amount.abs() >= 1000.0 { 0 } else { 2 };
+        let unit = match (self.lang, currency) {
+            (Lang::Pl, "PLN") => "zł",
+            _ => currency,
+        };
+        format!("{}\u{a0}{unit}", self.number(amount, decimals))
+    }
+
+    /// A large amount shortened: `4.2M USD` / `4,2 mln USD`.
+    pub fn money_short(&self, amount: f64, currency: &str) -> String {
+        let unit = match (self.lang, currency) {
+            (Lang::Pl, "PLN") => "zł",
+            _ => currency,
+        };
+        let (scaled, suffix) = match (amount.abs(), self.lang) {
+            (a, Lang::En) if a >= 1e6 => (amount / 1e6, "M"),
+            (a, Lang::En) if a >= 1e4 => (amount / 1e3, "k"),
+            (a, Lang::Pl) if a >= 1e6 => (amount / 1e6, "\u{a0}mln"),
+            (a, Lang::Pl) if a >= 1e4 => (amount / 1e3, "\u{a0}tys."),
+            _ => return self.money(amount, currency),
+        };
+        format!("{}{suffix}\u{a0}{unit}", self.number(scaled, 1))
+    }
+
+    /// A metric value by its unit (scorecard `unit`).
+    pub fn value(&self, value: Option<f64>, unit: &str) -> String {
+        let Some(v) = value else {
+            return "–".into();
+        };
+        match unit {
+            "ratio" => self.percent(v),
+            "count" => self.count(v),
+            "days" => format!("{} {}", self.number(v, 1), self.t("unit.days")),
+            "minutes" => self.duration_minutes(v),
+            "multiple" => format!("{}×", self.number(v, 2)),
+            "USD/day" | "EUR/day" | "PLN/day" | "GBP/day" => {
+                let cur = unit.trim_end_matches("/day");
+                format!("{}/{}", self.money_short(v, cur), self.t("unit.day"))
+            }
+            cur if cur.len() == 3 && cur.chars().all(|c| c.is_ascii_uppercase()) => {
+                self.money_short(v, cur)
+            }
+            _ => self.number(v, 2),
+        }
+    }
+
+    /// Minutes as `4.1 h` or `2.6 d` / `4,1 godz.`.
+    pub fn duration_minutes(&self, minutes: f64) -> String {
+        if minutes < 120.0 {
+            format!("{} min", self.number(minutes, 0))
+        } else if minutes < 48.0 * 60.0 {
+            format!(
+                "{} {}",
+                self.number(minutes / 60.0, 1),
+                self.t("unit.hours")
+            )
+        } else {
+            format!(
+                "{} {}",
+                self.number(minutes / 1440.0, 1),
+                self.t("unit.days")
+            )
+        }
+    }
+
+    /// An RFC 3339 instant as a date: `Dec 2, 2026` / `2.12.2026`.
+    pub fn date(&self, instant: &str) -> String {
+        let day = instant.get(..10).unwrap_or(instant);
+        let Ok(d) = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
+            return instant.to_string();
+        };
+        match self.lang {
+            Lang::Pl => d.format("%-d.%m.%Y").to_string(),
+            Lang::En => d.format("%b %-d, %Y").to_string(),
+        }
+    }
+
+    /// An instant as date and time (UTC as stored): `2.12.2026 13:47`.
+    pub fn datetime(&self, instant: &str) -> String {
+        let time = instant.get(11..16).unwrap_or("");
+        format!("{} {time}", self.date(instant))
+    }
+
+    /// A `YYYY-MM` month: `Mar 2026` / `03.2026`.
+    pub fn month(&self, ym: &str) -> String {
+        let Ok(d) = chrono::NaiveDate::parse_from_str(&format!("{ym}-01"), "%Y-%m-%d") else {
+            return ym.to_string();
+        };
+        match self.lang {
+            Lang::Pl => d.format("%m.%Y").to_string(),
+            Lang::En => d.format("%b %Y").to_string(),
+        }
+    }
+}
+
+/// `(key, English, Polish)`, sorted by key (a test checks).
+pub static MESSAGES: &[(&str, &str, &str)] = &[
+    ("action.apply", "Apply", "Zastosuj"),
+    ("action.create", "Create", "Utwórz"),
+    ("action.import", "Import", "Importuj"),
+    ("action.preview", "Preview", "Podgląd"),
+    ("action.revoke", "Revoke", "Unieważnij"),
+    ("action.save", "Save", "Zapisz"),
+    ("action.search", "Search", "Szukaj"),
+    ("action.sign_in", "Sign in", "Zaloguj się"),
+    ("action.sign_out", "Sign out", "Wyloguj się"),
+    ("attr.cac", "CAC", "CAC"),
+    ("attr.channel", "Channel", "Kanał"),
+    (
+        "attr.intro",
+        "Every model credits the same won revenue; the range shows how much the choice of model moves each channel, so nobody can pick the model that flatters their team.",
+        "Każdy model rozdziela ten sam wygrany przychód; zakres pokazuje, jak bardzo wybór modelu zmienia wynik kanału, więc nikt nie wybierze modelu, który schlebia jego zespołowi.",
+    ),
+    (
+        "attr.range",
+        "Range across models",
+        "Zakres między modelami",
+    ),
+    ("attr.removal_effect", "Removal effect", "Efekt usunięcia"),
+    ("attr.retained", "Retained revenue", "Utrzymany przychód"),
+    ("attr.roas", "ROAS", "ROAS"),
+    ("attr.spend", "Spend", "Wydatki"),
+    ("attr.value", "Credited revenue", "Przypisany przychód"),
+    (
+        "bn.at_stake",
+        "Revenue at stake",
+        "Przychód zagrożony (do odzyskania)",
+    ),
+    ("bn.benchmark", "Benchmark", "Punkt odniesienia"),
+    ("bn.current", "Current", "Obecnie"),
+    (
+        "bn.drill_down",
+        "Where it concentrates",
+        "Gdzie się koncentruje",
+    ),
+    ("bn.evidence", "Evidence", "Dowody"),
+    (
+        "bn.intro",
+        "Every link of the revenue chain against its benchmark, ranked by the revenue at stake. A link is listed only when its benchmark lies above the upper end of the current rate's 90% interval. The link is named, never a team: marketing and sales own the result together.",
+        "Każde ogniwo łańcucha przychodu wobec punktu odniesienia, według przychodu zagrożonego. Ogniwo pojawia się tylko wtedy, gdy punkt odniesienia leży powyżej górnej granicy 90% przedziału obecnej wartości. Wskazujemy ogniwo, nigdy zespół: marketing i sprzedaż odpowiadają za wynik wspólnie.",
+    ),
+    (
+        "bn.none",
+        "No link is below its benchmark beyond noise.",
+        "Żadne ogniwo nie odstaje od punktu odniesienia ponad szum.",
+    ),
+    (
+        "bn.summary",
+        "Now {current} (90% interval {low}–{high}) against a benchmark of {benchmark} ({source}), {volume} in the cohort.",
+        "Obecnie {current} (przedział 90%: {low}–{high}) wobec punktu odniesienia {benchmark} ({source}), {volume} w kohorcie.",
+    ),
+    ("bn.top", "Top bottlenecks", "Największe wąskie gardła"),
+    ("bn.volume", "Volume", "Liczebność"),
+    ("bn.what_if", "What if", "Symulacja „co jeśli”"),
+    (
+        "bn.what_if_help",
+        "Lift one link to a rate and see the revenue and the reverse funnel it would give.",
+        "Podnieś jedno ogniwo do zadanej wartości i zobacz, jaki dałoby to przychód i lejek odwrócony.",
+    ),
+    ("bn.what_if_link", "Link", "Ogniwo"),
+    ("bn.what_if_rate", "Rate (0–1)", "Wartość (0–1)"),
+    (
+        "bn.what_if_result",
+        "Revenue {before} now, {after} with {link} at {rate}.",
+        "Przychód obecnie {before}, przy {link} na poziomie {rate}: {after}.",
+    ),
+    (
+        "cohort.channel",
+        "By acquisition channel",
+        "Według kanału pozyskania",
+    ),
+    ("cohort.customers", "Customers", "Klienci"),
+    (
+        "cohort.heat",
+        "Revenue retention by acquisition month",
+        "Retencja przychodu według miesiąca pozyskania",
+    ),
+    ("cohort.ltv", "LTV (cohort)", "LTV (kohorta)"),
+    ("cohort.month", "Cohort", "Kohorta"),
+    ("cohort.service", "The service link", "Ogniwo obsługi"),
+    (
+        "cohort.service_none",
+        "No retention finding: service is not costing customers beyond noise.",
+        "Brak ustaleń dotyczących retencji: obsługa nie kosztuje klientów ponad szum.",
+    ),
+    ("common.all", "All", "Wszystkie"),
+    ("common.breakdown", "Breakdown", "Podział"),
+    ("common.by", "By", "Według"),
+    ("common.changed", "Updated", "Zaktualizowano"),
+    ("common.filter", "Filter", "Filtr"),
+    ("common.from", "From", "Od"),
+    ("common.language", "Language", "Język"),
+    ("common.live", "Live", "Na żywo"),
+    (
+        "common.live_update",
+        "New data arrived",
+        "Nadeszły nowe dane",
+    ),
+    ("common.next", "Next", "Dalej"),
+    ("common.none", "None", "Brak"),
+    ("common.of", "of", "z"),
+    ("common.period", "Period", "Okres"),
+    ("common.prev", "Previous", "Wstecz"),
+    ("common.previous", "Previous period", "Poprzedni okres"),
+    ("common.target", "Target", "Cel"),
+    ("common.to", "To", "Do"),
+    ("common.total", "Total", "Razem"),
+    ("common.value", "Value", "Wartość"),
+    ("dim.campaign", "Campaign", "Kampania"),
+    ("dim.channel", "Channel", "Kanał"),
+    ("dim.country", "Country", "Kraj"),
+    (
+        "dim.first_touch_channel",
+        "First-touch channel",
+        "Kanał pierwszego kontaktu",
+    ),
+    ("dim.owner", "Owner", "Opiekun"),
+    ("dim.segment", "Segment", "Segment"),
+    (
+        "error.forbidden",
+        "Your role may not do this.",
+        "Twoja rola nie pozwala na to działanie.",
+    ),
+    ("error.title", "Something is not right", "Coś jest nie tak"),
+    ("forecast.best_case", "Best case", "Optymistyczne"),
+    ("forecast.commit", "Commit", "Pewne"),
+    ("forecast.current", "Now", "Obecnie"),
+    ("forecast.month", "Expected close", "Oczekiwane zamknięcie"),
+    ("forecast.open_deals", "Open deals", "Otwarte transakcje"),
+    (
+        "forecast.pipeline",
+        "Pipeline",
+        "Lejek sprzedaży (pipeline)",
+    ),
+    (
+        "forecast.projected",
+        "Projected revenue",
+        "Prognozowany przychód",
+    ),
+    (
+        "forecast.remaining",
+        "Still to win",
+        "Pozostało do zdobycia",
+    ),
+    (
+        "forecast.required",
+        "Required for the target",
+        "Wymagane do celu",
+    ),
+    (
+        "forecast.required_remaining",
+        "Required for the rest",
+        "Wymagane na resztę",
+    ),
+    ("forecast.reverse", "Reverse funnel", "Lejek odwrócony"),
+    (
+        "forecast.reverse_help",
+        "Entries each stage needs at current conversion rates to reach the revenue target.",
+        "Liczba wejść do każdego etapu potrzebna przy obecnych konwersjach, aby osiągnąć cel przychodu.",
+    ),
+    (
+        "forecast.run_rate",
+        "Run-rate (annual)",
+        "Tempo roczne (run-rate)",
+    ),
+    ("forecast.so_far", "Revenue so far", "Przychód dotychczas"),
+    ("forecast.target", "Revenue target", "Cel przychodu"),
+    (
+        "forecast.weighted",
+        "Weighted pipeline",
+        "Pipeline ważony prawdopodobieństwem",
+    ),
+    ("funnel.cohort", "Cohort", "Kohorta"),
+    (
+        "funnel.cumulative",
+        "Cumulative conversion",
+        "Konwersja skumulowana",
+    ),
+    ("funnel.drop_off", "Drop-off", "Odpływ"),
+    ("funnel.flow", "Flow", "Przepływ"),
+    ("funnel.interval", "90% interval", "Przedział 90%"),
+    ("funnel.median_days", "Median days", "Mediana dni"),
+    ("funnel.p90_days", "p90 days", "p90 dni"),
+    (
+        "funnel.people",
+        "People who reached {stage}",
+        "Osoby, które osiągnęły etap {stage}",
+    ),
+    ("funnel.reached", "Reached", "Osiągnęło"),
+    ("funnel.rework", "Rework", "Powroty"),
+    ("funnel.stage", "Stage", "Etap"),
+    ("funnel.step", "Step conversion", "Konwersja etapu"),
+    ("funnel.view", "View", "Widok"),
+    ("import.column", "Column", "Kolumna"),
+    ("import.columns", "Columns", "Kolumny"),
+    ("import.done", "Import finished", "Import zakończony"),
+    (
+        "import.dry_run",
+        "Preview (nothing written yet)",
+        "Podgląd (nic jeszcze nie zapisano)",
+    ),
+    ("import.file", "File", "Plik"),
+    (
+        "import.help",
+        "Upload a CSV, XLSX or NDJSON file of the data contract (accounts, contacts, touchpoints, stages, deals, deal_stages, revenue, spend, tickets, targets). Revline previews what it would do, then imports on your confirmation.",
+        "Prześlij plik CSV, XLSX lub NDJSON zgodny z kontraktem danych (accounts, contacts, touchpoints, stages, deals, deal_stages, revenue, spend, tickets, targets). Revline najpierw pokaże podgląd, a zaimportuje po potwierdzeniu.",
+    ),
+    ("import.inserted", "Inserted", "Dodane"),
+    ("import.kind", "Record kind", "Rodzaj rekordów"),
+    ("import.kind_auto", "From the file name", "Z nazwy pliku"),
+    ("import.line", "Line", "Wiersz"),
+    ("import.progress", "Importing…", "Importowanie…"),
+    ("import.read", "Read", "Odczytane"),
+    ("import.reason", "Reason", "Powód"),
+    ("import.rejected", "Rejected", "Odrzucone"),
+    ("import.rejected_rows", "Rejected rows", "Odrzucone wiersze"),
+    ("import.runs", "Recent imports", "Ostatnie importy"),
+    ("import.updated", "Updated", "Zaktualizowane"),
+    ("journey.amount", "Amount", "Kwota"),
+    (
+        "journey.empty",
+        "Search for a person by email or id, or an account by id.",
+        "Wyszukaj osobę po e-mailu lub identyfikatorze albo firmę po identyfikatorze.",
+    ),
+    ("journey.event", "Event", "Zdarzenie"),
+    (
+        "journey.query",
+        "Email, contact id or account id",
+        "E-mail, id kontaktu lub id firmy",
+    ),
+    ("journey.team", "Team", "Zespół"),
+    ("journey.when", "When", "Kiedy"),
+    ("login.email", "Email", "E-mail"),
+    (
+        "login.failed",
+        "Wrong email or password.",
+        "Nieprawidłowy e-mail lub hasło.",
+    ),
+    (
+        "login.limited",
+        "Too many attempts; wait a few minutes and try again.",
+        "Zbyt wiele prób; odczekaj kilka minut i spróbuj ponownie.",
+    ),
+    ("login.password", "Password", "Hasło"),
+    (
+        "login.title",
+        "Sign in to the revenue room",
+        "Zaloguj się do pokoju przychodu",
+    ),
+    (
+        "metric.avg_deal_size",
+        "Average deal size",
+        "Średnia wartość transakcji",
+    ),
+    ("metric.cac", "CAC", "CAC (koszt pozyskania klienta)"),
+    ("metric.grr", "GRR", "GRR"),
+    (
+        "metric.lead_response_minutes",
+        "Lead response time",
+        "Czas reakcji na lead",
+    ),
+    ("metric.leads", "Leads", "Leady"),
+    (
+        "metric.logo_churn",
+        "Logo churn",
+        "Odejścia klientów (churn)",
+    ),
+    ("metric.ltv", "LTV", "LTV (wartość klienta w czasie)"),
+    ("metric.ltv_cac", "LTV:CAC", "LTV:CAC"),
+    ("metric.mql", "MQLs", "MQL"),
+    ("metric.new_customers", "New customers", "Nowi klienci"),
+    ("metric.nrr", "NRR", "NRR"),
+    ("metric.opportunities", "Opportunities", "Szanse sprzedaży"),
+    (
+        "metric.pipeline_coverage",
+        "Pipeline coverage",
+        "Pokrycie celu lejkiem",
+    ),
+    (
+        "metric.pipeline_created",
+        "Pipeline created",
+        "Utworzony pipeline",
+    ),
+    ("metric.revenue", "Revenue", "Przychód"),
+    ("metric.sales_cycle_days", "Sales cycle", "Cykl sprzedaży"),
+    ("metric.sales_velocity", "Sales velocity", "Tempo sprzedaży"),
+    (
+        "metric.sla_breach_rate",
+        "SLA breach rate",
+        "Odsetek naruszeń SLA",
+    ),
+    ("metric.sql", "SQLs", "SQL"),
+    ("metric.win_rate", "Win rate", "Odsetek wygranych"),
+    ("model.first_touch", "First touch", "Pierwszy kontakt"),
+    ("model.last_touch", "Last touch", "Ostatni kontakt"),
+    ("model.linear", "Linear", "Liniowy"),
+    ("model.markov", "Markov", "Markow"),
+    ("model.position_based", "U-shaped", "Model U"),
+    ("model.time_decay", "Time decay", "Spadek w czasie"),
+    ("model.w_shaped", "W-shaped", "Model W"),
+    ("nav.attribution", "Attribution", "Atrybucja"),
+    ("nav.bottlenecks", "Bottlenecks", "Wąskie gardła"),
+    ("nav.funnel", "Funnel", "Lejek"),
+    ("nav.home", "Revenue room", "Pokój przychodu"),
+    ("nav.import", "Import", "Import"),
+    ("nav.journeys", "Journeys", "Ścieżki klientów"),
+    ("nav.plan", "Plan & forecast", "Plan i prognoza"),
+    ("nav.records", "Records", "Rekordy"),
+    ("nav.retention", "Retention", "Retencja"),
+    ("nav.settings", "Settings", "Ustawienia"),
+    ("period.custom", "Custom", "Własny"),
+    (
+        "period.last_12_months",
+        "Last 12 months",
+        "Ostatnie 12 miesięcy",
+    ),
+    ("period.last_month", "Last month", "Poprzedni miesiąc"),
+    ("period.last_quarter", "Last quarter", "Poprzedni kwartał"),
+    ("period.this_month", "This month", "Bieżący miesiąc"),
+    ("period.this_quarter", "This quarter", "Bieżący kwartał"),
+    ("period.this_year", "This year", "Bieżący rok"),
+    ("reach.clicks", "Clicks", "Kliknięcia"),
+    (
+        "reach.conversion",
+        "Conversion to customer",
+        "Konwersja na klienta",
+    ),
+    (
+        "reach.cost_per_customer",
+        "Cost per customer",
+        "Koszt pozyskania klienta",
+    ),
+    ("reach.customers", "Customers", "Klienci"),
+    ("reach.impressions", "Impressions", "Wyświetlenia"),
+    ("reach.leads", "Leads", "Leady"),
+    (
+        "reach.title",
+        "Reach, always with what it led to",
+        "Zasięg, zawsze z tym, do czego doprowadził",
+    ),
+    ("reach.touchpoints", "Touchpoints", "Punkty styku"),
+    ("records.accounts", "Accounts", "Firmy"),
+    ("records.contacts", "Contacts", "Kontakty"),
+    ("records.deals", "Deals", "Transakcje"),
+    ("records.found", "{n} records", "Rekordów: {n}"),
+    ("role.admin", "admin", "administrator"),
+    ("role.editor", "editor", "edytor"),
+    ("role.viewer", "viewer", "podgląd"),
+    ("settings.add_target", "Add a target", "Dodaj cel"),
+    ("settings.add_user", "Add a user", "Dodaj użytkownika"),
+    ("settings.currency", "Currency", "Waluta"),
+    (
+        "settings.gross_margin",
+        "Gross margin (0–1)",
+        "Marża brutto (0–1)",
+    ),
+    (
+        "settings.lookback_days",
+        "Attribution lookback (days)",
+        "Okno atrybucji (dni)",
+    ),
+    ("settings.metric", "Metric", "Miara"),
+    (
+        "settings.new_token",
+        "New API token; copy it now, it is not shown again:",
+        "Nowy token API; skopiuj go teraz, nie zostanie pokazany ponownie:",
+    ),
+    (
+        "settings.period",
+        "Period (2026, 2026-Q1, 2026-03)",
+        "Okres (2026, 2026-Q1, 2026-03)",
+    ),
+    ("settings.role", "Role", "Rola"),
+    ("settings.saved", "Saved.", "Zapisano."),
+    (
+        "settings.sla_hours",
+        "Lead response SLA (hours)",
+        "SLA reakcji na lead (godziny)",
+    ),
+    (
+        "settings.stages",
+        "Funnel stages, in order",
+        "Etapy lejka, po kolei",
+    ),
+    ("settings.targets", "Targets", "Cele"),
+    ("settings.timezone", "Time zone", "Strefa czasowa"),
+    ("settings.token_created", "Created", "Utworzony"),
+    ("settings.token_used", "Last used", "Ostatnio użyty"),
+    ("settings.tokens", "API tokens", "Tokeny API"),
+    ("settings.users", "Users and roles", "Użytkownicy i role"),
+    ("settings.workspace", "Workspace", "Obszar roboczy"),
+    (
+        "setup.help",
+        "No one has signed in yet. Create the first admin of this workspace; more users can be added in Settings or with `revline user add`.",
+        "Nikt się jeszcze nie logował. Utwórz pierwszego administratora tego obszaru; kolejnych użytkowników dodasz w Ustawieniach lub poleceniem `revline user add`.",
+    ),
+    (
+        "setup.title",
+        "Create the first admin",
+        "Utwórz pierwszego administratora",
+    ),
+    ("sla.breach_rate", "SLA breach rate", "Odsetek naruszeń SLA"),
+    ("sla.late", "Answered late", "Obsłużone po czasie"),
+    ("sla.median", "Median response", "Mediana czasu reakcji"),
+    ("sla.on_time", "Answered within SLA", "Obsłużone w SLA"),
+    (
+        "sla.title",
+        "Marketing-to-sales handoff",
+        "Przekazanie z marketingu do sprzedaży",
+    ),
+    ("stage.customer", "Customer", "Klient"),
+    ("stage.lead", "Lead", "Lead"),
+    ("stage.mql", "MQL", "MQL"),
+    ("stage.opportunity", "Opportunity", "Szansa sprzedaży"),
+    ("stage.sql", "SQL", "SQL"),
+    ("team.marketing", "marketing", "marketing"),
+    ("team.sales", "sales", "sprzedaż"),
+    ("team.service", "service", "obsługa"),
+    ("unit.day", "day", "dzień"),
+    ("unit.days", "days", "dni"),
+    ("unit.hours", "h", "godz."),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_sorted_and_unique() {
+        for pair in MESSAGES.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_as_each_language_writes_them() {
+        let en = Tr::new(Lang::En);
+        let pl = Tr::new(Lang::Pl);
+        assert_eq!(en.number(1234567.891, 2), "1,234,567.89");
+        assert_eq!(pl.number(1234567.891, 2), "1\u{a0}234\u{a0}567,89");
+        assert_eq!(pl.number(1234.0, 0), "1234");
+        assert_eq!(en.number(-0.001, 1), "0.0");
+        assert_eq!(en.percent(0.4442), "44.4%");
+        assert_eq!(pl.percent(0.4442), "44,4%");
+        assert_eq!(
+            pl.money(42_155_769.24, "PLN"),
+            "42\u{a0}155\u{a0}769\u{a0}zł"
+        );
+        assert_eq!(en.money_short(4_215_576.9, "USD"), "4.2M\u{a0}USD");
+        assert_eq!(pl.money_short(4_215_576.9, "USD"), "4,2\u{a0}mln\u{a0}USD");
+        assert_eq!(pl.date("2026-12-02T04:05:07Z"), "2.12.2026");
+        assert_eq!(en.date("2026-12-02T04:05:07Z"), "Dec 2, 2026");
+        assert_eq!(pl.t("nav.funnel"), "Lejek");
+        assert_eq!(pl.label("stage", "opportunity"), "Szansa sprzedaży");
+        assert_eq!(pl.label("stage", "trial_started"), "trial started");
+    }
+
+    #[test]
+    fn the_browser_language_is_negotiated_by_quality() {
+        assert_eq!(Lang::negotiate(Some("pl-PL,pl;q=0.9,en;q=0.8")), Lang::Pl);
+        assert_eq!(Lang::negotiate(Some("de-DE,en;q=0.5,pl;q=0.4")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("fr")), Lang::En);
+        assert_eq!(Lang::negotiate(None), Lang::En);
+    }
+}

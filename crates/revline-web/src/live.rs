@@ -1,0 +1,185 @@
+//! The warm snapshot and the news that it changed.
+//!
+//! The server keeps the `SnapshotBuilder` that the snapshot was built from. Records that
+//! arrive through the API (batches, track / identify / group) are read back from the
+//! store by id and added to that builder, and a new snapshot is built from it in memory:
+//! the store is not read again. Where adding cannot be exact (a batch that updated rows
+//! of a kind whose rows add up, such as revenue, or a file import of unknown ids), the
+//! snapshot is rebuilt from the store instead. Either way open pages hear of the
+//! change over server-sent events (`GET /events`) and refresh their figures.
+
+use crate::auth::Page;
+use crate::{AppError, AppState};
+use axum::Router;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use revline_core::{Record, RecordKind, Settings};
+use revline_engine::{Snapshot, SnapshotBuilder};
+use revline_store::Store;
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::broadcast;
+
+/// What open pages are told.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// Counts up by one per change.
+    pub version: u64,
+    /// What arrived, for people: `3 touchpoints, 1 contacts`.
+    pub what: String,
+    /// `incremental` (added to the snapshot) or `rebuilt` (read again from the store).
+    pub how: &'static str,
+}
+
+pub struct Live {
+    builder: Mutex<SnapshotBuilder>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    version: AtomicU64,
+    events: broadcast::Sender<Change>,
+}
+
+/// Kinds whose rows the snapshot adds up (a row sent twice would count twice), unlike
+/// accounts, contacts and deals, which a later row of the same id replaces.
+fn accumulates(kind: RecordKind) -> bool {
+    !matches!(
+        kind,
+        RecordKind::Accounts | RecordKind::Contacts | RecordKind::Deals
+    )
+}
+
+async fn collect(store: &dyn Store, settings: &Settings) -> Result<SnapshotBuilder, AppError> {
+    let mut builder = SnapshotBuilder::new(settings);
+    for (kind, columns) in SnapshotBuilder::ALL_INPUTS {
+        store
+            .scan_columns(*kind, columns, &mut |row| builder.add(row))
+            .await?;
+    }
+    Ok(builder)
+}
+
+/// The whole workspace as a snapshot, read from the store (the CLI's reports load only
+/// what a query needs; the server loads everything once).
+pub async fn load_snapshot(store: &dyn Store, settings: &Settings) -> Result<Snapshot, AppError> {
+    Ok(collect(store, settings).await?.build())
+}
+
+async fn build(builder: SnapshotBuilder) -> Snapshot {
+    tokio::task::spawn_blocking(move || builder.build())
+        .await
+        .expect("building a snapshot does not panic")
+}
+
+impl Live {
+    pub async fn load(store: &dyn Store, settings: &Settings) -> Result<Live, AppError> {
+        let builder = collect(store, settings).await?;
+        let snapshot = build(builder.clone()).await;
+        Ok(Live {
+            builder: Mutex::new(builder),
+            snapshot: RwLock::new(Arc::new(snapshot)),
+            version: AtomicU64::new(0),
+            events: broadcast::channel(64).0,
+        })
+    }
+
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read().expect("snapshot lock").clone()
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.events.subscribe()
+    }
+
+    fn publish(&self, snapshot: Snapshot, what: String, how: &'static str) -> Change {
+        *self.snapshot.write().expect("snapshot lock") = Arc::new(snapshot);
+        let version = self.version.fetch_add(1, Ordering::SeqCst) + 1;
+        let change = Change { version, what, how };
+        // Nobody listening is fine.
+        let _ = self.events.send(change.clone());
+        change
+    }
+
+    /// Reads the whole workspace again.
+    pub async fn rebuild(
+        &self,
+        store: &dyn Store,
+        settings: &Settings,
+        what: &str,
+    ) -> Result<Change, AppError> {
+        let builder = collect(store, settings).await?;
+        let snapshot = build(builder.clone()).await;
+        *self.builder.lock().expect("builder lock") = builder;
+        Ok(self.publish(snapshot, what.to_string(), "rebuilt"))
+    }
+
+    /// Takes in records that were just written: `ids` per kind, and whether each kind's
+    /// rows were all new (`fresh`). Falls back to a rebuild where adding is not exact.
+    pub async fn arrived(
+        &self,
+        store: &dyn Store,
+        settings: &Settings,
+        written: &[(RecordKind, Vec<String>, bool)],
+        what: &str,
+    ) -> Result<Change, AppError> {
+        if written
+            .iter()
+            .any(|(kind, _, fresh)| accumulates(*kind) && !fresh)
+        {
+            return self.rebuild(store, settings, what).await;
+        }
+        let mut records: Vec<Record> = Vec::new();
+        for (kind, ids, _) in written {
+            records.extend(store.records_by_id(*kind, ids).await?);
+        }
+        // Accounts before the contacts and deals that point at them, as a full load.
+        let order = |k: RecordKind| {
+            SnapshotBuilder::ALL_INPUTS
+                .iter()
+                .position(|(kind, _)| *kind == k)
+                .unwrap_or(usize::MAX)
+        };
+        records.sort_by_key(|r| order(r.kind));
+        let copy = {
+            let mut builder = self.builder.lock().expect("builder lock");
+            for r in &records {
+                builder.add(r);
+            }
+            builder.clone()
+        };
+        let snapshot = build(copy).await;
+        Ok(self.publish(snapshot, what.to_string(), "incremental"))
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/events", get(events))
+}
+
+/// `GET /events`: one `change` event per change of the workspace.
+async fn events(
+    State(state): State<AppState>,
+    Page(_user): Page,
+) -> Sse<impl futures::Stream<Item = Result<Event, std::convert::Infallible>>> {
+    let rx = state.live.subscribe();
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(change) => {
+                    let event = Event::default()
+                        .event("change")
+                        .json_data(&change)
+                        .unwrap_or_default();
+                    return Some((Ok(event), rx));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

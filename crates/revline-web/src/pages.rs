@@ -1,0 +1,2578 @@
+//! The pages of the revenue room. Each handler checks the caller's role, runs the
+//! reports it shows through the same runner as the API, and renders a template with
+//! figures already written for the reader's language. Charts are ECharts options built
+//! here and embedded as JSON; `assets/app.js` draws them.
+
+use crate::auth::{Page, Role, WebUser};
+use crate::i18n::{Lang, Tr};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{Datelike, NaiveDate, TimeZone};
+use revline_core::RecordKind;
+use revline_engine::query::{ReportKind, ReportParams};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/funnel", get(funnel))
+        .route("/funnel/people", get(funnel_people))
+        .route("/bottlenecks", get(bottlenecks))
+        .route("/attribution", get(attribution))
+        .route("/plan", get(plan))
+        .route("/retention", get(retention))
+        .route("/journeys", get(journeys))
+        .route("/records", get(records))
+        .route("/import", get(import_page))
+        .route("/import/preview", post(import_preview))
+        .route("/import/{id}/run", post(import_run))
+        .route("/import/{id}", get(import_status))
+        .route("/settings", get(settings_page))
+        .route("/settings/workspace", post(save_workspace))
+        .route("/settings/targets", post(add_target))
+        .route("/settings/users", post(add_user))
+        .route("/settings/users/{id}/role", post(set_role))
+        .route("/settings/tokens", post(create_token))
+        .route("/settings/tokens/{id}/revoke", post(revoke_token))
+        .route("/settings/language", post(set_language))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/setup", get(setup_page).post(setup))
+}
+
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/:".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn num(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The URL state every page shares: the period and a filter, plus each page's own.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Ui {
+    pub period: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub as_of: Option<String>,
+    pub filter: Option<String>,
+    pub by: Option<String>,
+    pub view: Option<String>,
+    pub model: Option<String>,
+    pub what_if_link: Option<String>,
+    pub what_if_rate: Option<String>,
+    pub target: Option<String>,
+    pub stage: Option<String>,
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    pub sort: Option<String>,
+    pub desc: Option<bool>,
+    pub col: Option<String>,
+    pub val: Option<String>,
+    pub page: Option<usize>,
+    pub next: Option<String>,
+}
+
+const PRESETS: [&str; 6] = [
+    "this_month",
+    "last_month",
+    "this_quarter",
+    "last_quarter",
+    "this_year",
+    "last_12_months",
+];
+
+fn month_start(y: i32, m: i32) -> NaiveDate {
+    let (y, m) = (y + (m - 1).div_euclid(12), (m - 1).rem_euclid(12) + 1);
+    NaiveDate::from_ymd_opt(y, m as u32, 1).expect("a month's first day")
+}
+
+/// A named period as [from, to) dates around `today`.
+fn preset_dates(name: &str, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let (y, m) = (today.year(), today.month() as i32);
+    let q = (m - 1) / 3 * 3 + 1;
+    Some(match name {
+        "this_month" => (month_start(y, m), month_start(y, m + 1)),
+        "last_month" => (month_start(y, m - 1), month_start(y, m)),
+        "this_quarter" => (month_start(y, q), month_start(y, q + 3)),
+        "last_quarter" => (month_start(y, q - 3), month_start(y, q)),
+        "this_year" => (month_start(y, 1), month_start(y + 1, 1)),
+        "last_12_months" => (month_start(y, m - 11), month_start(y, m + 1)),
+        _ => return None,
+    })
+}
+
+/// The period a page shows: the URL's dates, else its preset, else the page's default.
+struct Period {
+    key: String,
+    from: String,
+    to: String,
+}
+
+impl Ui {
+    fn period(&self, state: &AppState, default: &str) -> Period {
+        let preset_chosen = self.period.as_deref().is_some_and(|p| PRESETS.contains(&p));
+        if let (false, Some(f), Some(t)) = (preset_chosen, &self.from, &self.to)
+            && !f.is_empty()
+            && !t.is_empty()
+        {
+            return Period {
+                key: "custom".into(),
+                from: f.clone(),
+                to: t.clone(),
+            };
+        }
+        let key = self
+            .period
+            .clone()
+            .filter(|p| PRESETS.contains(&p.as_str()))
+            .unwrap_or_else(|| default.to_string());
+        let tz = state.settings().timezone;
+        let now = self
+            .as_of
+            .as_deref()
+            .and_then(|t| revline_core::time::parse_timestamp(t, tz).ok())
+            .unwrap_or_else(|| state.clock.now());
+        let today = tz
+            .timestamp_millis_opt(now)
+            .single()
+            .map(|d| d.date_naive())
+            .unwrap_or_default();
+        let (from, to) = preset_dates(&key, today).expect("a known preset");
+        Period {
+            key,
+            from: from.to_string(),
+            to: to.to_string(),
+        }
+    }
+
+    /// The report parameters of this URL for a period.
+    fn params(&self, period: &Period) -> ReportParams {
+        ReportParams {
+            from: Some(period.from.clone()),
+            to: Some(period.to.clone()),
+            as_of: self.as_of.clone().filter(|s| !s.is_empty()),
+            filter: self.filter.clone().filter(|s| !s.is_empty()),
+            ..Default::default()
+        }
+    }
+
+    /// The query string that carries the shared state to another page.
+    fn shared_query(&self) -> String {
+        let mut parts = Vec::new();
+        let custom = !self.period.as_deref().is_some_and(|p| PRESETS.contains(&p));
+        let none = None;
+        for (k, v) in [
+            ("period", &self.period),
+            ("from", if custom { &self.from } else { &none }),
+            ("to", if custom { &self.to } else { &none }),
+            ("as_of", &self.as_of),
+            ("filter", &self.filter),
+        ] {
+            if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+                parts.push(format!("{k}={}", url_encode(v)));
+            }
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+/// The frame around every page: navigation, the period picker, the filter, the user.
+pub struct Chrome {
+    pub tr: Tr,
+    pub title: String,
+    pub active: &'static str,
+    pub email: String,
+    pub role: String,
+    pub csrf: String,
+    pub qs: String,
+    pub nav: Vec<(String, &'static str, String)>,
+    pub period_key: String,
+    pub presets: Vec<(String, String)>,
+    pub from: String,
+    pub to: String,
+    pub as_of: String,
+    pub filter: String,
+    pub filters: Vec<(String, String)>,
+    pub show_picker: bool,
+    pub show_filter: bool,
+    pub can_edit: bool,
+    pub is_admin: bool,
+    pub asset_version: &'static str,
+    pub lang: &'static str,
+}
+
+const NAV: [(&str, &str, &str); 10] = [
+    ("/", "home", "nav.home"),
+    ("/funnel", "funnel", "nav.funnel"),
+    ("/bottlenecks", "bottlenecks", "nav.bottlenecks"),
+    ("/attribution", "attribution", "nav.attribution"),
+    ("/plan", "plan", "nav.plan"),
+    ("/retention", "retention", "nav.retention"),
+    ("/journeys", "journeys", "nav.journeys"),
+    ("/records", "records", "nav.records"),
+    ("/import", "import", "nav.import"),
+    ("/settings", "settings", "nav.settings"),
+];
+
+/// Filter values per dimension, worked out once per snapshot.
+fn filter_options(state: &AppState, tr: &Tr) -> Vec<(String, String)> {
+    use revline_engine::Dim;
+    use revline_engine::slice::Segmentation;
+    /// (dimension, `dim:value`, value) per snapshot version.
+    type Options = Vec<(String, String, String)>;
+    static CACHE: std::sync::Mutex<Option<(u64, Options)>> = std::sync::Mutex::new(None);
+    let key = state.live.version();
+    let s = state.snapshot();
+    let mut cache = CACHE.lock().expect("filter cache");
+    if cache.as_ref().is_none_or(|(k, _)| *k != key) {
+        let mut out = Vec::new();
+        for dim in [Dim::Channel, Dim::Segment, Dim::Country, Dim::Owner] {
+            let seg = Segmentation::new(&s, dim);
+            let mut names: Vec<String> = seg
+                .values(&s)
+                .into_iter()
+                .map(|v| s.names.name(v).to_string())
+                .filter(|n| n != "(none)")
+                .collect();
+            names.sort();
+            for n in names {
+                out.push((dim.name().to_string(), format!("{}:{n}", dim.name()), n));
+            }
+        }
+        *cache = Some((key, out));
+    }
+    let (_, list) = cache.as_ref().expect("filled above");
+    list.iter()
+        .map(|(dim, value, name)| (value.clone(), format!("{}: {name}", tr.label("dim", dim))))
+        .collect()
+}
+
+fn chrome(
+    state: &AppState,
+    w: &WebUser,
+    ui: &Ui,
+    active: &'static str,
+    title_key: &str,
+    period: Option<&Period>,
+    show_filter: bool,
+) -> Chrome {
+    let tr = w.tr;
+    let qs = ui.shared_query();
+    Chrome {
+        title: tr.t(title_key).to_string(),
+        active,
+        email: w.user.email.clone(),
+        role: tr.label("role", &w.user.role),
+        csrf: w.csrf.clone(),
+        nav: NAV
+            .iter()
+            .map(|(href, key, label)| (format!("{href}{qs}"), *key, tr.t(label).to_string()))
+            .collect(),
+        qs,
+        period_key: period.map(|p| p.key.clone()).unwrap_or_default(),
+        presets: PRESETS
+            .iter()
+            .map(|p| (p.to_string(), tr.label("period", p)))
+            .collect(),
+        from: period.map(|p| p.from.clone()).unwrap_or_default(),
+        to: period.map(|p| p.to.clone()).unwrap_or_default(),
+        as_of: ui.as_of.clone().unwrap_or_default(),
+        filter: ui.filter.clone().unwrap_or_default(),
+        filters: if show_filter {
+            filter_options(state, &tr)
+        } else {
+            Vec::new()
+        },
+        show_picker: period.is_some(),
+        show_filter,
+        can_edit: w.can_edit(),
+        is_admin: w.is_admin(),
+        asset_version: crate::assets::VERSION,
+        lang: tr.code(),
+        tr,
+    }
+}
+
+fn render(t: &impl Template) -> Result<Response, AppError> {
+    let html = t
+        .render()
+        .map_err(|e| AppError::bad(format!("rendering the page failed: {e}")))?;
+    Ok(Html(html).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    tr: Tr,
+    status: u16,
+    message: String,
+}
+
+/// An error as a page (the API answers JSON instead).
+pub fn error_page(e: AppError, tr: Tr) -> Response {
+    let (status, _) = e.parts();
+    let message = match &e {
+        AppError::Forbidden(_) => format!("{} ({e})", tr.t("error.forbidden")),
+        AppError::Store(_) => {
+            tracing::error!("{e}");
+            e.to_string()
+        }
+        _ => e.to_string(),
+    };
+    let page = ErrorPage {
+        tr,
+        status: status.as_u16(),
+        message,
+    };
+    let body = page.render().unwrap_or_else(|_| "error".into());
+    (status, Html(body)).into_response()
+}
+
+/// A page handler's result: errors become error pages in the reader's language.
+type PageResult = Result<Response, (AppError, Tr)>;
+
+trait OrPage<T> {
+    fn or_page(self, tr: Tr) -> Result<T, (AppError, Tr)>;
+}
+
+impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
+    fn or_page(self, tr: Tr) -> Result<T, (AppError, Tr)> {
+        self.map_err(|e| (e.into(), tr))
+    }
+}
+
+struct Rendered(PageResult);
+
+impl IntoResponse for Rendered {
+    fn into_response(self) -> Response {
+        match self.0 {
+            Ok(r) => r,
+            Err((e, tr)) => error_page(e, tr),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- home
+
+pub struct Kpi {
+    pub name: String,
+    pub key: String,
+    pub value: String,
+    pub previous: String,
+    pub change: String,
+    pub change_class: &'static str,
+    pub target: String,
+    pub progress: Option<u32>,
+}
+
+/// Metrics where less is better (a rise is bad news).
+fn lower_is_better(name: &str) -> bool {
+    matches!(
+        name,
+        "cac" | "sales_cycle_days" | "logo_churn" | "lead_response_minutes" | "sla_breach_rate"
+    )
+}
+
+fn kpis(tr: &Tr, scorecard: &Value) -> Vec<Kpi> {
+    let empty = Vec::new();
+    scorecard["metrics"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|m| {
+            let name = text(&m["name"]);
+            let unit = text(&m["unit"]);
+            let value = num(&m["value"]);
+            let previous = num(&m["previous"]);
+            let target = num(&m["target"]);
+            let (change, class) = match (value, previous) {
+                (Some(v), Some(p)) if p.abs() > f64::EPSILON => {
+                    let rel = (v - p) / p.abs();
+                    let good = (rel >= 0.0) != lower_is_better(&name);
+                    (
+                        format!(
+                            "{}{}",
+                            if rel >= 0.0 { "▲ " } else { "▼ " },
+                            tr.percent(rel.abs())
+                        ),
+                        if rel.abs() < 0.005 {
+                            ""
+                        } else if good {
+                            "up"
+                        } else {
+                            "down"
+                        },
+                    )
+                }
+                _ => (String::new(), ""),
+            };
+            Kpi {
+                name: tr.label("metric", &name),
+                value: tr.value(value, &unit),
+                previous: tr.value(previous, &unit),
+                target: target.map(|t| tr.value(Some(t), &unit)).unwrap_or_default(),
+                progress: match (value, target) {
+                    (Some(v), Some(t)) if t > 0.0 && !lower_is_better(&name) => {
+                        Some(((v / t) * 100.0).clamp(0.0, 100.0) as u32)
+                    }
+                    _ => None,
+                },
+                key: name,
+                change,
+                change_class: class,
+            }
+        })
+        .collect()
+}
+
+pub struct ReachRow {
+    pub channel: String,
+    pub touchpoints: String,
+    pub leads: String,
+    pub customers: String,
+    pub conversion: String,
+    pub spend: String,
+    pub cost_per_customer: String,
+}
+
+fn reach_rows(tr: &Tr, scorecard: &Value) -> Vec<ReachRow> {
+    let currency = text(&scorecard["currency"]);
+    let empty = Vec::new();
+    scorecard["reach"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|r| ReachRow {
+            channel: text(&r["channel"]),
+            touchpoints: tr.value(num(&r["touchpoints"]), "count"),
+            leads: tr.value(num(&r["leads"]), "count"),
+            customers: tr.value(num(&r["customers"]), "count"),
+            conversion: tr.value(num(&r["conversion_to_customer"]), "ratio"),
+            spend: tr.value(num(&r["spend"]), &currency),
+            cost_per_customer: match num(&r["customers"]) {
+                Some(c) if c > 0.0 => tr.value(num(&r["cost_per_customer"]), &currency),
+                _ => "–".into(),
+            },
+        })
+        .collect()
+}
+
+pub struct Finding {
+    pub rank: usize,
+    pub link: String,
+    pub segment: String,
+    pub stake: String,
+    pub current: String,
+    pub benchmark: String,
+    pub summary: String,
+    pub evidence: String,
+    pub drill: Vec<(String, String, String, String)>,
+}
+
+fn link_label(tr: &Tr, link: &str) -> String {
+    if let Some(step) = link.strip_prefix("conversion:") {
+        let (a, b) = step.split_once("->").unwrap_or((step, ""));
+        format!(
+            "{} {} → {}",
+            tr.t("funnel.step"),
+            tr.label("stage", a),
+            tr.label("stage", b)
+        )
+    } else if let Some(stage) = link.strip_prefix("dwell:") {
+        format!(
+            "{}: {}",
+            tr.t("funnel.median_days"),
+            tr.label("stage", stage)
+        )
+    } else {
+        match link {
+            "handoff" => tr.t("sla.title").to_string(),
+            "retention" => tr.t("nav.retention").to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
+fn rate_of(tr: &Tr, kind: &str, v: Option<f64>) -> String {
+    if kind == "dwell" {
+        tr.value(v, "days")
+    } else {
+        tr.value(v, "ratio")
+    }
+}
+
+fn findings(tr: &Tr, report: &Value, limit: usize) -> Vec<Finding> {
+    let currency = text(&report["currency"]);
+    let empty = Vec::new();
+    report["findings"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .take(limit)
+        .enumerate()
+        .map(|(i, f)| {
+            let kind = text(&f["kind"]);
+            let rate = |v: &Value| rate_of(tr, &kind, num(v));
+            let summary = tr
+                .t("bn.summary")
+                .replace("{current}", &rate(&f["current"]))
+                .replace("{low}", &rate(&f["current_low"]))
+                .replace("{high}", &rate(&f["current_high"]))
+                .replace("{benchmark}", &rate(&f["benchmark"]))
+                .replace("{source}", &text(&f["benchmark_source"]))
+                .replace("{volume}", &tr.value(num(&f["volume"]), "count"));
+            Finding {
+                rank: i + 1,
+                link: link_label(tr, &text(&f["link"])),
+                segment: text(&f["segment"]),
+                stake: tr.value(num(&f["revenue_at_stake"]), &currency),
+                current: rate(&f["current"]),
+                benchmark: rate(&f["benchmark"]),
+                summary,
+                // The engine writes its evidence in English; Polish readers get the
+                // translated summary line above it and the figures.
+                evidence: text(&f["evidence"]),
+                drill: f["drill_down"]
+                    .as_array()
+                    .unwrap_or(&empty)
+                    .iter()
+                    .map(|d| {
+                        (
+                            format!("{}={}", text(&d["by"]), text(&d["value"])),
+                            rate(&d["current"]),
+                            tr.value(num(&d["volume"]), "count"),
+                            tr.value(num(&d["revenue_at_stake"]), &currency),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn funnel_chart(tr: &Tr, funnel: &Value, small: bool) -> String {
+    let empty = Vec::new();
+    let stages = funnel["stages"].as_array().unwrap_or(&empty);
+    let keys: Vec<String> = stages.iter().map(|s| text(&s["stage"])).collect();
+    let labels: Vec<String> = keys.iter().map(|k| tr.label("stage", k)).collect();
+    let reached: Vec<f64> = stages
+        .iter()
+        .map(|s| num(&s["reached"]).unwrap_or(0.0))
+        .collect();
+    let step: Vec<Value> = stages
+        .iter()
+        .map(|s| {
+            num(&s["step_conversion"]).map_or(Value::Null, |v| json!((v * 1000.0).round() / 10.0))
+        })
+        .collect();
+    let mut option = json!({
+        "keys": keys,
+        "color": ["#14b8a6", "#0f172a"],
+        "tooltip": {"trigger": "axis"},
+        "grid": {"left": 50, "right": 50, "top": 30, "bottom": 30},
+        "xAxis": {"type": "category", "data": labels},
+        "yAxis": [{"type": "value"}, {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}}],
+        "series": [
+            {"name": tr.t("funnel.reached"), "type": "bar", "data": reached, "barMaxWidth": 56,
+             "label": {"show": true, "position": "top"}},
+            {"name": tr.t("funnel.step"), "type": "line", "yAxisIndex": 1, "data": step,
+             "label": {"show": !small, "formatter": "{c}%"}}
+        ]
+    });
+    if !small {
+        option["legend"] = json!({"top": 0});
+    }
+    option.to_string()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    kpis: Vec<Kpi>,
+    reach: Vec<ReachRow>,
+    findings: Vec<Finding>,
+    funnel_chart: String,
+    unconverted: usize,
+}
+
+async fn home(State(state): State<AppState>, Page(w): Page, Query(ui): Query<Ui>) -> Rendered {
+    Rendered(home_inner(&state, &w, &ui).await)
+}
+
+async fn home_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
+    let tr = w.tr;
+    let period = ui.period(state, "this_quarter");
+    let params = ui.params(&period);
+    let scorecard = crate::reports::run(state, ReportKind::Scorecard, params.clone())
+        .await
+        .or_page(tr)?;
+    let funnel = crate::reports::run(state, ReportKind::Funnel, params.clone())
+        .await
+        .or_page(tr)?;
+    // Bottlenecks judge mature cohorts: the twelve months before the as-of time.
+    let bn = crate::reports::run(
+        state,
+        ReportKind::Bottlenecks,
+        ReportParams {
+            as_of: params.as_of.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .or_page(tr)?;
+    let page = HomePage {
+        c: chrome(state, w, ui, "home", "nav.home", Some(&period), true),
+        kpis: kpis(&tr, &scorecard),
+        reach: reach_rows(&tr, &scorecard),
+        findings: findings(&tr, &bn, 3),
+        funnel_chart: funnel_chart(&tr, &funnel, true),
+        unconverted: scorecard["unconverted"].as_array().map_or(0, Vec::len),
+    };
+    render(&page).or_page(tr)
+}
+
+// ---------------------------------------------------------------- funnel
+
+pub struct StageRow {
+    pub key: String,
+    pub href: String,
+    pub stage: String,
+    pub reached: String,
+    pub step: String,
+    pub interval: String,
+    pub cumulative: String,
+    pub drop_off: String,
+    pub median: String,
+    pub p90: String,
+    pub rework: String,
+}
+
+fn stage_rows(tr: &Tr, funnel: &Value) -> Vec<StageRow> {
+    let empty = Vec::new();
+    let stages = funnel["stages"].as_array().unwrap_or(&empty);
+    stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let drop = i
+                .checked_sub(1)
+                .and_then(|p| Some(num(&stages[p]["reached"])? - num(&s["reached"])?));
+            let low = num(&s["step_conversion_low"]);
+            let high = num(&s["step_conversion_high"]);
+            StageRow {
+                href: String::new(),
+                key: text(&s["stage"]),
+                stage: tr.label("stage", &text(&s["stage"])),
+                reached: tr.value(num(&s["reached"]), "count"),
+                step: tr.value(num(&s["step_conversion"]), "ratio"),
+                interval: match (low, high) {
+                    (Some(l), Some(h)) => format!("{}–{}", tr.percent(l), tr.percent(h)),
+                    _ => "–".into(),
+                },
+                cumulative: tr.value(num(&s["cumulative_conversion"]), "ratio"),
+                drop_off: drop.map(|d| tr.count(d)).unwrap_or_else(|| "–".into()),
+                median: tr.value(num(&s["median_days_from_previous"]), "days"),
+                p90: tr.value(num(&s["p90_days_from_previous"]), "days"),
+                rework: tr.value(num(&s["rework"]), "count"),
+            }
+        })
+        .collect()
+}
+
+pub struct SegmentFunnel {
+    pub value: String,
+    pub cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "funnel.html")]
+struct FunnelPage {
+    c: Chrome,
+    view: String,
+    by: String,
+    dims: Vec<(String, String)>,
+    rows: Vec<StageRow>,
+    chart: String,
+    stage_names: Vec<String>,
+    segments: Vec<SegmentFunnel>,
+    people_url: String,
+}
+
+const DIMS: [&str; 6] = [
+    "channel",
+    "first_touch_channel",
+    "campaign",
+    "segment",
+    "owner",
+    "country",
+];
+
+async fn funnel(State(state): State<AppState>, Page(w): Page, Query(ui): Query<Ui>) -> Rendered {
+    Rendered(funnel_inner(&state, &w, &ui).await)
+}
+
+async fn funnel_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
+    let tr = w.tr;
+    let period = ui.period(state, "last_12_months");
+    let view = ui
+        .view
+        .clone()
+        .filter(|v| v == "flow")
+        .unwrap_or_else(|| "cohort".into());
+    let by = ui
+        .by
+        .clone()
+        .filter(|b| DIMS.contains(&b.as_str()))
+        .unwrap_or_default();
+    let mut params = ui.params(&period);
+    params.view = Some(view.clone());
+    if !by.is_empty() {
+        params.by = Some(by.clone());
+        params.filter = None;
+    }
+    let report = crate::reports::run(state, ReportKind::Funnel, params)
+        .await
+        .or_page(tr)?;
+    let rows = stage_rows(&tr, &report);
+    let empty = Vec::new();
+    let segments = report["segments"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|s| SegmentFunnel {
+            value: text(&s["value"]),
+            cells: s["stages"]
+                .as_array()
+                .unwrap_or(&empty)
+                .iter()
+                .map(|st| {
+                    format!(
+                        "{} · {}",
+                        tr.value(num(&st["reached"]), "count"),
+                        tr.value(num(&st["step_conversion"]), "ratio")
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let c = chrome(
+        state,
+        w,
+        ui,
+        "funnel",
+        "nav.funnel",
+        Some(&period),
+        by.is_empty(),
+    );
+    let sep = if c.qs.is_empty() { "?" } else { "&" };
+    let people_url = format!("/funnel/people{}{sep}view={view}&stage=__KEY__", c.qs);
+    let mut rows = rows;
+    for r in &mut rows {
+        r.href = people_url.replace("__KEY__", &url_encode(&r.key));
+    }
+    let page = FunnelPage {
+        dims: DIMS
+            .iter()
+            .map(|d| (d.to_string(), tr.label("dim", d)))
+            .collect(),
+        stage_names: rows.iter().map(|r| r.stage.clone()).collect(),
+        chart: funnel_chart(&tr, &report, false),
+        rows,
+        segments,
+        people_url,
+        view,
+        by,
+        c,
+    };
+    render(&page).or_page(tr)
+}
+
+pub struct Person {
+    pub id: String,
+    pub entered: String,
+    pub channel: String,
+    pub owner: String,
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+struct PeoplePage {
+    c: Chrome,
+    heading: String,
+    people: Vec<Person>,
+    total: String,
+    back: String,
+}
+
+/// The people of a funnel step: cohort view, those whose first stage fell in the
+/// period and who reached the stage by the as-of time; flow view, those who entered
+/// the stage in the period. The newest first, at most 500.
+async fn funnel_people(
+    State(state): State<AppState>,
+    Page(w): Page,
+    Query(ui): Query<Ui>,
+) -> Rendered {
+    let tr = w.tr;
+    Rendered((|| {
+        let period = ui.period(&state, "last_12_months");
+        let settings = state.settings();
+        let tz = settings.timezone;
+        let parse = |d: &str| {
+            revline_core::time::parse_timestamp(d, tz).map_err(|e| AppError::bad(e.to_string()))
+        };
+        let from = parse(&period.from).or_page(tr)?;
+        let to = parse(&period.to).or_page(tr)?;
+        let as_of = match ui.as_of.as_deref().filter(|s| !s.is_empty()) {
+            Some(t) => parse(t).or_page(tr)?,
+            None => state.clock.now(),
+        };
+        let s = state.snapshot();
+        let stage_name = ui.stage.clone().unwrap_or_default();
+        let k = s.stages.len();
+        let stage = s
+            .stages
+            .iter()
+            .position(|x| *x == stage_name)
+            .ok_or_else(|| (AppError::NotFound(format!("no stage '{stage_name}'")), tr))?;
+        let flow = ui.view.as_deref() == Some("flow");
+        let mut found: Vec<(i64, usize)> = Vec::new();
+        for c in 0..s.contacts() {
+            let row = &s.entered[c * k..(c + 1) * k];
+            let at = row[stage];
+            if at == revline_engine::snapshot::NEVER || at > as_of {
+                continue;
+            }
+            let keep = if flow {
+                at >= from && at < to
+            } else {
+                let first = row
+                    .iter()
+                    .copied()
+                    .min()
+                    .unwrap_or(revline_engine::snapshot::NEVER);
+                first >= from && first < to
+            };
+            if keep {
+                found.push((at, c));
+            }
+        }
+        found.sort_by_key(|f| std::cmp::Reverse(f.0));
+        let total = found.len();
+        let people = found
+            .into_iter()
+            .take(500)
+            .map(|(at, c)| Person {
+                id: s.contact_ids[c].clone(),
+                entered: tr.datetime(&revline_core::time::format_timestamp(at)),
+                channel: s.names.name(s.contact.lead_channel[c]).to_string(),
+                owner: s.names.name(s.contact.owner[c]).to_string(),
+            })
+            .collect();
+        let c = chrome(
+            &state,
+            &w,
+            &ui,
+            "funnel",
+            "nav.funnel",
+            Some(&period),
+            false,
+        );
+        let page = PeoplePage {
+            heading: tr
+                .t("funnel.people")
+                .replace("{stage}", &tr.label("stage", &stage_name)),
+            back: format!("/funnel{}", c.qs),
+            c,
+            people,
+            total: tr.count(total as f64),
+        };
+        render(&page).or_page(tr)
+    })())
+}
+
+// ---------------------------------------------------------------- bottlenecks
+
+#[derive(Template)]
+#[template(path = "bottlenecks.html")]
+struct BottlenecksPage {
+    c: Chrome,
+    findings: Vec<Finding>,
+    links: Vec<(String, String)>,
+    what_if_link: String,
+    what_if_rate: String,
+    what_if: Option<WhatIf>,
+}
+
+pub struct WhatIf {
+    pub sentence: String,
+    pub rows: Vec<(String, String, String)>,
+}
+
+async fn bottlenecks(
+    State(state): State<AppState>,
+    Page(w): Page,
+    Query(ui): Query<Ui>,
+) -> Rendered {
+    Rendered(bottlenecks_inner(&state, &w, &ui).await)
+}
+
+async fn bottlenecks_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
+    let tr = w.tr;
+    let period = ui.period(state, "last_12_months");
+    let mut params = ui.params(&period);
+    params.filter = None;
+    let link = ui.what_if_link.clone().filter(|l| !l.is_empty());
+    let rate = ui.what_if_rate.clone().filter(|r| !r.is_empty());
+    if let (Some(l), Some(r)) = (&link, &rate) {
+        params.what_if = Some(format!("{l}={}", r.replace(',', ".")));
+    }
+    let report = crate::reports::run(state, ReportKind::Bottlenecks, params)
+        .await
+        .or_page(tr)?;
+    let settings = state.settings();
+    let mut links = vec![("handoff".to_string(), link_label(&tr, "handoff"))];
+    for pair in settings.stages.windows(2) {
+        let l = format!("conversion:{}->{}", pair[0], pair[1]);
+        links.push((l.clone(), link_label(&tr, &l)));
+    }
+    links.push(("retention".into(), link_label(&tr, "retention")));
+    let currency = text(&report["currency"]);
+    let what_if = report.get("what_if").filter(|v| !v.is_null()).map(|wi| {
+        let stages = &settings.stages;
+        let empty = Vec::new();
+        let before = wi["required_before"].as_array().unwrap_or(&empty);
+        let after = wi["required_after"].as_array().unwrap_or(&empty);
+        WhatIf {
+            sentence: tr
+                .t("bn.what_if_result")
+                .replace("{before}", &tr.value(num(&wi["revenue_before"]), &currency))
+                .replace("{after}", &tr.value(num(&wi["revenue_after"]), &currency))
+                .replace("{link}", &link_label(&tr, &text(&wi["link"])))
+                .replace("{rate}", &tr.percent(num(&wi["rate"]).unwrap_or(0.0))),
+            rows: stages
+                .iter()
+                .enumerate()
+                .map(|(i, st)| {
+                    (
+                        tr.label("stage", st),
+                        before
+                            .get(i)
+                            .and_then(num)
+                            .map(|v| tr.count(v))
+                            .unwrap_or_default(),
+                        after
+                            .get(i)
+                            .and_then(num)
+                            .map(|v| tr.count(v))
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        }
+    });
+    let page = BottlenecksPage {
+        c: chrome(
+            state,
+            w,
+            ui,
+            "bottlenecks",
+            "nav.bottlenecks",
+            Some(&period),
+            false,
+        ),
+        findings: findings(&tr, &report, usize::MAX),
+        links,
+        what_if_link: link.unwrap_or_default(),
+        what_if_rate: rate.unwrap_or_default(),
+        what_if,
+    };
+    render(&page).or_page(tr)
+}
+
+// ---------------------------------------------------------------- attribution
+
+pub struct AttrRow {
+    pub channel: String,
+    pub cells: Vec<String>,
+    pub range: String,
+    pub removal: String,
+    pub spend: String,
+    pub cac: String,
+    pub roas: String,
+    pub retained: String,
+}
+
+#[derive(Template)]
+#[template(path = "attribution.html")]
+struct AttributionPage {
+    c: Chrome,
+    models: Vec<String>,
+    rows: Vec<AttrRow>,
+    chart: String,
+    by_campaign: bool,
+}
+
+async fn attribution(
+    State(state): State<AppState>,
+    Page(w): Page,
+    Query(ui): Query<Ui>,
+) -> Rendered {
+    Rendered(attribution_inner(&state, &w, &ui).await)
+}
+
+async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
+    let tr = w.tr;
+    let period = ui.period(state, "last_12_months");
+    let mut params = ui.params(&period);
+    params.filter = None;
+    params.model = Some("all".into());
+    let by_campaign = ui.by.as_deref() == Some("campaign");
+    if by_campaign {
+        params.by = Some("campaign".into());
+    }
+    let report = crate::reports::run(state, ReportKind::Attribution, params)
+        .await
+        .or_page(tr)?;
+    let currency = state.settings().currency.to_string();
+    let empty = Vec::new();
+    let models = report["models"].as_array().unwrap_or(&empty);
+    let key = if by_campaign { "campaign" } else { "channel" };
+    let list = if by_campaign { "campaigns" } else { "channels" };
+    let first = models
+        .first()
+        .and_then(|m| m[list].as_array())
+        .unwrap_or(&empty);
+    let find = |m: &Value, name: &str| -> Option<Value> {
+        m[list]
+            .as_array()?
+            .iter()
+            .find(|c| text(&c[key]) == name)
+            .cloned()
+    };
+    let markov = models.iter().find(|m| m["model"] == "markov");
+    let ranges = report["ranges"].as_array().unwrap_or(&empty);
+    let mut rows: Vec<AttrRow> = first
+        .iter()
+        .map(|c| {
+            let name = text(&c[key]);
+            let range = ranges
+                .iter()
+                .find(|r| text(&r[key]) == name || text(&r["channel"]) == name);
+            AttrRow {
+                cells: models
+                    .iter()
+                    .map(|m| {
+                        find(m, &name)
+                            .map(|x| tr.value(num(&x["value"]), &currency))
+                            .unwrap_or_else(|| "–".into())
+                    })
+                    .collect(),
+                range: range
+                    .map(|r| {
+                        format!(
+                            "{} – {}",
+                            tr.value(num(&r["value_min"]), &currency),
+                            tr.value(num(&r["value_max"]), &currency)
+                        )
+                    })
+                    .unwrap_or_default(),
+                removal: markov
+                    .and_then(|m| find(m, &name))
+                    .map(|x| tr.value(num(&x["removal_effect"]), "ratio"))
+                    .unwrap_or_else(|| "–".into()),
+                spend: tr.value(num(&c["spend"]), &currency),
+                cac: tr.value(num(&c["cost_per_conversion"]), &currency),
+                roas: num(&c["roas"])
+                    .map(|r| format!("{}×", tr.number(r, 2)))
+                    .unwrap_or_else(|| "–".into()),
+                retained: tr.value(num(&c["retained_revenue"]), &currency),
+                channel: name,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| a.channel.cmp(&b.channel));
+    let names: Vec<String> = rows.iter().map(|r| r.channel.clone()).collect();
+    let series: Vec<Value> = models
+        .iter()
+        .map(|m| {
+            json!({
+                "name": tr.label("model", &text(&m["model"])),
+                "type": "bar",
+                "data": names.iter().map(|n| find(m, n).and_then(|x| num(&x["value"])).unwrap_or(0.0).round()).collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let chart = json!({
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0, "type": "scroll"},
+        "grid": {"left": 70, "right": 20, "top": 40, "bottom": 70},
+        "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 30}},
+        "yAxis": {"type": "value"},
+        "series": series
+    })
+    .to_string();
+    let page = AttributionPage {
+        c: chrome(
+            state,
+            w,
+            ui,
+            "attribution",
+            "nav.attribution",
+            Some(&period),
+            false,
+        ),
+        models: models
+            .iter()
+            .map(|m| tr.label("model", &text(&m["model"])))
+            .collect(),
+        rows,
+        chart,
+        by_campaign,
+    };
+    render(&page).or_page(tr)
+}
+
+// ---------------------------------------------------------------- plan
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage {
+    c: Chrome,
+    figures: Vec<(String, String, String)>,
+    chart: String,
+    reverse: Vec<(String, String, String, String, String)>,
+    target: String,
+}
+
+async fn plan(State(state): State<AppState>, Page(w): Page, Query(ui): Query<Ui>) -> Rendered {
+    Rendered(plan_inner(&state, &w, &ui).await)
+}
+
+async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
+    let tr = w.tr;
+    let period = ui.period(state, "this_year");
+    let mut params = ui.params(&period);
+    let target = ui.target.clone().filter(|t| !t.trim().is_empty());
+    if let Some(t) = &target {
+        let amount = t
+            .replace([' ', '\u{a0}'], "")
+            .replace(',', ".")
+            .parse::<f64>()
+            .map_err(|_| (AppError::bad(format!("target: '{t}' is not an amount")), tr))?;
+        params.target = Some(amount);
+    }
+    let f = crate::reports::run(state, ReportKind::Forecast, params)
+        .await
+        .or_page(tr)?;
+    let cur = text(&f["currency"]);
+    let m = |k: &str| tr.value(num(&f[k]), &cur);
+    let figures = vec![
+        (
+            "forecast.target".into(),
+            m("revenue_target"),
+            "revenue_target".into(),
+        ),
+        (
+            "forecast.so_far".into(),
+            m("revenue_so_far"),
+            "revenue_so_far".into(),
+        ),
+        (
+            "forecast.remaining".into(),
+            m("remaining_target"),
+            "remaining_target".into(),
+        ),
+        (
+            "forecast.projected".into(),
+            m("projected_revenue"),
+            "projected_revenue".into(),
+        ),
+        ("forecast.pipeline".into(), m("pipeline"), "pipeline".into()),
+        (
+            "forecast.weighted".into(),
+            m("weighted_pipeline"),
+            "weighted_pipeline".into(),
+        ),
+        ("forecast.commit".into(), m("commit"), "commit".into()),
+        (
+            "forecast.best_case".into(),
+            m("best_case"),
+            "best_case".into(),
+        ),
+        (
+            "forecast.run_rate".into(),
+            m("run_rate_annual"),
+            "run_rate_annual".into(),
+        ),
+        (
+            "forecast.open_deals".into(),
+            tr.value(num(&f["open_deals"]), "count"),
+            "open_deals".into(),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v, key): (String, String, String)| (tr.t(&k).to_string(), v, key))
+    .collect();
+    let empty = Vec::new();
+    let months = f["months"].as_array().unwrap_or(&empty);
+    let labels: Vec<String> = months
+        .iter()
+        .map(|x| tr.month(&text(&x["month"])))
+        .collect();
+    let series = |key: &str, name: &str, color: &str| {
+        json!({"name": tr.t(name), "type": "bar", "itemStyle": {"color": color},
+               "data": months.iter().map(|x| num(&x[key]).unwrap_or(0.0).round()).collect::<Vec<_>>()})
+    };
+    let chart = json!({
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 80, "right": 20, "top": 40, "bottom": 40},
+        "xAxis": {"type": "category", "data": labels},
+        "yAxis": {"type": "value"},
+        "series": [
+            series("commit", "forecast.commit", "#0f766e"),
+            series("weighted", "forecast.weighted", "#14b8a6"),
+            series("best_case", "forecast.best_case", "#99f6e4")
+        ]
+    })
+    .to_string();
+    let reverse = f["reverse_funnel"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|r| {
+            (
+                tr.label("stage", &text(&r["stage"])),
+                tr.value(num(&r["step_conversion"]), "ratio"),
+                tr.value(num(&r["required"]).map(f64::ceil), "count"),
+                tr.value(num(&r["required_for_remaining"]).map(f64::ceil), "count"),
+                tr.value(num(&r["current"]), "count"),
+            )
+        })
+        .collect();
+    let page = PlanPage {
+        c: chrome(state, w, ui, "plan", "nav.plan", Some(&period), true),
+        figures,
+        chart,
+        reverse,
+        target: target.unwrap_or_else(|| {
+            num(&f["revenue_target"])
+                .map(|t| format!("{t:.0}"))
+                .unwrap_or_default()
+        }),
+    };
+    render(&page).or_page(tr)
+}
+
+// ---------------------------------------------------------------- retention
+
+#[derive(Template)]
+#[template(path = "retention.html")]
+struct RetentionPage {
+    c: Chrome,
+    figures: Vec<(String, String, String)>,
+    heat: String,
+    channels: Vec<(String, String, String, String, String)>,
+    service: Vec<Finding>,
+    sla: Vec<(String, String)>,
+}
+
+async fn retention(State(state): State<AppState>, Page(w): Page, Query(ui): Query<Ui>) -> Rendered {
+    Rendered(retention_inner(&state, &w, &ui).await)
+}
+
+async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
+    let tr = w.tr;
+    let period = ui.period(state, "last_12_months");
+    let params = ui.params(&period);
+    let cohorts = crate::reports::run(state, ReportKind::Cohorts, params.clone())
+        .await
+        .or_page(tr)?;
+    let mut by_channel = params.clone();
+    by_channel.by = Some("first_touch_channel".into());
+    by_channel.filter = None;
+    let by = crate::reports::run(state, ReportKind::Cohorts, by_channel)
+        .await
+        .or_page(tr)?;
+    let bn = crate::reports::run(
+        state,
+        ReportKind::Bottlenecks,
+        ReportParams {
+            as_of: params.as_of.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .or_page(tr)?;
+    let sla = crate::reports::run(state, ReportKind::Sla, params.clone())
+        .await
+        .or_page(tr)?;
+    let cur = text(&cohorts["currency"]);
+    let figures = vec![
+        (
+            tr.t("metric.nrr").to_string(),
+            tr.value(num(&cohorts["nrr"]), "ratio"),
+            "nrr".to_string(),
+        ),
+        (
+            tr.t("metric.grr").to_string(),
+            tr.value(num(&cohorts["grr"]), "ratio"),
+            "grr".into(),
+        ),
+        (
+            tr.t("metric.logo_churn").to_string(),
+            tr.value(num(&cohorts["logo_churn"]), "ratio"),
+            "logo_churn".into(),
+        ),
+        (
+            tr.t("cohort.customers").to_string(),
+            tr.value(num(&cohorts["customers"]), "count"),
+            "customers".into(),
+        ),
+    ];
+    let empty = Vec::new();
+    let rows = cohorts["cohorts"].as_array().unwrap_or(&empty);
+    let names: Vec<String> = rows.iter().map(|r| tr.month(&text(&r["cohort"]))).collect();
+    let width = rows
+        .iter()
+        .filter_map(|r| r["revenue_retention"].as_array().map(Vec::len))
+        .max()
+        .unwrap_or(0);
+    let mut cells = Vec::new();
+    for (y, r) in rows.iter().enumerate() {
+        for (x, v) in r["revenue_retention"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .enumerate()
+        {
+            if let Some(v) = num(v) {
+                cells.push(json!([x, y, (v * 1000.0).round() / 10.0]));
+            }
+        }
+    }
+    let heat = json!({
+        "tooltip": {"position": "top"},
+        "grid": {"left": 80, "right": 20, "top": 10, "bottom": 70},
+        "xAxis": {"type": "category", "data": (0..width).map(|m| format!("M{m}")).collect::<Vec<_>>(), "splitArea": {"show": true}},
+        "yAxis": {"type": "category", "data": names, "inverse": true, "splitArea": {"show": true}},
+        "visualMap": {"min": 0, "max": 150, "calculable": true, "orient": "horizontal", "left": "center", "bottom": 0,
+                       "inRange": {"color": ["#fee2e2", "#fef9c3", "#ccfbf1", "#14b8a6", "#0f766e"]}},
+        "series": [{"type": "heatmap", "data": cells, "label": {"show": true, "fontSize": 10}}]
+    })
+    .to_string();
+    let channels = by["segments"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|s| {
+            let ltv = s["cohorts"]
+                .as_array()
+                .and_then(|cs| cs.first())
+                .and_then(|c| c["ltv"].as_array())
+                .and_then(|l| l.last())
+                .and_then(num);
+            (
+                text(&s["value"]),
+                tr.value(num(&s["customers"]), "count"),
+                tr.value(num(&s["nrr"]), "ratio"),
+                tr.value(num(&s["grr"]), "ratio"),
+                tr.value(ltv, &cur),
+            )
+        })
+        .collect();
+    let service: Vec<Finding> = findings(&tr, &bn, usize::MAX)
+        .into_iter()
+        .zip(bn["findings"].as_array().unwrap_or(&empty))
+        .filter(|(_, raw)| raw["kind"] == "retention")
+        .map(|(f, _)| f)
+        .collect();
+    let sla = vec![
+        (
+            tr.t("sla.median").to_string(),
+            tr.value(num(&sla["median_response_minutes"]), "minutes"),
+        ),
+        (
+            tr.t("sla.breach_rate").to_string(),
+            tr.value(num(&sla["breach_rate"]), "ratio"),
+        ),
+        (
+            tr.t("sla.on_time").to_string(),
+            tr.value(num(&sla["within_sla"]["conversion"]), "ratio"),
+        ),
+        (
+            tr.t("sla.late").to_string(),
+            tr.value(num(&sla["late"]["conversion"]), "ratio"),
+        ),
+    ];
+    let page = RetentionPage {
+        c: chrome(
+            state,
+            w,
+            ui,
+            "retention",
+            "nav.retention",
+            Some(&period),
+            true,
+        ),
+        figures,
+        heat,
+        channels,
+        service,
+        sla,
+    };
+    render(&page).or_page(tr)
+}
+
+// ---------------------------------------------------------------- journeys
+
+pub struct Step {
+    pub when: String,
+    pub team: String,
+    pub team_class: String,
+    pub what: String,
+}
+
+#[derive(Template)]
+#[template(path = "journeys.html")]
+struct JourneysPage {
+    c: Chrome,
+    q: String,
+    subject: String,
+    steps: Vec<Step>,
+    message: String,
+}
+
+async fn journeys(State(state): State<AppState>, Page(w): Page, Query(ui): Query<Ui>) -> Rendered {
+    let tr = w.tr;
+    Rendered(
+        async {
+            let q = ui.q.clone().unwrap_or_default().trim().to_string();
+            let mut steps = Vec::new();
+            let mut subject = String::new();
+            let mut message = String::new();
+            if !q.is_empty() {
+                let s = state.snapshot();
+                let mut params = ReportParams {
+                    as_of: ui.as_of.clone().filter(|s| !s.is_empty()),
+                    ..Default::default()
+                };
+                if q.contains('@') {
+                    params.email = Some(q.clone());
+                } else if s.accounts.ids.get(&q).is_some() {
+                    params.account = Some(q.clone());
+                } else {
+                    params.contact = Some(q.clone());
+                }
+                match crate::reports::run(&state, ReportKind::Journeys, params).await {
+                    Ok(j) => {
+                        let cur = text(&j["currency"]);
+                        subject = format!("{} {}", text(&j["subject"]), text(&j["id"]));
+                        let empty = Vec::new();
+                        for e in j["events"].as_array().unwrap_or(&empty) {
+                            let event = text(&e["event"]);
+                            let mut what = vec![event.replace('_', " ")];
+                            for k in ["stage", "channel", "campaign", "kind", "deal"] {
+                                let v = text(&e[k]);
+                                if !v.is_empty() {
+                                    what.push(v);
+                                }
+                            }
+                            if let Some(a) = num(&e["amount"]) {
+                                what.push(tr.money(a, &cur));
+                            }
+                            if let Some(c) = num(&e["csat"]) {
+                                what.push(format!("CSAT {c}"));
+                            }
+                            if subject.starts_with("account") {
+                                what.push(format!("({})", text(&e["contact"])));
+                            }
+                            let team = text(&e["team"]);
+                            steps.push(Step {
+                                when: tr.datetime(&text(&e["at"])),
+                                team: if team.is_empty() {
+                                    String::new()
+                                } else {
+                                    tr.label("team", &team)
+                                },
+                                team_class: if team.is_empty() {
+                                    "revenue".into()
+                                } else {
+                                    team
+                                },
+                                what: what.join(" · "),
+                            });
+                        }
+                    }
+                    Err(AppError::NotFound(m)) => message = m,
+                    Err(e) => return Err((e, tr)),
+                }
+            }
+            let page = JourneysPage {
+                c: chrome(&state, &w, &ui, "journeys", "nav.journeys", None, false),
+                q,
+                subject,
+                steps,
+                message,
+            };
+            render(&page).or_page(tr)
+        }
+        .await,
+    )
+}
+
+// ---------------------------------------------------------------- records
+
+#[derive(Template)]
+#[template(path = "records.html")]
+struct RecordsPage {
+    c: Chrome,
+    kind: String,
+    kinds: Vec<(String, String)>,
+    columns: Vec<(String, String)>,
+    rows: Vec<(String, Vec<String>)>,
+    q: String,
+    sort: String,
+    desc: bool,
+    col: String,
+    val: String,
+    found: String,
+    page: usize,
+    prev_url: String,
+    next_url: String,
+    filter_columns: Vec<String>,
+}
+
+const PAGE_SIZE: usize = 50;
+
+fn record_columns(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::Accounts => &[
+            "name",
+            "domain",
+            "industry",
+            "segment",
+            "country",
+            "owner",
+            "created_at",
+        ],
+        RecordKind::Contacts => &[
+            "email",
+            "name",
+            "title",
+            "account_id",
+            "owner",
+            "source",
+            "created_at",
+        ],
+        _ => &[
+            "name",
+            "account_id",
+            "owner",
+            "stage",
+            "amount",
+            "currency",
+            "status",
+            "expected_close_at",
+        ],
+    }
+}
+
+fn filter_columns(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::Accounts => &["segment", "country", "owner", "industry"],
+        RecordKind::Contacts => &["owner", "source", "account_id"],
+        _ => &["status", "stage", "owner", "account_id"],
+    }
+}
+
+async fn records(State(state): State<AppState>, Page(w): Page, Query(ui): Query<Ui>) -> Rendered {
+    let tr = w.tr;
+    Rendered(
+        async {
+            let kind = match ui.kind.as_deref() {
+                Some("accounts") => RecordKind::Accounts,
+                Some("deals") => RecordKind::Deals,
+                _ => RecordKind::Contacts,
+            };
+            let cols = record_columns(kind);
+            let sort = ui
+                .sort
+                .clone()
+                .filter(|s| s == "id" || cols.contains(&s.as_str()))
+                .unwrap_or_else(|| "id".into());
+            let desc = ui.desc.unwrap_or(false);
+            let col = ui
+                .col
+                .clone()
+                .filter(|c| filter_columns(kind).contains(&c.as_str()))
+                .unwrap_or_default();
+            let val = ui.val.clone().unwrap_or_default();
+            let page = ui.page.unwrap_or(0);
+            let q = ui.q.clone().unwrap_or_default();
+            let search = revline_store::RecordSearch {
+                text: Some(q.clone()).filter(|s| !s.trim().is_empty()),
+                equals: if col.is_empty() || val.is_empty() {
+                    vec![]
+                } else {
+                    vec![(col.clone(), val.clone())]
+                },
+                sort: Some(sort.clone()),
+                descending: desc,
+                offset: page * PAGE_SIZE,
+                limit: PAGE_SIZE,
+            };
+            let (found, total) = state
+                .store
+                .search_records(kind, &search)
+                .await
+                .or_page(tr)?;
+            let settings = state.settings();
+            let fields = kind.fields();
+            let rows = found
+                .iter()
+                .map(|r| {
+                    let values = revline_ingest::export::render_fields(r, &settings);
+                    let cells = cols
+                        .iter()
+                        .map(|c| {
+                            let i = fields
+                                .iter()
+                                .position(|f| f.name == *c)
+                                .expect("a column of the kind");
+                            let v = &values[i];
+                            if c.ends_with("_at") && !v.is_empty() {
+                                tr.date(v)
+                            } else {
+                                v.clone()
+                            }
+                        })
+                        .collect();
+                    (r.id.clone(), cells)
+                })
+                .collect();
+            let url = |p: usize| {
+                format!(
+                    "/records?kind={}&q={}&sort={sort}&desc={desc}&col={col}&val={}&page={p}",
+                    kind.name(),
+                    url_encode(&q),
+                    url_encode(&val)
+                )
+            };
+            let pages = (total as usize).div_ceil(PAGE_SIZE);
+            let page_view = RecordsPage {
+                c: chrome(&state, &w, &ui, "records", "nav.records", None, false),
+                kind: kind.name().to_string(),
+                kinds: ["contacts", "accounts", "deals"]
+                    .iter()
+                    .map(|k| (k.to_string(), tr.label("records", k)))
+                    .collect(),
+                columns: cols
+                    .iter()
+                    .map(|c| (c.to_string(), c.replace('_', " ")))
+                    .collect(),
+                rows,
+                found: tr
+                    .t("records.found")
+                    .replace("{n}", &tr.count(total as f64)),
+                prev_url: if page > 0 {
+                    url(page - 1)
+                } else {
+                    String::new()
+                },
+                next_url: if page + 1 < pages {
+                    url(page + 1)
+                } else {
+                    String::new()
+                },
+                filter_columns: filter_columns(kind).iter().map(|c| c.to_string()).collect(),
+                q,
+                sort,
+                desc,
+                col,
+                val,
+                page: page + 1,
+            };
+            render(&page_view).or_page(tr)
+        }
+        .await,
+    )
+}
+
+// ---------------------------------------------------------------- import
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    c: Chrome,
+    kinds: Vec<String>,
+    runs: Vec<(String, String, String, String)>,
+}
+
+async fn import_page(
+    State(state): State<AppState>,
+    Page(w): Page,
+    Query(ui): Query<Ui>,
+) -> Rendered {
+    let tr = w.tr;
+    Rendered(
+        async {
+            w.require(Role::Editor).or_page(tr)?;
+            let runs = state
+                .store
+                .import_runs(10)
+                .await
+                .or_page(tr)?
+                .into_iter()
+                .map(|r| {
+                    (
+                        tr.datetime(&revline_core::time::format_timestamp(r.started_at)),
+                        r.source
+                            .rsplit(['/', '\\'])
+                            .next()
+                            .unwrap_or("")
+                            .to_string(),
+                        r.status.clone(),
+                        if r.dry_run {
+                            tr.t("action.preview").to_string()
+                        } else {
+                            String::new()
+                        },
+                    )
+                })
+                .collect();
+            let page = ImportPage {
+                c: chrome(&state, &w, &ui, "import", "nav.import", None, false),
+                kinds: crate::ingest::BATCH_KINDS
+                    .iter()
+                    .map(|k| k.name().to_string())
+                    .collect(),
+                runs,
+            };
+            render(&page).or_page(tr)
+        }
+        .await,
+    )
+}
+
+pub struct FileView {
+    pub file: String,
+    pub kind: String,
+    pub read: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub rejected: u64,
+    pub errors: Vec<(String, String, String)>,
+}
+
+fn file_views(summary: &Value) -> Vec<FileView> {
+    let empty = Vec::new();
+    summary["files"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|f| FileView {
+            file: text(&f["file"])
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or("")
+                .to_string(),
+            kind: text(&f["kind"]),
+            read: f["read"].as_u64().unwrap_or(0),
+            inserted: f["inserted"].as_u64().unwrap_or(0),
+            updated: f["updated"].as_u64().unwrap_or(0),
+            rejected: f["rejected"].as_u64().unwrap_or(0),
+            errors: f["errors"]
+                .as_array()
+                .unwrap_or(&empty)
+                .iter()
+                .map(|e| (text(&e["line"]), text(&e["column"]), text(&e["reason"])))
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "import_job.html")]
+struct ImportJobView {
+    tr: Tr,
+    id: u64,
+    file: String,
+    state: &'static str,
+    percent: u32,
+    files: Vec<FileView>,
+    columns: Vec<(String, String)>,
+    message: String,
+}
+
+/// The header of an uploaded CSV against the kind's contract columns.
+fn column_mapping(job: &crate::ingest::ImportJob, tr: &Tr) -> Vec<(String, String)> {
+    let kind = job
+        .kind
+        .or_else(|| RecordKind::from_name(&revline_ingest::source::kind_stem(&job.path())));
+    let Ok(bytes) = std::fs::read(job.path()) else {
+        return Vec::new();
+    };
+    let first = bytes.split(|b| *b == b'\n').next().unwrap_or(&[]);
+    let delimiter = revline_ingest::source::detect_delimiter(first);
+    let lower = job.file_name.to_lowercase();
+    if !(lower.ends_with(".csv") || lower.ends_with(".txt")) {
+        return Vec::new();
+    }
+    let line = String::from_utf8_lossy(first);
+    line.trim_start_matches('\u{feff}')
+        .trim_end()
+        .split(delimiter as char)
+        .map(|h| {
+            let name = h.trim().trim_matches('"').to_string();
+            let known = kind.is_some_and(|k| {
+                k.fields()
+                    .iter()
+                    .any(|f| f.name.eq_ignore_ascii_case(&name))
+                    || (k == RecordKind::Touchpoints && name.eq_ignore_ascii_case("email"))
+            });
+            let target = if known {
+                format!("→ {}", name.to_lowercase())
+            } else {
+                format!(
+                    "→ {}",
+                    if tr.lang == Lang::Pl {
+                        "własna właściwość"
+                    } else {
+                        "custom property"
+                    }
+                )
+            };
+            (name, target)
+        })
+        .collect()
+}
+
+async fn import_preview(
+    State(state): State<AppState>,
+    Page(w): Page,
+    mut form: Multipart,
+) -> Rendered {
+    let tr = w.tr;
+    Rendered(
+        async {
+            w.require(Role::Editor).or_page(tr)?;
+            let mut file: Option<(String, Vec<u8>)> = None;
+            let mut kind: Option<RecordKind> = None;
+            while let Some(field) = form
+                .next_field()
+                .await
+                .map_err(|e| (AppError::bad(e.to_string()), tr))?
+            {
+                match field.name() {
+                    Some("file") => {
+                        let name = field.file_name().unwrap_or("upload.csv").to_string();
+                        let data = field
+                            .bytes()
+                            .await
+                            .map_err(|e| (AppError::bad(e.to_string()), tr))?;
+                        file = Some((name, data.to_vec()));
+                    }
+                    Some("kind") => {
+                        let v = field.text().await.unwrap_or_default();
+                        kind = RecordKind::from_name(v.trim());
+                    }
+                    _ => {}
+                }
+            }
+            let (name, data) = file
+                .filter(|(_, d)| !d.is_empty())
+                .ok_or_else(|| (AppError::bad("choose a file to import"), tr))?;
+            let (id, job) = state.imports.add(&name, kind, &data).or_page(tr)?;
+            let (files, message, st) = match crate::ingest::preview(&state, &job).await {
+                Ok(summary) => (
+                    file_views(&serde_json::to_value(&summary).expect("summaries serialise")),
+                    String::new(),
+                    "preview",
+                ),
+                Err(AppError::Store(e)) => return Err((AppError::Store(e), tr)),
+                Err(e) => (Vec::new(), e.to_string(), "failed"),
+            };
+            let view = ImportJobView {
+                tr,
+                id,
+                file: job.file_name.clone(),
+                state: st,
+                percent: 0,
+                columns: column_mapping(&job, &tr),
+                files,
+                message,
+            };
+            render(&view).or_page(tr)
+        }
+        .await,
+    )
+}
+
+async fn import_run(State(state): State<AppState>, Page(w): Page, Path(id): Path<u64>) -> Rendered {
+    let tr = w.tr;
+    Rendered(
+        async {
+            w.require(Role::Editor).or_page(tr)?;
+            let job = state
+                .imports
+                .get(id)
+                .ok_or_else(|| (AppError::NotFound(format!("no import {id}")), tr))?;
+            crate::ingest::start(state.clone(), job);
+            job_view(&state, id, tr)
+        }
+        .await,
+    )
+}
+
+fn job_view(state: &AppState, id: u64, tr: Tr) -> PageResult {
+    let job = state
+        .imports
+        .get(id)
+        .ok_or_else(|| (AppError::NotFound(format!("no import {id}")), tr))?;
+    let outcome = job.outcome.lock().expect("job lock").clone();
+    let total = job
+        .total_bytes
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .max(1);
+    let done = job.done_bytes.load(std::sync::atomic::Ordering::Relaxed);
+    let (st, files, message) = match outcome {
+        None => ("running", Vec::new(), String::new()),
+        Some(Ok(summary)) => ("done", file_views(&summary), String::new()),
+        Some(Err(m)) => ("failed", Vec::new(), m),
+    };
+    let view = ImportJobView {
+        tr,
+        id,
+        file: job.file_name.clone(),
+        state: st,
+        percent: ((done as f64 / total as f64) * 100.0).min(100.0) as u32,
+        files,
+        columns: Vec::new(),
+        message,
+    };
+    render(&view).or_page(tr)
+}
+
+async fn import_status(
+    State(state): State<AppState>,
+    Page(w): Page,
+    Path(id): Path<u64>,
+) -> Rendered {
+    let tr = w.tr;
+    Rendered(
+        w.require(Role::Editor)
+            .or_page(tr)
+            .and_then(|_| job_view(&state, id, tr)),
+    )
+}
+
+// ---------------------------------------------------------------- settings
+
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub created: String,
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    c: Chrome,
+    currency: String,
+    timezone: String,
+    stages: String,
+    sla_hours: String,
+    gross_margin: String,
+    lookback_days: String,
+    targets: Vec<(String, String, String, String)>,
+    users: Vec<UserRow>,
+    roles: Vec<(String, String)>,
+    tokens: Vec<(i64, String, String)>,
+    new_token: String,
+    notice: String,
+    metrics: Vec<String>,
+}
+
+async fn settings_page(
+    State(state): State<AppState>,
+    Page(w): Page,
+    Query(ui): Query<Ui>,
+) -> Rendered {
+    Rendered(settings_view(&state, &w, &ui, String::new(), String::new()).await)
+}
+
+async fn settings_view(
+    state: &AppState,
+    w: &WebUser,
+    ui: &Ui,
+    new_token: String,
+    notice: String,
+) -> PageResult {
+    let tr = w.tr;
+    let s = state.settings();
+    let snapshot = state.snapshot();
+    let mut targets: Vec<(String, String, String, String)> = snapshot
+        .targets
+        .iter()
+        .map(|t| {
+            (
+                t.metric.clone(),
+                t.period.clone(),
+                t.segment.clone().unwrap_or_default(),
+                tr.number(t.value, 2),
+            )
+        })
+        .collect();
+    targets.sort();
+    let users = if w.is_admin() {
+        state
+            .store
+            .users()
+            .await
+            .or_page(tr)?
+            .into_iter()
+            .map(|u| UserRow {
+                id: u.id,
+                email: u.email,
+                role: u.role,
+                created: tr.date(&revline_core::time::format_timestamp(u.created_at)),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let tokens = state
+        .store
+        .tokens(w.user.id)
+        .await
+        .or_page(tr)?
+        .into_iter()
+        .map(|t| {
+            (
+                t.id,
+                tr.datetime(&revline_core::time::format_timestamp(t.created_at)),
+                t.last_used_at
+                    .map(|u| tr.datetime(&revline_core::time::format_timestamp(u)))
+                    .unwrap_or_else(|| "–".into()),
+            )
+        })
+        .collect();
+    let page = SettingsPage {
+        c: chrome(state, w, ui, "settings", "nav.settings", None, false),
+        currency: s.currency.to_string(),
+        timezone: s.timezone.name().to_string(),
+        stages: s.stages.join(", "),
+        sla_hours: s.sla_hours.to_string(),
+        gross_margin: s.gross_margin.to_string(),
+        lookback_days: s.lookback_days.to_string(),
+        targets,
+        users,
+        roles: crate::access::ROLES
+            .iter()
+            .map(|r| (r.to_string(), tr.label("role", r)))
+            .collect(),
+        tokens,
+        new_token,
+        notice,
+        metrics: [
+            "revenue",
+            "new_customers",
+            "pipeline_created",
+            "win_rate",
+            "mql",
+            "sql",
+            "leads",
+            "opportunities",
+            "cac",
+            "nrr",
+            "grr",
+        ]
+        .iter()
+        .map(|m| m.to_string())
+        .collect(),
+    };
+    render(&page).or_page(tr)
+}
+
+#[derive(Deserialize)]
+struct WorkspaceForm {
+    currency: String,
+    timezone: String,
+    stages: String,
+    sla_hours: String,
+    gross_margin: String,
+    lookback_days: String,
+}
+
+async fn save_workspace(
+    State(state): State<AppState>,
+    Page(w): Page,
+    axum::Form(form): axum::Form<WorkspaceForm>,
+) -> Rendered {
+    let tr = w.tr;
+    Rendered(
+        async {
+            w.require(Role::Admin).or_page(tr)?;
+            let mut settings = state.settings().as_ref().clone();
+            let stages: Vec<String> = form
+                .stages
+                .split(',')
+                .map(|s| format!("\"{}\"", s.trim().replace('"', "")))
+                .filter(|s| s.len() > 2)
+                .collect();
+            let toml = format!(
+                "currency = \"{}\"\ntimezone = \"{}\"\nstages = [{}]\nsla_hours = {}\ngross_margin = {}\nlookback_days = {}\n",
+                form.currency.trim().replace('"', ""),
+                form.timezone.trim().replace('"', ""),
+                stages.join(", "),
+                form.sla_hours.trim().replace(',', "."),
+                form.gross_margin.trim().replace(',', "."),
+                form.lookback_days.trim(),
+            );
+            settings.apply_toml(&toml).map_err(|e| (AppError::bad(e.to_string()), tr))?;
+            state.save_settings(settings).await.or_page(tr)?;
+            settings_view(&state, &w, &Ui::default(), String::new(), tr.t("settings.saved").into()).await
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct TargetForm {
+    metric: String,
+    period: String,
+    value: String,
+    #[serde(default)]
+    segment: String,
+}
+
+async fn add_target(
+    State(state): State<AppState>,
+    Page(w): Page,
+    axum::Form(form): axum::Form<TargetForm>,
+) -> Rendered {
+    let tr = w.tr;
+    Rendered(
+        async {
+            w.require(Role::Editor).or_page(tr)?;
+            let mut row = serde_json::Map::new();
+            row.insert("metric".into(), Value::String(form.metric));
+            row.insert("period".into(), Value::String(form.period));
+            row.insert(
+                "value".into(),
+                Value::String(form.value.replace(',', ".").replace(' ', "")),
+            );
+            if !form.segment.trim().is_empty() {
+                row.insert("segment".into(), Value::String(form.segment));
+            }
+            let summary = crate::ingest::import_and_take_in(&state, RecordKind::Targets, vec![row])
+                .await
+                .or_page(tr)?;
+            let errors: Vec<String> = summary
+                .files
+                .iter()
+                .flat_map(|f| {
+                    f.errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.column.clone().unwrap_or_default(), e.reason))
+                })
+                .collect();
+            if !errors.is_empty() {
+                return Err((AppError::bad(errors.join("; ")), tr));
+            }
+            settings_view(
+                &state,
+                &w,
+                &Ui::default(),
+                String::new(),
+                tr.t("settings.saved").into(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct UserForm {
+    email: String,
+    role: String,
+    password: String,
+}
+
+async fn add_user(
+    State(state): State<AppState>,
+    Page(w): Page,
+    axum::Form(form): axum::Form<UserForm>,
+) -> Rendered {
+    let tr = w.tr;
+    Rendered(
+        async {
+            w.require(Role::Admin).or_page(tr)?;
+            let email = revline_core::normalize::normalize_email(&form.email).ok_or_else(|| {
+                (
+                    AppError::bad(format!("'{}' is not an email address", form.email)),
+                    tr,
+                )
+            })?;
+            if Role::parse(&form.role).is_none() {
+                return Err((AppError::bad("role: admin, editor or viewer"), tr));
+            }
+            if form.password.chars().count() < 8 {
+                return Err((
+                    AppError::bad("the password needs at least 8 characters"),
+                    tr,
+                ));
+            }
+            let hash =
+                crate::access::hash_password(&form.password).map_err(|e| (AppError::bad(e), tr))?;
+            state
+                .store
+                .create_user(&email, &form.role, Some(&hash), state.clock.now())
+                .await
+                .or_page(tr)?;
+            settings_view(
+                &state,
+                &w,
+                &Ui::default(),
+                String::new(),
+                tr.t("settings.saved").into(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    role: String,
+}
+
+async fn set_role(
+    State(state): State<AppState>,
+    Page(w): Page,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<RoleForm>,
+) -> Rendered {
+    let tr = w.tr;
+    Rendered(
+        async {
+            w.require(Role::Admin).or_page(tr)?;
+            if Role::parse(&form.role).is_none() {
+                return Err((AppError::bad("role: admin, editor or viewer"), tr));
+            }
+            if id == w.user.id && form.role != "admin" {
+                return Err((
+                    AppError::bad("an admin cannot take away their own admin role"),
+                    tr,
+                ));
+            }
+            if !state
+                .store
+                .set_user_role(id, &form.role)
+                .await
+                .or_page(tr)?
+            {
+                return Err((AppError::NotFound(format!("no user {id}")), tr));
+            }
+            settings_view(
+                &state,
+                &w,
+                &Ui::default(),
+                String::new(),
+                tr.t("settings.saved").into(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Any user may hold tokens for scripts; a token acts with its owner's role.
+async fn create_token(State(state): State<AppState>, Page(w): Page) -> Rendered {
+    let tr = w.tr;
+    Rendered(
+        async {
+            let (token, digest) = crate::access::new_token();
+            state
+                .store
+                .create_token(w.user.id, &digest, state.clock.now())
+                .await
+                .or_page(tr)?;
+            settings_view(&state, &w, &Ui::default(), token, String::new()).await
+        }
+        .await,
+    )
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    Page(w): Page,
+    Path(id): Path<i64>,
+) -> Rendered {
+    let tr = w.tr;
+    Rendered(
+        async {
+            if !state.store.delete_token(w.user.id, id).await.or_page(tr)? {
+                return Err((AppError::NotFound(format!("no token {id} of yours")), tr));
+            }
+            settings_view(
+                &state,
+                &w,
+                &Ui::default(),
+                String::new(),
+                tr.t("settings.saved").into(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    lang: String,
+}
+
+/// A personal choice, open to every role: it changes no workspace data.
+async fn set_language(
+    State(state): State<AppState>,
+    Page(w): Page,
+    axum::Form(form): axum::Form<LanguageForm>,
+) -> Response {
+    let lang = Lang::parse(&form.lang).map(Lang::code);
+    match state.store.set_user_lang(w.user.id, lang).await {
+        Ok(_) => ([("HX-Refresh", "true")], Redirect::to("/settings")).into_response(),
+        Err(e) => error_page(e.into(), w.tr),
+    }
+}
+
+// ---------------------------------------------------------------- sign-in
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    tr: Tr,
+    next: String,
+    email: String,
+    error: String,
+    setup: bool,
+    asset_version: &'static str,
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    // Only paths of this site: never "//elsewhere" or "https://...".
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or("/")
+        .to_string()
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(ui): Query<Ui>,
+) -> Response {
+    let tr = Tr::new(crate::auth::lang_for(None, &headers));
+    match state.store.users().await {
+        Ok(u) if u.is_empty() => return Redirect::to("/setup").into_response(),
+        Err(e) => return error_page(e.into(), tr),
+        _ => {}
+    }
+    let page = LoginPage {
+        tr,
+        next: safe_next(ui.next.as_deref()),
+        email: String::new(),
+        error: String::new(),
+        setup: false,
+        asset_version: crate::assets::VERSION,
+    };
+    render(&page).unwrap_or_else(|e| error_page(e, tr))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Response {
+    let tr = Tr::new(crate::auth::lang_for(None, &headers));
+    if !crate::auth::same_origin(&headers) {
+        return error_page(AppError::Forbidden("sign-in from another site".into()), tr);
+    }
+    let email = form.email.trim().to_lowercase();
+    let now = state.clock.now();
+    let again = |error: &str, status: StatusCode| {
+        let page = LoginPage {
+            tr,
+            next: safe_next(Some(&form.next)),
+            email: email.clone(),
+            error: tr.t(error).to_string(),
+            setup: false,
+            asset_version: crate::assets::VERSION,
+        };
+        (status, render(&page).unwrap_or_else(|e| error_page(e, tr))).into_response()
+    };
+    if !state.limiter.allowed(&email, now) {
+        return again("login.limited", StatusCode::TOO_MANY_REQUESTS);
+    }
+    let user = match state.store.user_by_email(&email).await {
+        Ok(u) => u,
+        Err(e) => return error_page(e.into(), tr),
+    };
+    // Verify against a fixed hash when the user is unknown, so timing does not tell
+    // which addresses have accounts.
+    let valid = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
+        Some(hash) => crate::access::verify_password(&form.password, hash),
+        None => {
+            let _ = crate::access::verify_password(&form.password, dummy_hash());
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| valid) else {
+        state.limiter.failed(&email, now);
+        return again("login.failed", StatusCode::UNAUTHORIZED);
+    };
+    state.limiter.succeeded(&email);
+    signed_in(&state, &user, &headers, &safe_next(Some(&form.next))).await
+}
+
+/// A real hash of nothing anyone knows, made once.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        crate::access::hash_password("no user has this password").unwrap_or_default()
+    })
+}
+
+async fn signed_in(
+    state: &AppState,
+    user: &revline_store::User,
+    headers: &HeaderMap,
+    next: &str,
+) -> Response {
+    let tr = Tr::new(crate::auth::lang_for(Some(user), headers));
+    match crate::auth::start_session(state, user, crate::auth::over_tls(state, headers)).await {
+        Ok(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response(),
+        Err(e) => error_page(e, tr),
+    }
+}
+
+async fn logout(State(state): State<AppState>, Page(w): Page, headers: HeaderMap) -> Response {
+    match crate::auth::end_session(&state, &headers).await {
+        Ok(cookie) => (
+            [
+                (header::SET_COOKIE, cookie),
+                (
+                    header::HeaderName::from_static("hx-redirect"),
+                    "/login".into(),
+                ),
+            ],
+            Redirect::to("/login"),
+        )
+            .into_response(),
+        Err(e) => error_page(e, w.tr),
+    }
+}
+
+async fn setup_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let tr = Tr::new(crate::auth::lang_for(None, &headers));
+    match state.store.users().await {
+        Ok(u) if !u.is_empty() => return Redirect::to("/login").into_response(),
+        Err(e) => return error_page(e.into(), tr),
+        _ => {}
+    }
+    let page = LoginPage {
+        tr,
+        next: "/".into(),
+        email: String::new(),
+        error: String::new(),
+        setup: true,
+        asset_version: crate::assets::VERSION,
+    };
+    render(&page).unwrap_or_else(|e| error_page(e, tr))
+}
+
+/// The first admin, while no user exists (afterwards this answers 403).
+async fn setup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Response {
+    let tr = Tr::new(crate::auth::lang_for(None, &headers));
+    if !crate::auth::same_origin(&headers) {
+        return error_page(AppError::Forbidden("set-up from another site".into()), tr);
+    }
+    match state.store.users().await {
+        Ok(u) if !u.is_empty() => {
+            return error_page(
+                AppError::Forbidden("the first admin exists already; sign in".into()),
+                tr,
+            );
+        }
+        Err(e) => return error_page(e.into(), tr),
+        _ => {}
+    }
+    let Some(email) = revline_core::normalize::normalize_email(&form.email) else {
+        return error_page(
+            AppError::bad(format!("'{}' is not an email address", form.email)),
+            tr,
+        );
+    };
+    if form.password.chars().count() < 8 {
+        return error_page(
+            AppError::bad("the password needs at least 8 characters"),
+            tr,
+        );
+    }
+    let hash = match crate::access::hash_password(&form.password) {
+        Ok(h) => h,
+        Err(e) => return error_page(AppError::bad(e), tr),
+    };
+    match state
+        .store
+        .create_user(&email, "admin", Some(&hash), state.clock.now())
+        .await
+    {
+        Ok(user) => signed_in(&state, &user, &headers, "/").await,
+        Err(e) => error_page(e.into(), tr),
+    }
+}

@@ -1,0 +1,80 @@
+//! One way to run a report for the API and for the pages: the engine's query object
+//! and runner on the warm snapshot, off the threads that serve requests.
+//!
+//! Results are cached per snapshot version and parameters. A report asked for without
+//! `as_of` is computed as of the start of the current minute, so that repeated requests
+//! within a minute share one result; new records (a new snapshot version) clear the cache.
+
+use crate::{AppError, AppState};
+use revline_engine::query::{ReportKind, ReportParams, ReportQuery};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+const MINUTE_MS: i64 = 60_000;
+const CAPACITY: usize = 256;
+
+#[derive(Default)]
+pub struct ReportCache {
+    inner: Mutex<(u64, HashMap<String, Arc<Value>>)>,
+}
+
+impl ReportCache {
+    fn get(&self, version: u64, key: &str) -> Option<Arc<Value>> {
+        let inner = self.inner.lock().expect("cache lock");
+        (inner.0 == version)
+            .then(|| inner.1.get(key).cloned())
+            .flatten()
+    }
+
+    fn put(&self, version: u64, key: String, value: Arc<Value>) {
+        let mut inner = self.inner.lock().expect("cache lock");
+        if inner.0 != version || inner.1.len() >= CAPACITY {
+            inner.1.clear();
+            inner.0 = version;
+        }
+        inner.1.insert(key, value);
+    }
+}
+
+pub async fn run(
+    state: &AppState,
+    kind: ReportKind,
+    mut params: ReportParams,
+) -> Result<Arc<Value>, AppError> {
+    if let Some(email) = params.email.take() {
+        let email = revline_core::normalize::normalize_email(&email)
+            .ok_or_else(|| AppError::bad(format!("email: '{email}' is not an address")))?;
+        let found = state
+            .store
+            .contact_ids_by_email(std::slice::from_ref(&email))
+            .await?;
+        let id = found
+            .get(&email)
+            .ok_or_else(|| AppError::NotFound(format!("no contact with email '{email}'")))?;
+        params.contact = Some(id.clone());
+    }
+    let settings = state.settings();
+    let now = state.clock.now();
+    let now = now - now.rem_euclid(MINUTE_MS);
+    let query = ReportQuery::parse(kind, &params, &settings, now)?;
+    // Read the version before the snapshot: a result is never filed under a newer
+    // version than the data it was computed from.
+    let version = state.live.version();
+    let key = format!(
+        "{}|{now}|{}",
+        kind.name(),
+        serde_json::to_string(&params).expect("parameters serialise")
+    );
+    if let Some(hit) = state.reports.get(version, &key) {
+        return Ok(hit);
+    }
+    let snapshot = state.snapshot();
+    let value = tokio::task::spawn_blocking(move || revline_engine::query::run(&snapshot, &query))
+        .await
+        .map_err(|e| AppError::bad(format!("the report failed: {e}")))?
+        .map(|out| Arc::new(out.to_json()))
+        .map_err(|e| AppError::NotFound(e.0))?;
+    state.reports.put(version, key, value.clone());
+    Ok(value)
+}
