@@ -72,14 +72,21 @@ impl Tr {
         self.lang.code()
     }
 
-    /// The text of `key`; the key itself (which a test catches) when it is unknown.
+    /// The text of `key`; the key itself when it is unknown, noted for the test that
+    /// renders every page in both languages (`missing_keys`).
     pub fn t<'k>(&self, key: &'k str) -> &'k str {
         match MESSAGES.binary_search_by(|(k, _, _)| (*k).cmp(key)) {
             Ok(i) => match self.lang {
                 Lang::En => MESSAGES[i].1,
                 Lang::Pl => MESSAGES[i].2,
             },
-            Err(_) => key,
+            Err(_) => {
+                MISSING
+                    .lock()
+                    .expect("missing keys lock")
+                    .insert(key.to_string());
+                key
+            }
         }
     }
 
@@ -237,6 +244,19 @@ impl Tr {
             Lang::En => d.format("%b %Y").to_string(),
         }
     }
+}
+
+static MISSING: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// Keys asked for that have no text, since the process started.
+pub fn missing_keys() -> Vec<String> {
+    MISSING
+        .lock()
+        .expect("missing keys lock")
+        .iter()
+        .cloned()
+        .collect()
 }
 
 /// `(key, English, Polish)`, sorted by key (a test checks).

@@ -133,7 +133,10 @@ pub fn document() -> Value {
             }
         } })
     };
-    let kinds: Vec<&str> = crate::ingest::BATCH_KINDS.iter().map(|k| k.name()).collect();
+    let kinds: Vec<&str> = crate::ingest::BATCH_KINDS
+        .iter()
+        .map(|k| k.name())
+        .collect();
     let mut paths = serde_json::Map::new();
     paths.insert("/api/v1/{kind}".into(), {
         let mut batch = write(
@@ -150,10 +153,13 @@ pub fn document() -> Value {
         "Segment-style track: an event of a known person (userId) becomes a touchpoint; channel from properties.channel or context.campaign.source",
         "{\"userId\":\"c1\",\"event\":\"webinar\",\"properties\":{\"channel\":\"webinar\",\"campaign\":\"q3-launch\"},\"timestamp\":\"2026-03-02T10:00:00Z\"}",
     ));
-    paths.insert("/api/v1/identify".into(), write(
-        "Segment-style identify: userId and traits become (or update) a contact",
-        "{\"userId\":\"c1\",\"traits\":{\"email\":\"ann@example.com\",\"name\":\"Ann\"}}",
-    ));
+    paths.insert(
+        "/api/v1/identify".into(),
+        write(
+            "Segment-style identify: userId and traits become (or update) a contact",
+            "{\"userId\":\"c1\",\"traits\":{\"email\":\"ann@example.com\",\"name\":\"Ann\"}}",
+        ),
+    );
     paths.insert("/api/v1/group".into(), write(
         "Segment-style group: groupId and traits become (or update) an account; with userId, that contact joins it",
         "{\"userId\":\"c1\",\"groupId\":\"a1\",\"traits\":{\"name\":\"Acme\",\"segment\":\"smb\"}}",

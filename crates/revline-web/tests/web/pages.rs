@@ -1,0 +1,739 @@
+//! The web app in-process: first run, sign-in and its limit, CSRF, the role x route
+//! matrix, every page in English and Polish, figures equal to the reports' JSON, file
+//! imports, record batches and Segment calls arriving in the live snapshot.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use revline_core::{FixedClock, RecordKind};
+use revline_engine::query::{ReportKind, ReportParams, ReportQuery};
+use revline_store::Store;
+use revline_web::AppState;
+use revline_web::i18n::{Lang, Tr};
+use serde_json::Value;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const AS_OF: i64 = 1_793_491_200_000; // 2026-11-01T00:00:00Z
+const PASSWORD: &str = "correct horse battery";
+
+struct Web {
+    app: axum::Router,
+    state: AppState,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// A signed-in browser: its cookie and CSRF token.
+#[derive(Clone)]
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+async fn workspace(store: &Arc<dyn Store>, contacts: u64) {
+    let config = revline_demo::DemoConfig {
+        contacts,
+        ..revline_demo::DemoConfig::default()
+    };
+    let mut by_kind: std::collections::HashMap<RecordKind, Vec<revline_core::Record>> =
+        Default::default();
+    revline_demo::generate(&config, &mut |r| by_kind.entry(r.kind).or_default().push(r));
+    store
+        .save_settings(&revline_demo::demo_settings())
+        .await
+        .unwrap();
+    for kind in RecordKind::ALL {
+        for chunk in by_kind.remove(&kind).unwrap_or_default().chunks(5_000) {
+            store.write_batch(kind, chunk).await.unwrap();
+        }
+    }
+}
+
+async fn web(store: Arc<dyn Store>) -> Web {
+    let state = AppState::load(store, Arc::new(FixedClock(AS_OF)))
+        .await
+        .unwrap();
+    Web {
+        app: revline_web::router(state.clone()),
+        state,
+    }
+}
+
+impl Web {
+    async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, uri: &str, who: Option<&Browser>) -> Reply {
+        let mut r = Request::get(uri).header(header::ACCEPT_LANGUAGE, "en");
+        if let Some(b) = who {
+            r = r.header(header::COOKIE, &b.cookie);
+        }
+        self.send(r.body(Body::empty()).unwrap()).await
+    }
+
+    async fn post_form(&self, uri: &str, who: Option<&Browser>, form: &str) -> Reply {
+        let mut r =
+            Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(b) = who {
+            r = r
+                .header(header::COOKIE, &b.cookie)
+                .header("X-CSRF-Token", &b.csrf);
+        }
+        self.send(r.body(Body::from(form.to_string())).unwrap())
+            .await
+    }
+
+    async fn post_api(&self, uri: &str, token: &str, body: &str) -> Reply {
+        let r = Request::post(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/x-ndjson");
+        self.send(r.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+
+    /// Signs in and reads the CSRF token off the home page.
+    async fn sign_in(&self, email: &str) -> Browser {
+        let reply = self
+            .post_form(
+                "/login",
+                None,
+                &format!("email={email}&password={PASSWORD}&next=/"),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+        let set = reply.headers[header::SET_COOKIE].to_str().unwrap();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+            "{set}"
+        );
+        let cookie = set.split(';').next().unwrap().to_string();
+        let mut b = Browser {
+            cookie,
+            csrf: String::new(),
+        };
+        let home = self.get("/settings", Some(&b)).await;
+        b.csrf = attr(&home.body, "data-csrf").expect("the page carries its CSRF token");
+        b
+    }
+
+    async fn user(&self, email: &str, role: &str) -> Browser {
+        let hash = revline_web::access::hash_password(PASSWORD).unwrap();
+        self.state
+            .store
+            .create_user(email, role, Some(&hash), AS_OF)
+            .await
+            .unwrap();
+        self.sign_in(email).await
+    }
+
+    async fn token(&self, email: &str) -> String {
+        let user = self
+            .state
+            .store
+            .user_by_email(email)
+            .await
+            .unwrap()
+            .unwrap();
+        let (token, digest) = revline_web::access::new_token();
+        self.state
+            .store
+            .create_token(user.id, &digest, AS_OF)
+            .await
+            .unwrap();
+        token
+    }
+}
+
+fn attr(html: &str, name: &str) -> Option<String> {
+    let start = html.find(&format!("{name}=\""))? + name.len() + 2;
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+/// The text of the element carrying `data-figure="KEY"`.
+fn figure(html: &str, key: &str) -> Option<String> {
+    let marker = format!("data-figure=\"{key}\">");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('<')? + start;
+    Some(html[start..end].to_string())
+}
+
+async fn first_run_and_sign_in(w: Web) {
+    // No user yet: every page leads to creating the admin.
+    let r = w.get("/", None).await;
+    assert_eq!(
+        (r.status, r.headers[header::LOCATION].to_str().unwrap()),
+        (StatusCode::SEE_OTHER, "/setup")
+    );
+    let r = w.get("/setup", None).await;
+    assert!(
+        r.status == StatusCode::OK && r.body.contains("name=\"password\""),
+        "{}",
+        r.body
+    );
+    let r = w
+        .post_form("/setup", None, "email=Ann%40Example.com&password=short")
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "a short password is refused"
+    );
+    let r = w
+        .post_form(
+            "/setup",
+            None,
+            &format!("email=Ann%40Example.com&password={PASSWORD}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        r.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .starts_with("revline_session=")
+    );
+    let ann = w
+        .state
+        .store
+        .user_by_email("ann@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ann.role, "admin");
+    // Once there is a user, set-up is closed.
+    let r = w
+        .post_form(
+            "/setup",
+            None,
+            &format!("email=eve%40example.com&password={PASSWORD}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        w.state
+            .store
+            .user_by_email("eve@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Without a session pages send the browser to sign in, keeping where it was going.
+    let r = w.get("/funnel?period=this_year", None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers[header::LOCATION],
+        "/login?next=/funnel%3Fperiod%3Dthis_year"
+    );
+    // A sign-in from another site is refused; a wrong password is, and says so.
+    let r = w
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::HOST, "127.0.0.1:8080")
+                .header(header::ORIGIN, "https://evil.example")
+                .body(Body::from(format!(
+                    "email=ann@example.com&password={PASSWORD}"
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = w
+        .post_form(
+            "/login",
+            None,
+            "email=ann@example.com&password=wrong&next=//evil.example",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("Wrong email or password"), "{}", r.body);
+    assert!(
+        r.body.contains("name=\"next\" value=\"/\""),
+        "never back to another site"
+    );
+    let ann = w.sign_in("ann@example.com").await;
+    assert_eq!(w.get("/", Some(&ann)).await.status, StatusCode::OK);
+    // Signing out ends the session in the store.
+    let r = w.post_form("/logout", Some(&ann), "").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(w.get("/", Some(&ann)).await.status, StatusCode::SEE_OTHER);
+
+    // Five failures in a row lock the address for a while, even for the right password.
+    for _ in 0..5 {
+        let r = w
+            .post_form("/login", None, "email=ann@example.com&password=guess")
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = w
+        .post_form(
+            "/login",
+            None,
+            &format!("email=ann@example.com&password={PASSWORD}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("Too many attempts"));
+}
+
+/// (method, path, form body, the least role that may).
+const ROUTES: &[(&str, &str, &str, &str)] = &[
+    ("GET", "/", "", "viewer"),
+    ("GET", "/funnel", "", "viewer"),
+    ("GET", "/funnel/people?stage=sql", "", "viewer"),
+    ("GET", "/bottlenecks", "", "viewer"),
+    ("GET", "/attribution", "", "viewer"),
+    ("GET", "/plan", "", "viewer"),
+    ("GET", "/retention", "", "viewer"),
+    ("GET", "/journeys", "", "viewer"),
+    ("GET", "/records?kind=deals", "", "viewer"),
+    ("GET", "/settings", "", "viewer"),
+    ("GET", "/api/v1/reports/scorecard", "", "viewer"),
+    ("GET", "/import", "", "editor"),
+    ("GET", "/import/1", "", "editor"),
+    ("POST", "/import/1/run", "", "editor"),
+    (
+        "POST",
+        "/settings/targets",
+        "metric=revenue&period=2027-01&value=1000",
+        "editor",
+    ),
+    ("POST", "/api/v1/contacts", "", "editor"),
+    ("POST", "/api/v1/track", "", "editor"),
+    ("POST", "/api/v1/identify", "", "editor"),
+    ("POST", "/api/v1/group", "", "editor"),
+    (
+        "POST",
+        "/settings/workspace",
+        "currency=USD&timezone=UTC&stages=lead,mql,sql,opportunity,customer&sla_hours=24&gross_margin=0.8&lookback_days=180",
+        "admin",
+    ),
+    (
+        "POST",
+        "/settings/users",
+        "email=new%40example.com&role=viewer&password=long-enough-1",
+        "admin",
+    ),
+    ("POST", "/settings/users/1/role", "role=admin", "admin"),
+    // Personal: every role may choose a language and hold tokens.
+    ("POST", "/settings/language", "lang=en", "viewer"),
+    ("POST", "/settings/tokens", "", "viewer"),
+];
+
+async fn roles_and_csrf(w: Web) {
+    let admin = w.user("ann@example.com", "admin").await;
+    let editor = w.user("ed@example.com", "editor").await;
+    let viewer = w.user("board@example.com", "viewer").await;
+    let rank = |r: &str| {
+        ["viewer", "editor", "admin"]
+            .iter()
+            .position(|x| *x == r)
+            .unwrap()
+    };
+    for (name, who) in [("viewer", &viewer), ("editor", &editor), ("admin", &admin)] {
+        for (method, path, form, least) in ROUTES {
+            let r = if *method == "GET" {
+                w.get(path, Some(who)).await
+            } else {
+                w.post_form(path, Some(who), form).await
+            };
+            let refused = r.status == StatusCode::FORBIDDEN;
+            assert_eq!(
+                refused,
+                rank(name) < rank(least),
+                "{name} {method} {path}: {} {}",
+                r.status,
+                &r.body[..r.body.len().min(300)]
+            );
+        }
+    }
+    // A state change without the session's CSRF token is refused, whatever the role.
+    for (method, path, form, _) in ROUTES.iter().filter(|r| r.0 == "POST") {
+        let _ = method;
+        let r = w
+            .send(
+                Request::post(*path)
+                    .header(header::COOKIE, &admin.cookie)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(form.to_string()))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} without CSRF");
+        assert!(r.body.contains("CSRF"), "{path}: {}", r.body);
+    }
+    // A viewer's token reads but does not write.
+    let token = w.token("board@example.com").await;
+    let r = w
+        .post_api(
+            "/api/v1/contacts",
+            &token,
+            "{\"contact_id\":\"x\",\"created_at\":\"2026-01-01\"}",
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    assert!(
+        w.state
+            .store
+            .records_by_id(RecordKind::Contacts, &["x".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+fn scorecard_json(state: &AppState, from: &str, to: &str) -> Value {
+    let params = ReportParams {
+        from: Some(from.into()),
+        to: Some(to.into()),
+        ..Default::default()
+    };
+    let settings = state.settings();
+    let q = ReportQuery::parse(ReportKind::Scorecard, &params, &settings, AS_OF).unwrap();
+    revline_engine::query::run(&state.snapshot(), &q)
+        .unwrap()
+        .to_json()
+}
+
+async fn pages_in_both_languages(w: Web) {
+    let admin = w.user("ann@example.com", "admin").await;
+    let pages = [
+        "/",
+        "/funnel",
+        "/funnel?view=flow&by=channel",
+        "/funnel/people?stage=customer",
+        "/bottlenecks",
+        "/bottlenecks?what_if_link=handoff&what_if_rate=0.95",
+        "/attribution",
+        "/attribution?by=campaign",
+        "/plan",
+        "/plan?target=5000000",
+        "/retention",
+        "/journeys",
+        "/records",
+        "/records?kind=accounts&sort=name&desc=true",
+        "/records?kind=deals&col=status&val=won",
+        "/import",
+        "/settings",
+    ];
+    for lang in ["en", "pl"] {
+        w.post_form("/settings/language", Some(&admin), &format!("lang={lang}"))
+            .await;
+        for page in pages {
+            let r = w.get(page, Some(&admin)).await;
+            assert_eq!(
+                r.status,
+                StatusCode::OK,
+                "{lang} {page}: {}",
+                &r.body[..r.body.len().min(500)]
+            );
+            assert!(
+                r.body.contains(&format!("<html lang=\"{lang}\"")),
+                "{lang} {page}"
+            );
+        }
+    }
+    assert_eq!(
+        revline_web::i18n::missing_keys(),
+        Vec::<String>::new(),
+        "untranslated keys"
+    );
+
+    // The home page's figures are the scorecard's, written for the language.
+    let json = scorecard_json(&w.state, "2026-10-01", "2027-01-01");
+    let r = w.get("/?period=this_quarter", Some(&admin)).await;
+    assert!(r.body.contains("Nowi klienci"), "Polish labels");
+    let tr = Tr::new(Lang::Pl);
+    for m in json["metrics"].as_array().unwrap() {
+        let name = m["name"].as_str().unwrap();
+        let expected = tr.value(m["value"].as_f64(), m["unit"].as_str().unwrap());
+        assert_eq!(
+            figure(&r.body, &format!("metric:{name}")).as_deref(),
+            Some(expected.as_str()),
+            "{name}"
+        );
+    }
+    // Reach is shown with the conversion and cost per customer of the same channel.
+    let reach = &r.body[r.body.find("id=\"reach\"").unwrap()..];
+    assert!(reach.contains("Konwersja na klienta") && reach.contains("Koszt pozyskania klienta"));
+    // Every navigation link keeps the period.
+    assert!(r.body.contains("href=\"/funnel?period=this_quarter\""));
+    // A custom period and filter carry over, and the filter changes the figures.
+    let filtered = w
+        .get(
+            "/?period=custom&from=2026-01-01&to=2026-11-01&filter=channel:webinar",
+            Some(&admin),
+        )
+        .await;
+    let all = w
+        .get(
+            "/?period=custom&from=2026-01-01&to=2026-11-01",
+            Some(&admin),
+        )
+        .await;
+    let nav = filtered
+        .body
+        .lines()
+        .find(|l| l.contains("data-nav=\"funnel\""))
+        .unwrap_or("");
+    assert!(filtered.body.contains("href=\"/funnel?period=custom&#38;from=2026-01-01&#38;to=2026-11-01&#38;filter=channel:webinar\""), "links keep the period and filter: {nav}");
+    assert_ne!(
+        figure(&filtered.body, "metric:revenue"),
+        figure(&all.body, "metric:revenue")
+    );
+}
+
+async fn records_arrive_live(w: Web) {
+    let editor = w.user("ed@example.com", "editor").await;
+    let token = w.token("ed@example.com").await;
+    let mut changes = w.state.live.subscribe();
+    let before = w.state.live.version();
+
+    // identify, group, track: a new person, their company, their webinar.
+    let r = w
+        .post_api("/api/v1/identify", &token, r#"{"userId":"web-1","traits":{"email":"Nia@Example.com","firstName":"Nia","lastName":"Long","title":"CFO"},"timestamp":"2026-10-20T09:00:00Z"}"#)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["files"][0]["inserted"], 1);
+    let change = changes.recv().await.unwrap();
+    assert_eq!((change.how, change.version), ("incremental", before + 1));
+    let r = w
+        .post_api("/api/v1/group", &token, r#"{"userId":"web-1","groupId":"acct-web","traits":{"name":"Web Ltd","segment":"smb","country":"PL"}}"#)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = w
+        .post_api("/api/v1/track", &token, r#"{"userId":"web-1","event":"Webinar","properties":{"channel":"Webinar","campaign":"Q4 Launch"},"timestamp":"2026-10-21T15:00:00Z","messageId":"m-1"}"#)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let contact = &w
+        .state
+        .store
+        .records_by_id(RecordKind::Contacts, &["web-1".into()])
+        .await
+        .unwrap()[0];
+    assert_eq!(
+        (
+            contact.text("email"),
+            contact.text("name"),
+            contact.text("account_id"),
+            contact.text("title")
+        ),
+        (
+            Some("nia@example.com"),
+            Some("Nia Long"),
+            Some("acct-web"),
+            Some("CFO")
+        ),
+        "group kept what identify set"
+    );
+    // The snapshot has the journey without a reload from the store.
+    let j = w
+        .get("/api/v1/reports/journeys?contact=web-1", Some(&editor))
+        .await;
+    let events = j.json()["events"].as_array().cloned().unwrap();
+    assert!(
+        events.iter().any(|e| e["event"] == "touchpoint"
+            && e["channel"] == "webinar"
+            && e["campaign"] == "Q4 Launch"),
+        "{events:?}"
+    );
+    // Sending the same event again changes nothing (same messageId).
+    let r = w
+        .post_api("/api/v1/track", &token, r#"{"userId":"web-1","event":"Webinar","properties":{"channel":"Webinar"},"timestamp":"2026-10-21T15:00:00Z","messageId":"m-1"}"#)
+        .await;
+    assert_eq!(r.json()["files"][0]["inserted"], 0);
+    let j = w
+        .get("/api/v1/reports/journeys?contact=web-1", Some(&editor))
+        .await;
+    assert_eq!(j.json()["events"].as_array().unwrap().len(), events.len());
+
+    // A batch with a bad row: the good rows land, the bad one is named (207).
+    let r = w
+        .post_api(
+            "/api/v1/touchpoints",
+            &token,
+            "{\"touchpoint_id\":\"tp-a\",\"contact_id\":\"web-1\",\"occurred_at\":\"2026-10-22\",\"channel\":\"email\"}\n{\"touchpoint_id\":\"tp-b\",\"contact_id\":\"web-1\",\"occurred_at\":\"yesterday\",\"channel\":\"email\"}\n",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::MULTI_STATUS, "{}", r.body);
+    let file = &r.json()["files"][0];
+    assert_eq!(
+        (file["inserted"].as_u64(), file["rejected"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        (
+            file["errors"][0]["line"].as_u64(),
+            file["errors"][0]["column"].as_str()
+        ),
+        (Some(2), Some("occurred_at"))
+    );
+    // A revenue row sent again as an update cannot be added twice: that is a rebuild.
+    let rev = "{\"revenue_id\":\"r-web\",\"contact_id\":\"web-1\",\"occurred_at\":\"2026-10-25\",\"amount\":\"100\",\"type\":\"new\"}";
+    w.post_api("/api/v1/revenue", &token, rev).await;
+    let r = w
+        .post_api("/api/v1/revenue", &token, &rev.replace("100", "150"))
+        .await;
+    assert_eq!(r.json()["files"][0]["updated"], 1, "{}", r.body);
+    let mut last = changes.recv().await.unwrap();
+    while let Ok(c) = changes.try_recv() {
+        last = c;
+    }
+    assert_eq!(last.how, "rebuilt");
+    let j = w
+        .get("/api/v1/reports/journeys?contact=web-1", Some(&editor))
+        .await;
+    let amounts: Vec<f64> = j.json()["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["amount"].as_f64())
+        .collect();
+    assert_eq!(amounts, [150.0], "the updated row once");
+
+    // The page stream answers with server-sent events.
+    let r = w
+        .app
+        .clone()
+        .oneshot(
+            Request::get("/events")
+                .header(header::COOKIE, &editor.cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "text/event-stream");
+}
+
+async fn a_file_is_previewed_then_imported(w: Web) {
+    let editor = w.user("ed@example.com", "editor").await;
+    let csv = "contact_id,email,created_at,favourite_colour\nup-1,one@example.com,2026-10-01,teal\nup-2,two@example.com,not a date,red\n";
+    let boundary = "XyZ";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../contacts.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    );
+    let r = w
+        .send(
+            Request::post("/import/preview")
+                .header(header::COOKIE, &editor.cookie)
+                .header("X-CSRF-Token", &editor.csrf)
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("data-state=\"preview\""), "{}", r.body);
+    assert!(r.body.contains("favourite_colour") && r.body.contains("custom property"));
+    assert!(
+        r.body.contains("not a date") || r.body.contains("created_at"),
+        "the bad row is named"
+    );
+    assert!(
+        w.state
+            .store
+            .records_by_id(RecordKind::Contacts, &["up-1".into()])
+            .await
+            .unwrap()
+            .is_empty(),
+        "a preview writes nothing"
+    );
+    let id = attr(&r.body, "hx-post").unwrap();
+    let r = w.post_form(&id, Some(&editor), "").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let status_url = id.trim_end_matches("/run").to_string();
+    let mut done = String::new();
+    for _ in 0..200 {
+        let r = w.get(&status_url, Some(&editor)).await;
+        if r.body.contains("data-state=\"done\"") {
+            done = r.body;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(
+        done.contains("data-count=\"inserted\">1<") && done.contains("data-count=\"rejected\">1<"),
+        "{done}"
+    );
+    assert!(done.contains("class=\"rejected\""), "rejected rows listed");
+    assert!(
+        done.contains(">3<") && done.contains(">created_at<"),
+        "line and column: {done}"
+    );
+    assert_eq!(
+        w.state
+            .store
+            .records_by_id(RecordKind::Contacts, &["up-1".into()])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+macro_rules! on_both_stores {
+    ($($check:ident, $contacts:expr);* $(;)?) => {
+        mod sqlite {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $check() {
+                    let fresh = revline_store::testing::sqlite().await;
+                    let store: Arc<dyn Store> = Arc::new(fresh.store.clone());
+                    if $contacts > 0 { workspace(&store, $contacts).await; }
+                    super::$check(web(store).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $check() {
+                    let Some(fresh) = revline_store::testing::postgres().await else { return };
+                    let store: Arc<dyn Store> = Arc::new(fresh.store.clone());
+                    if $contacts > 0 { workspace(&store, $contacts).await; }
+                    super::$check(web(store).await).await;
+                    fresh.drop_database().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    first_run_and_sign_in, 0;
+    roles_and_csrf, 300;
+    pages_in_both_languages, 600;
+    records_arrive_live, 300;
+    a_file_is_previewed_then_imported, 0;
+);
