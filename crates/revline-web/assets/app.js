@@ -50,7 +50,11 @@
   // Fetches the page again and swaps its main part in, marking the figures that moved.
   function refresh(change) {
     var main = document.getElementById("main");
-    if (!main || main.dataset.live === "off") return;
+    if (!main) return;
+    if (main.dataset.live === "off") {
+      toast((document.body.dataset.liveText || "New data") + ": " + change.what);
+      return;
+    }
     var before = figures(main);
     fetch(window.location.href, { headers: { "X-Revline-Refresh": "1" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })

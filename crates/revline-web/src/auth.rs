@@ -152,24 +152,48 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub struct Page(pub WebUser);
 
 pub enum PageRejection {
-    SignIn { setup: bool, next: String },
+    SignIn {
+        setup: bool,
+        next: String,
+        htmx: bool,
+    },
     Error(AppError, Tr),
+}
+
+/// A redirect that htmx follows too: an htmx request gets `HX-Redirect` on a 200 (the
+/// browser's XMLHttpRequest would follow a 303 itself and swap the target page into
+/// the form), a plain request a 303.
+pub fn redirect(headers: &HeaderMap, to: &str, cookie: Option<String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut r = if headers.contains_key("hx-request") {
+        let mut r = axum::http::StatusCode::OK.into_response();
+        if let Ok(v) = to.parse() {
+            r.headers_mut().insert("HX-Redirect", v);
+        }
+        r
+    } else {
+        axum::response::Redirect::to(to).into_response()
+    };
+    if let Some(c) = cookie.and_then(|c| c.parse().ok()) {
+        r.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    r
 }
 
 impl axum::response::IntoResponse for PageRejection {
     fn into_response(self) -> axum::response::Response {
         match self {
-            PageRejection::SignIn { setup: true, .. } => {
-                axum::response::Redirect::to("/setup").into_response()
-            }
-            PageRejection::SignIn { next, .. } => {
-                let target = format!("/login?next={}", crate::pages::url_encode(&next));
-                // htmx follows HX-Redirect instead of swapping the sign-in page in.
-                let mut r = axum::response::Redirect::to(&target).into_response();
-                if let Ok(v) = target.parse() {
-                    r.headers_mut().insert("HX-Redirect", v);
+            PageRejection::SignIn { setup, next, htmx } => {
+                let target = if setup {
+                    "/setup".to_string()
+                } else {
+                    format!("/login?next={}", crate::pages::url_encode(&next))
+                };
+                let mut headers = HeaderMap::new();
+                if htmx {
+                    headers.insert("hx-request", axum::http::HeaderValue::from_static("true"));
                 }
-                r
+                redirect(&headers, &target, None)
             }
             PageRejection::Error(e, tr) => crate::pages::error_page(e, tr),
         }
@@ -197,7 +221,11 @@ impl FromRequestParts<AppState> for Page {
                     .map(|p| p.as_str().to_string())
                     .filter(|_| is_safe(&parts.method))
                     .unwrap_or_else(|| "/".into());
-                Err(PageRejection::SignIn { setup, next })
+                Err(PageRejection::SignIn {
+                    setup,
+                    next,
+                    htmx: parts.headers.contains_key("hx-request"),
+                })
             }
             Err(e) => Err(PageRejection::Error(e, tr)),
         }

@@ -218,6 +218,8 @@ pub struct Chrome {
     pub presets: Vec<(String, String)>,
     pub from: String,
     pub to: String,
+    /// The period for people: `Oct 1, 2026 – Dec 31, 2026` (the end is exclusive).
+    pub period_label: String,
     pub as_of: String,
     pub filter: String,
     pub filters: Vec<(String, String)>,
@@ -227,6 +229,9 @@ pub struct Chrome {
     pub is_admin: bool,
     pub asset_version: &'static str,
     pub lang: &'static str,
+    /// Whether arriving records refresh the page's figures in place (not on pages
+    /// with work in progress: an import, a form).
+    pub live: bool,
 }
 
 const NAV: [(&str, &str, &str); 10] = [
@@ -302,6 +307,16 @@ fn chrome(
             .iter()
             .map(|p| (p.to_string(), tr.label("period", p)))
             .collect(),
+        period_label: period
+            .map(|p| {
+                let last = NaiveDate::parse_from_str(&p.to, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.pred_opt())
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| p.to.clone());
+                format!("{} – {}", tr.date(&p.from), tr.date(&last))
+            })
+            .unwrap_or_default(),
         from: period.map(|p| p.from.clone()).unwrap_or_default(),
         to: period.map(|p| p.to.clone()).unwrap_or_default(),
         as_of: ui.as_of.clone().unwrap_or_default(),
@@ -317,6 +332,7 @@ fn chrome(
         is_admin: w.is_admin(),
         asset_version: crate::assets::VERSION,
         lang: tr.code(),
+        live: !matches!(active, "import" | "settings" | "records" | "journeys"),
         tr,
     }
 }
@@ -2370,11 +2386,16 @@ struct LanguageForm {
 async fn set_language(
     State(state): State<AppState>,
     Page(w): Page,
+    headers: HeaderMap,
     axum::Form(form): axum::Form<LanguageForm>,
 ) -> Response {
     let lang = Lang::parse(&form.lang).map(Lang::code);
     match state.store.set_user_lang(w.user.id, lang).await {
-        Ok(_) => ([("HX-Refresh", "true")], Redirect::to("/settings")).into_response(),
+        // htmx reloads the page in the new language; a plain form is redirected.
+        Ok(_) if headers.contains_key("hx-request") => {
+            ([("HX-Refresh", "true")], StatusCode::OK).into_response()
+        }
+        Ok(_) => Redirect::to("/settings").into_response(),
         Err(e) => error_page(e.into(), w.tr),
     }
 }
@@ -2498,17 +2519,7 @@ async fn signed_in(
 
 async fn logout(State(state): State<AppState>, Page(w): Page, headers: HeaderMap) -> Response {
     match crate::auth::end_session(&state, &headers).await {
-        Ok(cookie) => (
-            [
-                (header::SET_COOKIE, cookie),
-                (
-                    header::HeaderName::from_static("hx-redirect"),
-                    "/login".into(),
-                ),
-            ],
-            Redirect::to("/login"),
-        )
-            .into_response(),
+        Ok(cookie) => crate::auth::redirect(&headers, "/", Some(cookie)),
         Err(e) => error_page(e, w.tr),
     }
 }
