@@ -483,20 +483,7 @@ impl Store for PgStore {
     }
 
     async fn records_by_id(&self, kind: RecordKind, ids: &[String]) -> Result<Vec<Record>> {
-        let mut out = Vec::with_capacity(ids.len());
-        // Well under either database's limit on bound parameters.
-        for chunk in ids.chunks(500) {
-            let text = sql::select_ids_sql(Dialect::Postgres, kind, chunk.len());
-            let mut q = sqlx::query(AssertSqlSafe(text));
-            for id in chunk {
-                q = q.bind(id);
-            }
-            for row in q.fetch_all(&self.pool).await? {
-                out.push(row.record(kind)?);
-            }
-        }
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(out)
+        sql::pg_access::records_by_id(&self.pool, kind, ids).await
     }
 
     async fn search_records(
@@ -504,23 +491,7 @@ impl Store for PgStore {
         kind: RecordKind,
         search: &crate::RecordSearch,
     ) -> Result<(Vec<Record>, u64)> {
-        let (text, binds) = sql::search_sql(Dialect::Postgres, kind, search, false)?;
-        let mut q = sqlx::query(AssertSqlSafe(text));
-        for b in &binds {
-            q = q.bind(b);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
-        let records = rows
-            .iter()
-            .map(|row| row.record(kind))
-            .collect::<Result<Vec<_>>>()?;
-        let (text, binds) = sql::search_sql(Dialect::Postgres, kind, search, true)?;
-        let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(text));
-        for b in &binds {
-            q = q.bind(b);
-        }
-        let total = q.fetch_one(&self.pool).await?;
-        Ok((records, total as u64))
+        sql::pg_access::search_records(&self.pool, kind, search).await
     }
 
     async fn set_user_lang(&self, user_id: i64, lang: Option<&str>) -> Result<bool> {

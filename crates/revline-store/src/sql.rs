@@ -546,6 +546,48 @@ macro_rules! access_queries {
                     .map_err(|e| conflict(e, || "that token is already stored".to_string()))
             }
 
+            pub(crate) async fn records_by_id(
+                read: &Pool,
+                kind: revline_core::RecordKind,
+                ids: &[String],
+            ) -> Result<Vec<revline_core::Record>> {
+                let mut out = Vec::with_capacity(ids.len());
+                // Well under either database's limit on bound parameters.
+                for chunk in ids.chunks(500) {
+                    let text = crate::sql::select_ids_sql($dialect, kind, chunk.len());
+                    let mut q = sqlx::query(AssertSqlSafe(text));
+                    for id in chunk {
+                        q = q.bind(id);
+                    }
+                    for row in q.fetch_all(read).await? {
+                        out.push(row.record(kind)?);
+                    }
+                }
+                out.sort_by(|a, b| a.id.cmp(&b.id));
+                Ok(out)
+            }
+
+            pub(crate) async fn search_records(
+                read: &Pool,
+                kind: revline_core::RecordKind,
+                search: &crate::RecordSearch,
+            ) -> Result<(Vec<revline_core::Record>, u64)> {
+                let (text, binds) = crate::sql::search_sql($dialect, kind, search, false)?;
+                let mut q = sqlx::query(AssertSqlSafe(text));
+                for b in &binds {
+                    q = q.bind(b);
+                }
+                let rows = q.fetch_all(read).await?;
+                let records = rows.iter().map(|row| row.record(kind)).collect::<Result<Vec<_>>>()?;
+                let (text, binds) = crate::sql::search_sql($dialect, kind, search, true)?;
+                let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(text));
+                for b in &binds {
+                    q = q.bind(b);
+                }
+                let total = q.fetch_one(read).await?;
+                Ok((records, total as u64))
+            }
+
             pub(crate) async fn set_user_field(write: &Pool, user_id: i64, column: &str, value: Option<&str>) -> Result<bool> {
                 let text = format!("UPDATE users SET {column} = {} WHERE id = {}", numbered($dialect, "#1"), numbered($dialect, "#2"));
                 let done = sqlx::query(AssertSqlSafe(text)).bind(value).bind(user_id).execute(write).await?;

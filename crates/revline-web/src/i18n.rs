@@ -310,10 +310,16 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "No link is below its benchmark beyond noise.",
         "Żadne ogniwo nie odstaje od punktu odniesienia ponad szum.",
     ),
+    ("bn.share_of_gap", "Share of the gap", "Udział w luce"),
     (
         "bn.summary",
         "Now {current} (90% interval {low}–{high}) against a benchmark of {benchmark} ({source}), {volume} in the cohort.",
         "Obecnie {current} (przedział 90%: {low}–{high}) wobec punktu odniesienia {benchmark} ({source}), {volume} w kohorcie.",
+    ),
+    (
+        "bn.time_to",
+        "Time to reach {stage}",
+        "Czas dojścia do etapu {stage}",
     ),
     ("bn.top", "Top bottlenecks", "Największe wąskie gardła"),
     ("bn.volume", "Volume", "Liczebność"),

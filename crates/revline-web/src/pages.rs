@@ -522,7 +522,7 @@ fn link_label(tr: &Tr, link: &str) -> String {
             tr.label("stage", a),
             tr.label("stage", b)
         )
-    } else if let Some(stage) = link.strip_prefix("dwell:") {
+    } else if let Some(stage) = link.strip_prefix("time:") {
         format!(
             "{}: {}",
             tr.t("funnel.median_days"),
@@ -538,7 +538,7 @@ fn link_label(tr: &Tr, link: &str) -> String {
 }
 
 fn rate_of(tr: &Tr, kind: &str, v: Option<f64>) -> String {
-    if kind == "dwell" {
+    if kind == "stage_time" {
         tr.value(v, "days")
     } else {
         tr.value(v, "ratio")
@@ -582,10 +582,10 @@ fn findings(tr: &Tr, report: &Value, limit: usize) -> Vec<Finding> {
                     .iter()
                     .map(|d| {
                         (
-                            format!("{}={}", text(&d["by"]), text(&d["value"])),
+                            format!("{}={}", text(&d["dimension"]), text(&d["value"])),
                             rate(&d["current"]),
                             tr.value(num(&d["volume"]), "count"),
-                            tr.value(num(&d["revenue_at_stake"]), &currency),
+                            tr.value(num(&d["share_of_gap"]), "ratio"),
                         )
                     })
                     .collect(),

@@ -22,22 +22,7 @@ struct TestApp {
 
 /// A demo workspace of 600 contacts, a viewer and their token.
 async fn test_app(store: Arc<dyn Store>) -> TestApp {
-    let config = revline_demo::DemoConfig {
-        contacts: 600,
-        ..revline_demo::DemoConfig::default()
-    };
-    let mut by_kind: std::collections::HashMap<RecordKind, Vec<revline_core::Record>> =
-        Default::default();
-    revline_demo::generate(&config, &mut |r| by_kind.entry(r.kind).or_default().push(r));
-    store
-        .save_settings(&revline_demo::demo_settings())
-        .await
-        .unwrap();
-    for kind in RecordKind::ALL {
-        for chunk in by_kind.remove(&kind).unwrap_or_default().chunks(5_000) {
-            store.write_batch(kind, chunk).await.unwrap();
-        }
-    }
+    crate::demo_workspace(&*store, 600).await;
     let user = store
         .create_user("board@example.com", "viewer", None, AS_OF)
         .await

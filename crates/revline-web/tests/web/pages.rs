@@ -42,22 +42,7 @@ struct Browser {
 }
 
 async fn workspace(store: &Arc<dyn Store>, contacts: u64) {
-    let config = revline_demo::DemoConfig {
-        contacts,
-        ..revline_demo::DemoConfig::default()
-    };
-    let mut by_kind: std::collections::HashMap<RecordKind, Vec<revline_core::Record>> =
-        Default::default();
-    revline_demo::generate(&config, &mut |r| by_kind.entry(r.kind).or_default().push(r));
-    store
-        .save_settings(&revline_demo::demo_settings())
-        .await
-        .unwrap();
-    for kind in RecordKind::ALL {
-        for chunk in by_kind.remove(&kind).unwrap_or_default().chunks(5_000) {
-            store.write_batch(kind, chunk).await.unwrap();
-        }
-    }
+    crate::demo_workspace(&**store, contacts).await;
 }
 
 async fn web(store: Arc<dyn Store>) -> Web {
