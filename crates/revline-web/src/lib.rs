@@ -106,5 +106,25 @@ pub fn router(state: AppState) -> Router {
 pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
+    tokio::spawn(keep_warm(state.clone()));
     axum::serve(listener, router(state)).await
+}
+
+/// Warms the pages' reports at start, after every change of the data, and each minute
+/// (reports without an as-of time are computed as of the current minute).
+async fn keep_warm(state: AppState) {
+    let mut changes = state.live.subscribe();
+    loop {
+        pages::warm(&state).await;
+        let now = state.clock.now();
+        let to_next_minute = 60_000 - now.rem_euclid(60_000) + 50;
+        tokio::select! {
+            change = changes.recv() => {
+                if let Err(tokio::sync::broadcast::error::RecvError::Closed) = change {
+                    return;
+                }
+            }
+            _ = tokio::time::sleep(std::time::Duration::from_millis(to_next_minute as u64)) => {}
+        }
+    }
 }

@@ -676,6 +676,31 @@ async fn home_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
     render(&page).or_page(tr)
 }
 
+/// Computes the reports behind every page's default view, so that the first person to
+/// open a page after a start, a change of data or a new minute finds them ready (the
+/// cache keys reports by snapshot version and as-of minute).
+pub async fn warm(state: &AppState) {
+    let w = WebUser {
+        user: revline_store::User {
+            id: 0,
+            email: "warm-up".into(),
+            role: "admin".into(),
+            password_hash: None,
+            created_at: 0,
+            lang: None,
+        },
+        csrf: String::new(),
+        tr: Tr::new(Lang::En),
+    };
+    let ui = Ui::default();
+    let _ = home_inner(state, &w, &ui).await;
+    let _ = funnel_inner(state, &w, &ui).await;
+    let _ = plan_inner(state, &w, &ui).await;
+    let _ = retention_inner(state, &w, &ui).await;
+    let _ = bottlenecks_inner(state, &w, &ui).await;
+    let _ = attribution_inner(state, &w, &ui).await;
+}
+
 // ---------------------------------------------------------------- funnel
 
 pub struct StageRow {
