@@ -352,6 +352,7 @@ fn the_revenue_room_in_a_real_browser() {
 
             // A viewer (the board) is refused an import.
             c.goto(&format!("{base}/")).await.unwrap();
+            wait_css(&c, "#live-status.on").await;
             c.find(Locator::Css("nav.side form button")).await.unwrap().click().await.unwrap();
             wait_css(&c, "input[name=email]").await;
             sign_in(&c, &base, "board@example.com").await;
