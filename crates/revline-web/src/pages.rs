@@ -2166,6 +2166,18 @@ async fn settings_view(
     render(&page).or_page(tr)
 }
 
+/// The settings page again, saying the change was saved.
+async fn saved(state: &AppState, w: &WebUser) -> PageResult {
+    settings_view(
+        state,
+        w,
+        &Ui::default(),
+        String::new(),
+        w.tr.t("settings.saved").into(),
+    )
+    .await
+}
+
 #[derive(Deserialize)]
 struct WorkspaceForm {
     currency: String,
@@ -2252,14 +2264,7 @@ async fn add_target(
             if !errors.is_empty() {
                 return Err((AppError::bad(errors.join("; ")), tr));
             }
-            settings_view(
-                &state,
-                &w,
-                &Ui::default(),
-                String::new(),
-                tr.t("settings.saved").into(),
-            )
-            .await
+            saved(&state, &w).await
         }
         .await,
     )
@@ -2303,14 +2308,7 @@ async fn add_user(
                 .create_user(&email, &form.role, Some(&hash), state.clock.now())
                 .await
                 .or_page(tr)?;
-            settings_view(
-                &state,
-                &w,
-                &Ui::default(),
-                String::new(),
-                tr.t("settings.saved").into(),
-            )
-            .await
+            saved(&state, &w).await
         }
         .await,
     )
@@ -2348,14 +2346,7 @@ async fn set_role(
             {
                 return Err((AppError::NotFound(format!("no user {id}")), tr));
             }
-            settings_view(
-                &state,
-                &w,
-                &Ui::default(),
-                String::new(),
-                tr.t("settings.saved").into(),
-            )
-            .await
+            saved(&state, &w).await
         }
         .await,
     )
@@ -2389,14 +2380,7 @@ async fn revoke_token(
             if !state.store.delete_token(w.user.id, id).await.or_page(tr)? {
                 return Err((AppError::NotFound(format!("no token {id} of yours")), tr));
             }
-            settings_view(
-                &state,
-                &w,
-                &Ui::default(),
-                String::new(),
-                tr.t("settings.saved").into(),
-            )
-            .await
+            saved(&state, &w).await
         }
         .await,
     )
