@@ -323,30 +323,68 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
         .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host)
 }
 
-/// Failed sign-ins per email: after `MAX_FAILURES` within `WINDOW_MS`, further attempts
-/// are refused until the oldest failure leaves the window.
+/// Failed sign-ins per email address and per client address. After `MAX_FAILURES`
+/// failures for one email within `WINDOW_MS`, or `MAX_CLIENT_FAILURES` from one client
+/// (guessing across many addresses), further attempts are refused until the oldest
+/// failure leaves the window. A success clears the email's count, not the client's.
 #[derive(Default)]
 pub struct LoginLimiter {
     failures: Mutex<HashMap<String, Vec<i64>>>,
 }
 
 const MAX_FAILURES: usize = 5;
+const MAX_CLIENT_FAILURES: usize = 20;
 const WINDOW_MS: i64 = 15 * 60 * 1000;
 
+fn client_key(client: std::net::IpAddr) -> String {
+    format!("client {client}")
+}
+
 impl LoginLimiter {
-    pub fn allowed(&self, email: &str, now: i64) -> bool {
+    pub fn allowed(&self, email: &str, client: Option<std::net::IpAddr>, now: i64) -> bool {
         let mut map = self.failures.lock().expect("limiter lock");
-        let list = map.entry(email.to_string()).or_default();
-        list.retain(|&t| now - t < WINDOW_MS);
-        list.len() < MAX_FAILURES
+        let mut recent = |key: String| {
+            let list = map.entry(key).or_default();
+            list.retain(|&t| now - t < WINDOW_MS);
+            list.len()
+        };
+        recent(email.to_string()) < MAX_FAILURES
+            && client.is_none_or(|c| recent(client_key(c)) < MAX_CLIENT_FAILURES)
     }
 
-    pub fn failed(&self, email: &str, now: i64) {
+    pub fn failed(&self, email: &str, client: Option<std::net::IpAddr>, now: i64) {
         let mut map = self.failures.lock().expect("limiter lock");
+        // Forget addresses whose failures are all old, so the map stays small.
+        if map.len() > 10_000 {
+            map.retain(|_, list| list.iter().any(|&t| now - t < WINDOW_MS));
+        }
         map.entry(email.to_string()).or_default().push(now);
+        if let Some(c) = client {
+            map.entry(client_key(c)).or_default().push(now);
+        }
     }
 
     pub fn succeeded(&self, email: &str) {
         self.failures.lock().expect("limiter lock").remove(email);
+    }
+}
+
+/// The client's address, where the server knows it (`ConnectInfo`); in-process tests
+/// have none.
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<ClientAddr, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
     }
 }

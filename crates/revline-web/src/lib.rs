@@ -107,7 +107,11 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> std::io::Resu
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     tokio::spawn(keep_warm(state.clone()));
-    axum::serve(listener, router(state)).await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }
 
 /// Warms the pages' reports at start, after every change of the data, and each minute

@@ -2461,6 +2461,7 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
+    crate::auth::ClientAddr(client): crate::auth::ClientAddr,
     headers: HeaderMap,
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Response {
@@ -2481,7 +2482,7 @@ async fn login(
         };
         (status, render(&page).unwrap_or_else(|e| error_page(e, tr))).into_response()
     };
-    if !state.limiter.allowed(&email, now) {
+    if !state.limiter.allowed(&email, client, now) {
         return again("login.limited", StatusCode::TOO_MANY_REQUESTS);
     }
     let user = match state.store.user_by_email(&email).await {
@@ -2498,7 +2499,7 @@ async fn login(
         }
     };
     let Some(user) = user.filter(|_| valid) else {
-        state.limiter.failed(&email, now);
+        state.limiter.failed(&email, client, now);
         return again("login.failed", StatusCode::UNAUTHORIZED);
     };
     state.limiter.succeeded(&email);

@@ -281,6 +281,33 @@ async fn first_run_and_sign_in(w: Web) {
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.body.contains("Too many attempts"));
+
+    // One client guessing across many addresses is stopped too; another client is not.
+    let from = |ip: [u8; 4], email: &str| {
+        let mut r = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("email={email}&password=guess")))
+            .unwrap();
+        r.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                ip, 40000,
+            ))));
+        r
+    };
+    for i in 0..20 {
+        let r = w
+            .send(from([10, 0, 0, 9], &format!("user{i}@example.com")))
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let r = w.send(from([10, 0, 0, 9], "fresh@example.com")).await;
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the client is limited"
+    );
+    let r = w.send(from([10, 0, 0, 10], "fresh@example.com")).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "another client is not");
 }
 
 /// (method, path, form body, the least role that may).
