@@ -17,6 +17,7 @@ use revline_core::RecordKind;
 use revline_engine::query::{ReportKind, ReportParams};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -629,6 +630,17 @@ fn funnel_chart(tr: &Tr, funnel: &Value, small: bool) -> String {
     option.to_string()
 }
 
+/// The bottleneck report that the home and retention pages show whatever their period:
+/// the finder judges mature cohorts, so it looks at the twelve months before the as-of
+/// time.
+async fn whole_chain(state: &AppState, params: &ReportParams) -> Result<Arc<Value>, AppError> {
+    let chain = ReportParams {
+        as_of: params.as_of.clone(),
+        ..Default::default()
+    };
+    crate::reports::run(state, ReportKind::Bottlenecks, chain).await
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
@@ -654,17 +666,7 @@ async fn home_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
     let funnel = crate::reports::run(state, ReportKind::Funnel, params.clone())
         .await
         .or_page(tr)?;
-    // Bottlenecks judge mature cohorts: the twelve months before the as-of time.
-    let bn = crate::reports::run(
-        state,
-        ReportKind::Bottlenecks,
-        ReportParams {
-            as_of: params.as_of.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .or_page(tr)?;
+    let bn = whole_chain(state, &params).await.or_page(tr)?;
     let page = HomePage {
         c: chrome(state, w, ui, "home", "nav.home", Some(&period), true),
         kpis: kpis(&tr, &scorecard),
@@ -1364,16 +1366,7 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
     let by = crate::reports::run(state, ReportKind::Cohorts, by_channel)
         .await
         .or_page(tr)?;
-    let bn = crate::reports::run(
-        state,
-        ReportKind::Bottlenecks,
-        ReportParams {
-            as_of: params.as_of.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .or_page(tr)?;
+    let bn = whole_chain(state, &params).await.or_page(tr)?;
     let sla = crate::reports::run(state, ReportKind::Sla, params.clone())
         .await
         .or_page(tr)?;
