@@ -62,6 +62,8 @@ pub struct Channel {
 pub const PAID_SEARCH: usize = 0;
 pub const PAID_SOCIAL: usize = 1;
 pub const DISPLAY: usize = 2;
+/// Index of `outbound` in [`CHANNELS`].
+pub const OUTBOUND: usize = 9;
 pub const ORGANIC: usize = 3;
 pub const EMAIL: usize = 4;
 pub const WEBINAR: usize = 5;
@@ -225,7 +227,8 @@ pub const CHANNELS: &[Channel] = &[
     Channel {
         name: "outbound",
         mix: [4.0, 10.0, 18.0],
-        mql: 0.7,
+        // Without the planted problem (5) outbound replies qualify as usual.
+        mql: 1.0,
         sql: 0.85,
         win: 0.9,
         handoff_hours: 1.0,

@@ -120,4 +120,11 @@ pub const PLANTED_PROBLEMS: &[PlantedProblem] = &[
                       the usual mql->sql rate and half the win rate, so about one display lead in a \
                       hundred becomes a customer against one in twelve from the other channels.",
     },
+    PlantedProblem {
+        link: "conversion:lead->mql",
+        slice: "channel=outbound",
+        description: "Outbound sequences go to lists that were never screened: prospects reply \
+                      (the reply makes them a lead) but qualify as MQLs at 70% of the usual rate, \
+                      about 40% of outbound leads within 90 days against about 70% elsewhere.",
+    },
 ];

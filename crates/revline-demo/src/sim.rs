@@ -76,6 +76,8 @@ struct Effects {
     /// (4) Reach without revenue: MQL-to-SQL and win-rate factors of `display` leads.
     display_sql: f64,
     display_win: f64,
+    /// (5) Replies without intent: lead-to-MQL factor of `outbound` leads.
+    outbound_mql: f64,
 }
 
 impl Effects {
@@ -87,6 +89,7 @@ impl Effects {
                 service_incident: true,
                 display_sql: 0.25,
                 display_win: 0.5,
+                outbound_mql: 0.7,
             }
         } else {
             Effects {
@@ -95,6 +98,7 @@ impl Effects {
                 service_incident: false,
                 display_sql: CHANNELS[DISPLAY].sql,
                 display_win: CHANNELS[DISPLAY].win,
+                outbound_mql: CHANNELS[OUTBOUND].mql,
             }
         }
     }
@@ -534,7 +538,12 @@ impl<'s> Generator<'s> {
         let recycle_days = 25.0 * (0.6 * r.normal()).exp();
         let skips = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64()];
 
-        let p_mql = (LEAD_TO_MQL * ch.mql * SEGMENT_MQL[p.segment]).min(0.95);
+        let channel_mql = if channel == OUTBOUND {
+            self.fx.outbound_mql
+        } else {
+            ch.mql
+        };
+        let p_mql = (LEAD_TO_MQL * channel_mql * SEGMENT_MQL[p.segment]).min(0.95);
         let mut mql = None;
         let mut hand_raiser = false;
         if u_mql < p_mql {

@@ -537,6 +537,20 @@ impl Observed {
             won[0] as f64 / leads[0].max(1) as f64,
         )
     }
+
+    /// Share of leads that ever became an MQL: (this channel's, the other channels').
+    fn mql_per_lead(&self, channel: &str) -> (f64, f64) {
+        let (mut leads, mut mql) = ([0u64; 2], [0u64; 2]);
+        for (contact, source) in &self.source {
+            let i = usize::from(source == channel);
+            leads[i] += 1;
+            mql[i] += u64::from(self.mql.contains_key(contact));
+        }
+        (
+            mql[1] as f64 / leads[1].max(1) as f64,
+            mql[0] as f64 / leads[0].max(1) as f64,
+        )
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -636,4 +650,14 @@ fn a_handful_of_duplicate_emails() {
         o.records
     );
     assert!((3..=100).contains(&duplicates), "{duplicates}");
+}
+
+#[test]
+fn outbound_leads_qualify_worse_only_when_planted() {
+    let (outbound, others) = observe(true).mql_per_lead("outbound");
+    eprintln!("planted mql per lead: outbound {outbound:.3}, others {others:.3}");
+    assert!(outbound < 0.8 * others, "{outbound} vs {others}");
+    let (outbound, others) = observe(false).mql_per_lead("outbound");
+    eprintln!("normal mql per lead: outbound {outbound:.3}, others {others:.3}");
+    assert!(outbound > 0.9 * others, "{outbound} vs {others}");
 }

@@ -18,7 +18,7 @@
 
 use crate::funnel::Period;
 use crate::part::{Part, map_merge, parts};
-use crate::scorecard::{Retention, for_each_unit, ratio};
+use crate::scorecard::{for_each_unit, for_each_unit_where, ratio};
 use crate::slice::{Dim, Segmentation};
 use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, Team};
 use crate::stats::{Z90, wilson};
@@ -178,9 +178,9 @@ struct Acc {
     /// Reaching the stage after mql: answered within the SLA, late or never.
     within_next: Rate,
     late_next: Rate,
-    /// [slot]: month-over-month retention pooled over the period's months.
-    retention: Vec<Retention>,
-    retention_month: Vec<Retention>,
+    /// [cell]: revenue kept month over month, pooled over the period's months.
+    retention: Vec<Kept>,
+    retention_month: Vec<Kept>,
 }
 
 impl Acc {
@@ -194,8 +194,8 @@ impl Acc {
             handoff_month: vec![Rate::default(); MONTHS],
             within_next: Rate::default(),
             late_next: Rate::default(),
-            retention: vec![Retention::default(); cells],
-            retention_month: vec![Retention::default(); MONTHS],
+            retention: vec![Kept::default(); cells],
+            retention_month: vec![Kept::default(); MONTHS],
         }
     }
 
@@ -227,10 +227,10 @@ impl Acc {
         self.within_next.merge(o.within_next);
         self.late_next.merge(o.late_next);
         for (a, b) in self.retention.iter_mut().zip(&o.retention) {
-            *a = a.merge(*b);
+            a.merge(b);
         }
         for (a, b) in self.retention_month.iter_mut().zip(&o.retention_month) {
-            *a = a.merge(*b);
+            a.merge(b);
         }
         self
     }
@@ -353,12 +353,89 @@ fn quartile_boundary(groups: &[Rate], min_volume: u64) -> Option<f64> {
     crate::stats::percentile_cont(&rates, 0.75)
 }
 
-/// Month-over-month logo retention: of the units that paid in a month, the share that
-/// paid in the next. A share of units, so its interval is a proper binomial one.
-fn retention_rate(r: &Retention) -> Rate {
-    Rate {
-        n: r.members,
-        k: r.members - r.churned,
+/// Gross revenue retention month over month (metrics.md's GRR): of the customer units
+/// that paid in a month, the revenue they paid again the next month, each unit counted
+/// up to what it paid before. Sums are kept in minor units as integers, so that parts
+/// merge to exactly the whole; the squares give the ratio estimate's interval.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Kept {
+    units: u64,
+    churned: u64,
+    before: i128,
+    kept: i128,
+    before_sq: i128,
+    kept_sq: i128,
+    cross: i128,
+}
+
+impl Kept {
+    fn add(&mut self, before: i64, now: i64) {
+        if before <= 0 {
+            return;
+        }
+        let (b, k) = (i128::from(before), i128::from(now.clamp(0, before)));
+        self.units += 1;
+        self.churned += u64::from(now <= 0);
+        self.before += b;
+        self.kept += k;
+        self.before_sq += b * b;
+        self.kept_sq += k * k;
+        self.cross += b * k;
+    }
+
+    fn merge(&mut self, o: &Kept) {
+        self.units += o.units;
+        self.churned += o.churned;
+        self.before += o.before;
+        self.kept += o.kept;
+        self.before_sq += o.before_sq;
+        self.kept_sq += o.kept_sq;
+        self.cross += o.cross;
+    }
+
+    fn grr(&self) -> Option<f64> {
+        ratio(self.kept as f64, self.before as f64)
+    }
+
+    fn logo_retention(&self) -> Option<f64> {
+        ratio((self.units - self.churned) as f64, self.units as f64)
+    }
+
+    /// Variance of the ratio estimate kept / before over the units (delta method:
+    /// the spread of kept - GRR x before, over the mean revenue before squared).
+    fn variance(&self) -> Option<f64> {
+        let r = self.grr()?;
+        let n = self.units as f64;
+        if self.units < 2 {
+            return None;
+        }
+        let ss = self.kept_sq as f64 - 2.0 * r * self.cross as f64 + r * r * self.before_sq as f64;
+        let mean_before = self.before as f64 / n;
+        Some((ss / (n - 1.0)).max(0.0) / n / (mean_before * mean_before))
+    }
+
+    /// GRR with its 90% interval (normal approximation of the ratio estimate).
+    fn interval(&self) -> Option<(f64, f64, f64)> {
+        let r = self.grr()?;
+        let se = self.variance()?.sqrt();
+        Some((r, (r - Z90 * se).max(0.0), (r + Z90 * se).min(1.0)))
+    }
+
+    /// The estimate as binomial counts carrying the same information (Kish's effective
+    /// sample size: n = GRR (1 - GRR) / variance), so that months and segments are
+    /// shrunk, ranked and pooled for benchmarks exactly like the other links' rates.
+    fn as_rate(&self) -> Rate {
+        let Some(r) = self.grr() else {
+            return Rate::default();
+        };
+        let n = match self.variance() {
+            Some(v) if v > 0.0 && r > 0.0 && r < 1.0 => (r * (1.0 - r) / v).round().max(1.0),
+            _ => self.units as f64,
+        };
+        Rate {
+            n: n as u64,
+            k: (r * n).round() as u64,
+        }
     }
 }
 
@@ -517,7 +594,11 @@ fn collect(s: &Snapshot, slots: &Slots, part: &Part, q: &BottleneckQuery, acc: &
         .collect();
     let windows: Vec<(i64, i64)> = starts.windows(2).map(|p| (p[0], p[1])).collect();
     let scope = crate::slice::Scope::ALL;
-    for_each_unit(s, &scope, part, &windows, |u, v| {
+    // Subscription revenue only: a one-off fee or a refund not repeated next month is
+    // not a customer lost.
+    let one_off = [s.names.get("one_off"), s.names.get("refund")];
+    let recurring = |i: usize| !one_off.contains(&Some(s.revenue.kind[i]));
+    for_each_unit_where(s, &scope, part, &windows, recurring, |u, v| {
         slots.unit(s, u as usize, &mut at);
         for j in 1..v.len() {
             let month_start = windows[j].0;
@@ -684,16 +765,21 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         }
         ratio(weighted, n)
     };
+    // A counted share: its value, Wilson's 90% interval and its cases.
+    let counted = |_slot: usize, r: Rate| -> Option<(f64, f64, f64, u64)> {
+        let (low, high) = wilson(r.k, r.n, Z90)?;
+        Some((r.value()?, low, high, r.n))
+    };
     let judge_rate = |cells: &[Rate],
                       months: &[Rate],
                       slot: usize,
                       kind: Kind,
                       goal: Option<f64>,
-                      value_of_gap: &dyn Fn(f64, f64, u64) -> f64|
+                      value_of_gap: &dyn Fn(f64, f64, u64) -> f64,
+                      estimate: &dyn Fn(usize, Rate) -> Option<(f64, f64, f64, u64)>|
      -> Option<Judged> {
         let r = total(cells, slot);
-        let current = r.value()?;
-        let (low, high) = wilson(r.k, r.n, Z90)?;
+        let (current, low, high, volume) = estimate(slot, r)?;
         let benchmark = if let Some(g) = goal {
             Some((g, "target".to_string()))
         } else if slot == 0 {
@@ -727,20 +813,20 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             low,
             high,
             benchmark: benchmark.clone(),
-            volume: r.n,
+            volume,
             at_stake: 0.0,
             reported: false,
         };
         if let Some((b, _)) = benchmark
             && b > current
         {
-            j.at_stake = value_of_gap(b, current, r.n);
+            j.at_stake = value_of_gap(b, current, volume);
             // Material even at the optimistic end of the interval.
             let material = match kind {
                 Kind::Retention => (b - high) / (1.0 - b).max(1e-9) >= q.min_gap,
                 _ => (b - high) / b >= q.min_gap,
             };
-            j.reported = b > high && material && r.n >= q.min_volume;
+            j.reported = b > high && material && volume >= q.min_volume;
         }
         Some(j)
     };
@@ -839,6 +925,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 Kind::Conversion,
                 if slot == 0 { goal } else { None },
                 &gap_value,
+                &counted,
             ) else {
                 continue;
             };
@@ -986,6 +1073,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 Kind::Handoff,
                 None,
                 &gap_value,
+                &counted,
             ) else {
                 continue;
             };
@@ -1021,18 +1109,26 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         }
     }
 
-    // Retention: revenue kept month over month (GRR).
-    let retention_rates: Vec<Rate> = acc.retention.iter().map(retention_rate).collect();
-    let retention_total = |slot: usize| -> Retention {
-        (0..strata).fold(Retention::default(), |a, g| {
-            a.merge(acc.retention[slot * strata + g])
-        })
+    // Retention: revenue kept month over month (GRR), judged on its own ratio estimate;
+    // months and segments enter the benchmarks through their effective counts.
+    let retention_rates: Vec<Rate> = acc.retention.iter().map(Kept::as_rate).collect();
+    let retention_total = |slot: usize| -> Kept {
+        let mut k = Kept::default();
+        for g in 0..strata {
+            k.merge(&acc.retention[slot * strata + g]);
+        }
+        k
     };
-    let month_rates: Vec<Rate> = acc.retention_month.iter().map(retention_rate).collect();
+    let month_rates: Vec<Rate> = acc.retention_month.iter().map(Kept::as_rate).collect();
+    let grr_of = |slot: usize, _: Rate| -> Option<(f64, f64, f64, u64)> {
+        let kept = retention_total(slot);
+        let (r, low, high) = kept.interval()?;
+        Some((r, low, high, kept.units))
+    };
     let service = service_evidence(s, w);
     for &slot in &all_slots {
         let kept = retention_total(slot);
-        let base = major(s, kept.base as f64);
+        let base = major(s, kept.before as f64);
         let gap_value = |b: f64, cur: f64, _n: u64| (b - cur) * base;
         let Some(j) = judge_rate(
             &retention_rates,
@@ -1041,17 +1137,17 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             Kind::Retention,
             None,
             &gap_value,
+            &grr_of,
         ) else {
             continue;
         };
-        let grr = ratio(kept.gross as f64, kept.base as f64);
         let where_ = in_slice(slot);
         let evidence = format!(
-            "{} of the customers{where_} who paid in a month paid again the next month (90% interval {}-{}; {} of their revenue kept), against a benchmark of {} ({}): about {:.0} {} of revenue was lost above the benchmark. {}",
+            "The customers{where_} who paid in a month kept {} of that revenue the next month (gross revenue retention, 90% interval {}-{}; {} of them paid again), against a benchmark of {} ({}): about {:.0} {} of revenue was lost above the benchmark. {}",
             pct(j.current),
             pct(j.low),
             pct(j.high),
-            grr.map_or("-".into(), pct),
+            kept.logo_retention().map_or("-".into(), pct),
             j.benchmark.as_ref().map_or("-".into(), |b| pct(b.0)),
             j.benchmark.as_ref().map_or("", |b| b.1.as_str()),
             j.at_stake,
@@ -1099,7 +1195,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             .find(|l| &l.link == link)
             .and_then(|l| l.current);
         let handoff_n = total(&acc.handoff, 0).n as f64;
-        let base = major(s, retention_total(0).base as f64);
+        let base = major(s, retention_total(0).before as f64);
         let gain = (acc.within_next.value().unwrap_or(0.0) - acc.late_next.value().unwrap_or(0.0))
             .max(0.0);
         what_if(

@@ -110,6 +110,18 @@ pub fn for_each_unit(
     scope: &Scope<'_>,
     part: &Part,
     windows: &[(Millis, Millis)],
+    f: impl FnMut(u32, &[i64]),
+) {
+    for_each_unit_where(s, scope, part, windows, |_| true, f)
+}
+
+/// [`for_each_unit`] over the revenue rows that `keep` accepts (by row index).
+pub fn for_each_unit_where(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    part: &Part,
+    windows: &[(Millis, Millis)],
+    keep: impl Fn(usize) -> bool,
     mut f: impl FnMut(u32, &[i64]),
 ) {
     let r = &s.revenue;
@@ -129,7 +141,7 @@ pub fn for_each_unit(
         if u == NONE {
             break;
         }
-        if !scope.revenue(i) {
+        if !scope.revenue(i) || !keep(i) {
             continue;
         }
         for (k, &(a, b)) in windows.iter().enumerate() {

@@ -3,6 +3,34 @@
 (function () {
   "use strict";
   var charts = [];
+  // ECharts writes numbers its own way (1,000); the page's language decides instead.
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || "en", { maximumFractionDigits: 2 });
+  function number(v) { return typeof v === "number" ? numbers.format(v) : v; }
+  function localise(option) {
+    ["xAxis", "yAxis"].forEach(function (k) {
+      var axes = option[k];
+      if (!axes) return;
+      (Array.isArray(axes) ? axes : [axes]).forEach(function (a) {
+        if (a.type !== "value") return;
+        a.axisLabel = a.axisLabel || {};
+        var f = a.axisLabel.formatter;
+        a.axisLabel.formatter = typeof f === "string"
+          ? function (v) { return f.replace("{value}", number(v)); }
+          : number;
+      });
+    });
+    (option.series || []).forEach(function (s) {
+      if (!s.label || !s.label.show) return;
+      var f = s.label.formatter;
+      if (typeof f === "function") return;
+      s.label.formatter = function (p) {
+        var v = Array.isArray(p.value) ? p.value[p.value.length - 1] : p.value;
+        return typeof f === "string" ? f.replace("{c}", number(v)) : number(v);
+      };
+    });
+    if (option.tooltip && !option.tooltip.valueFormatter) option.tooltip.valueFormatter = number;
+    return option;
+  }
 
   function initCharts(root) {
     root.querySelectorAll("[data-chart]").forEach(function (el) {
@@ -10,7 +38,7 @@
       el.dataset.ready = "1";
       var option = JSON.parse(el.dataset.chart);
       var chart = echarts.init(el, null, { renderer: "svg" });
-      chart.setOption(option);
+      chart.setOption(localise(option));
       if (el.dataset.clickUrl) {
         chart.on("click", function (p) {
           var key = (option.keys && option.keys[p.dataIndex]) || p.name;
@@ -84,9 +112,10 @@
       });
   }
 
+  var source = null;
   function listen() {
-    if (!window.EventSource || !document.body.dataset.live) return;
-    var source = new EventSource("/events");
+    if (!window.EventSource || !document.body.dataset.live || source) return;
+    source = new EventSource("/events");
     source.addEventListener("change", function (e) {
       refresh(JSON.parse(e.data));
     });
@@ -104,5 +133,11 @@
     initCharts(document);
     listen();
   });
+  // A page left for another keeps no stream open: a browser holds at most six
+  // connections to one server, and pages kept for the back button would use them up.
+  window.addEventListener("pagehide", function () {
+    if (source) { source.close(); source = null; }
+  });
+  window.addEventListener("pageshow", function (e) { if (e.persisted) listen(); });
   document.addEventListener("htmx:afterSettle", function (e) { initCharts(e.target); });
 })();

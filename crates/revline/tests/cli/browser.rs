@@ -137,6 +137,44 @@ async fn wait_css(c: &Client, css: &str) -> fantoccini::elements::Element {
     }
 }
 
+/// The signed-in user's language, chosen in the settings as a person would.
+async fn choose_language(c: &Client, base: &str, lang: &str) {
+    c.goto(&format!("{base}/settings")).await.unwrap();
+    let select = wait_css(c, "select[name=lang]").await;
+    select.select_by_value(lang).await.unwrap();
+    c.find(Locator::Css("form[hx-post='/settings/language'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_css(c, &format!("html[lang={lang}]")).await;
+}
+
+/// The text a page's first chart drew (its SVG labels).
+async fn chart_text(c: &Client) -> String {
+    wait_css(c, ".chart svg text").await;
+    c.execute(
+        "return document.querySelector('.chart svg').textContent",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+/// Whether `text` holds a number of four or more digits grouped with `separator`.
+fn grouped_with(text: &str, separators: &[char]) -> bool {
+    let c: Vec<char> = text.chars().collect();
+    c.windows(5).any(|w| {
+        w[0].is_ascii_digit()
+            && separators.contains(&w[1])
+            && w[2..].iter().all(char::is_ascii_digit)
+    })
+}
+
 async fn sign_in(c: &Client, base: &str, email: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
     c.find(Locator::Css("input[name=email]"))
@@ -316,6 +354,18 @@ fn the_revenue_room_in_a_real_browser() {
             );
             assert!(text_of(&c, "#toast").await.contains("New data arrived"));
 
+            // Charts write numbers in the page's language: 12,000 in English, 12 000 in
+            // Polish (a narrow or non-breaking space).
+            c.goto(&format!("{base}/attribution")).await.unwrap();
+            let english = chart_text(&c).await;
+            assert!(grouped_with(&english, &[',']), "{english}");
+            choose_language(&c, &base, "pl").await;
+            c.goto(&format!("{base}/attribution")).await.unwrap();
+            let polish = chart_text(&c).await;
+            assert!(!grouped_with(&polish, &[',']), "{polish}");
+            assert!(grouped_with(&polish, &[' ', '\u{a0}', '\u{202f}']), "{polish}");
+            choose_language(&c, &base, "en").await;
+
             if let Some(dir) = &screenshots {
                 std::fs::create_dir_all(dir).unwrap();
                 let pages = [
@@ -331,11 +381,7 @@ fn the_revenue_room_in_a_real_browser() {
                     ("settings", "/settings"),
                 ];
                 for lang in ["en", "pl"] {
-                    c.goto(&format!("{base}/settings")).await.unwrap();
-                    let select = wait_css(&c, "select[name=lang]").await;
-                    select.select_by_value(lang).await.unwrap();
-                    c.find(Locator::Css("form[hx-post='/settings/language'] button")).await.unwrap().click().await.unwrap();
-                    wait_css(&c, &format!("html[lang={lang}]")).await;
+                    choose_language(&c, &base, lang).await;
                     for (size, w, h) in [("laptop", 1366, 860), ("phone", 390, 844)] {
                         c.set_window_size(w, h).await.unwrap();
                         for (name, path) in pages {
