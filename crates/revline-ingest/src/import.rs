@@ -339,11 +339,32 @@ pub async fn import_path(
 struct RunState {
     /// Digests of account, contact and deal ids known to exist (stored, or written or
     /// accepted in this run), so that references are looked up once per id.
-    known: HashMap<RecordKind, HashSet<u64>>,
+    known: HashMap<RecordKind, DigestSet>,
     /// Emails of contacts accepted by a dry run.
     emails: HashMap<String, String>,
     /// Kinds whose stored ids were all read into `known`.
     preloaded: HashSet<RecordKind>,
+}
+
+/// A set of id digests. They are hashes already, so they are their own hash: SipHash
+/// over 10M lookups per file was a measurable part of an import.
+type DigestSet = HashSet<u64, std::hash::BuildHasherDefault<DigestHasher>>;
+
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl std::hash::Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 fn id_digest(id: &str) -> u64 {
@@ -357,6 +378,8 @@ struct JobState {
     fresh: bool,
     /// Digests of ids seen in this file, with how often (numbering identical events).
     seen: HashMap<u64, u32>,
+    /// Written batches, back to the reader thread to be freed.
+    spent: std::sync::mpsc::Sender<Vec<Record>>,
 }
 
 /// Referenced kinds up to this size are read into memory once (as id digests) instead
@@ -396,6 +419,10 @@ struct Prepared {
     email_ref: bool,
     /// The row carried its own id (else it was derived from its content).
     id_given: bool,
+    /// `content_hash` of the record.
+    hash: i64,
+    /// Every record it refers to was known to exist when the job began.
+    refs_known: bool,
 }
 
 enum Message {
@@ -432,6 +459,8 @@ fn prepare(raw: RawRow, plan: &ColumnPlan, settings: &Settings, parse: &ParseOpt
             outcome: Err(vec![row_error(raw.line, column, &reason)]),
             email_ref: false,
             id_given: false,
+            hash: 0,
+            refs_known: false,
         };
     }
     let mut fields: Vec<_> = (0..kind.fields().len())
@@ -465,6 +494,8 @@ fn prepare(raw: RawRow, plan: &ColumnPlan, settings: &Settings, parse: &ParseOpt
                             outcome: Err(vec![row_error(raw.line, Some("email".into()), &reason)]),
                             email_ref,
                             id_given,
+                            hash: 0,
+                            refs_known: false,
                         };
                     }
                 }
@@ -490,11 +521,16 @@ fn prepare(raw: RawRow, plan: &ColumnPlan, settings: &Settings, parse: &ParseOpt
                 })
                 .collect()
         });
+    // Hashed here, while the row is in this thread's cache: a row given by email
+    // changes on the writing side and is hashed again there.
+    let hash = outcome.as_ref().map_or(0, Record::content_hash);
     Prepared {
         line: raw.line,
         outcome,
         email_ref,
         id_given,
+        hash,
+        refs_known: false,
     }
 }
 
@@ -522,15 +558,32 @@ type CurrentPlan = (
 );
 
 /// The reading and validating side of one job, run on its own thread.
-fn produce(
+/// What the reading thread of one job needs.
+struct Reader {
     job: Job,
     text: TextOptions,
     settings: Settings,
     decimal: DecimalStyle,
     batch_size: usize,
     counter: Arc<AtomicU64>,
+    /// Per referring column, the digests of the ids known to exist when the job began.
+    known: Vec<(usize, Arc<DigestSet>)>,
+}
+
+fn produce(
+    reader: Reader,
     tx: tokio::sync::mpsc::Sender<Message>,
+    freed: &std::sync::mpsc::Receiver<Vec<Record>>,
 ) {
+    let Reader {
+        job,
+        text,
+        settings,
+        decimal,
+        batch_size,
+        counter,
+        known,
+    } = reader;
     let mut source = match open_source(&job, text, counter) {
         Ok(s) => s,
         Err(e) => {
@@ -571,7 +624,19 @@ fn produce(
         }
         let (_, p, parse) = current.as_ref().expect("set above");
         match p {
-            Ok(p) => batch.push(prepare(raw, p, &settings, parse)),
+            Ok(p) => {
+                let mut prepared = prepare(raw, p, &settings, parse);
+                if let Ok(r) = &prepared.outcome
+                    && !prepared.email_ref
+                {
+                    prepared.refs_known = known.iter().all(|(column, ids)| {
+                        r.values[*column]
+                            .as_text()
+                            .is_none_or(|id| ids.contains(&id_digest(id)))
+                    });
+                }
+                batch.push(prepared);
+            }
             Err(columns) if per_row_header => {
                 let errors = columns
                     .iter()
@@ -582,6 +647,8 @@ fn produce(
                     outcome: Err(errors),
                     email_ref: false,
                     id_given: false,
+                    hash: 0,
+                    refs_known: false,
                 });
             }
             Err(columns) => {
@@ -590,12 +657,16 @@ fn produce(
                 continue;
             }
         }
-        if batch.len() >= batch_size
-            && tx
+        if batch.len() >= batch_size {
+            if tx
                 .blocking_send(Message::Batch(std::mem::take(&mut batch)))
                 .is_err()
-        {
-            return;
+            {
+                return;
+            }
+            while let Ok(written) = freed.try_recv() {
+                drop(written);
+            }
         }
     }
     if !batch.is_empty() {
@@ -635,28 +706,52 @@ async fn import_job(
         ..Default::default()
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let (spent, freed) = std::sync::mpsc::channel::<Vec<Record>>();
     let counter = Arc::new(AtomicU64::new(0));
     let decimal = if options.decimal_comma || options.mapping.decimal_comma == Some(true) {
         DecimalStyle::Comma
     } else {
         DecimalStyle::Point
     };
+    preload_known(store, job.kind, run).await?;
+    // What is known now stays known: the reader checks references against a copy, and
+    // this side looks up only the rows it could not vouch for.
+    let known = job
+        .kind
+        .fields()
+        .iter()
+        .filter_map(|f| {
+            let target = f.refers?;
+            let column = job.kind.column_index(f.name)?;
+            Some((
+                column,
+                Arc::new(run.known.get(&target).cloned().unwrap_or_default()),
+            ))
+        })
+        .collect();
     let producer = {
-        let (job, settings, counter) = (job.clone(), settings.clone(), counter.clone());
-        let batch_size = options
-            .batch_size
-            .unwrap_or_else(|| store.batch_size())
-            .max(1);
+        let reader = Reader {
+            job: job.clone(),
+            text,
+            settings: settings.clone(),
+            decimal,
+            batch_size: options
+                .batch_size
+                .unwrap_or_else(|| store.batch_size())
+                .max(1),
+            counter: counter.clone(),
+            known,
+        };
         std::thread::Builder::new()
             .name("revline-read".into())
-            .spawn(move || produce(job, text, settings, decimal, batch_size, counter, tx))
+            .spawn(move || produce(reader, tx, &freed))
             .map_err(|e| ImportError::Unusable(format!("cannot start a reader thread: {e}")))?
     };
     let mut state = JobState {
         fresh: !options.dry_run && store.is_empty(job.kind).await?,
         seen: HashMap::new(),
+        spent,
     };
-    preload_known(store, job.kind, run).await?;
     let mut result = Ok(());
     while let Some(message) = rx.recv().await {
         match message {
@@ -718,7 +813,9 @@ async fn import_job(
     result.map(|()| file)
 }
 
-/// Steps "resolve" and "write" for one batch.
+/// Steps "resolve" and "write" for one batch. The rows stay where they are in one
+/// vector, with `keep` marking the ones still to write: on 10M-row files moving and
+/// re-collecting records cost as much as SQLite's own insert.
 #[allow(clippy::too_many_arguments)]
 async fn write_prepared(
     store: &dyn Store,
@@ -731,10 +828,20 @@ async fn write_prepared(
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
     file.read += batch.len() as u64;
-    let mut rows: Vec<(u64, Record, bool, bool)> = Vec::with_capacity(batch.len());
+    let n = batch.len();
+    let (mut lines, mut records) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut email_ref, mut id_given) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut hashes, mut vouched) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for p in batch {
         match p.outcome {
-            Ok(r) => rows.push((p.line, r, p.email_ref, p.id_given)),
+            Ok(r) => {
+                lines.push(p.line);
+                records.push(r);
+                hashes.push(p.hash);
+                vouched.push(p.refs_known);
+                email_ref.push(p.email_ref);
+                id_given.push(p.id_given);
+            }
             Err(errors) => {
                 file.rejected += 1;
                 for e in errors {
@@ -743,69 +850,68 @@ async fn write_prepared(
             }
         }
     }
+    let mut keep = vec![true; records.len()];
+    let mut stubs: HashMap<RecordKind, HashMap<String, Record>> = HashMap::new();
 
     // Touchpoints given by email: find their contacts.
-    let mut stubs: HashMap<RecordKind, HashMap<String, Record>> = HashMap::new();
-    let emails: Vec<String> = rows
-        .iter()
-        .filter(|r| r.2)
-        .filter_map(|r| r.1.text("contact_id").map(str::to_string))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    if !emails.is_empty() {
+    if email_ref.contains(&true) {
+        let emails: Vec<String> = records
+            .iter()
+            .zip(&email_ref)
+            .filter(|(_, e)| **e)
+            .filter_map(|(r, _)| r.text("contact_id").map(str::to_string))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         let mut found = store.contact_ids_by_email(&emails).await?;
         for e in &emails {
             if let Some(id) = run.emails.get(e) {
                 found.entry(e.clone()).or_insert_with(|| id.clone());
             }
         }
-        let mut kept = Vec::with_capacity(rows.len());
-        for (line, mut record, email_ref, id_given) in rows {
-            if email_ref {
-                let email = record.text("contact_id").unwrap_or_default().to_string();
-                let contact = match found.get(&email) {
-                    Some(id) => id.clone(),
-                    None if options.create_missing => {
-                        let id = derived_id(RecordKind::Contacts, &[&Value::Text(email.clone())]);
-                        let stub = stub_record(RecordKind::Contacts, &id, &record, Some(&email));
-                        stubs
-                            .entry(RecordKind::Contacts)
-                            .or_default()
-                            .entry(id.clone())
-                            .or_insert(stub);
-                        id
-                    }
-                    None => {
-                        let reason = RejectReason::UnknownReference {
-                            kind: RecordKind::Contacts,
-                            id: email,
-                        };
-                        file.reject(row_error(line, Some("email".into()), &reason));
-                        continue;
-                    }
-                };
-                record.set("contact_id", Value::Text(contact));
-                if !id_given {
-                    record.id = derive_id(&record);
+        for i in (0..records.len()).filter(|&i| email_ref[i]) {
+            let record = &mut records[i];
+            let email = record.text("contact_id").unwrap_or_default().to_string();
+            let contact = match found.get(&email) {
+                Some(id) => id.clone(),
+                None if options.create_missing => {
+                    let id = derived_id(RecordKind::Contacts, &[&Value::Text(email.clone())]);
+                    let stub = stub_record(RecordKind::Contacts, &id, record, Some(&email));
+                    stubs
+                        .entry(RecordKind::Contacts)
+                        .or_default()
+                        .entry(id.clone())
+                        .or_insert(stub);
+                    id
                 }
+                None => {
+                    let reason = RejectReason::UnknownReference {
+                        kind: RecordKind::Contacts,
+                        id: email,
+                    };
+                    file.reject(row_error(lines[i], Some("email".into()), &reason));
+                    keep[i] = false;
+                    continue;
+                }
+            };
+            record.set("contact_id", Value::Text(contact));
+            if !id_given[i] {
+                record.id = derive_id(record);
             }
-            kept.push((line, record, email_ref, id_given));
+            hashes[i] = record.content_hash();
         }
-        rows = kept;
     }
 
     // Duplicates within the file; identical events without ids are numbered instead.
     // Into a kind that was empty when the job began, the store itself refuses repeated
     // ids (see `write`), so only derived content ids need remembering here.
     let content_ids = kind.natural_key().is_none();
-    let mut unique = Vec::with_capacity(rows.len());
-    for (line, mut record, _, id_given) in rows {
-        let derived_from_content = content_ids && !id_given;
-        if state.fresh && !derived_from_content {
-            unique.push((line, record));
+    for i in 0..records.len() {
+        let derived_from_content = content_ids && !id_given[i];
+        if !keep[i] || (state.fresh && !derived_from_content) {
             continue;
         }
+        let record = &mut records[i];
         let count = state.seen.entry(id_digest(&record.id)).or_insert(0);
         *count += 1;
         if *count > 1 {
@@ -816,69 +922,85 @@ async fn write_prepared(
                 record.id = derived_id(kind, &identifying);
             } else {
                 file.reject(row_error(
-                    line,
+                    lines[i],
                     kind.id_field().map(str::to_string),
                     &RejectReason::DuplicateId {
                         id: record.id.clone(),
                     },
                 ));
-                continue;
+                keep[i] = false;
             }
         }
-        unique.push((line, record));
     }
 
     // References to records that must exist.
-    let mut rejected_lines = HashSet::new();
     for field in kind.fields().iter().filter(|f| f.refers.is_some()) {
         let target = field.refers.expect("filtered");
-        let wanted: HashSet<&str> = unique
-            .iter()
-            .filter_map(|(_, r)| r.text(field.name))
-            .collect();
-        let mut unknown: Vec<String> = Vec::new();
+        let column = kind.column_index(field.name).expect("a column of its kind");
         let known = run.known.entry(target).or_default();
-        let to_ask: Vec<String> = wanted
+        let mut to_ask: Vec<&str> = records
             .iter()
+            .zip(keep.iter().zip(&vouched))
+            .filter(|(_, (k, v))| **k && !**v)
+            .filter_map(|(r, _)| r.values[column].as_text())
             .filter(|id| !known.contains(&id_digest(id)))
-            .map(|s| s.to_string())
             .collect();
-        if !to_ask.is_empty() {
-            let found = store.existing_ids(target, &to_ask).await?;
-            known.extend(found.iter().map(|id| id_digest(id)));
-            unknown.extend(to_ask.into_iter().filter(|id| !found.contains(id)));
+        if to_ask.is_empty() {
+            continue;
         }
+        to_ask.sort_unstable();
+        to_ask.dedup();
+        let to_ask: Vec<String> = to_ask.into_iter().map(str::to_string).collect();
+        let found = store.existing_ids(target, &to_ask).await?;
+        known.extend(found.iter().map(|id| id_digest(id)));
+        let unknown: HashSet<String> = to_ask
+            .into_iter()
+            .filter(|id| !found.contains(id))
+            .collect();
         if unknown.is_empty() {
             continue;
         }
-        let unknown: HashSet<String> = unknown.into_iter().collect();
-        for (line, record) in &unique {
-            let Some(id) = record.text(field.name) else {
+        for i in 0..records.len() {
+            let Some(id) = records[i].values[column].as_text() else {
                 continue;
             };
-            if !unknown.contains(id) {
+            if !keep[i] || !unknown.contains(id) {
                 continue;
             }
             if options.create_missing {
-                let stub = stub_record(target, id, record, None);
+                let stub = stub_record(target, id, &records[i], None);
                 stubs
                     .entry(target)
                     .or_default()
                     .entry(id.to_string())
                     .or_insert(stub);
-            } else if rejected_lines.insert(*line) {
+            } else {
                 let reason = RejectReason::UnknownReference {
                     kind: target,
                     id: id.to_string(),
                 };
-                file.reject(row_error(*line, Some(field.name.to_string()), &reason));
+                file.reject(row_error(lines[i], Some(field.name.to_string()), &reason));
+                keep[i] = false;
             }
         }
     }
-    let (lines, records): (Vec<u64>, Vec<Record>) = unique
-        .into_iter()
-        .filter(|(line, _)| !rejected_lines.contains(line))
-        .unzip();
+    if keep.contains(&false) {
+        let mut at = 0;
+        records.retain(|_| {
+            at += 1;
+            keep[at - 1]
+        });
+        let mut at = 0;
+        lines.retain(|_| {
+            at += 1;
+            keep[at - 1]
+        });
+        let mut at = 0;
+        hashes.retain(|_| {
+            at += 1;
+            keep[at - 1]
+        });
+    }
     if kind == RecordKind::Deals {
         warn_deals_before_contacts(store, &records, &lines, file).await?;
     }
@@ -897,7 +1019,7 @@ async fn write_prepared(
         remember(run, target, &made, options.dry_run);
     }
     let counts = if state.fresh {
-        let skipped = store.insert_new(kind, &records).await?;
+        let skipped = store.insert_new_hashed(kind, &records, &hashes).await?;
         for &i in &skipped {
             let reason = RejectReason::DuplicateId {
                 id: records[i].id.clone(),
@@ -919,6 +1041,11 @@ async fn write_prepared(
     file.inserted += counts.inserted;
     file.updated += counts.updated;
     file.unchanged += counts.unchanged;
+    // Freed by the reader thread that allocated them, which is cheaper there and takes
+    // the work off this one, the writer of the pipeline.
+    if let Err(back) = state.spent.send(records) {
+        drop(back.0);
+    }
     Ok(())
 }
 

@@ -133,7 +133,20 @@ pub trait Store: Send + Sync {
     /// transaction, skipping rows whose id is already stored (an earlier row of the
     /// same file) or repeated within the batch. Returns the indices of skipped rows.
     /// Cheaper than `write_batch`: there is nothing to compare.
-    async fn insert_new(&self, kind: RecordKind, records: &[Record]) -> Result<Vec<usize>>;
+    async fn insert_new(&self, kind: RecordKind, records: &[Record]) -> Result<Vec<usize>> {
+        let hashes: Vec<i64> = records.iter().map(Record::content_hash).collect();
+        self.insert_new_hashed(kind, records, &hashes).await
+    }
+
+    /// `insert_new` with each record's `content_hash` already computed (an importer
+    /// hashes a row on its reading thread while the row is still in cache). A backend
+    /// may compute them again.
+    async fn insert_new_hashed(
+        &self,
+        kind: RecordKind,
+        records: &[Record],
+        hashes: &[i64],
+    ) -> Result<Vec<usize>>;
 
     /// Whether no record of this kind is stored.
     async fn is_empty(&self, kind: RecordKind) -> Result<bool>;

@@ -189,7 +189,14 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn insert_new(&self, kind: RecordKind, records: &[Record]) -> Result<Vec<usize>> {
+    /// COPY writes each row's hash as it formats the row, so the given ones are not
+    /// needed here.
+    async fn insert_new_hashed(
+        &self,
+        kind: RecordKind,
+        records: &[Record],
+        _hashes: &[i64],
+    ) -> Result<Vec<usize>> {
         if records.is_empty() {
             return Ok(Vec::new());
         }

@@ -329,11 +329,18 @@ impl Store for SqliteStore {
         hashes(&mut conn, kind, ids.iter().map(String::as_str)).await
     }
 
-    async fn insert_new(&self, kind: RecordKind, records: &[Record]) -> Result<Vec<usize>> {
+    async fn insert_new_hashed(
+        &self,
+        kind: RecordKind,
+        records: &[Record],
+        content_hashes: &[i64],
+    ) -> Result<Vec<usize>> {
         if records.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<(&Record, i64)> = records.iter().map(|r| (r, r.content_hash())).collect();
+        debug_assert_eq!(records.len(), content_hashes.len());
+        let rows: Vec<(&Record, i64)> =
+            records.iter().zip(content_hashes.iter().copied()).collect();
         let mut tx = self.writer.begin().await?;
         let inserted = insert_rows(&mut tx, kind, &rows).await?;
         if inserted == records.len() as u64 {
