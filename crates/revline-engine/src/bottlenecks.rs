@@ -466,7 +466,189 @@ pub struct Finding {
     pub revenue_at_stake: f64,
     pub volume: u64,
     pub evidence: String,
+    /// The figures of `evidence`, so that it can be written in another language.
+    pub facts: Evidence,
     pub drill_down: Vec<DrillDown>,
+}
+
+/// The figures a finding's evidence sentence is made of, per kind of link. `slice` is
+/// `dimension=value`, or `null` for the whole chain; rates are shares in [0, 1].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "template", rename_all = "snake_case")]
+pub enum Evidence {
+    Conversion {
+        from: String,
+        to: String,
+        slice: Option<String>,
+        entered: u64,
+        reached: u64,
+        within_days: f64,
+        rate: f64,
+        low: f64,
+        high: f64,
+        benchmark: Option<f64>,
+        source: Option<String>,
+        /// More contacts reaching `to` per period at the benchmark rate.
+        more: f64,
+        revenue: f64,
+        currency: String,
+    },
+    StageTime {
+        from: String,
+        to: String,
+        slice: Option<String>,
+        median_days: f64,
+        low: f64,
+        high: f64,
+        benchmark: Option<f64>,
+        source: Option<String>,
+        revenue: f64,
+        currency: String,
+    },
+    Handoff {
+        slice: Option<String>,
+        rate: f64,
+        mqls: u64,
+        sla_hours: f64,
+        low: f64,
+        high: f64,
+        benchmark: Option<f64>,
+        source: Option<String>,
+        next_stage: Option<String>,
+        /// Conversion to the next stage of leads answered within the SLA, and late.
+        within: Option<f64>,
+        late: Option<f64>,
+    },
+    Retention {
+        slice: Option<String>,
+        grr: f64,
+        low: f64,
+        high: f64,
+        logo_retention: Option<f64>,
+        benchmark: Option<f64>,
+        source: Option<String>,
+        lost: f64,
+        currency: String,
+        service: Option<ServiceFacts>,
+    },
+}
+
+/// Churn after poor service against the rest, over the period (customer-months).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceFacts {
+    pub churn_after_poor_service: f64,
+    pub months_after_poor_service: u64,
+    pub churn_otherwise: f64,
+    pub top_category: String,
+}
+
+impl Evidence {
+    /// The evidence in English, as plain sentences with the figures.
+    pub fn english(&self) -> String {
+        let opt_pct = |x: &Option<f64>| x.map_or("-".into(), pct);
+        let src = |x: &Option<String>| x.clone().unwrap_or_default();
+        let in_slice =
+            |x: &Option<String>| x.as_ref().map_or(String::new(), |v| format!(" for {v}"));
+        match self {
+            Evidence::Conversion {
+                from,
+                to,
+                slice,
+                entered,
+                reached,
+                within_days,
+                rate,
+                low,
+                high,
+                benchmark,
+                source,
+                more,
+                revenue,
+                currency,
+            } => format!(
+                "Of {entered} contacts that entered {from}{}, {reached} reached {to} within {within_days} days: {} (90% interval {}-{}), against a benchmark of {} ({}). At the benchmark rate about {more:.0} more would reach {to} per period, worth about {revenue:.0} {currency} in revenue. Marketing and sales own this link together.",
+                in_slice(slice),
+                pct(*rate),
+                pct(*low),
+                pct(*high),
+                opt_pct(benchmark),
+                src(source),
+            ),
+            Evidence::StageTime {
+                from,
+                to,
+                slice,
+                median_days,
+                low,
+                high,
+                benchmark,
+                source,
+                revenue,
+                currency,
+            } => format!(
+                "Contacts{} took a median of {median_days:.1} days from {from} to {to} (90% interval {low:.1}-{high:.1}), against a benchmark of {} days ({}). Moving at the benchmark pace would bring about {revenue:.0} {currency} of revenue into the period. Marketing and sales own this link together.",
+                in_slice(slice),
+                benchmark.map_or("-".into(), |b| format!("{b:.1}")),
+                src(source),
+            ),
+            Evidence::Handoff {
+                slice,
+                rate,
+                mqls,
+                sla_hours,
+                low,
+                high,
+                benchmark,
+                source,
+                next_stage,
+                within,
+                late,
+            } => format!(
+                "{} of {mqls} MQLs{} had their first sales touch within the {sla_hours} h SLA (90% interval {}-{}), against a benchmark of {} ({}). Leads answered in time reached {} {} of the time, late ones {}. Marketing and sales own this handoff together.",
+                pct(*rate),
+                in_slice(slice),
+                pct(*low),
+                pct(*high),
+                opt_pct(benchmark),
+                src(source),
+                next_stage.as_deref().unwrap_or("the next stage"),
+                opt_pct(within),
+                opt_pct(late),
+            ),
+            Evidence::Retention {
+                slice,
+                grr,
+                low,
+                high,
+                logo_retention,
+                benchmark,
+                source,
+                lost,
+                currency,
+                service,
+            } => {
+                let service = service.as_ref().map_or(String::new(), |f| {
+                    format!(
+                        "Customers in the 90 days after a ticket rated 1-2 or answered after more than 24 h stopped paying in {} of their months ({} customer-months), against {} for the others; the most frequent category of such tickets in the period was {}. Service, marketing and sales own retention together.",
+                        pct(f.churn_after_poor_service),
+                        f.months_after_poor_service,
+                        pct(f.churn_otherwise),
+                        f.top_category
+                    )
+                });
+                format!(
+                    "The customers{} who paid in a month kept {} of that revenue the next month (gross revenue retention, 90% interval {}-{}; {} of them paid again), against a benchmark of {} ({}): about {lost:.0} {currency} of revenue was lost above the benchmark. {service}",
+                    in_slice(slice),
+                    pct(*grr),
+                    pct(*low),
+                    pct(*high),
+                    opt_pct(logo_retention),
+                    opt_pct(benchmark),
+                    src(source),
+                )
+            }
+        }
+    }
 }
 
 /// Every link of the chain, reported or not.
@@ -715,14 +897,6 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         format!("{}={}", d.name(), s.names.name(v))
     };
 
-    // " for channel=webinar" in evidence sentences; nothing for the whole chain.
-    let in_slice = |slot: usize| -> String {
-        if slot == 0 {
-            String::new()
-        } else {
-            format!(" for {}", slot_label(slot))
-        }
-    };
     // Judges one link in one slot (0 = the whole chain).
     struct Judged {
         current: f64,
@@ -870,7 +1044,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                   kind: Kind,
                   slot: usize,
                   j: &Judged,
-                  evidence: String,
+                  evidence: Evidence,
                   drill_down: Vec<DrillDown>,
                   findings: &mut Vec<Finding>,
                   links: &mut Vec<LinkRow>| {
@@ -902,7 +1076,8 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 benchmark_source: source.clone(),
                 revenue_at_stake: j.at_stake,
                 volume: j.volume,
-                evidence,
+                evidence: evidence.english(),
+                facts: evidence,
                 drill_down,
             });
         }
@@ -929,23 +1104,25 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             ) else {
                 continue;
             };
-            let where_ = in_slice(slot);
-            let evidence = format!(
-                "Of {} contacts that entered {from}{where_}, {} reached {to} within {} days: {} (90% interval {}-{}), against a benchmark of {} ({}). At the benchmark rate about {:.0} more would reach {to} per period, worth about {:.0} {} in revenue. Marketing and sales own this link together.",
-                j.volume,
-                total(&acc.conv[st], slot).k,
-                q.maturity_days,
-                pct(j.current),
-                pct(j.low),
-                pct(j.high),
-                j.benchmark.as_ref().map_or("-".into(), |b| pct(b.0)),
-                j.benchmark.as_ref().map_or("", |b| b.1.as_str()),
-                j.benchmark
+            let evidence = Evidence::Conversion {
+                from: from.clone(),
+                to: to.clone(),
+                slice: (slot > 0).then(|| slot_label(slot)),
+                entered: j.volume,
+                reached: total(&acc.conv[st], slot).k,
+                within_days: q.maturity_days,
+                rate: j.current,
+                low: j.low,
+                high: j.high,
+                benchmark: j.benchmark.as_ref().map(|b| b.0),
+                source: j.benchmark.as_ref().map(|b| b.1.clone()),
+                more: j
+                    .benchmark
                     .as_ref()
                     .map_or(0.0, |b| (b.0 - j.current) * j.volume as f64 * per_period),
-                j.at_stake,
-                s.currency.code(),
-            );
+                revenue: j.at_stake,
+                currency: s.currency.code().to_string(),
+            };
             let dd = if slot == 0 && j.reported {
                 drill(&acc.conv[st], j.benchmark.as_ref().map_or(0.0, |b| b.0))
             } else {
@@ -1031,16 +1208,18 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 j.reported =
                     *b < low && (median - b) / b.max(BIN_DAYS) >= q.min_gap && n >= q.min_volume;
             }
-            let where_ = in_slice(slot);
-            let evidence = format!(
-                "Contacts{where_} took a median of {median:.1} days from {from} to {to} (90% interval {low:.1}-{high:.1}), against a benchmark of {} days ({}). Moving at the benchmark pace would bring about {:.0} {} of revenue into the period. Marketing and sales own this link together.",
-                benchmark
-                    .as_ref()
-                    .map_or("-".into(), |b| format!("{:.1}", b.0)),
-                benchmark.as_ref().map_or("", |b| b.1.as_str()),
-                j.at_stake,
-                s.currency.code()
-            );
+            let evidence = Evidence::StageTime {
+                from: from.clone(),
+                to: to.clone(),
+                slice: (slot > 0).then(|| slot_label(slot)),
+                median_days: median,
+                low,
+                high,
+                benchmark: benchmark.as_ref().map(|b| b.0),
+                source: benchmark.as_ref().map(|b| b.1.clone()),
+                revenue: j.at_stake,
+                currency: s.currency.code().to_string(),
+            };
             record(
                 link.clone(),
                 Kind::StageTime,
@@ -1077,20 +1256,19 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             ) else {
                 continue;
             };
-            let where_ = in_slice(slot);
-            let evidence = format!(
-                "{} of {} MQLs{where_} had their first sales touch within the {} h SLA (90% interval {}-{}), against a benchmark of {} ({}). Leads answered in time reached {} {} of the time, late ones {}. Marketing and sales own this handoff together.",
-                pct(j.current),
-                j.volume,
-                s.sla_hours,
-                pct(j.low),
-                pct(j.high),
-                j.benchmark.as_ref().map_or("-".into(), |b| pct(b.0)),
-                j.benchmark.as_ref().map_or("", |b| b.1.as_str()),
-                s.stages.get(m + 1).map_or("the next stage", |x| x.as_str()),
-                acc.within_next.value().map_or("-".into(), pct),
-                acc.late_next.value().map_or("-".into(), pct),
-            );
+            let evidence = Evidence::Handoff {
+                slice: (slot > 0).then(|| slot_label(slot)),
+                rate: j.current,
+                mqls: j.volume,
+                sla_hours: s.sla_hours,
+                low: j.low,
+                high: j.high,
+                benchmark: j.benchmark.as_ref().map(|b| b.0),
+                source: j.benchmark.as_ref().map(|b| b.1.clone()),
+                next_stage: s.stages.get(m + 1).cloned(),
+                within: acc.within_next.value(),
+                late: acc.late_next.value(),
+            };
             let dd = if slot == 0 && j.reported {
                 drill(&acc.handoff, j.benchmark.as_ref().map_or(0.0, |b| b.0))
             } else {
@@ -1141,19 +1319,18 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         ) else {
             continue;
         };
-        let where_ = in_slice(slot);
-        let evidence = format!(
-            "The customers{where_} who paid in a month kept {} of that revenue the next month (gross revenue retention, 90% interval {}-{}; {} of them paid again), against a benchmark of {} ({}): about {:.0} {} of revenue was lost above the benchmark. {}",
-            pct(j.current),
-            pct(j.low),
-            pct(j.high),
-            kept.logo_retention().map_or("-".into(), pct),
-            j.benchmark.as_ref().map_or("-".into(), |b| pct(b.0)),
-            j.benchmark.as_ref().map_or("", |b| b.1.as_str()),
-            j.at_stake,
-            s.currency.code(),
-            service
-        );
+        let evidence = Evidence::Retention {
+            slice: (slot > 0).then(|| slot_label(slot)),
+            grr: j.current,
+            low: j.low,
+            high: j.high,
+            logo_retention: kept.logo_retention(),
+            benchmark: j.benchmark.as_ref().map(|b| b.0),
+            source: j.benchmark.as_ref().map(|b| b.1.clone()),
+            lost: j.at_stake,
+            currency: s.currency.code().to_string(),
+            service: service.clone(),
+        };
         let dd = if slot == 0 && j.reported {
             drill(&retention_rates, j.benchmark.as_ref().map_or(0.0, |b| b.0))
         } else {
@@ -1226,7 +1403,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
 /// How service relates to churn, month by month over the period: customers who had a
 /// ticket rated 1-2 or answered after more than 24 h in the 90 days before a month,
 /// against the others, and how many of each stopped paying that month.
-fn service_evidence(s: &Snapshot, w: &Window) -> String {
+fn service_evidence(s: &Snapshot, w: &Window) -> Option<ServiceFacts> {
     let tk = &s.tickets;
     let mut bad: std::collections::HashMap<u32, Vec<i64>> = Default::default();
     let mut categories: std::collections::BTreeMap<u32, u64> = Default::default();
@@ -1275,22 +1452,22 @@ fn service_evidence(s: &Snapshot, w: &Window) -> String {
         }
     });
     let (Some(b), Some(g)) = (churn[1].value(), churn[0].value()) else {
-        return String::new();
+        return None;
     };
     if churn[1].n < 10 {
-        return String::new();
+        return None;
     }
     let top = categories
         .iter()
         .max_by_key(|(_, n)| **n)
         .map(|(c, _)| s.names.name(*c).to_string())
         .unwrap_or_default();
-    format!(
-        "Customers in the 90 days after a ticket rated 1-2 or answered after more than 24 h stopped paying in {} of their months ({} customer-months), against {} for the others; the most frequent category of such tickets in the period was {top}. Service, marketing and sales own retention together.",
-        pct(b),
-        churn[1].n,
-        pct(g)
-    )
+    Some(ServiceFacts {
+        churn_after_poor_service: b,
+        months_after_poor_service: churn[1].n,
+        churn_otherwise: g,
+        top_category: top,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -538,6 +538,151 @@ fn link_label(tr: &Tr, link: &str) -> String {
     }
 }
 
+/// A benchmark's source in the reader's language (the engine names it in English).
+fn source_label(tr: &Tr, source: &str) -> String {
+    match source {
+        "target" => tr.t("src.target").to_string(),
+        "best 3 of the last 12 months" => tr.t("src.best_months").to_string(),
+        "best quartile of segments" => tr.t("src.best_segments").to_string(),
+        other => match other
+            .strip_prefix("best quartile of ")
+            .and_then(|rest| rest.split_once(" values"))
+        {
+            Some((dim, rest)) => {
+                let key = if rest.is_empty() {
+                    "src.best_values"
+                } else {
+                    "src.best_values_by_segment"
+                };
+                tr.t(key)
+                    .replace("{dim}", &tr.label("dim", dim).to_lowercase())
+            }
+            None => other.to_string(),
+        },
+    }
+}
+
+/// A slice `channel=webinar` as `Channel: webinar` / `Kanał: webinar`.
+fn slice_label(tr: &Tr, slice: &str) -> String {
+    match slice.split_once('=') {
+        Some((dim, value)) => format!("{}: {value}", tr.label("dim", dim)),
+        None => slice.to_string(),
+    }
+}
+
+/// A finding's evidence written from its figures (`facts`) in the reader's language,
+/// with numbers, money and stage names as the rest of the page writes them.
+fn evidence_text(tr: &Tr, facts: &Value) -> String {
+    let n = |key: &str| num(&facts[key]);
+    let pct = |key: &str| tr.value(n(key), "ratio");
+    let count = |key: &str| tr.value(n(key), "count");
+    let days = |key: &str| n(key).map_or("–".into(), |v| tr.number(v, 1));
+    let stage = |key: &str| tr.label("stage", &text(&facts[key]));
+    let money = |key: &str| tr.value(n(key), &text(&facts["currency"]));
+    let slice = facts["slice"]
+        .as_str()
+        .map_or(String::new(), |x| format!(" ({})", slice_label(tr, x)));
+    let source = facts["source"]
+        .as_str()
+        .map_or("–".into(), |x| source_label(tr, x));
+    let fill = |key: &str, values: &[(&str, String)]| -> String {
+        values.iter().fold(tr.t(key).to_string(), |t, (k, v)| {
+            t.replace(&format!("{{{k}}}"), v)
+        })
+    };
+    match facts["template"].as_str() {
+        Some("conversion") => fill(
+            "ev.conversion",
+            &[
+                ("entered", count("entered")),
+                ("from", stage("from")),
+                ("slice", slice),
+                ("reached", count("reached")),
+                ("to", stage("to")),
+                (
+                    "days",
+                    n("within_days").map_or("–".into(), |v| tr.number(v, 0)),
+                ),
+                ("rate", pct("rate")),
+                ("low", pct("low")),
+                ("high", pct("high")),
+                ("benchmark", pct("benchmark")),
+                ("source", source),
+                ("more", count("more")),
+                ("revenue", money("revenue")),
+            ],
+        ),
+        Some("stage_time") => fill(
+            "ev.stage_time",
+            &[
+                ("slice", slice),
+                ("median", days("median_days")),
+                ("from", stage("from")),
+                ("to", stage("to")),
+                ("low", days("low")),
+                ("high", days("high")),
+                ("benchmark", days("benchmark")),
+                ("source", source),
+                ("revenue", money("revenue")),
+            ],
+        ),
+        Some("handoff") => fill(
+            "ev.handoff",
+            &[
+                ("rate", pct("rate")),
+                ("mqls", count("mqls")),
+                ("slice", slice),
+                (
+                    "sla",
+                    n("sla_hours").map_or("–".into(), |v| tr.number(v, 0)),
+                ),
+                ("low", pct("low")),
+                ("high", pct("high")),
+                ("benchmark", pct("benchmark")),
+                ("source", source),
+                ("next", stage("next_stage")),
+                ("within", pct("within")),
+                ("late", pct("late")),
+            ],
+        ),
+        Some("retention") => {
+            let kept = fill(
+                "ev.retention",
+                &[
+                    ("slice", slice),
+                    ("grr", pct("grr")),
+                    ("low", pct("low")),
+                    ("high", pct("high")),
+                    ("logo", pct("logo_retention")),
+                    ("benchmark", pct("benchmark")),
+                    ("source", source),
+                    ("lost", money("lost")),
+                ],
+            );
+            let service = &facts["service"];
+            if service.is_object() {
+                let share = |key: &str| tr.value(num(&service[key]), "ratio");
+                let poor = fill(
+                    "ev.service",
+                    &[
+                        ("bad", share("churn_after_poor_service")),
+                        (
+                            "months",
+                            tr.value(num(&service["months_after_poor_service"]), "count"),
+                        ),
+                        ("other", share("churn_otherwise")),
+                        ("category", text(&service["top_category"])),
+                    ],
+                );
+                format!("{kept} {poor}")
+            } else {
+                kept
+            }
+        }
+        _ => String::new(),
+    }
+}
+
 fn rate_of(tr: &Tr, kind: &str, v: Option<f64>) -> String {
     if kind == "stage_time" {
         tr.value(v, "days")
@@ -564,7 +709,7 @@ fn findings(tr: &Tr, report: &Value, limit: usize) -> Vec<Finding> {
                 .replace("{low}", &rate(&f["current_low"]))
                 .replace("{high}", &rate(&f["current_high"]))
                 .replace("{benchmark}", &rate(&f["benchmark"]))
-                .replace("{source}", &text(&f["benchmark_source"]))
+                .replace("{source}", &source_label(tr, &text(&f["benchmark_source"])))
                 .replace("{volume}", &tr.value(num(&f["volume"]), "count"));
             Finding {
                 rank: i + 1,
@@ -574,9 +719,7 @@ fn findings(tr: &Tr, report: &Value, limit: usize) -> Vec<Finding> {
                 current: rate(&f["current"]),
                 benchmark: rate(&f["benchmark"]),
                 summary,
-                // The engine writes its evidence in English; Polish readers get the
-                // translated summary line above it and the figures.
-                evidence: text(&f["evidence"]),
+                evidence: evidence_text(tr, &f["facts"]),
                 drill: f["drill_down"]
                     .as_array()
                     .unwrap_or(&empty)

@@ -476,6 +476,27 @@ async fn pages_in_both_languages(w: Web) {
         "untranslated keys"
     );
 
+    // The bottleneck finder's evidence is written in Polish too, every figure filled in.
+    let r = w.get("/bottlenecks", Some(&admin)).await;
+    let evidence: Vec<&str> = r
+        .body
+        .split("data-evidence>")
+        .skip(1)
+        .map(|x| &x[..x.find("</p>").unwrap()])
+        .collect();
+    assert!(
+        !evidence.is_empty(),
+        "the demo's findings show their evidence"
+    );
+    for e in &evidence {
+        assert!(e.contains("odpowiadają za"), "{e}");
+        // No placeholder left, no English (the benchmark's source is translated too).
+        assert!(
+            !e.contains('{') && !e.contains(" own ") && !e.contains("best "),
+            "{e}"
+        );
+    }
+
     // The home page's figures are the scorecard's, written for the language.
     let json = scorecard_json(&w.state, "2026-10-01", "2027-01-01");
     let r = w.get("/?period=this_quarter", Some(&admin)).await;
