@@ -972,7 +972,8 @@ fn ranges(reports: &[ModelReport]) -> Vec<ChannelRange> {
 }
 
 /// Reads a path file: header `path,total_conversions,total_conversion_value,total_null`
-/// (any order, other columns ignored), paths written `a > b > c`.
+/// (any order, other columns ignored), paths written `a > b > c`, fields separated by
+/// commas or, as in ChannelAttribution's own sample `Data.csv`, by semicolons.
 pub fn parse_paths(text: &str) -> Result<Paths, String> {
     let mut reader = csv_lite(text);
     let header = reader.next().ok_or("the path file is empty")?;
@@ -1035,21 +1036,28 @@ pub fn parse_paths(text: &str) -> Result<Paths, String> {
 }
 
 /// A minimal RFC 4180 reader (quotes, doubled quotes, CRLF), enough for path files.
-/// Lines without quotes, the usual case, are split directly.
+/// Lines without quotes, the usual case, are split directly. The separator is the
+/// header's: a semicolon when the header has one and no comma.
 fn csv_lite(text: &str) -> Box<dyn Iterator<Item = Vec<Cow<'_, str>>> + '_> {
     let text = text.trim_start_matches('\u{feff}');
+    let header = text.lines().next().unwrap_or("");
+    let sep = if header.contains(';') && !header.contains(',') {
+        ';'
+    } else {
+        ','
+    };
     if !text.contains('"') {
-        return Box::new(text.lines().filter(|l| !l.is_empty()).map(|l| {
+        return Box::new(text.lines().filter(|l| !l.is_empty()).map(move |l| {
             l.trim_end_matches('\r')
-                .split(',')
+                .split(sep)
                 .map(Cow::Borrowed)
                 .collect()
         }));
     }
-    Box::new(csv_quoted(text).map(|row| row.into_iter().map(Cow::Owned).collect()))
+    Box::new(csv_quoted(text, sep).map(|row| row.into_iter().map(Cow::Owned).collect()))
 }
 
-fn csv_quoted(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
+fn csv_quoted(text: &str, sep: char) -> impl Iterator<Item = Vec<String>> + '_ {
     let mut chars = text.trim_start_matches('\u{feff}').chars().peekable();
     std::iter::from_fn(move || {
         chars.peek()?;
@@ -1065,7 +1073,7 @@ fn csv_quoted(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
                 (true, '"') => quoted = false,
                 (true, c) => field.push(c),
                 (false, '"') => quoted = true,
-                (false, ',') => row.push(std::mem::take(&mut field)),
+                (false, c) if c == sep => row.push(std::mem::take(&mut field)),
                 (false, '\r') => {}
                 (false, '\n') => break,
                 (false, c) => field.push(c),

@@ -714,7 +714,9 @@ fn findings(tr: &Tr, report: &Value, limit: usize) -> Vec<Finding> {
             Finding {
                 rank: i + 1,
                 link: link_label(tr, &text(&f["link"])),
-                segment: text(&f["segment"]),
+                segment: f["segment"]
+                    .as_str()
+                    .map_or(String::new(), |x| slice_label(tr, x)),
                 stake: tr.value(num(&f["revenue_at_stake"]), &currency),
                 current: rate(&f["current"]),
                 benchmark: rate(&f["benchmark"]),
@@ -726,7 +728,11 @@ fn findings(tr: &Tr, report: &Value, limit: usize) -> Vec<Finding> {
                     .iter()
                     .map(|d| {
                         (
-                            format!("{}={}", text(&d["dimension"]), text(&d["value"])),
+                            format!(
+                                "{}: {}",
+                                tr.label("dim", &text(&d["dimension"])),
+                                text(&d["value"])
+                            ),
                             rate(&d["current"]),
                             tr.value(num(&d["volume"]), "count"),
                             tr.value(num(&d["share_of_gap"]), "ratio"),

@@ -334,3 +334,21 @@ fn distinct_paths_count_each_contacts_touches_before_it_converts() {
     });
     assert_eq!(named, want);
 }
+
+/// ChannelAttribution's own sample (`Data.csv`) separates its fields with semicolons.
+#[test]
+fn a_semicolon_path_file_reads_like_a_comma_one() {
+    let comma = "path,total_conversions,total_conversion_value,total_null\n\
+                 eta > iota > alpha > eta,1,0.244,3\n\"a, b > c\",2,3.5,6\n";
+    let semicolon = "path;total_conversions;total_conversion_value;total_null\n\
+                     eta > iota > alpha > eta;1;0.244;3\n\"a, b > c\";2;3.5;6\n";
+    let (a, b) = (parse_paths(comma).unwrap(), parse_paths(semicolon).unwrap());
+    assert_eq!(a.names, b.names);
+    assert_eq!(a.names, ["eta", "iota", "alpha", "a, b", "c"]);
+    for (x, y) in a.rows.iter().zip(&b.rows) {
+        assert_eq!(
+            (&x.path, x.conversions, x.value, x.nulls),
+            (&y.path, y.conversions, y.value, y.nulls)
+        );
+    }
+}
