@@ -166,7 +166,13 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(open_store(&cli).await?);
             if *demo && store.count(RecordKind::Contacts).await? == 0 {
                 eprintln!("Filling the empty store with the demo workspace...");
-                let config = revline_demo::DemoConfig::default();
+                // The history runs up to this month, as `revline demo` writes it: with the
+                // default end fixed in the past, the months since looked like customers
+                // lost and every page's recent periods were empty.
+                let config = revline_demo::DemoConfig {
+                    end: first_of_this_month(),
+                    ..revline_demo::DemoConfig::default()
+                };
                 load_demo(&*store, &config).await?;
             }
             let clock: std::sync::Arc<dyn revline_core::Clock> = match as_of {
