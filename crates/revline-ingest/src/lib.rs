@@ -2,6 +2,7 @@
 //! files, single CSV / NDJSON / XLSX files, CRM export presets and custom mappings;
 //! and the canonical CSV export that imports back losslessly.
 
+pub mod digests;
 pub mod export;
 pub mod import;
 pub mod mapping;

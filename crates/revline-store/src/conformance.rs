@@ -372,6 +372,17 @@ pub async fn scanned_rows_match_read_rows(store: &dyn Store) {
             .unwrap();
         let want: Vec<(String, Vec<Value>)> = want.into_iter().map(|r| (r.id, r.values)).collect();
         assert_eq!(got, want, "{kind}");
+        // No columns: the ids alone (how an import learns which ids exist).
+        let mut ids = Vec::new();
+        store
+            .scan_columns(kind, &[], &mut |row| {
+                assert!(row.cells.is_empty());
+                ids.push(row.id.to_string());
+            })
+            .await
+            .unwrap();
+        let want_ids: Vec<String> = got.into_iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, want_ids, "{kind}: ids alone");
     }
     let mut nothing = |_: &revline_core::RowView<'_>| {};
     assert!(
