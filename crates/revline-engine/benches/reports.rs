@@ -83,3 +83,58 @@ fn bottlenecks_1m_contacts_warm(bencher: divan::Bencher) {
             .len()
     });
 }
+
+/// A live update: 100 touchpoints and 10 stage rows of existing contacts applied to the
+/// warm 1M-contact snapshot (`Snapshot::apply`), against building it from records.
+#[divan::bench(sample_count = 5)]
+fn apply_110_records_to_1m_contacts(bencher: divan::Bencher) {
+    use revline_core::{Record, RecordKind, Value};
+    let s = snapshot();
+    let mut records = Vec::new();
+    for i in 0..110u32 {
+        let contact = s.contact_ids[(i as usize * 9_091) % s.contacts()].clone();
+        let (kind, fields): (RecordKind, Vec<(&str, Value)>) = if i < 100 {
+            (
+                RecordKind::Touchpoints,
+                vec![
+                    ("contact_id", Value::Text(contact)),
+                    ("occurred_at", Value::Int(1_790_000_000_000 + i64::from(i))),
+                    ("channel", Value::Text("webinar".into())),
+                    ("kind", Value::Text("visit".into())),
+                ],
+            )
+        } else {
+            (
+                RecordKind::Stages,
+                vec![
+                    ("contact_id", Value::Text(contact)),
+                    ("stage", Value::Text("mql".into())),
+                    ("occurred_at", Value::Int(1_790_000_000_000)),
+                ],
+            )
+        };
+        let mut r = Record::new(kind, format!("live-{i}"));
+        for (column, value) in fields {
+            r.set(column, value);
+        }
+        records.push(r);
+    }
+    bencher.bench_local(|| s.apply(&records).expect("applies").contacts());
+}
+
+/// What a live update cost before `Snapshot::apply`: a copy of the builder the server
+/// kept beside the snapshot, then a whole build.
+#[divan::bench(sample_count = 3)]
+fn clone_builder_and_build_1m_contacts(bencher: divan::Bencher) {
+    static BUILDER: OnceLock<SnapshotBuilder> = OnceLock::new();
+    let builder = BUILDER.get_or_init(|| {
+        let config = DemoConfig {
+            contacts: 1_000_000,
+            ..DemoConfig::default()
+        };
+        let mut builder = SnapshotBuilder::new(&demo_settings());
+        generate(&config, &mut |r| builder.add(&r));
+        builder
+    });
+    bencher.bench_local(|| builder.clone().build().contacts());
+}

@@ -12,6 +12,7 @@ pub mod bottlenecks;
 pub mod cohorts;
 pub mod forecast;
 pub mod funnel;
+pub mod incremental;
 pub mod journeys;
 pub mod part;
 pub mod query;
@@ -23,6 +24,7 @@ pub mod stats;
 pub mod window;
 
 pub use funnel::{FunnelQuery, FunnelReport, funnel};
+pub use incremental::NotIncremental;
 pub use slice::{By, Dim, Scope, by};
 pub use snapshot::{Snapshot, SnapshotBuilder};
 pub use window::Window;

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Maps keyed by ids and names: millions of lookups while a snapshot is built, where
 /// std's DoS-resistant SipHash costs more than it protects (the data is the user's own).
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::str::FromStr;
 
 /// Marks an instant that never happened (a stage never entered, a deal not closed).
@@ -41,7 +41,7 @@ impl Names {
         i
     }
 
-    fn opt(&mut self, name: Option<&str>) -> u32 {
+    pub(crate) fn opt(&mut self, name: Option<&str>) -> u32 {
         match name {
             Some(n) if !n.is_empty() => self.intern(n),
             _ => NONE,
@@ -74,13 +74,13 @@ impl Names {
 /// the map's entry: finding one of 10M touchpoints' contacts among a million then costs
 /// one cache miss, not a second one to follow a pointer to the id's text.
 #[derive(Debug, Clone)]
-enum IdKey {
+pub(crate) enum IdKey {
     Inline { len: u8, bytes: [u8; 22] },
     Heap(Box<[u8]>),
 }
 
 impl IdKey {
-    fn new(id: &str) -> IdKey {
+    pub(crate) fn new(id: &str) -> IdKey {
         let b = id.as_bytes();
         if b.len() <= 22 {
             let mut bytes = [0u8; 22];
@@ -131,7 +131,7 @@ pub struct Ids {
 }
 
 impl Ids {
-    fn intern(&mut self, id: &str) -> u32 {
+    pub(crate) fn intern(&mut self, id: &str) -> u32 {
         if let Some(&i) = self.index.get(id.as_bytes()) {
             return i;
         }
@@ -141,7 +141,7 @@ impl Ids {
         i
     }
 
-    fn opt(&mut self, id: Option<&str>) -> u32 {
+    pub(crate) fn opt(&mut self, id: Option<&str>) -> u32 {
         id.map_or(NONE, |id| self.intern(id))
     }
 
@@ -349,6 +349,10 @@ pub struct Snapshot {
     pub tickets: Tickets,
     pub targets: Vec<Target>,
     pub unconverted: Vec<Unconverted>,
+    /// Contact ids to indices, for records that arrive later (`Snapshot::apply`).
+    pub(crate) contact_index: FastMap<IdKey, u32>,
+    /// Currency rates by currency, oldest first, for money that arrives later.
+    pub(crate) fx: HashMap<Currency, Vec<(i64, Decimal)>>,
 }
 
 impl Snapshot {
@@ -430,7 +434,7 @@ impl Snapshot {
     }
 }
 
-fn unit_of(contact_account: &[u32], accounts: usize, account: u32, contact: u32) -> u32 {
+pub(crate) fn unit_of(contact_account: &[u32], accounts: usize, account: u32, contact: u32) -> u32 {
     if account != NONE {
         return account;
     }
@@ -445,10 +449,10 @@ fn unit_of(contact_account: &[u32], accounts: usize, account: u32, contact: u32)
 
 /// An amount as read, converted when the snapshot is built (rates may come last).
 #[derive(Debug, Clone, Copy)]
-struct RawMoney {
-    minor: i64,
-    currency: Currency,
-    at: i64,
+pub(crate) struct RawMoney {
+    pub(crate) minor: i64,
+    pub(crate) currency: Currency,
+    pub(crate) at: i64,
 }
 
 /// Collects records into a `Snapshot`. Cloning it lets a server keep collecting
@@ -1115,19 +1119,21 @@ impl SnapshotBuilder {
             tickets: self.tickets,
             targets: self.targets,
             unconverted,
+            contact_index: self.index,
+            fx: self.fx,
         }
     }
 }
 
-struct Converter<'a> {
-    to: Currency,
-    fx: &'a HashMap<Currency, Vec<(i64, Decimal)>>,
+pub(crate) struct Converter<'a> {
+    pub(crate) to: Currency,
+    pub(crate) fx: &'a HashMap<Currency, Vec<(i64, Decimal)>>,
 }
 
 impl Converter<'_> {
     /// Minor units of the workspace currency, with the latest rate on or before the
     /// row's instant; `None` when there is no such rate.
-    fn convert(&self, m: RawMoney) -> Option<i64> {
+    pub(crate) fn convert(&self, m: RawMoney) -> Option<i64> {
         if m.currency == self.to {
             return Some(m.minor);
         }

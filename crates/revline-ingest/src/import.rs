@@ -574,7 +574,7 @@ struct Reader {
 /// (see `DigestTable`).
 fn vouch(batch: &mut [Prepared], known: &[(usize, Arc<DigestTable>)]) {
     for p in batch.iter_mut() {
-        p.refs_known = matches!(&p.outcome, Ok(_)) && !p.email_ref;
+        p.refs_known = p.outcome.is_ok() && !p.email_ref;
     }
     let mut digests: Vec<Option<u64>> = Vec::with_capacity(batch.len());
     for (column, table) in known {

@@ -1,12 +1,13 @@
 //! The warm snapshot and the news that it changed.
 //!
-//! The server keeps the `SnapshotBuilder` that the snapshot was built from. Records that
-//! arrive through the API (batches, track / identify / group) are read back from the
-//! store by id and added to that builder, and a new snapshot is built from it in memory:
-//! the store is not read again. Where adding cannot be exact (a batch that updated rows
-//! of a kind whose rows add up, such as revenue, or a file import of unknown ids), the
-//! snapshot is rebuilt from the store instead. Either way open pages hear of the
-//! change over server-sent events (`GET /events`) and refresh their figures.
+//! Records that arrive through the API (batches, track / identify / group) are read
+//! back from the store by id and applied to a copy of the warm snapshot
+//! (`Snapshot::apply`): only the rows that arrived and what depends on them are worked
+//! out again, and the store is not read. Where applying is not exact (rows of a kind
+//! whose rows add up were updated, such as revenue; a file import of unknown ids;
+//! currency rates, targets, settings), the snapshot is built from the store instead.
+//! Either way open pages hear of the change over server-sent events (`GET /events`)
+//! and refresh their figures.
 
 use crate::auth::Page;
 use crate::{AppError, AppState};
@@ -19,7 +20,7 @@ use revline_engine::{Snapshot, SnapshotBuilder};
 use revline_store::Store;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use tokio::sync::broadcast;
 
 /// What open pages are told.
@@ -29,13 +30,15 @@ pub struct Change {
     pub version: u64,
     /// What arrived, for people: `3 touchpoints, 1 contacts`.
     pub what: String,
-    /// `incremental` (added to the snapshot) or `rebuilt` (read again from the store).
+    /// `incremental` (applied to the snapshot) or `rebuilt` (read again from the store).
     pub how: &'static str,
 }
 
 pub struct Live {
-    builder: Mutex<SnapshotBuilder>,
     snapshot: RwLock<Arc<Snapshot>>,
+    /// One change at a time: two batches applied to the same snapshot at once would
+    /// each miss the other's records.
+    updating: tokio::sync::Mutex<()>,
     version: AtomicU64,
     events: broadcast::Sender<Change>,
 }
@@ -49,35 +52,26 @@ fn accumulates(kind: RecordKind) -> bool {
     )
 }
 
-async fn collect(store: &dyn Store, settings: &Settings) -> Result<SnapshotBuilder, AppError> {
+/// The whole workspace as a snapshot, read from the store (the CLI's reports load only
+/// what a query needs; the server loads everything once).
+pub async fn load_snapshot(store: &dyn Store, settings: &Settings) -> Result<Snapshot, AppError> {
     let mut builder = SnapshotBuilder::new(settings);
     for (kind, columns) in SnapshotBuilder::ALL_INPUTS {
         store
             .scan_columns(*kind, columns, &mut |row| builder.add(row))
             .await?;
     }
-    Ok(builder)
-}
-
-/// The whole workspace as a snapshot, read from the store (the CLI's reports load only
-/// what a query needs; the server loads everything once).
-pub async fn load_snapshot(store: &dyn Store, settings: &Settings) -> Result<Snapshot, AppError> {
-    Ok(collect(store, settings).await?.build())
-}
-
-async fn build(builder: SnapshotBuilder) -> Snapshot {
-    tokio::task::spawn_blocking(move || builder.build())
+    Ok(tokio::task::spawn_blocking(move || builder.build())
         .await
-        .expect("building a snapshot does not panic")
+        .expect("building a snapshot does not panic"))
 }
 
 impl Live {
     pub async fn load(store: &dyn Store, settings: &Settings) -> Result<Live, AppError> {
-        let builder = collect(store, settings).await?;
-        let snapshot = build(builder.clone()).await;
+        let snapshot = load_snapshot(store, settings).await?;
         Ok(Live {
-            builder: Mutex::new(builder),
             snapshot: RwLock::new(Arc::new(snapshot)),
+            updating: tokio::sync::Mutex::new(()),
             version: AtomicU64::new(0),
             events: broadcast::channel(64).0,
         })
@@ -111,14 +105,22 @@ impl Live {
         settings: &Settings,
         what: &str,
     ) -> Result<Change, AppError> {
-        let builder = collect(store, settings).await?;
-        let snapshot = build(builder.clone()).await;
-        *self.builder.lock().expect("builder lock") = builder;
+        let _one = self.updating.lock().await;
+        self.rebuild_locked(store, settings, what).await
+    }
+
+    async fn rebuild_locked(
+        &self,
+        store: &dyn Store,
+        settings: &Settings,
+        what: &str,
+    ) -> Result<Change, AppError> {
+        let snapshot = load_snapshot(store, settings).await?;
         Ok(self.publish(snapshot, what.to_string(), "rebuilt"))
     }
 
     /// Takes in records that were just written: `ids` per kind, and whether each kind's
-    /// rows were all new (`fresh`). Falls back to a rebuild where adding is not exact.
+    /// rows were all new (`fresh`). Falls back to a rebuild where applying is not exact.
     pub async fn arrived(
         &self,
         store: &dyn Store,
@@ -126,11 +128,12 @@ impl Live {
         written: &[(RecordKind, Vec<String>, bool)],
         what: &str,
     ) -> Result<Change, AppError> {
+        let _one = self.updating.lock().await;
         if written
             .iter()
             .any(|(kind, _, fresh)| accumulates(*kind) && !fresh)
         {
-            return self.rebuild(store, settings, what).await;
+            return self.rebuild_locked(store, settings, what).await;
         }
         let mut records: Vec<Record> = Vec::new();
         for (kind, ids, _) in written {
@@ -144,15 +147,17 @@ impl Live {
                 .unwrap_or(usize::MAX)
         };
         records.sort_by_key(|r| order(r.kind));
-        let copy = {
-            let mut builder = self.builder.lock().expect("builder lock");
-            for r in &records {
-                builder.add(r);
+        let current = self.snapshot();
+        let applied = tokio::task::spawn_blocking(move || current.apply(&records))
+            .await
+            .expect("applying records does not panic");
+        match applied {
+            Ok(snapshot) => Ok(self.publish(snapshot, what.to_string(), "incremental")),
+            Err(why) => {
+                tracing::info!("snapshot rebuilt from the store: {why}");
+                self.rebuild_locked(store, settings, what).await
             }
-            builder.clone()
-        };
-        let snapshot = build(copy).await;
-        Ok(self.publish(snapshot, what.to_string(), "incremental"))
+        }
     }
 }
 

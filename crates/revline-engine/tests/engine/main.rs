@@ -3,4 +3,5 @@
 mod attribution;
 mod bottlenecks;
 mod funnel;
+mod incremental;
 mod reports;
