@@ -12,8 +12,9 @@
 //! and currency rates (a rate converts money already in the snapshot), and money in a
 //! currency without a rate (the `unconverted` list counts a deal's final amount once).
 
+use crate::id_index::hash_id;
 use crate::snapshot::{
-    Converter, IdKey, NEVER, NONE, RawMoney, Snapshot, Team, Touchpoints, day_start, unit_of,
+    Converter, NEVER, NONE, RawMoney, Snapshot, Team, Touchpoints, day_start, unit_of,
 };
 use chrono::NaiveDate;
 use revline_core::{Currency, Fields, RecordKind};
@@ -269,12 +270,14 @@ fn copy_run(old: &Touchpoints, run: std::ops::Range<usize>, out: &mut Touchpoint
 impl Patch {
     fn contact(&mut self, id: &str) -> u32 {
         let s = &mut self.s;
-        if let Some(&i) = s.contact_index.get(id.as_bytes()) {
+        let hash = hash_id(id.as_bytes());
+        if let Some(i) = s.contact_index.get(id.as_bytes(), hash, &s.contact_ids) {
             return i;
         }
         let i = s.contact_ids.len() as u32;
-        s.contact_index.insert(IdKey::new(id), i);
         s.contact_ids.push(id.to_string());
+        s.contact_index
+            .insert(id.as_bytes(), hash, i, &s.contact_ids);
         let k = s.stages.len();
         s.entered.extend(std::iter::repeat_n(NEVER, k));
         s.rework.extend(std::iter::repeat_n(0, k));

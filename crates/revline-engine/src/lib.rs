@@ -12,6 +12,7 @@ pub mod bottlenecks;
 pub mod cohorts;
 pub mod forecast;
 pub mod funnel;
+mod id_index;
 pub mod incremental;
 pub mod journeys;
 pub mod part;

@@ -6,6 +6,7 @@
 //! the instant each funnel stage was entered, explicit or implied (metrics.md "The
 //! revenue chain"). No IO: the caller feeds records.
 
+use crate::id_index::{IdIndex, hash_id};
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use revline_core::{Currency, Fields, RecordKind, Settings};
@@ -350,7 +351,7 @@ pub struct Snapshot {
     pub targets: Vec<Target>,
     pub unconverted: Vec<Unconverted>,
     /// Contact ids to indices, for records that arrive later (`Snapshot::apply`).
-    pub(crate) contact_index: FastMap<IdKey, u32>,
+    pub(crate) contact_index: IdIndex,
     /// Currency rates by currency, oldest first, for money that arrives later.
     pub(crate) fx: HashMap<Currency, Vec<(i64, Decimal)>>,
 }
@@ -460,7 +461,10 @@ pub(crate) struct RawMoney {
 #[derive(Clone)]
 pub struct SnapshotBuilder {
     settings: Settings,
-    index: FastMap<IdKey, u32>,
+    index: IdIndex,
+    /// Touchpoints whose contact is still to be looked up: their slots were prefetched
+    /// when they arrived and are read a few hundred rows later (see `IdIndex`).
+    pending: Vec<PendingTouch>,
     contact_ids: Vec<String>,
     /// Earliest event per (contact, stage), before implications.
     first: Vec<i64>,
@@ -477,7 +481,9 @@ pub struct SnapshotBuilder {
     deal_stages: DealStages,
     revenue: Revenue,
     revenue_money: Vec<RawMoney>,
-    touches: Vec<(u32, i64, u32, u32, u32, Team)>,
+    /// Touchpoints as they came, in chunks of `TOUCH_CHUNK`: a single vector of 10M
+    /// would be copied into fresh pages each time it doubled (a tenth of a build).
+    touches: Vec<Vec<Touch>>,
     spend: Spend,
     spend_money: Vec<RawMoney>,
     tickets: Tickets,
@@ -486,6 +492,27 @@ pub struct SnapshotBuilder {
 }
 
 type Inputs = &'static [(RecordKind, &'static [&'static str])];
+
+/// One touchpoint before it is placed: contact, instant, channel, campaign, kind, team.
+type Touch = (u32, i64, u32, u32, u32, Team);
+
+/// Touchpoints per chunk while a snapshot is collected.
+const TOUCH_CHUNK: usize = 1 << 20;
+
+/// How many touchpoints wait for their contact: enough rows between a prefetch and its
+/// read for the slot to arrive, few enough that the slots stay in the cache.
+const PENDING_TOUCHES: usize = 256;
+
+#[derive(Clone)]
+struct PendingTouch {
+    contact: IdKey,
+    hash: u64,
+    at: i64,
+    channel: u32,
+    campaign: u32,
+    kind: u32,
+    team: Team,
+}
 
 impl SnapshotBuilder {
     /// The records and columns the funnel reads; a loader for it need fetch nothing else.
@@ -595,7 +622,8 @@ impl SnapshotBuilder {
             opportunity: at("opportunity"),
             customer: at("customer"),
             settings: settings.clone(),
-            index: FastMap::default(),
+            index: IdIndex::default(),
+            pending: Vec::new(),
             contact_ids: Vec::new(),
             first: Vec::new(),
             rows: Vec::new(),
@@ -617,15 +645,36 @@ impl SnapshotBuilder {
     }
 
     fn contact(&mut self, id: &str) -> u32 {
-        if let Some(&i) = self.index.get(id.as_bytes()) {
+        self.contact_hashed(id.as_bytes(), hash_id(id.as_bytes()))
+    }
+
+    fn contact_hashed(&mut self, id: &[u8], hash: u64) -> u32 {
+        if let Some(i) = self.index.get(id, hash, &self.contact_ids) {
             return i;
         }
         let i = self.contact_ids.len() as u32;
-        self.index.insert(IdKey::new(id), i);
-        self.contact_ids.push(id.to_string());
+        let text = std::str::from_utf8(id).expect("ids arrive as text");
+        self.contact_ids.push(text.to_string());
+        self.index.insert(id, hash, i, &self.contact_ids);
         self.first
             .extend(std::iter::repeat_n(NEVER, self.settings.stages.len()));
         i
+    }
+
+    /// Looks up the contacts of the touchpoints held back, in the order they came, so
+    /// that contacts get the indices they would have got one by one.
+    fn resolve_pending(&mut self) {
+        let mut pending = std::mem::take(&mut self.pending);
+        for p in pending.drain(..) {
+            let c = self.contact_hashed(p.contact.bytes(), p.hash);
+            if self.touches.last().is_none_or(|t| t.len() == TOUCH_CHUNK) {
+                self.touches.push(Vec::with_capacity(TOUCH_CHUNK));
+            }
+            let chunk = self.touches.last_mut().expect("pushed above");
+            chunk.push((c, p.at, p.channel, p.campaign, p.kind, p.team));
+        }
+        // The buffer is reused.
+        self.pending = pending;
     }
 
     fn contact_opt(&mut self, id: Option<&str>) -> u32 {
@@ -693,6 +742,9 @@ impl SnapshotBuilder {
 
     /// Takes any record or borrowed row; columns a report does not need may be null.
     pub fn add(&mut self, record: &impl Fields) {
+        if record.kind() != RecordKind::Touchpoints && !self.pending.is_empty() {
+            self.resolve_pending();
+        }
         match record.kind() {
             RecordKind::Accounts => {
                 let a = self.account(Some(record.id())) as usize;
@@ -825,7 +877,8 @@ impl SnapshotBuilder {
                 ) else {
                     return;
                 };
-                let c = self.contact(contact);
+                let hash = hash_id(contact.as_bytes());
+                self.index.prefetch(hash);
                 let channel = self.names.intern(channel);
                 let campaign = self.names.opt(record.text("campaign"));
                 let kind_text = record.text("kind").unwrap_or("other");
@@ -838,7 +891,18 @@ impl SnapshotBuilder {
                         _ => Team::Marketing,
                     },
                 };
-                self.touches.push((c, at, channel, campaign, kind, team));
+                self.pending.push(PendingTouch {
+                    contact: IdKey::new(contact),
+                    hash,
+                    at,
+                    channel,
+                    campaign,
+                    kind,
+                    team,
+                });
+                if self.pending.len() >= PENDING_TOUCHES {
+                    self.resolve_pending();
+                }
             }
             RecordKind::Spend => {
                 let Some(start) = record.text("period_start").and_then(|d| self.day_start(d))
@@ -921,6 +985,7 @@ impl SnapshotBuilder {
     /// Applies the stage implications (a later stage implies every earlier one at its
     /// instant), counts rework, converts money, orders touchpoints and resolves units.
     pub fn build(mut self) -> Snapshot {
+        self.resolve_pending();
         let k = self.settings.stages.len();
         let n = self.contact_ids.len();
         let mut entered = std::mem::take(&mut self.first);
@@ -1046,20 +1111,41 @@ impl SnapshotBuilder {
             self.tickets.unit.push(unit);
         }
 
-        // Touchpoints grouped by contact in time order (CSR offsets).
-        let mut touches = std::mem::take(&mut self.touches);
-        touches.sort_unstable_by_key(|t| (t.0, t.1, t.2, t.3, t.4));
+        // Touchpoints grouped by contact in time order (CSR offsets): grouped with a
+        // counting sort (each touch written once to its
+        // contact's place), then each contact's few touches put in time order.
+        let chunks = std::mem::take(&mut self.touches);
         let mut tp = Touchpoints {
             start: vec![0; n + 1],
             ..Touchpoints::default()
         };
-        for t in &touches {
+        for t in chunks.iter().flatten() {
             tp.start[t.0 as usize + 1] += 1;
         }
         for c in 0..n {
             tp.start[c + 1] += tp.start[c];
         }
-        tp.contact.reserve(touches.len());
+        let total = tp.start[n] as usize;
+        let mut next: Vec<u32> = tp.start[..n].to_vec();
+        let mut touches: Vec<Touch> = vec![(0, 0, 0, 0, 0, Team::Marketing); total];
+        for chunk in chunks {
+            for t in chunk {
+                let at = &mut next[t.0 as usize];
+                touches[*at as usize] = t;
+                *at += 1;
+            }
+        }
+        drop(next);
+        for c in 0..n {
+            touches[tp.start[c] as usize..tp.start[c + 1] as usize]
+                .sort_unstable_by_key(|t| (t.1, t.2, t.3, t.4));
+        }
+        tp.contact.reserve_exact(total);
+        tp.at.reserve_exact(total);
+        tp.channel.reserve_exact(total);
+        tp.campaign.reserve_exact(total);
+        tp.kind.reserve_exact(total);
+        tp.team.reserve_exact(total);
         for (c, at, channel, campaign, kind, team) in touches {
             tp.contact.push(c);
             tp.at.push(at);
