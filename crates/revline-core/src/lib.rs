@@ -13,6 +13,6 @@ pub mod time;
 pub use currency::Currency;
 pub use money::{DecimalStyle, Money};
 pub use parse::{FieldError, ParseOptions, RejectReason, RowText, parse_record};
-pub use record::{Cell, Field, FieldType, Fields, Record, RecordKind, RowView, Value};
+pub use record::{Cell, Field, FieldType, Fields, Record, RecordKind, RowBatch, RowView, Value};
 pub use settings::Settings;
 pub use time::{Clock, FixedClock, Millis, SystemClock};

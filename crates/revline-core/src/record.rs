@@ -535,6 +535,113 @@ impl Fields for RowView<'_> {
     }
 }
 
+/// Rows of one kind copied out of a cursor, to be read on another thread: the texts in
+/// one buffer, the cells as spans of it. Reused from batch to batch (`clear`).
+#[derive(Debug, Clone)]
+pub struct RowBatch {
+    pub kind: RecordKind,
+    pub columns: &'static [&'static str],
+    text: String,
+    /// Per row: the id's span, then one cell per column.
+    cells: Vec<OwnedCell>,
+    rows: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum OwnedCell {
+    Null,
+    Int(i64),
+    Text { start: u32, end: u32 },
+}
+
+impl RowBatch {
+    /// At most this many columns per row (as a cursor hands them out).
+    pub const MAX_COLUMNS: usize = 32;
+
+    pub fn new(kind: RecordKind, columns: &'static [&'static str]) -> RowBatch {
+        assert!(columns.len() <= Self::MAX_COLUMNS, "too many columns");
+        RowBatch {
+            kind,
+            columns,
+            text: String::new(),
+            cells: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Bytes of text held.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
+    pub fn clear(&mut self, kind: RecordKind, columns: &'static [&'static str]) {
+        assert!(columns.len() <= Self::MAX_COLUMNS, "too many columns");
+        self.kind = kind;
+        self.columns = columns;
+        self.text.clear();
+        self.cells.clear();
+        self.rows = 0;
+    }
+
+    fn span(&mut self, text: &str) -> OwnedCell {
+        let start = self.text.len() as u32;
+        self.text.push_str(text);
+        OwnedCell::Text {
+            start,
+            end: self.text.len() as u32,
+        }
+    }
+
+    /// Copies a row of this batch's kind and columns.
+    pub fn push(&mut self, row: &RowView<'_>) {
+        debug_assert_eq!(row.cells.len(), self.columns.len());
+        let id = self.span(row.id);
+        self.cells.push(id);
+        for cell in row.cells {
+            let owned = match cell {
+                Cell::Null => OwnedCell::Null,
+                Cell::Int(i) => OwnedCell::Int(*i),
+                Cell::Text(t) => self.span(t),
+            };
+            self.cells.push(owned);
+        }
+        self.rows += 1;
+    }
+
+    /// Hands each row to `visit` as a borrowed row, in the order they were pushed.
+    pub fn for_each(&self, visit: &mut dyn FnMut(&RowView<'_>)) {
+        let n = self.columns.len();
+        let text = |start: u32, end: u32| &self.text[start as usize..end as usize];
+        let mut cells = [Cell::Null; Self::MAX_COLUMNS];
+        for row in self.cells.chunks_exact(n + 1) {
+            let OwnedCell::Text { start, end } = row[0] else {
+                unreachable!("every row starts with its id")
+            };
+            for (cell, owned) in cells.iter_mut().zip(&row[1..]) {
+                *cell = match *owned {
+                    OwnedCell::Null => Cell::Null,
+                    OwnedCell::Int(i) => Cell::Int(i),
+                    OwnedCell::Text { start, end } => Cell::Text(text(start, end)),
+                };
+            }
+            visit(&RowView {
+                kind: self.kind,
+                id: text(start, end),
+                columns: self.columns,
+                cells: &cells[..n],
+            });
+        }
+    }
+}
+
 fn encode_values(buf: &mut Vec<u8>, values: &[Value]) {
     for v in values {
         match v {
@@ -575,6 +682,57 @@ pub fn derived_id(kind: RecordKind, identifying: &[&Value]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_batch_gives_back_the_rows_it_copied() {
+        const COLUMNS: &[&str] = &["contact_id", "occurred_at", "channel"];
+        let rows = [
+            ("t1", [Cell::Text("c1"), Cell::Int(5), Cell::Text("email")]),
+            ("t2", [Cell::Null, Cell::Int(-1), Cell::Text("")]),
+            ("t3", [Cell::Text("c\u{e9}"), Cell::Null, Cell::Null]),
+        ];
+        let mut batch = RowBatch::new(RecordKind::Touchpoints, &["x"]);
+        batch.push(&RowView {
+            kind: RecordKind::Touchpoints,
+            id: "old",
+            columns: &["x"],
+            cells: &[Cell::Int(1)],
+        });
+        batch.clear(RecordKind::Touchpoints, COLUMNS);
+        for (id, cells) in &rows {
+            batch.push(&RowView {
+                kind: RecordKind::Touchpoints,
+                id,
+                columns: COLUMNS,
+                cells,
+            });
+        }
+        assert_eq!(batch.len(), 3);
+        let mut got = Vec::new();
+        batch.for_each(&mut |row| {
+            got.push((
+                row.id.to_string(),
+                row.text("contact_id").map(str::to_string),
+                row.int("occurred_at"),
+                row.text("channel").map(str::to_string),
+            ));
+        });
+        let want: Vec<_> = rows
+            .iter()
+            .map(|(id, c)| {
+                let text = |cell: &Cell<'_>| match cell {
+                    Cell::Text(t) => Some(t.to_string()),
+                    _ => None,
+                };
+                let int = |cell: &Cell<'_>| match cell {
+                    Cell::Int(i) => Some(*i),
+                    _ => None,
+                };
+                (id.to_string(), text(&c[0]), int(&c[1]), text(&c[2]))
+            })
+            .collect();
+        assert_eq!(got, want);
+    }
 
     #[test]
     fn references_point_backwards_in_dependency_order() {

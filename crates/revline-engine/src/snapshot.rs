@@ -1111,49 +1111,8 @@ impl SnapshotBuilder {
             self.tickets.unit.push(unit);
         }
 
-        // Touchpoints grouped by contact in time order (CSR offsets): grouped with a
-        // counting sort (each touch written once to its
-        // contact's place), then each contact's few touches put in time order.
-        let chunks = std::mem::take(&mut self.touches);
-        let mut tp = Touchpoints {
-            start: vec![0; n + 1],
-            ..Touchpoints::default()
-        };
-        for t in chunks.iter().flatten() {
-            tp.start[t.0 as usize + 1] += 1;
-        }
-        for c in 0..n {
-            tp.start[c + 1] += tp.start[c];
-        }
-        let total = tp.start[n] as usize;
-        let mut next: Vec<u32> = tp.start[..n].to_vec();
-        let mut touches: Vec<Touch> = vec![(0, 0, 0, 0, 0, Team::Marketing); total];
-        for chunk in chunks {
-            for t in chunk {
-                let at = &mut next[t.0 as usize];
-                touches[*at as usize] = t;
-                *at += 1;
-            }
-        }
-        drop(next);
-        for c in 0..n {
-            touches[tp.start[c] as usize..tp.start[c + 1] as usize]
-                .sort_unstable_by_key(|t| (t.1, t.2, t.3, t.4));
-        }
-        tp.contact.reserve_exact(total);
-        tp.at.reserve_exact(total);
-        tp.channel.reserve_exact(total);
-        tp.campaign.reserve_exact(total);
-        tp.kind.reserve_exact(total);
-        tp.team.reserve_exact(total);
-        for (c, at, channel, campaign, kind, team) in touches {
-            tp.contact.push(c);
-            tp.at.push(at);
-            tp.channel.push(channel);
-            tp.campaign.push(campaign);
-            tp.kind.push(kind);
-            tp.team.push(team);
-        }
+        // Touchpoints grouped by contact in time order (CSR offsets).
+        let tp = group_touches(std::mem::take(&mut self.touches), n);
         let kc = &mut self.contact;
         kc.lead_channel = vec![NONE; n];
         kc.lead_campaign = vec![NONE; n];
@@ -1209,6 +1168,146 @@ impl SnapshotBuilder {
             fx: self.fx,
         }
     }
+}
+
+/// Touchpoints grouped by contact, each contact's in order of time, channel, campaign
+/// and kind: a counting sort (every touch written once, straight into the columns), on
+/// every core, each taking a range of contacts; then the contacts whose touches did not
+/// arrive in order are sorted (few: a store hands them out in id order, mostly time
+/// order).
+fn group_touches(chunks: Vec<Vec<Touch>>, n: usize) -> Touchpoints {
+    use rayon::prelude::*;
+    let mut start = vec![0u32; n + 1];
+    for t in chunks.iter().flatten() {
+        start[t.0 as usize + 1] += 1;
+    }
+    for c in 0..n {
+        start[c + 1] += start[c];
+    }
+    let total = start[n] as usize;
+    let mut tp = Touchpoints {
+        start: Vec::new(),
+        contact: vec![0; total],
+        at: vec![0; total],
+        channel: vec![0; total],
+        campaign: vec![0; total],
+        kind: vec![0; total],
+        team: vec![Team::Marketing; total],
+    };
+    // Contact ranges of about equal numbers of touches, one task each.
+    let tasks = (rayon::current_num_threads() * 2).max(1);
+    let mut bounds = vec![0usize];
+    for i in 1..tasks {
+        let want = (total * i / tasks) as u32;
+        let c = start.partition_point(|&s| s < want).min(n);
+        if c > *bounds.last().expect("starts with 0") {
+            bounds.push(c);
+        }
+    }
+    bounds.push(n);
+    bounds.dedup();
+    struct Task<'a> {
+        contacts: std::ops::Range<usize>,
+        base: usize,
+        contact: &'a mut [u32],
+        at: &'a mut [i64],
+        channel: &'a mut [u32],
+        campaign: &'a mut [u32],
+        kind: &'a mut [u32],
+        team: &'a mut [Team],
+    }
+    let mut work = Vec::new();
+    {
+        let Touchpoints {
+            contact,
+            at,
+            channel,
+            campaign,
+            kind,
+            team,
+            ..
+        } = &mut tp;
+        let (mut contact, mut at, mut channel) = (&mut contact[..], &mut at[..], &mut channel[..]);
+        let (mut campaign, mut kind, mut team) = (&mut campaign[..], &mut kind[..], &mut team[..]);
+        for w in bounds.windows(2) {
+            let (lo, hi) = (start[w[0]] as usize, start[w[1]] as usize);
+            let len = hi - lo;
+            let (c, rest) = std::mem::take(&mut contact).split_at_mut(len);
+            contact = rest;
+            let (a, rest) = std::mem::take(&mut at).split_at_mut(len);
+            at = rest;
+            let (ch, rest) = std::mem::take(&mut channel).split_at_mut(len);
+            channel = rest;
+            let (cp, rest) = std::mem::take(&mut campaign).split_at_mut(len);
+            campaign = rest;
+            let (k, rest) = std::mem::take(&mut kind).split_at_mut(len);
+            kind = rest;
+            let (t, rest) = std::mem::take(&mut team).split_at_mut(len);
+            team = rest;
+            work.push(Task {
+                contacts: w[0]..w[1],
+                base: lo,
+                contact: c,
+                at: a,
+                channel: ch,
+                campaign: cp,
+                kind: k,
+                team: t,
+            });
+        }
+    }
+    let start = &start;
+    work.into_par_iter().for_each(|task| {
+        let Task {
+            contacts,
+            base,
+            contact,
+            at,
+            channel,
+            campaign,
+            kind,
+            team,
+        } = task;
+        let mut next: Vec<u32> = start[contacts.clone()].to_vec();
+        for t in chunks.iter().flatten() {
+            let c = t.0 as usize;
+            if !contacts.contains(&c) {
+                continue;
+            }
+            let slot = &mut next[c - contacts.start];
+            let i = *slot as usize - base;
+            *slot += 1;
+            contact[i] = t.0;
+            at[i] = t.1;
+            channel[i] = t.2;
+            campaign[i] = t.3;
+            kind[i] = t.4;
+            team[i] = t.5;
+        }
+        let mut order: Vec<usize> = Vec::new();
+        let mut rows: Vec<Touch> = Vec::new();
+        for c in contacts {
+            let r = start[c] as usize - base..start[c + 1] as usize - base;
+            let key = |i: usize| (at[i], channel[i], campaign[i], kind[i]);
+            if r.clone().skip(1).all(|i| key(i - 1) <= key(i)) {
+                continue;
+            }
+            order.clear();
+            order.extend(r.clone());
+            order.sort_unstable_by_key(|&i| key(i));
+            rows.clear();
+            rows.extend(
+                order
+                    .iter()
+                    .map(|&i| (contact[i], at[i], channel[i], campaign[i], kind[i], team[i])),
+            );
+            for (i, t) in r.zip(&rows) {
+                (contact[i], at[i], channel[i], campaign[i], kind[i], team[i]) = *t;
+            }
+        }
+    });
+    tp.start = start.clone();
+    tp
 }
 
 pub(crate) struct Converter<'a> {

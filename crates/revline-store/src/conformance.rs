@@ -381,8 +381,31 @@ pub async fn scanned_rows_match_read_rows(store: &dyn Store) {
             })
             .await
             .unwrap();
-        let want_ids: Vec<String> = got.into_iter().map(|(id, _)| id).collect();
+        let want_ids: Vec<String> = got.iter().map(|(id, _)| id.clone()).collect();
         assert_eq!(ids, want_ids, "{kind}: ids alone");
+        // Read on this task, visited on another thread: the same rows in the same order.
+        let columns: &'static [&'static str] =
+            kind.columns().map(|f| f.name).collect::<Vec<_>>().leak();
+        let overlapped = crate::scan_overlapped(
+            store,
+            &[(kind, columns)],
+            Vec::new(),
+            |rows: &mut Vec<(String, Vec<Value>)>, row| {
+                let values = row
+                    .columns
+                    .iter()
+                    .map(|c| match (row.int(c), row.text(c)) {
+                        (Some(i), _) => Value::Int(i),
+                        (_, Some(t)) => Value::Text(t.to_string()),
+                        _ => Value::Null,
+                    })
+                    .collect();
+                rows.push((row.id.to_string(), values));
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(overlapped, got, "{kind}: overlapped scan");
     }
     let mut nothing = |_: &revline_core::RowView<'_>| {};
     assert!(

@@ -8,11 +8,13 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 pub mod conformance;
+mod overlap;
 mod postgres;
 mod sql;
 mod sqlite;
 pub mod testing;
 
+pub use overlap::scan_overlapped;
 pub use postgres::PgStore;
 pub use sql::classify;
 pub use sqlite::SqliteStore;

@@ -55,12 +55,13 @@ fn accumulates(kind: RecordKind) -> bool {
 /// The whole workspace as a snapshot, read from the store (the CLI's reports load only
 /// what a query needs; the server loads everything once).
 pub async fn load_snapshot(store: &dyn Store, settings: &Settings) -> Result<Snapshot, AppError> {
-    let mut builder = SnapshotBuilder::new(settings);
-    for (kind, columns) in SnapshotBuilder::ALL_INPUTS {
-        store
-            .scan_columns(*kind, columns, &mut |row| builder.add(row))
-            .await?;
-    }
+    let builder = revline_store::scan_overlapped(
+        store,
+        SnapshotBuilder::ALL_INPUTS,
+        SnapshotBuilder::new(settings),
+        |builder, row| builder.add(row),
+    )
+    .await?;
     Ok(tokio::task::spawn_blocking(move || builder.build())
         .await
         .expect("building a snapshot does not panic"))

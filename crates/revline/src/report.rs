@@ -22,12 +22,13 @@ pub async fn snapshot(
     settings: &Settings,
     inputs: Inputs<'_>,
 ) -> Result<Snapshot, Failure> {
-    let mut builder = SnapshotBuilder::new(settings);
-    for (kind, columns) in inputs {
-        store
-            .scan_columns(*kind, columns, &mut |row| builder.add(row))
-            .await?;
-    }
+    let builder = revline_store::scan_overlapped(
+        store,
+        inputs,
+        SnapshotBuilder::new(settings),
+        |builder, row| builder.add(row),
+    )
+    .await?;
     Ok(builder.build())
 }
 
