@@ -103,12 +103,34 @@ async fn import_file(
         now: state.clock.now(),
         ..Default::default()
     };
-    import_path(&*state.store, path, &options, progress)
-        .await
-        .map_err(|e| match e {
-            revline_ingest::import::ImportError::Store(s) => AppError::Store(s),
-            other => AppError::Unprocessable(other.to_string()),
-        })
+    let summary = import_path(&*state.store, path, &options, progress).await;
+    in_words_of_the_request(summary, path)
+}
+
+/// Files that arrive in a request or an upload are imported from a temporary folder,
+/// whose path means nothing to the sender: summaries and errors name the file alone.
+fn in_words_of_the_request(
+    outcome: Result<ImportSummary, revline_ingest::import::ImportError>,
+    path: &std::path::Path,
+) -> Result<ImportSummary, AppError> {
+    let folder = path.parent().unwrap_or(path);
+    let strip = |label: &str| -> String {
+        let prefix = format!("{}{}", folder.display(), std::path::MAIN_SEPARATOR);
+        label.replace(&prefix, "")
+    };
+    match outcome {
+        Ok(mut summary) => {
+            for f in &mut summary.files {
+                f.file = strip(&f.file);
+            }
+            for f in &mut summary.skipped {
+                f.file = strip(&f.file);
+            }
+            Ok(summary)
+        }
+        Err(revline_ingest::import::ImportError::Store(s)) => Err(AppError::Store(s)),
+        Err(other) => Err(AppError::Unprocessable(strip(&other.to_string()))),
+    }
 }
 
 /// `3 touchpoints, 1 contacts` for what the summary says landed.
@@ -572,12 +594,8 @@ pub async fn preview(state: &AppState, job: &ImportJob) -> Result<ImportSummary,
         now: state.clock.now(),
         ..Default::default()
     };
-    import_path(&*state.store, &job.path(), &options, &NoProgress)
-        .await
-        .map_err(|e| match e {
-            revline_ingest::import::ImportError::Store(s) => AppError::Store(s),
-            other => AppError::Unprocessable(other.to_string()),
-        })
+    let summary = import_path(&*state.store, &job.path(), &options, &NoProgress).await;
+    in_words_of_the_request(summary, &job.path())
 }
 
 /// Runs the import of an uploaded file in the background; the page polls the job.

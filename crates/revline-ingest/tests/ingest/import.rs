@@ -593,3 +593,68 @@ async fn a_header_without_rows_is_still_checked() {
         "a file that cannot hold its kind is a rejection"
     );
 }
+
+/// References are checked two ways: a large file against every stored id read first
+/// (vouched on the reading thread), a small one by asking the store about the ids it
+/// names. Both reject the same rows, with the same lines.
+#[tokio::test]
+async fn unknown_references_are_rejected_alike_in_large_and_small_files() {
+    let t = testing::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut contacts = String::from("contact_id,created_at\n");
+    for c in 0..500 {
+        contacts.push_str(&format!("c{c},2026-01-01\n"));
+    }
+    write(dir.path(), "contacts.csv", contacts);
+    import(
+        &t.store,
+        &dir.path().join("contacts.csv"),
+        &Default::default(),
+    )
+    .await;
+    // Every 1,000th row names a contact nobody imported; the file is over 1 MiB.
+    let mut big = String::from("touchpoint_id,contact_id,occurred_at,channel,campaign\n");
+    let mut want = Vec::new();
+    for i in 0..24_000 {
+        let contact = if i % 1_000 == 7 {
+            want.push((i as u64 + 2, Some("contact_id"), "unknown_reference"));
+            format!("ghost{i}")
+        } else {
+            format!("c{}", i % 500)
+        };
+        big.push_str(&format!(
+            "t{i},{contact},2026-02-01T10:00:00Z,paid_search,spring-campaign-2026-with-a-long-name\n"
+        ));
+    }
+    assert!(big.len() > 1 << 20);
+    let small: String = big.lines().take(1_201).map(|l| format!("{l}\n")).collect();
+    write(dir.path(), "touchpoints.csv", &big);
+    let s = import(
+        &t.store,
+        &dir.path().join("touchpoints.csv"),
+        &Default::default(),
+    )
+    .await;
+    let f = file(&s, "touchpoints");
+    assert_eq!((f.inserted, f.rejected), (24_000 - 24, 24), "{f:#?}");
+    assert_eq!(errors(f), want);
+
+    let t2 = testing::sqlite().await;
+    import(
+        &t2.store,
+        &dir.path().join("contacts.csv"),
+        &Default::default(),
+    )
+    .await;
+    let small_dir = tempfile::tempdir().unwrap();
+    write(small_dir.path(), "touchpoints.csv", &small);
+    let s = import(
+        &t2.store,
+        &small_dir.path().join("touchpoints.csv"),
+        &Default::default(),
+    )
+    .await;
+    let f = file(&s, "touchpoints");
+    assert_eq!((f.inserted, f.rejected), (1_200 - 2, 2), "{f:#?}");
+    assert_eq!(errors(f), want[..2].to_vec());
+}

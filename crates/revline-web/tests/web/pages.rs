@@ -619,6 +619,8 @@ async fn records_arrive_live(w: Web) {
         (file["inserted"].as_u64(), file["rejected"].as_u64()),
         (Some(1), Some(1))
     );
+    // The batch is named as people sent it, not by the server's temporary folder.
+    assert_eq!(file["file"], "touchpoints.ndjson");
     assert_eq!(
         (
             file["errors"][0]["line"].as_u64(),
