@@ -375,23 +375,41 @@ async fn load_demo(
 ) -> Result<HashMap<RecordKind, u64>, Failure> {
     store.save_settings(&revline_demo::demo_settings()).await?;
     const BATCH: usize = 5_000;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(RecordKind, Vec<Record>)>(4);
+    type Batch = (RecordKind, Vec<Record>, Vec<i64>);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(4);
+    // Written batches go back to the generating thread, which frees the records it
+    // allocated (cheaper there than across threads) and reuses the vectors.
+    let (spent, returned) = std::sync::mpsc::channel::<Vec<Record>>();
     let generator = {
         let config = config.clone();
         std::thread::spawn(move || {
             let mut buffers: HashMap<RecordKind, Vec<Record>> = HashMap::new();
             let mut open = true;
+            let send = |kind: RecordKind, records: Vec<Record>| {
+                // Hashed here, on the generating thread, not on the writing one.
+                let hashes = records.iter().map(Record::content_hash).collect();
+                tx.blocking_send((kind, records, hashes)).is_ok()
+            };
             revline_demo::generate(&config, &mut |record: Record| {
                 let kind = record.kind;
-                let buffer = buffers.entry(kind).or_default();
+                let buffer = buffers
+                    .entry(kind)
+                    .or_insert_with(|| Vec::with_capacity(BATCH));
                 buffer.push(record);
                 if open && buffer.len() >= BATCH {
-                    open = tx.blocking_send((kind, std::mem::take(buffer))).is_ok();
+                    let next = match returned.try_recv() {
+                        Ok(mut v) => {
+                            v.clear();
+                            v
+                        }
+                        Err(_) => Vec::with_capacity(BATCH),
+                    };
+                    open = send(kind, std::mem::replace(buffer, next));
                 }
             });
             for kind in RecordKind::ALL {
                 if let Some(rest) = buffers.remove(&kind).filter(|b| !b.is_empty()) {
-                    let _ = tx.blocking_send((kind, rest));
+                    send(kind, rest);
                 }
             }
         })
@@ -411,9 +429,9 @@ async fn load_demo(
     for kind in RecordKind::ALL {
         fresh.insert(kind, store.is_empty(kind).await?);
     }
-    while let Some((kind, batch)) = rx.recv().await {
+    while let Some((kind, batch, hashes)) = rx.recv().await {
         if fresh[&kind] {
-            let skipped = store.insert_new(kind, &batch).await?;
+            let skipped = store.insert_new_hashed(kind, &batch, &hashes).await?;
             if !skipped.is_empty() {
                 return Err(anyhow::anyhow!(
                     "the demo generator repeated {} {kind} ids",
@@ -428,6 +446,8 @@ async fn load_demo(
         if let Some(b) = &bar.0 {
             b.inc(batch.len() as u64);
         }
+        // The generator may have finished; then the batch is freed here.
+        let _ = spent.send(batch);
     }
     bar.end();
     generator
