@@ -228,6 +228,27 @@ impl Tr {
         }
     }
 
+    /// A `YYYY-MM-DD` date as people type it in a date field: `2026-12-02` / `02.12.2026`.
+    /// (The browser's own date field follows the browser's language, not the one chosen
+    /// here, so the picker is a text field in this format.)
+    pub fn date_input(&self, iso: &str) -> String {
+        let Ok(d) = chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") else {
+            return iso.to_string();
+        };
+        match self.lang {
+            Lang::Pl => d.format("%d.%m.%Y").to_string(),
+            Lang::En => d.format("%Y-%m-%d").to_string(),
+        }
+    }
+
+    /// How a date is typed: `YYYY-MM-DD` / `DD.MM.RRRR`.
+    pub fn date_format(&self) -> &'static str {
+        match self.lang {
+            Lang::Pl => "DD.MM.RRRR",
+            Lang::En => "YYYY-MM-DD",
+        }
+    }
+
     /// An instant as date and time (UTC as stored): `2.12.2026 13:47`.
     pub fn datetime(&self, instant: &str) -> String {
         let time = instant.get(11..16).unwrap_or("");
@@ -250,6 +271,14 @@ static MISSING: std::sync::Mutex<std::collections::BTreeSet<String>> =
     std::sync::Mutex::new(std::collections::BTreeSet::new());
 
 /// Keys asked for that have no text, since the process started.
+/// A date typed in either language's format (`2026-12-02`, `2.12.2026`, `02.12.2026`).
+pub fn parse_date_input(text: &str) -> Option<chrono::NaiveDate> {
+    let text = text.trim();
+    ["%Y-%m-%d", "%d.%m.%Y"]
+        .iter()
+        .find_map(|f| chrono::NaiveDate::parse_from_str(text, f).ok())
+}
+
 pub fn missing_keys() -> Vec<String> {
     MISSING
         .lock()

@@ -136,14 +136,13 @@ struct Period {
 impl Ui {
     fn period(&self, state: &AppState, default: &str) -> Period {
         let preset_chosen = self.period.as_deref().is_some_and(|p| PRESETS.contains(&p));
-        if let (false, Some(f), Some(t)) = (preset_chosen, &self.from, &self.to)
-            && !f.is_empty()
-            && !t.is_empty()
-        {
+        // Dates as the picker sends them, in either language's format.
+        let date = |d: &Option<String>| d.as_deref().and_then(crate::i18n::parse_date_input);
+        if let (false, Some(f), Some(t)) = (preset_chosen, date(&self.from), date(&self.to)) {
             return Period {
                 key: "custom".into(),
-                from: f.clone(),
-                to: t.clone(),
+                from: f.to_string(),
+                to: t.to_string(),
             };
         }
         let key = self
@@ -219,6 +218,10 @@ pub struct Chrome {
     pub presets: Vec<(String, String)>,
     pub from: String,
     pub to: String,
+    /// `from` and `to` as people type dates in the chosen language, and the format.
+    pub from_input: String,
+    pub to_input: String,
+    pub date_format: &'static str,
     /// The period for people: `Oct 1, 2026 – Dec 31, 2026` (the end is exclusive).
     pub period_label: String,
     pub as_of: String,
@@ -320,6 +323,9 @@ fn chrome(
             .unwrap_or_default(),
         from: period.map(|p| p.from.clone()).unwrap_or_default(),
         to: period.map(|p| p.to.clone()).unwrap_or_default(),
+        from_input: period.map(|p| tr.date_input(&p.from)).unwrap_or_default(),
+        to_input: period.map(|p| tr.date_input(&p.to)).unwrap_or_default(),
+        date_format: tr.date_format(),
         as_of: ui.as_of.clone().unwrap_or_default(),
         filter: ui.filter.clone().unwrap_or_default(),
         filters: if show_filter {

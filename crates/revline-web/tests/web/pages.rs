@@ -539,6 +539,22 @@ async fn pages_in_both_languages(w: Web) {
         figure(&filtered.body, "metric:revenue"),
         figure(&all.body, "metric:revenue")
     );
+    // The period picker shows dates as Polish people type them (a browser's own date
+    // field would follow the browser's language), and takes them back as typed.
+    assert!(
+        all.body
+            .contains("name=\"from\" value=\"01.01.2026\" placeholder=\"DD.MM.RRRR\""),
+        "{}",
+        &all.body[all.body.find("name=\"from\"").unwrap_or(0)..][..120]
+    );
+    let typed = w
+        .get("/?period=custom&from=1.01.2026&to=01.11.2026", Some(&admin))
+        .await;
+    assert_eq!(
+        figure(&typed.body, "metric:revenue"),
+        figure(&all.body, "metric:revenue")
+    );
+    assert!(typed.body.contains("value=\"01.11.2026\""));
 }
 
 async fn records_arrive_live(w: Web) {
