@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Maps keyed by ids and names: millions of lookups while a snapshot is built, where
 /// std's DoS-resistant SipHash costs more than it protects (the data is the user's own).
-pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::str::FromStr;
 
 /// Marks an instant that never happened (a stage never entered, a deal not closed).
@@ -42,7 +42,7 @@ impl Names {
         i
     }
 
-    pub(crate) fn opt(&mut self, name: Option<&str>) -> u32 {
+    fn opt(&mut self, name: Option<&str>) -> u32 {
         match name {
             Some(n) if !n.is_empty() => self.intern(n),
             _ => NONE,
@@ -75,13 +75,13 @@ impl Names {
 /// the map's entry: finding one of 10M touchpoints' contacts among a million then costs
 /// one cache miss, not a second one to follow a pointer to the id's text.
 #[derive(Debug, Clone)]
-pub(crate) enum IdKey {
+enum IdKey {
     Inline { len: u8, bytes: [u8; 22] },
     Heap(Box<[u8]>),
 }
 
 impl IdKey {
-    pub(crate) fn new(id: &str) -> IdKey {
+    fn new(id: &str) -> IdKey {
         let b = id.as_bytes();
         if b.len() <= 22 {
             let mut bytes = [0u8; 22];
@@ -132,7 +132,7 @@ pub struct Ids {
 }
 
 impl Ids {
-    pub(crate) fn intern(&mut self, id: &str) -> u32 {
+    fn intern(&mut self, id: &str) -> u32 {
         if let Some(&i) = self.index.get(id.as_bytes()) {
             return i;
         }
@@ -142,7 +142,7 @@ impl Ids {
         i
     }
 
-    pub(crate) fn opt(&mut self, id: Option<&str>) -> u32 {
+    fn opt(&mut self, id: Option<&str>) -> u32 {
         id.map_or(NONE, |id| self.intern(id))
     }
 
@@ -435,7 +435,7 @@ impl Snapshot {
     }
 }
 
-pub(crate) fn unit_of(contact_account: &[u32], accounts: usize, account: u32, contact: u32) -> u32 {
+fn unit_of(contact_account: &[u32], accounts: usize, account: u32, contact: u32) -> u32 {
     if account != NONE {
         return account;
     }
@@ -450,10 +450,10 @@ pub(crate) fn unit_of(contact_account: &[u32], accounts: usize, account: u32, co
 
 /// An amount as read, converted when the snapshot is built (rates may come last).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct RawMoney {
-    pub(crate) minor: i64,
-    pub(crate) currency: Currency,
-    pub(crate) at: i64,
+struct RawMoney {
+    minor: i64,
+    currency: Currency,
+    at: i64,
 }
 
 /// Collects records into a `Snapshot`. Cloning it lets a server keep collecting
@@ -494,7 +494,7 @@ pub struct SnapshotBuilder {
 type Inputs = &'static [(RecordKind, &'static [&'static str])];
 
 /// One touchpoint before it is placed: contact, instant, channel, campaign, kind, team.
-type Touch = (u32, i64, u32, u32, u32, Team);
+pub(crate) type Touch = (u32, i64, u32, u32, u32, Team);
 
 /// Touchpoints per chunk while a snapshot is collected.
 const TOUCH_CHUNK: usize = 1 << 20;
@@ -984,7 +984,75 @@ impl SnapshotBuilder {
 
     /// Applies the stage implications (a later stage implies every earlier one at its
     /// instant), counts rework, converts money, orders touchpoints and resolves units.
-    pub fn build(mut self) -> Snapshot {
+    pub fn build(self) -> Snapshot {
+        self.build_onto(None)
+    }
+
+    /// A builder that goes on from `snapshot`, as if it had read every record the
+    /// snapshot was built from (`Snapshot::apply`). Money already in the snapshot is in
+    /// the workspace currency, so converting it again changes nothing; stage entries
+    /// are already implied, and implying them again changes nothing either.
+    pub(crate) fn continuing(s: &Snapshot) -> SnapshotBuilder {
+        let settings = Settings {
+            currency: s.currency,
+            timezone: s.timezone,
+            stages: s.stages.clone(),
+            sla_hours: s.sla_hours,
+            gross_margin: s.gross_margin,
+            lookback_days: s.lookback_days,
+        };
+        let mut b = SnapshotBuilder::new(&settings);
+        let workspace = |minor: i64, at: i64| RawMoney {
+            minor,
+            currency: s.currency,
+            at,
+        };
+        b.index = s.contact_index.clone();
+        b.contact_ids = s.contact_ids.clone();
+        b.first = s.entered.clone();
+        b.rows = s.stage_rows.clone();
+        b.names = s.names.clone();
+        b.contact = s.contact.clone();
+        b.accounts = s.accounts.clone();
+        b.deals = s.deals.clone();
+        // Amounts and units are worked out again by `build`, from the money below.
+        b.deal_money = (0..b.deals.amount.len())
+            .map(|d| b.deals.has_amount[d].then(|| workspace(b.deals.amount[d], 0)))
+            .collect();
+        b.deals.amount.fill(0);
+        b.deals.has_amount.fill(false);
+        b.deals.unit.clear();
+        b.deal_stages = s.deal_stages.clone();
+        let r = &s.revenue;
+        b.revenue = Revenue {
+            contact: r.contact.clone(),
+            account: r.account.clone(),
+            deal: r.deal.clone(),
+            at: r.at.clone(),
+            kind: r.kind.clone(),
+            ..Revenue::default()
+        };
+        b.revenue_money = (0..r.at.len())
+            .map(|i| workspace(r.amount[i], r.at[i]))
+            .collect();
+        let sp = &s.spend;
+        b.spend = Spend {
+            amount: Vec::new(),
+            ..sp.clone()
+        };
+        b.spend_money = (0..sp.start.len())
+            .map(|i| workspace(sp.amount[i], sp.start[i]))
+            .collect();
+        b.tickets = s.tickets.clone();
+        b.tickets.unit.clear();
+        b.targets = s.targets.clone();
+        b.fx = s.fx.clone();
+        b
+    }
+
+    /// `build`, with the touchpoints of `base` (a snapshot this builder goes on from)
+    /// and the new ones merged into their places instead of all placed again.
+    pub(crate) fn build_onto(mut self, base: Option<&Touchpoints>) -> Snapshot {
         self.resolve_pending();
         let k = self.settings.stages.len();
         let n = self.contact_ids.len();
@@ -1112,7 +1180,13 @@ impl SnapshotBuilder {
         }
 
         // Touchpoints grouped by contact in time order (CSR offsets).
-        let tp = group_touches(std::mem::take(&mut self.touches), n);
+        let chunks = std::mem::take(&mut self.touches);
+        let tp = match base {
+            Some(old) => {
+                crate::incremental::merge_touches(old, chunks.into_iter().flatten().collect(), n)
+            }
+            None => group_touches(chunks, n),
+        };
         let kc = &mut self.contact;
         kc.lead_channel = vec![NONE; n];
         kc.lead_campaign = vec![NONE; n];
@@ -1258,16 +1332,9 @@ fn group_touches(chunks: Vec<Vec<Touch>>, n: usize) -> Touchpoints {
     }
     let start = &start;
     work.into_par_iter().for_each(|task| {
-        let Task {
-            contacts,
-            base,
-            contact,
-            at,
-            channel,
-            campaign,
-            kind,
-            team,
-        } = task;
+        let (contacts, base) = (task.contacts, task.base);
+        let (contact, at, channel) = (task.contact, task.at, task.channel);
+        let (campaign, kind, team) = (task.campaign, task.kind, task.team);
         let mut next: Vec<u32> = start[contacts.clone()].to_vec();
         for t in chunks.iter().flatten() {
             let c = t.0 as usize;
@@ -1310,15 +1377,15 @@ fn group_touches(chunks: Vec<Vec<Touch>>, n: usize) -> Touchpoints {
     tp
 }
 
-pub(crate) struct Converter<'a> {
-    pub(crate) to: Currency,
-    pub(crate) fx: &'a HashMap<Currency, Vec<(i64, Decimal)>>,
+struct Converter<'a> {
+    to: Currency,
+    fx: &'a HashMap<Currency, Vec<(i64, Decimal)>>,
 }
 
 impl Converter<'_> {
     /// Minor units of the workspace currency, with the latest rate on or before the
     /// row's instant; `None` when there is no such rate.
-    pub(crate) fn convert(&self, m: RawMoney) -> Option<i64> {
+    fn convert(&self, m: RawMoney) -> Option<i64> {
         if m.currency == self.to {
             return Some(m.minor);
         }

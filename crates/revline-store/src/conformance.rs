@@ -343,10 +343,25 @@ pub async fn selected_columns_read_back(store: &dyn Store) {
     );
 }
 
+/// A scanned row's id and values, owned.
+fn owned_row(row: &revline_core::RowView<'_>) -> (String, Vec<revline_core::Value>) {
+    use revline_core::{Fields, Value};
+    let values = row
+        .columns
+        .iter()
+        .map(|c| match (row.int(c), row.text(c)) {
+            (Some(i), _) => Value::Int(i),
+            (_, Some(t)) => Value::Text(t.to_string()),
+            _ => Value::Null,
+        })
+        .collect();
+    (row.id.to_string(), values)
+}
+
 /// Scanning gives every row of a kind in id order with the selected values, the same as
 /// reading pages, and refuses unknown columns.
 pub async fn scanned_rows_match_read_rows(store: &dyn Store) {
-    use revline_core::{Fields, Value};
+    use revline_core::Value;
     let all = fixtures();
     for kind in RecordKind::ALL {
         store.write_batch(kind, &of_kind(&all, kind)).await.unwrap();
@@ -357,16 +372,8 @@ pub async fn scanned_rows_match_read_rows(store: &dyn Store) {
         let mut got: Vec<(String, Vec<Value>)> = Vec::new();
         store
             .scan_columns(kind, &columns, &mut |row| {
-                let values = columns
-                    .iter()
-                    .map(|c| match (row.int(c), row.text(c)) {
-                        (Some(i), _) => Value::Int(i),
-                        (_, Some(t)) => Value::Text(t.to_string()),
-                        _ => Value::Null,
-                    })
-                    .collect();
                 assert_eq!(row.cells.len(), columns.len());
-                got.push((row.id.to_string(), values));
+                got.push(owned_row(row));
             })
             .await
             .unwrap();
@@ -390,18 +397,7 @@ pub async fn scanned_rows_match_read_rows(store: &dyn Store) {
             store,
             &[(kind, columns)],
             Vec::new(),
-            |rows: &mut Vec<(String, Vec<Value>)>, row| {
-                let values = row
-                    .columns
-                    .iter()
-                    .map(|c| match (row.int(c), row.text(c)) {
-                        (Some(i), _) => Value::Int(i),
-                        (_, Some(t)) => Value::Text(t.to_string()),
-                        _ => Value::Null,
-                    })
-                    .collect();
-                rows.push((row.id.to_string(), values));
-            },
+            |rows: &mut Vec<(String, Vec<Value>)>, row| rows.push(owned_row(row)),
         )
         .await
         .unwrap();
