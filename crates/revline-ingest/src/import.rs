@@ -38,6 +38,9 @@ pub struct ImportOptions {
     /// Rows per transaction; `None`: what the store handles best (`Store::batch_size`).
     pub batch_size: Option<usize>,
     pub now: Millis,
+    /// What the log of import runs names as the source; the path when `None` (a file
+    /// sent to the server lives in a temporary folder whose path means nothing).
+    pub source: Option<String>,
 }
 
 /// Where progress goes (a terminal bar in the CLI, nothing in tests).
@@ -276,7 +279,14 @@ pub async fn import_path(
     }
 
     let run = store
-        .start_import_run(&path.display().to_string(), options.dry_run, options.now)
+        .start_import_run(
+            &options
+                .source
+                .clone()
+                .unwrap_or_else(|| path.display().to_string()),
+            options.dry_run,
+            options.now,
+        )
         .await?;
     let total: u64 = jobs.iter().map(|j| j.bytes).sum();
     progress.begin(total);

@@ -89,18 +89,22 @@ async fn import_rows(
         text.push('\n');
     }
     std::fs::write(&path, text).map_err(|e| AppError::bad(e.to_string()))?;
-    import_file(state, &path, Some(kind), &NoProgress).await
+    import_file(state, &path, Some(kind), "API", &NoProgress).await
 }
 
+/// `source` says how the file came, for the log of import runs: `API`, `upload`.
 async fn import_file(
     state: &AppState,
     path: &std::path::Path,
     kind: Option<RecordKind>,
+    source: &str,
     progress: &dyn Progress,
 ) -> Result<ImportSummary, AppError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string());
     let options = ImportOptions {
         kind,
         now: state.clock.now(),
+        source: name.map(|n| format!("{n} ({source})")),
         ..Default::default()
     };
     let summary = import_path(&*state.store, path, &options, progress).await;
@@ -592,6 +596,7 @@ pub async fn preview(state: &AppState, job: &ImportJob) -> Result<ImportSummary,
         kind: job.kind,
         dry_run: true,
         now: state.clock.now(),
+        source: Some(format!("{} (upload)", job.file_name)),
         ..Default::default()
     };
     let summary = import_path(&*state.store, &job.path(), &options, &NoProgress).await;
@@ -604,7 +609,7 @@ pub fn start(state: AppState, job: Arc<ImportJob>) {
         return;
     }
     tokio::spawn(async move {
-        let outcome = match import_file(&state, &job.path(), job.kind, &*job).await {
+        let outcome = match import_file(&state, &job.path(), job.kind, "upload", &*job).await {
             Ok(summary) => {
                 let what = what_landed(&summary);
                 let settings = state.settings();

@@ -102,6 +102,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 kind,
                 batch_size: *batch_size,
                 now: chrono::Utc::now().timestamp_millis(),
+                source: None,
             };
             let store = open_store(&cli).await?;
             let code = import(&*store, path, &options, *format).await;

@@ -635,8 +635,11 @@ async fn records_arrive_live(w: Web) {
         (file["inserted"].as_u64(), file["rejected"].as_u64()),
         (Some(1), Some(1))
     );
-    // The batch is named as people sent it, not by the server's temporary folder.
+    // The batch is named as people sent it, not by the server's temporary folder,
+    // in its summary and in the log of import runs.
     assert_eq!(file["file"], "touchpoints.ndjson");
+    let runs = w.state.store.import_runs(1).await.unwrap();
+    assert_eq!(runs[0].source, "touchpoints.ndjson (API)");
     assert_eq!(
         (
             file["errors"][0]["line"].as_u64(),
