@@ -199,6 +199,16 @@ mod raw {
         let db = db.as_ptr();
         let stmt = prepare(db, sql)?;
         let n = columns.len();
+        // Text columns hold text or NULL, which `sqlite3_column_text` tells apart by
+        // itself: asking for the type first is needed for integer columns only.
+        let mut integer = [false; MAX];
+        for (flag, name) in integer.iter_mut().zip(columns) {
+            *flag = kind
+                .fields()
+                .iter()
+                .find(|f| f.name == *name)
+                .is_some_and(|f| f.ty.is_integer());
+        }
         loop {
             // SAFETY: the statement is prepared on this connection and stepped only here.
             let rc = unsafe { ffi::sqlite3_step(stmt.0) };
@@ -217,10 +227,14 @@ mod raw {
                 let at = i as c_int + 1;
                 // SAFETY: as above.
                 *cell = unsafe {
-                    match ffi::sqlite3_column_type(stmt.0, at) {
-                        ffi::SQLITE_NULL => Cell::Null,
-                        ffi::SQLITE_INTEGER => Cell::Int(ffi::sqlite3_column_int64(stmt.0, at)),
-                        _ => column_text(stmt.0, at)?.map_or(Cell::Null, Cell::Text),
+                    if !integer[i] {
+                        column_text(stmt.0, at)?.map_or(Cell::Null, Cell::Text)
+                    } else {
+                        match ffi::sqlite3_column_type(stmt.0, at) {
+                            ffi::SQLITE_NULL => Cell::Null,
+                            ffi::SQLITE_INTEGER => Cell::Int(ffi::sqlite3_column_int64(stmt.0, at)),
+                            _ => column_text(stmt.0, at)?.map_or(Cell::Null, Cell::Text),
+                        }
                     }
                 };
             }
