@@ -60,7 +60,9 @@ impl IdIndex {
             return false;
         }
         if id.len() <= INLINE {
-            &slot.bytes[..id.len()] == id
+            // A byte loop rather than a slice comparison: ids are a few bytes long,
+            // and `memcmp` called once per touchpoint was 7% of a snapshot build.
+            slot.bytes.iter().zip(id).all(|(a, b)| a == b)
         } else {
             ids[slot.index as usize].as_bytes() == id
         }

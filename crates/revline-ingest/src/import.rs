@@ -463,9 +463,14 @@ fn row_error(line: u64, column: Option<String>, reason: &RejectReason) -> RowErr
     }
 }
 
-fn prepare(raw: RawRow, plan: &ColumnPlan, settings: &Settings, parse: &ParseOptions) -> Prepared {
+fn prepare(
+    raw: &mut RawRow,
+    plan: &ColumnPlan,
+    settings: &Settings,
+    parse: &ParseOptions,
+) -> Prepared {
     let kind = plan.kind;
-    if let Some((column, reason)) = raw.problem {
+    if let Some((column, reason)) = raw.problem.take() {
         return Prepared {
             line: raw.line,
             outcome: Err(vec![row_error(raw.line, column, &reason)]),
@@ -633,9 +638,11 @@ fn produce(
     let per_row_header = job.format == Format::Ndjson;
     let mut missing_rows = 0u64;
     let mut missing_columns = None;
-    while let Some(next) = source.next_row() {
-        let raw = match next {
-            Ok(r) => r,
+    // One row read into again and again: the CSV source reuses its cells' strings.
+    let mut raw = RawRow::empty();
+    while let Some(next) = source.read_row(&mut raw) {
+        match next {
+            Ok(()) => {}
             Err(e) => {
                 if !batch.is_empty() {
                     vouch(&mut batch, &known);
@@ -662,7 +669,7 @@ fn produce(
         }
         let (_, p, parse) = current.as_ref().expect("set above");
         match p {
-            Ok(p) => batch.push(prepare(raw, p, &settings, parse)),
+            Ok(p) => batch.push(prepare(&mut raw, p, &settings, parse)),
             Err(columns) if per_row_header => {
                 let errors = columns
                     .iter()

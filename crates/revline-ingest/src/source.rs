@@ -97,6 +97,35 @@ pub struct RawRow {
 pub trait RowSource {
     fn header(&self) -> &Arc<Vec<String>>;
     fn next_row(&mut self) -> Option<Result<RawRow, SourceError>>;
+
+    /// Reads the next row into `row`, whose buffers a source may reuse: the CSV source
+    /// writes each cell into the string already there, so a long file is read without
+    /// allocating per cell.
+    fn read_row(&mut self, row: &mut RawRow) -> Option<Result<(), SourceError>> {
+        Some(self.next_row()?.map(|next| *row = next))
+    }
+}
+
+impl RawRow {
+    pub fn empty() -> RawRow {
+        RawRow {
+            line: 0,
+            fields: Vec::new(),
+            problem: None,
+        }
+    }
+}
+
+/// Sets cell `i` of `fields` (which has at least `i` cells) to `text`, reusing the
+/// string that is there.
+fn set_cell(fields: &mut Vec<String>, i: usize, text: &str) {
+    match fields.get_mut(i) {
+        Some(cell) => {
+            cell.clear();
+            cell.push_str(text);
+        }
+        None => fields.push(text.to_string()),
+    }
 }
 
 /// Counts bytes as they are read, for progress.
@@ -390,10 +419,11 @@ impl CsvSource {
             utf8,
             done: false,
         };
-        match source.read_record() {
+        let mut row = RawRow::empty();
+        match source.read_record(&mut row) {
             None => return Err(SourceError::Empty),
             Some(Err(e)) => return Err(e),
-            Some(Ok(row)) => {
+            Some(Ok(())) => {
                 if row.fields.iter().all(|f| f.trim().is_empty()) {
                     return Err(SourceError::Empty);
                 }
@@ -403,7 +433,7 @@ impl CsvSource {
         Ok(source)
     }
 
-    fn read_record(&mut self) -> Option<Result<RawRow, SourceError>> {
+    fn read_record(&mut self, row: &mut RawRow) -> Option<Result<(), SourceError>> {
         if self.done {
             return None;
         }
@@ -418,23 +448,33 @@ impl CsvSource {
                     (None, Some(p)) => p.line(),
                     (_, None) => 0,
                 };
-                let mut fields = Vec::with_capacity(self.record.len());
-                let mut problem = None;
+                row.line = line;
+                row.problem = None;
+                let fields = &mut row.fields;
+                let n = self.record.len();
+                fields.truncate(n);
                 for (i, raw) in self.record.iter().enumerate() {
                     if raw.len() > FIELD_LIMIT {
                         let column = self.header.get(i).cloned();
-                        problem = Some((
+                        row.problem = Some((
                             column,
                             revline_core::RejectReason::FieldTooLarge {
                                 bytes: raw.len(),
                                 limit: FIELD_LIMIT,
                             },
                         ));
-                        fields.push(String::new());
+                        set_cell(fields, i, "");
                         continue;
                     }
-                    match std::str::from_utf8(raw) {
-                        Ok(s) => fields.push(s.to_string()),
+                    // ASCII (nearly every cell) is told by an inlined check.
+                    let text = if raw.is_ascii() {
+                        // SAFETY: ASCII is valid UTF-8.
+                        Ok(unsafe { std::str::from_utf8_unchecked(raw) })
+                    } else {
+                        std::str::from_utf8(raw)
+                    };
+                    match text {
+                        Ok(s) => set_cell(fields, i, s),
                         Err(_) => {
                             self.done = true;
                             return Some(Err(SourceError::BadEncoding {
@@ -445,11 +485,7 @@ impl CsvSource {
                         }
                     }
                 }
-                Some(Ok(RawRow {
-                    line,
-                    fields,
-                    problem,
-                }))
+                Some(Ok(()))
             }
             Err(e) => {
                 self.done = true;
@@ -482,11 +518,15 @@ impl RowSource for CsvSource {
     }
 
     fn next_row(&mut self) -> Option<Result<RawRow, SourceError>> {
+        let mut row = RawRow::empty();
+        Some(self.read_row(&mut row)?.map(|()| row))
+    }
+
+    fn read_row(&mut self, row: &mut RawRow) -> Option<Result<(), SourceError>> {
         loop {
-            let mut row = match self.read_record()? {
-                Ok(row) => row,
-                Err(e) => return Some(Err(e)),
-            };
+            if let Err(e) = self.read_record(row)? {
+                return Some(Err(e));
+            }
             // Blank lines (often at the end of spreadsheet exports) are not rows.
             if row.fields.len() <= 1 && row.fields.iter().all(|f| f.trim().is_empty()) {
                 continue;
@@ -501,7 +541,7 @@ impl RowSource for CsvSource {
                 ));
             }
             let _ = self.utf8;
-            return Some(Ok(row));
+            return Some(Ok(()));
         }
     }
 }

@@ -547,6 +547,38 @@ pub async fn sessions_roles_and_languages(store: &dyn Store) {
     assert_eq!(store.tokens(ann.id).await.unwrap().len(), 1);
 }
 
+/// Failed sign-ins are counted per key after a given time, old ones are forgotten as
+/// new ones arrive, and a key's failures can be cleared without touching another's.
+pub async fn sign_in_failures_are_counted_in_their_window(store: &dyn Store) {
+    let ann = "ann@example.com";
+    let client = "client 10.0.0.7";
+    assert_eq!(store.sign_in_failures(ann, 0).await.unwrap(), 0);
+    for at in [1_000, 2_000, 3_000] {
+        store.sign_in_failed(&[ann, client], at, 0).await.unwrap();
+    }
+    store
+        .sign_in_failed(&["bob@example.com", client], 4_000, 0)
+        .await
+        .unwrap();
+    assert_eq!(store.sign_in_failures(ann, 0).await.unwrap(), 3);
+    assert_eq!(
+        store.sign_in_failures(ann, 1_000).await.unwrap(),
+        2,
+        "after, not at"
+    );
+    assert_eq!(store.sign_in_failures(client, 0).await.unwrap(), 4);
+    store.sign_in_failed(&[client], 5_000, 2_500).await.unwrap();
+    assert_eq!(
+        store.sign_in_failures(ann, 0).await.unwrap(),
+        1,
+        "failures before 2,500 forgotten"
+    );
+    assert_eq!(store.sign_in_failures(client, 0).await.unwrap(), 3);
+    store.clear_sign_in_failures(ann).await.unwrap();
+    assert_eq!(store.sign_in_failures(ann, 0).await.unwrap(), 0);
+    assert_eq!(store.sign_in_failures(client, 0).await.unwrap(), 3);
+}
+
 pub async fn lookups_by_id_and_email(store: &dyn Store) {
     let all = fixtures();
     store
@@ -732,6 +764,7 @@ macro_rules! conformance_suite {
             scanned_rows_match_read_rows,
             users_and_tokens,
             sessions_roles_and_languages,
+            sign_in_failures_are_counted_in_their_window,
             records_are_searched_sorted_and_paged,
             prop_keys_are_sorted_and_distinct,
             large_batches_are_written_whole,

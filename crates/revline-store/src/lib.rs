@@ -306,6 +306,16 @@ pub trait Store: Send + Sync {
     /// Revokes one of the user's tokens; false when it is not theirs or gone.
     async fn delete_token(&self, user_id: i64, id: i64) -> Result<bool>;
 
+    /// Notes one failed sign-in under each of `keys` (an email address, a client
+    /// address) at `now`, and forgets every failure from before `forget_before`.
+    async fn sign_in_failed(&self, keys: &[&str], now: i64, forget_before: i64) -> Result<()>;
+
+    /// How many failed sign-ins `key` has had after `since`.
+    async fn sign_in_failures(&self, key: &str, since: i64) -> Result<u64>;
+
+    /// Forgets the failed sign-ins of `key` (after a successful one).
+    async fn clear_sign_in_failures(&self, key: &str) -> Result<()>;
+
     /// Rows per write transaction that suit this store: SQLite holds a batch in memory
     /// until it is written, PostgreSQL gains from long COPY streams.
     fn batch_size(&self) -> usize;

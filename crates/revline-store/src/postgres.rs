@@ -537,6 +537,18 @@ impl Store for PgStore {
         sql::pg_access::delete_token(self.writes(), user_id, id).await
     }
 
+    async fn sign_in_failed(&self, keys: &[&str], now: i64, forget_before: i64) -> Result<()> {
+        sql::pg_access::sign_in_failed(self.writes(), keys, now, forget_before).await
+    }
+
+    async fn sign_in_failures(&self, key: &str, since: i64) -> Result<u64> {
+        sql::pg_access::sign_in_failures(&self.pool, key, since).await
+    }
+
+    async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
+        sql::pg_access::clear_sign_in_failures(self.writes(), key).await
+    }
+
     fn batch_size(&self) -> usize {
         50_000
     }

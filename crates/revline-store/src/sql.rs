@@ -651,6 +651,30 @@ macro_rules! access_queries {
                 Ok(done.rows_affected() > 0)
             }
 
+            pub(crate) async fn sign_in_failed(write: &Pool, keys: &[&str], now: i64, forget_before: i64) -> Result<()> {
+                let mut tx = write.begin().await?;
+                let text = numbered($dialect, "DELETE FROM sign_in_failures WHERE at < #1");
+                sqlx::query(AssertSqlSafe(text)).bind(forget_before).execute(&mut *tx).await?;
+                for key in keys {
+                    let text = numbered($dialect, "INSERT INTO sign_in_failures (key, at) VALUES (#1, #2)");
+                    sqlx::query(AssertSqlSafe(text)).bind(*key).bind(now).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            pub(crate) async fn sign_in_failures(read: &Pool, key: &str, since: i64) -> Result<u64> {
+                let text = numbered($dialect, "SELECT COUNT(*) FROM sign_in_failures WHERE key = #1 AND at > #2");
+                let n: i64 = sqlx::query_scalar(AssertSqlSafe(text)).bind(key).bind(since).fetch_one(read).await?;
+                Ok(n as u64)
+            }
+
+            pub(crate) async fn clear_sign_in_failures(write: &Pool, key: &str) -> Result<()> {
+                let text = numbered($dialect, "DELETE FROM sign_in_failures WHERE key = #1");
+                sqlx::query(AssertSqlSafe(text)).bind(key).execute(write).await?;
+                Ok(())
+            }
+
             pub(crate) async fn user_by_token(read: &Pool, write: &Pool, token_hash: &str, now: i64) -> Result<Option<User>> {
                 let text = numbered(
                     $dialect,

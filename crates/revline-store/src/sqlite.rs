@@ -259,6 +259,12 @@ mod raw {
             }
             let len = ffi::sqlite3_column_bytes(stmt, at) as usize;
             let bytes = std::slice::from_raw_parts(ptr, len);
+            // Almost every cell is ASCII, which an inlined check tells in a few
+            // instructions; `from_utf8` called per cell was 5% of a snapshot build.
+            if bytes.is_ascii() {
+                // SAFETY: ASCII is valid UTF-8.
+                return Ok(Some(std::str::from_utf8_unchecked(bytes)));
+            }
             std::str::from_utf8(bytes)
                 .map(Some)
                 .map_err(|e| StoreError::Corrupt(format!("text that is not UTF-8: {e}")))
@@ -678,6 +684,18 @@ impl Store for SqliteStore {
 
     async fn delete_token(&self, user_id: i64, id: i64) -> Result<bool> {
         sql::sqlite_access::delete_token(self.writes(), user_id, id).await
+    }
+
+    async fn sign_in_failed(&self, keys: &[&str], now: i64, forget_before: i64) -> Result<()> {
+        sql::sqlite_access::sign_in_failed(self.writes(), keys, now, forget_before).await
+    }
+
+    async fn sign_in_failures(&self, key: &str, since: i64) -> Result<u64> {
+        sql::sqlite_access::sign_in_failures(&self.pool, key, since).await
+    }
+
+    async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
+        sql::sqlite_access::clear_sign_in_failures(self.writes(), key).await
     }
 
     fn batch_size(&self) -> usize {

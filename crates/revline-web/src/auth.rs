@@ -14,8 +14,6 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use revline_store::User;
-use std::collections::HashMap;
-use std::sync::Mutex;
 
 pub const SESSION_COOKIE: &str = "revline_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -323,49 +321,57 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
         .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host)
 }
 
-/// Failed sign-ins per email address and per client address. After `MAX_FAILURES`
-/// failures for one email within `WINDOW_MS`, or `MAX_CLIENT_FAILURES` from one client
-/// (guessing across many addresses), further attempts are refused until the oldest
-/// failure leaves the window. A success clears the email's count, not the client's.
-#[derive(Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<i64>>>,
-}
+/// Failed sign-ins per email address and per client address, counted in the store so
+/// that a restart forgets nothing and every server of a team (one PostgreSQL) counts
+/// alike. After `MAX_FAILURES` failures for one email within `WINDOW_MS`, or
+/// `MAX_CLIENT_FAILURES` from one client (guessing across many addresses), further
+/// attempts are refused until the oldest failure leaves the window. A success clears
+/// the email's count, not the client's.
+pub mod sign_in_limit {
+    use revline_store::{Result, Store};
+    use std::net::IpAddr;
 
-const MAX_FAILURES: usize = 5;
-const MAX_CLIENT_FAILURES: usize = 20;
-const WINDOW_MS: i64 = 15 * 60 * 1000;
+    const MAX_FAILURES: u64 = 5;
+    const MAX_CLIENT_FAILURES: u64 = 20;
+    const WINDOW_MS: i64 = 15 * 60 * 1000;
 
-fn client_key(client: std::net::IpAddr) -> String {
-    format!("client {client}")
-}
-
-impl LoginLimiter {
-    pub fn allowed(&self, email: &str, client: Option<std::net::IpAddr>, now: i64) -> bool {
-        let mut map = self.failures.lock().expect("limiter lock");
-        let mut recent = |key: String| {
-            let list = map.entry(key).or_default();
-            list.retain(|&t| now - t < WINDOW_MS);
-            list.len()
-        };
-        recent(email.to_string()) < MAX_FAILURES
-            && client.is_none_or(|c| recent(client_key(c)) < MAX_CLIENT_FAILURES)
+    fn client_key(client: IpAddr) -> String {
+        format!("client {client}")
     }
 
-    pub fn failed(&self, email: &str, client: Option<std::net::IpAddr>, now: i64) {
-        let mut map = self.failures.lock().expect("limiter lock");
-        // Forget addresses whose failures are all old, so the map stays small.
-        if map.len() > 10_000 {
-            map.retain(|_, list| list.iter().any(|&t| now - t < WINDOW_MS));
+    pub async fn allowed(
+        store: &dyn Store,
+        email: &str,
+        client: Option<IpAddr>,
+        now: i64,
+    ) -> Result<bool> {
+        let since = now - WINDOW_MS;
+        if store.sign_in_failures(email, since).await? >= MAX_FAILURES {
+            return Ok(false);
         }
-        map.entry(email.to_string()).or_default().push(now);
-        if let Some(c) = client {
-            map.entry(client_key(c)).or_default().push(now);
+        match client {
+            Some(c) => {
+                Ok(store.sign_in_failures(&client_key(c), since).await? < MAX_CLIENT_FAILURES)
+            }
+            None => Ok(true),
         }
     }
 
-    pub fn succeeded(&self, email: &str) {
-        self.failures.lock().expect("limiter lock").remove(email);
+    pub async fn failed(
+        store: &dyn Store,
+        email: &str,
+        client: Option<IpAddr>,
+        now: i64,
+    ) -> Result<()> {
+        let client = client.map(client_key);
+        let mut keys = vec![email];
+        keys.extend(client.as_deref());
+        // Failures that left the window are forgotten here, so the table stays small.
+        store.sign_in_failed(&keys, now, now - WINDOW_MS).await
+    }
+
+    pub async fn succeeded(store: &dyn Store, email: &str) -> Result<()> {
+        store.clear_sign_in_failures(email).await
     }
 }
 

@@ -41,7 +41,6 @@ pub struct AppState {
     /// added to it rather than read again.
     pub live: Arc<live::Live>,
     pub clock: Arc<dyn Clock>,
-    pub limiter: Arc<auth::LoginLimiter>,
     pub imports: Arc<ingest::Imports>,
     pub reports: Arc<reports::ReportCache>,
     /// Served over TLS: session cookies are `Secure`.
@@ -58,7 +57,6 @@ impl AppState {
             settings: Arc::new(RwLock::new(Arc::new(settings))),
             live: Arc::new(live),
             clock,
-            limiter: Arc::default(),
             imports: Arc::default(),
             reports: Arc::default(),
             tls: false,

@@ -2630,8 +2630,11 @@ async fn login(
         };
         (status, render(&page).unwrap_or_else(|e| error_page(e, tr))).into_response()
     };
-    if !state.limiter.allowed(&email, client, now) {
-        return again("login.limited", StatusCode::TOO_MANY_REQUESTS);
+    let limit = crate::auth::sign_in_limit::allowed(&*state.store, &email, client, now).await;
+    match limit {
+        Ok(true) => {}
+        Ok(false) => return again("login.limited", StatusCode::TOO_MANY_REQUESTS),
+        Err(e) => return error_page(e.into(), tr),
     }
     let user = match state.store.user_by_email(&email).await {
         Ok(u) => u,
@@ -2647,10 +2650,15 @@ async fn login(
         }
     };
     let Some(user) = user.filter(|_| valid) else {
-        state.limiter.failed(&email, client, now);
+        if let Err(e) = crate::auth::sign_in_limit::failed(&*state.store, &email, client, now).await
+        {
+            return error_page(e.into(), tr);
+        }
         return again("login.failed", StatusCode::UNAUTHORIZED);
     };
-    state.limiter.succeeded(&email);
+    if let Err(e) = crate::auth::sign_in_limit::succeeded(&*state.store, &email).await {
+        return error_page(e.into(), tr);
+    }
     signed_in(&state, &user, &headers, &safe_next(Some(&form.next))).await
 }
 

@@ -281,6 +281,17 @@ async fn first_run_and_sign_in(w: Web) {
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.body.contains("Too many attempts"));
+    // The failures are counted in the store: a restarted server (or a second one on
+    // the same database) still refuses.
+    let restarted = web(w.state.store.clone()).await;
+    let r = restarted
+        .post_form(
+            "/login",
+            None,
+            &format!("email=ann@example.com&password={PASSWORD}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "after a restart");
 
     // One client guessing across many addresses is stopped too; another client is not.
     let from = |ip: [u8; 4], email: &str| {
