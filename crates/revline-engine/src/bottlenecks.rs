@@ -103,7 +103,7 @@ impl Slots {
         let mut stratum = vec![0u32; s.names.len() + 1];
         let mut strata = 0;
         for dim in Dim::ALL {
-            let seg = Segmentation::new(s, dim);
+            let seg = Segmentation::without_touches(s, dim);
             let mut table = vec![u32::MAX; s.names.len() + 1];
             for v in seg.values(s) {
                 let at = if v == NONE { s.names.len() } else { v as usize };

@@ -680,6 +680,40 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// The values of a dimension are those that occur on contacts, units, deals and
+    /// revenue (checked against a set), sorted by name with `(none)` last; a
+    /// segmentation made without touchpoint values agrees on everything else.
+    #[test]
+    fn a_dimension_lists_the_values_that_occur(seed in 0u64..1000, dim in 0usize..6) {
+        use revline_engine::slice::Segmentation;
+        let s = build(&revline_demo_like(seed));
+        let full = Segmentation::new(&s, Dim::ALL[dim]);
+        let lean = Segmentation::without_touches(&s, Dim::ALL[dim]);
+        prop_assert_eq!(&full.contact, &lean.contact);
+        prop_assert_eq!(&full.unit, &lean.unit);
+        prop_assert_eq!(&full.deal, &lean.deal);
+        prop_assert_eq!(&full.revenue, &lean.revenue);
+        prop_assert!(lean.touch.is_empty());
+        let occurring: std::collections::BTreeSet<u32> = full
+            .contact.iter().chain(&full.unit).chain(&full.deal).chain(&full.revenue)
+            .copied().collect();
+        let mut want: Vec<&str> = occurring
+            .iter()
+            .filter(|&&v| v != revline_engine::snapshot::NONE)
+            .map(|&v| s.names.name(v))
+            .collect();
+        want.sort();
+        if occurring.contains(&revline_engine::snapshot::NONE) {
+            want.push("(none)");
+        }
+        let got: Vec<&str> = lean.values(&s).into_iter().map(|v| s.names.name(v)).collect();
+        prop_assert_eq!(got, want);
+    }
+}
+
 /// A small random workspace: contacts on a few accounts and channels, deals, revenue.
 fn revline_demo_like(seed: u64) -> Vec<Record> {
     use RecordKind::*;
