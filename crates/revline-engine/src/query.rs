@@ -407,13 +407,30 @@ impl Output {
 #[error("{0}")]
 pub struct NotFound(pub String);
 
+/// Which records a report asks its scope about: the scorecard counts touchpoints per
+/// slice; the other reports count people, deals and money, and a breakdown for them is
+/// made without ten million touchpoint values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reads {
+    Touches,
+    People,
+}
+
+fn segmentation(s: &Snapshot, dim: Dim, reads: Reads) -> crate::slice::Segmentation {
+    match reads {
+        Reads::Touches => crate::slice::Segmentation::new(s, dim),
+        Reads::People => crate::slice::Segmentation::without_touches(s, dim),
+    }
+}
+
 fn sliced<T: Serialize + Send>(
     s: &Snapshot,
     q: &ReportQuery,
+    reads: Reads,
     report: impl Fn(Scope<'_>) -> T + Sync,
 ) -> Sliced<T> {
     if let Some((dim, value)) = &q.filter {
-        let seg = crate::slice::Segmentation::new(s, *dim);
+        let seg = segmentation(s, *dim, reads);
         // A value no record has (an unknown name) selects nothing.
         let v = match value.as_str() {
             "(none)" => crate::snapshot::NONE,
@@ -423,7 +440,7 @@ fn sliced<T: Serialize + Send>(
     }
     match q.by {
         None => Sliced::One(report(Scope::ALL)),
-        Some(dim) => Sliced::By(crate::slice::by(s, dim, report)),
+        Some(dim) => Sliced::By(crate::slice::by(s, &segmentation(s, dim, reads), report)),
     }
 }
 
@@ -439,18 +456,20 @@ pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
                 window_days: q.window_days,
                 view: q.view,
             };
-            Output::Funnel(sliced(s, q, |scope| {
+            Output::Funnel(sliced(s, q, Reads::People, |scope| {
                 crate::funnel::funnel_in(s, &fq, &scope)
             }))
         }
-        ReportKind::Scorecard => Output::Scorecard(sliced(s, q, |scope| {
+        ReportKind::Scorecard => Output::Scorecard(sliced(s, q, Reads::Touches, |scope| {
             crate::scorecard::scorecard(s, &scope, w, None)
         })),
-        ReportKind::Sla => Output::Sla(sliced(s, q, |scope| crate::sla::sla(s, &scope, w))),
-        ReportKind::Cohorts => {
-            Output::Cohorts(sliced(s, q, |scope| crate::cohorts::cohorts(s, &scope, w)))
-        }
-        ReportKind::Forecast => Output::Forecast(sliced(s, q, |scope| {
+        ReportKind::Sla => Output::Sla(sliced(s, q, Reads::People, |scope| {
+            crate::sla::sla(s, &scope, w)
+        })),
+        ReportKind::Cohorts => Output::Cohorts(sliced(s, q, Reads::People, |scope| {
+            crate::cohorts::cohorts(s, &scope, w)
+        })),
+        ReportKind::Forecast => Output::Forecast(sliced(s, q, Reads::People, |scope| {
             crate::forecast::forecast(s, &scope, w, q.forecast)
         })),
         ReportKind::Journeys => {

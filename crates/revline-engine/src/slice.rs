@@ -299,20 +299,20 @@ pub struct SegmentOf<T: Serialize> {
     pub report: T,
 }
 
-/// Runs `report` for everything and for every value of `dim`.
+/// Runs `report` for everything and for every value of the dimension of `seg`.
 pub fn by<T: Serialize + Send>(
     s: &Snapshot,
-    dim: Dim,
+    seg: &Segmentation,
     report: impl Fn(Scope<'_>) -> T + Sync,
 ) -> By<T> {
     use rayon::prelude::*;
-    let seg = Segmentation::new(s, dim);
+    let dim = seg.dim;
     let values = seg.values(s);
     let segments = values
         .par_iter()
         .map(|&v| SegmentOf {
             value: s.names.name(v).to_string(),
-            report: report(Scope::of(&seg, v)),
+            report: report(Scope::of(seg, v)),
         })
         .collect();
     By {

@@ -475,7 +475,11 @@ fn a_journey_tells_every_team_in_time_order() {
 fn breakdown_by_segment_splits_the_scorecard() {
     let s = build(&fixture());
     let w = february("2026-03-01");
-    let by = revline_engine::by(&s, Dim::Segment, |scope| scorecard(&s, &scope, &w, None));
+    let by = revline_engine::by(
+        &s,
+        &revline_engine::slice::Segmentation::new(&s, Dim::Segment),
+        |scope| scorecard(&s, &scope, &w, None),
+    );
     let values: Vec<&str> = by.segments.iter().map(|x| x.value.as_str()).collect();
     assert_eq!(values, vec!["ent", "smb", "(none)"]);
     let revenue = |i: usize| metric(&by.segments[i].report, "revenue").0;
@@ -602,7 +606,7 @@ proptest! {
         let config = revline_demo_like(seed);
         let s = build(&config);
         let w = Window { from: t("2026-01-01"), to: t("2026-07-01"), as_of: t("2026-07-01") };
-        let by = revline_engine::by(&s, Dim::ALL[dim], |scope| scorecard(&s, &scope, &w, None));
+        let by = revline_engine::by(&s, &revline_engine::slice::Segmentation::new(&s, Dim::ALL[dim]), |scope| scorecard(&s, &scope, &w, None));
         for name in ["revenue", "new_customers", "pipeline_created", "leads"] {
             let whole = metric(&by.overall, name).0.unwrap();
             let parts: f64 = by.segments.iter().map(|x| metric(&x.report, name).0.unwrap()).sum();
