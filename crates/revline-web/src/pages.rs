@@ -77,7 +77,11 @@ fn text(v: &Value) -> String {
 pub struct Ui {
     pub period: Option<String>,
     pub from: Option<String>,
+    /// The period's end, exclusive (as the reports and the CLI take it).
     pub to: Option<String>,
+    /// The period's last day, inclusive: what the picker shows and sends, since people
+    /// read "from 1 to 30 November" as including the 30th.
+    pub until: Option<String>,
     pub as_of: Option<String>,
     pub filter: Option<String>,
     pub by: Option<String>,
@@ -126,6 +130,15 @@ fn preset_dates(name: &str, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> 
     })
 }
 
+/// The day before an exclusive end date (`2026-12-01` -> `2026-11-30`): the last day
+/// of the period, as the picker shows it.
+fn last_day(exclusive_end: &str) -> String {
+    NaiveDate::parse_from_str(exclusive_end, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.pred_opt())
+        .map_or_else(|| exclusive_end.to_string(), |d| d.to_string())
+}
+
 /// The period a page shows: the URL's dates, else its preset, else the page's default.
 struct Period {
     key: String,
@@ -138,7 +151,11 @@ impl Ui {
         let preset_chosen = self.period.as_deref().is_some_and(|p| PRESETS.contains(&p));
         // Dates as the picker sends them, in either language's format.
         let date = |d: &Option<String>| d.as_deref().and_then(crate::i18n::parse_date_input);
-        if let (false, Some(f), Some(t)) = (preset_chosen, date(&self.from), date(&self.to)) {
+        // The picker's last day (just typed) wins over an exclusive end from a link.
+        let end = date(&self.until)
+            .and_then(|d| d.succ_opt())
+            .or_else(|| date(&self.to));
+        if let (false, Some(f), Some(t)) = (preset_chosen, date(&self.from), end) {
             return Period {
                 key: "custom".into(),
                 from: f.to_string(),
@@ -189,6 +206,7 @@ impl Ui {
             ("period", &self.period),
             ("from", if custom { &self.from } else { &none }),
             ("to", if custom { &self.to } else { &none }),
+            ("until", if custom { &self.until } else { &none }),
             ("as_of", &self.as_of),
             ("filter", &self.filter),
         ] {
@@ -324,7 +342,9 @@ fn chrome(
         from: period.map(|p| p.from.clone()).unwrap_or_default(),
         to: period.map(|p| p.to.clone()).unwrap_or_default(),
         from_input: period.map(|p| tr.date_input(&p.from)).unwrap_or_default(),
-        to_input: period.map(|p| tr.date_input(&p.to)).unwrap_or_default(),
+        to_input: period
+            .map(|p| tr.date_input(&last_day(&p.to)))
+            .unwrap_or_default(),
         date_format: tr.date_format(),
         as_of: ui.as_of.clone().unwrap_or_default(),
         filter: ui.filter.clone().unwrap_or_default(),

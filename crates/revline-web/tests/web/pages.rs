@@ -558,14 +558,32 @@ async fn pages_in_both_languages(w: Web) {
         "{}",
         &all.body[all.body.find("name=\"from\"").unwrap_or(0)..][..120]
     );
+    // Its second field is the period's last day (inclusive), as people read a range:
+    // `to=2026-11-01` (exclusive, as in the reports) shows as 31.10.2026, and the
+    // picker's `until=31.10.2026` means the same period.
+    assert!(
+        all.body.contains("name=\"until\" value=\"31.10.2026\""),
+        "{}",
+        &all.body[all.body.find("name=\"until\"").unwrap_or(0)..][..120]
+    );
     let typed = w
-        .get("/?period=custom&from=1.01.2026&to=01.11.2026", Some(&admin))
+        .get(
+            "/?period=custom&from=1.01.2026&until=31.10.2026",
+            Some(&admin),
+        )
         .await;
     assert_eq!(
         figure(&typed.body, "metric:revenue"),
         figure(&all.body, "metric:revenue")
     );
-    assert!(typed.body.contains("value=\"01.11.2026\""));
+    assert!(typed.body.contains("value=\"31.10.2026\""));
+    let one_day_less = w
+        .get(
+            "/?period=custom&from=2026-01-01&until=2026-10-30",
+            Some(&admin),
+        )
+        .await;
+    assert!(one_day_less.body.contains("value=\"30.10.2026\""));
 }
 
 async fn records_arrive_live(w: Web) {
