@@ -21,6 +21,8 @@ pub struct SqliteStore {
     /// connection would make it drop the cache.
     writer: SqlitePool,
     path: PathBuf,
+    /// Wakes the checkpointer after a commit of records.
+    checkpoint: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl SqliteStore {
@@ -46,7 +48,9 @@ impl SqliteStore {
             .pragma("cache_size", "-32768");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            // Checkpoints run beside the writer (`checkpoints`); the writer's own
+            // automatic checkpoint stays as a bound on the WAL (128 MB) should they lag.
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "8192"))
             .await?;
         MIGRATOR.run(&writer).await?;
         // Readers scan whole tables rather than revisit pages: a small cache each.
@@ -54,15 +58,35 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.pragma("cache_size", "-16384"))
             .await?;
+        let checkpoint = std::sync::Arc::new(tokio::sync::Notify::new());
+        tokio::spawn(checkpoints(pool.clone(), checkpoint.clone()));
         Ok(SqliteStore {
             pool,
             writer,
+            checkpoint,
             path: path.to_path_buf(),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Copies committed pages from the WAL into the database file on a reading connection
+/// (a passive checkpoint: it never blocks the writer), woken after commits of records.
+/// With SQLite's automatic checkpoint the committing writer did this copy itself, while
+/// the import's reading thread idled: moving it here made a 10M-row import 18% faster
+/// (docs/benchmarks.md).
+async fn checkpoints(pool: SqlitePool, wake: std::sync::Arc<tokio::sync::Notify>) {
+    loop {
+        wake.notified().await;
+        if pool.is_closed() {
+            return;
+        }
+        let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await;
     }
 }
 
@@ -365,6 +389,7 @@ impl Store for SqliteStore {
         let inserted = insert_rows(&mut tx, kind, &rows).await?;
         if inserted == records.len() as u64 {
             tx.commit().await?;
+            self.checkpoint.notify_one();
             return Ok(Vec::new());
         }
         // Some ids were taken: find which, and insert only the others.
@@ -389,6 +414,7 @@ impl Store for SqliteStore {
             .collect();
         insert_rows(&mut tx, kind, &kept).await?;
         tx.commit().await?;
+        self.checkpoint.notify_one();
         Ok(skipped)
     }
 
@@ -412,6 +438,7 @@ impl Store for SqliteStore {
             raw::execute_rows(handle.as_raw_handle(), &text, kind, &to_write)?;
         }
         tx.commit().await?;
+        self.checkpoint.notify_one();
         Ok(counts)
     }
 
