@@ -446,6 +446,19 @@ fn parse_metric(raw: &str) -> Option<String> {
 }
 
 /// Defaults and cross-field rules of the data contract.
+/// A service or spend period ends on or after its first day.
+fn check_period_order(record: &Record, errors: &mut Vec<FieldError>) {
+    if let (Some(start), Some(end)) = (record.text("period_start"), record.text("period_end")) {
+        // ISO dates compare correctly as text.
+        if end < start {
+            errors.push(FieldError {
+                column: "period_end".into(),
+                reason: RejectReason::EndBeforeStart,
+            });
+        }
+    }
+}
+
 fn apply_contract_rules(record: &mut Record, errors: &mut Vec<FieldError>) {
     let kind = record.kind;
     let one_of = kind.one_of();
@@ -478,22 +491,13 @@ fn apply_contract_rules(record: &mut Record, errors: &mut Vec<FieldError>) {
             {
                 record.set("amount", Value::Int(-a.abs()));
             }
+            check_period_order(record, errors);
         }
         RecordKind::Spend => {
             if record.get("team").is_null() {
                 record.set("team", Value::Text("marketing".into()));
             }
-            if let (Some(start), Some(end)) =
-                (record.text("period_start"), record.text("period_end"))
-            {
-                // ISO dates compare correctly as text.
-                if end < start {
-                    errors.push(FieldError {
-                        column: "period_end".into(),
-                        reason: RejectReason::EndBeforeStart,
-                    });
-                }
-            }
+            check_period_order(record, errors);
         }
         RecordKind::Tickets => {
             let opened = record.int("opened_at");

@@ -206,6 +206,8 @@ const REVENUE: &[Field] = &[
     req("amount", T::Amount),
     f("currency", T::Currency),
     f("kind", T::Choice(REVENUE_KINDS)),
+    f("period_start", T::Date),
+    f("period_end", T::Date),
 ];
 const SPEND: &[Field] = &[
     req("period_start", T::Date),

@@ -24,6 +24,8 @@ pub const WIN_BASE: [f64; 3] = [0.50, 0.42, 0.36];
 pub const SEGMENT_MQL: [f64; 3] = [1.0, 0.95, 0.9];
 /// Monthly churn hazard of a healthy customer.
 pub const CHURN_BASE: [f64; 3] = [0.022, 0.011, 0.005];
+/// Share of customers on annual plans (paid up front for the year), per segment.
+pub const ANNUAL_SHARE: [f64; 3] = [0.1, 0.35, 0.6];
 /// Support tickets per customer per month.
 pub const TICKET_RATE: [f64; 3] = [0.35, 0.8, 1.8];
 /// Plan names for deal titles.

@@ -66,6 +66,9 @@ pub struct Movement<'a> {
     pub at: i64,
     pub amount: i64,
     pub kind: &'a str,
+    /// The service period a subscription payment covers (first and last day); `None`
+    /// for a monthly payment (one month from `at`) and for other kinds.
+    pub period: Option<(i64, i64)>,
 }
 
 impl<'s> Out<'s> {
@@ -145,6 +148,10 @@ impl<'s> Out<'s> {
         r.set("amount", Value::Int(m.amount));
         r.set("currency", text(CURRENCY));
         r.set("kind", text(m.kind));
+        if let Some((first, last)) = m.period {
+            r.set("period_start", Value::Text(crate::clock::date_text(first)));
+            r.set("period_end", Value::Text(crate::clock::date_text(last)));
+        }
         self.send(r);
     }
 

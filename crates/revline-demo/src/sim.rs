@@ -27,6 +27,7 @@ const TAG_ACCOUNT: u64 = 0xACC0;
 const TAG_CONTACT: u64 = 0xC047;
 const TAG_TOUCH: u64 = 0x70C4;
 const TAG_LIFE: u64 = 0x11FE;
+const TAG_PLAN: u64 = 0x9A7E;
 const TAG_SPEND: u64 = 0x5BE4;
 const TAG_FX: u64 = 0xF0F0;
 
@@ -1045,6 +1046,21 @@ impl<'s> Generator<'s> {
         amount: i64,
         kind: &str,
     ) {
+        self.revenue_for(a, buyer, deal_id, at, amount, kind, None);
+    }
+
+    /// A payment that covers the service period `period` (first and last day).
+    #[allow(clippy::too_many_arguments)]
+    fn revenue_for(
+        &mut self,
+        a: &AccountCtx<'_>,
+        buyer: &ContactPlan,
+        deal_id: Option<&str>,
+        at: i64,
+        amount: i64,
+        kind: &str,
+        period: Option<(i64, i64)>,
+    ) {
         let contact_id = if a.id.is_none() {
             Some(buyer.id.as_str())
         } else {
@@ -1057,6 +1073,7 @@ impl<'s> Generator<'s> {
             at,
             amount,
             kind,
+            period,
         };
         self.out.revenue(&m);
         self.stats.revenue[self.tl.month_of(at)][a.profile.segment] += amount;
@@ -1076,17 +1093,30 @@ impl<'s> Generator<'s> {
         let mut r = Rng::stream(self.seed, TAG_LIFE, p.index);
 
         let mut mrr = (acv / 12).max(100);
-        self.revenue(a, buyer, Some(&deal_id), t0, mrr, "new");
+        // Annual plans, paid up front for the year, are common among larger accounts.
+        let annual = Rng::stream(self.seed, TAG_PLAN, p.index).f64() < ANNUAL_SHARE[seg];
+        // Billing on the same day each month (the 28th at the latest).
+        let m0 = self.tl.month_of(t0);
+        let into = t0 - self.tl.month_start(m0);
+        let offset = (into / DAY).min(27) * DAY + into % DAY;
+        // The day before the bill `k` months after the first: the end of a term.
+        let first_month = crate::clock::date_of(self.tl.month_start(m0));
+        let term_end = |k: usize| -> i64 {
+            let month = first_month + chrono::Months::new(k as u32);
+            crate::clock::day_secs(month) + offset - DAY
+        };
+        if annual {
+            let period = Some((t0, term_end(12)));
+            self.revenue_for(a, buyer, Some(&deal_id), t0, mrr * 12, "new", period);
+        } else {
+            self.revenue(a, buyer, Some(&deal_id), t0, mrr, "new");
+        }
         let u_onboarding = r.f64();
         if u_onboarding < [0.0, 0.5, 0.9][seg] && t0 + 7 * DAY < end {
             let fee = round_hundreds(acv as f64 / 100.0 * 0.08, 500.0);
             self.revenue(a, buyer, Some(&deal_id), t0 + 7 * DAY, fee, "one_off");
         }
 
-        // Billing on the same day each month (the 28th at the latest).
-        let m0 = self.tl.month_of(t0);
-        let into = t0 - self.tl.month_start(m0);
-        let offset = (into / DAY).min(27) * DAY + into % DAY;
         let mut bad = BadTickets::new();
         let mut previous = t0;
         for k in 1.. {
@@ -1108,10 +1138,56 @@ impl<'s> Generator<'s> {
             }
             let recent_bad = bad.within(bill - 90 * DAY, bill).min(3) as f64;
             let early = if k <= 3 { 1.4 } else { 1.0 };
-            if u_churn < CHURN_BASE[seg] * (1.0 + BAD_SERVICE_CHURN * recent_bad) * early {
+            let hazard = CHURN_BASE[seg] * (1.0 + BAD_SERVICE_CHURN * recent_bad) * early;
+            if annual && k % 12 != 0 {
+                // Mid-term on an annual plan: no bill and no way out, but an expansion
+                // is billed for the rest of the term.
+                if u_expand < 0.03 {
+                    let delta = (mrr as f64 * (0.1 + 0.4 * u_expand_size)).round() as i64;
+                    let at = bill + days(1.0 + 19.0 * u_expand_day);
+                    let renewal = term_end((k / 12 + 1) * 12);
+                    if at < end && at < renewal && delta > 0 {
+                        let months_left = (12 - k % 12) as i64;
+                        let period = Some((at, renewal));
+                        self.revenue_for(
+                            a,
+                            buyer,
+                            None,
+                            at,
+                            delta * months_left,
+                            "expansion",
+                            period,
+                        );
+                        mrr += delta;
+                    }
+                }
+                previous = bill;
+                continue;
+            }
+            // An annual plan is renewed or lost once a year: the year's hazard.
+            let hazard = if annual {
+                1.0 - (1.0 - hazard.min(1.0)).powi(12)
+            } else {
+                hazard
+            };
+            if u_churn < hazard {
                 // The subscription is not renewed: recurring revenue stops here.
                 self.out.stage(&buyer.id, "churned", bill);
                 break;
+            }
+            if annual {
+                let period = Some((bill, term_end(k + 12)));
+                self.revenue_for(
+                    a,
+                    buyer,
+                    Some(&deal_id),
+                    bill,
+                    mrr * 12,
+                    "recurring",
+                    period,
+                );
+                previous = bill;
+                continue;
             }
             self.revenue(a, buyer, Some(&deal_id), bill, mrr, "recurring");
             if k >= 3 && u_expand < 0.03 {

@@ -165,8 +165,11 @@ fn assert_instants_within(records: &[Record], start: i64, end: i64) {
             }
             if let (FieldType::Date, Value::Text(d)) = (field.ty, value) {
                 let t = ms(d);
+                // An annual plan paid before the end covers the year after its payment.
+                let service_end = r.kind == RecordKind::Revenue && field.name == "period_end";
+                let limit = if service_end { end + 366 * DAY_MS } else { end };
                 assert!(
-                    t >= start - 366 * DAY_MS && t < end,
+                    t >= start - 366 * DAY_MS && t < limit,
                     "{} {}.{} = {d}",
                     r.kind,
                     r.id,
@@ -185,6 +188,28 @@ fn records_are_what_parsing_their_canonical_text_gives() {
 #[test]
 fn instants_lie_within_the_history_in_whole_seconds() {
     assert_instants_within(small(), ms("2024-05-01"), ms("2026-11-01"));
+}
+
+#[test]
+fn the_demo_bills_annual_plans_for_a_year_ahead() {
+    let annual: Vec<&Record> = small()
+        .iter()
+        .filter(|r| r.kind == RecordKind::Revenue && r.text("period_start").is_some())
+        .collect();
+    assert!(!annual.is_empty(), "some customers are on annual plans");
+    for r in annual {
+        let (a, b) = (
+            r.text("period_start").unwrap(),
+            r.text("period_end").unwrap(),
+        );
+        let (a, b) = (ms(a), ms(b));
+        assert!(b > a, "{}: {a} - {b}", r.id);
+        if r.text("kind") != Some("expansion") {
+            // A year, give or take the billing day's clamp to the 28th.
+            let days = (b - a) / DAY_MS + 1;
+            assert!((362..=366).contains(&days), "{}: {days} days", r.id);
+        }
+    }
 }
 
 #[test]

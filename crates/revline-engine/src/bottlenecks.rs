@@ -360,6 +360,9 @@ fn quartile_boundary(groups: &[Rate], min_volume: u64) -> Option<f64> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Kept {
     units: u64,
+    /// Independent observations behind the squares: unit-months, or units when a unit's
+    /// months are taken together (its months are not independent of each other).
+    clusters: u64,
     churned: u64,
     before: i128,
     kept: i128,
@@ -373,9 +376,28 @@ impl Kept {
         if before <= 0 {
             return;
         }
-        let (b, k) = (i128::from(before), i128::from(now.clamp(0, before)));
+        let (b, k) = (
+            i128::from(before),
+            i128::from(crate::scorecard::retained(before, now)),
+        );
         self.units += 1;
+        self.clusters += 1;
         self.churned += u64::from(now <= 0);
+        self.before += b;
+        self.kept += k;
+        self.before_sq += b * b;
+        self.kept_sq += k * k;
+        self.cross += b * k;
+    }
+
+    /// One unit's months of the period as one observation: the interval of the ratio is
+    /// then cluster-robust (a unit on an annual plan keeps its revenue eleven months
+    /// running; counting those months as independent made the interval too narrow).
+    fn add_unit(&mut self, months: &Kept) {
+        let (b, k) = (months.before, months.kept);
+        self.units += months.units;
+        self.clusters += 1;
+        self.churned += months.churned;
         self.before += b;
         self.kept += k;
         self.before_sq += b * b;
@@ -385,6 +407,7 @@ impl Kept {
 
     fn merge(&mut self, o: &Kept) {
         self.units += o.units;
+        self.clusters += o.clusters;
         self.churned += o.churned;
         self.before += o.before;
         self.kept += o.kept;
@@ -405,8 +428,8 @@ impl Kept {
     /// the spread of kept - GRR x before, over the mean revenue before squared).
     fn variance(&self) -> Option<f64> {
         let r = self.grr()?;
-        let n = self.units as f64;
-        if self.units < 2 {
+        let n = self.clusters as f64;
+        if self.clusters < 2 {
             return None;
         }
         let ss = self.kept_sq as f64 - 2.0 * r * self.cross as f64 + r * r * self.before_sq as f64;
@@ -777,21 +800,35 @@ fn collect(s: &Snapshot, slots: &Slots, part: &Part, q: &BottleneckQuery, acc: &
     let windows: Vec<(i64, i64)> = starts.windows(2).map(|p| (p[0], p[1])).collect();
     let scope = crate::slice::Scope::ALL;
     // Subscription revenue only: a one-off fee or a refund not repeated next month is
-    // not a customer lost.
+    // not a customer lost. With recurring revenue, each unit's MRR on the last day of
+    // each month (metrics.md, GRR on the MRR basis).
     let one_off = [s.names.get("one_off"), s.names.get("refund")];
     let recurring = |i: usize| !one_off.contains(&Some(s.revenue.kind[i]));
-    for_each_unit_where(s, &scope, part, &windows, recurring, |u, v| {
+    let mut by_unit = |u: u32, v: &[i64]| {
         slots.unit(s, u as usize, &mut at);
+        let mut own = Kept::default();
         for j in 1..v.len() {
             let month_start = windows[j].0;
             acc.retention_month[j - 1].add(v[j - 1], v[j]);
             if month_start >= w.from && month_start < w.end() {
-                for &cell in &at {
-                    acc.retention[cell].add(v[j - 1], v[j]);
-                }
+                own.add(v[j - 1], v[j]);
             }
         }
-    });
+        if own.units > 0 {
+            for &cell in &at {
+                acc.retention[cell].add_unit(&own);
+            }
+        }
+    };
+    if crate::scorecard::RetentionBasis::of(s) == crate::scorecard::RetentionBasis::Mrr {
+        let days: Vec<i32> = windows
+            .iter()
+            .map(|&(_, b)| crate::calendar::day_of(zone, b - 1))
+            .collect();
+        crate::mrr::for_each_unit_mrr(s, &scope, part, &days, |u, v, _| by_unit(u, v));
+    } else {
+        for_each_unit_where(s, &scope, part, &windows, recurring, by_unit);
+    }
 }
 
 /// Per kind of link, how to read its rates.

@@ -7,7 +7,7 @@
 
 use crate::funnel::Period;
 use crate::part::{Part, map_merge, parts};
-use crate::scorecard::{Retention, acquired_at, retention};
+use crate::scorecard::{Retention, RetentionBasis, acquired_at, retention};
 use crate::slice::Scope;
 use crate::snapshot::{NEVER, NONE, Snapshot, Unconverted};
 use crate::window::{Window, major};
@@ -44,12 +44,19 @@ pub struct CohortRow {
     pub revenue: Vec<f64>,
     /// Units with positive revenue in each month.
     pub active: Vec<u64>,
-    /// revenue[k] / revenue[0].
+    /// MRR of the cohort's units on the last day of each month (of its elapsed part for
+    /// the as-of month), when the workspace holds recurring revenue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mrr: Option<Vec<f64>>,
+    /// On the MRR basis mrr[k] / mrr[0]; on the revenue basis revenue[k] / revenue[0].
     pub revenue_retention: Vec<Option<f64>>,
     /// active[k] / customers.
     pub logo_retention: Vec<Option<f64>>,
-    /// Cumulative revenue per customer up to and including each month.
+    /// Cumulative revenue per customer up to and including each month (MRR on the MRR
+    /// basis).
     pub ltv: Vec<f64>,
+    /// The last month is unfinished at the as-of time: its cells are to date, not churn.
+    pub last_month_to_date: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -62,6 +69,10 @@ pub struct CohortsReport {
     pub nrr: Option<f64>,
     pub grr: Option<f64>,
     pub logo_churn: Option<f64>,
+    /// What retention, NRR, GRR and logo churn were computed on.
+    pub basis: RetentionBasis,
+    /// Units in the base of NRR, GRR and logo churn.
+    pub retention_units: u64,
     pub cohorts: Vec<CohortRow>,
     pub unconverted: Vec<Unconverted>,
 }
@@ -72,6 +83,7 @@ pub struct CohortSums {
     pub customers: u64,
     pub revenue: Vec<i64>,
     pub active: Vec<u64>,
+    pub mrr: Vec<i64>,
 }
 
 /// The cohorts of one part (whole customer units); parts merge by adding.
@@ -89,6 +101,10 @@ impl CohortsPartial {
             if e.revenue.len() < c.revenue.len() {
                 e.revenue.resize(c.revenue.len(), 0);
                 e.active.resize(c.active.len(), 0);
+                e.mrr.resize(c.mrr.len(), 0);
+            }
+            for (a, b) in e.mrr.iter_mut().zip(c.mrr) {
+                *a += b;
             }
             for (a, b) in e.revenue.iter_mut().zip(c.revenue) {
                 *a += b;
@@ -128,6 +144,7 @@ pub fn cohorts_partial(
         customers: 0,
         revenue: vec![0; (last - m + 1) as usize],
         active: vec![0; (last - m + 1) as usize],
+        mrr: vec![0; (last - m + 1) as usize],
     };
     for u in part.units.clone() {
         if let Some(m) = cohort_of(u as u32) {
@@ -169,24 +186,60 @@ pub fn cohorts_partial(
     if month != i32::MIN {
         flush(&mut out, unit, month, sum);
     }
-    out.retention = retention(s, scope, part, w);
+    let basis = RetentionBasis::of(s);
+    if basis == RetentionBasis::Mrr {
+        // Each unit's MRR on the last day of every month from the first cohort's on.
+        let first = month_index(zone, w.from);
+        let as_of_day = crate::mrr::last_whole_day(s, w.as_of);
+        let days: Vec<i32> = (first..=last)
+            .map(|m| {
+                let d = month_date(m).and_then(|d| d.checked_add_months(chrono::Months::new(1)));
+                d.map_or(as_of_day, |d| crate::calendar::day_number(d) - 1)
+                    .min(as_of_day)
+            })
+            .collect();
+        crate::mrr::for_each_unit_mrr(s, scope, part, &days, |u, v, _| {
+            if let Some(c) = cohort_of(u) {
+                let e = out.cohorts.entry(c).or_insert_with(|| fresh(c));
+                for (k, cell) in e.mrr.iter_mut().enumerate() {
+                    *cell += v[(c - first) as usize + k];
+                }
+            }
+        });
+    }
+    out.retention = retention(s, scope, part, w, basis);
     out
 }
 
+/// The first day of a month given by `month_index`.
+fn month_date(m: i32) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::from_ymd_opt(m.div_euclid(12), m.rem_euclid(12) as u32 + 1, 1)
+}
+
 pub fn finish(s: &Snapshot, w: &Window, p: CohortsPartial) -> CohortsReport {
+    let basis = RetentionBasis::of(s);
+    let last = last_month(s, w);
+    // The as-of month is unfinished unless the as-of time is its very end.
+    let last_unfinished = month_date(last + 1)
+        .is_some_and(|next| w.as_of < crate::snapshot::day_start(s.timezone, next) - 1);
     let rows: Vec<CohortRow> = p
         .cohorts
         .into_iter()
         .filter(|(_, c)| c.customers > 0)
         .map(|(m, c)| {
-            let base = c.revenue.first().copied().unwrap_or(0);
+            let kept = match basis {
+                RetentionBasis::Mrr => &c.mrr,
+                RetentionBasis::Revenue => &c.revenue,
+            };
+            let base = kept.first().copied().unwrap_or(0);
             let mut cum = 0i64;
             CohortRow {
                 cohort: month_label(m),
                 customers: c.customers,
                 revenue: c.revenue.iter().map(|v| major(s, *v as f64)).collect(),
-                revenue_retention: c
-                    .revenue
+                mrr: (basis == RetentionBasis::Mrr)
+                    .then(|| c.mrr.iter().map(|v| major(s, *v as f64)).collect()),
+                revenue_retention: kept
                     .iter()
                     .map(|v| (base != 0).then(|| *v as f64 / base as f64))
                     .collect(),
@@ -195,14 +248,14 @@ pub fn finish(s: &Snapshot, w: &Window, p: CohortsPartial) -> CohortsReport {
                     .iter()
                     .map(|a| Some(*a as f64 / c.customers as f64))
                     .collect(),
-                ltv: c
-                    .revenue
+                ltv: kept
                     .iter()
                     .map(|v| {
                         cum += v;
                         major(s, cum as f64) / c.customers as f64
                     })
                     .collect(),
+                last_month_to_date: last_unfinished,
                 active: c.active,
             }
         })
@@ -216,6 +269,8 @@ pub fn finish(s: &Snapshot, w: &Window, p: CohortsPartial) -> CohortsReport {
         nrr,
         grr,
         logo_churn,
+        basis,
+        retention_units: p.retention.members,
         cohorts: rows,
         unconverted: s.unconverted.clone(),
     }

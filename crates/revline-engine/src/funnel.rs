@@ -65,6 +65,38 @@ impl FunnelPartial {
     }
 }
 
+/// Calls `f(stage, entered_at)` for every stage at which contact `c` counts in the
+/// funnel of `query`: the one definition behind the counts and the members lists.
+fn each_count(snapshot: &Snapshot, query: &FunnelQuery, c: usize, mut f: impl FnMut(usize, i64)) {
+    let k = snapshot.stages.len();
+    let row = snapshot.entered_row(c);
+    if query.view == View::Flow {
+        let end = query.to.min(query.as_of.saturating_add(1));
+        for s in 0..k {
+            let t = row[s];
+            if t != NEVER && t >= query.from && t < end {
+                f(s, t);
+            }
+        }
+        return;
+    }
+    let start = row[0];
+    if start == NEVER || start < query.from || start >= query.to || start > query.as_of {
+        return;
+    }
+    let window = query
+        .window_days
+        .map(|d| (d * MILLIS_PER_DAY as f64) as i64);
+    for s in 0..k {
+        let t = row[s];
+        let within = window.is_none_or(|w| t.saturating_sub(start) <= w);
+        if t == NEVER || t > query.as_of || !within {
+            break;
+        }
+        f(s, t);
+    }
+}
+
 /// The counts of contacts `range` of the snapshot.
 pub fn partial(
     snapshot: &Snapshot,
@@ -74,53 +106,41 @@ pub fn partial(
 ) -> FunnelPartial {
     let k = snapshot.stages.len();
     let mut out = FunnelPartial::empty(k);
-    let window = query
-        .window_days
-        .map(|d| (d * MILLIS_PER_DAY as f64) as i64);
-    if query.view == View::Flow {
-        let end = query.to.min(query.as_of.saturating_add(1));
-        for c in range {
-            if !scope.contact(c) {
-                continue;
-            }
-            let row = snapshot.entered_row(c);
-            let rework = snapshot.rework_row(c);
-            for s in 0..k {
-                let t = row[s];
-                if t == NEVER || t < query.from || t >= end {
-                    continue;
-                }
-                out.reached[s] += 1;
-                out.rework[s] += u64::from(rework[s]);
-                if s > 0 {
-                    out.days[s].push((t - row[s - 1]) as f64 / MILLIS_PER_DAY as f64);
-                }
-            }
-        }
-        return out;
-    }
     for c in range {
         if !scope.contact(c) {
             continue;
         }
         let row = snapshot.entered_row(c);
-        let start = row[0];
-        if start == NEVER || start < query.from || start >= query.to || start > query.as_of {
-            continue;
-        }
         let rework = snapshot.rework_row(c);
-        for s in 0..k {
-            let t = row[s];
-            let within = window.is_none_or(|w| t.saturating_sub(start) <= w);
-            if t == NEVER || t > query.as_of || !within {
-                break;
-            }
+        each_count(snapshot, query, c, |s, t| {
             out.reached[s] += 1;
             out.rework[s] += u64::from(rework[s]);
             if s > 0 {
                 out.days[s].push((t - row[s - 1]) as f64 / MILLIS_PER_DAY as f64);
             }
+        });
+    }
+    out
+}
+
+/// The contacts counted at `stage` (an index of the funnel) with the instant each
+/// entered it, in contact order: exactly the people behind that stage's `reached`.
+pub fn members(
+    snapshot: &Snapshot,
+    query: &FunnelQuery,
+    scope: &Scope<'_>,
+    stage: usize,
+) -> Vec<(usize, i64)> {
+    let mut out = Vec::new();
+    for c in 0..snapshot.contacts() {
+        if !scope.contact(c) {
+            continue;
         }
+        each_count(snapshot, query, c, |s, t| {
+            if s == stage {
+                out.push((c, t));
+            }
+        });
     }
     out
 }

@@ -9,12 +9,14 @@
 
 pub mod attribution;
 pub mod bottlenecks;
+pub mod calendar;
 pub mod cohorts;
 pub mod forecast;
 pub mod funnel;
 mod id_index;
 pub mod incremental;
 pub mod journeys;
+pub mod mrr;
 pub mod part;
 pub mod query;
 pub mod scorecard;

@@ -11,12 +11,13 @@ use crate::cohorts::CohortsReport;
 use crate::forecast::{ForecastOptions, ForecastReport};
 use crate::funnel::{FunnelQuery, FunnelReport, View};
 use crate::journeys::{JourneyReport, Subject};
+use crate::mrr::MrrReport;
 use crate::scorecard::ScorecardReport;
 use crate::sla::SlaReport;
 use crate::slice::{By, Dim, Scope};
 use crate::snapshot::{Snapshot, SnapshotBuilder};
 use crate::window::Window;
-use revline_core::time::{MILLIS_PER_DAY, parse_timestamp};
+use revline_core::time::parse_timestamp;
 use revline_core::{Millis, RecordKind, Settings};
 use serde::{Deserialize, Serialize};
 
@@ -32,10 +33,12 @@ pub enum ReportKind {
     Journeys,
     Attribution,
     Bottlenecks,
+    Mrr,
+    Members,
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 8] = [
+    pub const ALL: [ReportKind; 10] = [
         ReportKind::Scorecard,
         ReportKind::Funnel,
         ReportKind::Sla,
@@ -44,6 +47,8 @@ impl ReportKind {
         ReportKind::Journeys,
         ReportKind::Attribution,
         ReportKind::Bottlenecks,
+        ReportKind::Mrr,
+        ReportKind::Members,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +61,8 @@ impl ReportKind {
             ReportKind::Journeys => "journeys",
             ReportKind::Attribution => "attribution",
             ReportKind::Bottlenecks => "bottlenecks",
+            ReportKind::Mrr => "mrr",
+            ReportKind::Members => "members",
         }
     }
 
@@ -104,6 +111,8 @@ pub struct ReportParams {
     pub maturity_days: Option<f64>,
     /// `DIM:VALUE`: count only the records of that slice (`channel:paid_search`).
     pub filter: Option<String>,
+    /// The funnel stage whose members are listed (members).
+    pub stage: Option<String>,
 }
 
 /// Whose journey: a contact or an account id (an email is resolved by the caller, who
@@ -129,6 +138,8 @@ pub struct ReportQuery {
     pub models: Vec<Model>,
     pub attribution: AttributionQuery,
     pub bottlenecks: BottleneckQuery,
+    /// The funnel stage (index) whose members are listed.
+    pub stage: Option<usize>,
 }
 
 fn instant(text: &str, settings: &Settings, param: &'static str) -> Result<Millis, ParamError> {
@@ -145,28 +156,27 @@ fn window(
         Some(t) => instant(t, settings, "as_of")?,
         None => now,
     };
+    let zone = settings.timezone;
+    // The plan covers the calendar year of the as-of time; every other report the 12
+    // whole months before the as-of month (metrics.md "Periods and comparisons").
     let (default_from, default_to) = if kind == ReportKind::Forecast {
-        // The plan covers the calendar year of the as-of time.
-        let year = chrono::TimeZone::timestamp_millis_opt(&settings.timezone, as_of)
-            .single()
-            .map_or(1970, |t| chrono::Datelike::year(&t));
-        let start = |y: i32| {
-            crate::snapshot::day_start(
-                settings.timezone,
-                chrono::NaiveDate::from_ymd_opt(y, 1, 1).expect("1 January"),
-            )
-        };
-        (Some(start(year)), start(year + 1))
+        crate::calendar::year_of(zone, as_of)
     } else {
-        (None, as_of)
+        crate::calendar::default_period(zone, as_of)
     };
     let to = match &p.to {
         Some(t) => instant(t, settings, "to")?,
+        None if p.from.is_some() && kind != ReportKind::Forecast => as_of,
         None => default_to,
     };
     let from = match &p.from {
         Some(t) => instant(t, settings, "from")?,
-        None => default_from.unwrap_or(to - 365 * MILLIS_PER_DAY),
+        None if p.to.is_some() => {
+            // The 12 months before the given end.
+            let end = crate::calendar::date_of(zone, to);
+            crate::snapshot::day_start(zone, crate::calendar::add_months(end, -12))
+        }
+        None => default_from,
     };
     if from >= to {
         return Err(bad("from", "must be before to"));
@@ -222,6 +232,8 @@ impl ReportQuery {
                         | ReportKind::Sla
                         | ReportKind::Cohorts
                         | ReportKind::Forecast
+                        | ReportKind::Mrr
+                        | ReportKind::Members
                 ) {
                     return Err(bad("filter", format!("does not apply to {}", kind.name())));
                 }
@@ -324,6 +336,33 @@ impl ReportQuery {
                 })?;
             bottlenecks.what_if = Some((link, rate));
         }
+        let stage = match (&p.stage, kind) {
+            (None, ReportKind::Members) => {
+                return Err(bad(
+                    "stage",
+                    format!("members needs a stage ({})", settings.stages.join(", ")),
+                ));
+            }
+            (None, _) => None,
+            (Some(name), _) => {
+                let name = revline_core::normalize::snake_case(name.trim());
+                Some(
+                    settings
+                        .stages
+                        .iter()
+                        .position(|s| *s == name)
+                        .ok_or_else(|| {
+                            bad(
+                                "stage",
+                                format!("no stage '{name}' ({})", settings.stages.join(", ")),
+                            )
+                        })?,
+                )
+            }
+        };
+        if kind == ReportKind::Members && by.is_some() {
+            return Err(bad("by", "members lists one slice; give a filter instead"));
+        }
         Ok(ReportQuery {
             kind,
             window: w,
@@ -336,6 +375,7 @@ impl ReportQuery {
             models,
             attribution,
             bottlenecks,
+            stage,
         })
     }
 
@@ -350,7 +390,14 @@ impl ReportQuery {
         );
         match self.kind {
             ReportKind::Funnel if sliced_by.is_none() => SnapshotBuilder::FUNNEL_INPUTS.to_vec(),
-            ReportKind::Cohorts | ReportKind::Forecast | ReportKind::Funnel if !by_touch => {
+            ReportKind::Members if !by_touch => SnapshotBuilder::ALL_INPUTS
+                .iter()
+                .filter(|(kind, _)| *kind != RecordKind::Touchpoints)
+                .copied()
+                .collect(),
+            ReportKind::Cohorts | ReportKind::Forecast | ReportKind::Funnel | ReportKind::Mrr
+                if !by_touch =>
+            {
                 SnapshotBuilder::ALL_INPUTS
                     .iter()
                     .filter(|(kind, _)| *kind != RecordKind::Touchpoints)
@@ -382,6 +429,29 @@ pub enum Output {
     Journey(JourneyReport),
     Attribution(AttributionReport),
     Bottlenecks(BottlenecksReport),
+    Mrr(Sliced<MrrReport>),
+    Members(MembersReport),
+}
+
+/// The people behind one stage's count of the funnel with the same parameters.
+#[derive(Debug, Clone, Serialize)]
+pub struct MembersReport {
+    pub period: crate::funnel::Period,
+    pub as_of: String,
+    pub view: View,
+    pub stage: String,
+    /// Equals the funnel's `reached` for this stage.
+    pub count: u64,
+    pub members: Vec<Member>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub contact_id: String,
+    /// Filled in by the caller from the store (the snapshot holds no emails or names).
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub entered_at: String,
 }
 
 impl Output {
@@ -459,6 +529,42 @@ pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
             Output::Funnel(sliced(s, q, Reads::People, |scope| {
                 crate::funnel::funnel_in(s, &fq, &scope)
             }))
+        }
+        ReportKind::Mrr => Output::Mrr(sliced(s, q, Reads::People, |scope| {
+            crate::mrr::mrr(s, &scope, w)
+        })),
+        ReportKind::Members => {
+            let fq = FunnelQuery {
+                from: w.from,
+                to: w.to,
+                as_of: w.as_of,
+                window_days: q.window_days,
+                view: q.view,
+            };
+            let stage = q.stage.unwrap_or(0);
+            // `by` is refused for members: the one slice is the filter's, or everything.
+            let found = match sliced(s, q, Reads::People, |scope| {
+                crate::funnel::members(s, &fq, &scope, stage)
+            }) {
+                Sliced::One(found) => found,
+                Sliced::By(by) => by.overall,
+            };
+            Output::Members(MembersReport {
+                period: w.period(),
+                as_of: w.as_of_text(),
+                view: q.view,
+                stage: s.stages.get(stage).cloned().unwrap_or_default(),
+                count: found.len() as u64,
+                members: found
+                    .into_iter()
+                    .map(|(c, t)| Member {
+                        contact_id: s.contact_ids[c].to_string(),
+                        email: None,
+                        name: None,
+                        entered_at: revline_core::time::format_timestamp(t),
+                    })
+                    .collect(),
+            })
         }
         ReportKind::Scorecard => Output::Scorecard(sliced(s, q, Reads::Touches, |scope| {
             crate::scorecard::scorecard(s, &scope, w, None)

@@ -22,10 +22,108 @@ pub struct Metric {
     pub value: Option<f64>,
     pub previous: Option<f64>,
     pub target: Option<f64>,
+    /// The share of the target expected by the as-of time, for an unfinished period
+    /// (metrics.md "Periods and comparisons"); a rate's pace is its target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pace: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pace_basis: Option<PaceBasis>,
     /// The currency code for money, else `count`, `ratio` (a share 0..1), `multiple`
     /// (x times), `days`, `minutes`, or the
     /// currency per day (`USD/day`).
     pub unit: String,
+    /// What a rate or an average was computed from (its denominator).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_count: Option<u64>,
+    /// Why `value` is no data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<Missing>,
+    /// Which figures NRR, GRR and logo churn were computed on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<RetentionBasis>,
+}
+
+/// How a target's pace was set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaceBasis {
+    /// Elapsed days / days of the period.
+    ElapsedDays,
+    /// The share the same metric had reached by the same point a year earlier.
+    LastYearShape,
+    /// A rate: expected at its target all along.
+    Rate,
+}
+
+/// Which figures retention is computed on (metrics.md "Scorecard").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetentionBasis {
+    /// The units' MRR on the day before the period and on its last (counted) day.
+    Mrr,
+    /// The units' revenue in the previous period and in this one.
+    Revenue,
+}
+
+impl RetentionBasis {
+    /// MRR whenever the workspace holds recurring revenue.
+    pub fn of(s: &Snapshot) -> RetentionBasis {
+        if crate::mrr::has_recurring(s) {
+            RetentionBasis::Mrr
+        } else {
+            RetentionBasis::Revenue
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RetentionBasis::Mrr => "mrr",
+            RetentionBasis::Revenue => "revenue",
+        }
+    }
+}
+
+/// Why a figure is no data (metrics.md "Missing data is not zero").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    NoRevenue,
+    NoSpend,
+    NoNewCustomers,
+    NoClosedDeals,
+    NoWonDeals,
+    NoAmounts,
+    NoOpenDeals,
+    NoRevenueTarget,
+    PeriodOver,
+    NoRetentionBase,
+    NoChurn,
+    NoSalesTouches,
+    NoHandoffs,
+}
+
+impl Missing {
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Missing::NoRevenue => "no revenue recorded",
+            Missing::NoSpend => "no spend recorded for the period",
+            Missing::NoNewCustomers => "no new customers in the period",
+            Missing::NoClosedDeals => "no deal closed in the period",
+            Missing::NoWonDeals => "no deal won in the period",
+            Missing::NoAmounts => "no won deal has an amount",
+            Missing::NoOpenDeals => "no open deals",
+            Missing::NoRevenueTarget => "no revenue target for the period",
+            Missing::PeriodOver => "the period is over",
+            Missing::NoRetentionBase => "no customer was paying before the period",
+            Missing::NoChurn => "no revenue was lost month over month, so churn cannot be measured",
+            Missing::NoSalesTouches => "no sales touchpoint recorded",
+            Missing::NoHandoffs => "no lead entered mql in the period with its SLA decided",
+        }
+    }
 }
 
 /// Reach of one channel with what it led to, for the same slice and period.
@@ -51,9 +149,11 @@ pub struct ReachRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScorecardReport {
     pub period: Period,
-    pub previous_period: Period,
+    pub previous_period: PreviousPeriod,
     pub as_of: String,
     pub currency: String,
+    /// What NRR, GRR, logo churn and LTV were computed on.
+    pub retention_basis: RetentionBasis,
     pub metrics: Vec<Metric>,
     pub reach: Vec<ReachRow>,
     /// Money left out because no exchange rate was known.
@@ -87,6 +187,12 @@ pub struct Figures {
     pub sla_breach_rate: Option<f64>,
     /// Stage entries in the period (flow), per funnel stage.
     pub entries: Vec<u64>,
+    /// The counts behind the rates and averages.
+    pub won_with_amount: u64,
+    pub retention_units: u64,
+    pub responded: u64,
+    pub handoffs_decided: u64,
+    pub basis: Option<RetentionBasis>,
 }
 
 pub(crate) fn ratio(a: f64, b: f64) -> Option<f64> {
@@ -187,7 +293,8 @@ pub enum SpendOf {
 }
 
 /// Spend of the scope's rows in `rows` within [from, end), minor units, spread evenly
-/// over each row's days; `None` when spend cannot be split by the scope's dimension.
+/// over each row's days; `None` when spend cannot be split by the scope's dimension or
+/// no spend row covers the period.
 pub fn spend_in(
     s: &Snapshot,
     scope: &Scope<'_>,
@@ -201,6 +308,7 @@ pub fn spend_in(
     }
     let sp = &s.spend;
     let mut total = 0.0;
+    let mut recorded = false;
     for i in rows {
         let wanted = match only {
             SpendOf::All => true,
@@ -214,11 +322,20 @@ pub fn spend_in(
         let overlap = (b.min(end) - a.max(from)).max(0);
         if b > a && overlap > 0 {
             total += sp.amount[i] as f64 * overlap as f64 / (b - a) as f64;
+            recorded = true;
         } else if b == a && a >= from && a < end {
             total += sp.amount[i] as f64;
+            recorded = true;
         }
     }
-    Some(total)
+    // No spend row in the period is no data, not a cost of zero (metrics.md).
+    recorded.then_some(total)
+}
+
+/// What a unit kept of `before` when it has `now`: min(now, before), never less than
+/// nothing. The one definition of GRR's numerator (scorecard, cohorts, bottlenecks).
+pub fn retained(before: i64, now: i64) -> i64 {
+    now.clamp(0, before)
 }
 
 /// Sums behind NRR, GRR and logo churn; they add up across parts of whole units.
@@ -232,15 +349,16 @@ pub struct Retention {
 }
 
 impl Retention {
-    /// A unit with `before` in the preceding period and `now` in this one; only units
-    /// whose net revenue before was positive count.
+    /// A unit with `before` in the preceding period (or MRR on the day before) and `now`
+    /// in this one; only units whose `before` was positive count. The one GRR of the
+    /// engine: what a unit kept is min(now, before), and never less than nothing.
     pub fn add(&mut self, before: i64, now: i64) {
         if before <= 0 {
             return;
         }
         self.base += before;
         self.kept += now;
-        self.gross += now.min(before);
+        self.gross += retained(before, now);
         self.members += 1;
         self.churned += u64::from(now <= 0);
     }
@@ -264,21 +382,59 @@ impl Retention {
     }
 }
 
-/// Retention of `w` against the preceding period of equal length, over one part.
-pub fn retention(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window) -> Retention {
+/// Retention of `w` on `basis`, over one part: MRR on the day before the period against
+/// its last counted day, or revenue of the previous period (to date when `w` is
+/// unfinished) against this one.
+pub fn retention(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    part: &Part,
+    w: &Window,
+    basis: RetentionBasis,
+) -> Retention {
     let mut r = Retention::default();
-    for_each_unit(
-        s,
-        scope,
-        part,
-        &[(w.previous().from, w.from), (w.from, w.end())],
-        |_, v| r.add(v[0], v[1]),
-    );
+    match basis {
+        RetentionBasis::Mrr => {
+            let days = [
+                crate::mrr::day_before(s, w),
+                crate::mrr::last_counted_day(s, w),
+            ];
+            crate::mrr::for_each_unit_mrr(s, scope, part, &days, |_, v, _| r.add(v[0], v[1]));
+        }
+        RetentionBasis::Revenue => {
+            let p = crate::calendar::previous(s.timezone, w).window;
+            for_each_unit(
+                s,
+                scope,
+                part,
+                &[(p.from, p.end()), (w.from, w.end())],
+                |_, v| r.add(v[0], v[1]),
+            );
+        }
+    }
     r
 }
 
-/// Retention month over month, pooled over the calendar months that start in the window.
-pub fn monthly_retention(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window) -> Retention {
+/// MRR at the window's last counted day and the units that have it, over one part.
+pub fn mrr_at_end(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window) -> (i64, u64) {
+    let day = [crate::mrr::last_counted_day(s, w)];
+    let (mut sum, mut units) = (0, 0);
+    crate::mrr::for_each_unit_mrr(s, scope, part, &day, |_, v, _| {
+        sum += v[0];
+        units += u64::from(v[0] > 0);
+    });
+    (sum, units)
+}
+
+/// Retention month over month on `basis`, pooled over the calendar months that start in
+/// the window.
+pub fn monthly_retention(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    part: &Part,
+    w: &Window,
+    basis: RetentionBasis,
+) -> Retention {
     let zone = s.timezone;
     let day = |d| crate::snapshot::day_start(zone, d);
     // Month boundaries from the month before the first month starting in the window.
@@ -303,11 +459,25 @@ pub fn monthly_retention(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Windo
             (bounds[k], next.min(end))
         })
         .collect();
-    for_each_unit(s, scope, part, &windows, |_, v| {
+    let pairs = |r: &mut Retention, v: &[i64]| {
         for k in 1..v.len() {
             r.add(v[k - 1], v[k]);
         }
-    });
+    };
+    match basis {
+        RetentionBasis::Mrr => {
+            // MRR on the last (counted) day of each month, after the day before the first.
+            let last = crate::mrr::last_counted_day(s, w);
+            let days: Vec<i32> = windows
+                .iter()
+                .map(|&(_, b)| crate::calendar::day_of(zone, b - 1).min(last))
+                .collect();
+            crate::mrr::for_each_unit_mrr(s, scope, part, &days, |_, v, _| pairs(&mut r, v));
+        }
+        RetentionBasis::Revenue => {
+            for_each_unit(s, scope, part, &windows, |_, v| pairs(&mut r, v));
+        }
+    }
     r
 }
 
@@ -331,6 +501,9 @@ pub struct FiguresPartial {
     pub monthly: Retention,
     /// Units with positive net revenue in the period.
     pub paying: u64,
+    /// MRR at the period's last counted day (MRR basis), and the units that have it.
+    pub mrr_end: i64,
+    pub mrr_units: u64,
     pub sla: SlaPartial,
     /// Stage entries in the period, per funnel stage.
     pub entries: Vec<u64>,
@@ -355,6 +528,8 @@ impl FiguresPartial {
         self.retention = self.retention.merge(o.retention);
         self.monthly = self.monthly.merge(o.monthly);
         self.paying += o.paying;
+        self.mrr_end += o.mrr_end;
+        self.mrr_units += o.mrr_units;
         self.sla = self.sla.merge(o.sla);
         if self.entries.is_empty() {
             self.entries = o.entries;
@@ -422,8 +597,12 @@ pub fn figures_partial(
         }
     }
     f.spend = spend_in(s, scope, part.spend.clone(), w.from, end, SpendOf::All);
-    f.retention = retention(s, scope, part, w);
-    f.monthly = monthly_retention(s, scope, part, w);
+    let basis = RetentionBasis::of(s);
+    f.retention = retention(s, scope, part, w, basis);
+    f.monthly = monthly_retention(s, scope, part, w, basis);
+    if basis == RetentionBasis::Mrr {
+        (f.mrr_end, f.mrr_units) = mrr_at_end(s, scope, part, w);
+    }
     for_each_unit(s, scope, part, &[(w.from, end)], |_, v| {
         f.paying += u64::from(v[0] > 0)
     });
@@ -474,8 +653,17 @@ pub fn figures(s: &Snapshot, w: &Window, mut p: FiguresPartial) -> Figures {
     }
     f.cac = f.spend.and_then(|sp| ratio(sp, f.new_customers as f64));
     (f.nrr, f.grr, f.logo_churn) = p.retention.rates();
-    let months = (w.end() - w.from) as f64 / MILLIS_PER_DAY as f64 / DAYS_PER_MONTH;
-    let arpu_month = ratio(f.revenue, p.paying as f64).and_then(|a| ratio(a, months));
+    f.retention_units = p.retention.members;
+    f.won_with_amount = p.won_with_amount;
+    let basis = RetentionBasis::of(s);
+    f.basis = Some(basis);
+    let arpu_month = match basis {
+        RetentionBasis::Mrr => ratio(p.mrr_end as f64, p.mrr_units as f64),
+        RetentionBasis::Revenue => {
+            let months = (w.end() - w.from) as f64 / MILLIS_PER_DAY as f64 / DAYS_PER_MONTH;
+            ratio(f.revenue, p.paying as f64).and_then(|a| ratio(a, months))
+        }
+    };
     f.monthly_grr = p.monthly.rates().1;
     f.ltv = match (arpu_month, f.monthly_grr) {
         (Some(arpu), Some(g)) if g < 1.0 => ratio(arpu * s.gross_margin, 1.0 - g),
@@ -488,6 +676,8 @@ pub fn figures(s: &Snapshot, w: &Window, mut p: FiguresPartial) -> Figures {
     let handoff = crate::sla::finish(s, w, p.sla);
     f.lead_response_minutes = handoff.median_response_minutes;
     f.sla_breach_rate = handoff.breach_rate;
+    f.responded = handoff.responded;
+    f.handoffs_decided = handoff.leads - handoff.pending;
     f.entries = p.entries;
     f
 }
@@ -498,6 +688,9 @@ pub struct ScorecardPartial {
     pub now: FiguresPartial,
     pub before: FiguresPartial,
     pub reach: ReachPartial,
+    /// The same period a year earlier, to date and whole: the shape a target's pace
+    /// follows when it is known.
+    pub year_ago: Option<(FiguresPartial, FiguresPartial)>,
 }
 
 impl ScorecardPartial {
@@ -506,8 +699,57 @@ impl ScorecardPartial {
             now: self.now.merge(o.now),
             before: self.before.merge(o.before),
             reach: self.reach.merge(o.reach),
+            year_ago: match (self.year_ago, o.year_ago) {
+                (Some(a), Some(b)) => Some((a.0.merge(b.0), a.1.merge(b.1))),
+                (a, b) => a.or(b),
+            },
         }
     }
+}
+
+/// The metrics whose targets add up over time (a pace is a share of them), with the
+/// target's metric name.
+const PACED: [(&str, &str); 7] = [
+    ("revenue", "revenue"),
+    ("new_customers", "new_customers"),
+    ("pipeline_created", "pipeline"),
+    ("leads", "leads"),
+    ("mql", "mql"),
+    ("sql", "sql"),
+    ("opportunities", "opportunities"),
+];
+
+/// For an unfinished period with a target that adds up: the same period a year earlier,
+/// counted to the same point and whole.
+pub fn year_ago_windows(
+    s: &Snapshot,
+    w: &Window,
+    segment: Option<&str>,
+) -> Option<(Window, Window)> {
+    if !(w.from <= w.as_of && w.as_of < w.to) {
+        return None;
+    }
+    let any_target = PACED
+        .iter()
+        .any(|(_, t)| target(s, t, w.from, w.to, segment, Combine::Sum).is_some());
+    if !any_target {
+        return None;
+    }
+    let back = |t: Millis| {
+        let zone = s.timezone;
+        let d = crate::calendar::date_of(zone, t);
+        let offset = t - crate::snapshot::day_start(zone, d);
+        crate::snapshot::day_start(zone, crate::calendar::add_months(d, -12)) + offset
+    };
+    let (from, to, as_of) = (back(w.from), back(w.to), back(w.as_of));
+    Some((
+        Window { from, to, as_of },
+        Window {
+            from,
+            to,
+            as_of: w.as_of,
+        },
+    ))
 }
 
 pub fn scorecard_partial(
@@ -516,15 +758,24 @@ pub fn scorecard_partial(
     part: &Part,
     w: &Window,
     acquired: &[Millis],
+    year_ago: Option<&(Window, Window)>,
 ) -> ScorecardPartial {
+    let previous = crate::calendar::previous(s.timezone, w).window;
     ScorecardPartial {
         now: figures_partial(s, scope, part, w, acquired),
-        before: figures_partial(s, scope, part, &w.previous(), acquired),
+        before: figures_partial(s, scope, part, &previous, acquired),
         reach: reach_partial(s, scope, part, w),
+        year_ago: year_ago.map(|(to_date, whole)| {
+            (
+                figures_partial(s, scope, part, to_date, acquired),
+                figures_partial(s, scope, part, whole, acquired),
+            )
+        }),
     }
 }
 
-/// The whole scorecard for one scope, its parts computed in parallel.
+/// The whole scorecard for one scope, its parts computed in parallel; `segment` picks
+/// the targets set for one segment.
 pub fn scorecard(
     s: &Snapshot,
     scope: &Scope<'_>,
@@ -542,14 +793,54 @@ pub fn scorecard_in(
     segment: Option<&str>,
     parts: &[Part],
 ) -> ScorecardReport {
+    let segment = segment.or_else(|| scope.segment(s));
     let acquired = acquired_at(s, w.as_of);
+    let year_ago = year_ago_windows(s, w, segment);
     let merged = map_merge(
         parts,
-        |p| scorecard_partial(s, scope, p, w, &acquired),
+        |p| scorecard_partial(s, scope, p, w, &acquired, year_ago.as_ref()),
         ScorecardPartial::merge,
     )
     .unwrap_or_default();
     finish(s, scope, w, segment, merged)
+}
+
+/// The previous period as reported, with the basis of the comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreviousPeriod {
+    pub from: String,
+    /// The end of what was counted: the period's end, or the instant as far into it as
+    /// the current period has run (`to_date`).
+    pub to: String,
+    pub basis: crate::calendar::Basis,
+}
+
+/// The earliest instant the workspace holds a lead, deal or revenue row.
+fn data_since(s: &Snapshot) -> Millis {
+    let k = s.stages.len().max(1);
+    let leads = (0..s.contacts()).map(|c| s.entered[c * k]).min();
+    let deals = s.deals.created_at.iter().copied().min();
+    let revenue = s.revenue.at.iter().copied().min();
+    [leads, deals, revenue]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(NEVER)
+}
+
+/// One metric's value, count and reason, for this period or the previous one.
+struct Reading {
+    value: Option<f64>,
+    count: Option<u64>,
+    reason: Option<Missing>,
+}
+
+fn read(value: Option<f64>, count: Option<u64>, missing: Missing) -> Reading {
+    Reading {
+        value,
+        count,
+        reason: value.is_none().then_some(missing),
+    }
 }
 
 /// Turns the merged partial into the report.
@@ -560,94 +851,242 @@ pub fn finish(
     segment: Option<&str>,
     p: ScorecardPartial,
 ) -> ScorecardReport {
+    let cmp = crate::calendar::previous(s.timezone, w);
     let now = figures(s, w, p.now);
-    let before = figures(s, &w.previous(), p.before);
+    let before = figures(s, &cmp.window, p.before);
+    let year_ago = p
+        .year_ago
+        .map(|(a, b)| (figures(s, w, a), figures(s, w, b)));
+    let shape_known =
+        year_ago_windows(s, w, segment).is_some_and(|(ya, _)| data_since(s) <= ya.from);
     let code = s.currency.code().to_string();
     let money = |v: f64| major(s, v);
     let goal = |metric: &str, combine| target(s, metric, w.from, w.to, segment, combine);
+    let unfinished = w.from <= w.as_of && w.as_of < w.to;
+    let elapsed = (w.as_of - w.from) as f64 / (w.to - w.from) as f64;
+    let has_revenue = !s.revenue.at.is_empty();
+    let has_sales_touch = s.touchpoints.team.contains(&crate::snapshot::Team::Sales);
     let mut metrics = Vec::new();
     let mut push = |name: &'static str,
                     unit: String,
-                    get: &dyn Fn(&Figures) -> Option<f64>,
-                    target: Option<f64>| {
+                    get: &dyn Fn(&Figures) -> Reading,
+                    target: Option<f64>,
+                    additive: bool| {
+        let (v, b) = (get(&now), get(&before));
+        let (pace, pace_basis) = match target {
+            Some(t) if unfinished && !additive => (Some(t), Some(PaceBasis::Rate)),
+            Some(t) if unfinished => {
+                // The year-ago shape of the same metric when a whole year-ago period
+                // is known, else the elapsed share of the period's days.
+                let shape = year_ago
+                    .as_ref()
+                    .filter(|_| shape_known)
+                    .and_then(|(a, b)| {
+                        let (a, b) = (get(a).value?, get(b).value?);
+                        (b > 0.0 && a >= 0.0).then(|| a / b)
+                    });
+                match shape {
+                    Some(share) => (Some(t * share), Some(PaceBasis::LastYearShape)),
+                    None => (Some(t * elapsed), Some(PaceBasis::ElapsedDays)),
+                }
+            }
+            _ => (None, None),
+        };
         metrics.push(Metric {
             name,
-            value: get(&now),
-            previous: get(&before),
+            value: v.value,
+            previous: b.value,
             target,
+            pace,
+            pace_basis,
             unit,
+            count: v.count,
+            previous_count: b.count,
+            reason: v.reason.map(|m| m.sentence().to_string()),
+            reason_code: v.reason,
+            basis: None,
         });
+    };
+    let plain = |v: f64| Reading {
+        value: Some(v),
+        count: None,
+        reason: None,
     };
     push(
         "revenue",
         code.clone(),
-        &|f| Some(money(f.revenue)),
+        &|f| {
+            if has_revenue {
+                plain(money(f.revenue))
+            } else {
+                read(None, None, Missing::NoRevenue)
+            }
+        },
         goal("revenue", Combine::Sum),
+        true,
     );
     push(
         "new_customers",
         "count".into(),
-        &|f| Some(f.new_customers as f64),
+        &|f| plain(f.new_customers as f64),
         goal("new_customers", Combine::Sum),
+        true,
     );
     push(
         "pipeline_created",
         code.clone(),
-        &|f| Some(money(f.pipeline_created)),
+        &|f| plain(money(f.pipeline_created)),
         goal("pipeline", Combine::Sum),
+        true,
     );
     push(
         "win_rate",
         "ratio".into(),
-        &|f| f.win_rate,
+        &|f| read(f.win_rate, Some(f.won + f.lost), Missing::NoClosedDeals),
         goal("win_rate", Combine::Mean),
+        false,
     );
     push(
         "avg_deal_size",
         code.clone(),
-        &|f| f.avg_deal_size.map(money),
+        &|f| {
+            let why = if f.won == 0 {
+                Missing::NoWonDeals
+            } else {
+                Missing::NoAmounts
+            };
+            read(f.avg_deal_size.map(money), Some(f.won_with_amount), why)
+        },
         None,
+        false,
     );
     push(
         "sales_cycle_days",
         "days".into(),
-        &|f| f.sales_cycle_days,
+        &|f| read(f.sales_cycle_days, Some(f.won), Missing::NoWonDeals),
         None,
+        false,
     );
     push(
         "sales_velocity",
         format!("{code}/day"),
-        &|f| f.sales_velocity.map(money),
+        &|f| {
+            let why = if f.won == 0 {
+                Missing::NoWonDeals
+            } else {
+                Missing::NoOpenDeals
+            };
+            read(f.sales_velocity.map(money), Some(f.open_deals), why)
+        },
         None,
+        false,
     );
     push(
         "pipeline_coverage",
         "multiple".into(),
-        &|f| f.pipeline_coverage,
+        &|f| {
+            let why = if !unfinished {
+                Missing::PeriodOver
+            } else {
+                Missing::NoRevenueTarget
+            };
+            read(f.pipeline_coverage, None, why)
+        },
         None,
+        false,
     );
-    push("cac", code.clone(), &|f| f.cac.map(money), None);
+    push(
+        "cac",
+        code.clone(),
+        &|f| {
+            let why = if f.spend.is_none() {
+                Missing::NoSpend
+            } else {
+                Missing::NoNewCustomers
+            };
+            read(f.cac.map(money), Some(f.new_customers), why)
+        },
+        None,
+        false,
+    );
+    let retention_missing = if has_revenue {
+        Missing::NoRetentionBase
+    } else {
+        Missing::NoRevenue
+    };
     push(
         "nrr",
         "ratio".into(),
-        &|f| f.nrr,
+        &|f| read(f.nrr, Some(f.retention_units), retention_missing),
         goal("nrr", Combine::Mean),
+        false,
     );
-    push("grr", "ratio".into(), &|f| f.grr, None);
-    push("logo_churn", "ratio".into(), &|f| f.logo_churn, None);
-    push("ltv", code.clone(), &|f| f.ltv.map(money), None);
-    push("ltv_cac", "multiple".into(), &|f| f.ltv_cac, None);
+    push(
+        "grr",
+        "ratio".into(),
+        &|f| read(f.grr, Some(f.retention_units), retention_missing),
+        None,
+        false,
+    );
+    push(
+        "logo_churn",
+        "ratio".into(),
+        &|f| read(f.logo_churn, Some(f.retention_units), retention_missing),
+        None,
+        false,
+    );
+    push(
+        "ltv",
+        code.clone(),
+        &|f| {
+            let why = if f.monthly_grr.is_none() {
+                retention_missing
+            } else {
+                Missing::NoChurn
+            };
+            read(f.ltv.map(money), None, why)
+        },
+        None,
+        false,
+    );
+    push(
+        "ltv_cac",
+        "multiple".into(),
+        &|f| {
+            let why = if f.cac.is_none() {
+                Missing::NoSpend
+            } else {
+                Missing::NoChurn
+            };
+            read(f.ltv_cac, None, why)
+        },
+        None,
+        false,
+    );
+    let handoff_missing = if has_sales_touch {
+        Missing::NoHandoffs
+    } else {
+        Missing::NoSalesTouches
+    };
     push(
         "lead_response_minutes",
         "minutes".into(),
-        &|f| f.lead_response_minutes,
+        &|f| {
+            let value = f.lead_response_minutes.filter(|_| has_sales_touch);
+            read(value, Some(f.responded), handoff_missing)
+        },
         None,
+        false,
     );
     push(
         "sla_breach_rate",
         "ratio".into(),
-        &|f| f.sla_breach_rate,
+        &|f| {
+            let value = f.sla_breach_rate.filter(|_| has_sales_touch);
+            read(value, Some(f.handoffs_decided), handoff_missing)
+        },
         None,
+        false,
     );
     for (stage, metric) in [
         ("lead", "leads"),
@@ -659,16 +1098,32 @@ pub fn finish(
             push(
                 metric,
                 "count".into(),
-                &|f| f.entries.get(k).map(|e| *e as f64),
+                &|f| plain(f.entries.get(k).map_or(0.0, |e| *e as f64)),
                 goal(metric, Combine::Sum),
+                true,
             );
         }
     }
+    let basis = RetentionBasis::of(s);
+    for m in metrics.iter_mut() {
+        if matches!(m.name, "nrr" | "grr" | "logo_churn" | "ltv") {
+            m.basis = Some(basis);
+        }
+    }
+    let prev = cmp.window;
     ScorecardReport {
         period: w.period(),
-        previous_period: w.previous().period(),
+        previous_period: PreviousPeriod {
+            from: revline_core::time::format_timestamp(prev.from),
+            to: revline_core::time::format_timestamp(match cmp.basis {
+                crate::calendar::Basis::Full => prev.to,
+                crate::calendar::Basis::ToDate => prev.as_of,
+            }),
+            basis: cmp.basis,
+        },
         as_of: w.as_of_text(),
         currency: code,
+        retention_basis: basis,
         metrics,
         reach: reach_rows(s, scope, w, p.reach),
         unconverted: s.unconverted.clone(),

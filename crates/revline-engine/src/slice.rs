@@ -247,6 +247,13 @@ impl<'a> Scope<'a> {
         self.slice.is_none()
     }
 
+    /// The account segment this scope is, when it slices by segment: its targets are
+    /// the ones set for that segment (metrics.md "Periods and comparisons").
+    pub fn segment<'s>(&self, s: &'s Snapshot) -> Option<&'s str> {
+        let (seg, v) = self.slice?;
+        (seg.dim == Dim::Segment && (v as usize) < s.names.len()).then(|| s.names.name(v))
+    }
+
     fn test(&self, pick: impl Fn(&Segmentation) -> u32) -> bool {
         self.slice.is_none_or(|(s, v)| pick(s) == v)
     }

@@ -260,6 +260,21 @@ pub struct Revenue {
     /// Signed workspace minor units (refunds and contractions are negative).
     pub amount: Vec<i64>,
     pub kind: Vec<u32>,
+    /// First day of the service period a recurring row pays for (a day number, see
+    /// `calendar::day_number`); `NO_DAY` for rows that are not recurring.
+    pub service_start: Vec<i32>,
+    /// Last day of that service period, inclusive.
+    pub service_end: Vec<i32>,
+}
+
+/// The service period of a revenue row that is not recurring.
+pub const NO_DAY: i32 = i32::MIN;
+
+impl Revenue {
+    /// Whether row `i` is subscription revenue (metrics.md "Subscription revenue").
+    pub fn is_recurring(&self, i: usize) -> bool {
+        self.service_start[i] != NO_DAY
+    }
 }
 
 /// Touchpoints ordered by contact, then time; `start[c]..start[c + 1]` are contact c's.
@@ -567,6 +582,8 @@ impl SnapshotBuilder {
                 "amount",
                 "currency",
                 "kind",
+                "period_start",
+                "period_end",
             ],
         ),
         (
@@ -735,6 +752,22 @@ impl SnapshotBuilder {
         })
     }
 
+    /// The service period of a recurring revenue row as day numbers: its
+    /// `period_start`..`period_end`, else one calendar month from its `occurred_at` date.
+    fn service_period(&self, record: &impl Fields, at: i64) -> (i32, i32) {
+        use crate::calendar::{add_months, date_of, day_number};
+        let date = |c| {
+            record
+                .text(c)
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        };
+        let start = date("period_start").unwrap_or_else(|| date_of(self.settings.timezone, at));
+        let end = date("period_end")
+            .unwrap_or_else(|| add_months(start, 1).pred_opt().unwrap_or(start))
+            .max(start);
+        (day_number(start), day_number(end))
+    }
+
     fn day_start(&self, date: &str) -> Option<i64> {
         let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
         Some(day_start(self.settings.timezone, d))
@@ -860,13 +893,21 @@ impl SnapshotBuilder {
                 };
                 let account = self.account(record.text("account_id"));
                 let deal = self.deal(record.text("deal_id"));
-                let kind = self.names.opt(record.text("kind").or(Some("one_off")));
+                let kind_text = record.text("kind").unwrap_or("one_off");
+                let kind = self.names.intern(kind_text);
+                let (start, end) = if RECURRING_KINDS.contains(&kind_text) {
+                    self.service_period(record, at)
+                } else {
+                    (NO_DAY, NO_DAY)
+                };
                 let r = &mut self.revenue;
                 r.contact.push(contact);
                 r.account.push(account);
                 r.deal.push(deal);
                 r.at.push(at);
                 r.kind.push(kind);
+                r.service_start.push(start);
+                r.service_end.push(end);
                 self.revenue_money.push(money);
             }
             RecordKind::Touchpoints => {
@@ -1030,6 +1071,8 @@ impl SnapshotBuilder {
             deal: r.deal.clone(),
             at: r.at.clone(),
             kind: r.kind.clone(),
+            service_start: r.service_start.clone(),
+            service_end: r.service_end.clone(),
             ..Revenue::default()
         };
         b.revenue_money = (0..r.at.len())
@@ -1135,6 +1178,8 @@ impl SnapshotBuilder {
             revenue.deal.push(r.deal[i]);
             revenue.at.push(r.at[i]);
             revenue.kind.push(r.kind[i]);
+            revenue.service_start.push(r.service_start[i]);
+            revenue.service_end.push(r.service_end[i]);
             revenue.amount.push(v);
             revenue.unit.push(unit_of(
                 contact_account,
@@ -1153,6 +1198,8 @@ impl SnapshotBuilder {
             deal: pick_u32(&revenue.deal),
             unit: pick_u32(&revenue.unit),
             kind: pick_u32(&revenue.kind),
+            service_start: order.iter().map(|&i| revenue.service_start[i]).collect(),
+            service_end: order.iter().map(|&i| revenue.service_end[i]).collect(),
             at: order.iter().map(|&i| revenue.at[i]).collect(),
             amount: order.iter().map(|&i| revenue.amount[i]).collect(),
         };
@@ -1399,6 +1446,9 @@ impl Converter<'_> {
         (Decimal::from(m.minor) * rate * scale).round().to_i64()
     }
 }
+
+/// Revenue kinds that are subscription revenue (metrics.md "Subscription revenue").
+pub const RECURRING_KINDS: [&str; 4] = ["new", "recurring", "expansion", "contraction"];
 
 /// 00:00 of `date` in `zone` (the earlier reading where midnight repeats; the first
 /// existing instant where it is skipped).

@@ -23,16 +23,6 @@ impl Window {
         t >= self.from && t < self.end()
     }
 
-    /// The preceding period of equal length, seen at the same as-of time.
-    pub fn previous(&self) -> Window {
-        let len = self.to - self.from;
-        Window {
-            from: self.from - len,
-            to: self.from,
-            as_of: self.as_of,
-        }
-    }
-
     pub fn period(&self) -> Period {
         Period {
             from: format_timestamp(self.from),

@@ -39,7 +39,7 @@ async fn report(
 ) -> Result<Json<Value>, AppError> {
     let kind = ReportKind::parse(&name).ok_or_else(|| {
         AppError::NotFound(format!(
-            "no report '{name}' (scorecard, funnel, sla, cohorts, forecast, journeys, attribution, bottlenecks)"
+            "no report '{name}' (scorecard, funnel, members, mrr, sla, cohorts, forecast, journeys, attribution, bottlenecks)"
         ))
     })?;
     let Query(params) = params.map_err(|e| AppError::bad(e.body_text()))?;

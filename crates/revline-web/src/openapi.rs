@@ -11,12 +11,12 @@ pub const PARAMETERS: &[(&str, &str, &str)] = &[
     (
         "from",
         "string",
-        "Start of the period (date or date-time, workspace time zone); default: a year before `to` (forecast: the start of the as-of year).",
+        "Start of the period (date or date-time, workspace time zone); default: the 12 whole months before the as-of month, or 12 months before `to` (forecast: the start of the as-of year).",
     ),
     (
         "to",
         "string",
-        "End of the period, exclusive; default: the as-of time (forecast: the end of the as-of year).",
+        "End of the period, exclusive; default: the start of the as-of month, or the as-of time when only `from` is given (forecast: the end of the as-of year).",
     ),
     (
         "as_of",
@@ -31,7 +31,12 @@ pub const PARAMETERS: &[(&str, &str, &str)] = &[
     (
         "filter",
         "string",
-        "Only one slice, DIM:VALUE (channel:paid_search); scorecard, funnel, sla, cohorts, forecast.",
+        "Only one slice, DIM:VALUE (channel:paid_search); scorecard, funnel, members, mrr, sla, cohorts, forecast. Sliced to a segment, the scorecard uses that segment's targets.",
+    ),
+    (
+        "stage",
+        "string",
+        "Members: the funnel stage whose people are listed (exactly the funnel's `reached` for it).",
     ),
     ("view", "string", "Funnel: cohort (default) or flow."),
     (

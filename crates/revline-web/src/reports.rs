@@ -70,11 +70,21 @@ pub async fn run(
         return Ok(hit);
     }
     let snapshot = state.snapshot();
-    let value = tokio::task::spawn_blocking(move || revline_engine::query::run(&snapshot, &query))
-        .await
-        .map_err(|e| AppError::bad(format!("the report failed: {e}")))?
-        .map(|out| Arc::new(out.to_json()))
-        .map_err(|e| AppError::NotFound(e.0))?;
+    let mut out =
+        tokio::task::spawn_blocking(move || revline_engine::query::run(&snapshot, &query))
+            .await
+            .map_err(|e| AppError::bad(format!("the report failed: {e}")))?
+            .map_err(|e| AppError::NotFound(e.0))?;
+    if let revline_engine::query::Output::Members(m) = &mut out {
+        let ids: Vec<String> = m.members.iter().map(|p| p.contact_id.clone()).collect();
+        let mut found = revline_store::contact_labels(state.store.as_ref(), &ids).await?;
+        for p in &mut m.members {
+            if let Some((email, name)) = found.remove(&p.contact_id) {
+                (p.email, p.name) = (email, name);
+            }
+        }
+    }
+    let value = Arc::new(out.to_json());
     state.reports.put(version, key, value.clone());
     Ok(value)
 }

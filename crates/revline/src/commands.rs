@@ -45,7 +45,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 contacts: *contacts,
                 seed: *seed,
                 planted_problems: !no_problems,
-                end: end.unwrap_or_else(first_of_this_month),
+                end: end.unwrap_or_else(today),
             };
             demo(&cli, config, out.as_deref()).await
         }
@@ -167,11 +167,11 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(open_store(&cli).await?);
             if *demo && store.count(RecordKind::Contacts).await? == 0 {
                 eprintln!("Filling the empty store with the demo workspace...");
-                // The history runs up to this month, as `revline demo` writes it: with the
-                // default end fixed in the past, the months since looked like customers
-                // lost and every page's recent periods were empty.
+                // The history runs up to today, as `revline demo` writes it: with an end in
+                // the past, the days since looked like customers lost (a monthly bill of
+                // the 1st not yet there on the 3rd) and recent periods were empty.
                 let config = revline_demo::DemoConfig {
-                    end: first_of_this_month(),
+                    end: today(),
                     ..revline_demo::DemoConfig::default()
                 };
                 load_demo(&*store, &config).await?;
@@ -274,10 +274,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     }
 }
 
-fn first_of_this_month() -> chrono::NaiveDate {
-    use chrono::Datelike;
-    let today = chrono::Utc::now().date_naive();
-    today.with_day(1).expect("day 1 exists")
+/// The demo's history ends just before today (00:00 UTC): everything up to yesterday.
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
 }
 
 /// A progress bar on stderr, only when stderr is a terminal.

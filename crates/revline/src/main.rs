@@ -76,19 +76,27 @@ pub enum ReportName {
     Attribution,
     /// Every link of the revenue chain against its benchmark, ranked by revenue at stake.
     Bottlenecks,
+    /// Subscription revenue: MRR and ARR, and each month's movements.
+    Mrr,
+    /// The people behind one funnel stage's count (--stage), with the funnel's flags.
+    Members,
 }
 
 /// Options of `revline report`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReportOptions {
-    /// Start of the period (date or date-time, workspace time zone); default: a year
-    /// before --to (forecast: the start of the as-of year).
+    /// Start of the period (date or date-time, workspace time zone); default: the 12
+    /// whole months before the as-of month, or 12 months before --to (forecast: the
+    /// start of the as-of year).
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
-    /// End of the period, exclusive; default: the as-of time (forecast: the end of the
-    /// as-of year).
+    /// End of the period, exclusive; default: the start of the as-of month, or the
+    /// as-of time when only --from is given (forecast: the end of the as-of year).
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
+    /// Members: the funnel stage whose people to list.
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
     /// Pin "now" (default: the current time).
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
@@ -170,7 +178,7 @@ pub enum Command {
         /// Write canonical CSV files into this folder instead of the store.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Last day of the generated history (default: the first day of this month).
+        /// The generated history ends just before this day (default: today).
         #[arg(long, value_name = "DATE")]
         end: Option<chrono::NaiveDate>,
         /// Generate the workspace without its planted problems.

@@ -3,10 +3,13 @@
 
 use crate::{Failure, FunnelView, ReportFormat, ReportName, ReportOptions, usage};
 use revline_core::Settings;
+use revline_engine::calendar::Basis;
 use revline_engine::cohorts::CohortsReport;
 use revline_engine::forecast::ForecastReport;
 use revline_engine::funnel::View;
 use revline_engine::journeys::JourneyReport;
+use revline_engine::mrr::MrrReport;
+use revline_engine::query::MembersReport;
 use revline_engine::query::{Output, ParamError, ReportKind, ReportParams, ReportQuery, Sliced};
 use revline_engine::scorecard::ScorecardReport;
 use revline_engine::sla::SlaReport;
@@ -58,6 +61,7 @@ fn params(options: &ReportOptions) -> ReportParams {
         min_gap: Some(options.min_gap),
         maturity_days: Some(options.maturity_days),
         filter: options.filter.clone(),
+        stage: options.stage.clone(),
     }
 }
 
@@ -105,9 +109,32 @@ pub async fn run(
         return Ok(0);
     }
     let snap = snapshot(store, &settings, &q.inputs()).await?;
-    let out = revline_engine::query::run(&snap, &q).map_err(|e| usage(e.0))?;
+    let mut out = revline_engine::query::run(&snap, &q).map_err(|e| usage(e.0))?;
+    if let Output::Members(m) = &mut out {
+        fill_members(store, m).await?;
+    }
     print_output(&out, format);
     Ok(0)
+}
+
+/// Emails and names of the listed members, read from the store (the snapshot holds
+/// neither).
+async fn fill_members(
+    store: &dyn Store,
+    report: &mut revline_engine::query::MembersReport,
+) -> Result<(), Failure> {
+    let ids: Vec<String> = report
+        .members
+        .iter()
+        .map(|m| m.contact_id.clone())
+        .collect();
+    let mut found = revline_store::contact_labels(store, &ids).await?;
+    for m in &mut report.members {
+        if let Some((email, name)) = found.remove(&m.contact_id) {
+            (m.email, m.name) = (email, name);
+        }
+    }
+    Ok(())
 }
 
 fn print_output(out: &Output, format: ReportFormat) {
@@ -124,6 +151,8 @@ fn print_output(out: &Output, format: ReportFormat) {
         Output::Journey(r) => print_one(r, format),
         Output::Attribution(r) => print_one(r, format),
         Output::Bottlenecks(r) => print_one(r, format),
+        Output::Mrr(r) => print_sliced(r, format),
+        Output::Members(r) => print_one(r, format),
     }
 }
 
@@ -342,8 +371,12 @@ fn metric_text(v: Option<f64>, unit: &str) -> String {
 
 impl Printable for ScorecardReport {
     fn table(&self) -> String {
+        let basis = match self.previous_period.basis {
+            Basis::ToDate => "to date",
+            Basis::Full => "whole period",
+        };
         let mut out = format!(
-            "Scorecard [{}, {}), as of {}; previous period [{}, {})\n",
+            "Scorecard [{}, {}), as of {}; compared with [{}, {}) ({basis})\n",
             self.period.from,
             self.period.to,
             self.as_of,
@@ -351,16 +384,25 @@ impl Printable for ScorecardReport {
             self.previous_period.to
         );
         out += &format!(
-            "{:<22} {:>18} {:>18} {:>18}\n",
-            "metric", "value", "previous", "target"
+            "Retention (NRR, GRR, logo churn, LTV) on the {} basis\n",
+            self.retention_basis.name()
+        );
+        out += &format!(
+            "{:<22} {:>18} {:>18} {:>18} {:>18} {:>9}  {}\n",
+            "metric", "value", "previous", "target", "pace", "count", "note"
         );
         for m in &self.metrics {
             out += &format!(
-                "{:<22} {:>18} {:>18} {:>18}\n",
+                "{:<22} {:>18} {:>18} {:>18} {:>18} {:>9}  {}\n",
                 m.name,
                 metric_text(m.value, &m.unit),
                 metric_text(m.previous, &m.unit),
-                metric_text(m.target, &m.unit)
+                metric_text(m.target, &m.unit),
+                metric_text(m.pace, &m.unit),
+                m.count.map_or(String::new(), |c| c.to_string()),
+                m.reason
+                    .as_deref()
+                    .map_or(String::new(), |r| format!("no data: {r}"))
             );
         }
         if !self.reach.is_empty() {
@@ -398,7 +440,7 @@ impl Printable for ScorecardReport {
     }
 
     fn csv_header(&self) -> String {
-        "metric,value,previous,target,unit".into()
+        "metric,value,previous,target,pace,unit,count,reason".into()
     }
 
     fn csv_rows(&self) -> Vec<String> {
@@ -406,12 +448,15 @@ impl Printable for ScorecardReport {
             .iter()
             .map(|m| {
                 format!(
-                    "{},{},{},{},{}",
+                    "{},{},{},{},{},{},{},{}",
                     m.name,
                     cell(m.value),
                     cell(m.previous),
                     cell(m.target),
-                    m.unit
+                    cell(m.pace),
+                    m.unit,
+                    m.count.map_or(String::new(), |c| c.to_string()),
+                    csv_text(m.reason.as_deref().unwrap_or(""))
                 )
             })
             .collect()
@@ -856,6 +901,121 @@ impl Printable for revline_engine::bottlenecks::BottlenecksReport {
                     csv_text(&f.benchmark_source),
                     f.revenue_at_stake,
                     f.volume
+                )
+            })
+            .collect()
+    }
+}
+
+impl Printable for MrrReport {
+    fn table(&self) -> String {
+        let mut out = format!(
+            "MRR [{}, {}), as of {} ({})\n",
+            self.period.from, self.period.to, self.as_of, self.currency
+        );
+        if let Some(reason) = &self.reason {
+            out += &format!("no data: {reason}\n");
+            return out;
+        }
+        out += &format!(
+            "MRR {}  ARR {}  customers {}\n",
+            num(self.mrr, 2),
+            num(self.arr, 2),
+            self.customers
+        );
+        out += &format!(
+            "{:<9} {:>14} {:>12} {:>13} {:>12} {:>12} {:>12} {:>14} {:>9}\n",
+            "month",
+            "starting",
+            "new",
+            "reactivation",
+            "expansion",
+            "contraction",
+            "churned",
+            "ending",
+            "customers"
+        );
+        for m in &self.months {
+            out += &format!(
+                "{:<9} {:>14.2} {:>12.2} {:>13.2} {:>12.2} {:>12.2} {:>12.2} {:>14.2} {:>9}{}\n",
+                m.month,
+                m.starting,
+                m.new,
+                m.reactivation,
+                m.expansion,
+                m.contraction,
+                m.churned,
+                m.ending,
+                m.customers,
+                if m.to_date { "  (to date)" } else { "" }
+            );
+        }
+        out
+    }
+
+    fn csv_header(&self) -> String {
+        "month,starting,new,reactivation,expansion,contraction,churned,ending,customers,to_date"
+            .into()
+    }
+
+    fn csv_rows(&self) -> Vec<String> {
+        self.months
+            .iter()
+            .map(|m| {
+                format!(
+                    "{},{},{},{},{},{},{},{},{},{}",
+                    m.month,
+                    m.starting,
+                    m.new,
+                    m.reactivation,
+                    m.expansion,
+                    m.contraction,
+                    m.churned,
+                    m.ending,
+                    m.customers,
+                    m.to_date
+                )
+            })
+            .collect()
+    }
+}
+
+impl Printable for MembersReport {
+    fn table(&self) -> String {
+        let mut out = format!(
+            "{} people counted at stage {} ({:?} view, [{}, {}), as of {})\n",
+            self.count, self.stage, self.view, self.period.from, self.period.to, self.as_of
+        );
+        out += &format!(
+            "{:<24} {:<32} {:<24} {}\n",
+            "contact_id", "email", "name", "entered_at"
+        );
+        for m in &self.members {
+            out += &format!(
+                "{:<24} {:<32} {:<24} {}\n",
+                m.contact_id,
+                m.email.as_deref().unwrap_or("-"),
+                m.name.as_deref().unwrap_or("-"),
+                m.entered_at
+            );
+        }
+        out
+    }
+
+    fn csv_header(&self) -> String {
+        "contact_id,email,name,entered_at".into()
+    }
+
+    fn csv_rows(&self) -> Vec<String> {
+        self.members
+            .iter()
+            .map(|m| {
+                format!(
+                    "{},{},{},{}",
+                    csv_text(&m.contact_id),
+                    csv_text(m.email.as_deref().unwrap_or("")),
+                    csv_text(m.name.as_deref().unwrap_or("")),
+                    m.entered_at
                 )
             })
             .collect()

@@ -4,4 +4,5 @@ mod attribution;
 mod bottlenecks;
 mod funnel;
 mod incremental;
+mod mrr;
 mod reports;

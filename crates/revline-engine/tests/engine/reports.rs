@@ -5,10 +5,11 @@ use proptest::prelude::*;
 use revline_core::parse::{ParseOptions, RowText, parse_record};
 use revline_core::time::parse_timestamp;
 use revline_core::{Record, RecordKind, Settings};
+use revline_engine::calendar::Basis;
 use revline_engine::cohorts::cohorts;
 use revline_engine::forecast::{ForecastOptions, forecast};
 use revline_engine::journeys::{Subject, journey};
-use revline_engine::scorecard::scorecard;
+use revline_engine::scorecard::{RetentionBasis, scorecard};
 use revline_engine::sla::sla;
 use revline_engine::{Dim, Scope, Snapshot, SnapshotBuilder, Window};
 
@@ -273,7 +274,10 @@ fn metric(
 fn scorecard_matches_the_hand_computation() {
     let s = build(&fixture());
     let r = scorecard(&s, &Scope::ALL, &february("2026-03-01"), None);
-    assert_eq!(r.previous_period.from, "2026-01-04T00:00:00Z");
+    // February is compared with January, the whole of it (the period is over).
+    assert_eq!(r.previous_period.from, "2026-01-01T00:00:00Z");
+    assert_eq!(r.previous_period.to, "2026-02-01T00:00:00Z");
+    assert_eq!(r.previous_period.basis, Basis::Full);
     let m = |name| metric(&r, name);
     // Revenue: 120 (a1) - 50 (refund, a2) + 30 (c3); before: 100 + 200.
     assert_eq!(m("revenue"), (Some(100.0), Some(300.0), Some(500.0)));
@@ -290,27 +294,28 @@ fn scorecard_matches_the_hand_computation() {
     assert!(near(m("sales_velocity").0, 2.0 * 300.0 * 0.5 / 19.0));
     // The period is over at the as-of time: nothing is left to cover.
     assert_eq!(m("pipeline_coverage").0, None);
-    // 280 of search spend / 1; before: 28 of the 31 days of January's 310 of sales cost / 2.
+    // 280 of search spend / 1; before: January's 310 of sales cost / 2.
     assert!(near(m("cac").0, 280.0));
-    assert!(near(m("cac").1, 140.0));
-    // a1: 100 -> 120, a2: 200 -> -50.
-    assert!(near(m("nrr").0, 70.0 / 300.0));
-    assert!(near(m("grr").0, 50.0 / 300.0));
+    assert!(near(m("cac").1, 155.0));
+    // Recurring revenue exists (new, expansion): the MRR basis. Each row pays for one
+    // month from its date. MRR on 31 Jan: a1 100 (10 Jan - 9 Feb), a2 200 (15 Jan -
+    // 14 Feb); on 28 Feb: a1 120 (expansion, 10 Feb - 9 Mar), a2 0 (its refund of 20 Feb
+    // falls in no service period of a2), c3 30 (not in the base).
+    assert!(near(m("nrr").0, 120.0 / 300.0));
+    assert!(near(m("grr").0, 100.0 / 300.0));
     assert!(near(m("logo_churn").0, 0.5));
+    let nrr = r.metrics.iter().find(|x| x.name == "nrr").unwrap();
+    assert_eq!((nrr.basis, nrr.count), (Some(RetentionBasis::Mrr), Some(2)));
     assert_eq!(
         m("nrr").1,
         None,
         "nobody paid in the period before the previous one"
     );
-    // LTV: 100 over 2 paying units over 28 days (28 / 30.4375 months), margin 1, monthly
-    // churn 1 - 50/300.
-    let arpu_month = 50.0 / (28.0 / 30.4375);
-    assert!(
-        near(m("ltv").0, arpu_month / (250.0 / 300.0)),
-        "{:?}",
-        m("ltv")
-    );
-    assert!(near(m("ltv_cac").0, arpu_month / (250.0 / 300.0) / 280.0));
+    // LTV: MRR 150 on 28 Feb over its 2 units, margin 1, over the monthly churn of
+    // February (1 - GRR of 1/3).
+    let arpu_month = 150.0 / 2.0;
+    assert!(near(m("ltv").0, arpu_month / (2.0 / 3.0)), "{:?}", m("ltv"));
+    assert!(near(m("ltv_cac").0, arpu_month / (2.0 / 3.0) / 280.0));
     // c3 answered after 120 minutes, c4 after 2 days (2880): median 1500, one breach.
     assert_eq!(m("lead_response_minutes").0, Some(1500.0));
     assert_eq!(m("sla_breach_rate").0, Some(0.5));
@@ -366,8 +371,11 @@ fn cohorts_follow_each_acquisition_month() {
     // As of 1 March 00:00 nothing of March can have happened: January and February only.
     assert_eq!(jan.revenue, vec![300.0, 70.0]);
     assert_eq!(jan.active, vec![2, 1]);
-    assert!(near(jan.revenue_retention[1], 70.0 / 300.0));
-    assert_eq!(jan.ltv, vec![150.0, 185.0]);
+    // MRR basis: 300 on 31 Jan, 120 on 28 Feb (a1's expansion; a2 lapsed).
+    assert_eq!(jan.mrr, Some(vec![300.0, 120.0]));
+    assert!(near(jan.revenue_retention[1], 120.0 / 300.0));
+    assert_eq!(jan.ltv, vec![150.0, 210.0]);
+    assert!(!jan.last_month_to_date);
     let feb = &r.cohorts[1];
     assert_eq!((feb.cohort.as_str(), feb.customers), ("2026-02", 1));
     assert_eq!(feb.revenue, vec![30.0]);
@@ -383,6 +391,8 @@ fn cohorts_follow_each_acquisition_month() {
     );
     assert_eq!(later.cohorts[0].revenue, vec![300.0, 70.0, 0.0]);
     assert_eq!(later.cohorts[1].active, vec![1, 0]);
+    // March has begun, not ended: its cells are to date, not churn.
+    assert!(later.cohorts[0].last_month_to_date);
 }
 
 #[test]
@@ -580,7 +590,9 @@ fn an_empty_workspace_gives_nulls_not_errors() {
     let s = build(&[]);
     let w = february("2026-03-01");
     let r = scorecard(&s, &Scope::ALL, &w, None);
-    assert_eq!(metric(&r, "revenue").0, Some(0.0));
+    let revenue = r.metrics.iter().find(|m| m.name == "revenue").unwrap();
+    assert_eq!(revenue.value, None, "no revenue recorded is no data, not 0");
+    assert_eq!(revenue.reason.as_deref(), Some("no revenue recorded"));
     for name in [
         "win_rate",
         "avg_deal_size",
@@ -608,8 +620,8 @@ proptest! {
         let w = Window { from: t("2026-01-01"), to: t("2026-07-01"), as_of: t("2026-07-01") };
         let by = revline_engine::by(&s, &revline_engine::slice::Segmentation::new(&s, Dim::ALL[dim]), |scope| scorecard(&s, &scope, &w, None));
         for name in ["revenue", "new_customers", "pipeline_created", "leads"] {
-            let whole = metric(&by.overall, name).0.unwrap();
-            let parts: f64 = by.segments.iter().map(|x| metric(&x.report, name).0.unwrap()).sum();
+            let whole = metric(&by.overall, name).0.unwrap_or(0.0);
+            let parts: f64 = by.segments.iter().map(|x| metric(&x.report, name).0.unwrap_or(0.0)).sum();
             prop_assert!((whole - parts).abs() < 1e-6, "{} {}: {} vs {}", Dim::ALL[dim].name(), name, whole, parts);
         }
         let r = &by.overall;

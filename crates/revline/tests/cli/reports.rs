@@ -393,10 +393,12 @@ fn cdnow_cohorts_and_retention_match_an_independent_computation() {
         assert_eq!(got.len() as i32, 12 * 1998 + 5 - m + 1);
     }
 
-    // NRR and GRR of the first half of 1998 against the 181 days before it.
+    // NRR and GRR of the first half of 1998 against the six whole months before it
+    // (metrics.md: a range of whole months steps back by as many months). CDNOW holds
+    // purchases only: the revenue basis.
     let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
     let (from, to) = (day("1998-01-01"), day("1998-07-01"));
-    let before_from = from - (to - from);
+    let before_from = day("1997-07-01");
     let mut before: HashMap<&str, i64> = HashMap::new();
     let mut now: HashMap<&str, i64> = HashMap::new();
     for (c, d, cents) in &rows {
