@@ -12,7 +12,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{Datelike, NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use revline_core::RecordKind;
 use revline_engine::query::{ReportKind, ReportParams};
 use serde::Deserialize;
@@ -110,26 +110,6 @@ const PRESETS: [&str; 6] = [
     "last_12_months",
 ];
 
-fn month_start(y: i32, m: i32) -> NaiveDate {
-    let (y, m) = (y + (m - 1).div_euclid(12), (m - 1).rem_euclid(12) + 1);
-    NaiveDate::from_ymd_opt(y, m as u32, 1).expect("a month's first day")
-}
-
-/// A named period as [from, to) dates around `today`.
-fn preset_dates(name: &str, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
-    let (y, m) = (today.year(), today.month() as i32);
-    let q = (m - 1) / 3 * 3 + 1;
-    Some(match name {
-        "this_month" => (month_start(y, m), month_start(y, m + 1)),
-        "last_month" => (month_start(y, m - 1), month_start(y, m)),
-        "this_quarter" => (month_start(y, q), month_start(y, q + 3)),
-        "last_quarter" => (month_start(y, q - 3), month_start(y, q)),
-        "this_year" => (month_start(y, 1), month_start(y + 1, 1)),
-        "last_12_months" => (month_start(y, m - 11), month_start(y, m + 1)),
-        _ => return None,
-    })
-}
-
 /// The day before an exclusive end date (`2026-12-01` -> `2026-11-30`): the last day
 /// of the period, as the picker shows it.
 fn last_day(exclusive_end: &str) -> String {
@@ -173,12 +153,9 @@ impl Ui {
             .as_deref()
             .and_then(|t| revline_core::time::parse_timestamp(t, tz).ok())
             .unwrap_or_else(|| state.clock.now());
-        let today = tz
-            .timestamp_millis_opt(now)
-            .single()
-            .map(|d| d.date_naive())
-            .unwrap_or_default();
-        let (from, to) = preset_dates(&key, today).expect("a known preset");
+        // The engine's calendar: "last 12 months" is the same here as on the command line.
+        let (from, to) =
+            revline_engine::calendar::named_period(tz, &key, now).expect("a known preset");
         Period {
             key,
             from: from.to_string(),
@@ -434,6 +411,36 @@ pub struct Kpi {
     pub change_class: &'static str,
     pub target: String,
     pub progress: Option<u32>,
+    /// Where the pace (the share of the target expected by now) sits on the bar.
+    pub pace_mark: Option<u32>,
+    /// "on pace", "behind by X" or "ahead by X".
+    pub pace_text: String,
+    pub pace_class: &'static str,
+    /// The count a rate was computed from, or why there is no figure.
+    pub note: String,
+}
+
+/// What the scorecard's previous figures are: "vs 1.07.2026 - 2.09.2026 (to date)".
+fn comparison_text(tr: &Tr, scorecard: &Value) -> String {
+    let p = &scorecard["previous_period"];
+    let to = text(&p["to"]);
+    // A whole period's exclusive end is shown as its last day.
+    let last = if text(&p["basis"]) == "full" {
+        last_day(&to.chars().take(10).collect::<String>())
+    } else {
+        to.clone()
+    };
+    format!(
+        "{} {} – {} ({})",
+        tr.t("cmp.vs"),
+        tr.date(&text(&p["from"])),
+        tr.date(&last),
+        tr.t(if text(&p["basis"]) == "to_date" {
+            "cmp.to_date"
+        } else {
+            "cmp.full"
+        })
+    )
 }
 
 /// Metrics where less is better (a rise is bad news).
@@ -477,6 +484,31 @@ fn kpis(tr: &Tr, scorecard: &Value) -> Vec<Kpi> {
                 }
                 _ => (String::new(), ""),
             };
+            let pace = num(&m["pace"]);
+            let (pace_text, pace_class) = match (value, pace) {
+                (Some(v), Some(p)) if p > 0.0 => {
+                    let gap = v - p;
+                    if gap.abs() <= p * 0.01 {
+                        (tr.t("kpi.on_pace").to_string(), "")
+                    } else if gap > 0.0 {
+                        (
+                            format!("{} {}", tr.t("kpi.ahead"), tr.value(Some(gap), &unit)),
+                            "up",
+                        )
+                    } else {
+                        (
+                            format!("{} {}", tr.t("kpi.behind"), tr.value(Some(-gap), &unit)),
+                            "down",
+                        )
+                    }
+                }
+                _ => (String::new(), ""),
+            };
+            let note = match (value, num(&m["count"])) {
+                (None, _) => format!("{}: {}", tr.t("common.no_data"), text(&m["reason"])),
+                (Some(_), Some(n)) => format!("n = {}", tr.count(n)),
+                _ => String::new(),
+            };
             Kpi {
                 name: tr.label("metric", &name),
                 value: tr.value(value, &unit),
@@ -488,6 +520,15 @@ fn kpis(tr: &Tr, scorecard: &Value) -> Vec<Kpi> {
                     }
                     _ => None,
                 },
+                pace_mark: match (pace, target) {
+                    (Some(p), Some(t)) if t > 0.0 && !lower_is_better(&name) => {
+                        Some(((p / t) * 100.0).clamp(0.0, 100.0) as u32)
+                    }
+                    _ => None,
+                },
+                pace_text,
+                pace_class,
+                note,
                 key: name,
                 change,
                 change_class: class,
@@ -821,6 +862,7 @@ async fn whole_chain(state: &AppState, params: &ReportParams) -> Result<Arc<Valu
 struct HomePage {
     c: Chrome,
     kpis: Vec<Kpi>,
+    comparison: String,
     reach: Vec<ReachRow>,
     findings: Vec<Finding>,
     funnel_chart: String,
@@ -845,6 +887,7 @@ async fn home_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
     let page = HomePage {
         c: chrome(state, w, ui, "home", "nav.home", Some(&period), true),
         kpis: kpis(&tr, &scorecard),
+        comparison: comparison_text(&tr, &scorecard),
         reach: reach_rows(&tr, &scorecard),
         findings: findings(&tr, &bn, 3),
         funnel_chart: funnel_chart(&tr, &funnel, true),
@@ -1518,7 +1561,9 @@ async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
 struct RetentionPage {
     c: Chrome,
     figures: Vec<(String, String, String)>,
+    basis: String,
     heat: String,
+    mrr_chart: Option<String>,
     channels: Vec<(String, String, String, String, String)>,
     service: Vec<Finding>,
     sla: Vec<(String, String)>,
@@ -1545,11 +1590,16 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
     let sla = crate::reports::run(state, ReportKind::Sla, params.clone())
         .await
         .or_page(tr)?;
+    let mrr = crate::reports::run(state, ReportKind::Mrr, params.clone())
+        .await
+        .or_page(tr)?;
     let cur = text(&cohorts["currency"]);
+    let units = num(&cohorts["retention_units"])
+        .map_or_else(String::new, |n| format!(" (n = {})", tr.count(n)));
     let figures = vec![
         (
             tr.t("metric.nrr").to_string(),
-            tr.value(num(&cohorts["nrr"]), "ratio"),
+            format!("{}{units}", tr.value(num(&cohorts["nrr"]), "ratio")),
             "nrr".to_string(),
         ),
         (
@@ -1570,22 +1620,39 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
     ];
     let empty = Vec::new();
     let rows = cohorts["cohorts"].as_array().unwrap_or(&empty);
-    let names: Vec<String> = rows.iter().map(|r| tr.month(&text(&r["cohort"]))).collect();
+    // Every row names its cohort's size.
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let n = num(&r["customers"]).unwrap_or(0.0);
+            format!("{} · {}", tr.month(&text(&r["cohort"])), tr.count(n))
+        })
+        .collect();
     let width = rows
         .iter()
         .filter_map(|r| r["revenue_retention"].as_array().map(Vec::len))
         .max()
         .unwrap_or(0);
-    let mut cells = Vec::new();
+    // A cohort much smaller than the typical one is drawn faintly: its percentages move
+    // by whole customers.
+    let mut sizes: Vec<f64> = rows.iter().filter_map(|r| num(&r["customers"])).collect();
+    sizes.sort_by(f64::total_cmp);
+    let typical = sizes.get(sizes.len() / 2).copied().unwrap_or(0.0);
+    let (mut cells, mut faint, mut unfinished) = (Vec::new(), Vec::new(), Vec::new());
     for (y, r) in rows.iter().enumerate() {
-        for (x, v) in r["revenue_retention"]
-            .as_array()
-            .unwrap_or(&empty)
-            .iter()
-            .enumerate()
-        {
-            if let Some(v) = num(v) {
-                cells.push(json!([x, y, (v * 1000.0).round() / 10.0]));
+        let small = num(&r["customers"]).unwrap_or(0.0) < (typical / 4.0).max(10.0);
+        let values = r["revenue_retention"].as_array().unwrap_or(&empty);
+        let last_to_date = r["last_month_to_date"].as_bool().unwrap_or(false);
+        for (x, v) in values.iter().enumerate() {
+            let Some(v) = num(v) else { continue };
+            let cell = json!([x, y, (v * 1000.0).round() / 10.0]);
+            if last_to_date && x + 1 == values.len() {
+                // The month is not over: its cell is to date, never shown as churn.
+                unfinished.push(cell);
+            } else if small {
+                faint.push(cell);
+            } else {
+                cells.push(cell);
             }
         }
     }
@@ -1595,10 +1662,54 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         "xAxis": {"type": "category", "data": (0..width).map(|m| format!("M{m}")).collect::<Vec<_>>(), "splitArea": {"show": true}},
         "yAxis": {"type": "category", "data": names, "inverse": true, "splitArea": {"show": true}},
         "visualMap": {"min": 0, "max": 150, "calculable": true, "orient": "horizontal", "left": "center", "bottom": 0,
+                       "seriesIndex": [0, 1],
                        "inRange": {"color": ["#fee2e2", "#fef9c3", "#ccfbf1", "#14b8a6", "#0f766e"]}},
-        "series": [{"type": "heatmap", "data": cells, "label": {"show": true, "fontSize": 10}}]
+        "series": [
+            {"type": "heatmap", "data": cells, "label": {"show": true, "fontSize": 10}},
+            {"type": "heatmap", "data": faint, "itemStyle": {"opacity": 0.35}, "label": {"show": true, "fontSize": 10, "color": "#64748b"}},
+            {"type": "heatmap", "name": tr.t("cohort.to_date"), "data": unfinished,
+             "itemStyle": {"color": "#f1f5f9", "borderColor": "#94a3b8", "borderType": "dashed", "borderWidth": 1},
+             "label": {"show": true, "fontSize": 10, "color": "#64748b", "formatter": format!("{{@[2]}} … {}", tr.t("cohort.to_date"))}}
+        ]
     })
     .to_string();
+    let basis = tr
+        .t(if text(&cohorts["basis"]) == "mrr" {
+            "cohort.basis_mrr"
+        } else {
+            "cohort.basis_revenue"
+        })
+        .to_string();
+    let mrr_chart = mrr["months"].as_array().filter(|m| !m.is_empty()).map(|months| {
+        let labels: Vec<String> = months.iter().map(|m| tr.month(&text(&m["month"]))).collect();
+        let series = |key: &str, sign: f64| -> Vec<Value> {
+            months
+                .iter()
+                .map(|m| json!((num(&m[key]).unwrap_or(0.0) * sign * 100.0).round() / 100.0))
+                .collect()
+        };
+        let bar = |key: &str, sign: f64, color: &str| {
+            json!({"type": "bar", "stack": "moves", "name": tr.t(&format!("mrr.{key}")),
+                   "data": series(key, sign), "itemStyle": {"color": color}})
+        };
+        json!({
+            "tooltip": {"trigger": "axis"},
+            "legend": {"bottom": 0},
+            "grid": {"left": 70, "right": 70, "top": 20, "bottom": 60},
+            "xAxis": {"type": "category", "data": labels},
+            "yAxis": [{"type": "value", "name": cur}, {"type": "value", "name": "MRR", "splitLine": {"show": false}}],
+            "series": [
+                bar("new", 1.0, "#14b8a6"),
+                bar("reactivation", 1.0, "#5eead4"),
+                bar("expansion", 1.0, "#0f766e"),
+                bar("contraction", -1.0, "#fca5a5"),
+                bar("churned", -1.0, "#dc2626"),
+                {"type": "line", "name": tr.t("mrr.ending"), "yAxisIndex": 1, "data": series("ending", 1.0),
+                 "itemStyle": {"color": "#1e293b"}}
+            ]
+        })
+        .to_string()
+    });
     let channels = by["segments"]
         .as_array()
         .unwrap_or(&empty)
@@ -1654,7 +1765,9 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
             true,
         ),
         figures,
+        basis,
         heat,
+        mrr_chart,
         channels,
         service,
         sla,
