@@ -1561,6 +1561,8 @@ async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
 struct RetentionPage {
     c: Chrome,
     figures: Vec<(String, String, String)>,
+    /// The units NRR, GRR and logo churn were computed over.
+    units: String,
     basis: String,
     heat: String,
     mrr_chart: Option<String>,
@@ -1595,11 +1597,11 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         .or_page(tr)?;
     let cur = text(&cohorts["currency"]);
     let units = num(&cohorts["retention_units"])
-        .map_or_else(String::new, |n| format!(" (n = {})", tr.count(n)));
+        .map_or_else(String::new, |n| format!("n = {}", tr.count(n)));
     let figures = vec![
         (
             tr.t("metric.nrr").to_string(),
-            format!("{}{units}", tr.value(num(&cohorts["nrr"]), "ratio")),
+            tr.value(num(&cohorts["nrr"]), "ratio"),
             "nrr".to_string(),
         ),
         (
@@ -1645,10 +1647,14 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         let last_to_date = r["last_month_to_date"].as_bool().unwrap_or(false);
         for (x, v) in values.iter().enumerate() {
             let Some(v) = num(v) else { continue };
-            let cell = json!([x, y, (v * 1000.0).round() / 10.0]);
+            let shown = (v * 1000.0).round() / 10.0;
+            let cell = json!([x, y, shown]);
             if last_to_date && x + 1 == values.len() {
                 // The month is not over: its cell is to date, never shown as churn.
-                unfinished.push(cell);
+                unfinished.push(json!({
+                    "value": [x, y, shown],
+                    "label": {"formatter": format!("{shown}…")}
+                }));
             } else if small {
                 faint.push(cell);
             } else {
@@ -1669,7 +1675,8 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
             {"type": "heatmap", "data": faint, "itemStyle": {"opacity": 0.35}, "label": {"show": true, "fontSize": 10, "color": "#64748b"}},
             {"type": "heatmap", "name": tr.t("cohort.to_date"), "data": unfinished,
              "itemStyle": {"color": "#f1f5f9", "borderColor": "#94a3b8", "borderType": "dashed", "borderWidth": 1},
-             "label": {"show": true, "fontSize": 10, "color": "#64748b", "formatter": format!("{{@[2]}} … {}", tr.t("cohort.to_date"))}}
+             "tooltip": {"formatter": tr.t("cohort.to_date")},
+             "label": {"show": true, "fontSize": 10, "color": "#64748b"}}
         ]
     })
     .to_string();
@@ -1765,6 +1772,7 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
             true,
         ),
         figures,
+        units,
         basis,
         heat,
         mrr_chart,
