@@ -1507,6 +1507,8 @@ fn service_evidence(s: &Snapshot, w: &Window) -> Option<ServiceFacts> {
     })
 }
 
+/// The what-if of one link: the period's revenue through the link's own effect, and the
+/// plan's one reverse funnel (forecast.rs) for the same period before and after.
 #[allow(clippy::too_many_arguments)]
 fn what_if(
     s: &Snapshot,
@@ -1519,7 +1521,8 @@ fn what_if(
     revenue: f64,
     (retention_base, handoff_n, handoff_gain): (f64, f64, f64),
 ) -> WhatIf {
-    let goal = target(
+    // Without a revenue target, the plan is for the period's own revenue.
+    let has_target = target(
         s,
         "revenue",
         w.from,
@@ -1527,49 +1530,61 @@ fn what_if(
         None,
         crate::window::Combine::Sum,
     )
-    .unwrap_or(revenue);
-    let required = |rates: &[f64]| -> Vec<f64> {
-        let chain: f64 = rates.iter().product();
-        let first = if chain > 0.0 && value > 0.0 {
-            goal / (value * chain)
-        } else {
-            f64::NAN
-        };
-        let mut out = vec![first];
-        let mut n = first;
-        for r in rates {
-            n *= r;
-            out.push(n);
-        }
-        out.into_iter()
-            .map(|x| if x.is_finite() { x } else { 0.0 })
-            .collect()
+    .is_some();
+    let options = crate::forecast::ForecastOptions {
+        target: (!has_target).then_some(revenue),
     };
-    let mut lifted = overall.to_vec();
+    let plan = crate::forecast::forecast(s, &crate::slice::Scope::ALL, w, options);
+    // A period that is over has nothing left to win: its entries are those the whole
+    // target needed.
+    let finished = w.as_of >= w.to;
+    let mut lifted = plan.plan.clone();
     let mut revenue_after = revenue;
+    let lift = current.map_or(0.0, |c| rate - c);
     if let Some(st) = (0..overall.len())
         .find(|&st| link == format!("conversion:{}->{}", s.stages[st], s.stages[st + 1]))
     {
         if overall[st] > 0.0 {
             revenue_after = revenue * rate / overall[st];
         }
-        lifted[st] = rate;
+        if let Some(step) = lifted.steps.get_mut(st + 1) {
+            *step = Some(rate);
+        }
     } else if link == "retention" {
-        revenue_after = revenue + (rate - current.unwrap_or(rate)) * retention_base;
+        // A larger base: more of the recurring revenue stays, month after month.
+        revenue_after = revenue + lift * retention_base;
+        lifted.monthly_grr = Some(rate);
     } else if link == "handoff" {
+        // More leads answered in time: more of them go on to the next stage.
         let m = s.stage_index("mql").unwrap_or(0);
         let after: f64 = overall.get(m + 2..).map_or(1.0, |x| x.iter().product());
-        revenue_after =
-            revenue + (rate - current.unwrap_or(rate)) * handoff_n * handoff_gain * after * value;
+        revenue_after = revenue + lift * handoff_n * handoff_gain * after * value;
+        if let Some(Some(step)) = lifted.steps.get_mut(m + 1) {
+            *step = (*step + lift * handoff_gain).clamp(0.0, 1.0);
+        }
     }
+    let count = |inputs: &crate::forecast::PlanInputs| -> Vec<f64> {
+        inputs
+            .reverse_funnel(&s.stages, &[])
+            .iter()
+            .map(|r| {
+                if finished {
+                    r.required_for_target
+                } else {
+                    r.required
+                }
+                .unwrap_or(0.0)
+            })
+            .collect()
+    };
     WhatIf {
         link: link.to_string(),
         current,
         rate,
         revenue_before: revenue,
         revenue_after,
-        required_before: required(overall),
-        required_after: required(&lifted),
+        required_before: count(&plan.plan),
+        required_after: count(&lifted),
     }
 }
 

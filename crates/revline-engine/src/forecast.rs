@@ -10,7 +10,6 @@ use crate::scorecard::revenue_in;
 use crate::slice::Scope;
 use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, day_start, month_start};
 use crate::window::{Combine, Window, major, target};
-use revline_core::time::MILLIS_PER_DAY;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -45,12 +44,108 @@ pub struct ReverseStage {
     pub stage: String,
     /// Step conversion into this stage at the current rates.
     pub step_conversion: Option<f64>,
-    /// Entries needed to reach the whole target.
+    /// Entries needed for the new business still to win (the plan's answer).
     pub required: Option<f64>,
-    /// Entries needed for what is left of the target.
-    pub required_for_remaining: Option<f64>,
+    /// Entries needed for the whole target from nothing, for comparison.
+    pub required_for_target: Option<f64>,
+    /// The latest instant an entry into this stage can still become a customer within
+    /// the period, at the median times in stage.
+    pub latest_entry: Option<String>,
+    /// That instant has passed: entries here can no longer close in time, so `required`
+    /// of this stage cannot be met by new entries (it is not counted as if it could).
+    pub too_late: bool,
     /// Entries the stage had over the rates period, for comparison.
     pub current: u64,
+}
+
+/// Everything the one reverse funnel is computed from (metrics.md "Forecast and plan"):
+/// what the target is met by so far and the current rates. Plan, Bottlenecks and their
+/// what-if all go through [`PlanInputs::reverse_funnel`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlanInputs {
+    pub target: Option<f64>,
+    /// Revenue recognised in the period up to the as-of time (recurring rows spread over
+    /// their service days).
+    pub so_far: f64,
+    /// MRR of the units active at the as-of time (the last whole day before it).
+    pub mrr: f64,
+    /// Months of the period left after the as-of time.
+    pub remaining_months: f64,
+    /// Monthly GRR on the MRR basis over the rates period.
+    pub monthly_grr: Option<f64>,
+    /// Weighted open pipeline expected to close in the period.
+    pub weighted_in_period: f64,
+    pub average_value: Option<f64>,
+    /// Step conversion into each stage (none for the first).
+    pub steps: Vec<Option<f64>>,
+    /// Median days from the previous stage, per stage.
+    pub median_days: Vec<Option<f64>>,
+    pub to: i64,
+    pub as_of: i64,
+}
+
+impl PlanInputs {
+    /// The recurring base still to come: MRR x remaining months x monthly GRR.
+    pub fn recurring_base(&self) -> f64 {
+        self.mrr * self.remaining_months * self.monthly_grr.unwrap_or(1.0)
+    }
+
+    /// What the target still needs from new business: target - recognised - recurring
+    /// base - weighted pipeline, never below zero.
+    pub fn new_business(&self) -> Option<f64> {
+        let t = self.target?;
+        Some((t - self.so_far - self.recurring_base() - self.weighted_in_period).max(0.0))
+    }
+
+    /// The reverse funnel: entries each stage needs for the new business still to win
+    /// (first stage: new business / (average value x product of step conversions)), the
+    /// latest date an entry can still close in the period, and whether it has passed.
+    pub fn reverse_funnel(&self, stages: &[String], current: &[u64]) -> Vec<ReverseStage> {
+        let k = stages.len();
+        let chain: Option<f64> = self
+            .steps
+            .iter()
+            .skip(1)
+            .try_fold(1.0, |a, r| Some(a * (*r)?));
+        let first = |goal: Option<f64>| -> Option<f64> {
+            let (goal, value, chain) = (goal?, self.average_value?, chain?);
+            (value > 0.0 && chain > 0.0).then(|| goal / (value * chain))
+        };
+        let (need, whole) = (first(self.new_business()), first(self.target));
+        // Days from entering stage i to becoming a customer: the medians after it.
+        let mut latest = vec![None; k];
+        let mut days_after = Some(0.0);
+        for i in (0..k).rev() {
+            // Whole seconds: a latest date is read by people, not to the millisecond.
+            latest[i] = days_after.map(|d: f64| {
+                let t = self.to - (d * revline_core::time::MILLIS_PER_DAY as f64) as i64;
+                t - t.rem_euclid(1000)
+            });
+            days_after = days_after
+                .zip(self.median_days.get(i).copied().flatten())
+                .map(|(a, b)| a + b);
+        }
+        let mut cumulative = Some(1.0);
+        (0..k)
+            .map(|i| {
+                if i > 0 {
+                    cumulative = cumulative
+                        .zip(self.steps.get(i).copied().flatten())
+                        .map(|(a, b)| a * b);
+                }
+                let late = latest[i].is_some_and(|t| t < self.as_of);
+                ReverseStage {
+                    stage: stages[i].clone(),
+                    step_conversion: self.steps.get(i).copied().flatten(),
+                    required: need.zip(cumulative).map(|(n, c)| n * c),
+                    required_for_target: whole.zip(cumulative).map(|(n, c)| n * c),
+                    latest_entry: latest[i].map(revline_core::time::format_timestamp),
+                    too_late: late,
+                    current: current.get(i).copied().unwrap_or(0),
+                }
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -67,8 +162,17 @@ pub struct ForecastReport {
     pub weighted_in_period: f64,
     pub commit_in_period: f64,
     pub best_case_in_period: f64,
-    /// Revenue booked in the period so far plus the weighted pipeline expected in it.
+    /// Revenue recognised so far + the recurring base still to come + the weighted
+    /// pipeline expected in the period.
     pub projected_revenue: f64,
+    /// MRR at the as-of time, the months left, the monthly GRR and the recurring base
+    /// they give (0 without recurring revenue).
+    pub mrr: f64,
+    pub remaining_months: f64,
+    pub monthly_grr: Option<f64>,
+    pub recurring_base: f64,
+    /// What the target still needs from new business (null without a target).
+    pub new_business_needed: Option<f64>,
     pub months: Vec<MonthRow>,
     /// Win rate of all deals closed by the as-of time: the probability of a deal whose
     /// stage has no history.
@@ -85,6 +189,9 @@ pub struct ForecastReport {
     /// The twelve months before the as-of time, whose cohort funnel gives the rates.
     pub rates_period: Period,
     pub reverse_funnel: Vec<ReverseStage>,
+    /// What the reverse funnel was computed from (for the what-if).
+    #[serde(skip)]
+    pub plan: Box<PlanInputs>,
 }
 
 /// Options of the plan.
@@ -318,16 +425,29 @@ pub fn forecast_in(
     };
     let run_rate_monthly = sum_revenue(run_start, run_end) / 3.0;
 
-    let so_far = sum_revenue(w.from, w.end());
+    // Recognised revenue up to the last whole day before the as-of time.
+    let zone = s.timezone;
+    let last_day = crate::mrr::last_whole_day(s, w.as_of);
+    let first_day = crate::calendar::day_of(zone, w.from);
+    let so_far = major(
+        s,
+        map_merge(
+            all,
+            |p| recognised(s, scope, p, first_day, last_day, w),
+            |a, b| a + b,
+        )
+        .unwrap_or(0.0),
+    );
     let revenue_target = options
         .target
         .or_else(|| target(s, "revenue", w.from, w.to, None, Combine::Sum));
     let remaining = revenue_target.map(|t| (t - so_far).max(0.0));
 
-    // Current rates: the cohort funnel and the won deals of the last twelve months.
+    // Current rates: the cohort funnel and the won deals of the last 12 whole months.
+    let (rates_from, rates_to) = crate::calendar::default_period(zone, w.as_of);
     let rates = Window {
-        from: w.as_of - 365 * MILLIS_PER_DAY,
-        to: w.as_of,
+        from: rates_from,
+        to: rates_to,
         as_of: w.as_of,
     };
     let fun = funnel_in(
@@ -353,31 +473,50 @@ pub fn forecast_in(
         }
     }
     let average_value = (won_n > 0).then(|| major(s, won_sum as f64) / won_n as f64);
-    let overall = fun.stages.last().and_then(|st| st.cumulative_conversion);
-    let first_required = |goal: Option<f64>| -> Option<f64> {
-        let (goal, value, rate) = (goal?, average_value?, overall?);
-        (value > 0.0 && rate > 0.0).then(|| goal / (value * rate))
+    // The recurring base: MRR now, the months left, the monthly GRR of the rates period.
+    let basis = crate::scorecard::RetentionBasis::of(s);
+    let (mrr, monthly_grr) = if basis == crate::scorecard::RetentionBasis::Mrr {
+        let now = Window {
+            from: w.from.min(w.as_of),
+            to: w.to.max(w.as_of + 1),
+            as_of: w.as_of,
+        };
+        let (mrr, grr) = map_merge(
+            all,
+            |p| {
+                (
+                    crate::scorecard::mrr_at_end(s, scope, p, &now).0,
+                    crate::scorecard::monthly_retention(s, scope, p, &rates, basis),
+                )
+            },
+            |a, b| (a.0 + b.0, a.1.merge(b.1)),
+        )
+        .unwrap_or_default();
+        (major(s, mrr as f64), grr.rates().1)
+    } else {
+        (0.0, None)
     };
-    let (need, need_rest) = (first_required(revenue_target), first_required(remaining));
-    let reverse_funnel = fun
-        .stages
-        .iter()
-        .enumerate()
-        .map(|(k, st)| {
-            let cumulative = if k == 0 {
-                Some(1.0)
-            } else {
-                st.cumulative_conversion
-            };
-            ReverseStage {
-                stage: st.stage.clone(),
-                step_conversion: st.step_conversion,
-                required: need.zip(cumulative).map(|(n, c)| n * c),
-                required_for_remaining: need_rest.zip(cumulative).map(|(n, c)| n * c),
-                current: st.reached,
-            }
-        })
-        .collect();
+    let to_day = crate::calendar::day_of(zone, w.to - 1);
+    let remaining_months = f64::from((to_day - last_day).max(0)) / crate::scorecard::DAYS_PER_MONTH;
+    let plan = PlanInputs {
+        target: revenue_target,
+        so_far,
+        mrr,
+        remaining_months,
+        monthly_grr,
+        weighted_in_period: major(s, pipeline.in_period.weighted),
+        average_value,
+        steps: fun.stages.iter().map(|st| st.step_conversion).collect(),
+        median_days: fun
+            .stages
+            .iter()
+            .map(|st| st.median_days_from_previous)
+            .collect(),
+        to: w.to,
+        as_of: w.as_of,
+    };
+    let current: Vec<u64> = fun.stages.iter().map(|st| st.reached).collect();
+    let reverse_funnel = plan.reverse_funnel(&s.stages, &current);
     ForecastReport {
         period: w.period(),
         as_of: w.as_of_text(),
@@ -390,7 +529,12 @@ pub fn forecast_in(
         weighted_in_period: in_period.weighted,
         commit_in_period: in_period.commit,
         best_case_in_period: in_period.best_case,
-        projected_revenue: so_far + in_period.weighted,
+        projected_revenue: so_far + plan.recurring_base() + in_period.weighted,
+        mrr,
+        remaining_months,
+        monthly_grr,
+        recurring_base: plan.recurring_base(),
+        new_business_needed: plan.new_business(),
         months,
         default_probability,
         stage_probabilities: learned
@@ -411,5 +555,36 @@ pub fn forecast_in(
         average_value,
         rates_period: rates.period(),
         reverse_funnel,
+        plan: Box::new(plan),
     }
+}
+
+/// Revenue recognised over the days [first, last] (day numbers) from one part's rows, in
+/// minor units: a recurring row's amount spread evenly over its service days, any other
+/// row on its day.
+fn recognised(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    part: &Part,
+    first: i32,
+    last: i32,
+    w: &Window,
+) -> f64 {
+    let r = &s.revenue;
+    let mut sum = 0.0;
+    for i in part.revenue.clone() {
+        if !scope.revenue(i) {
+            continue;
+        }
+        if r.is_recurring(i) {
+            let (a, b) = (r.service_start[i], r.service_end[i]);
+            let overlap = (b.min(last) - a.max(first) + 1).max(0);
+            sum += r.amount[i] as f64 * f64::from(overlap) / f64::from(b - a + 1);
+        } else if r.at[i] >= w.from
+            && (first..=last).contains(&crate::calendar::day_of(s.timezone, r.at[i]))
+        {
+            sum += r.amount[i] as f64;
+        }
+    }
+    sum
 }

@@ -1430,8 +1430,18 @@ struct PlanPage {
     c: Chrome,
     figures: Vec<(String, String, String)>,
     chart: String,
-    reverse: Vec<(String, String, String, String, String)>,
+    reverse: Vec<ReverseRow>,
     target: String,
+}
+
+pub struct ReverseRow {
+    pub stage: String,
+    pub step: String,
+    pub required: String,
+    pub whole: String,
+    pub latest: String,
+    pub too_late: bool,
+    pub current: String,
 }
 
 async fn plan(State(state): State<AppState>, Page(w): Page, Query(ui): Query<Ui>) -> Rendered {
@@ -1468,9 +1478,14 @@ async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
             "revenue_so_far".into(),
         ),
         (
-            "forecast.remaining".into(),
-            m("remaining_target"),
-            "remaining_target".into(),
+            "forecast.recurring_base".into(),
+            m("recurring_base"),
+            "recurring_base".into(),
+        ),
+        (
+            "forecast.new_business".into(),
+            m("new_business_needed"),
+            "new_business_needed".into(),
         ),
         (
             "forecast.projected".into(),
@@ -1530,14 +1545,17 @@ async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         .as_array()
         .unwrap_or(&empty)
         .iter()
-        .map(|r| {
-            (
-                tr.label("stage", &text(&r["stage"])),
-                tr.value(num(&r["step_conversion"]), "ratio"),
-                tr.value(num(&r["required"]).map(f64::ceil), "count"),
-                tr.value(num(&r["required_for_remaining"]).map(f64::ceil), "count"),
-                tr.value(num(&r["current"]), "count"),
-            )
+        .map(|r| ReverseRow {
+            stage: tr.label("stage", &text(&r["stage"])),
+            step: tr.value(num(&r["step_conversion"]), "ratio"),
+            required: tr.value(num(&r["required"]).map(f64::ceil), "count"),
+            whole: tr.value(num(&r["required_for_target"]).map(f64::ceil), "count"),
+            latest: r["latest_entry"]
+                .as_str()
+                .map(|t| tr.date(t))
+                .unwrap_or_else(|| "–".into()),
+            too_late: r["too_late"].as_bool().unwrap_or(false),
+            current: tr.value(num(&r["current"]), "count"),
         })
         .collect();
     let page = PlanPage {

@@ -603,11 +603,16 @@ impl Printable for ForecastReport {
             self.open_deals, self.pipeline, self.weighted_pipeline, self.commit, self.best_case
         );
         out += &format!(
-            "revenue so far {:.2}  + weighted in period {:.2} = projected {:.2} {c}; target {}\n",
+            "recognised so far {:.2}  + recurring base {:.2} (MRR {:.2} x {:.1} months x monthly GRR {})  + weighted in period {:.2}\n= projected {:.2} {c}; target {}; new business still needed {}\n",
             self.revenue_so_far,
+            self.recurring_base,
+            self.mrr,
+            self.remaining_months,
+            rate(self.monthly_grr),
             self.weighted_in_period,
             self.projected_revenue,
-            num(self.revenue_target, 2)
+            num(self.revenue_target, 2),
+            num(self.new_business_needed, 2)
         );
         out += &format!(
             "run-rate {:.2} {c}/month ({:.2} a year)\n\n",
@@ -636,17 +641,19 @@ impl Printable for ForecastReport {
             num(self.average_value, 2)
         );
         out += &format!(
-            "{:<14} {:>8} {:>14} {:>16} {:>10}\n",
-            "stage", "step", "for target", "for remaining", "last 12m"
+            "{:<14} {:>8} {:>14} {:>16} {:>22} {:>10}\n",
+            "stage", "step", "needed", "whole target", "latest entry", "last 12m"
         );
         for s in &self.reverse_funnel {
             out += &format!(
-                "{:<14} {:>8} {:>14} {:>16} {:>10}\n",
+                "{:<14} {:>8} {:>14} {:>16} {:>22} {:>10}{}\n",
                 s.stage,
                 rate(s.step_conversion),
                 num(s.required, 0),
-                num(s.required_for_remaining, 0),
-                s.current
+                num(s.required_for_target, 0),
+                s.latest_entry.as_deref().unwrap_or("-"),
+                s.current,
+                if s.too_late { "  too late" } else { "" }
             );
         }
         out

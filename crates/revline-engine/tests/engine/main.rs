@@ -5,4 +5,5 @@ mod bottlenecks;
 mod funnel;
 mod incremental;
 mod mrr;
+mod plan;
 mod reports;

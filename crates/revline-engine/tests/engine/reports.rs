@@ -433,16 +433,26 @@ fn forecast_weights_open_deals_and_plans_backwards() {
     assert!((r.run_rate_monthly - 400.0 / 3.0).abs() < 1e-9);
     // Rates: 4 leads, 3 customers; average won deal (100 + 200 + 300) / 3.
     assert_eq!(r.average_value, Some(200.0));
-    let need: Vec<Option<f64>> = r.reverse_funnel.iter().map(|x| x.required).collect();
+    let need: Vec<Option<f64>> = r
+        .reverse_funnel
+        .iter()
+        .map(|x| x.required_for_target)
+        .collect();
     assert_eq!(
         need,
         vec![Some(20.0), Some(20.0), Some(20.0), Some(20.0), Some(15.0)]
     );
-    assert_eq!(r.revenue_so_far, 400.0);
-    assert!(near(
-        r.reverse_funnel[0].required_for_remaining,
-        2600.0 / 150.0
-    ));
+    // Recognised through 28 Feb: a1 100 and a2 200 (January's months), 19 of the 28 days
+    // of a1's expansion of 120, a2's refund of 50, 4 of the 28 days of c3's 30.
+    let so_far = 100.0 + 200.0 + 120.0 * 19.0 / 28.0 - 50.0 + 30.0 * 4.0 / 28.0;
+    assert!(near(Some(r.revenue_so_far), so_far), "{}", r.revenue_so_far);
+    // The base: MRR 150 on 28 Feb x 306 days left x February's GRR of 100 / 300.
+    let base = 150.0 * (306.0 / (365.25 / 12.0)) * (100.0 / 300.0);
+    assert!(near(Some(r.recurring_base), base));
+    // New business: 3000 - so far - base - 1100 weighted; 150 a lead (200 x 0.75).
+    let new_business = 3000.0 - so_far - base - 1100.0;
+    assert!(near(r.new_business_needed, new_business));
+    assert!(near(r.reverse_funnel[0].required, new_business / 150.0));
 }
 
 #[test]
