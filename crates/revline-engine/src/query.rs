@@ -390,11 +390,8 @@ impl ReportQuery {
         );
         match self.kind {
             ReportKind::Funnel if sliced_by.is_none() => SnapshotBuilder::FUNNEL_INPUTS.to_vec(),
-            ReportKind::Members if !by_touch => SnapshotBuilder::ALL_INPUTS
-                .iter()
-                .filter(|(kind, _)| *kind != RecordKind::Touchpoints)
-                .copied()
-                .collect(),
+            // Members name each person's lead channel, which the touchpoints give.
+            ReportKind::Members => SnapshotBuilder::ALL_INPUTS.to_vec(),
             ReportKind::Cohorts | ReportKind::Forecast | ReportKind::Funnel | ReportKind::Mrr
                 if !by_touch =>
             {
@@ -452,6 +449,9 @@ pub struct Member {
     pub email: Option<String>,
     pub name: Option<String>,
     pub entered_at: String,
+    /// The channel of the touch that made the contact a lead (`(none)` without one).
+    pub channel: String,
+    pub owner: Option<String>,
 }
 
 impl Output {
@@ -562,6 +562,9 @@ pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
                         email: None,
                         name: None,
                         entered_at: revline_core::time::format_timestamp(t),
+                        channel: s.names.name(s.contact.lead_channel[c]).to_string(),
+                        owner: (s.contact.owner[c] != crate::snapshot::NONE)
+                            .then(|| s.names.name(s.contact.owner[c]).to_string()),
                     })
                     .collect(),
             })

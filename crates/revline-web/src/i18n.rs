@@ -535,6 +535,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("funnel.drop_off", "Drop-off", "Odpływ"),
     ("funnel.flow", "Flow", "Przepływ"),
+    (
+        "funnel.flow_note",
+        "stage entries in the period, as on the cards",
+        "wejścia do etapów w okresie, jak na kartach",
+    ),
     ("funnel.interval", "90% interval", "Przedział 90%"),
     ("funnel.median_days", "Median days", "Mediana dni"),
     ("funnel.p90_days", "p90 days", "p90 dni"),

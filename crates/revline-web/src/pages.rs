@@ -865,7 +865,11 @@ struct HomePage {
     comparison: String,
     reach: Vec<ReachRow>,
     findings: Vec<Finding>,
+    /// The bottlenecks page for the period the findings are from (the last 12 months).
+    bottlenecks_href: String,
     funnel_chart: String,
+    /// The funnel page in the view the small funnel shows (flow: the cards' counts).
+    funnel_href: String,
     unconverted: usize,
 }
 
@@ -880,17 +884,36 @@ async fn home_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
     let scorecard = crate::reports::run(state, ReportKind::Scorecard, params.clone())
         .await
         .or_page(tr)?;
-    let funnel = crate::reports::run(state, ReportKind::Funnel, params.clone())
+    // The small funnel counts stage entries in the period (flow), as the stage cards do,
+    // so that its MQL bar and the MQL card are one figure.
+    let flow = ReportParams {
+        view: Some("flow".into()),
+        ..params.clone()
+    };
+    let funnel = crate::reports::run(state, ReportKind::Funnel, flow)
         .await
         .or_page(tr)?;
     let bn = whole_chain(state, &params).await.or_page(tr)?;
+    let carry = |extra: &str| {
+        let qs = ui.shared_query();
+        let sep = if qs.is_empty() { "?" } else { "&" };
+        format!("{qs}{sep}{extra}")
+    };
+    let keep_as_of = ui
+        .as_of
+        .as_deref()
+        .filter(|a| !a.is_empty())
+        .map(|a| format!("&as_of={}", url_encode(a)))
+        .unwrap_or_default();
     let page = HomePage {
         c: chrome(state, w, ui, "home", "nav.home", Some(&period), true),
         kpis: kpis(&tr, &scorecard),
         comparison: comparison_text(&tr, &scorecard),
         reach: reach_rows(&tr, &scorecard),
         findings: findings(&tr, &bn, 3),
+        bottlenecks_href: format!("/bottlenecks?period=last_12_months{keep_as_of}"),
         funnel_chart: funnel_chart(&tr, &funnel, true),
+        funnel_href: format!("/funnel{}", carry("view=flow")),
         unconverted: scorecard["unconverted"].as_array().map_or(0, Vec::len),
     };
     render(&page).or_page(tr)
@@ -1102,82 +1125,52 @@ async fn funnel_people(
     Page(w): Page,
     Query(ui): Query<Ui>,
 ) -> Rendered {
+    Rendered(funnel_people_inner(&state, &w, &ui).await)
+}
+
+/// The people behind one stage of the funnel: the engine's members report with the
+/// page's period, view, window and filter, so the list is exactly the count clicked.
+async fn funnel_people_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
     let tr = w.tr;
-    Rendered((|| {
-        let period = ui.period(&state, "last_12_months");
-        let settings = state.settings();
-        let tz = settings.timezone;
-        let parse = |d: &str| {
-            revline_core::time::parse_timestamp(d, tz).map_err(|e| AppError::bad(e.to_string()))
-        };
-        let from = parse(&period.from).or_page(tr)?;
-        let to = parse(&period.to).or_page(tr)?;
-        let as_of = match ui.as_of.as_deref().filter(|s| !s.is_empty()) {
-            Some(t) => parse(t).or_page(tr)?,
-            None => state.clock.now(),
-        };
-        let s = state.snapshot();
-        let stage_name = ui.stage.clone().unwrap_or_default();
-        let k = s.stages.len();
-        let stage = s
-            .stages
-            .iter()
-            .position(|x| *x == stage_name)
-            .ok_or_else(|| (AppError::NotFound(format!("no stage '{stage_name}'")), tr))?;
-        let flow = ui.view.as_deref() == Some("flow");
-        let mut found: Vec<(i64, usize)> = Vec::new();
-        for c in 0..s.contacts() {
-            let row = &s.entered[c * k..(c + 1) * k];
-            let at = row[stage];
-            if at == revline_engine::snapshot::NEVER || at > as_of {
-                continue;
-            }
-            let keep = if flow {
-                at >= from && at < to
-            } else {
-                let first = row
-                    .iter()
-                    .copied()
-                    .min()
-                    .unwrap_or(revline_engine::snapshot::NEVER);
-                first >= from && first < to
-            };
-            if keep {
-                found.push((at, c));
-            }
-        }
-        found.sort_by_key(|f| std::cmp::Reverse(f.0));
-        let total = found.len();
-        let people = found
-            .into_iter()
-            .take(500)
-            .map(|(at, c)| Person {
-                id: s.contact_ids[c].clone(),
-                entered: tr.datetime(&revline_core::time::format_timestamp(at)),
-                channel: s.names.name(s.contact.lead_channel[c]).to_string(),
-                owner: s.names.name(s.contact.owner[c]).to_string(),
-            })
-            .collect();
-        let c = chrome(
-            &state,
-            &w,
-            &ui,
-            "funnel",
-            "nav.funnel",
-            Some(&period),
-            false,
-        );
-        let page = PeoplePage {
-            heading: tr
-                .t("funnel.people")
-                .replace("{stage}", &tr.label("stage", &stage_name)),
-            back: format!("/funnel{}", c.qs),
-            c,
-            people,
-            total: tr.count(total as f64),
-        };
-        render(&page).or_page(tr)
-    })())
+    let period = ui.period(state, "last_12_months");
+    let stage_name = ui.stage.clone().unwrap_or_default();
+    let params = ReportParams {
+        view: ui.view.clone().filter(|v| !v.is_empty()),
+        stage: Some(stage_name.clone()),
+        ..ui.params(&period)
+    };
+    let report = crate::reports::run(state, ReportKind::Members, params)
+        .await
+        .or_page(tr)?;
+    let empty = Vec::new();
+    let mut found: Vec<&Value> = report["members"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .collect();
+    // Latest entries first.
+    found.sort_by(|a, b| text(&b["entered_at"]).cmp(&text(&a["entered_at"])));
+    let people = found
+        .into_iter()
+        .take(500)
+        .map(|m| Person {
+            id: text(&m["contact_id"]),
+            entered: tr.datetime(&text(&m["entered_at"])),
+            channel: text(&m["channel"]),
+            owner: text(&m["owner"]),
+        })
+        .collect();
+    let c = chrome(state, w, ui, "funnel", "nav.funnel", Some(&period), false);
+    let page = PeoplePage {
+        heading: tr
+            .t("funnel.people")
+            .replace("{stage}", &tr.label("stage", &stage_name)),
+        back: format!("/funnel{}", c.qs),
+        c,
+        people,
+        total: tr.value(num(&report["count"]), "count"),
+    };
+    render(&page).or_page(tr)
 }
 
 // ---------------------------------------------------------------- bottlenecks

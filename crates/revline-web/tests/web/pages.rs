@@ -522,6 +522,36 @@ async fn pages_in_both_languages(w: Web) {
             "{name}"
         );
     }
+    // Clicking a stage of a filtered funnel lists exactly the people it counts
+    // (regression: the list ignored the filter, 222 people behind 16 customers).
+    let funnel = {
+        let params = ReportParams {
+            from: Some("2026-01-01".into()),
+            to: Some("2026-11-01".into()),
+            filter: Some("channel:webinar".into()),
+            ..Default::default()
+        };
+        let q =
+            ReportQuery::parse(ReportKind::Funnel, &params, &w.state.settings(), AS_OF).unwrap();
+        revline_engine::query::run(&w.state.snapshot(), &q)
+            .unwrap()
+            .to_json()
+    };
+    let customers = funnel["stages"][4]["reached"].as_f64().unwrap();
+    let people = w
+        .get(
+            "/funnel/people?stage=customer&period=custom&from=2026-01-01&to=2026-11-01&filter=channel:webinar",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        figure(&people.body, "people:total").as_deref(),
+        Some(tr.value(Some(customers), "count").as_str())
+    );
+    assert_eq!(
+        people.body.matches("/journeys?q=").count() as f64,
+        customers.min(500.0)
+    );
     // Reach is shown with the conversion and cost per customer of the same channel.
     let reach = &r.body[r.body.find("id=\"reach\"").unwrap()..];
     assert!(reach.contains("Konwersja na klienta") && reach.contains("Koszt pozyskania klienta"));
