@@ -138,3 +138,34 @@ fn clone_builder_and_build_1m_contacts(bencher: divan::Bencher) {
     });
     bencher.bench_local(|| builder.clone().build().contacts());
 }
+
+/// An unfinished quarter: compared to date with the same span of the quarter before,
+/// and targets paced on the year-ago shape (two more periods counted).
+fn quarter_to_date() -> Window {
+    let t = |s| parse_timestamp(s, chrono_tz::Tz::UTC).unwrap();
+    Window {
+        from: t("2026-07-01"),
+        to: t("2026-10-01"),
+        as_of: t("2026-08-15"),
+    }
+}
+
+#[divan::bench(sample_count = 10)]
+fn scorecard_1m_contacts_quarter_to_date_warm(bencher: divan::Bencher) {
+    let (s, w) = (snapshot(), quarter_to_date());
+    bencher.bench_local(|| {
+        revline_engine::scorecard::scorecard(divan::black_box(s), &Scope::ALL, &w, None)
+            .metrics
+            .len()
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn mrr_1m_contacts_warm(bencher: divan::Bencher) {
+    let (s, w) = (snapshot(), year());
+    bencher.bench_local(|| {
+        revline_engine::mrr::mrr(divan::black_box(s), &Scope::ALL, &w)
+            .months
+            .len()
+    });
+}

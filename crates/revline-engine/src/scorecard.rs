@@ -426,18 +426,12 @@ pub fn mrr_at_end(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window) -> (
     (sum, units)
 }
 
-/// Retention month over month on `basis`, pooled over the calendar months that start in
-/// the window.
-pub fn monthly_retention(
-    s: &Snapshot,
-    scope: &Scope<'_>,
-    part: &Part,
-    w: &Window,
-    basis: RetentionBasis,
-) -> Retention {
+/// The calendar months that start in the window, each as [start, end) cut at the
+/// window's end, after the month before the first (its base); empty when there is no
+/// pair to compare.
+fn month_windows(s: &Snapshot, w: &Window) -> Vec<(Millis, Millis)> {
     let zone = s.timezone;
     let day = |d| crate::snapshot::day_start(zone, d);
-    // Month boundaries from the month before the first month starting in the window.
     let mut first = month_start(zone, w.from);
     if day(first) < w.from {
         first = first + chrono::Months::new(1);
@@ -448,37 +442,75 @@ pub fn monthly_retention(
         bounds.push(day(month));
         month = month + chrono::Months::new(1);
     }
-    let mut r = Retention::default();
     if bounds.len() < 2 {
-        return r;
+        return Vec::new();
     }
     let end = w.end();
-    let windows: Vec<(Millis, Millis)> = (0..bounds.len())
+    (0..bounds.len())
         .map(|k| {
             let next = bounds.get(k + 1).copied().unwrap_or_else(|| day(month));
             (bounds[k], next.min(end))
         })
-        .collect();
-    let pairs = |r: &mut Retention, v: &[i64]| {
-        for k in 1..v.len() {
-            r.add(v[k - 1], v[k]);
-        }
-    };
+        .collect()
+}
+
+/// The days MRR is read on for month-over-month retention: the last (counted) day of
+/// each of `windows`.
+fn month_end_days(s: &Snapshot, w: &Window, windows: &[(Millis, Millis)]) -> Vec<i32> {
+    let last = crate::mrr::last_counted_day(s, w);
+    windows
+        .iter()
+        .map(|&(_, b)| crate::calendar::day_of(s.timezone, b - 1).min(last))
+        .collect()
+}
+
+fn add_pairs(r: &mut Retention, v: &[i64]) {
+    for k in 1..v.len() {
+        r.add(v[k - 1], v[k]);
+    }
+}
+
+/// Retention month over month on `basis`, pooled over the calendar months that start in
+/// the window.
+pub fn monthly_retention(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    part: &Part,
+    w: &Window,
+    basis: RetentionBasis,
+) -> Retention {
+    let windows = month_windows(s, w);
+    let mut r = Retention::default();
+    if windows.is_empty() {
+        return r;
+    }
     match basis {
         RetentionBasis::Mrr => {
-            // MRR on the last (counted) day of each month, after the day before the first.
-            let last = crate::mrr::last_counted_day(s, w);
-            let days: Vec<i32> = windows
-                .iter()
-                .map(|&(_, b)| crate::calendar::day_of(zone, b - 1).min(last))
-                .collect();
-            crate::mrr::for_each_unit_mrr(s, scope, part, &days, |_, v, _| pairs(&mut r, v));
+            let days = month_end_days(s, w, &windows);
+            crate::mrr::for_each_unit_mrr(s, scope, part, &days, |_, v, _| add_pairs(&mut r, v));
         }
         RetentionBasis::Revenue => {
-            for_each_unit(s, scope, part, &windows, |_, v| pairs(&mut r, v));
+            for_each_unit(s, scope, part, &windows, |_, v| add_pairs(&mut r, v));
         }
     }
     r
+}
+
+/// Retention of the period, month-over-month retention and MRR at its end on the MRR
+/// basis, in one pass over the units' recurring rows.
+fn mrr_figures(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window, f: &mut FiguresPartial) {
+    let windows = month_windows(s, w);
+    let mut days = vec![
+        crate::mrr::day_before(s, w),
+        crate::mrr::last_counted_day(s, w),
+    ];
+    days.extend(month_end_days(s, w, &windows));
+    crate::mrr::for_each_unit_mrr(s, scope, part, &days, |_, v, _| {
+        f.retention.add(v[0], v[1]);
+        f.mrr_end += v[1];
+        f.mrr_units += u64::from(v[1] > 0);
+        add_pairs(&mut f.monthly, &v[2..]);
+    });
 }
 
 /// The additive parts of one period's figures, over one part of the snapshot.
@@ -597,11 +629,12 @@ pub fn figures_partial(
         }
     }
     f.spend = spend_in(s, scope, part.spend.clone(), w.from, end, SpendOf::All);
-    let basis = RetentionBasis::of(s);
-    f.retention = retention(s, scope, part, w, basis);
-    f.monthly = monthly_retention(s, scope, part, w, basis);
-    if basis == RetentionBasis::Mrr {
-        (f.mrr_end, f.mrr_units) = mrr_at_end(s, scope, part, w);
+    match RetentionBasis::of(s) {
+        RetentionBasis::Mrr => mrr_figures(s, scope, part, w, &mut f),
+        basis => {
+            f.retention = retention(s, scope, part, w, basis);
+            f.monthly = monthly_retention(s, scope, part, w, basis);
+        }
     }
     for_each_unit(s, scope, part, &[(w.from, end)], |_, v| {
         f.paying += u64::from(v[0] > 0)

@@ -374,6 +374,29 @@ proptest! {
             prop_assert_eq!(starting + new + reactivation + expansion - contraction - churned, ending);
             month = month.checked_add_months(Months::new(1)).unwrap();
         }
+        // NRR, GRR and logo churn of a quarter on the MRR basis, against the model.
+        let before_day = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+        let last_day = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        let (mut base, mut kept, mut gross, mut members, mut lost) = (0i64, 0i64, 0i64, 0u64, 0u64);
+        for u in 0..6 {
+            let (b, a) = (brute_mrr(&rows, u, before_day), brute_mrr(&rows, u, last_day));
+            if b > 0 {
+                base += b;
+                kept += a;
+                gross += a.min(b);
+                members += 1;
+                lost += u64::from(a == 0);
+            }
+        }
+        let card = scorecard(&s, &Scope::ALL, &window("2026-01-01", "2026-04-01", "2026-06-01"), None);
+        let value = |name: &str| metric(&card, name).value;
+        if base > 0 {
+            prop_assert!((value("nrr").unwrap() - kept as f64 / base as f64).abs() < 1e-12);
+            prop_assert!((value("grr").unwrap() - gross as f64 / base as f64).abs() < 1e-12);
+            prop_assert!((value("logo_churn").unwrap() - lost as f64 / members as f64).abs() < 1e-12);
+        } else {
+            prop_assert_eq!(value("nrr"), None);
+        }
     }
 }
 
