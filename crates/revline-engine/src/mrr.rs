@@ -231,6 +231,11 @@ pub struct MrrReport {
     /// Why there are no figures (no recurring revenue), when there are none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Recurring rows that named no service period and were read as one month each
+    /// (data contract): a yearly payment without its period shows as a month's MRR that
+    /// then lapses, so the report says how many there are.
+    pub rows_without_period: u64,
+    pub recurring_rows: u64,
 }
 
 /// The months the report covers: from the month holding `from` to the last month that
@@ -295,6 +300,11 @@ pub fn mrr(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> MrrReport {
         })
         .collect();
     let end = merged.last().filter(|_| recurring);
+    let r = &s.revenue;
+    let recurring_rows = (0..r.at.len()).filter(|&i| r.is_recurring(i)).count() as u64;
+    let rows_without_period = (0..r.at.len())
+        .filter(|&i| r.is_recurring(i) && !r.service_given[i])
+        .count() as u64;
     MrrReport {
         period: w.period(),
         as_of: w.as_of_text(),
@@ -303,6 +313,8 @@ pub fn mrr(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> MrrReport {
         arr: end.map(|v| money(v.ending * 12)),
         customers: end.map_or(0, |v| v.customers),
         months: if recurring { rows } else { Vec::new() },
+        rows_without_period,
+        recurring_rows,
         reason: (!recurring).then(|| {
             "no recurring revenue recorded (revenue rows of kind new, recurring, expansion or contraction)"
                 .to_string()

@@ -265,6 +265,8 @@ pub struct Revenue {
     pub service_start: Vec<i32>,
     /// Last day of that service period, inclusive.
     pub service_end: Vec<i32>,
+    /// The row named its service period (else it is one month from its date).
+    pub service_given: Vec<bool>,
 }
 
 /// The service period of a revenue row that is not recurring.
@@ -900,6 +902,7 @@ impl SnapshotBuilder {
                 } else {
                     (NO_DAY, NO_DAY)
                 };
+                let given = record.text("period_start").is_some();
                 let r = &mut self.revenue;
                 r.contact.push(contact);
                 r.account.push(account);
@@ -908,6 +911,7 @@ impl SnapshotBuilder {
                 r.kind.push(kind);
                 r.service_start.push(start);
                 r.service_end.push(end);
+                r.service_given.push(given);
                 self.revenue_money.push(money);
             }
             RecordKind::Touchpoints => {
@@ -1073,6 +1077,7 @@ impl SnapshotBuilder {
             kind: r.kind.clone(),
             service_start: r.service_start.clone(),
             service_end: r.service_end.clone(),
+            service_given: r.service_given.clone(),
             ..Revenue::default()
         };
         b.revenue_money = (0..r.at.len())
@@ -1180,6 +1185,7 @@ impl SnapshotBuilder {
             revenue.kind.push(r.kind[i]);
             revenue.service_start.push(r.service_start[i]);
             revenue.service_end.push(r.service_end[i]);
+            revenue.service_given.push(r.service_given[i]);
             revenue.amount.push(v);
             revenue.unit.push(unit_of(
                 contact_account,
@@ -1199,6 +1205,7 @@ impl SnapshotBuilder {
             unit: pick_u32(&revenue.unit),
             kind: pick_u32(&revenue.kind),
             service_start: order.iter().map(|&i| revenue.service_start[i]).collect(),
+            service_given: order.iter().map(|&i| revenue.service_given[i]).collect(),
             service_end: order.iter().map(|&i| revenue.service_end[i]).collect(),
             at: order.iter().map(|&i| revenue.at[i]).collect(),
             amount: order.iter().map(|&i| revenue.amount[i]).collect(),

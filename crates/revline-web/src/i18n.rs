@@ -670,6 +670,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("mrr.expansion", "Expansion", "Rozszerzenie"),
     ("mrr.new", "New", "Nowy"),
     (
+        "mrr.no_period",
+        "{n} of {total} recurring revenue rows name no service period (period_start, period_end) and are read as paying for one month each: an annual payment without its period shows as one month of MRR that then lapses.",
+        "{n} z {total} wierszy przychodu powtarzalnego nie podaje okresu usługi (period_start, period_end) i są liczone jako opłata za jeden miesiąc: płatność roczna bez okresu wygląda jak miesiąc MRR, który potem znika.",
+    ),
+    (
         "mrr.none",
         "No recurring revenue recorded: import revenue rows of kind new, recurring, expansion or contraction (with period_start and period_end for plans longer than a month).",
         "Brak przychodu powtarzalnego: zaimportuj wiersze przychodu rodzaju new, recurring, expansion lub contraction (z period_start i period_end dla planów dłuższych niż miesiąc).",

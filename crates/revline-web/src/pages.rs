@@ -1577,6 +1577,8 @@ struct RetentionPage {
     basis: String,
     heat: String,
     mrr_chart: Option<String>,
+    /// Said when recurring rows without a service period were read as monthly.
+    mrr_note: String,
     channels: Vec<(String, String, String, String, String)>,
     service: Vec<Finding>,
     sla: Vec<(String, String)>,
@@ -1787,6 +1789,16 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         basis,
         heat,
         mrr_chart,
+        mrr_note: match (
+            num(&mrr["rows_without_period"]),
+            num(&mrr["recurring_rows"]),
+        ) {
+            (Some(n), Some(total)) if n > 0.0 => tr
+                .t("mrr.no_period")
+                .replace("{n}", &tr.count(n))
+                .replace("{total}", &tr.count(total)),
+            _ => String::new(),
+        },
         channels,
         service,
         sla,

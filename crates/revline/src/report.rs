@@ -930,6 +930,12 @@ impl Printable for MrrReport {
             num(self.arr, 2),
             self.customers
         );
+        if self.rows_without_period > 0 {
+            out += &format!(
+                "note: {} of {} recurring revenue rows have no period_start/period_end and were read as paying for one month each; give annual plans their service period\n",
+                self.rows_without_period, self.recurring_rows
+            );
+        }
         out += &format!(
             "{:<9} {:>14} {:>12} {:>13} {:>12} {:>12} {:>12} {:>14} {:>9}\n",
             "month",
