@@ -123,6 +123,7 @@ fn annual_plans_retain_what_they_renew() {
         (m.mrr, m.arr, m.customers),
         (Some(9_000.0), Some(108_000.0), 9)
     );
+    assert_eq!((m.rows_without_period, m.recurring_rows), (0, 19));
     // Cohorts: kept in months 1-11 (not 0), 90% in month 12.
     let c = revline_engine::cohorts::cohorts(
         &s,
@@ -445,4 +446,30 @@ fn members_are_exactly_the_people_behind_each_funnel_count() {
             assert_eq!(m.members.len() as u64, m.count);
         }
     }
+}
+
+#[test]
+fn a_yearly_payment_without_its_period_is_read_as_a_month_and_said_so() {
+    let records = vec![
+        record(RecordKind::Accounts, &[("account_id", "a")]),
+        record(
+            RecordKind::Revenue,
+            &[
+                ("account_id", "a"),
+                ("occurred_at", "2026-01-10"),
+                ("amount", "12000"),
+                ("kind", "recurring"),
+            ],
+        ),
+    ];
+    let s = build(&records);
+    let m = mrr(
+        &s,
+        &Scope::ALL,
+        &window("2026-01-01", "2026-03-01", "2026-04-01"),
+    );
+    // The data contract: one calendar month from its date (10 Jan - 9 Feb).
+    assert_eq!(m.months[0].ending, 12_000.0);
+    assert_eq!(m.months[1].churned, 12_000.0);
+    assert_eq!((m.rows_without_period, m.recurring_rows), (1, 1));
 }
