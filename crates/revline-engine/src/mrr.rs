@@ -236,6 +236,32 @@ pub struct MrrReport {
     /// then lapses, so the report says how many there are.
     pub rows_without_period: u64,
     pub recurring_rows: u64,
+    /// Of those, the rows whose unit paid again (a recurring row) only 300 days or more
+    /// later: most likely yearly payments given without their period.
+    pub rows_paid_yearly: u64,
+}
+
+/// Recurring rows without a service period whose unit's next recurring row comes 300
+/// days or more later (rows are stored in unit and time order).
+fn paid_yearly(s: &Snapshot) -> u64 {
+    const YEARLY: i64 = 300 * revline_core::time::MILLIS_PER_DAY;
+    let r = &s.revenue;
+    let mut count = 0;
+    let mut last: Option<usize> = None;
+    for i in 0..r.at.len() {
+        if !r.is_recurring(i) {
+            continue;
+        }
+        if let Some(j) = last
+            && r.unit[j] == r.unit[i]
+            && !r.service_given[j]
+            && r.at[i] - r.at[j] >= YEARLY
+        {
+            count += 1;
+        }
+        last = Some(i);
+    }
+    count
 }
 
 /// The months the report covers: from the month holding `from` to the last month that
@@ -305,6 +331,7 @@ pub fn mrr(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> MrrReport {
     let rows_without_period = (0..r.at.len())
         .filter(|&i| r.is_recurring(i) && !r.service_given[i])
         .count() as u64;
+    let rows_paid_yearly = paid_yearly(s);
     MrrReport {
         period: w.period(),
         as_of: w.as_of_text(),
@@ -315,6 +342,7 @@ pub fn mrr(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> MrrReport {
         months: if recurring { rows } else { Vec::new() },
         rows_without_period,
         recurring_rows,
+        rows_paid_yearly,
         reason: (!recurring).then(|| {
             "no recurring revenue recorded (revenue rows of kind new, recurring, expansion or contraction)"
                 .to_string()

@@ -671,8 +671,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("mrr.new", "New", "Nowy"),
     (
         "mrr.no_period",
-        "{n} of {total} recurring revenue rows name no service period (period_start, period_end) and are read as paying for one month each: an annual payment without its period shows as one month of MRR that then lapses.",
-        "{n} z {total} wierszy przychodu powtarzalnego nie podaje okresu usługi (period_start, period_end) i są liczone jako opłata za jeden miesiąc: płatność roczna bez okresu wygląda jak miesiąc MRR, który potem znika.",
+        "{n} of {total} recurring revenue rows name no service period, so they are read as paying for one month each, yet their customer paid again only a year later. If they pay for a year, give them period_start and period_end: until then they show as one month of MRR that lapses.",
+        "{n} z {total} wierszy przychodu powtarzalnego nie podaje okresu usługi, więc są liczone jako opłata za jeden miesiąc, choć klient zapłacił ponownie dopiero po roku. Jeśli to opłaty roczne, podaj period_start i period_end: do tego czasu wyglądają jak miesiąc MRR, który znika.",
     ),
     (
         "mrr.none",

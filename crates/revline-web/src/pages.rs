@@ -1789,10 +1789,7 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         basis,
         heat,
         mrr_chart,
-        mrr_note: match (
-            num(&mrr["rows_without_period"]),
-            num(&mrr["recurring_rows"]),
-        ) {
+        mrr_note: match (num(&mrr["rows_paid_yearly"]), num(&mrr["recurring_rows"])) {
             (Some(n), Some(total)) if n > 0.0 => tr
                 .t("mrr.no_period")
                 .replace("{n}", &tr.count(n))

@@ -930,10 +930,10 @@ impl Printable for MrrReport {
             num(self.arr, 2),
             self.customers
         );
-        if self.rows_without_period > 0 {
+        if self.rows_paid_yearly > 0 {
             out += &format!(
-                "note: {} of {} recurring revenue rows have no period_start/period_end and were read as paying for one month each; give annual plans their service period\n",
-                self.rows_without_period, self.recurring_rows
+                "note: {} of {} recurring revenue rows name no service period, so they are read as paying for one month each, yet their customer paid again only a year later; if they pay for a year, give them period_start and period_end\n",
+                self.rows_paid_yearly, self.recurring_rows
             );
         }
         out += &format!(

@@ -123,7 +123,10 @@ fn annual_plans_retain_what_they_renew() {
         (m.mrr, m.arr, m.customers),
         (Some(9_000.0), Some(108_000.0), 9)
     );
-    assert_eq!((m.rows_without_period, m.recurring_rows), (0, 19));
+    assert_eq!(
+        (m.rows_without_period, m.recurring_rows, m.rows_paid_yearly),
+        (0, 19, 0)
+    );
     // Cohorts: kept in months 1-11 (not 0), 90% in month 12.
     let c = revline_engine::cohorts::cohorts(
         &s,
@@ -461,6 +464,16 @@ fn a_yearly_payment_without_its_period_is_read_as_a_month_and_said_so() {
                 ("kind", "recurring"),
             ],
         ),
+        // The customer pays again a year later.
+        record(
+            RecordKind::Revenue,
+            &[
+                ("account_id", "a"),
+                ("occurred_at", "2027-01-10"),
+                ("amount", "12600"),
+                ("kind", "recurring"),
+            ],
+        ),
     ];
     let s = build(&records);
     let m = mrr(
@@ -471,5 +484,7 @@ fn a_yearly_payment_without_its_period_is_read_as_a_month_and_said_so() {
     // The data contract: one calendar month from its date (10 Jan - 9 Feb).
     assert_eq!(m.months[0].ending, 12_000.0);
     assert_eq!(m.months[1].churned, 12_000.0);
-    assert_eq!((m.rows_without_period, m.recurring_rows), (1, 1));
+    // ... and the report says the rows look yearly.
+    assert_eq!((m.rows_without_period, m.recurring_rows), (2, 2));
+    assert_eq!(m.rows_paid_yearly, 1);
 }
