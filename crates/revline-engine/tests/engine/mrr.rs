@@ -1,34 +1,15 @@
 //! Subscription revenue and periods (metrics.md "Subscription revenue (MRR)", "Periods
 //! and comparisons") against hand computations and an independent day-by-day model.
 
+use crate::reports::{build, record, t};
 use chrono::{Datelike, Months, NaiveDate};
 use proptest::prelude::*;
-use revline_core::parse::{ParseOptions, RowText, parse_record};
-use revline_core::time::parse_timestamp;
 use revline_core::{Record, RecordKind, Settings};
 use revline_engine::calendar::Basis;
 use revline_engine::mrr::mrr;
 use revline_engine::query::{Output, ReportKind, ReportParams, ReportQuery, Sliced, run};
 use revline_engine::scorecard::{RetentionBasis, scorecard};
-use revline_engine::{Scope, Snapshot, SnapshotBuilder, Window};
-
-fn record(kind: RecordKind, pairs: &[(&str, &str)]) -> Record {
-    let row = RowText::from_pairs(kind, pairs);
-    parse_record(kind, row, &Settings::default(), &ParseOptions::default())
-        .unwrap_or_else(|e| panic!("{kind} {pairs:?}: {e:?}"))
-}
-
-fn t(s: &str) -> i64 {
-    parse_timestamp(s, chrono_tz::Tz::UTC).unwrap()
-}
-
-fn build(records: &[Record]) -> Snapshot {
-    let mut b = SnapshotBuilder::new(&Settings::default());
-    for r in records {
-        b.add(r);
-    }
-    b.build()
-}
+use revline_engine::{Scope, SnapshotBuilder, Window};
 
 fn window(from: &str, to: &str, as_of: &str) -> Window {
     Window {

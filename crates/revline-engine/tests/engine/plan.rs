@@ -1,21 +1,10 @@
 //! The plan (metrics.md "Forecast and plan") against hand computations: what the target
 //! is met by, the one reverse funnel with its latest dates, and the what-if through it.
 
-use revline_core::parse::{ParseOptions, RowText, parse_record};
-use revline_core::time::parse_timestamp;
-use revline_core::{Record, RecordKind, Settings};
+use crate::reports::{build, record, t};
+use revline_core::RecordKind;
 use revline_engine::forecast::{ForecastOptions, PlanInputs, forecast};
 use revline_engine::{Scope, SnapshotBuilder, Window};
-
-fn record(kind: RecordKind, pairs: &[(&str, &str)]) -> Record {
-    let row = RowText::from_pairs(kind, pairs);
-    parse_record(kind, row, &Settings::default(), &ParseOptions::default())
-        .unwrap_or_else(|e| panic!("{kind} {pairs:?}: {e:?}"))
-}
-
-fn t(s: &str) -> i64 {
-    parse_timestamp(s, chrono_tz::Tz::UTC).unwrap()
-}
 
 fn near(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-6 * b.abs().max(1.0)
@@ -53,11 +42,7 @@ fn the_target_is_met_by_recognised_revenue_the_recurring_base_and_new_business()
             ));
         }
     }
-    let mut b = SnapshotBuilder::new(&Settings::default());
-    for r in &records {
-        b.add(r);
-    }
-    let s = b.build();
+    let s = build(&records);
     let w = Window {
         from: t("2026-01-01"),
         to: t("2027-01-01"),

@@ -13,13 +13,13 @@ use revline_engine::scorecard::{RetentionBasis, scorecard};
 use revline_engine::sla::sla;
 use revline_engine::{Dim, Scope, Snapshot, SnapshotBuilder, Window};
 
-fn record(kind: RecordKind, pairs: &[(&str, &str)]) -> Record {
+pub(crate) fn record(kind: RecordKind, pairs: &[(&str, &str)]) -> Record {
     let row = RowText::from_pairs(kind, pairs);
     parse_record(kind, row, &Settings::default(), &ParseOptions::default())
         .unwrap_or_else(|e| panic!("{kind} {pairs:?}: {e:?}"))
 }
 
-fn t(s: &str) -> i64 {
+pub(crate) fn t(s: &str) -> i64 {
     parse_timestamp(s, chrono_tz::Tz::UTC).unwrap()
 }
 
@@ -237,7 +237,7 @@ fn fixture() -> Vec<Record> {
     out
 }
 
-fn build(records: &[Record]) -> Snapshot {
+pub(crate) fn build(records: &[Record]) -> Snapshot {
     let mut b = SnapshotBuilder::new(&Settings::default());
     for r in records {
         b.add(r);
