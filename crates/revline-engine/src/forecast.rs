@@ -48,8 +48,8 @@ pub struct ReverseStage {
     pub required: Option<f64>,
     /// Entries needed for the whole target from nothing, for comparison.
     pub required_for_target: Option<f64>,
-    /// The latest instant an entry into this stage can still become a customer within
-    /// the period, at the median times in stage.
+    /// The last instant at which an entry into this stage can still become a customer
+    /// within the period, at the median times in stage.
     pub latest_entry: Option<String>,
     /// That instant has passed: entries here can no longer close in time, so `required`
     /// of this stage cannot be met by new entries (it is not counted as if it could).
@@ -116,9 +116,10 @@ impl PlanInputs {
         let mut latest = vec![None; k];
         let mut days_after = Some(0.0);
         for i in (0..k).rev() {
-            // Whole seconds: a latest date is read by people, not to the millisecond.
+            // The last whole second still in time (the period's end is exclusive): a latest
+            // date is read by people, not to the millisecond.
             latest[i] = days_after.map(|d: f64| {
-                let t = self.to - (d * revline_core::time::MILLIS_PER_DAY as f64) as i64;
+                let t = self.to - (d * revline_core::time::MILLIS_PER_DAY as f64) as i64 - 1;
                 t - t.rem_euclid(1000)
             });
             days_after = days_after

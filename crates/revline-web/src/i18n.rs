@@ -465,7 +465,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("forecast.best_case", "Best case", "Optymistyczne"),
     ("forecast.commit", "Commit", "Pewne"),
-    ("forecast.current", "Now", "Obecnie"),
+    ("forecast.current", "Last 12 months", "Ostatnie 12 miesięcy"),
     ("forecast.latest", "Latest entry", "Ostatni termin wejścia"),
     ("forecast.month", "Expected close", "Oczekiwane zamknięcie"),
     (
@@ -522,6 +522,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("forecast.target", "Revenue target", "Cel przychodu"),
     ("forecast.too_late", "too late", "za późno"),
+    (
+        "forecast.too_late_note",
+        "At the median times in stage, a new lead, MQL, SQL or opportunity from now on would close after the period ends: the new business still needed can only come from deals already open, beyond their weighted value.",
+        "Przy medianowych czasach w etapach nowy lead, MQL, SQL ani szansa sprzedaży od dziś nie zamknie się przed końcem okresu: brakująca nowa sprzedaż może przyjść tylko z już otwartych transakcji, ponad ich wartość ważoną.",
+    ),
     (
         "forecast.weighted",
         "Weighted pipeline",

@@ -1424,6 +1424,8 @@ struct PlanPage {
     figures: Vec<(String, String, String)>,
     chart: String,
     reverse: Vec<ReverseRow>,
+    /// Every stage before the last is too late: said in words, not only struck through.
+    all_too_late: bool,
     target: String,
 }
 
@@ -1534,7 +1536,7 @@ async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         ]
     })
     .to_string();
-    let reverse = f["reverse_funnel"]
+    let reverse: Vec<ReverseRow> = f["reverse_funnel"]
         .as_array()
         .unwrap_or(&empty)
         .iter()
@@ -1551,11 +1553,17 @@ async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
             current: tr.value(num(&r["current"]), "count"),
         })
         .collect();
+    let all_too_late = reverse.len() > 1
+        && reverse[..reverse.len() - 1]
+            .iter()
+            .all(|r: &ReverseRow| r.too_late)
+        && num(&f["new_business_needed"]).is_some_and(|n| n > 0.0);
     let page = PlanPage {
         c: chrome(state, w, ui, "plan", "nav.plan", Some(&period), true),
         figures,
         chart,
         reverse,
+        all_too_late,
         target: target.unwrap_or_else(|| {
             num(&f["revenue_target"])
                 .map(|t| format!("{t:.0}"))

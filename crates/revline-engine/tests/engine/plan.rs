@@ -101,9 +101,9 @@ fn the_reverse_funnel_gives_each_stage_its_volume_and_latest_date() {
     assert_eq!(
         latest,
         vec![
-            "2026-12-01T00:00:00Z",
-            "2026-12-11T00:00:00Z",
-            "2026-12-31T00:00:00Z"
+            "2026-11-30T23:59:59Z",
+            "2026-12-10T23:59:59Z",
+            "2026-12-30T23:59:59Z"
         ]
     );
     // On 5 December a new entry into a can no longer close in time.
