@@ -98,6 +98,7 @@ pub enum Missing {
     NoWonDeals,
     NoAmounts,
     NoOpenDeals,
+    NoDeals,
     NoRevenueTarget,
     PeriodOver,
     NoRetentionBase,
@@ -116,6 +117,7 @@ impl Missing {
             Missing::NoWonDeals => "no deal won in the period",
             Missing::NoAmounts => "no won deal has an amount",
             Missing::NoOpenDeals => "no open deals",
+            Missing::NoDeals => "no deals recorded",
             Missing::NoRevenueTarget => "no revenue target for the period",
             Missing::PeriodOver => "the period is over",
             Missing::NoRetentionBase => "no customer was paying before the period",
@@ -890,8 +892,11 @@ pub fn finish(
     let year_ago = p
         .year_ago
         .map(|(a, b)| (figures(s, w, a), figures(s, w, b)));
-    let shape_known =
-        year_ago_windows(s, w, segment).is_some_and(|(ya, _)| data_since(s) <= ya.from);
+    let since = data_since(s);
+    let shape_known = year_ago_windows(s, w, segment).is_some_and(|(ya, _)| since <= ya.from);
+    // A previous period that ends before the workspace's first record is no data, not
+    // zeros (an import that starts in December has no November to beat).
+    let previous_known = cmp.window.end().min(cmp.window.to) > since;
     let code = s.currency.code().to_string();
     let money = |v: f64| major(s, v);
     let goal = |metric: &str, combine| target(s, metric, w.from, w.to, segment, combine);
@@ -905,7 +910,11 @@ pub fn finish(
                     get: &dyn Fn(&Figures) -> Reading,
                     target: Option<f64>,
                     additive: bool| {
-        let (v, b) = (get(&now), get(&before));
+        let (v, mut b) = (get(&now), get(&before));
+        if !previous_known {
+            b.value = None;
+            b.count = None;
+        }
         let (pace, pace_basis) = match target {
             Some(t) if unfinished && !additive => (Some(t), Some(PaceBasis::Rate)),
             Some(t) if unfinished => {
@@ -968,7 +977,13 @@ pub fn finish(
     push(
         "pipeline_created",
         code.clone(),
-        &|f| plain(money(f.pipeline_created)),
+        &|f| {
+            if s.deals.status.is_empty() {
+                read(None, None, Missing::NoDeals)
+            } else {
+                plain(money(f.pipeline_created))
+            }
+        },
         goal("pipeline", Combine::Sum),
         true,
     );

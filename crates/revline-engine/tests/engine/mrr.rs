@@ -141,6 +141,28 @@ fn without_recurring_revenue_retention_is_on_revenue() {
         None,
     );
     assert_eq!(r.retention_basis, RetentionBasis::Revenue);
+    // January is the first month with data: its figures have a previous month (no data
+    // before it is none, not zero only for periods that end before the first record).
+    let jan = scorecard(
+        &s,
+        &Scope::ALL,
+        &window("2026-01-01", "2026-02-01", "2026-03-01"),
+        None,
+    );
+    assert_eq!(metric(&jan, "revenue").value, Some(100.0));
+    assert_eq!(
+        metric(&jan, "revenue").previous,
+        None,
+        "December holds no data"
+    );
+    assert_eq!(metric(&jan, "new_customers").previous, None);
+    assert_eq!(metric(&r, "revenue").previous, Some(100.0));
+    // No deal was ever recorded: pipeline is no data, not 0.
+    assert_eq!(metric(&r, "pipeline_created").value, None);
+    assert_eq!(
+        metric(&r, "pipeline_created").reason.as_deref(),
+        Some("no deals recorded")
+    );
     assert_eq!(metric(&r, "nrr").value, Some(0.8));
     assert_eq!(metric(&r, "nrr").basis, Some(RetentionBasis::Revenue));
     let m = mrr(
