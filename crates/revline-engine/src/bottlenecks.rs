@@ -1412,13 +1412,17 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         let base = major(s, retention_total(0).before as f64);
         let gain = (acc.within_next.value().unwrap_or(0.0) - acc.late_next.value().unwrap_or(0.0))
             .max(0.0);
+        // Each step's cohort, per period: what a step rate multiplies.
+        let step_volumes: Vec<f64> = (0..overall.len())
+            .map(|st| total(&acc.conv[st], 0).n as f64 * per_period)
+            .collect();
         what_if(
             s,
             w,
             link,
             *rate,
             current,
-            &overall,
+            (&overall, &step_volumes),
             value,
             revenue,
             (base, handoff_n, gain),
@@ -1516,7 +1520,7 @@ fn what_if(
     link: &str,
     rate: f64,
     current: Option<f64>,
-    overall: &[f64],
+    (overall, step_volumes): (&[f64], &[f64]),
     value: f64,
     revenue: f64,
     (retention_base, handoff_n, handoff_gain): (f64, f64, f64),
@@ -1544,9 +1548,15 @@ fn what_if(
     if let Some(st) = (0..overall.len())
         .find(|&st| link == format!("conversion:{}->{}", s.stages[st], s.stages[st + 1]))
     {
-        if overall[st] > 0.0 {
-            revenue_after = revenue * rate / overall[st];
-        }
+        // Only new business flows through the funnel: the step's extra conversions, as
+        // far as they go on to become customers, at the average value (the same sum as a
+        // finding's revenue at stake), not the whole revenue scaled by the rate ratio.
+        let downstream: f64 = overall[st + 1..].iter().product();
+        revenue_after = revenue
+            + (rate - overall[st])
+                * step_volumes.get(st).copied().unwrap_or(0.0)
+                * downstream
+                * value;
         if let Some(step) = lifted.steps.get_mut(st + 1) {
             *step = Some(rate);
         }

@@ -75,10 +75,27 @@ fn finds_every_planted_problem_and_ranks_them_first() {
     }
     let ranked: Vec<f64> = r.findings.iter().map(|f| f.revenue_at_stake).collect();
     assert!(ranked.windows(2).all(|w| w[0] >= w[1]));
-    // What-if: lifting mql->sql to 70% scales revenue by 0.7 / current.
+    // What-if: lifting mql->sql to 70% adds new business only, linearly in the lift
+    // (regression: the whole revenue, renewals included, was scaled by 0.7 / current).
     let w = r.what_if.as_ref().unwrap();
     let current = w.current.unwrap();
-    assert!((w.revenue_after - w.revenue_before * 0.7 / current).abs() < 1e-6);
+    assert!(w.revenue_after - w.revenue_before < w.revenue_before * (0.7 / current - 1.0));
+    let half = report(true, Some(("conversion:mql->sql", (0.7 + current) / 2.0)));
+    let half = half.what_if.unwrap();
+    let gain = |x: &revline_engine::bottlenecks::WhatIf| x.revenue_after - x.revenue_before;
+    assert!((gain(w) - 2.0 * gain(&half)).abs() < 1e-6 * gain(w).abs().max(1.0));
+    // At the link's benchmark the gain is the link's revenue at stake.
+    let link = r
+        .links
+        .iter()
+        .find(|l| l.link == "conversion:mql->sql")
+        .unwrap();
+    if let Some(b) = link.benchmark.filter(|b| *b > current) {
+        let at = report(true, Some(("conversion:mql->sql", b)))
+            .what_if
+            .unwrap();
+        assert!((gain(&at) - link.revenue_at_stake).abs() < 1e-6 * link.revenue_at_stake.max(1.0));
+    }
     assert!(w.required_after[0] < w.required_before[0]);
 }
 
