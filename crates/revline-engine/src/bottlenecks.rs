@@ -701,6 +701,18 @@ pub struct WhatIf {
     /// the period's revenue), before and after the lift, per stage.
     pub required_before: Vec<f64>,
     pub required_after: Vec<f64>,
+    /// Why the entries needed do not move with this link, when they cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unchanged: Option<Unchanged>,
+}
+
+/// Why a what-if leaves the reverse funnel as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unchanged {
+    /// Retention acts on the recurring base still to come; a period that is over has
+    /// none left, so the entries it needed stay what they were.
+    PeriodOver,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -1595,6 +1607,7 @@ fn what_if(
         revenue_after,
         required_before: count(&plan.plan),
         required_after: count(&lifted),
+        unchanged: (finished && link == "retention").then_some(Unchanged::PeriodOver),
     }
 }
 

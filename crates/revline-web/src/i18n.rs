@@ -359,6 +359,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Podnieś jedno ogniwo do zadanej wartości i zobacz, jaki dałoby to przychód i lejek odwrócony.",
     ),
     ("bn.what_if_link", "Link", "Ogniwo"),
+    (
+        "bn.what_if_period_over",
+        "Retention changes the recurring base still to come; this period is over, so the entries it needed stay as they were. Pick a period still running (This year) to see the plan move.",
+        "Retencja zmienia bazę powtarzalną do końca okresu; ten okres się skończył, więc potrzebne wejścia się nie zmieniają. Wybierz okres, który trwa (Bieżący rok), aby zobaczyć zmianę planu.",
+    ),
     ("bn.what_if_rate", "Rate (0–1)", "Wartość (0–1)"),
     (
         "bn.what_if_result",

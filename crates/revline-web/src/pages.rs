@@ -1188,6 +1188,8 @@ struct BottlenecksPage {
 
 pub struct WhatIf {
     pub sentence: String,
+    /// Why the reverse funnel does not move with this link, when it cannot.
+    pub unchanged: String,
     pub rows: Vec<(String, String, String)>,
 }
 
@@ -1232,6 +1234,10 @@ async fn bottlenecks_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
                 .replace("{after}", &tr.value(num(&wi["revenue_after"]), &currency))
                 .replace("{link}", &link_label(&tr, &text(&wi["link"])))
                 .replace("{rate}", &tr.percent(num(&wi["rate"]).unwrap_or(0.0))),
+            unchanged: match wi["unchanged"].as_str() {
+                Some("period_over") => tr.t("bn.what_if_period_over").to_string(),
+                _ => String::new(),
+            },
             rows: stages
                 .iter()
                 .enumerate()

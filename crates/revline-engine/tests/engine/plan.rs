@@ -147,4 +147,21 @@ fn bottlenecks_and_the_plan_ask_for_the_same_entries() {
             .all(|(a, b)| a <= b)
     );
     assert!(wi.required_after[0] < wi.required_before[0]);
+    assert_eq!(wi.unchanged, None);
+    // A period that is over has no base left to keep: the page is told why nothing moves.
+    let over = Window {
+        from: t("2025-07-01"),
+        to: t("2026-07-01"),
+        as_of: t("2026-09-15"),
+    };
+    let mut q = revline_engine::bottlenecks::BottleneckQuery::new(over);
+    q.what_if = Some(("retention".into(), 0.999));
+    let wi = revline_engine::bottlenecks::bottlenecks(&s, &q)
+        .what_if
+        .unwrap();
+    assert_eq!(wi.required_after, wi.required_before);
+    assert_eq!(
+        wi.unchanged,
+        Some(revline_engine::bottlenecks::Unchanged::PeriodOver)
+    );
 }
