@@ -421,26 +421,29 @@ pub struct Kpi {
 }
 
 /// What the scorecard's previous figures are: "vs 1.07.2026 - 2.09.2026 (to date)".
-fn comparison_text(tr: &Tr, scorecard: &Value) -> String {
+fn comparison_text(tr: &Tr, tz: chrono_tz::Tz, scorecard: &Value) -> String {
     let p = &scorecard["previous_period"];
-    let to = text(&p["to"]);
     // A whole period's exclusive end is shown as its last day.
-    let last = if text(&p["basis"]) == "full" {
-        last_day(&to.chars().take(10).collect::<String>())
-    } else {
-        to.clone()
-    };
+    let back = if text(&p["basis"]) == "full" { 1 } else { 0 };
     format!(
         "{} {} – {} ({})",
         tr.t("cmp.vs"),
-        tr.date(&text(&p["from"])),
-        tr.date(&last),
+        tr.date(&local_date(tz, &text(&p["from"]), 0)),
+        tr.date(&local_date(tz, &text(&p["to"]), back)),
         tr.t(if text(&p["basis"]) == "to_date" {
             "cmp.to_date"
         } else {
             "cmp.full"
         })
     )
+}
+
+/// The workspace's calendar date (`YYYY-MM-DD`) of an instant the engine wrote in UTC,
+/// `back` milliseconds earlier (1 turns an exclusive end into the last day).
+fn local_date(tz: chrono_tz::Tz, instant: &str, back: i64) -> String {
+    revline_core::time::parse_timestamp(instant, tz)
+        .map(|t| revline_engine::calendar::date_of(tz, t - back).to_string())
+        .unwrap_or_else(|_| instant.to_string())
 }
 
 /// Metrics where less is better (a rise is bad news).
@@ -908,7 +911,7 @@ async fn home_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
     let page = HomePage {
         c: chrome(state, w, ui, "home", "nav.home", Some(&period), true),
         kpis: kpis(&tr, &scorecard),
-        comparison: comparison_text(&tr, &scorecard),
+        comparison: comparison_text(&tr, state.settings().timezone, &scorecard),
         reach: reach_rows(&tr, &scorecard),
         findings: findings(&tr, &bn, 3),
         bottlenecks_href: format!("/bottlenecks?period=last_12_months{keep_as_of}"),
@@ -1542,6 +1545,7 @@ async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         ]
     })
     .to_string();
+    let tz = state.settings().timezone;
     let reverse: Vec<ReverseRow> = f["reverse_funnel"]
         .as_array()
         .unwrap_or(&empty)
@@ -1553,7 +1557,7 @@ async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
             whole: tr.value(num(&r["required_for_target"]).map(f64::ceil), "count"),
             latest: r["latest_entry"]
                 .as_str()
-                .map(|t| tr.date(t))
+                .map(|t| tr.date(&local_date(tz, t, 0)))
                 .unwrap_or_else(|| "–".into()),
             too_late: r["too_late"].as_bool().unwrap_or(false),
             current: tr.value(num(&r["current"]), "count"),
@@ -2926,5 +2930,28 @@ async fn setup(
     {
         Ok(user) => signed_in(&state, &user, &headers, "/").await,
         Err(e) => error_page(e.into(), tr),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: London's 1 July 2011 (2011-06-30T23:00:00Z) read "Jun 30".
+    #[test]
+    fn comparison_dates_are_the_workspace_calendar_days() {
+        let london: chrono_tz::Tz = "Europe/London".parse().unwrap();
+        let card = json!({"previous_period": {
+            "from": "2011-06-30T23:00:00Z", "to": "2011-09-10T11:00:00Z", "basis": "to_date"}});
+        assert_eq!(
+            comparison_text(&Tr::new(Lang::En), london, &card),
+            "Compared with Jul 1, 2011 – Sep 10, 2011 (to date)"
+        );
+        let whole = json!({"previous_period": {
+            "from": "2011-06-30T23:00:00Z", "to": "2011-09-30T23:00:00Z", "basis": "full"}});
+        assert_eq!(
+            comparison_text(&Tr::new(Lang::En), london, &whole),
+            "Compared with Jul 1, 2011 – Sep 30, 2011 (whole period)"
+        );
     }
 }
