@@ -58,6 +58,10 @@ pub struct SlaReport {
     pub next_stage: Option<String>,
     pub within_sla: Group,
     pub late: Group,
+    /// Why the breach rate is no data: without any sales touchpoint in the workspace a
+    /// lead can never be answered, and 100% breached would be an artefact of the import.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The counts of one part; parts merge by adding counts and joining the minutes.
@@ -144,7 +148,8 @@ pub fn finish(s: &Snapshot, w: &Window, mut p: SlaPartial) -> SlaReport {
     let mql = s.stage_index("mql");
     let next = mql.and_then(|m| (m + 1 < s.stages.len()).then_some(m + 1));
     let decided = p.leads - p.pending;
-    let ci = wilson(p.breached, decided, Z90);
+    let answerable = s.touchpoints.team.contains(&crate::snapshot::Team::Sales);
+    let ci = wilson(p.breached, decided, Z90).filter(|_| answerable);
     SlaReport {
         period: w.period(),
         as_of: w.as_of_text(),
@@ -155,12 +160,13 @@ pub fn finish(s: &Snapshot, w: &Window, mut p: SlaPartial) -> SlaReport {
         median_response_minutes: percentile_cont(&p.minutes, 0.5),
         p90_response_minutes: percentile_cont(&p.minutes, 0.9),
         breached: p.breached,
-        breach_rate: (decided > 0).then(|| p.breached as f64 / decided as f64),
+        breach_rate: (decided > 0 && answerable).then(|| p.breached as f64 / decided as f64),
         breach_rate_low: ci.map(|c| c.0),
         breach_rate_high: ci.map(|c| c.1),
         next_stage: next.map(|n| s.stages[n].clone()),
         within_sla: Group::new(p.kept, p.kept_converted),
         late: Group::new(p.late, p.late_converted),
+        reason: (!answerable).then(|| "no sales touchpoint recorded".to_string()),
     }
 }
 

@@ -667,6 +667,76 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("metric.sql", "SQLs", "SQL"),
     ("metric.win_rate", "Win rate", "Odsetek wygranych"),
+    (
+        "missing.no_amounts",
+        "no won deal has an amount",
+        "żadna wygrana transakcja nie ma kwoty",
+    ),
+    (
+        "missing.no_churn",
+        "no revenue was lost month over month, so churn cannot be measured",
+        "w żadnym miesiącu nie utracono przychodu, więc odejść nie da się zmierzyć",
+    ),
+    (
+        "missing.no_closed_deals",
+        "no deal closed in the period",
+        "żadna transakcja nie została zamknięta w okresie",
+    ),
+    (
+        "missing.no_deals",
+        "no deals recorded",
+        "brak zapisanych transakcji",
+    ),
+    (
+        "missing.no_handoffs",
+        "no lead entered mql in the period with its SLA decided",
+        "żaden lead nie wszedł w okresie do MQL z rozstrzygniętym SLA",
+    ),
+    (
+        "missing.no_new_customers",
+        "no new customers in the period",
+        "brak nowych klientów w okresie",
+    ),
+    (
+        "missing.no_open_deals",
+        "no open deals",
+        "brak otwartych transakcji",
+    ),
+    (
+        "missing.no_retention_base",
+        "no customer was paying before the period",
+        "żaden klient nie płacił przed okresem",
+    ),
+    (
+        "missing.no_revenue",
+        "no revenue recorded",
+        "brak zapisanych przychodów",
+    ),
+    (
+        "missing.no_revenue_target",
+        "no revenue target for the period",
+        "brak celu przychodu na okres",
+    ),
+    (
+        "missing.no_sales_touches",
+        "no sales touchpoint recorded",
+        "brak zapisanych kontaktów handlowców",
+    ),
+    (
+        "missing.no_spend",
+        "no spend recorded for the period",
+        "brak zapisanych wydatków w okresie",
+    ),
+    (
+        "missing.no_won_deals",
+        "no deal won in the period",
+        "żadna transakcja nie została wygrana w okresie",
+    ),
+    (
+        "missing.period_over",
+        "the period is over",
+        "okres się zakończył",
+    ),
     ("model.first_touch", "First touch", "Pierwszy kontakt"),
     ("model.last_touch", "Last touch", "Ostatni kontakt"),
     ("model.linear", "Linear", "Liniowy"),

@@ -508,7 +508,11 @@ fn kpis(tr: &Tr, scorecard: &Value) -> Vec<Kpi> {
                 _ => (String::new(), ""),
             };
             let note = match (value, num(&m["count"])) {
-                (None, _) => format!("{}: {}", tr.t("common.no_data"), text(&m["reason"])),
+                (None, _) => format!(
+                    "{}: {}",
+                    tr.t("common.no_data"),
+                    tr.t(&format!("missing.{}", text(&m["reason_code"])))
+                ),
                 (Some(_), Some(n)) => format!("n = {}", tr.count(n)),
                 _ => String::new(),
             };
@@ -1627,8 +1631,20 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         .await
         .or_page(tr)?;
     let cur = text(&cohorts["currency"]);
-    let units = num(&cohorts["retention_units"])
-        .map_or_else(String::new, |n| format!("n = {}", tr.count(n)));
+    let units = if cohorts["nrr"].is_null() {
+        format!(
+            "{}: {}",
+            tr.t("common.no_data"),
+            tr.t(if num(&cohorts["customers"]).unwrap_or(0.0) > 0.0 {
+                "missing.no_retention_base"
+            } else {
+                "missing.no_revenue"
+            })
+        )
+    } else {
+        num(&cohorts["retention_units"])
+            .map_or_else(String::new, |n| format!("n = {}", tr.count(n)))
+    };
     let figures = vec![
         (
             tr.t("metric.nrr").to_string(),
@@ -1774,24 +1790,36 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         .filter(|(_, raw)| raw["kind"] == "retention")
         .map(|(f, _)| f)
         .collect();
-    let sla = vec![
-        (
-            tr.t("sla.median").to_string(),
-            tr.value(num(&sla["median_response_minutes"]), "minutes"),
-        ),
-        (
+    // Without any sales touchpoint no lead can be answered: the split is no data.
+    let sla = if sla["reason"].is_string() {
+        vec![(
             tr.t("sla.breach_rate").to_string(),
-            tr.value(num(&sla["breach_rate"]), "ratio"),
-        ),
-        (
-            tr.t("sla.on_time").to_string(),
-            tr.value(num(&sla["within_sla"]["conversion"]), "ratio"),
-        ),
-        (
-            tr.t("sla.late").to_string(),
-            tr.value(num(&sla["late"]["conversion"]), "ratio"),
-        ),
-    ];
+            format!(
+                "{}: {}",
+                tr.t("common.no_data"),
+                tr.t("missing.no_sales_touches")
+            ),
+        )]
+    } else {
+        vec![
+            (
+                tr.t("sla.median").to_string(),
+                tr.value(num(&sla["median_response_minutes"]), "minutes"),
+            ),
+            (
+                tr.t("sla.breach_rate").to_string(),
+                tr.value(num(&sla["breach_rate"]), "ratio"),
+            ),
+            (
+                tr.t("sla.on_time").to_string(),
+                tr.value(num(&sla["within_sla"]["conversion"]), "ratio"),
+            ),
+            (
+                tr.t("sla.late").to_string(),
+                tr.value(num(&sla["late"]["conversion"]), "ratio"),
+            ),
+        ]
+    };
     let page = RetentionPage {
         c: chrome(
             state,

@@ -491,3 +491,30 @@ fn a_yearly_payment_without_its_period_is_read_as_a_month_and_said_so() {
     assert_eq!((m.rows_without_period, m.recurring_rows), (2, 2));
     assert_eq!(m.rows_paid_yearly, 1);
 }
+
+#[test]
+fn without_sales_touches_the_sla_is_no_data_not_all_breached() {
+    let mut records = Vec::new();
+    for c in ["c1", "c2"] {
+        records.push(record(
+            RecordKind::Contacts,
+            &[("contact_id", c), ("created_at", "2026-02-02")],
+        ));
+        records.push(record(
+            RecordKind::Stages,
+            &[
+                ("contact_id", c),
+                ("stage", "mql"),
+                ("occurred_at", "2026-02-03"),
+            ],
+        ));
+    }
+    let s = build(&records);
+    let w = window("2026-02-01", "2026-03-01", "2026-03-01");
+    let r = revline_engine::sla::sla(&s, &Scope::ALL, &w);
+    assert_eq!(r.leads, 2);
+    assert_eq!(r.breach_rate, None);
+    assert_eq!(r.reason.as_deref(), Some("no sales touchpoint recorded"));
+    let card = scorecard(&s, &Scope::ALL, &w, None);
+    assert_eq!(metric(&card, "sla_breach_rate").value, None);
+}
