@@ -735,4 +735,35 @@ mod tests {
         .unwrap_err();
         assert_eq!(err[0].reason, RejectReason::EndBeforeStart);
     }
+
+    #[test]
+    fn a_service_period_ends_on_or_after_its_start() {
+        let ok = parse(
+            RecordKind::Revenue,
+            &[
+                ("account_id", "a"),
+                ("occurred_at", "2026-01-01"),
+                ("amount", "12000"),
+                ("kind", "recurring"),
+                ("period_start", "2026-01-01"),
+                ("period_end", "2026-12-31"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(ok.text("period_end"), Some("2026-12-31"));
+        let err = parse(
+            RecordKind::Revenue,
+            &[
+                ("account_id", "a"),
+                ("occurred_at", "2026-01-01"),
+                ("amount", "12000"),
+                ("kind", "recurring"),
+                ("period_start", "2026-12-31"),
+                ("period_end", "2026-01-01"),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(err[0].column, "period_end");
+        assert_eq!(err[0].reason, RejectReason::EndBeforeStart);
+    }
 }
