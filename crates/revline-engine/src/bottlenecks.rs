@@ -437,11 +437,12 @@ impl Kept {
         Some((ss / (n - 1.0)).max(0.0) / n / (mean_before * mean_before))
     }
 
-    /// GRR with its 90% interval (normal approximation of the ratio estimate).
-    fn interval(&self) -> Option<(f64, f64, f64)> {
+    /// GRR with its interval at normal quantile `z` (normal approximation of the ratio
+    /// estimate).
+    fn interval(&self, z: f64) -> Option<(f64, f64, f64)> {
         let r = self.grr()?;
         let se = self.variance()?.sqrt();
-        Some((r, (r - Z90 * se).max(0.0), (r + Z90 * se).min(1.0)))
+        Some((r, (r - z * se).max(0.0), (r + z * se).min(1.0)))
     }
 
     /// The estimate as binomial counts carrying the same information (Kish's effective
@@ -988,9 +989,21 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         }
         ratio(weighted, n)
     };
-    // A counted share: its value, Wilson's 90% interval and its cases.
-    let counted = |_slot: usize, r: Rate| -> Option<(f64, f64, f64, u64)> {
-        let (low, high) = wilson(r.k, r.n, Z90)?;
+    // The whole chain is one comparison; a slice is one of the values of its dimension
+    // compared at once, so the interval a finding is decided on is widened for their
+    // number (Bonferroni): the chance that any value of a dimension is reported by noise
+    // alone stays the chance for one. The interval shown stays the 90% one.
+    let z_of = |slot: usize| -> f64 {
+        if slot == 0 {
+            return Z90;
+        }
+        let (dim, _) = slots.of[slot - 1];
+        let d = Dim::ALL.iter().position(|x| *x == dim).expect("dimension");
+        crate::stats::z_for_comparisons(peers_of(d).len())
+    };
+    // A counted share: its value, Wilson's interval at `z` and its cases.
+    let counted = |_slot: usize, r: Rate, z: f64| -> Option<(f64, f64, f64, u64)> {
+        let (low, high) = wilson(r.k, r.n, z)?;
         Some((r.value()?, low, high, r.n))
     };
     let judge_rate = |cells: &[Rate],
@@ -999,10 +1012,13 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                       kind: Kind,
                       goal: Option<f64>,
                       value_of_gap: &dyn Fn(f64, f64, u64) -> f64,
-                      estimate: &dyn Fn(usize, Rate) -> Option<(f64, f64, f64, u64)>|
+                      estimate: &dyn Fn(usize, Rate, f64) -> Option<(f64, f64, f64, u64)>|
      -> Option<Judged> {
         let r = total(cells, slot);
-        let (current, low, high, volume) = estimate(slot, r)?;
+        // Shown: the 90% interval. Decided on: the interval widened for the number of
+        // values of the slice's dimension compared at once.
+        let (current, low, high, volume) = estimate(slot, r, Z90)?;
+        let (_, _, decisive_high, _) = estimate(slot, r, z_of(slot))?;
         let benchmark = if let Some(g) = goal {
             Some((g, "target".to_string()))
         } else if slot == 0 {
@@ -1045,6 +1061,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         {
             j.at_stake = value_of_gap(b, current, volume);
             // Material even at the optimistic end of the interval.
+            let high = decisive_high;
             let material = match kind {
                 Kind::Retention => (b - high) / (1.0 - b).max(1e-9) >= q.min_gap,
                 _ => (b - high) / b >= q.min_gap,
@@ -1347,9 +1364,9 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         k
     };
     let month_rates: Vec<Rate> = acc.retention_month.iter().map(Kept::as_rate).collect();
-    let grr_of = |slot: usize, _: Rate| -> Option<(f64, f64, f64, u64)> {
+    let grr_of = |slot: usize, _: Rate, z: f64| -> Option<(f64, f64, f64, u64)> {
         let kept = retention_total(slot);
-        let (r, low, high) = kept.interval()?;
+        let (r, low, high) = kept.interval(z)?;
         Some((r, low, high, kept.units))
     };
     let service = service_evidence(s, w);

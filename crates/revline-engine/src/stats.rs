@@ -3,6 +3,31 @@
 /// z for a two-sided 90% interval.
 pub const Z90: f64 = 1.644_853_626_951_472_2;
 
+/// The standard normal quantile: the z with P(Z <= z) = `p`, for 0 < p < 1, found by
+/// bisection on the normal distribution function (libm's `erfc`) to within 1e-12.
+pub fn normal_quantile(p: f64) -> f64 {
+    let cdf = |z: f64| 0.5 * libm::erfc(-z / std::f64::consts::SQRT_2);
+    let (mut lo, mut hi) = (-40.0, 40.0);
+    while hi - lo > 1e-12 {
+        let mid = 0.5 * (lo + hi);
+        if cdf(mid) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// z for `comparisons` one-sided comparisons made at once whose chance of any false
+/// finding stays that of one comparison at `Z90` (5% a side): Bonferroni's correction.
+pub fn z_for_comparisons(comparisons: usize) -> f64 {
+    if comparisons <= 1 {
+        return Z90;
+    }
+    normal_quantile(1.0 - 0.05 / comparisons as f64)
+}
+
 /// The Wilson score interval of `successes` out of `n` at normal quantile `z`;
 /// `None` when `n` is 0.
 pub fn wilson(successes: u64, n: u64, z: f64) -> Option<(f64, f64)> {
@@ -35,6 +60,14 @@ pub fn percentile_cont(sorted: &[f64], p: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normal_quantiles_match_the_tables() {
+        assert!((normal_quantile(0.95) - Z90).abs() < 1e-9);
+        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-9);
+        assert!((z_for_comparisons(10) - 2.575_829_303_548_901).abs() < 1e-9);
+        assert_eq!(z_for_comparisons(1), Z90);
+    }
 
     #[test]
     fn wilson_matches_hand_computation() {

@@ -119,14 +119,8 @@ fn without_planted_problems_nothing_is_reported() {
         );
     }
     // Nothing else either: every link of the same company without them is within its
-    // interval's reach of its benchmark. One known exception, left open: with annual
-    // plans in the demo, the monthly retention of one channel's customers can sit just
-    // past the materiality line (a channel whose customers are newer churns more in their
-    // first months; benchmarks stratify by account segment, not by tenure).
-    let unexpected: Vec<_> = found
-        .iter()
-        .filter(|(link, segment)| !(link == "retention" && segment.starts_with("channel=")))
-        .collect();
-    assert!(unexpected.is_empty(), "{found:?}");
-    assert!(found.len() <= 1, "{found:?}");
+    // interval's reach of its benchmark (regression: with annual plans in the demo, one
+    // channel's retention came out just past the line while a dimension's values were
+    // each tested as if alone).
+    assert!(found.is_empty(), "{found:?}");
 }
