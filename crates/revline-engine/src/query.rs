@@ -442,6 +442,25 @@ pub struct MembersReport {
     pub members: Vec<Member>,
 }
 
+impl MembersReport {
+    /// The listed contacts' ids, for the caller to look their emails and names up.
+    pub fn contact_ids(&self) -> Vec<String> {
+        self.members.iter().map(|m| m.contact_id.clone()).collect()
+    }
+
+    /// Writes in the emails and names the store gave, by contact id.
+    pub fn label(
+        &mut self,
+        mut labels: std::collections::HashMap<String, (Option<String>, Option<String>)>,
+    ) {
+        for m in &mut self.members {
+            if let Some((email, name)) = labels.remove(&m.contact_id) {
+                (m.email, m.name) = (email, name);
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Member {
     pub contact_id: String,

@@ -76,13 +76,7 @@ pub async fn run(
             .map_err(|e| AppError::bad(format!("the report failed: {e}")))?
             .map_err(|e| AppError::NotFound(e.0))?;
     if let revline_engine::query::Output::Members(m) = &mut out {
-        let ids: Vec<String> = m.members.iter().map(|p| p.contact_id.clone()).collect();
-        let mut found = revline_store::contact_labels(state.store.as_ref(), &ids).await?;
-        for p in &mut m.members {
-            if let Some((email, name)) = found.remove(&p.contact_id) {
-                (p.email, p.name) = (email, name);
-            }
-        }
+        m.label(revline_store::contact_labels(state.store.as_ref(), &m.contact_ids()).await?);
     }
     let value = Arc::new(out.to_json());
     state.reports.put(version, key, value.clone());

@@ -123,17 +123,7 @@ async fn fill_members(
     store: &dyn Store,
     report: &mut revline_engine::query::MembersReport,
 ) -> Result<(), Failure> {
-    let ids: Vec<String> = report
-        .members
-        .iter()
-        .map(|m| m.contact_id.clone())
-        .collect();
-    let mut found = revline_store::contact_labels(store, &ids).await?;
-    for m in &mut report.members {
-        if let Some((email, name)) = found.remove(&m.contact_id) {
-            (m.email, m.name) = (email, name);
-        }
-    }
+    report.label(revline_store::contact_labels(store, &report.contact_ids()).await?);
     Ok(())
 }
 

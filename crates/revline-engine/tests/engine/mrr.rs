@@ -450,6 +450,15 @@ fn members_are_exactly_the_people_behind_each_funnel_count() {
             };
             assert_eq!(m.count, stage.reached, "{view} {filter:?} {}", stage.stage);
             assert_eq!(m.members.len() as u64, m.count);
+            // The caller's labels land on the right people, the others stay unnamed.
+            let mut m = m;
+            if let Some(first) = m.contact_ids().first().cloned() {
+                let labels = [(first.clone(), (Some("a@b.c".to_string()), None))].into();
+                m.label(labels);
+                let named: Vec<_> = m.members.iter().filter(|x| x.email.is_some()).collect();
+                assert_eq!(named.len(), 1);
+                assert_eq!(named[0].contact_id, first);
+            }
         }
     }
 }
