@@ -9,10 +9,14 @@ pub mod parse;
 pub mod record;
 pub mod settings;
 pub mod time;
+pub mod warning;
 
 pub use currency::Currency;
 pub use money::{DecimalStyle, Money};
-pub use parse::{FieldError, ParseOptions, RejectReason, RowText, parse_record};
+pub use parse::{
+    FieldError, ParseOptions, RejectReason, RowText, parse_record, parse_record_noting,
+};
 pub use record::{Cell, Field, FieldType, Fields, Record, RecordKind, RowBatch, RowView, Value};
 pub use settings::Settings;
 pub use time::{Clock, FixedClock, Millis, SystemClock};
+pub use warning::{FieldWarning, WarningReason};

@@ -349,10 +349,11 @@ impl RecordKind {
         }
     }
 
-    /// Groups of fields of which at least one must be filled.
+    /// Groups of fields of which at least one must be filled. Deals have none: CRMs
+    /// allow a deal associated with nobody, and it lands as unassociated.
     pub fn one_of(self) -> &'static [&'static str] {
         match self {
-            K::Deals | K::Revenue => &["contact_id", "account_id"],
+            K::Revenue => &["contact_id", "account_id"],
             K::Tickets => &["contact_id", "account_id"],
             _ => &[],
         }

@@ -14,7 +14,7 @@ use crate::source::{
 use crate::summary::{DuplicateContacts, FileSummary, ImportSummary, RowError, SkippedFile};
 use encoding_rs::Encoding;
 use revline_core::normalize::normalize_email;
-use revline_core::parse::{ParseOptions, RowText, derive_id, parse_record};
+use revline_core::parse::{ParseOptions, RowText, derive_id, parse_record_noting};
 use revline_core::record::derived_id;
 use revline_core::{
     DecimalStyle, FieldError, FieldType, Millis, Record, RecordKind, RejectReason, Settings, Value,
@@ -435,6 +435,8 @@ struct Prepared {
     hash: i64,
     /// Every record it refers to was known to exist when the job began.
     refs_known: bool,
+    /// What the contract changed in a row that lands.
+    warnings: Vec<RowError>,
 }
 
 enum Message {
@@ -478,6 +480,7 @@ fn prepare(
             id_given: false,
             hash: 0,
             refs_known: false,
+            warnings: Vec::new(),
         };
     }
     let mut fields: Vec<_> = (0..kind.fields().len())
@@ -513,6 +516,7 @@ fn prepare(
                             id_given,
                             hash: 0,
                             refs_known: false,
+                            warnings: Vec::new(),
                         };
                     }
                 }
@@ -529,8 +533,9 @@ fn prepare(
                 .map(|v| (name.clone(), v.clone()))
         })
         .collect();
-    let outcome =
-        parse_record(kind, RowText { fields, props }, settings, parse).map_err(|errors| {
+    let mut noted = Vec::new();
+    let outcome = parse_record_noting(kind, RowText { fields, props }, settings, parse, &mut noted)
+        .map_err(|errors| {
             errors
                 .iter()
                 .map(|FieldError { column, reason }| {
@@ -538,6 +543,15 @@ fn prepare(
                 })
                 .collect()
         });
+    let warnings = noted
+        .into_iter()
+        .map(|w| RowError {
+            line: raw.line,
+            column: Some(label_for(plan, &w.column)),
+            reason: w.reason.to_string(),
+            code: w.reason.code().to_string(),
+        })
+        .collect();
     // Hashed here, while the row is in this thread's cache: a row given by email
     // changes on the writing side and is hashed again there.
     let hash = outcome.as_ref().map_or(0, Record::content_hash);
@@ -548,6 +562,7 @@ fn prepare(
         id_given,
         hash,
         refs_known: false,
+        warnings,
     }
 }
 
@@ -682,6 +697,7 @@ fn produce(
                     id_given: false,
                     hash: 0,
                     refs_known: false,
+                    warnings: Vec::new(),
                 });
             }
             Err(columns) => {
@@ -875,6 +891,9 @@ async fn write_prepared(
     let (mut email_ref, mut id_given) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let (mut hashes, mut vouched) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for p in batch {
+        for w in p.warnings {
+            file.push_warning(w);
+        }
         match p.outcome {
             Ok(r) => {
                 lines.push(p.line);
@@ -1120,7 +1139,7 @@ async fn warn_deals_before_contacts(
                 } else {
                     "created"
                 };
-                file.warnings.push(RowError {
+                file.push_warning(RowError {
                     line: *line,
                     column: Some(column.to_string()),
                     reason: format!(

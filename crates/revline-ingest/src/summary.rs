@@ -29,8 +29,10 @@ pub struct FileSummary {
     pub rejected: u64,
     pub errors: Vec<RowError>,
     pub errors_omitted: u64,
-    /// Rows that landed but look wrong (a deal closed before its contact existed).
+    /// Rows that landed changed (an amount rounded, control characters removed) or
+    /// looking wrong (a deal closed before its contact existed).
     pub warnings: Vec<RowError>,
+    pub warnings_omitted: u64,
     /// Why reading stopped before the end of the file, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
@@ -40,6 +42,14 @@ impl FileSummary {
     pub fn reject(&mut self, error: RowError) {
         self.rejected += 1;
         self.push_error(error);
+    }
+
+    pub fn push_warning(&mut self, warning: RowError) {
+        if self.warnings.len() < MAX_LISTED_ERRORS {
+            self.warnings.push(warning);
+        } else {
+            self.warnings_omitted += 1;
+        }
     }
 
     /// Lists an error without counting a rejected row (a file-level problem).
@@ -94,6 +104,18 @@ impl ImportSummary {
         }
     }
 
+    /// The closing line of a run: how long it took and how fast rows went.
+    pub fn throughput_line(&self, elapsed: std::time::Duration) -> String {
+        let read: u64 = self.files.iter().map(|f| f.read).sum();
+        let secs = elapsed.as_secs_f64();
+        let rate = if secs > 0.0 {
+            format!(" ({:.0} rows/s)", read as f64 / secs)
+        } else {
+            String::new()
+        };
+        format!("{read} row{} read in {secs:.1} s{rate}\n", plural(read))
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("summaries serialise")
     }
@@ -128,41 +150,23 @@ impl ImportSummary {
             if let Some(why) = &f.stopped {
                 out.push_str(&format!("\n{}: reading stopped: {why}\n", f.file));
             }
-            for w in f.warnings.iter().take(50) {
-                let col = w
-                    .column
-                    .as_deref()
-                    .map(|c| format!(", column {c}"))
-                    .unwrap_or_default();
+            if !f.errors.is_empty() {
                 out.push_str(&format!(
-                    "{}: warning: line {}{col}: {}\n",
-                    f.file, w.line, w.reason
-                ));
-            }
-            if f.warnings.len() > 50 {
-                out.push_str(&format!(
-                    "{}: ... and {} more warnings\n",
+                    "\n{}: {} rejected row{}, by reason:\n",
                     f.file,
-                    f.warnings.len() - 50
+                    f.rejected,
+                    plural(f.rejected)
                 ));
+                grouped(&mut out, &f.errors, f.errors_omitted);
             }
-            if f.errors.is_empty() {
-                continue;
-            }
-            out.push_str(&format!("\n{} ({} rejected):\n", f.file, f.rejected));
-            for e in &f.errors {
-                let col = e
-                    .column
-                    .as_deref()
-                    .map(|c| format!(", column {c}"))
-                    .unwrap_or_default();
-                out.push_str(&format!("  line {}{col}: {}\n", e.line, e.reason));
-            }
-            if f.errors_omitted > 0 {
+            if !f.warnings.is_empty() {
+                let n = f.warnings.len() as u64 + f.warnings_omitted;
                 out.push_str(&format!(
-                    "  ... and {} more (use --format json for the data)\n",
-                    f.errors_omitted
+                    "\n{}: {n} warning{} (the rows landed, changed or worth a look), by reason:\n",
+                    f.file,
+                    plural(n)
                 ));
+                grouped(&mut out, &f.warnings, f.warnings_omitted);
             }
         }
         for s in &self.skipped {
@@ -189,5 +193,100 @@ impl ImportSummary {
             }
         }
         out
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// How many lines of each reason are shown before "... N more".
+const EXAMPLES_PER_REASON: usize = 3;
+
+/// Rows grouped by reason code and column, largest group first, each with its count
+/// and its first lines.
+fn grouped(out: &mut String, rows: &[RowError], omitted: u64) {
+    type Reason<'a> = (&'a str, Option<&'a str>);
+    let mut groups: Vec<(Reason, Vec<&RowError>)> = Vec::new();
+    for row in rows {
+        let key = (row.code.as_str(), row.column.as_deref());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(row),
+            None => groups.push((key, vec![row])),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1.len()));
+    for ((code, column), members) in &groups {
+        let column = column.map(|c| format!(", column {c}")).unwrap_or_default();
+        out.push_str(&format!("  {} x {code}{column}\n", members.len()));
+        for row in members.iter().take(EXAMPLES_PER_REASON) {
+            out.push_str(&format!("      line {}: {}\n", row.line, row.reason));
+        }
+        if members.len() > EXAMPLES_PER_REASON {
+            out.push_str(&format!(
+                "      ... and {} more (--format json lists every line)\n",
+                members.len() - EXAMPLES_PER_REASON
+            ));
+        }
+    }
+    if omitted > 0 {
+        out.push_str(&format!(
+            "  {omitted} more not listed (the list stops at {MAX_LISTED_ERRORS})\n"
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(line: u64, code: &str, column: &str) -> RowError {
+        RowError {
+            line,
+            column: Some(column.into()),
+            reason: format!("{code} at {line}"),
+            code: code.into(),
+        }
+    }
+
+    #[test]
+    fn the_table_groups_rows_by_reason_with_counts_and_first_lines() {
+        let mut file = FileSummary {
+            file: "Opportunity.csv".into(),
+            kind: "deals".into(),
+            read: 512,
+            inserted: 500,
+            ..FileSummary::default()
+        };
+        for line in 2..50 {
+            file.reject(row(line, "malformed", "ClosingPlan__c"));
+        }
+        file.reject(row(77, "bad_date", "CreatedDate"));
+        for line in [14, 19] {
+            file.push_warning(row(line, "amount_rounded", "Amount"));
+        }
+        let summary = ImportSummary {
+            files: vec![file],
+            ..ImportSummary::default()
+        };
+        let table = summary.to_table();
+        assert!(
+            table.contains("49 rejected rows, by reason:\n  48 x malformed, column ClosingPlan__c\n      line 2: malformed at 2\n      line 3: malformed at 3\n      line 4: malformed at 4\n      ... and 45 more"),
+            "{table}"
+        );
+        assert!(
+            table.contains("  1 x bad_date, column CreatedDate\n      line 77"),
+            "{table}"
+        );
+        assert!(table.contains("2 warnings"), "{table}");
+        assert!(
+            table.contains("  2 x amount_rounded, column Amount\n"),
+            "{table}"
+        );
+        assert_eq!(table.matches("line ").count(), 3 + 1 + 2, "{table}");
+        assert_eq!(
+            summary.throughput_line(std::time::Duration::from_millis(2000)),
+            "512 rows read in 2.0 s (256 rows/s)\n"
+        );
     }
 }

@@ -322,6 +322,7 @@ async fn import(
     options: &ImportOptions,
     format: Format,
 ) -> Result<u8, Failure> {
+    let started = std::time::Instant::now();
     let summary = match import_path(store, path, options, &Bar::new()).await {
         Ok(s) => s,
         Err(ImportError::Unusable(m)) => return Err(usage(m)),
@@ -330,7 +331,11 @@ async fn import(
     };
     match format {
         Format::Json => println!("{}", summary.to_json()),
-        Format::Table => print!("{}", summary.to_table()),
+        Format::Table => print!(
+            "{}\n{}",
+            summary.to_table(),
+            summary.throughput_line(started.elapsed())
+        ),
     }
     Ok(summary.exit_code() as u8)
 }

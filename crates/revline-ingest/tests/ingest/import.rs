@@ -90,28 +90,44 @@ async fn bad_values_name_line_and_column_and_good_rows_land() {
     );
     let s = import(&t.store, dir.path(), &ImportOptions::default()).await;
     let rev = file(&s, "revenue");
-    assert_eq!((rev.read, rev.inserted, rev.rejected), (7, 2, 5));
+    assert_eq!((rev.read, rev.inserted, rev.rejected), (7, 3, 4));
     assert_eq!(
         errors(rev),
         vec![
             (3, Some("occurred_at"), "bad_date"),
-            (4, Some("amount"), "bad_amount"),
             (5, Some("currency"), "unknown_currency"),
             (6, Some("amount"), "bad_amount"),
             (7, Some("contact_id"), "unknown_reference"),
         ]
     );
     assert!(
-        rev.errors[4].reason.contains("no contact with id 'c9'"),
+        rev.errors[3].reason.contains("no contact with id 'c9'"),
         "{}",
-        rev.errors[4].reason
+        rev.errors[3].reason
     );
-    assert_eq!(ids(&t.store, RecordKind::Revenue).await, vec!["r1", "r7"]);
-    let r7 = &t
+    // An amount with more decimals than its currency lands rounded half to even.
+    assert_eq!(
+        rev.warnings
+            .iter()
+            .map(|w| (w.line, w.column.as_deref(), w.code.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(4, Some("amount"), "amount_rounded")]
+    );
+    assert_eq!(
+        ids(&t.store, RecordKind::Revenue).await,
+        vec!["r1", "r3", "r7"]
+    );
+    let r3_r7 = t
         .store
-        .read_page(RecordKind::Revenue, Some("r1"), 1)
+        .read_page(RecordKind::Revenue, Some("r1"), 2)
         .await
-        .unwrap()[0];
+        .unwrap();
+    assert_eq!(
+        r3_r7[0].int("amount"),
+        Some(1234),
+        "12.345 -> 12.34 (half to even)"
+    );
+    let r7 = &r3_r7[1];
     assert_eq!(
         (r7.int("amount"), r7.text("currency")),
         (Some(750), Some("USD"))
