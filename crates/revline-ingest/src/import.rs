@@ -11,7 +11,9 @@ use crate::mapping::{ColumnPlan, FileMapping, Mapping, MappingError, plan};
 use crate::source::{
     CsvSource, Format, NdjsonSource, RawRow, RowSource, SheetSource, SourceError, TextOptions,
 };
-use crate::summary::{DuplicateContacts, FileSummary, ImportSummary, RowError, SkippedFile};
+use crate::summary::{
+    DuplicateContacts, FileSummary, ImportSummary, RowError, SkippedFile, UsedColumn,
+};
 use encoding_rs::Encoding;
 use revline_core::normalize::normalize_email;
 use revline_core::parse::{ParseOptions, RowText, derive_id, parse_record_noting};
@@ -19,8 +21,9 @@ use revline_core::record::derived_id;
 use revline_core::{
     DecimalStyle, FieldError, FieldType, Millis, Record, RecordKind, RejectReason, Settings, Value,
 };
+use revline_core::{FieldWarning, WarningReason};
 use revline_store::{Store, StoreError, WriteCounts};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -75,6 +78,10 @@ struct Job {
     kind: RecordKind,
     entry: Option<FileMapping>,
     bytes: u64,
+    /// The header as discovery read it.
+    header: Option<Vec<String>>,
+    /// How its text is read when not as the run's options say (a fallback encoding).
+    text: Option<TextOptions>,
 }
 
 /// What discovery found: the settings file, the jobs, and files it could not place.
@@ -145,7 +152,8 @@ fn discover(
         };
         let sheet_count = sheets.len();
         for sheet in sheets {
-            let header = read_header(&file, format, sheet.as_deref(), text);
+            let fallback = fallback_text(&file, format, options, text)?;
+            let header = read_header(&file, format, sheet.as_deref(), fallback.unwrap_or(text));
             let job_label = match &sheet {
                 Some(s) if sheet_count > 1 => format!("{label}#{s}"),
                 _ => label.clone(),
@@ -169,6 +177,8 @@ fn discover(
                         kind: entry.kind(),
                         entry: Some(entry.clone()),
                         bytes,
+                        header: header.clone(),
+                        text: fallback,
                     });
                 }
                 continue;
@@ -179,7 +189,7 @@ fn discover(
                 .or_else(|| RecordKind::from_name(&stem))
                 .or(options.kind);
             match by_name {
-                Some(kind) => jobs.push(Job { path: file.clone(), sheet, format, label: job_label, kind, entry: None, bytes }),
+                Some(kind) => jobs.push(Job { path: file.clone(), sheet, format, label: job_label, kind, entry: None, bytes, header, text: fallback }),
                 None => skipped.push(SkippedFile {
                     file: job_label,
                     reason: format!(
@@ -192,6 +202,30 @@ fn discover(
     }
     jobs.sort_by(|a, b| (a.kind, &a.label).cmp(&(b.kind, &b.label)));
     Ok((settings_file, jobs, skipped))
+}
+
+/// The mapping's fallback encoding for a CSV file that is not valid UTF-8, when the
+/// run reads UTF-8 by default (no `--encoding`, none in the mapping).
+fn fallback_text(
+    path: &Path,
+    format: Format,
+    options: &ImportOptions,
+    text: TextOptions,
+) -> Result<Option<TextOptions>, ImportError> {
+    let Some(label) = &options.mapping.fallback_encoding else {
+        return Ok(None);
+    };
+    if format != Format::Csv || text.encoding != encoding_rs::UTF_8 {
+        return Ok(None);
+    }
+    let valid = crate::source::is_valid_utf8(path)
+        .map_err(|e| ImportError::Unusable(format!("{}: {e}", path.display())))?;
+    if valid {
+        return Ok(None);
+    }
+    let encoding = Encoding::for_label(label.as_bytes())
+        .ok_or_else(|| ImportError::Unusable(format!("unknown encoding '{label}'")))?;
+    Ok(Some(TextOptions { encoding, ..text }))
 }
 
 fn read_header(
@@ -437,6 +471,23 @@ struct Prepared {
     refs_known: bool,
     /// What the contract changed in a row that lands.
     warnings: Vec<RowError>,
+    /// The row is not for this mapping entry (see `FileMapping::only`).
+    not_for_entry: bool,
+}
+
+impl Prepared {
+    fn rejected(line: u64, errors: Vec<RowError>) -> Prepared {
+        Prepared {
+            line,
+            outcome: Err(errors),
+            email_ref: false,
+            id_given: false,
+            hash: 0,
+            refs_known: false,
+            warnings: Vec::new(),
+            not_for_entry: false,
+        }
+    }
 }
 
 enum Message {
@@ -473,14 +524,12 @@ fn prepare(
 ) -> Prepared {
     let kind = plan.kind;
     if let Some((column, reason)) = raw.problem.take() {
+        return Prepared::rejected(raw.line, vec![row_error(raw.line, column, &reason)]);
+    }
+    if !plan.wants(&raw.fields) {
         return Prepared {
-            line: raw.line,
-            outcome: Err(vec![row_error(raw.line, column, &reason)]),
-            email_ref: false,
-            id_given: false,
-            hash: 0,
-            refs_known: false,
-            warnings: Vec::new(),
+            not_for_entry: true,
+            ..Prepared::rejected(raw.line, Vec::new())
         };
     }
     let mut fields: Vec<_> = (0..kind.fields().len())
@@ -509,21 +558,16 @@ fn prepare(
                     }
                     None => {
                         let reason = RejectReason::BadEmail(text.to_string());
-                        return Prepared {
-                            line: raw.line,
-                            outcome: Err(vec![row_error(raw.line, Some("email".into()), &reason)]),
-                            email_ref,
-                            id_given,
-                            hash: 0,
-                            refs_known: false,
-                            warnings: Vec::new(),
-                        };
+                        return Prepared::rejected(
+                            raw.line,
+                            vec![row_error(raw.line, Some("email".into()), &reason)],
+                        );
                     }
                 }
             }
         }
     }
-    let props = plan
+    let mut props: BTreeMap<String, String> = plan
         .props
         .iter()
         .filter_map(|(name, i)| {
@@ -534,6 +578,18 @@ fn prepare(
         })
         .collect();
     let mut noted = Vec::new();
+    // A CRM association list (`1;2;3`): the first id is the primary one; the whole
+    // list stays on the record.
+    for cell in plan.list_cells(&raw.fields) {
+        noted.push(FieldWarning {
+            column: kind.fields()[cell.field].name.to_string(),
+            reason: WarningReason::FirstOfSeveral {
+                count: cell.count,
+                kept_as: cell.column.clone(),
+            },
+        });
+        props.insert(cell.column, cell.text);
+    }
     let outcome = parse_record_noting(kind, RowText { fields, props }, settings, parse, &mut noted)
         .map_err(|errors| {
             errors
@@ -563,6 +619,7 @@ fn prepare(
         hash,
         refs_known: false,
         warnings,
+        not_for_entry: false,
     }
 }
 
@@ -690,15 +747,7 @@ fn produce(
                     .iter()
                     .map(|c| row_error(raw.line, Some(c.clone()), &RejectReason::MissingValue))
                     .collect();
-                batch.push(Prepared {
-                    line: raw.line,
-                    outcome: Err(errors),
-                    email_ref: false,
-                    id_given: false,
-                    hash: 0,
-                    refs_known: false,
-                    warnings: Vec::new(),
-                });
+                batch.push(Prepared::rejected(raw.line, errors));
             }
             Err(columns) => {
                 missing_rows += 1;
@@ -751,11 +800,30 @@ async fn import_job(
     progress: &dyn Progress,
     done_bytes: u64,
 ) -> Result<FileSummary, ImportError> {
+    let text = job.text.unwrap_or(text);
     let mut file = FileSummary {
         file: job.label.clone(),
         kind: job.kind.name().to_string(),
+        encoding: job.text.map(|t| {
+            format!(
+                "{}: the file is not valid UTF-8, so it was read in the encoding its export uses",
+                t.encoding.name()
+            )
+        }),
         ..Default::default()
     };
+    if let Some(Ok(p)) = job
+        .header
+        .as_ref()
+        .map(|h| plan(job.kind, h, job.entry.as_ref()))
+    {
+        file.columns = p
+            .used_columns()
+            .into_iter()
+            .map(|(field, column)| UsedColumn { field, column })
+            .collect();
+        file.properties = p.props.iter().map(|(name, _)| name.clone()).collect();
+    }
     let (tx, mut rx) = tokio::sync::mpsc::channel(1);
     let (spent, freed) = std::sync::mpsc::channel::<Vec<Record>>();
     let counter = Arc::new(AtomicU64::new(0));
@@ -891,6 +959,11 @@ async fn write_prepared(
     let (mut email_ref, mut id_given) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let (mut hashes, mut vouched) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for p in batch {
+        if p.not_for_entry {
+            file.read -= 1;
+            file.not_for_entry += 1;
+            continue;
+        }
         for w in p.warnings {
             file.push_warning(w);
         }

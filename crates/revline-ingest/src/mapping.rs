@@ -17,6 +17,10 @@ pub struct Mapping {
     pub decimal_comma: Option<bool>,
     /// `,`, `;` or `tab`; detected when absent.
     pub delimiter: Option<String>,
+    /// Encoding of a CSV file that is not valid UTF-8 (when no encoding is given):
+    /// exports whose encoding depends on the exporting user's settings
+    /// (Salesforce's ISO-8859-1). The summary says when it was used.
+    pub fallback_encoding: Option<String>,
     #[serde(default, rename = "file")]
     pub files: Vec<FileMapping>,
 }
@@ -29,15 +33,18 @@ pub struct FileMapping {
     /// File name pattern; `*` matches any run of characters. Case-insensitive.
     #[serde(rename = "match")]
     pub pattern: Option<String>,
-    /// Source columns that must all be present (how presets recognise an export).
-    pub header: Option<Vec<String>>,
+    /// Source columns that must all be present (how presets recognise an export); an
+    /// entry may be a list of names any one of which will do.
+    pub header: Option<Vec<Names>>,
     /// Sheet name for workbooks.
     pub sheet: Option<String>,
     /// The record kind: `contacts`, `deals`, ...
     pub kind: String,
-    /// contract column = source column
+    /// contract column = source column, or a list of source columns: the first that
+    /// the file has and that is filled in a row gives the row's value (versions and
+    /// languages of one export; a fallback such as a primary company, then any).
     #[serde(default)]
-    pub columns: BTreeMap<String, String>,
+    pub columns: BTreeMap<String, Names>,
     /// contract column = fixed text for every row
     #[serde(default)]
     pub constants: BTreeMap<String, String>,
@@ -50,10 +57,54 @@ pub struct FileMapping {
     /// Source columns to leave out entirely (not kept as custom properties).
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// false: keep no column as a custom property (an entry that reads a few columns
+    /// of a file another entry imports whole).
+    pub properties: Option<bool>,
+    /// contract column = separator of a list cell (`1;2;3`): the first value feeds
+    /// the column, and a cell holding several is kept whole as a custom property.
+    #[serde(default)]
+    pub lists: BTreeMap<String, String>,
+    /// contract column = [[source column, value], ...]: the value of the first listed
+    /// column that is true in a row (`true`, `1`, `yes`); when none is, the column
+    /// is read as usual. How an export's own flags (`IsWon`) decide a status.
+    #[serde(default)]
+    pub flags: BTreeMap<String, Vec<[String; 2]>>,
+    /// source column = value: only rows holding that value are this entry's
+    /// (`"*"`: any non-empty value); others are counted as not for it.
+    #[serde(default)]
+    pub only: BTreeMap<String, String>,
     /// contract column = [source columns] whose exact product it is (order lines:
     /// `amount = ["Quantity", "UnitPrice"]`)
     #[serde(default)]
     pub multiply: BTreeMap<String, Vec<String>>,
+}
+
+/// One column name, or several that stand for the same column.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Names {
+    One(String),
+    Any(Vec<String>),
+}
+
+impl Names {
+    pub fn list(&self) -> &[String] {
+        match self {
+            Names::One(n) => std::slice::from_ref(n),
+            Names::Any(ns) => ns,
+        }
+    }
+
+    /// How the names read in a message: `A` or `A | B`.
+    pub fn label(&self) -> String {
+        self.list().join(" | ")
+    }
+}
+
+impl From<&str> for Names {
+    fn from(name: &str) -> Names {
+        Names::One(name.to_string())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +139,8 @@ impl Mapping {
                 .chain(f.dates.keys())
                 .chain(f.values.keys())
                 .chain(f.multiply.keys())
+                .chain(f.lists.keys())
+                .chain(f.flags.keys())
             {
                 if column != "email" && !kind.fields().iter().any(|fl| fl.name == column) {
                     return Err(invalid(format!(
@@ -109,12 +162,22 @@ impl Mapping {
                 )));
             }
         }
-        if let Some(enc) = &mapping.encoding
-            && encoding_rs::Encoding::for_label(enc.as_bytes()).is_none()
-        {
-            return Err(invalid(format!("unknown encoding '{enc}'")));
+        for enc in mapping.encoding.iter().chain(&mapping.fallback_encoding) {
+            if encoding_rs::Encoding::for_label(enc.as_bytes()).is_none() {
+                return Err(invalid(format!("unknown encoding '{enc}'")));
+            }
         }
         Ok(mapping)
+    }
+
+    /// Adds another mapping's entries after this one's; its file-wide settings apply
+    /// where this one gives none (a `--map` file with a `--preset`).
+    pub fn merge(&mut self, other: Mapping) {
+        self.files.extend(other.files);
+        self.encoding = self.encoding.take().or(other.encoding);
+        self.decimal_comma = self.decimal_comma.or(other.decimal_comma);
+        self.delimiter = self.delimiter.take().or(other.delimiter);
+        self.fallback_encoding = self.fallback_encoding.take().or(other.fallback_encoding);
     }
 
     /// Entries that apply to a file with this name and header.
@@ -142,10 +205,8 @@ impl FileMapping {
                 return self.pattern.is_some();
             };
             let present: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
-            if !required
-                .iter()
-                .all(|r| present.contains(&r.trim().to_lowercase()))
-            {
+            let has = |name: &String| present.contains(&name.trim().to_lowercase());
+            if !required.iter().all(|r| r.list().iter().any(has)) || !self.only.keys().all(has) {
                 return false;
             }
         }
@@ -181,6 +242,8 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldSource {
     Column(usize),
+    /// Several columns: the first filled one in a row.
+    FirstFilled(Vec<usize>),
     Constant(String),
     /// The exact product of several numeric columns.
     Product(Vec<usize>),
@@ -219,6 +282,32 @@ pub struct ColumnPlan {
     /// For touchpoints: a column of emails that stands in for contact_id.
     pub email: Option<usize>,
     pub date_formats: HashMap<String, String>,
+    /// Per field: the separator of its list cells.
+    pub lists: Vec<Option<String>>,
+    /// Per field: (column, value) flags present in the header, in order.
+    pub flags: Vec<Vec<(usize, String)>>,
+    /// Rows are this entry's only when these columns hold these values.
+    pub only: Vec<(usize, String)>,
+    /// The header's names, trimmed.
+    pub column_names: Vec<String>,
+}
+
+/// A list cell of which only the first value fed a field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListCell {
+    pub field: usize,
+    /// The source column, under which the whole cell is kept.
+    pub column: String,
+    pub text: String,
+    pub count: usize,
+}
+
+/// `true`, `1`, `yes` (any case): how exports write a checked box.
+fn is_true(text: &str) -> bool {
+    matches!(
+        text.trim().to_ascii_lowercase().as_str(),
+        "true" | "1" | "yes" | "y" | "t"
+    )
 }
 
 /// Builds the plan; `Err` names the required columns the header lacks.
@@ -242,15 +331,30 @@ pub fn plan(
     let m = mapping.unwrap_or(&empty);
     for field in kind.fields() {
         let source = if let Some(src) = m.columns.get(field.name) {
-            match find(src) {
-                Some(i) => {
-                    used[i] = true;
-                    labels.push(header[i].trim().to_string());
-                    FieldSource::Column(i)
-                }
-                None => {
-                    labels.push(src.clone());
+            let found: Vec<usize> = src.list().iter().filter_map(|n| find(n)).collect();
+            // Only the first is used up: a fallback column is also kept as a property,
+            // so that a row whose first column is filled loses none of its cells.
+            if let Some(i) = found.first() {
+                used[*i] = true;
+            }
+            match found.as_slice() {
+                [] => {
+                    labels.push(src.label());
                     FieldSource::Absent
+                }
+                [i] => {
+                    labels.push(header[*i].trim().to_string());
+                    FieldSource::Column(*i)
+                }
+                several => {
+                    labels.push(
+                        several
+                            .iter()
+                            .map(|i| header[*i].trim())
+                            .collect::<Vec<_>>()
+                            .join(" | "),
+                    );
+                    FieldSource::FirstFilled(several.to_vec())
                 }
             }
         } else if let Some(c) = m.constants.get(field.name) {
@@ -282,7 +386,7 @@ pub fn plan(
     let mut email = None;
     if kind == RecordKind::Touchpoints {
         email = match m.columns.get("email") {
-            Some(src) => find(src),
+            Some(src) => src.list().iter().find_map(|n| find(n)),
             None => find("email"),
         };
         if let Some(i) = email {
@@ -296,7 +400,7 @@ pub fn plan(
                 m.columns
                     .get(field.name)
                     .map_or(field.name.to_string(), |s| {
-                        format!("{} (mapped from '{s}')", field.name)
+                        format!("{} (mapped from '{}')", field.name, s.label())
                     }),
             );
         }
@@ -304,13 +408,37 @@ pub fn plan(
     if !missing.is_empty() {
         return Err(missing);
     }
-    let ignored: Vec<String> = m.ignore.iter().map(|s| s.trim().to_lowercase()).collect();
-    let props = header
+    let flags: Vec<Vec<(usize, String)>> = kind
+        .fields()
         .iter()
-        .enumerate()
-        .filter(|(i, h)| !used[*i] && !h.trim().is_empty() && !ignored.contains(&normalized[*i]))
-        .map(|(i, h)| (h.trim().to_string(), i))
+        .map(|f| {
+            m.flags
+                .get(f.name)
+                .into_iter()
+                .flatten()
+                .filter_map(|[column, value]| find(column).map(|i| (i, value.clone())))
+                .collect()
+        })
         .collect();
+    // Flag columns stay properties too: they decided a field, and nothing is dropped.
+    let only: Vec<(usize, String)> = m
+        .only
+        .iter()
+        .filter_map(|(column, value)| find(column).map(|i| (i, value.clone())))
+        .collect();
+    let ignored: Vec<String> = m.ignore.iter().map(|s| s.trim().to_lowercase()).collect();
+    let props = if m.properties == Some(false) {
+        Vec::new()
+    } else {
+        header
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| {
+                !used[*i] && !h.trim().is_empty() && !ignored.contains(&normalized[*i])
+            })
+            .map(|(i, h)| (h.trim().to_string(), i))
+            .collect()
+    };
     Ok(ColumnPlan {
         kind,
         fields,
@@ -323,14 +451,33 @@ pub fn plan(
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        lists: kind
+            .fields()
+            .iter()
+            .map(|f| m.lists.get(f.name).cloned())
+            .collect(),
+        flags,
+        only,
+        column_names: header.iter().map(|h| h.trim().to_string()).collect(),
     })
 }
 
 impl ColumnPlan {
     /// The text of field `i` for a row, after the value map.
     pub fn field_text<'r>(&self, i: usize, row: &'r [String]) -> Option<std::borrow::Cow<'r, str>> {
+        if let Some((_, value)) = self.flags[i]
+            .iter()
+            .find(|(c, _)| row.get(*c).is_some_and(|t| is_true(t)))
+        {
+            return Some(std::borrow::Cow::Owned(value.clone()));
+        }
         let raw: Option<std::borrow::Cow<'r, str>> = match &self.fields[i] {
             FieldSource::Column(c) => row.get(*c).map(|s| std::borrow::Cow::Borrowed(s.as_str())),
+            FieldSource::FirstFilled(columns) => columns
+                .iter()
+                .filter_map(|c| row.get(*c))
+                .find(|t| !t.trim().is_empty())
+                .map(|s| std::borrow::Cow::Borrowed(s.as_str())),
             FieldSource::Constant(c) => Some(std::borrow::Cow::Owned(c.clone())),
             FieldSource::Product(columns) => product(
                 columns
@@ -338,6 +485,17 @@ impl ColumnPlan {
                     .map(|c| row.get(*c).map_or("", String::as_str)),
             ),
             FieldSource::Absent => None,
+        };
+        let raw = match (&self.lists[i], raw) {
+            (Some(sep), Some(std::borrow::Cow::Borrowed(text))) => {
+                Some(std::borrow::Cow::Borrowed(
+                    text.split(sep.as_str())
+                        .map(str::trim)
+                        .find(|t| !t.is_empty())
+                        .unwrap_or(""),
+                ))
+            }
+            (_, raw) => raw,
         };
         match &self.values[i] {
             None => raw,
@@ -360,6 +518,94 @@ impl ColumnPlan {
                 }
             }
         }
+    }
+}
+
+impl ColumnPlan {
+    /// Whether a row is this entry's (see `FileMapping::only`).
+    pub fn wants(&self, row: &[String]) -> bool {
+        self.only.iter().all(|(c, value)| {
+            let cell = row.get(*c).map_or("", |t| t.trim());
+            if value == "*" {
+                !cell.is_empty()
+            } else {
+                cell.eq_ignore_ascii_case(value.trim())
+            }
+        })
+    }
+
+    /// List cells of a row that hold several values (only the first fed its field).
+    pub fn list_cells(&self, row: &[String]) -> Vec<ListCell> {
+        let mut out = Vec::new();
+        for (field, sep) in self.lists.iter().enumerate() {
+            let Some(sep) = sep else { continue };
+            let columns: &[usize] = match &self.fields[field] {
+                FieldSource::Column(c) => std::slice::from_ref(c),
+                FieldSource::FirstFilled(cs) => cs,
+                _ => continue,
+            };
+            let Some((c, text)) = columns
+                .iter()
+                .filter_map(|c| row.get(*c).map(|t| (*c, t)))
+                .find(|(_, t)| !t.trim().is_empty())
+            else {
+                continue;
+            };
+            let count = text
+                .split(sep.as_str())
+                .filter(|t| !t.trim().is_empty())
+                .count();
+            if count > 1 {
+                out.push(ListCell {
+                    field,
+                    column: self.source_name(c),
+                    text: text.clone(),
+                    count,
+                });
+            }
+        }
+        out
+    }
+
+    /// Contract field -> the source column(s) it was read from, for the summary.
+    pub fn used_columns(&self) -> Vec<(String, String)> {
+        self.kind
+            .fields()
+            .iter()
+            .zip(&self.fields)
+            .zip(&self.field_labels)
+            .filter(|((_, source), _)| {
+                matches!(
+                    source,
+                    FieldSource::Column(_) | FieldSource::FirstFilled(_) | FieldSource::Product(_)
+                )
+            })
+            .map(|((field, _), label)| (field.name.to_string(), label.clone()))
+            .chain(
+                self.kind
+                    .fields()
+                    .iter()
+                    .zip(&self.flags)
+                    .filter(|(_, f)| !f.is_empty())
+                    .map(|(field, flags)| {
+                        let columns: Vec<&str> = flags
+                            .iter()
+                            .map(|(c, _)| self.column_names[*c].as_str())
+                            .collect();
+                        (
+                            field.name.to_string(),
+                            format!("{} (flags)", columns.join(", ")),
+                        )
+                    }),
+            )
+            .collect()
+    }
+
+    fn source_name(&self, column: usize) -> String {
+        self.column_names
+            .get(column)
+            .cloned()
+            .unwrap_or_else(|| format!("column {}", column + 1))
     }
 }
 

@@ -39,6 +39,30 @@ impl Format {
     }
 }
 
+/// Whether a whole file is valid UTF-8 (read in blocks; a character split between two
+/// blocks is carried over).
+pub fn is_valid_utf8(path: &Path) -> std::io::Result<bool> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut carry = 0;
+    loop {
+        let n = file.read(&mut buf[carry..])?;
+        let end = carry + n;
+        match std::str::from_utf8(&buf[..end]) {
+            Ok(_) => carry = 0,
+            Err(e) if e.error_len().is_none() && n > 0 => {
+                let valid = e.valid_up_to();
+                buf.copy_within(valid..end, 0);
+                carry = end - valid;
+            }
+            Err(_) => return Ok(false),
+        }
+        if n == 0 {
+            return Ok(carry == 0);
+        }
+    }
+}
+
 /// How to read text files.
 #[derive(Debug, Clone, Copy)]
 pub struct TextOptions {

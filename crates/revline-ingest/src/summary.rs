@@ -33,6 +33,19 @@ pub struct FileSummary {
     /// looking wrong (a deal closed before its contact existed).
     pub warnings: Vec<RowError>,
     pub warnings_omitted: u64,
+    /// Rows of the file that are not for this entry of the mapping (an entry that
+    /// reads only rows with a stage date, say): neither read nor rejected.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_for_entry: u64,
+    /// Contract column -> the file's column(s) it was read from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<UsedColumn>,
+    /// The file's columns kept as custom properties of each record.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<String>,
+    /// How the file's text was decoded, when not as UTF-8 by default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
     /// Why reading stopped before the end of the file, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
@@ -60,6 +73,16 @@ impl FileSummary {
             self.errors_omitted += 1;
         }
     }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UsedColumn {
+    pub field: String,
+    pub column: String,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -147,6 +170,9 @@ impl ImportSummary {
             ));
         }
         for f in &self.files {
+            describe_columns(&mut out, f);
+        }
+        for f in &self.files {
             if let Some(why) = &f.stopped {
                 out.push_str(&format!("\n{}: reading stopped: {why}\n", f.file));
             }
@@ -193,6 +219,40 @@ impl ImportSummary {
             }
         }
         out
+    }
+}
+
+/// Which of the file's columns fed which contract column, which were kept as custom
+/// properties, and anything about reading it worth knowing.
+fn describe_columns(out: &mut String, f: &FileSummary) {
+    if f.columns.is_empty() && f.encoding.is_none() && f.not_for_entry == 0 {
+        return;
+    }
+    out.push_str(&format!("\n{} as {}:\n", f.file, f.kind));
+    if let Some(encoding) = &f.encoding {
+        out.push_str(&format!("  read as {encoding}\n"));
+    }
+    if !f.columns.is_empty() {
+        let used: Vec<String> = f
+            .columns
+            .iter()
+            .map(|c| format!("{} <- {}", c.field, c.column))
+            .collect();
+        out.push_str(&format!("  columns used: {}\n", used.join(", ")));
+    }
+    if !f.properties.is_empty() {
+        out.push_str(&format!(
+            "  kept as properties ({}): {}\n",
+            f.properties.len(),
+            f.properties.join(", ")
+        ));
+    }
+    if f.not_for_entry > 0 {
+        out.push_str(&format!(
+            "  {} row{} not for this kind (the mapping reads only some rows)\n",
+            f.not_for_entry,
+            plural(f.not_for_entry)
+        ));
     }
 }
 

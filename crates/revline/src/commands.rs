@@ -72,7 +72,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                         revline_ingest::presets::PRESETS.join(", ")
                     ))
                 })?;
-                mapping.files.extend(p.files);
+                mapping.merge(p);
             }
             let encoding = match encoding {
                 Some(label) => Some(

@@ -257,16 +257,15 @@ fn each_export_matches_exactly_the_entry_meant_for_it() {
 #[test]
 fn near_miss_headers_match_nothing() {
     let cases: &[(&str, &[&str])] = &[
-        // A Salesforce OpportunityHistory export: StageName and CloseDate, no AccountId.
+        // A Salesforce OpportunityLineItem export: an OpportunityId, no stage.
         (
             "salesforce",
             &[
                 "Id",
                 "OpportunityId",
-                "StageName",
-                "Amount",
-                "CloseDate",
-                "Probability",
+                "Product2Id",
+                "Quantity",
+                "UnitPrice",
                 "CreatedDate",
             ],
         ),
@@ -333,6 +332,26 @@ fn near_miss_headers_match_nothing() {
         .map(|e| e.kind())
         .collect();
     assert_eq!(kinds, vec![RecordKind::Deals]);
+    // OpportunityHistory has StageName and CloseDate but no AccountId: stage history,
+    // not opportunities.
+    let history: Vec<String> = [
+        "Id",
+        "OpportunityId",
+        "StageName",
+        "Amount",
+        "CloseDate",
+        "Probability",
+        "CreatedDate",
+    ]
+    .map(String::from)
+    .to_vec();
+    let kinds: Vec<RecordKind> = preset("salesforce")
+        .unwrap()
+        .matching("OpportunityHistory.csv", Some(&history))
+        .iter()
+        .map(|e| e.kind())
+        .collect();
+    assert_eq!(kinds, vec![RecordKind::DealStages]);
 }
 
 #[tokio::test]
@@ -381,28 +400,41 @@ async fn hubspot_contacts_companies_and_deals() {
 }
 
 #[tokio::test]
-async fn hubspot_deal_with_several_contacts_is_rejected_not_guessed() {
+async fn hubspot_deal_with_several_contacts_takes_the_first_and_keeps_them_all() {
     let files = [
         HUBSPOT[0],
+        HUBSPOT[1],
         Sample {
             name: "deals.csv",
             kind: RecordKind::Deals,
             csv: "\
-Record ID,Deal Name,Deal Stage,Create Date,Associated Contact IDs
-704,Shared deal,Appointment Scheduled,2024-03-01 10:00,51;52
+Record ID,Deal Name,Deal Stage,Create Date,Associated Contact IDs,Is Closed Won,Is closed lost
+704,Shared deal,Appointment Scheduled,2024-03-01 10:00,51;52,false,false
+705,Nobody's deal,Dead Deals,2024-03-02 10:00,,false,true
 ",
         },
     ];
     let (db, summary) = import("hubspot", &files).await;
     let deals = summary.files.iter().find(|f| f.kind == "deals").unwrap();
-    assert_eq!((deals.read, deals.rejected), (1, 1));
-    assert_eq!(deals.errors[0].code, "unknown_reference");
-    assert!(
-        deals.errors[0].reason.contains("'51;52'"),
+    assert_eq!(
+        (deals.read, deals.inserted, deals.rejected),
+        (2, 2, 0),
         "{:?}",
         deals.errors
     );
-    assert!(stored(&db.store, RecordKind::Deals).await.is_empty());
+    assert_eq!(deals.warnings.len(), 1);
+    assert_eq!(deals.warnings[0].code, "first_of_several");
+    assert_eq!(deals.warnings[0].line, 2);
+    assert_eq!(
+        stored(&db.store, RecordKind::Deals).await,
+        [
+            "704 | contact_id=51 | name=Shared deal | stage=appointment_scheduled | currency=USD \
+             | created_at=2024-03-01T10:00:00Z | status=open \
+             | [Associated Contact IDs]=51;52 | [Is Closed Won]=false | [Is closed lost]=false",
+            "705 | name=Nobody's deal | stage=dead_deals | currency=USD | created_at=2024-03-02T10:00:00Z \
+             | status=lost | [Is Closed Won]=false | [Is closed lost]=true",
+        ]
+    );
 }
 
 #[tokio::test]
@@ -519,7 +551,7 @@ async fn pipedrive_deals_people_and_organizations() {
              | [Person - Email - Home]=jan.k@home.example | [Person - First name]=Jan \
              | [Person - Labels]=Hot | [Person - Last name]=Kowalski \
              | [Person - Organization]=Kowalski Sp. z o.o. | [Person - Update time]=2024-03-04 15:21:00",
-            "22 | name=Anna Nowak | account_id=4 | owner=Piotr Sales | created_at=2024-02-18T16:45:10Z \
+            "22 | email=anna@home.example | name=Anna Nowak | account_id=4 | owner=Piotr Sales | created_at=2024-02-18T16:45:10Z \
              | [Person - Email - Home]=anna@home.example | [Person - First name]=Anna \
              | [Person - Last name]=Nowak | [Person - Organization]=Nowak Ltd \
              | [Person - Update time]=2024-02-19 11:00:00",
