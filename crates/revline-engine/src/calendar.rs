@@ -177,6 +177,17 @@ pub fn default_period(zone: Tz, as_of: Millis) -> (Millis, Millis) {
     (day_start(zone, a), day_start(zone, b))
 }
 
+/// The "now" reports and pages open on: the clock, unless the workspace's newest record
+/// is older than the default period's start (a workspace whose data ended years ago).
+/// Then it is just after that record, so that the default period is the last one
+/// with data and "this month" is the month the data ends in, counted to date.
+pub fn reporting_now(zone: Tz, now: Millis, newest: Option<Millis>) -> Millis {
+    match newest {
+        Some(t) if t < default_period(zone, now).0 => t + 1,
+        _ => now,
+    }
+}
+
 /// The calendar year holding `as_of`: the plan's default period.
 pub fn year_of(zone: Tz, as_of: Millis) -> (Millis, Millis) {
     let (a, b) = named_period(zone, "this_year", as_of).expect("a known name");

@@ -105,6 +105,9 @@ pub enum Missing {
     NoChurn,
     NoSalesTouches,
     NoHandoffs,
+    NoLostDeals,
+    NoDealAmounts,
+    CreatedAtClose,
 }
 
 impl Missing {
@@ -124,6 +127,11 @@ impl Missing {
             Missing::NoChurn => "no revenue was lost month over month, so churn cannot be measured",
             Missing::NoSalesTouches => "no sales touchpoint recorded",
             Missing::NoHandoffs => "no lead entered mql in the period with its SLA decided",
+            Missing::NoLostDeals => "no lost deal recorded: a win rate would count only the wins",
+            Missing::NoDealAmounts => "no deal has an amount",
+            Missing::CreatedAtClose => {
+                "every deal won in the period was recorded when it closed, so its cycle is unknown"
+            }
         }
     }
 }
@@ -190,6 +198,8 @@ pub struct Figures {
     /// Stage entries in the period (flow), per funnel stage.
     pub entries: Vec<u64>,
     /// The counts behind the rates and averages.
+    /// Won deals created at the instant they closed (recorded only when won).
+    pub won_created_at_close: u64,
     pub won_with_amount: u64,
     pub retention_units: u64,
     pub responded: u64,
@@ -525,6 +535,7 @@ pub struct FiguresPartial {
     pub lost: u64,
     pub won_amount: i64,
     pub won_with_amount: u64,
+    pub won_created_at_close: u64,
     /// Days from creation to close of the won deals.
     pub cycles: Vec<f64>,
     pub open_deals: u64,
@@ -552,6 +563,7 @@ impl FiguresPartial {
         self.lost += o.lost;
         self.won_amount += o.won_amount;
         self.won_with_amount += o.won_with_amount;
+        self.won_created_at_close += o.won_created_at_close;
         self.cycles.extend(o.cycles);
         self.open_deals += o.open_deals;
         self.coverage_pipeline += o.coverage_pipeline;
@@ -623,6 +635,7 @@ pub fn figures_partial(
                     f.won_amount += d.amount[i];
                     f.won_with_amount += 1;
                 }
+                f.won_created_at_close += u64::from(d.closed_at[i] == d.created_at[i]);
                 f.cycles
                     .push((d.closed_at[i] - d.created_at[i]) as f64 / MILLIS_PER_DAY as f64);
             }
@@ -669,11 +682,20 @@ pub fn figures(s: &Snapshot, w: &Window, mut p: FiguresPartial) -> Figures {
         spend: p.spend,
         ..Figures::default()
     };
-    f.win_rate = ratio(p.won as f64, (p.won + p.lost) as f64);
+    // Without a single lost deal in the workspace, losses were never recorded (an
+    // export of won deals only): a win rate would count only the wins.
+    if s.deals.status.contains(&DealStatus::Lost) {
+        f.win_rate = ratio(p.won as f64, (p.won + p.lost) as f64);
+    }
     f.avg_deal_size = ratio(p.won_amount as f64, p.won_with_amount as f64);
-    p.cycles.sort_by(f64::total_cmp);
-    f.sales_cycle_days = percentile_cont(&p.cycles, 0.5);
-    f.mean_cycle_days = ratio(p.cycles.iter().sum(), p.cycles.len() as f64);
+    f.won_created_at_close = p.won_created_at_close;
+    // Deals recorded only when won (created at their close) say nothing of how long
+    // selling took: a cycle of 0 days would be a figure that is not there.
+    if p.won_created_at_close < p.won {
+        p.cycles.sort_by(f64::total_cmp);
+        f.sales_cycle_days = percentile_cont(&p.cycles, 0.5);
+        f.mean_cycle_days = ratio(p.cycles.iter().sum(), p.cycles.len() as f64);
+    }
     f.sales_velocity = match (f.avg_deal_size, f.win_rate, f.mean_cycle_days) {
         (Some(size), Some(rate), Some(days)) => ratio(f.open_deals as f64 * size * rate, days),
         _ => None,
@@ -904,6 +926,8 @@ pub fn finish(
     let elapsed = (w.as_of - w.from) as f64 / (w.to - w.from) as f64;
     let has_revenue = !s.revenue.at.is_empty();
     let has_sales_touch = s.touchpoints.team.contains(&crate::snapshot::Team::Sales);
+    let has_lost_deal = s.deals.status.contains(&DealStatus::Lost);
+    let has_deal_amount = s.deals.has_amount.contains(&true);
     let mut metrics = Vec::new();
     let mut push = |name: &'static str,
                     unit: String,
@@ -980,6 +1004,8 @@ pub fn finish(
         &|f| {
             if s.deals.status.is_empty() {
                 read(None, None, Missing::NoDeals)
+            } else if !has_deal_amount {
+                read(None, None, Missing::NoDealAmounts)
             } else {
                 plain(money(f.pipeline_created))
             }
@@ -990,7 +1016,14 @@ pub fn finish(
     push(
         "win_rate",
         "ratio".into(),
-        &|f| read(f.win_rate, Some(f.won + f.lost), Missing::NoClosedDeals),
+        &|f| {
+            let why = if f.won > 0 && !has_lost_deal {
+                Missing::NoLostDeals
+            } else {
+                Missing::NoClosedDeals
+            };
+            read(f.win_rate, Some(f.won + f.lost), why)
+        },
         goal("win_rate", Combine::Mean),
         false,
     );
@@ -1011,7 +1044,14 @@ pub fn finish(
     push(
         "sales_cycle_days",
         "days".into(),
-        &|f| read(f.sales_cycle_days, Some(f.won), Missing::NoWonDeals),
+        &|f| {
+            let why = if f.won > 0 && f.won_created_at_close == f.won {
+                Missing::CreatedAtClose
+            } else {
+                Missing::NoWonDeals
+            };
+            read(f.sales_cycle_days, Some(f.won), why)
+        },
         None,
         false,
     );
@@ -1021,6 +1061,12 @@ pub fn finish(
         &|f| {
             let why = if f.won == 0 {
                 Missing::NoWonDeals
+            } else if f.win_rate.is_none() {
+                Missing::NoLostDeals
+            } else if f.mean_cycle_days.is_none() {
+                Missing::CreatedAtClose
+            } else if f.avg_deal_size.is_none() {
+                Missing::NoAmounts
             } else {
                 Missing::NoOpenDeals
             };

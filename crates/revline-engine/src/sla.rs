@@ -48,16 +48,17 @@ pub struct SlaReport {
     pub pending: u64,
     pub median_response_minutes: Option<f64>,
     pub p90_response_minutes: Option<f64>,
-    /// Answered after the SLA, or not answered when it ran out.
-    pub breached: u64,
+    /// Answered after the SLA, or not answered when it ran out; null (with `reason`)
+    /// when no lead could ever be answered.
+    pub breached: Option<u64>,
     /// breached / (leads - pending).
     pub breach_rate: Option<f64>,
     pub breach_rate_low: Option<f64>,
     pub breach_rate_high: Option<f64>,
     /// The stage after `mql` whose conversion the two groups compare.
     pub next_stage: Option<String>,
-    pub within_sla: Group,
-    pub late: Group,
+    pub within_sla: Option<Group>,
+    pub late: Option<Group>,
     /// Why the breach rate is no data: without any sales touchpoint in the workspace a
     /// lead can never be answered, and 100% breached would be an artefact of the import.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,7 +107,9 @@ pub fn sla_partial(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window) -> 
     let t = &s.touchpoints;
     for c in part.contacts.clone() {
         let at = s.entered[c * k + mql];
-        if at == NEVER || !w.contains(at) || !scope.contact(c) {
+        // A lead that entered mql only because a later stage implies it was never
+        // handed to sales as an MQL: no clock starts (metrics.md).
+        if at == NEVER || s.implied[c * k + mql] || !w.contains(at) || !scope.contact(c) {
             continue;
         }
         p.leads += 1;
@@ -159,13 +162,13 @@ pub fn finish(s: &Snapshot, w: &Window, mut p: SlaPartial) -> SlaReport {
         pending: p.pending,
         median_response_minutes: percentile_cont(&p.minutes, 0.5),
         p90_response_minutes: percentile_cont(&p.minutes, 0.9),
-        breached: p.breached,
+        breached: answerable.then_some(p.breached),
         breach_rate: (decided > 0 && answerable).then(|| p.breached as f64 / decided as f64),
         breach_rate_low: ci.map(|c| c.0),
         breach_rate_high: ci.map(|c| c.1),
         next_stage: next.map(|n| s.stages[n].clone()),
-        within_sla: Group::new(p.kept, p.kept_converted),
-        late: Group::new(p.late, p.late_converted),
+        within_sla: answerable.then(|| Group::new(p.kept, p.kept_converted)),
+        late: answerable.then(|| Group::new(p.late, p.late_converted)),
         reason: (!answerable).then(|| "no sales touchpoint recorded".to_string()),
     }
 }

@@ -352,6 +352,10 @@ pub struct Snapshot {
     pub contact_ids: Vec<String>,
     /// `contacts x stages`, row-major: when each contact entered each stage, or `NEVER`.
     pub entered: Vec<i64>,
+    /// `contacts x stages`: the entry was implied by a later stage (the stage was
+    /// skipped, or recorded only after the later one), not recorded for itself. It
+    /// counts in the funnel and starts no SLA clock (metrics.md).
+    pub implied: Vec<bool>,
     /// `contacts x stages`: stage rows that came after a later stage had been entered.
     pub rework: Vec<u32>,
     /// Every explicit stage row (contact, stage name, instant), in and outside the funnel.
@@ -376,6 +380,33 @@ pub struct Snapshot {
 impl Snapshot {
     pub fn contacts(&self) -> usize {
         self.contact_ids.len()
+    }
+
+    /// The time of the newest record: the latest stage entry, touchpoint, deal creation
+    /// or close, payment, ticket or spend period start. `None` for an empty workspace.
+    /// Dates that lie ahead by nature (an expected close, a spend period's end) do
+    /// not count.
+    pub fn newest_record_at(&self) -> Option<i64> {
+        let real = |t: &i64| *t != NEVER;
+        let closed = self
+            .deals
+            .closed_at
+            .iter()
+            .zip(&self.deals.status)
+            .filter(|(_, st)| **st != DealStatus::Open)
+            .map(|(t, _)| *t);
+        self.entered
+            .iter()
+            .copied()
+            .chain(self.stage_rows.iter().map(|r| r.2))
+            .chain(self.touchpoints.at.iter().copied())
+            .chain(self.deals.created_at.iter().copied())
+            .chain(closed)
+            .chain(self.revenue.at.iter().copied())
+            .chain(self.tickets.opened_at.iter().copied())
+            .chain(self.spend.start.iter().copied())
+            .filter(real)
+            .max()
     }
 
     /// The entry instants of contact `c`, one per stage.
@@ -1054,7 +1085,13 @@ impl SnapshotBuilder {
         };
         b.index = s.contact_index.clone();
         b.contact_ids = s.contact_ids.clone();
-        b.first = s.entered.clone();
+        // Only the recorded entries: the implied ones are worked out again by `build`.
+        b.first = s
+            .entered
+            .iter()
+            .zip(&s.implied)
+            .map(|(t, implied)| if *implied { NEVER } else { *t })
+            .collect();
         b.rows = s.stage_rows.clone();
         b.names = s.names.clone();
         b.contact = s.contact.clone();
@@ -1105,6 +1142,7 @@ impl SnapshotBuilder {
         let k = self.settings.stages.len();
         let n = self.contact_ids.len();
         let mut entered = std::mem::take(&mut self.first);
+        let recorded = entered.clone();
         for row in entered.chunks_mut(k) {
             // Walking back from the last stage, each stage is entered no later than any
             // stage after it.
@@ -1114,6 +1152,12 @@ impl SnapshotBuilder {
                 *t = later;
             }
         }
+        let implied: Vec<bool> = entered
+            .iter()
+            .zip(&recorded)
+            .map(|(e, r)| *e != NEVER && e != r)
+            .collect();
+        drop(recorded);
         let mut rework = vec![0u32; entered.len()];
         for &(c, sym, at) in &self.rows {
             let name = self.names.name(sym);
@@ -1279,6 +1323,7 @@ impl SnapshotBuilder {
             stages: self.settings.stages,
             contact_ids: self.contact_ids,
             entered,
+            implied,
             rework,
             stage_rows: self.rows,
             names: self.names,

@@ -668,6 +668,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("metric.sql", "SQLs", "SQL"),
     ("metric.win_rate", "Win rate", "Odsetek wygranych"),
     (
+        "missing.created_at_close",
+        "every deal won in the period was recorded when it closed, so its cycle is unknown",
+        "każdą wygraną w okresie transakcję zapisano dopiero przy zamknięciu, więc cykl sprzedaży jest nieznany",
+    ),
+    (
         "missing.no_amounts",
         "no won deal has an amount",
         "żadna wygrana transakcja nie ma kwoty",
@@ -683,6 +688,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "żadna transakcja nie została zamknięta w okresie",
     ),
     (
+        "missing.no_deal_amounts",
+        "no deal has an amount",
+        "żadna transakcja nie ma kwoty",
+    ),
+    (
         "missing.no_deals",
         "no deals recorded",
         "brak zapisanych transakcji",
@@ -691,6 +701,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "missing.no_handoffs",
         "no lead entered mql in the period with its SLA decided",
         "żaden lead nie wszedł w okresie do MQL z rozstrzygniętym SLA",
+    ),
+    (
+        "missing.no_lost_deals",
+        "no lost deal recorded: a win rate would count only the wins",
+        "nie zapisano żadnej przegranej transakcji: współczynnik wygranych liczyłby tylko wygrane",
     ),
     (
         "missing.no_new_customers",

@@ -109,6 +109,19 @@ pub async fn run(
         return Ok(0);
     }
     let snap = snapshot(store, &settings, &q.inputs()).await?;
+    // A workspace whose data ended before the default period opens on the last period
+    // with data, as the web app does.
+    let newest = snap.newest_record_at();
+    let mut q = q;
+    if p.from.is_none() && p.to.is_none() && p.as_of.is_none() {
+        let opening = revline_engine::calendar::reporting_now(settings.timezone, now, newest);
+        if opening != now {
+            q = ReportQuery::parse(kind, &p, &settings, opening).map_err(flag_error)?;
+        }
+    }
+    if let Some(t) = newest {
+        eprintln!("data up to {}", revline_core::time::format_timestamp(t));
+    }
     let mut out = revline_engine::query::run(&snap, &q).map_err(|e| usage(e.0))?;
     if let Output::Members(m) = &mut out {
         fill_members(store, m).await?;
@@ -478,17 +491,23 @@ impl Printable for SlaReport {
             num(self.median_response_minutes, 1),
             num(self.p90_response_minutes, 1)
         );
+        let (Some(breached), Some(within), Some(late)) =
+            (self.breached, &self.within_sla, &self.late)
+        else {
+            out += &format!(
+                "SLA: no data: {}\n",
+                self.reason.as_deref().unwrap_or("not measurable")
+            );
+            return out;
+        };
         out += &format!(
             "breached {} ({}, 90% interval {})\n",
-            self.breached,
+            breached,
             rate(self.breach_rate),
             interval(self.breach_rate_low, self.breach_rate_high)
         );
         let next = self.next_stage.as_deref().unwrap_or("-");
-        for (label, g) in [
-            ("within SLA", &self.within_sla),
-            ("late or never", &self.late),
-        ] {
+        for (label, g) in [("within SLA", within), ("late or never", late)] {
             out += &format!(
                 "{label:<14} leads {:>7}  reached {next} {:>7}  conversion {} ({})\n",
                 g.leads,
@@ -512,12 +531,18 @@ impl Printable for SlaReport {
             self.pending,
             cell(self.median_response_minutes),
             cell(self.p90_response_minutes),
-            self.breached,
+            self.breached.map(|b| b.to_string()).unwrap_or_default(),
             cell(self.breach_rate),
-            self.within_sla.leads,
-            cell(self.within_sla.conversion),
-            self.late.leads,
-            cell(self.late.conversion)
+            self.within_sla
+                .as_ref()
+                .map(|g| g.leads.to_string())
+                .unwrap_or_default(),
+            cell(self.within_sla.as_ref().and_then(|g| g.conversion)),
+            self.late
+                .as_ref()
+                .map(|g| g.leads.to_string())
+                .unwrap_or_default(),
+            cell(self.late.as_ref().and_then(|g| g.conversion))
         )]
     }
 }

@@ -343,16 +343,23 @@ fn pipeline_coverage_counts_open_deals_due_in_the_rest_of_the_period() {
 fn sla_compares_leads_answered_in_time_with_late_ones() {
     let s = build(&fixture());
     let r = sla(&s, &Scope::ALL, &february("2026-03-01"));
-    assert_eq!((r.leads, r.responded, r.pending, r.breached), (2, 2, 0, 1));
+    assert_eq!(
+        (r.leads, r.responded, r.pending, r.breached),
+        (2, 2, 0, Some(1))
+    );
     assert_eq!(r.median_response_minutes, Some(1500.0));
     // p90 between 120 and 2880: 120 + 0.9 * 2760.
     assert!(near(r.p90_response_minutes, 120.0 + 0.9 * 2760.0));
     assert_eq!(r.next_stage.as_deref(), Some("sql"));
-    assert_eq!((r.within_sla.leads, r.within_sla.converted), (1, 1));
-    assert_eq!((r.late.leads, r.late.converted), (1, 1));
+    let (within, late) = (r.within_sla.unwrap(), r.late.unwrap());
+    assert_eq!((within.leads, within.converted), (1, 1));
+    assert_eq!((late.leads, late.converted), (1, 1));
     // Seen on 6 Feb 12:00, c4 is unanswered for 12 hours: pending, not breached.
     let early = sla(&s, &Scope::ALL, &february("2026-02-06T12:00:00Z"));
-    assert_eq!((early.leads, early.pending, early.breached), (2, 1, 0));
+    assert_eq!(
+        (early.leads, early.pending, early.breached),
+        (2, 1, Some(0))
+    );
     assert_eq!(early.breach_rate, Some(0.0));
 }
 
@@ -914,4 +921,114 @@ fn attribution_credits_bookings_and_what_the_customers_kept_paying() {
     assert_eq!(search.spend, Some(280.0));
     assert_eq!(search.cost_per_conversion, Some(560.0));
     assert!((search.roas.unwrap() - 150.0 / 280.0).abs() < 1e-12);
+}
+
+/// A workspace of won deals only, each recorded when it closed, without amounts, and
+/// a lead that skipped mql (Olist's layout): what it did not record is no data.
+fn won_only() -> Vec<Record> {
+    use RecordKind::*;
+    let mut out = Vec::new();
+    for (c, created, stage) in [
+        ("c1", "2026-02-02", "mql"),
+        ("c2", "2026-02-03", "sql"),
+        ("c3", "2026-02-04", "mql"),
+    ] {
+        out.push(record(
+            Contacts,
+            &[("contact_id", c), ("created_at", created)],
+        ));
+        out.push(record(
+            Stages,
+            &[
+                ("contact_id", c),
+                ("stage", stage),
+                ("occurred_at", created),
+            ],
+        ));
+        out.push(record(
+            Touchpoints,
+            &[
+                ("contact_id", c),
+                ("occurred_at", created),
+                ("channel", "paid_search"),
+                ("kind", "call"),
+            ],
+        ));
+    }
+    for (d, c, at) in [("d1", "c1", "2026-02-10"), ("d2", "c2", "2026-02-12")] {
+        out.push(record(
+            Deals,
+            &[
+                ("deal_id", d),
+                ("contact_id", c),
+                ("created_at", at),
+                ("closed_at", at),
+                ("status", "won"),
+            ],
+        ));
+    }
+    out
+}
+
+#[test]
+fn a_workspace_of_won_deals_only_shows_no_win_rate_cycle_or_pipeline() {
+    use revline_engine::scorecard::Missing;
+    let s = build(&won_only());
+    let r = scorecard(&s, &Scope::ALL, &february("2026-03-01"), None);
+    let get = |name: &str| r.metrics.iter().find(|m| m.name == name).unwrap();
+    let win = get("win_rate");
+    assert_eq!(
+        (win.value, win.count, win.reason_code),
+        (None, Some(2), Some(Missing::NoLostDeals))
+    );
+    let cycle = get("sales_cycle_days");
+    assert_eq!(
+        (cycle.value, cycle.reason_code),
+        (None, Some(Missing::CreatedAtClose))
+    );
+    let pipeline = get("pipeline_created");
+    assert_eq!(
+        (pipeline.value, pipeline.reason_code),
+        (None, Some(Missing::NoDealAmounts))
+    );
+    assert_eq!(get("sales_velocity").value, None);
+    // One lost deal anywhere makes losses recorded: the rate is measured again.
+    let mut records = won_only();
+    records.push(record(
+        RecordKind::Deals,
+        &[
+            ("deal_id", "d3"),
+            ("contact_id", "c3"),
+            ("created_at", "2026-02-05"),
+            ("closed_at", "2026-02-20"),
+            ("status", "lost"),
+            ("amount", "100"),
+        ],
+    ));
+    let r = scorecard(&build(&records), &Scope::ALL, &february("2026-03-01"), None);
+    let win = r.metrics.iter().find(|m| m.name == "win_rate").unwrap();
+    assert!(near(win.value, 2.0 / 3.0) && win.count == Some(3));
+    let pipeline = r
+        .metrics
+        .iter()
+        .find(|m| m.name == "pipeline_created")
+        .unwrap();
+    assert!(near(pipeline.value, 100.0));
+}
+
+#[test]
+fn an_mql_implied_by_a_later_stage_starts_no_sla_clock() {
+    let s = build(&won_only());
+    let r = sla(&s, &Scope::ALL, &february("2026-03-01"));
+    // c2 entered sql directly: its mql entry is implied, so only c1 and c3 are handoffs.
+    assert_eq!(r.leads, 2);
+    let k = s.stages.len();
+    let c2 = s.contact_ids.iter().position(|c| c == "c2").unwrap();
+    let mql = s.stage_index("mql").unwrap();
+    assert!(s.implied[c2 * k + mql] && !s.implied[c2 * k + mql + 1]);
+    assert_eq!(
+        s.entered[c2 * k + mql],
+        t("2026-02-03"),
+        "it still counts in the funnel"
+    );
 }
