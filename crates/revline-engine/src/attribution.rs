@@ -134,7 +134,18 @@ fn touches_in(s: &Snapshot, contacts: &[u32], from: i64, to: i64, by_campaign: b
     // A touch without a campaign is credited to the `(none)` slot past every name.
     let none = s.names.len() as u32;
     let mut out: Vec<Touch> = Vec::new();
+    let k = s.stages.len();
     for &c in contacts {
+        // A contact without a touch up to its lead entry came by its source: a touch
+        // on that channel at the lead entry (metrics.md). Campaigns have no such touch.
+        let source = s.contact.source_channel[c as usize];
+        let lead_at = s.entered[c as usize * k];
+        if !by_campaign && source != NONE && lead_at >= from && lead_at <= to {
+            out.push(Touch {
+                channel: source,
+                at: lead_at,
+            });
+        }
         for i in s.touches_of(c as usize) {
             if t.at[i] >= from && t.at[i] <= to {
                 let key = if by_campaign {
@@ -340,12 +351,46 @@ pub struct ChannelRange {
     pub value_max: f64,
 }
 
+/// What the models' credit is read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credit {
+    Value,
+    /// No conversion carries a value (deals without amounts, stage conversions): the
+    /// credit that means something is the conversions' (metrics.md).
+    Conversions,
+}
+
+/// How to read a report's credit, and why when there is little to read.
+fn credit_of(conversions: f64, value: f64) -> (Credit, Option<String>) {
+    if conversions <= 0.0 {
+        (
+            Credit::Value,
+            Some("no conversion in the period".to_string()),
+        )
+    } else if value == 0.0 {
+        (
+            Credit::Conversions,
+            Some(
+                "no conversion carries a value (no amounts): credit is in conversions".to_string(),
+            ),
+        )
+    } else {
+        (Credit::Value, None)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AttributionReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<Period>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
+    /// `value`, or `conversions` when no conversion carries a value.
+    pub credit: Credit,
+    /// Why the credit is in conversions, or why there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub models: Vec<ModelReport>,
     pub ranges: Vec<ChannelRange>,
     /// Null paths (journeys that did not convert) taken into the Markov model.
@@ -862,7 +907,8 @@ pub fn attribute(
                     cost_per_conversion: spend
                         .filter(|_| conversions > 0.0)
                         .map(|sp| sp / conversions),
-                    roas: spend.map(|sp| value / sp),
+                    // No value recorded is no return, not a return of 0.
+                    roas: spend.filter(|_| total_value != 0.0).map(|sp| value / sp),
                     retained_revenue: Some(retained.get(&c).map_or(0.0, |x| x.1)),
                 }
             })
@@ -875,9 +921,12 @@ pub fn attribute(
             channels,
         });
     }
+    let (credit, reason) = credit_of(total_conversions, total_value);
     AttributionReport {
         period: Some(w.period()),
         as_of: Some(w.as_of_text()),
+        credit,
+        reason,
         ranges: ranges(&reports),
         models: reports,
         null_paths: js.null_paths.len() as u64,
@@ -932,9 +981,12 @@ pub fn attribute_paths(paths: &Paths, models: &[Model], order: usize) -> Attribu
                 .collect(),
         });
     }
+    let (credit, reason) = credit_of(conversions, value);
     AttributionReport {
         period: None,
         as_of: None,
+        credit,
+        reason,
         ranges: ranges(&reports),
         models: reports,
         null_paths: paths.rows.iter().map(|r| r.nulls).sum::<f64>() as u64,

@@ -488,6 +488,10 @@ pub struct Finding {
     pub benchmark: f64,
     pub benchmark_source: String,
     pub revenue_at_stake: f64,
+    /// Customers the link loses per period against its benchmark (conversion links):
+    /// what ranks the findings when nothing has a price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversions_lost: Option<f64>,
     pub volume: u64,
     pub evidence: String,
     /// The figures of `evidence`, so that it can be written in another language.
@@ -514,7 +518,9 @@ pub enum Evidence {
         source: Option<String>,
         /// More contacts reaching `to` per period at the benchmark rate.
         more: f64,
-        revenue: f64,
+        /// What they would be worth; null when no won deal of the period has an
+        /// amount (nothing to put a price on).
+        revenue: Option<f64>,
         currency: String,
     },
     StageTime {
@@ -590,13 +596,17 @@ impl Evidence {
                 revenue,
                 currency,
             } => format!(
-                "Of {entered} contacts that entered {from}{}, {reached} reached {to} within {within_days} days: {} (90% interval {}-{}), against a benchmark of {} ({}). At the benchmark rate about {more:.0} more would reach {to} per period, worth about {revenue:.0} {currency} in revenue. Marketing and sales own this link together.",
+                "Of {entered} contacts that entered {from}{}, {reached} reached {to} within {within_days} days: {} (90% interval {}-{}), against a benchmark of {} ({}). At the benchmark rate about {more:.0} more would reach {to} per period{}. Marketing and sales own this link together.",
                 in_slice(slice),
                 pct(*rate),
                 pct(*low),
                 pct(*high),
                 opt_pct(benchmark),
                 src(source),
+                match revenue {
+                    Some(r) => format!(", worth about {r:.0} {currency} in revenue"),
+                    None => " (no won deal has an amount, so no money is put on it)".to_string(),
+                },
             ),
             Evidence::StageTime {
                 from,
@@ -724,6 +734,11 @@ pub struct BottlenecksReport {
     pub revenue: f64,
     pub maturity_days: f64,
     pub min_gap: f64,
+    /// `revenue` (revenue at stake), or `conversions` (conversions lost) when no
+    /// finding has a price: a workspace without amounts.
+    pub ranked_by: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub findings: Vec<Finding>,
     pub links: Vec<LinkRow>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1112,6 +1127,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                   j: &Judged,
                   evidence: Evidence,
                   drill_down: Vec<DrillDown>,
+                  conversions_lost: Option<f64>,
                   findings: &mut Vec<Finding>,
                   links: &mut Vec<LinkRow>| {
         if slot == 0 {
@@ -1141,6 +1157,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 benchmark: *b,
                 benchmark_source: source.clone(),
                 revenue_at_stake: j.at_stake,
+                conversions_lost,
                 volume: j.volume,
                 evidence: evidence.english(),
                 facts: evidence,
@@ -1186,7 +1203,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                     .benchmark
                     .as_ref()
                     .map_or(0.0, |b| (b.0 - j.current) * j.volume as f64 * per_period),
-                revenue: j.at_stake,
+                revenue: (won_n > 0).then_some(j.at_stake),
                 currency: s.currency.code().to_string(),
             };
             let dd = if slot == 0 && j.reported {
@@ -1194,6 +1211,9 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             } else {
                 Vec::new()
             };
+            let lost = j.benchmark.as_ref().map(|b| {
+                ((b.0 - j.current) * j.volume as f64 * downstream(st) * per_period).max(0.0)
+            });
             record(
                 link.clone(),
                 Kind::Conversion,
@@ -1201,6 +1221,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 &j,
                 evidence,
                 dd,
+                lost,
                 &mut findings,
                 &mut links,
             );
@@ -1293,6 +1314,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 &j,
                 evidence,
                 Vec::new(),
+                None,
                 &mut findings,
                 &mut links,
             );
@@ -1347,6 +1369,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 &j,
                 evidence,
                 dd,
+                None,
                 &mut findings,
                 &mut links,
             );
@@ -1409,12 +1432,28 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             &j,
             evidence,
             dd,
+            None,
             &mut findings,
             &mut links,
         );
     }
 
-    findings.sort_by(|a, b| b.revenue_at_stake.total_cmp(&a.revenue_at_stake));
+    // Nothing has a price (no won deal with an amount, no revenue at stake): rank by
+    // the conversions lost instead, and say so.
+    let priced = findings.iter().any(|f| f.revenue_at_stake > 0.0);
+    let by_conversions = !priced
+        && findings
+            .iter()
+            .any(|f| f.conversions_lost.is_some_and(|c| c > 0.0));
+    if by_conversions {
+        findings.sort_by(|a, b| {
+            b.conversions_lost
+                .unwrap_or(0.0)
+                .total_cmp(&a.conversions_lost.unwrap_or(0.0))
+        });
+    } else {
+        findings.sort_by(|a, b| b.revenue_at_stake.total_cmp(&a.revenue_at_stake));
+    }
     // One finding per link and family of dimensions: a channel, the campaigns in it and
     // the first touches that mostly coincide with it are one story, told by its largest
     // slice; the others stay visible in the link table and the drill-down.
@@ -1464,6 +1503,10 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         revenue,
         maturity_days: q.maturity_days,
         min_gap: q.min_gap,
+        ranked_by: if by_conversions { "conversions" } else { "revenue" },
+        reason: by_conversions.then(|| {
+            "no won deal of the period has an amount: findings are ranked by the customers they lose per period, not by money".to_string()
+        }),
         findings,
         links,
         what_if,

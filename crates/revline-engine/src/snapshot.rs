@@ -208,6 +208,10 @@ pub struct Contacts {
     pub lead_campaign: Vec<u32>,
     /// Channel of the contact's first touchpoint ever.
     pub first_channel: Vec<u32>,
+    /// The contact's `source` as a channel (snake case), for a contact with no
+    /// touchpoint at or before it entered the first stage; else `NONE`. It is then the
+    /// first-touch channel, a touch at the lead entry (metrics.md).
+    pub source_channel: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1285,22 +1289,45 @@ impl SnapshotBuilder {
             }
             None => group_touches(chunks, n),
         };
+        // Sources as channel names, interned before the contacts are walked.
+        let mut source_as_channel: HashMap<u32, u32> = HashMap::new();
+        for &src in &self.contact.source {
+            if src != NONE && !source_as_channel.contains_key(&src) {
+                let channel = revline_core::normalize::snake_case(self.names.name(src));
+                let sym = if channel.is_empty() {
+                    NONE
+                } else {
+                    self.names.intern(&channel)
+                };
+                source_as_channel.insert(src, sym);
+            }
+        }
         let kc = &mut self.contact;
         kc.lead_channel = vec![NONE; n];
         kc.lead_campaign = vec![NONE; n];
         kc.first_channel = vec![NONE; n];
+        kc.source_channel = vec![NONE; n];
         for c in 0..n {
             let range = tp.start[c] as usize..tp.start[c + 1] as usize;
+            let lead_at = entered[c * k];
+            let lead_touch = range.clone().rev().find(|&i| tp.at[i] <= lead_at);
+            if lead_touch.is_none() && lead_at != NEVER {
+                let source = source_as_channel
+                    .get(&kc.source[c])
+                    .copied()
+                    .unwrap_or(NONE);
+                if source != NONE {
+                    kc.source_channel[c] = source;
+                    kc.lead_channel[c] = source;
+                    kc.first_channel[c] = source;
+                    continue;
+                }
+            }
             if range.is_empty() {
                 continue;
             }
             kc.first_channel[c] = tp.channel[range.start];
-            let lead_at = entered[c * k];
-            let lead_touch = range
-                .clone()
-                .rev()
-                .find(|&i| tp.at[i] <= lead_at)
-                .unwrap_or(range.start);
+            let lead_touch = lead_touch.unwrap_or(range.start);
             kc.lead_channel[c] = tp.channel[lead_touch];
             kc.lead_campaign[c] = tp.campaign[lead_touch];
         }

@@ -302,6 +302,16 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("attr.cac", "CAC", "CAC"),
     ("attr.channel", "Channel", "Kanał"),
     (
+        "attr.conversions",
+        "Credited conversions",
+        "Przypisane konwersje",
+    ),
+    (
+        "attr.in_conversions",
+        "No conversion carries a value (the won deals have no amounts), so every model credits conversions: the figures below are conversions, not money.",
+        "Żadna konwersja nie ma wartości (wygrane transakcje nie mają kwot), więc każdy model przypisuje konwersje: poniższe liczby to konwersje, nie pieniądze.",
+    ),
+    (
         "attr.intro",
         "Every model credits the same won revenue; the range shows how much the choice of model moves each channel, so nobody can pick the model that flatters their team.",
         "Każdy model rozdziela ten sam wygrany przychód; zakres pokazuje, jak bardzo wybór modelu zmienia wynik kanału, więc nikt nie wybierze modelu, który schlebia jego zespołowi.",
@@ -323,6 +333,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("bn.benchmark", "Benchmark", "Punkt odniesienia"),
     ("bn.current", "Current", "Obecnie"),
+    (
+        "bn.customers_lost",
+        "≈ {n} customers lost / period",
+        "≈ {n} utraconych klientów / okres",
+    ),
     (
         "bn.drill_down",
         "Where it concentrates",
@@ -438,6 +453,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("dim.owner", "Owner", "Opiekun"),
     ("dim.segment", "Segment", "Segment"),
     (
+        "empty.attribution",
+        "No conversion in this period. Attribution needs won deals (deals.csv: status won, closed_at, amount) and the touchpoints of their contacts (touchpoints.csv), or contacts whose source names their first channel.",
+        "Brak konwersji w tym okresie. Atrybucja potrzebuje wygranych transakcji (deals.csv: status won, closed_at, amount) i punktów styku ich kontaktów (touchpoints.csv) albo kontaktów, których źródło wskazuje pierwszy kanał.",
+    ),
+    (
         "error.forbidden",
         "Your role may not do this.",
         "Twoja rola nie pozwala na to działanie.",
@@ -447,6 +467,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "ev.conversion",
         "Of {entered} contacts that entered {from}{slice}, {reached} reached {to} within {days} days: {rate} (90% interval {low}–{high}), against a benchmark of {benchmark} ({source}). At the benchmark rate about {more} more would reach {to} per period, worth about {revenue} in revenue. Marketing and sales own this link together.",
         "Spośród {entered} kontaktów, które weszły w etap {from}{slice}, {reached} dotarło do etapu {to} w ciągu {days} dni: {rate} (przedział 90%: {low}–{high}), wobec punktu odniesienia {benchmark} ({source}). Przy wartości odniesienia do etapu {to} docierałoby w każdym okresie około {more} kontaktów więcej, co daje około {revenue} przychodu. Marketing i sprzedaż odpowiadają za to ogniwo wspólnie.",
+    ),
+    (
+        "ev.conversion_unpriced",
+        "Of {entered} contacts that entered {from}{slice}, {reached} reached {to} within {days} days: {rate} (90% interval {low}–{high}), against a benchmark of {benchmark} ({source}). At the benchmark rate about {more} more would reach {to} per period; no won deal has an amount, so findings are ranked by the customers they lose, not by money. Marketing and sales own this link together.",
+        "Spośród {entered} kontaktów, które weszły w etap {from}{slice}, {reached} dotarło do etapu {to} w ciągu {days} dni: {rate} (przedział 90%: {low}–{high}), wobec punktu odniesienia {benchmark} ({source}). Przy wartości odniesienia do etapu {to} docierałoby w każdym okresie około {more} kontaktów więcej; żadna wygrana transakcja nie ma kwoty, więc ustalenia są uszeregowane według utraconych klientów, a nie pieniędzy. Marketing i sprzedaż odpowiadają za to ogniwo wspólnie.",
     ),
     (
         "ev.handoff",

@@ -666,7 +666,11 @@ fn evidence_text(tr: &Tr, facts: &Value) -> String {
     };
     match facts["template"].as_str() {
         Some("conversion") => fill(
-            "ev.conversion",
+            if facts["revenue"].is_null() {
+                "ev.conversion_unpriced"
+            } else {
+                "ev.conversion"
+            },
             &[
                 ("entered", count("entered")),
                 ("from", stage("from")),
@@ -768,6 +772,8 @@ fn rate_of(tr: &Tr, kind: &str, v: Option<f64>) -> String {
 fn findings(tr: &Tr, report: &Value, limit: usize) -> Vec<Finding> {
     let currency = text(&report["currency"]);
     let empty = Vec::new();
+    // Without a price on anything, a finding's weight is the customers it loses.
+    let by_conversions = report["ranked_by"] == "conversions";
     report["findings"]
         .as_array()
         .unwrap_or(&empty)
@@ -791,7 +797,12 @@ fn findings(tr: &Tr, report: &Value, limit: usize) -> Vec<Finding> {
                 segment: f["segment"]
                     .as_str()
                     .map_or(String::new(), |x| slice_label(tr, x)),
-                stake: tr.value(num(&f["revenue_at_stake"]), &currency),
+                stake: if by_conversions {
+                    tr.t("bn.customers_lost")
+                        .replace("{n}", &tr.value(num(&f["conversions_lost"]), "count"))
+                } else {
+                    tr.value(num(&f["revenue_at_stake"]), &currency)
+                },
                 current: rate(&f["current"]),
                 benchmark: rate(&f["benchmark"]),
                 summary,
@@ -1306,6 +1317,9 @@ struct AttributionPage {
     rows: Vec<AttrRow>,
     chart: String,
     by_campaign: bool,
+    /// No conversion carries a value: the credit shown is in conversions.
+    in_conversions: bool,
+    no_conversions: bool,
 }
 
 async fn attribution(
@@ -1332,6 +1346,16 @@ async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
     let currency = state.settings().currency.to_string();
     let empty = Vec::new();
     let models = report["models"].as_array().unwrap_or(&empty);
+    // Conversions without a value (deals without amounts) are credited in conversions.
+    let in_conversions = report["credit"] == "conversions";
+    let (credit, credit_unit) = if in_conversions {
+        ("conversions", "conversions")
+    } else {
+        ("value", currency.as_str())
+    };
+    let no_conversions = models
+        .iter()
+        .all(|m| num(&m["conversions"]).unwrap_or(0.0) == 0.0);
     let key = if by_campaign { "campaign" } else { "channel" };
     let list = if by_campaign { "campaigns" } else { "channels" };
     let first = models
@@ -1359,7 +1383,7 @@ async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
                     .iter()
                     .map(|m| {
                         find(m, &name)
-                            .map(|x| tr.value(num(&x["value"]), &currency))
+                            .map(|x| tr.value(num(&x[credit]), credit_unit))
                             .unwrap_or_else(|| "–".into())
                     })
                     .collect(),
@@ -1367,8 +1391,8 @@ async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
                     .map(|r| {
                         format!(
                             "{} – {}",
-                            tr.value(num(&r["value_min"]), &currency),
-                            tr.value(num(&r["value_max"]), &currency)
+                            tr.value(num(&r[format!("{credit}_min").as_str()]), credit_unit),
+                            tr.value(num(&r[format!("{credit}_max").as_str()]), credit_unit)
                         )
                     })
                     .unwrap_or_default(),
@@ -1394,7 +1418,7 @@ async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
             json!({
                 "name": tr.label("model", &text(&m["model"])),
                 "type": "bar",
-                "data": names.iter().map(|n| find(m, n).and_then(|x| num(&x["value"])).unwrap_or(0.0).round()).collect::<Vec<_>>()
+                "data": names.iter().map(|n| find(m, n).and_then(|x| num(&x[credit])).map(|v| if in_conversions { (v * 10.0).round() / 10.0 } else { v.round() }).unwrap_or(0.0)).collect::<Vec<_>>()
             })
         })
         .collect();
@@ -1424,6 +1448,8 @@ async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
         rows,
         chart,
         by_campaign,
+        in_conversions,
+        no_conversions,
     };
     render(&page).or_page(tr)
 }

@@ -763,13 +763,25 @@ impl Printable for revline_engine::attribution::AttributionReport {
             ),
             _ => "Attribution of the given paths\n".to_string(),
         };
+        use revline_engine::attribution::Credit;
+        let valued = self.credit == Credit::Value;
+        if let Some(why) = &self.reason {
+            out += &format!("Value: no data: {why}\n");
+        }
+        let money = |v: f64, places: usize| {
+            if valued {
+                format!("{v:.places$}")
+            } else {
+                "-".to_string()
+            }
+        };
         for m in &self.models {
             out += &format!(
-                "\n{}{}: {:.0} conversions, value {:.2}\n",
+                "\n{}{}: {:.0} conversions, value {}\n",
                 m.model.name(),
                 m.order.map_or(String::new(), |k| format!(" (order {k})")),
                 m.conversions,
-                m.value
+                money(m.value, 2)
             );
             out += &format!(
                 "{:<18} {:>12} {:>16} {:>10} {:>14} {:>10}\n",
@@ -777,10 +789,10 @@ impl Printable for revline_engine::attribution::AttributionReport {
             );
             for c in &m.channels {
                 out += &format!(
-                    "{:<18} {:>12.2} {:>16.2} {:>10} {:>14} {:>10}\n",
+                    "{:<18} {:>12.2} {:>16} {:>10} {:>14} {:>10}\n",
                     c.channel,
                     c.conversions,
-                    c.value,
+                    money(c.value, 2),
                     c.removal_effect
                         .map_or("-".into(), |r| format!("{:.1}%", r * 100.0)),
                     num(c.cost_per_conversion, 2),
@@ -798,7 +810,11 @@ impl Printable for revline_engine::attribution::AttributionReport {
                     "{:<18} {:>22} {:>30}\n",
                     r.channel,
                     format!("{:.1}-{:.1}", r.conversions_min, r.conversions_max),
-                    format!("{:.2}-{:.2}", r.value_min, r.value_max)
+                    if valued {
+                        format!("{:.2}-{:.2}", r.value_min, r.value_max)
+                    } else {
+                        "-".to_string()
+                    }
                 );
             }
         }
@@ -842,15 +858,26 @@ impl Printable for revline_engine::bottlenecks::BottlenecksReport {
         if self.findings.is_empty() {
             out += "No link is below its benchmark beyond its 90% interval by a material gap.\n";
         }
+        if let Some(why) = &self.reason {
+            out += &format!("Ranked by conversions lost: {why}\n");
+        }
+        let by_conversions = self.ranked_by == "conversions";
         for (i, f) in self.findings.iter().enumerate() {
+            let weight = if by_conversions {
+                format!(
+                    "about {:.0} customers lost per period",
+                    f.conversions_lost.unwrap_or(0.0)
+                )
+            } else {
+                format!("{:.2} {c} at stake", f.revenue_at_stake)
+            };
             out += &format!(
-                "\n{}. {}{}: {:.2} {c} at stake\n   {}\n",
+                "\n{}. {}{}: {weight}\n   {}\n",
                 i + 1,
                 f.link,
                 f.segment
                     .as_deref()
                     .map_or(String::new(), |s| format!(" ({s})")),
-                f.revenue_at_stake,
                 f.evidence
             );
             for d in f.drill_down.iter().take(3) {
@@ -877,13 +904,17 @@ impl Printable for revline_engine::bottlenecks::BottlenecksReport {
                 }
             };
             out += &format!(
-                "{:<28} {:>10} {:>17} {:>10} {:>9} {:>16.2}  {}\n",
+                "{:<28} {:>10} {:>17} {:>10} {:>9} {:>16}  {}\n",
                 l.link,
                 shown(l.current),
                 format!("{}-{}", shown(l.current_low), shown(l.current_high)),
                 shown(l.benchmark),
                 l.volume,
-                l.revenue_at_stake,
+                if by_conversions {
+                    "-".to_string()
+                } else {
+                    format!("{:.2}", l.revenue_at_stake)
+                },
                 l.benchmark_source.as_deref().unwrap_or("-")
             );
         }

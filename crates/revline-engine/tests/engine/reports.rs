@@ -1032,3 +1032,108 @@ fn an_mql_implied_by_a_later_stage_starts_no_sla_clock() {
         "it still counts in the funnel"
     );
 }
+
+#[test]
+fn a_contact_without_an_earlier_touch_came_by_its_source() {
+    use RecordKind::*;
+    use revline_engine::attribution::{AttributionQuery, Conversion, Credit, Model, attribute};
+    let records = vec![
+        // s1 has no touchpoint at all: its source is its first touch.
+        record(
+            Contacts,
+            &[
+                ("contact_id", "s1"),
+                ("created_at", "2026-02-02"),
+                ("source", "Paid Search"),
+            ],
+        ),
+        // s2 has a touch before it became a lead: the touch wins over the source.
+        record(
+            Contacts,
+            &[
+                ("contact_id", "s2"),
+                ("created_at", "2026-02-03"),
+                ("source", "Paid Search"),
+            ],
+        ),
+        record(
+            Touchpoints,
+            &[
+                ("contact_id", "s2"),
+                ("occurred_at", "2026-02-01"),
+                ("channel", "webinar"),
+            ],
+        ),
+        // s3: a touch only after the lead entry, and a source.
+        record(
+            Contacts,
+            &[
+                ("contact_id", "s3"),
+                ("created_at", "2026-02-04"),
+                ("source", "Referral"),
+            ],
+        ),
+        record(
+            Touchpoints,
+            &[
+                ("contact_id", "s3"),
+                ("occurred_at", "2026-02-06"),
+                ("channel", "email"),
+            ],
+        ),
+    ];
+    let mut with_deals = records.clone();
+    for (d, c) in [("w1", "s1"), ("w2", "s2"), ("w3", "s3")] {
+        with_deals.push(record(
+            Deals,
+            &[
+                ("deal_id", d),
+                ("contact_id", c),
+                ("created_at", "2026-02-10"),
+                ("closed_at", "2026-02-20"),
+                ("status", "won"),
+            ],
+        ));
+    }
+    let s = build(&with_deals);
+    let channel = |c: &str| {
+        let i = s.contact_ids.iter().position(|x| x == c).unwrap();
+        (
+            s.names.name(s.contact.first_channel[i]).to_string(),
+            s.names.name(s.contact.lead_channel[i]).to_string(),
+        )
+    };
+    assert_eq!(channel("s1"), ("paid_search".into(), "paid_search".into()));
+    assert_eq!(channel("s2"), ("webinar".into(), "webinar".into()));
+    assert_eq!(channel("s3"), ("referral".into(), "referral".into()));
+    let q = AttributionQuery {
+        window: february("2026-03-01"),
+        conversion: Conversion::Won,
+        lookback_days: 180.0,
+        half_life_days: 7.0,
+        account_based: false,
+        order: 1,
+        by_campaign: false,
+    };
+    let r = attribute(&s, &Scope::ALL, &q, &[Model::FirstTouch, Model::LastTouch]);
+    // No deal has an amount: the credit that means something is in conversions.
+    assert_eq!(r.credit, Credit::Conversions);
+    assert!(r.reason.is_some());
+    let credit = |m: usize, ch: &str| {
+        r.models[m]
+            .channels
+            .iter()
+            .find(|c| c.channel == ch)
+            .map_or(0.0, |c| c.conversions)
+    };
+    assert_eq!(
+        (
+            credit(0, "paid_search"),
+            credit(0, "webinar"),
+            credit(0, "referral")
+        ),
+        (1.0, 1.0, 1.0)
+    );
+    assert_eq!((credit(1, "referral"), credit(1, "email")), (0.0, 1.0));
+    assert_eq!(credit(0, "(none)"), 0.0);
+}
