@@ -2,6 +2,7 @@
 //! Olist mapping on the real data, a killed import, backups and both stores.
 
 mod browser;
+mod missing;
 mod reports;
 
 use revline_core::RecordKind;

@@ -17,7 +17,7 @@ fn demo_db(dir: &Path) -> std::path::PathBuf {
     db
 }
 
-fn json_of(db: &Path, args: &[&str]) -> serde_json::Value {
+pub(crate) fn json_of(db: &Path, args: &[&str]) -> serde_json::Value {
     let out = run(revline(db)
         .arg("report")
         .args(args)
@@ -276,7 +276,7 @@ fn olist_conversion_by_origin_matches_the_raw_files() {
 }
 
 /// CDNOW's real purchase history: every purchase a revenue row of its customer.
-fn cdnow_folder(data: &Path, out: &Path) -> Vec<(String, String, i64)> {
+pub(crate) fn cdnow_folder(data: &Path, out: &Path) -> Vec<(String, String, i64)> {
     let raw = std::fs::read_to_string(data.join("CDNOW_master.txt")).unwrap();
     let mut rows = Vec::new();
     for line in raw.lines().skip(1) {
