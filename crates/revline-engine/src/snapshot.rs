@@ -386,6 +386,12 @@ impl Snapshot {
         self.contact_ids.len()
     }
 
+    /// Whether service was recorded at all (tickets): without it the service link of
+    /// the chain has nothing to say, rather than "no problem".
+    pub fn records_service(&self) -> bool {
+        !self.tickets.opened_at.is_empty()
+    }
+
     /// The time of the newest record: the latest stage entry, touchpoint, deal creation
     /// or close, payment, ticket or spend period start. `None` for an empty workspace.
     /// Dates that lie ahead by nature (an expected close, a spend period's end) do

@@ -422,6 +422,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("common.breakdown", "Breakdown", "Podział"),
     ("common.by", "By", "Według"),
     ("common.changed", "Updated", "Zaktualizowano"),
+    ("common.data_until", "Data up to {date}", "Dane do {date}"),
     ("common.filter", "Filter", "Filtr"),
     ("common.from", "From", "Od"),
     ("common.language", "Language", "Język"),
@@ -433,6 +434,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("common.next", "Next", "Dalej"),
     ("common.no_data", "No data", "Brak danych"),
+    (
+        "common.no_records",
+        "No records yet: import data or load the demo",
+        "Brak rekordów: zaimportuj dane albo wczytaj demo",
+    ),
     ("common.none", "None", "Brak"),
     ("common.of", "of", "z"),
     ("common.period", "Period", "Okres"),
@@ -456,6 +462,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "empty.attribution",
         "No conversion in this period. Attribution needs won deals (deals.csv: status won, closed_at, amount) and the touchpoints of their contacts (touchpoints.csv), or contacts whose source names their first channel.",
         "Brak konwersji w tym okresie. Atrybucja potrzebuje wygranych transakcji (deals.csv: status won, closed_at, amount) i punktów styku ich kontaktów (touchpoints.csv) albo kontaktów, których źródło wskazuje pierwszy kanał.",
+    ),
+    (
+        "empty.service",
+        "No service tickets imported, so the service link has nothing to say. Import tickets.csv (ticket_id, contact_id or account_id, opened_at, first_response_at, resolved_at, csat) to see whether service costs customers.",
+        "Nie zaimportowano zgłoszeń serwisowych, więc ogniwo obsługi nie ma nic do powiedzenia. Zaimportuj tickets.csv (ticket_id, contact_id lub account_id, opened_at, first_response_at, resolved_at, csat), aby zobaczyć, czy obsługa kosztuje klientów.",
     ),
     (
         "error.forbidden",

@@ -32,6 +32,9 @@ use revline_engine::Snapshot;
 use revline_store::Store;
 use std::sync::{Arc, RwLock};
 
+/// A snapshot version and the time of its newest record.
+type NewestAt = (u64, Option<i64>);
+
 /// What every request shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -43,6 +46,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub imports: Arc<ingest::Imports>,
     pub reports: Arc<reports::ReportCache>,
+    /// The newest record's time, per snapshot version (a scan of every column).
+    newest: Arc<std::sync::Mutex<Option<NewestAt>>>,
     /// Served over TLS: session cookies are `Secure`.
     pub tls: bool,
 }
@@ -59,8 +64,37 @@ impl AppState {
             clock,
             imports: Arc::default(),
             reports: Arc::default(),
+            newest: Arc::default(),
             tls: false,
         })
+    }
+
+    /// The time of the workspace's newest record ("data up to"), `None` when empty.
+    pub fn newest_record_at(&self) -> Option<i64> {
+        let version = self.live.version();
+        let mut cached = self.newest.lock().expect("newest lock");
+        match *cached {
+            Some((v, newest)) if v == version => newest,
+            _ => {
+                let newest = self.snapshot().newest_record_at();
+                *cached = Some((version, newest));
+                newest
+            }
+        }
+    }
+
+    /// "Now" as reports and pages open on it: the clock (to the minute, so that
+    /// results can be cached), or just after the newest record when the workspace's
+    /// data ended before the default period (`calendar::reporting_now`).
+    pub fn reporting_now(&self) -> i64 {
+        let now = self.clock.now();
+        let tz = self.settings().timezone;
+        let opening = revline_engine::calendar::reporting_now(tz, now, self.newest_record_at());
+        if opening == now {
+            now - now.rem_euclid(60_000)
+        } else {
+            opening
+        }
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {

@@ -152,7 +152,7 @@ impl Ui {
             .as_of
             .as_deref()
             .and_then(|t| revline_core::time::parse_timestamp(t, tz).ok())
-            .unwrap_or_else(|| state.clock.now());
+            .unwrap_or_else(|| state.reporting_now());
         // The engine's calendar: "last 12 months" is the same here as on the command line.
         let (from, to) =
             revline_engine::calendar::named_period(tz, &key, now).expect("a known preset");
@@ -202,6 +202,8 @@ impl Ui {
 /// The frame around every page: navigation, the period picker, the filter, the user.
 pub struct Chrome {
     pub tr: Tr,
+    /// "Data up to 14 Nov 2018": how far the workspace's records go.
+    pub data_until: String,
     pub title: String,
     pub active: &'static str,
     pub email: String,
@@ -291,6 +293,18 @@ fn chrome(
     let tr = w.tr;
     let qs = ui.shared_query();
     Chrome {
+        data_until: state
+            .newest_record_at()
+            .map(|t| {
+                tr.t("common.data_until").replace(
+                    "{date}",
+                    &tr.date(
+                        &revline_engine::calendar::date_of(state.settings().timezone, t)
+                            .to_string(),
+                    ),
+                )
+            })
+            .unwrap_or_else(|| tr.t("common.no_records").to_string()),
         title: tr.t(title_key).to_string(),
         active,
         email: w.user.email.clone(),
@@ -1629,6 +1643,8 @@ struct RetentionPage {
     mrr_note: String,
     channels: Vec<(String, String, String, String, String)>,
     service: Vec<Finding>,
+    /// Tickets were imported: without them the service link has nothing to say.
+    has_tickets: bool,
     sla: Vec<(String, String)>,
 }
 
@@ -1847,6 +1863,7 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         ]
     };
     let page = RetentionPage {
+        has_tickets: state.snapshot().records_service(),
         c: chrome(
             state,
             w,

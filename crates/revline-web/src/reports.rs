@@ -11,7 +11,6 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-const MINUTE_MS: i64 = 60_000;
 const CAPACITY: usize = 256;
 
 #[derive(Default)]
@@ -55,8 +54,7 @@ pub async fn run(
         params.contact = Some(id.clone());
     }
     let settings = state.settings();
-    let now = state.clock.now();
-    let now = now - now.rem_euclid(MINUTE_MS);
+    let now = state.reporting_now();
     let query = ReportQuery::parse(kind, &params, &settings, now)?;
     // Read the version before the snapshot: a result is never filed under a newer
     // version than the data it was computed from.
