@@ -377,6 +377,8 @@ pub struct Snapshot {
     pub unconverted: Vec<Unconverted>,
     /// Contact ids to indices, for records that arrive later (`Snapshot::apply`).
     pub(crate) contact_index: IdIndex,
+    /// Merged contact id -> survivor, for records that arrive later.
+    pub(crate) merged_into: HashMap<String, String>,
     /// Currency rates by currency, oldest first, for money that arrives later.
     pub(crate) fx: HashMap<Currency, Vec<(i64, Decimal)>>,
 }
@@ -520,6 +522,8 @@ struct RawMoney {
 pub struct SnapshotBuilder {
     settings: Settings,
     index: IdIndex,
+    /// Merged contact id -> the contact it was merged into (identity resolution).
+    merged_into: HashMap<String, String>,
     /// Touchpoints whose contact is still to be looked up: their slots were prefetched
     /// when they arrived and are read a few hundred rows later (see `IdIndex`).
     pending: Vec<PendingTouch>,
@@ -683,6 +687,7 @@ impl SnapshotBuilder {
             customer: at("customer"),
             settings: settings.clone(),
             index: IdIndex::default(),
+            merged_into: HashMap::new(),
             pending: Vec::new(),
             contact_ids: Vec::new(),
             first: Vec::new(),
@@ -704,11 +709,50 @@ impl SnapshotBuilder {
         }
     }
 
+    /// Reads contacts merged into others as the ones they were merged into: a merged
+    /// contact's touchpoints, stages, deals, revenue and tickets become the survivor's.
+    /// Chains (a into b, b into c) are followed; a pair that would loop is left out.
+    /// Give the merges before any record.
+    pub fn merge_contacts(&mut self, merges: impl IntoIterator<Item = (String, String)>) {
+        let direct: HashMap<String, String> = merges.into_iter().collect();
+        for merged in direct.keys() {
+            let mut survivor = &direct[merged];
+            let mut hops = 0;
+            while let Some(next) = direct.get(survivor) {
+                survivor = next;
+                hops += 1;
+                if survivor == merged || hops > direct.len() {
+                    break;
+                }
+            }
+            if survivor != merged && hops <= direct.len() {
+                self.merged_into.insert(merged.clone(), survivor.clone());
+            }
+        }
+    }
+
+    /// The contact a record of `id` belongs to once merges apply.
+    fn survivor<'a>(&'a self, id: &'a [u8]) -> &'a [u8] {
+        if self.merged_into.is_empty() {
+            return id;
+        }
+        std::str::from_utf8(id)
+            .ok()
+            .and_then(|text| self.merged_into.get(text))
+            .map_or(id, |s| s.as_bytes())
+    }
+
     fn contact(&mut self, id: &str) -> u32 {
         self.contact_hashed(id.as_bytes(), hash_id(id.as_bytes()))
     }
 
     fn contact_hashed(&mut self, id: &[u8], hash: u64) -> u32 {
+        let survivor = self.survivor(id);
+        if survivor != id {
+            let survivor = survivor.to_vec();
+            let hash = hash_id(&survivor);
+            return self.contact_hashed(&survivor, hash);
+        }
         if let Some(i) = self.index.get(id, hash, &self.contact_ids) {
             return i;
         }
@@ -834,6 +878,11 @@ impl SnapshotBuilder {
                 let c = self.contact(record.id());
                 // Creating a contact enters the first stage.
                 self.enter(c, self.lead, record.int("created_at"));
+                // A merged contact's own row adds its creation, not its attributes: the
+                // contact it was merged into keeps its own.
+                if self.merged_into.contains_key(record.id()) {
+                    return;
+                }
                 let account = self.account(record.text("account_id"));
                 let owner = self.names.opt(record.text("owner"));
                 let source = self.names.opt(record.text("source"));
@@ -1094,6 +1143,7 @@ impl SnapshotBuilder {
             at,
         };
         b.index = s.contact_index.clone();
+        b.merged_into = s.merged_into.clone();
         b.contact_ids = s.contact_ids.clone();
         // Only the recorded entries: the implied ones are worked out again by `build`.
         b.first = s
@@ -1371,6 +1421,7 @@ impl SnapshotBuilder {
             targets: self.targets,
             unconverted,
             contact_index: self.index,
+            merged_into: self.merged_into,
             fx: self.fx,
         }
     }

@@ -621,6 +621,48 @@ pub async fn lookups_by_id_and_email(store: &dyn Store) {
     );
 }
 
+/// A merge is recorded beside the records (which keep their ids), leaves the merged
+/// contact out of the duplicates, replaces an earlier merge of the same contact and is
+/// undone by removing it.
+pub async fn contact_merges_are_recorded_and_undone(store: &dyn Store) {
+    let all = fixtures();
+    store
+        .write_batch(RecordKind::Contacts, &of_kind(&all, RecordKind::Contacts))
+        .await
+        .unwrap();
+    assert_eq!(store.duplicate_emails().await.unwrap().len(), 1);
+    assert!(store.contact_merges().await.unwrap().is_empty());
+    let merge = crate::ContactMerge {
+        merged_id: "c2".into(),
+        survivor_id: "c1".into(),
+        merged_at: 10,
+        merged_by: "ann@acme.example".into(),
+    };
+    store.merge_contacts(&merge).await.unwrap();
+    assert_eq!(store.contact_merges().await.unwrap(), vec![merge.clone()]);
+    assert!(
+        store.duplicate_emails().await.unwrap().is_empty(),
+        "a merged pair is no longer a duplicate"
+    );
+    // Re-importing either contact changes nothing about the merge.
+    store
+        .write_batch(RecordKind::Contacts, &of_kind(&all, RecordKind::Contacts))
+        .await
+        .unwrap();
+    assert_eq!(store.contact_merges().await.unwrap().len(), 1);
+    let again = crate::ContactMerge {
+        merged_at: 20,
+        survivor_id: "c3".into(),
+        ..merge.clone()
+    };
+    store.merge_contacts(&again).await.unwrap();
+    assert_eq!(store.contact_merges().await.unwrap(), vec![again]);
+    assert!(store.unmerge_contact("c2").await.unwrap());
+    assert!(!store.unmerge_contact("c2").await.unwrap());
+    assert!(store.contact_merges().await.unwrap().is_empty());
+    assert_eq!(store.duplicate_emails().await.unwrap().len(), 1);
+}
+
 pub async fn prop_keys_are_sorted_and_distinct(store: &dyn Store) {
     let all = fixtures();
     store
@@ -767,6 +809,7 @@ macro_rules! conformance_suite {
             sign_in_failures_are_counted_in_their_window,
             records_are_searched_sorted_and_paged,
             prop_keys_are_sorted_and_distinct,
+            contact_merges_are_recorded_and_undone,
             large_batches_are_written_whole,
             insert_new_skips_taken_and_repeated_ids,
             import_runs_are_logged

@@ -113,6 +113,17 @@ pub struct DuplicateEmail {
     pub contact_ids: Vec<String>,
 }
 
+/// A contact merged into another: the same person under two ids. Recorded, never
+/// applied to the records themselves, so it survives re-imports and can be undone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactMerge {
+    pub merged_id: String,
+    pub survivor_id: String,
+    pub merged_at: i64,
+    /// Who merged them (a user's email, or `cli`).
+    pub merged_by: String,
+}
+
 /// What `Store::scan_columns` hands each row to (the row is borrowed for the call only).
 pub type RowVisitor<'v> = dyn for<'a, 'r> FnMut(&'a RowView<'r>) + Send + 'v;
 
@@ -245,7 +256,17 @@ pub trait Store: Send + Sync {
 
     async fn count(&self, kind: RecordKind) -> Result<u64>;
 
+    /// Contacts that share an email, leaving out contacts merged into another.
     async fn duplicate_emails(&self) -> Result<Vec<DuplicateEmail>>;
+
+    /// Records a merge (replacing an earlier one of the same merged contact).
+    async fn merge_contacts(&self, merge: &ContactMerge) -> Result<()>;
+
+    /// Undoes the merge of `merged_id`; false when it was not merged.
+    async fn unmerge_contact(&self, merged_id: &str) -> Result<bool>;
+
+    /// Every recorded merge, oldest first.
+    async fn contact_merges(&self) -> Result<Vec<ContactMerge>>;
 
     async fn start_import_run(&self, source: &str, dry_run: bool, now: i64) -> Result<i64>;
     async fn finish_import_run(

@@ -669,6 +669,46 @@ macro_rules! access_queries {
                 Ok(n as u64)
             }
 
+            pub(crate) async fn merge_contacts(write: &Pool, m: &crate::ContactMerge) -> Result<()> {
+                let text = numbered(
+                    $dialect,
+                    "INSERT INTO contact_merges (merged_id, survivor_id, merged_at, merged_by) VALUES (#1, #2, #3, #4) \
+                     ON CONFLICT (merged_id) DO UPDATE SET survivor_id = excluded.survivor_id, \
+                     merged_at = excluded.merged_at, merged_by = excluded.merged_by",
+                );
+                sqlx::query(AssertSqlSafe(text))
+                    .bind(&m.merged_id)
+                    .bind(&m.survivor_id)
+                    .bind(m.merged_at)
+                    .bind(&m.merged_by)
+                    .execute(write)
+                    .await?;
+                Ok(())
+            }
+
+            pub(crate) async fn unmerge_contact(write: &Pool, merged_id: &str) -> Result<bool> {
+                let text = numbered($dialect, "DELETE FROM contact_merges WHERE merged_id = #1");
+                let done = sqlx::query(AssertSqlSafe(text)).bind(merged_id).execute(write).await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            pub(crate) async fn contact_merges(read: &Pool) -> Result<Vec<crate::ContactMerge>> {
+                let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
+                    "SELECT merged_id, survivor_id, merged_at, merged_by FROM contact_merges ORDER BY merged_at, merged_id",
+                )
+                .fetch_all(read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(merged_id, survivor_id, merged_at, merged_by)| crate::ContactMerge {
+                        merged_id,
+                        survivor_id,
+                        merged_at,
+                        merged_by,
+                    })
+                    .collect())
+            }
+
             pub(crate) async fn clear_sign_in_failures(write: &Pool, key: &str) -> Result<()> {
                 let text = numbered($dialect, "DELETE FROM sign_in_failures WHERE key = #1");
                 sqlx::query(AssertSqlSafe(text)).bind(key).execute(write).await?;

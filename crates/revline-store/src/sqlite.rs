@@ -581,7 +581,9 @@ impl Store for SqliteStore {
     async fn duplicate_emails(&self) -> Result<Vec<DuplicateEmail>> {
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT c.email, c.id FROM contacts c JOIN (SELECT email FROM contacts WHERE email IS NOT NULL \
-             GROUP BY email HAVING COUNT(*) > 1) d ON d.email = c.email ORDER BY c.email, c.id",
+             AND id NOT IN (SELECT merged_id FROM contact_merges) \
+             GROUP BY email HAVING COUNT(*) > 1) d ON d.email = c.email \
+             WHERE c.id NOT IN (SELECT merged_id FROM contact_merges) ORDER BY c.email, c.id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -719,6 +721,18 @@ impl Store for SqliteStore {
 
     async fn sign_in_failures(&self, key: &str, since: i64) -> Result<u64> {
         sql::sqlite_access::sign_in_failures(&self.pool, key, since).await
+    }
+
+    async fn merge_contacts(&self, merge: &crate::ContactMerge) -> Result<()> {
+        sql::sqlite_access::merge_contacts(self.writes(), merge).await
+    }
+
+    async fn unmerge_contact(&self, merged_id: &str) -> Result<bool> {
+        sql::sqlite_access::unmerge_contact(self.writes(), merged_id).await
+    }
+
+    async fn contact_merges(&self) -> Result<Vec<crate::ContactMerge>> {
+        sql::sqlite_access::contact_merges(&self.pool).await
     }
 
     async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {

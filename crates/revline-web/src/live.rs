@@ -55,10 +55,13 @@ fn accumulates(kind: RecordKind) -> bool {
 /// The whole workspace as a snapshot, read from the store (the CLI's reports load only
 /// what a query needs; the server loads everything once).
 pub async fn load_snapshot(store: &dyn Store, settings: &Settings) -> Result<Snapshot, AppError> {
+    let mut builder = SnapshotBuilder::new(settings);
+    let merges = store.contact_merges().await?;
+    builder.merge_contacts(merges.into_iter().map(|m| (m.merged_id, m.survivor_id)));
     let builder = revline_store::scan_overlapped(
         store,
         SnapshotBuilder::ALL_INPUTS,
-        SnapshotBuilder::new(settings),
+        builder,
         |builder, row| builder.add(row),
     )
     .await?;

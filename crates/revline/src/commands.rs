@@ -236,6 +236,11 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             println!("{token}");
             Ok(0)
         }
+        Command::Contacts { action } => {
+            let store = open_store(&cli).await?;
+            let now = chrono::Utc::now().timestamp_millis();
+            crate::contacts::run(&*store, action, now).await
+        }
         Command::Imports { limit, format } => {
             let store = open_store(&cli).await?;
             let runs = store.import_runs(*limit).await?;

@@ -4,6 +4,7 @@
 //! or a usage error; 3 an import where some rows were rejected (the good ones landed).
 
 mod commands;
+mod contacts;
 mod report;
 
 // Importing allocates and frees many small strings on two threads; mimalloc does that
@@ -252,6 +253,11 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+    /// Duplicate emails, and merging contacts that are one person.
+    Contacts {
+        #[command(subcommand)]
+        action: contacts::ContactsAction,
     },
     /// The log of import runs, newest first.
     Imports {

@@ -25,13 +25,12 @@ pub async fn snapshot(
     settings: &Settings,
     inputs: Inputs<'_>,
 ) -> Result<Snapshot, Failure> {
-    let builder = revline_store::scan_overlapped(
-        store,
-        inputs,
-        SnapshotBuilder::new(settings),
-        |builder, row| builder.add(row),
-    )
-    .await?;
+    let mut builder = SnapshotBuilder::new(settings);
+    let merges = store.contact_merges().await?;
+    builder.merge_contacts(merges.into_iter().map(|m| (m.merged_id, m.survivor_id)));
+    let builder =
+        revline_store::scan_overlapped(store, inputs, builder, |builder, row| builder.add(row))
+            .await?;
     Ok(builder.build())
 }
 

@@ -1137,3 +1137,77 @@ fn a_contact_without_an_earlier_touch_came_by_its_source() {
     assert_eq!((credit(1, "referral"), credit(1, "email")), (0.0, 1.0));
     assert_eq!(credit(0, "(none)"), 0.0);
 }
+
+#[test]
+fn a_merged_contact_counts_as_the_one_it_was_merged_into() {
+    use RecordKind::*;
+    let records = vec![
+        record(
+            Contacts,
+            &[
+                ("contact_id", "keep"),
+                ("created_at", "2026-02-10"),
+                ("owner", "Ann"),
+            ],
+        ),
+        record(
+            Contacts,
+            &[
+                ("contact_id", "dup"),
+                ("created_at", "2026-02-03"),
+                ("owner", "Bob"),
+            ],
+        ),
+        record(
+            Touchpoints,
+            &[
+                ("contact_id", "dup"),
+                ("occurred_at", "2026-02-02"),
+                ("channel", "webinar"),
+            ],
+        ),
+        record(
+            Stages,
+            &[
+                ("contact_id", "dup"),
+                ("stage", "mql"),
+                ("occurred_at", "2026-02-04"),
+            ],
+        ),
+        record(
+            Deals,
+            &[
+                ("deal_id", "d"),
+                ("contact_id", "dup"),
+                ("created_at", "2026-02-12"),
+                ("closed_at", "2026-02-20"),
+                ("status", "won"),
+                ("amount", "500"),
+            ],
+        ),
+    ];
+    let mut b = SnapshotBuilder::new(&Settings::default());
+    b.merge_contacts([("dup".to_string(), "keep".to_string())]);
+    for r in &records {
+        b.add(r);
+    }
+    let s = b.build();
+    assert_eq!(s.contact_ids, vec!["keep".to_string()], "one person");
+    let k = s.stages.len();
+    // The earlier creation, the merged contact's stage and its deal are the survivor's.
+    assert_eq!(s.entered[0], t("2026-02-03"));
+    assert_eq!(s.entered[s.stage_index("mql").unwrap()], t("2026-02-04"));
+    assert_eq!(s.entered[k - 1], t("2026-02-20"));
+    assert_eq!(
+        s.names.name(s.contact.owner[0]),
+        "Ann",
+        "its own attributes stay"
+    );
+    assert_eq!(s.names.name(s.contact.first_channel[0]), "webinar");
+    let r = scorecard(&s, &Scope::ALL, &february("2026-03-01"), None);
+    let leads = r.metrics.iter().find(|m| m.name == "leads").unwrap();
+    assert_eq!(leads.value, Some(1.0));
+    // Without the merge: two people, and the deal is the other one's.
+    let apart = build(&records);
+    assert_eq!(apart.contact_ids.len(), 2);
+}

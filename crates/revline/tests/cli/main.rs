@@ -2,6 +2,7 @@
 //! Olist mapping on the real data, a killed import, backups and both stores.
 
 mod browser;
+mod contacts;
 mod missing;
 mod reports;
 
