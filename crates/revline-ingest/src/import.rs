@@ -356,20 +356,31 @@ pub async fn import_path(
         done_bytes += job.bytes;
     }
     progress.end();
-    if outcome.is_ok() && !options.dry_run && jobs.iter().any(|j| j.kind == RecordKind::Contacts) {
-        summary.duplicate_emails = store
-            .duplicate_emails()
-            .await?
-            .into_iter()
-            .map(|d| DuplicateContacts {
-                email: d.email,
-                contact_ids: d.contact_ids,
-            })
-            .collect();
+    if outcome.is_ok() && jobs.iter().any(|j| j.kind == RecordKind::Contacts) {
+        summary.duplicate_emails = if options.dry_run {
+            previewed_duplicates(store, &run_state.email_ids).await?
+        } else {
+            store
+                .duplicate_emails()
+                .await?
+                .into_iter()
+                .map(|d| DuplicateContacts {
+                    email: d.email,
+                    contact_ids: d.contact_ids,
+                })
+                .collect()
+        };
     }
+    let landed: u64 = summary
+        .files
+        .iter()
+        .map(|f| f.inserted + f.updated + f.unchanged)
+        .sum();
+    // A run that landed rows and refused others is partial, not rejected.
     let status = match (&outcome, summary.exit_code()) {
         (Err(_), _) => "failed",
         (Ok(()), 0) => "ok",
+        (Ok(()), _) if landed > 0 => "partial",
         (Ok(()), _) => "rejected",
     };
     store
@@ -387,6 +398,8 @@ struct RunState {
     known: HashMap<RecordKind, DigestSet>,
     /// Emails of contacts accepted by a dry run.
     emails: HashMap<String, String>,
+    /// Every contact id per email accepted by a dry run (its duplicates preview).
+    email_ids: HashMap<String, Vec<String>>,
     /// Kinds whose stored ids were all read into `known`.
     preloaded: HashSet<RecordKind>,
 }
@@ -1245,6 +1258,37 @@ async fn write(
     }
 }
 
+/// The duplicates a dry run would make: contacts of the files that share an email with
+/// each other or with a stored contact of another id.
+async fn previewed_duplicates(
+    store: &dyn Store,
+    email_ids: &HashMap<String, Vec<String>>,
+) -> Result<Vec<DuplicateContacts>, ImportError> {
+    let emails: Vec<String> = email_ids.keys().cloned().collect();
+    let mut stored = HashMap::new();
+    for chunk in emails.chunks(5_000) {
+        stored.extend(store.contact_ids_by_email(chunk).await?);
+    }
+    let mut out: Vec<DuplicateContacts> = email_ids
+        .iter()
+        .filter_map(|(email, ids)| {
+            let mut all = ids.clone();
+            if let Some(s) = stored.get(email)
+                && !all.contains(s)
+            {
+                all.push(s.clone());
+            }
+            all.sort();
+            (all.len() > 1).then(|| DuplicateContacts {
+                email: email.clone(),
+                contact_ids: all,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.email.cmp(&b.email));
+    Ok(out)
+}
+
 /// Later rows and files need not look up this run's records again; in a dry run,
 /// which stores nothing, they could not.
 fn remember(run: &mut RunState, kind: RecordKind, records: &[Record], dry_run: bool) {
@@ -1264,6 +1308,10 @@ fn remember(run: &mut RunState, kind: RecordKind, records: &[Record], dry_run: b
             run.emails
                 .entry(e.to_string())
                 .or_insert_with(|| r.id.clone());
+            let ids = run.email_ids.entry(e.to_string()).or_default();
+            if !ids.contains(&r.id) {
+                ids.push(r.id.clone());
+            }
         }
     }
 }

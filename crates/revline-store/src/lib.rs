@@ -375,6 +375,58 @@ where
 
 /// The email and name of each of `ids` that is a stored contact, read in pages (a list
 /// of a funnel stage's people is shown with them; reports hold neither).
+/// Why a merge was refused, or the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Records that `merged` is the same person as `survivor`, once both contacts exist
+/// and the merge would not make a loop (`survivor` already merged into `merged`).
+pub async fn merge_contacts(
+    store: &dyn Store,
+    merged: &str,
+    survivor: &str,
+    by: &str,
+    now: i64,
+) -> std::result::Result<ContactMerge, MergeError> {
+    let refused = |m: String| Err(MergeError::Refused(m));
+    if merged == survivor {
+        return refused("a contact cannot be merged into itself".into());
+    }
+    let ids = [merged.to_string(), survivor.to_string()];
+    let found = store.existing_ids(RecordKind::Contacts, &ids).await?;
+    if let Some(id) = ids.iter().find(|id| !found.contains(*id)) {
+        return refused(format!("no contact with id '{id}'"));
+    }
+    let into: std::collections::HashMap<String, String> = store
+        .contact_merges()
+        .await?
+        .into_iter()
+        .map(|m| (m.merged_id, m.survivor_id))
+        .collect();
+    let mut at = survivor;
+    while let Some(next) = into.get(at) {
+        if next == merged {
+            return refused(format!(
+                "{survivor} is already merged into {merged}: unmerge it first"
+            ));
+        }
+        at = next;
+    }
+    let merge = ContactMerge {
+        merged_id: merged.to_string(),
+        survivor_id: survivor.to_string(),
+        merged_at: now,
+        merged_by: by.to_string(),
+    };
+    store.merge_contacts(&merge).await?;
+    Ok(merge)
+}
+
 pub async fn contact_labels(
     store: &dyn Store,
     ids: &[String],

@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/retention", get(retention))
         .route("/journeys", get(journeys))
         .route("/records", get(records))
+        .route("/records/merge", post(merge_contacts))
+        .route("/records/unmerge", post(unmerge_contact))
         .route("/import", get(import_page))
         .route("/import/preview", post(import_preview))
         .route("/import/{id}/run", post(import_run))
@@ -2009,6 +2011,12 @@ struct RecordsPage {
     prev_url: String,
     next_url: String,
     filter_columns: Vec<String>,
+    /// Contacts sharing an email: (email, ids), the first id the one others merge into.
+    duplicates: Vec<(String, Vec<String>)>,
+    /// Recorded merges: (merged, survivor, when, by).
+    merges: Vec<(String, String, String, String)>,
+    can_edit: bool,
+    message: String,
 }
 
 const PAGE_SIZE: usize = 50;
@@ -2055,9 +2063,13 @@ fn filter_columns(kind: RecordKind) -> &'static [&'static str] {
 }
 
 async fn records(State(state): State<AppState>, Page(w): Page, Query(ui): Query<Ui>) -> Rendered {
+    Rendered(records_view(&state, &w, &ui, String::new()).await)
+}
+
+async fn records_view(state: &AppState, w: &WebUser, ui: &Ui, message: String) -> PageResult {
     let tr = w.tr;
-    Rendered(
-        async {
+    {
+        {
             let kind = match ui.kind.as_deref() {
                 Some("accounts") => RecordKind::Accounts,
                 Some("deals") => RecordKind::Deals,
@@ -2128,8 +2140,24 @@ async fn records(State(state): State<AppState>, Page(w): Page, Query(ui): Query<
                 )
             };
             let pages = (total as usize).div_ceil(PAGE_SIZE);
+            let (duplicates, merges) = if kind == RecordKind::Contacts {
+                let dups = state.store.duplicate_emails().await.or_page(tr)?;
+                let merges = state.store.contact_merges().await.or_page(tr)?;
+                (
+                    dups.into_iter().map(|d| (d.email, d.contact_ids)).collect(),
+                    merges
+                        .into_iter()
+                        .map(|m| {
+                            let when = revline_core::time::format_timestamp(m.merged_at);
+                            (m.merged_id, m.survivor_id, tr.date(&when), m.merged_by)
+                        })
+                        .collect(),
+                )
+            } else {
+                (Vec::new(), Vec::new())
+            };
             let page_view = RecordsPage {
-                c: chrome(&state, &w, &ui, "records", "nav.records", None, false),
+                c: chrome(state, w, ui, "records", "nav.records", None, false),
                 kind: kind.name().to_string(),
                 kinds: ["contacts", "accounts", "deals"]
                     .iter()
@@ -2160,11 +2188,87 @@ async fn records(State(state): State<AppState>, Page(w): Page, Query(ui): Query<
                 col,
                 val,
                 page: page + 1,
+                duplicates,
+                merges,
+                can_edit: w.can_edit(),
+                message,
             };
             render(&page_view).or_page(tr)
         }
-        .await,
-    )
+    }
+}
+
+#[derive(Deserialize)]
+struct MergeForm {
+    merged: String,
+    #[serde(default)]
+    into: String,
+}
+
+/// Merges one contact into another (the same person under two ids) and reads the
+/// workspace again so that every page counts them once.
+async fn merge_contacts(
+    State(state): State<AppState>,
+    Page(w): Page,
+    axum::Form(form): axum::Form<MergeForm>,
+) -> Rendered {
+    Rendered(merge_change(&state, &w, form, true).await)
+}
+
+async fn unmerge_contact(
+    State(state): State<AppState>,
+    Page(w): Page,
+    axum::Form(form): axum::Form<MergeForm>,
+) -> Rendered {
+    Rendered(merge_change(&state, &w, form, false).await)
+}
+
+async fn merge_change(state: &AppState, w: &WebUser, form: MergeForm, merge: bool) -> PageResult {
+    let tr = w.tr;
+    w.require(Role::Editor).or_page(tr)?;
+    let message = if merge {
+        match revline_store::merge_contacts(
+            state.store.as_ref(),
+            &form.merged,
+            &form.into,
+            &w.user.email,
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(_) => tr
+                .t("records.merged")
+                .replace("{merged}", &form.merged)
+                .replace("{into}", &form.into),
+            Err(revline_store::MergeError::Refused(why)) => {
+                return Err((AppError::bad(why), tr));
+            }
+            Err(revline_store::MergeError::Store(e)) => return Err((e.into(), tr)),
+        }
+    } else {
+        if !state
+            .store
+            .unmerge_contact(&form.merged)
+            .await
+            .or_page(tr)?
+        {
+            return Err((
+                AppError::NotFound(format!("contact {} is not merged", form.merged)),
+                tr,
+            ));
+        }
+        tr.t("records.unmerged").replace("{merged}", &form.merged)
+    };
+    state
+        .live
+        .rebuild(state.store.as_ref(), &state.settings(), "merge")
+        .await
+        .or_page(tr)?;
+    let ui = Ui {
+        kind: Some("contacts".into()),
+        ..Ui::default()
+    };
+    records_view(state, w, &ui, message).await
 }
 
 // ---------------------------------------------------------------- import
@@ -2200,7 +2304,7 @@ async fn import_page(
                             .next()
                             .unwrap_or("")
                             .to_string(),
-                        r.status.clone(),
+                        tr.label("run_status", &r.status),
                         if r.dry_run {
                             tr.t("action.preview").to_string()
                         } else {
@@ -2271,6 +2375,26 @@ struct ImportJobView {
     files: Vec<FileView>,
     columns: Vec<(String, String)>,
     message: String,
+    /// Contacts that share an email after this import: (email, ids).
+    duplicates: Vec<(String, String)>,
+}
+
+/// The summary's duplicate emails, as (email, ids).
+fn duplicate_views(summary: &Value) -> Vec<(String, String)> {
+    summary["duplicate_emails"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            let ids: Vec<String> = d["contact_ids"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(text)
+                .collect();
+            (text(&d["email"]), ids.join(", "))
+        })
+        .collect()
 }
 
 /// The header of an uploaded CSV against the kind's contract columns.
@@ -2352,12 +2476,13 @@ async fn import_preview(
                 .filter(|(_, d)| !d.is_empty())
                 .ok_or_else(|| (AppError::bad("choose a file to import"), tr))?;
             let (id, job) = state.imports.add(&name, kind, &data).or_page(tr)?;
+            let mut duplicates = Vec::new();
             let (files, message, st) = match crate::ingest::preview(&state, &job).await {
-                Ok(summary) => (
-                    file_views(&serde_json::to_value(&summary).expect("summaries serialise")),
-                    String::new(),
-                    "preview",
-                ),
+                Ok(summary) => {
+                    let summary = serde_json::to_value(&summary).expect("summaries serialise");
+                    duplicates = duplicate_views(&summary);
+                    (file_views(&summary), String::new(), "preview")
+                }
                 Err(AppError::Store(e)) => return Err((AppError::Store(e), tr)),
                 Err(e) => (Vec::new(), e.to_string(), "failed"),
             };
@@ -2370,6 +2495,7 @@ async fn import_preview(
                 columns: column_mapping(&job, &tr),
                 files,
                 message,
+                duplicates,
             };
             render(&view).or_page(tr)
         }
@@ -2404,10 +2530,15 @@ fn job_view(state: &AppState, id: u64, tr: Tr) -> PageResult {
         .load(std::sync::atomic::Ordering::Relaxed)
         .max(1);
     let done = job.done_bytes.load(std::sync::atomic::Ordering::Relaxed);
-    let (st, files, message) = match outcome {
-        None => ("running", Vec::new(), String::new()),
-        Some(Ok(summary)) => ("done", file_views(&summary), String::new()),
-        Some(Err(m)) => ("failed", Vec::new(), m),
+    let (st, files, message, duplicates) = match outcome {
+        None => ("running", Vec::new(), String::new(), Vec::new()),
+        Some(Ok(summary)) => (
+            "done",
+            file_views(&summary),
+            String::new(),
+            duplicate_views(&summary),
+        ),
+        Some(Err(m)) => ("failed", Vec::new(), m, Vec::new()),
     };
     let view = ImportJobView {
         tr,
@@ -2418,6 +2549,7 @@ fn job_view(state: &AppState, id: u64, tr: Tr) -> PageResult {
         files,
         columns: Vec::new(),
         message,
+        duplicates,
     };
     render(&view).or_page(tr)
 }

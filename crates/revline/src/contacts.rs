@@ -3,9 +3,7 @@
 //! either contact and `unmerge` undoes it.
 
 use crate::{Failure, usage};
-use revline_core::RecordKind;
-use revline_store::{ContactMerge, Store};
-use std::collections::HashMap;
+use revline_store::{MergeError, Store};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum ContactsAction {
@@ -38,9 +36,11 @@ pub async fn run(store: &dyn Store, action: &ContactsAction, now: i64) -> Result
             }
         }
         ContactsAction::Merge { merged, into } => {
-            let merge = checked(store, merged, into, now).await?;
-            store.merge_contacts(&merge).await?;
-            println!("Merged contact {merged} into {into}.");
+            match revline_store::merge_contacts(store, merged, into, "cli", now).await {
+                Ok(_) => println!("Merged contact {merged} into {into}."),
+                Err(MergeError::Refused(why)) => return Err(usage(why)),
+                Err(MergeError::Store(e)) => return Err(e.into()),
+            }
         }
         ContactsAction::Unmerge { merged } => {
             if !store.unmerge_contact(merged).await? {
@@ -63,44 +63,4 @@ pub async fn run(store: &dyn Store, action: &ContactsAction, now: i64) -> Result
         }
     }
     Ok(0)
-}
-
-/// The merge, once both contacts exist and it would not make a loop.
-pub async fn checked(
-    store: &dyn Store,
-    merged: &str,
-    survivor: &str,
-    now: i64,
-) -> Result<ContactMerge, Failure> {
-    if merged == survivor {
-        return Err(usage("a contact cannot be merged into itself"));
-    }
-    let ids = [merged.to_string(), survivor.to_string()];
-    let found = store.existing_ids(RecordKind::Contacts, &ids).await?;
-    for id in &ids {
-        if !found.contains(id) {
-            return Err(usage(format!("no contact with id '{id}'")));
-        }
-    }
-    let into: HashMap<String, String> = store
-        .contact_merges()
-        .await?
-        .into_iter()
-        .map(|m| (m.merged_id, m.survivor_id))
-        .collect();
-    let mut at = survivor;
-    while let Some(next) = into.get(at) {
-        if next == merged {
-            return Err(usage(format!(
-                "{survivor} is already merged into {merged}: unmerge it first"
-            )));
-        }
-        at = next;
-    }
-    Ok(ContactMerge {
-        merged_id: merged.to_string(),
-        survivor_id: survivor.to_string(),
-        merged_at: now,
-        merged_by: "cli".to_string(),
-    })
 }

@@ -431,3 +431,35 @@ async fn a_pipedrive_export_lands_whole() {
         count(&expect["organizations-8412337-29.csv"]["rows"])
     );
 }
+
+#[tokio::test]
+async fn a_dry_run_previews_the_duplicate_emails_it_would_make() {
+    let x = &expected()["hubspot"]["hubspot-crm-exports-all-contacts-2024-07-01.csv"];
+    let db = testing::sqlite().await;
+    let options = ImportOptions {
+        mapping: preset("hubspot").unwrap(),
+        create_missing: true,
+        dry_run: true,
+        now: 0,
+        ..Default::default()
+    };
+    let summary = import_path(
+        &db.store,
+        &fixtures().join("hubspot"),
+        &options,
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        summary.duplicate_emails.len() as u64,
+        count(&x["duplicate_email_groups"])
+    );
+    assert!(
+        summary
+            .duplicate_emails
+            .iter()
+            .all(|d| d.contact_ids.len() == 2)
+    );
+    assert_eq!(db.store.count(RecordKind::Contacts).await.unwrap(), 0);
+}

@@ -428,7 +428,7 @@ async fn dry_run_validates_and_counts_but_writes_nothing() {
         assert_eq!(t.store.count(kind).await.unwrap(), 0);
     }
     let runs = t.store.import_runs(5).await.unwrap();
-    assert!(runs[0].dry_run && runs[0].status == "rejected");
+    assert!(runs[0].dry_run && runs[0].status == "partial");
 }
 
 #[tokio::test]
