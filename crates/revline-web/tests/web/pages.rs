@@ -813,6 +813,66 @@ async fn a_file_is_previewed_then_imported(w: Web) {
     );
 }
 
+/// Two contacts with one email are listed under Records with a merge button; merging
+/// makes them one person in the live snapshot, and undoing it two again.
+async fn duplicates_are_merged_and_unmerged_from_records(w: Web) {
+    let mut records = Vec::new();
+    for (id, email) in [
+        ("dup-a", "Same@Example.com"),
+        ("dup-b", "same@example.com "),
+    ] {
+        let mut r = revline_core::Record::new(RecordKind::Contacts, id.to_string());
+        r.set(
+            "email",
+            revline_core::Value::Text(email.trim().to_lowercase()),
+        );
+        r.set("created_at", revline_core::Value::Int(AS_OF - 86_400_000));
+        records.push(r);
+    }
+    w.state
+        .store
+        .write_batch(RecordKind::Contacts, &records)
+        .await
+        .unwrap();
+    let settings = w.state.settings();
+    w.state
+        .live
+        .rebuild(w.state.store.as_ref(), &settings, "test")
+        .await
+        .unwrap();
+    let viewer = w.user("viewer@example.com", "viewer").await;
+    let editor = w.user("ed@example.com", "editor").await;
+    let page = w.get("/records?kind=contacts", Some(&editor)).await;
+    assert!(page.body.contains("id=\"duplicates\""), "{}", page.body);
+    assert!(page.body.contains("dup-a") && page.body.contains("dup-b"));
+    let refused = w
+        .post_form("/records/merge", Some(&viewer), "merged=dup-b&into=dup-a")
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let merged = w
+        .post_form("/records/merge", Some(&editor), "merged=dup-b&into=dup-a")
+        .await;
+    assert_eq!(merged.status, StatusCode::OK, "{}", merged.body);
+    assert!(merged.body.contains("id=\"merges\"") && !merged.body.contains("id=\"duplicates\""));
+    let ids = &w.state.snapshot().contact_ids;
+    assert!(ids.contains(&"dup-a".to_string()) && !ids.contains(&"dup-b".to_string()));
+    let looped = w
+        .post_form("/records/merge", Some(&editor), "merged=dup-a&into=dup-b")
+        .await;
+    assert_eq!(looped.status, StatusCode::BAD_REQUEST, "{}", looped.body);
+    let undone = w
+        .post_form("/records/unmerge", Some(&editor), "merged=dup-b")
+        .await;
+    assert_eq!(undone.status, StatusCode::OK);
+    assert!(undone.body.contains("id=\"duplicates\""));
+    assert!(
+        w.state
+            .snapshot()
+            .contact_ids
+            .contains(&"dup-b".to_string())
+    );
+}
+
 macro_rules! on_both_stores {
     ($($check:ident, $contacts:expr);* $(;)?) => {
         mod sqlite {
@@ -849,4 +909,5 @@ on_both_stores!(
     pages_in_both_languages, 600;
     records_arrive_live, 300;
     a_file_is_previewed_then_imported, 0;
+    duplicates_are_merged_and_unmerged_from_records, 0;
 );
