@@ -38,6 +38,8 @@ pub enum View {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FunnelPartial {
     pub reached: Vec<u64>,
+    /// Of `reached`, entries implied by a later stage (the stage was never recorded).
+    pub implied: Vec<u64>,
     pub rework: Vec<u64>,
     /// Days from the previous stage, per stage, of the members that reached it.
     pub days: Vec<Vec<f64>>,
@@ -47,6 +49,7 @@ impl FunnelPartial {
     fn empty(stages: usize) -> FunnelPartial {
         FunnelPartial {
             reached: vec![0; stages],
+            implied: vec![0; stages],
             rework: vec![0; stages],
             days: vec![Vec::new(); stages],
         }
@@ -58,6 +61,7 @@ impl FunnelPartial {
         }
         for (k, other_days) in other.days.into_iter().enumerate() {
             self.reached[k] += other.reached[k];
+            self.implied[k] += other.implied[k];
             self.rework[k] += other.rework[k];
             self.days[k].extend(other_days);
         }
@@ -112,8 +116,10 @@ pub fn partial(
         }
         let row = snapshot.entered_row(c);
         let rework = snapshot.rework_row(c);
+        let implied = &snapshot.implied[c * k..(c + 1) * k];
         each_count(snapshot, query, c, |s, t| {
             out.reached[s] += 1;
+            out.implied[s] += u64::from(implied[s]);
             out.rework[s] += u64::from(rework[s]);
             if s > 0 {
                 out.days[s].push((t - row[s - 1]) as f64 / MILLIS_PER_DAY as f64);
@@ -165,6 +171,9 @@ pub struct StageRow {
     pub p90_days_from_previous: Option<f64>,
     /// Stage rows recorded after the contact had entered a later stage.
     pub rework: u64,
+    /// Of `reached`, the entries implied by a later stage: a stage nobody recorded (a
+    /// revenue-only workspace has every stage implied by the first payment).
+    pub implied: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -217,6 +226,7 @@ pub fn finish(stages: &[String], query: &FunnelQuery, mut counts: FunnelPartial)
                 median_days_from_previous: percentile_cont(days, 0.5),
                 p90_days_from_previous: percentile_cont(days, 0.9),
                 rework: counts.rework[s],
+                implied: counts.implied[s],
             }
         })
         .collect();

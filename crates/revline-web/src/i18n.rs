@@ -586,6 +586,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "stage entries in the period, as on the cards",
         "wejścia do etapów w okresie, jak na kartach",
     ),
+    (
+        "funnel.implied",
+        "of which {n} implied by a later stage",
+        "w tym {n} wynikających z późniejszego etapu",
+    ),
     ("funnel.interval", "90% interval", "Przedział 90%"),
     ("funnel.median_days", "Median days", "Mediana dni"),
     ("funnel.p90_days", "p90 days", "p90 dni"),

@@ -992,6 +992,8 @@ pub struct StageRow {
     pub median: String,
     pub p90: String,
     pub rework: String,
+    /// "of which N implied by a later stage", when any.
+    pub implied: String,
 }
 
 fn stage_rows(tr: &Tr, funnel: &Value) -> Vec<StageRow> {
@@ -1021,6 +1023,10 @@ fn stage_rows(tr: &Tr, funnel: &Value) -> Vec<StageRow> {
                 median: tr.value(num(&s["median_days_from_previous"]), "days"),
                 p90: tr.value(num(&s["p90_days_from_previous"]), "days"),
                 rework: tr.value(num(&s["rework"]), "count"),
+                implied: match num(&s["implied"]) {
+                    Some(n) if n > 0.0 => tr.t("funnel.implied").replace("{n}", &tr.count(n)),
+                    _ => String::new(),
+                },
             }
         })
         .collect()

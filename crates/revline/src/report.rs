@@ -309,9 +309,10 @@ impl Printable for FunnelReport {
             out += &format!("Conversion window: {w} days from the first stage\n");
         }
         out += &format!(
-            "{:<14} {:>9} {:>8} {:>17} {:>10} {:>12} {:>10} {:>7}\n",
+            "{:<14} {:>9} {:>8} {:>8} {:>17} {:>10} {:>12} {:>10} {:>7}\n",
             "stage",
             "reached",
+            "implied",
             "step",
             "step 90% interval",
             "cumulative",
@@ -321,9 +322,10 @@ impl Printable for FunnelReport {
         );
         for s in &self.stages {
             out += &format!(
-                "{:<14} {:>9} {:>8} {:>17} {:>10} {:>12} {:>10} {:>7}\n",
+                "{:<14} {:>9} {:>8} {:>8} {:>17} {:>10} {:>12} {:>10} {:>7}\n",
                 s.stage,
                 s.reached,
+                s.implied,
                 rate(s.step_conversion),
                 interval(s.step_conversion_low, s.step_conversion_high),
                 rate(s.cumulative_conversion),
