@@ -326,11 +326,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("attr.roas", "ROAS", "ROAS"),
     ("attr.spend", "Spend", "Wydatki"),
     ("attr.value", "Credited revenue", "Przypisany przychód"),
-    (
-        "bn.at_stake",
-        "Revenue at stake",
-        "Przychód zagrożony (do odzyskania)",
-    ),
+    ("bn.at_stake", "At stake", "Stawka (do odzyskania)"),
     ("bn.benchmark", "Benchmark", "Punkt odniesienia"),
     ("bn.current", "Current", "Obecnie"),
     (
@@ -639,6 +635,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("import.rejected_rows", "Rejected rows", "Odrzucone wiersze"),
     ("import.runs", "Recent imports", "Ostatnie importy"),
     ("import.updated", "Updated", "Zaktualizowane"),
+    (
+        "import.warnings",
+        "Rows that landed changed",
+        "Wiersze zapisane ze zmianami",
+    ),
     ("journey.amount", "Amount", "Kwota"),
     (
         "journey.empty",

@@ -2341,7 +2341,14 @@ pub struct FileView {
     pub updated: u64,
     pub rejected: u64,
     pub errors: Vec<(String, String, String)>,
+    /// Rows that landed changed (an amount rounded, control characters removed), the
+    /// first ones, and how many there are in all.
+    pub warnings: Vec<(String, String, String)>,
+    pub warnings_total: u64,
 }
+
+/// At most this many warnings are listed on the page (the JSON summary has them all).
+const LISTED_WARNINGS: usize = 50;
 
 fn file_views(summary: &Value) -> Vec<FileView> {
     let empty = Vec::new();
@@ -2366,6 +2373,15 @@ fn file_views(summary: &Value) -> Vec<FileView> {
                 .iter()
                 .map(|e| (text(&e["line"]), text(&e["column"]), text(&e["reason"])))
                 .collect(),
+            warnings: f["warnings"]
+                .as_array()
+                .unwrap_or(&empty)
+                .iter()
+                .take(LISTED_WARNINGS)
+                .map(|e| (text(&e["line"]), text(&e["column"]), text(&e["reason"])))
+                .collect(),
+            warnings_total: f["warnings"].as_array().map_or(0, |w| w.len() as u64)
+                + f["warnings_omitted"].as_u64().unwrap_or(0),
         })
         .collect()
 }
