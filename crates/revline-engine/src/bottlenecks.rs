@@ -737,6 +737,9 @@ pub struct BottlenecksReport {
     /// `revenue` (revenue at stake), or `conversions` (conversions lost) when no
     /// finding has a price: a workspace without amounts.
     pub ranked_by: &'static str,
+    /// Some link had a volume to judge. Without one (nobody entered the funnel in the
+    /// period) "no finding" means nothing was measured, not that all is well.
+    pub judged: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub findings: Vec<Finding>,
@@ -1504,6 +1507,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         maturity_days: q.maturity_days,
         min_gap: q.min_gap,
         ranked_by: if by_conversions { "conversions" } else { "revenue" },
+        judged: links.iter().any(|l| l.volume > 0),
         reason: by_conversions.then(|| {
             "no won deal of the period has an amount: findings are ranked by the customers they lose per period, not by money".to_string()
         }),

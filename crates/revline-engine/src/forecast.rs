@@ -190,9 +190,47 @@ pub struct ForecastReport {
     /// The twelve months before the as-of time, whose cohort funnel gives the rates.
     pub rates_period: Period,
     pub reverse_funnel: Vec<ReverseStage>,
+    /// Figures above that are no data, with why (metrics.md "Missing data is not
+    /// zero"): revenue figures without any revenue, pipeline figures without deals or
+    /// amounts. Their numbers are 0 and must not be shown as such.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub no_data: BTreeMap<&'static str, crate::scorecard::Missing>,
     /// What the reverse funnel was computed from (for the what-if).
     #[serde(skip)]
     pub plan: Box<PlanInputs>,
+}
+
+/// The plan's figures that its workspace never recorded the inputs of.
+fn plan_no_data(s: &Snapshot) -> BTreeMap<&'static str, crate::scorecard::Missing> {
+    use crate::scorecard::Missing;
+    let mut out = BTreeMap::new();
+    let has_revenue = !s.revenue.at.is_empty();
+    let pipeline_missing = if s.deals.status.is_empty() {
+        Some(Missing::NoDeals)
+    } else if !s.deals.has_amount.contains(&true) {
+        Some(Missing::NoDealAmounts)
+    } else {
+        None
+    };
+    if !has_revenue {
+        for field in [
+            "revenue_so_far",
+            "recurring_base",
+            "run_rate_monthly",
+            "run_rate_annual",
+        ] {
+            out.insert(field, Missing::NoRevenue);
+        }
+    }
+    if let Some(why) = pipeline_missing {
+        for field in ["pipeline", "weighted_pipeline", "commit", "best_case"] {
+            out.insert(field, why);
+        }
+        if !has_revenue {
+            out.insert("projected_revenue", Missing::NoRevenue);
+        }
+    }
+    out
 }
 
 /// Options of the plan.
@@ -519,6 +557,7 @@ pub fn forecast_in(
     let current: Vec<u64> = fun.stages.iter().map(|st| st.reached).collect();
     let reverse_funnel = plan.reverse_funnel(&s.stages, &current);
     ForecastReport {
+        no_data: plan_no_data(s),
         period: w.period(),
         as_of: w.as_of_text(),
         currency: s.currency.code().to_string(),

@@ -460,6 +460,16 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Brak konwersji w tym okresie. Atrybucja potrzebuje wygranych transakcji (deals.csv: status won, closed_at, amount) i punktów styku ich kontaktów (touchpoints.csv) albo kontaktów, których źródło wskazuje pierwszy kanał.",
     ),
     (
+        "empty.bottlenecks",
+        "Nothing to judge yet: nobody entered the funnel in this period. The bottleneck finder needs contacts (contacts.csv) with their stages (stages.csv) or deals (deals.csv); pick a period that has data.",
+        "Na razie nie ma czego oceniać: w tym okresie nikt nie wszedł do lejka. Wyszukiwarka wąskich gardeł potrzebuje kontaktów (contacts.csv) z etapami (stages.csv) lub transakcjami (deals.csv); wybierz okres z danymi.",
+    ),
+    (
+        "empty.funnel",
+        "Nobody entered the first stage in this period. The funnel is built from contacts (contacts.csv: created_at enters the first stage), their stages (stages.csv) and deals (deals.csv); import them or pick a period that has data.",
+        "W tym okresie nikt nie wszedł do pierwszego etapu. Lejek powstaje z kontaktów (contacts.csv: created_at to wejście do pierwszego etapu), ich etapów (stages.csv) i transakcji (deals.csv); zaimportuj je albo wybierz okres z danymi.",
+    ),
+    (
         "empty.service",
         "No service tickets imported, so the service link has nothing to say. Import tickets.csv (ticket_id, contact_id or account_id, opened_at, first_response_at, resolved_at, csat) to see whether service costs customers.",
         "Nie zaimportowano zgłoszeń serwisowych, więc ogniwo obsługi nie ma nic do powiedzenia. Zaimportuj tickets.csv (ticket_id, contact_id lub account_id, opened_at, first_response_at, resolved_at, csat), aby zobaczyć, czy obsługa kosztuje klientów.",

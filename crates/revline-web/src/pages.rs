@@ -899,6 +899,8 @@ struct HomePage {
     comparison: String,
     reach: Vec<ReachRow>,
     findings: Vec<Finding>,
+    /// Some link had a volume to judge (else "no finding" says nothing).
+    judged: bool,
     /// The bottlenecks page for the period the findings are from (the last 12 months).
     bottlenecks_href: String,
     funnel_chart: String,
@@ -945,6 +947,7 @@ async fn home_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         comparison: comparison_text(&tr, state.settings().timezone, &scorecard),
         reach: reach_rows(&tr, &scorecard),
         findings: findings(&tr, &bn, 3),
+        judged: bn["judged"].as_bool().unwrap_or(true),
         bottlenecks_href: format!("/bottlenecks?period=last_12_months{keep_as_of}"),
         funnel_chart: funnel_chart(&tr, &funnel, true),
         funnel_href: format!("/funnel{}", carry("view=flow")),
@@ -1049,6 +1052,8 @@ struct FunnelPage {
     stage_names: Vec<String>,
     segments: Vec<SegmentFunnel>,
     people_url: String,
+    /// Nobody entered the first stage in the period.
+    empty: bool,
 }
 
 const DIMS: [&str; 6] = [
@@ -1124,6 +1129,7 @@ async fn funnel_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         r.href = people_url.replace("__KEY__", &url_encode(&r.key));
     }
     let page = FunnelPage {
+        empty: report["stages"][0]["reached"].as_u64().unwrap_or(0) == 0,
         dims: DIMS
             .iter()
             .map(|d| (d.to_string(), tr.label("dim", d)))
@@ -1220,6 +1226,7 @@ async fn funnel_people_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResu
 struct BottlenecksPage {
     c: Chrome,
     findings: Vec<Finding>,
+    judged: bool,
     links: Vec<(String, String)>,
     what_if_link: String,
     what_if_rate: String,
@@ -1310,6 +1317,7 @@ async fn bottlenecks_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
             false,
         ),
         findings: findings(&tr, &report, usize::MAX),
+        judged: report["judged"].as_bool().unwrap_or(true),
         links,
         what_if_link: link.unwrap_or_default(),
         what_if_rate: rate.unwrap_or_default(),
@@ -1482,7 +1490,7 @@ async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
 #[template(path = "plan.html")]
 struct PlanPage {
     c: Chrome,
-    figures: Vec<(String, String, String)>,
+    figures: Vec<(String, String, String, String)>,
     chart: String,
     reverse: Vec<ReverseRow>,
     /// Every stage before the last is too late: said in words, not only struck through.
@@ -1521,7 +1529,20 @@ async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         .await
         .or_page(tr)?;
     let cur = text(&f["currency"]);
-    let m = |k: &str| tr.value(num(&f[k]), &cur);
+    // A figure whose inputs were never recorded reads as no data, with why.
+    let m = |k: &str| match f["no_data"][k].as_str() {
+        Some(_) => "–".to_string(),
+        None => tr.value(num(&f[k]), &cur),
+    };
+    let note = |k: &str| {
+        f["no_data"][k].as_str().map_or(String::new(), |code| {
+            format!(
+                "{}: {}",
+                tr.t("common.no_data"),
+                tr.t(&format!("missing.{code}"))
+            )
+        })
+    };
     let figures = vec![
         (
             "forecast.target".into(),
@@ -1572,7 +1593,10 @@ async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         ),
     ]
     .into_iter()
-    .map(|(k, v, key): (String, String, String)| (tr.t(&k).to_string(), v, key))
+    .map(|(k, v, key): (String, String, String)| {
+        let why = note(&key);
+        (tr.t(&k).to_string(), v, key, why)
+    })
     .collect();
     let empty = Vec::new();
     let months = f["months"].as_array().unwrap_or(&empty);

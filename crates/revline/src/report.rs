@@ -614,6 +614,10 @@ impl Printable for ForecastReport {
             "Forecast for [{}, {}), as of {}\n",
             self.period.from, self.period.to, self.as_of
         );
+        // Figures below that read 0 only because their inputs were never recorded.
+        for (field, why) in &self.no_data {
+            out += &format!("{field}: no data: {}\n", why.sentence());
+        }
         out += &format!(
             "open deals {}  pipeline {:.2} {c}  weighted {:.2}  commit {:.2}  best case {:.2}\n",
             self.open_deals, self.pipeline, self.weighted_pipeline, self.commit, self.best_case
@@ -856,7 +860,9 @@ impl Printable for revline_engine::bottlenecks::BottlenecksReport {
             "Bottlenecks [{}, {}), as of {}; revenue {:.2} {c}\n",
             self.period.from, self.period.to, self.as_of, self.revenue
         );
-        if self.findings.is_empty() {
+        if !self.judged {
+            out += "Nothing to judge: nobody entered the funnel in the period.\n";
+        } else if self.findings.is_empty() {
             out += "No link is below its benchmark beyond its 90% interval by a material gap.\n";
         }
         if let Some(why) = &self.reason {

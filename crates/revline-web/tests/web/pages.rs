@@ -206,6 +206,24 @@ async fn first_run_and_sign_in(w: Web) {
         .unwrap()
         .unwrap();
     assert_eq!(ann.role, "admin");
+    // An empty workspace says what to import, never "all is well" or 0.00.
+    let ann_browser = w.sign_in("ann@example.com").await;
+    let funnel = w.get("/funnel", Some(&ann_browser)).await;
+    assert!(
+        funnel.body.contains("id=\"funnel-empty\""),
+        "{}",
+        funnel.body
+    );
+    let bn = w.get("/bottlenecks", Some(&ann_browser)).await;
+    assert!(bn.body.contains("Nothing to judge yet"), "{}", bn.body);
+    let plan = w.get("/plan", Some(&ann_browser)).await;
+    assert!(
+        plan.body.contains("No data: no revenue recorded") && !plan.body.contains("0.00"),
+        "{}",
+        plan.body
+    );
+    let home = w.get("/", Some(&ann_browser)).await;
+    assert!(home.body.contains("No records yet"), "{}", home.body);
     // Once there is a user, set-up is closed.
     let r = w
         .post_form(
