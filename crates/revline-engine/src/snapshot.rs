@@ -1413,7 +1413,7 @@ impl SnapshotBuilder {
             contact: self.contact,
             accounts: self.accounts,
             deals: self.deals,
-            deal_stages: self.deal_stages,
+            deal_stages: stage_changes(self.deal_stages),
             revenue,
             touchpoints: tp,
             spend,
@@ -1425,6 +1425,27 @@ impl SnapshotBuilder {
             fx: self.fx,
         }
     }
+}
+
+/// A deal's stage history as changes, in time order per deal: a row repeating the stage
+/// the deal was already in (Salesforce's OpportunityHistory writes one per amount or
+/// close date change) is no new entry.
+fn stage_changes(rows: DealStages) -> DealStages {
+    let mut order: Vec<usize> = (0..rows.at.len()).collect();
+    order.sort_by_key(|&i| (rows.deal[i], rows.at[i]));
+    let mut out = DealStages::default();
+    let mut last: Option<(u32, u32)> = None;
+    for i in order {
+        let key = (rows.deal[i], rows.stage[i]);
+        if last == Some(key) {
+            continue;
+        }
+        last = Some(key);
+        out.deal.push(rows.deal[i]);
+        out.stage.push(rows.stage[i]);
+        out.at.push(rows.at[i]);
+    }
+    out
 }
 
 /// Touchpoints grouped by contact, each contact's in order of time, channel, campaign

@@ -1211,3 +1211,47 @@ fn a_merged_contact_counts_as_the_one_it_was_merged_into() {
     let apart = build(&records);
     assert_eq!(apart.contact_ids.len(), 2);
 }
+
+#[test]
+fn a_stage_repeated_in_the_history_is_no_new_entry() {
+    use RecordKind::*;
+    let mut records = vec![
+        record(Accounts, &[("account_id", "a")]),
+        record(
+            Deals,
+            &[
+                ("deal_id", "d"),
+                ("account_id", "a"),
+                ("created_at", "2026-01-01"),
+                ("status", "open"),
+            ],
+        ),
+    ];
+    // OpportunityHistory: a row per change of amount or close date, each repeating
+    // the stage; and one out of order.
+    for (stage, at) in [
+        ("prospecting", "2026-01-01"),
+        ("prospecting", "2026-01-05"),
+        ("proposal", "2026-01-10"),
+        ("proposal", "2026-01-12"),
+        ("prospecting", "2026-01-20"),
+        ("prospecting", "2026-01-03"),
+    ] {
+        records.push(record(
+            DealStages,
+            &[("deal_id", "d"), ("stage", stage), ("occurred_at", at)],
+        ));
+    }
+    let s = build(&records);
+    let history: Vec<(&str, i64)> = (0..s.deal_stages.at.len())
+        .map(|i| (s.names.name(s.deal_stages.stage[i]), s.deal_stages.at[i]))
+        .collect();
+    assert_eq!(
+        history,
+        vec![
+            ("prospecting", t("2026-01-01")),
+            ("proposal", t("2026-01-10")),
+            ("prospecting", t("2026-01-20")),
+        ]
+    );
+}
