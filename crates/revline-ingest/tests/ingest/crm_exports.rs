@@ -24,18 +24,23 @@ fn expected() -> Json {
 
 async fn import(crm: &str) -> (TempSqlite, ImportSummary) {
     let db = testing::sqlite().await;
+    let summary = import_into(&db, crm, false).await;
+    (db, summary)
+}
+
+/// Imports a CRM's folder with its preset, creating placeholders for the few ids that
+/// point outside the export (HubSpot deals of contacts not in the exported view).
+async fn import_into(db: &TempSqlite, crm: &str, dry_run: bool) -> ImportSummary {
     let options = ImportOptions {
         mapping: preset(crm).unwrap(),
-        // Placeholders for the few ids that point outside the export (HubSpot deals
-        // of contacts not in the view that was exported).
         create_missing: true,
+        dry_run,
         now: 0,
         ..Default::default()
     };
-    let summary = import_path(&db.store, &fixtures().join(crm), &options, &NoProgress)
+    import_path(&db.store, &fixtures().join(crm), &options, &NoProgress)
         .await
-        .expect("import runs");
-    (db, summary)
+        .expect("import runs")
 }
 
 async fn all(store: &dyn Store, kind: RecordKind) -> Vec<Record> {
@@ -262,23 +267,7 @@ async fn a_hubspot_export_lands_whole_with_lifecycle_history_and_the_exports_own
     assert_eq!(duplicates.len() as u64, count(&x["duplicate_email_groups"]));
 
     // Re-running the import changes nothing.
-    let (_, again) = {
-        let options = ImportOptions {
-            mapping: preset("hubspot").unwrap(),
-            create_missing: true,
-            now: 0,
-            ..Default::default()
-        };
-        let s = import_path(
-            &db.store,
-            &fixtures().join("hubspot"),
-            &options,
-            &NoProgress,
-        )
-        .await
-        .unwrap();
-        ((), s)
-    };
+    let again = import_into(&db, "hubspot", false).await;
     for f in &again.files {
         assert_eq!(
             (f.inserted, f.updated, f.rejected),
@@ -436,21 +425,7 @@ async fn a_pipedrive_export_lands_whole() {
 async fn a_dry_run_previews_the_duplicate_emails_it_would_make() {
     let x = &expected()["hubspot"]["hubspot-crm-exports-all-contacts-2024-07-01.csv"];
     let db = testing::sqlite().await;
-    let options = ImportOptions {
-        mapping: preset("hubspot").unwrap(),
-        create_missing: true,
-        dry_run: true,
-        now: 0,
-        ..Default::default()
-    };
-    let summary = import_path(
-        &db.store,
-        &fixtures().join("hubspot"),
-        &options,
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let summary = import_into(&db, "hubspot", true).await;
     assert_eq!(
         summary.duplicate_emails.len() as u64,
         count(&x["duplicate_email_groups"])

@@ -3,8 +3,8 @@
 //! they do not hold reads as no data with its reason, never 0, 0% or 100%, and the
 //! reports open on the last period that has data.
 
-use super::reports::{cdnow_folder, json_of};
-use super::{olist_store, revline, run, shared};
+use super::reports::{cdnow_store, credited_conversions, json_of};
+use super::{olist_store, revline, run};
 
 fn metric<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     report["metrics"]
@@ -73,12 +73,7 @@ fn olist_without_amounts_spend_sales_touches_or_losses_shows_no_data_not_zeros()
             "{}",
             m["model"]
         );
-        let credited: f64 = m["channels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["conversions"].as_f64().unwrap())
-            .sum();
+        let credited = credited_conversions(m);
         assert!(
             (credited - won_in_period).abs() < 1e-6,
             "{}: {credited}",
@@ -125,18 +120,10 @@ fn olist_without_amounts_spend_sales_touches_or_losses_shows_no_data_not_zeros()
 
 #[test]
 fn cdnow_revenue_only_shows_no_sla_and_opens_on_its_last_year() {
-    let Some(data) = shared("cdnow") else {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((rows, db)) = cdnow_store(dir.path()) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("cdnow");
-    let rows = cdnow_folder(&data, &folder);
-    let db = dir.path().join("cdnow.db");
-    assert!(
-        run(revline(&db).arg("import").arg(&folder))
-            .status
-            .success()
-    );
     let last = rows.iter().map(|r| r.1.as_str()).max().unwrap().to_string();
     assert_eq!(last, "1998-06-30");
     let card = json_of(&db, &["scorecard"]);

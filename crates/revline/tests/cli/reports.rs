@@ -17,6 +17,16 @@ fn demo_db(dir: &Path) -> std::path::PathBuf {
     db
 }
 
+/// The conversions an attribution model credits to its channels, added up.
+pub(crate) fn credited_conversions(model: &serde_json::Value) -> f64 {
+    model["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["conversions"].as_f64().unwrap())
+        .sum()
+}
+
 pub(crate) fn json_of(db: &Path, args: &[&str]) -> serde_json::Value {
     let out = run(revline(db)
         .arg("report")
@@ -276,7 +286,7 @@ fn olist_conversion_by_origin_matches_the_raw_files() {
 }
 
 /// CDNOW's real purchase history: every purchase a revenue row of its customer.
-pub(crate) fn cdnow_folder(data: &Path, out: &Path) -> Vec<(String, String, i64)> {
+fn cdnow_folder(data: &Path, out: &Path) -> Vec<(String, String, i64)> {
     let raw = std::fs::read_to_string(data.join("CDNOW_master.txt")).unwrap();
     let mut rows = Vec::new();
     for line in raw.lines().skip(1) {
@@ -309,21 +319,31 @@ pub(crate) fn cdnow_folder(data: &Path, out: &Path) -> Vec<(String, String, i64)
     rows
 }
 
-#[test]
-fn cdnow_cohorts_and_retention_match_an_independent_computation() {
-    let Some(data) = shared("cdnow") else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("cdnow");
+/// One CDNOW purchase: customer, date, amount in cents.
+pub(crate) type Purchase = (String, String, i64);
+
+/// CDNOW's purchases imported into a store in `dir`: the rows (customer, date, cents)
+/// and the store. `None` where the shared datasets are absent.
+pub(crate) fn cdnow_store(dir: &Path) -> Option<(Vec<Purchase>, std::path::PathBuf)> {
+    let data = shared("cdnow")?;
+    let folder = dir.join("cdnow");
     let rows = cdnow_folder(&data, &folder);
-    let db = dir.path().join("cdnow.db");
+    let db = dir.join("cdnow.db");
     let out = run(revline(&db).arg("import").arg(&folder));
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    Some((rows, db))
+}
+
+#[test]
+fn cdnow_cohorts_and_retention_match_an_independent_computation() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((rows, db)) = cdnow_store(dir.path()) else {
+        return;
+    };
 
     // Independently: a customer is acquired at its first purchase of positive value.
     let month = |d: &str| d[..4].parse::<i32>().unwrap() * 12 + d[5..7].parse::<i32>().unwrap() - 1;
@@ -476,12 +496,7 @@ fn attribution_credits_every_conversion_under_every_model() {
     for m in models {
         let total = m["conversions"].as_f64().unwrap();
         assert!(total > 0.0, "{}", m["model"]);
-        let credited: f64 = m["channels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["conversions"].as_f64().unwrap())
-            .sum();
+        let credited = credited_conversions(m);
         assert!(
             (credited - total).abs() < 1e-6,
             "{}: {credited} vs {total}",
