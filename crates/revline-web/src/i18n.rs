@@ -313,8 +313,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "attr.intro",
-        "Every model credits the same won revenue; the range shows how much the choice of model moves each channel, so nobody can pick the model that flatters their team.",
-        "Każdy model rozdziela ten sam wygrany przychód; zakres pokazuje, jak bardzo wybór modelu zmienia wynik kanału, więc nikt nie wybierze modelu, który schlebia jego zespołowi.",
+        "Every model credits the same conversions (and their won revenue, where deals have amounts); the range shows how much the choice of model moves each channel, so nobody can pick the model that flatters their team.",
+        "Każdy model rozdziela te same konwersje (i ich wygrany przychód, gdy transakcje mają kwoty); zakres pokazuje, jak bardzo wybór modelu zmienia wynik kanału, więc nikt nie wybierze modelu, który schlebia jego zespołowi.",
     ),
     (
         "attr.range",
