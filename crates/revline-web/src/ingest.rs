@@ -89,20 +89,37 @@ async fn import_rows(
         text.push('\n');
     }
     std::fs::write(&path, text).map_err(|e| AppError::bad(e.to_string()))?;
-    import_file(state, &path, Some(kind), "API", &NoProgress).await
+    let upload = Upload {
+        kind: Some(kind),
+        preset: None,
+    };
+    import_file(state, &path, upload, "API", &NoProgress).await
+}
+
+/// How an arriving file is read: its kind, or the preset that recognised it.
+struct Upload {
+    kind: Option<RecordKind>,
+    preset: Option<&'static str>,
+}
+
+fn preset_mapping(preset: Option<&str>) -> revline_ingest::Mapping {
+    preset
+        .and_then(revline_ingest::presets::preset)
+        .unwrap_or_default()
 }
 
 /// `source` says how the file came, for the log of import runs: `API`, `upload`.
 async fn import_file(
     state: &AppState,
     path: &std::path::Path,
-    kind: Option<RecordKind>,
+    upload: Upload,
     source: &str,
     progress: &dyn Progress,
 ) -> Result<ImportSummary, AppError> {
     let name = path.file_name().map(|n| n.to_string_lossy().to_string());
     let options = ImportOptions {
-        kind,
+        kind: upload.kind,
+        mapping: preset_mapping(upload.preset),
         now: state.clock.now(),
         source: name.map(|n| format!("{n} ({source})")),
         ..Default::default()
@@ -518,6 +535,9 @@ pub struct Imports {
 pub struct ImportJob {
     pub file_name: String,
     pub kind: Option<RecordKind>,
+    /// A CRM export recognised by its header (when no kind was chosen): its preset
+    /// maps it, as `revline import --preset` would.
+    pub preset: Option<&'static str>,
     /// The folder that holds the uploaded file (removed with the job).
     dir: tempfile::TempDir,
     pub total_bytes: AtomicU64,
@@ -564,9 +584,14 @@ impl Imports {
         };
         let dir = tempfile::tempdir().map_err(|e| AppError::bad(e.to_string()))?;
         std::fs::write(dir.path().join(&clean), data).map_err(|e| AppError::bad(e.to_string()))?;
+        let preset = kind
+            .is_none()
+            .then(|| revline_ingest::import::recognised_preset(&dir.path().join(&clean)))
+            .flatten();
         let job = Arc::new(ImportJob {
             file_name: clean,
             kind,
+            preset,
             dir,
             total_bytes: AtomicU64::new(data.len() as u64),
             done_bytes: AtomicU64::new(0),
@@ -594,6 +619,7 @@ impl Imports {
 pub async fn preview(state: &AppState, job: &ImportJob) -> Result<ImportSummary, AppError> {
     let options = ImportOptions {
         kind: job.kind,
+        mapping: preset_mapping(job.preset),
         dry_run: true,
         now: state.clock.now(),
         source: Some(format!("{} (upload)", job.file_name)),
@@ -609,7 +635,11 @@ pub fn start(state: AppState, job: Arc<ImportJob>) {
         return;
     }
     tokio::spawn(async move {
-        let outcome = match import_file(&state, &job.path(), job.kind, "upload", &*job).await {
+        let upload = Upload {
+            kind: job.kind,
+            preset: job.preset,
+        };
+        let outcome = match import_file(&state, &job.path(), upload, "upload", &*job).await {
             Ok(summary) => {
                 let what = what_landed(&summary);
                 let settings = state.settings();

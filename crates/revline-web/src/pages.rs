@@ -2423,6 +2423,8 @@ struct ImportJobView {
     message: String,
     /// Contacts that share an email after this import: (email, ids).
     duplicates: Vec<(String, String)>,
+    /// "Recognised as a HubSpot export", when a preset reads the file.
+    recognised: String,
 }
 
 /// The summary's duplicate emails, as (email, ids).
@@ -2486,6 +2488,25 @@ fn column_mapping(job: &crate::ingest::ImportJob, tr: &Tr) -> Vec<(String, Strin
         .collect()
 }
 
+/// What the import read from each column, as its summary says (`columns` and
+/// `properties`): `source → field` per file, then the columns kept as properties.
+fn summary_columns(summary: &Value, tr: &Tr) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for f in summary["files"].as_array().into_iter().flatten() {
+        let kind = text(&f["kind"]);
+        for c in f["columns"].as_array().into_iter().flatten() {
+            out.push((
+                text(&c["column"]),
+                format!("→ {kind}.{}", text(&c["field"])),
+            ));
+        }
+        for p in f["properties"].as_array().into_iter().flatten() {
+            out.push((text(p), format!("→ {kind}: {}", tr.t("import.property"))));
+        }
+    }
+    out
+}
+
 async fn import_preview(
     State(state): State<AppState>,
     Page(w): Page,
@@ -2523,10 +2544,14 @@ async fn import_preview(
                 .ok_or_else(|| (AppError::bad("choose a file to import"), tr))?;
             let (id, job) = state.imports.add(&name, kind, &data).or_page(tr)?;
             let mut duplicates = Vec::new();
+            let mut columns = column_mapping(&job, &tr);
             let (files, message, st) = match crate::ingest::preview(&state, &job).await {
                 Ok(summary) => {
                     let summary = serde_json::to_value(&summary).expect("summaries serialise");
                     duplicates = duplicate_views(&summary);
+                    if job.preset.is_some() {
+                        columns = summary_columns(&summary, &tr);
+                    }
                     (file_views(&summary), String::new(), "preview")
                 }
                 Err(AppError::Store(e)) => return Err((AppError::Store(e), tr)),
@@ -2538,10 +2563,14 @@ async fn import_preview(
                 file: job.file_name.clone(),
                 state: st,
                 percent: 0,
-                columns: column_mapping(&job, &tr),
+                columns,
                 files,
                 message,
                 duplicates,
+                recognised: job.preset.map_or(String::new(), |p| {
+                    tr.t("import.recognised")
+                        .replace("{crm}", &tr.label("crm", p))
+                }),
             };
             render(&view).or_page(tr)
         }
@@ -2596,6 +2625,7 @@ fn job_view(state: &AppState, id: u64, tr: Tr) -> PageResult {
         columns: Vec::new(),
         message,
         duplicates,
+        recognised: String::new(),
     };
     render(&view).or_page(tr)
 }

@@ -88,6 +88,29 @@ impl Web {
             .await
     }
 
+    /// Uploads a file for a preview, with no kind chosen.
+    async fn upload(&self, who: &Browser, name: &str, data: &[u8]) -> Reply {
+        let boundary = "XyZ";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(data);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send(
+            Request::post("/import/preview")
+                .header(header::COOKIE, &who.cookie)
+                .header("X-CSRF-Token", &who.csrf)
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
     async fn post_api(&self, uri: &str, token: &str, body: &str) -> Reply {
         let r = Request::post(uri)
             .header(header::AUTHORIZATION, format!("Bearer {token}"))
@@ -765,23 +788,7 @@ async fn records_arrive_live(w: Web) {
 async fn a_file_is_previewed_then_imported(w: Web) {
     let editor = w.user("ed@example.com", "editor").await;
     let csv = "contact_id,email,created_at,favourite_colour\nup-1,one@example.com,2026-10-01,teal\nup-2,two@example.com,not a date,red\n";
-    let boundary = "XyZ";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../contacts.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
-    );
-    let r = w
-        .send(
-            Request::post("/import/preview")
-                .header(header::COOKIE, &editor.cookie)
-                .header("X-CSRF-Token", &editor.csrf)
-                .header(
-                    header::CONTENT_TYPE,
-                    format!("multipart/form-data; boundary={boundary}"),
-                )
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await;
+    let r = w.upload(&editor, "../contacts.csv", csv.as_bytes()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("data-state=\"preview\""), "{}", r.body);
     assert!(r.body.contains("favourite_colour") && r.body.contains("custom property"));
@@ -891,6 +898,52 @@ async fn duplicates_are_merged_and_unmerged_from_records(w: Web) {
     );
 }
 
+/// A CRM export uploaded as it came is recognised by its header and read with its
+/// preset: a HubSpot companies export lands whole, every other column kept.
+async fn a_crm_export_uploaded_as_it_came_is_read_with_its_preset(w: Web) {
+    let editor = w.user("ed@example.com", "editor").await;
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../revline-ingest/tests/fixtures/crm/hubspot/hubspot-crm-exports-all-companies-2024-07-01.csv",
+    );
+    let data = std::fs::read(&file).unwrap();
+    let r = w
+        .upload(
+            &editor,
+            "hubspot-crm-exports-all-companies-2024-07-01.csv",
+            &data,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("Recognised as a HubSpot export"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("→ accounts.name") && r.body.contains("Number of Employees"));
+    assert!(
+        r.body.contains("data-count=\"inserted\">120<"),
+        "{}",
+        r.body
+    );
+    let id = attr(&r.body, "hx-post").unwrap();
+    w.post_form(&id, Some(&editor), "").await;
+    let status_url = id.trim_end_matches("/run").to_string();
+    for _ in 0..200 {
+        if w.get(&status_url, Some(&editor))
+            .await
+            .body
+            .contains("data-state=\"done\"")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        w.state.store.count(RecordKind::Accounts).await.unwrap(),
+        120
+    );
+}
+
 macro_rules! on_both_stores {
     ($($check:ident, $contacts:expr);* $(;)?) => {
         mod sqlite {
@@ -928,4 +981,5 @@ on_both_stores!(
     records_arrive_live, 300;
     a_file_is_previewed_then_imported, 0;
     duplicates_are_merged_and_unmerged_from_records, 0;
+    a_crm_export_uploaded_as_it_came_is_read_with_its_preset, 0;
 );
