@@ -468,6 +468,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Na razie nie ma czego oceniać: w tym okresie nikt nie wszedł do lejka. Wyszukiwarka wąskich gardeł potrzebuje kontaktów (contacts.csv) z etapami (stages.csv) lub transakcjami (deals.csv); wybierz okres z danymi.",
     ),
     (
+        "empty.cohorts",
+        "No customer was acquired in this period, so there is no cohort to follow. Cohorts start at a customer's first payment or won deal: import revenue.csv (or deals.csv with won deals), or pick a period that has customers.",
+        "W tym okresie nie pozyskano żadnego klienta, więc nie ma kohorty do śledzenia. Kohorta zaczyna się od pierwszej płatności lub wygranej transakcji klienta: zaimportuj revenue.csv (lub deals.csv z wygranymi transakcjami) albo wybierz okres z klientami.",
+    ),
+    (
         "empty.funnel",
         "Nobody entered the first stage in this period. The funnel is built from contacts (contacts.csv: created_at enters the first stage), their stages (stages.csv) and deals (deals.csv); import them or pick a period that has data.",
         "W tym okresie nikt nie wszedł do pierwszego etapu. Lejek powstaje z kontaktów (contacts.csv: created_at to wejście do pierwszego etapu), ich etapów (stages.csv) i transakcji (deals.csv); zaimportuj je albo wybierz okres z danymi.",

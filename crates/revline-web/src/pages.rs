@@ -1677,6 +1677,8 @@ struct RetentionPage {
     service: Vec<Finding>,
     /// Tickets were imported: without them the service link has nothing to say.
     has_tickets: bool,
+    /// No customer was acquired in the period: the cohorts have nothing to show.
+    no_cohorts: bool,
     sla: Vec<(String, String)>,
 }
 
@@ -1896,6 +1898,7 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
     };
     let page = RetentionPage {
         has_tickets: state.snapshot().records_service(),
+        no_cohorts: num(&cohorts["customers"]).unwrap_or(0.0) == 0.0,
         c: chrome(
             state,
             w,

@@ -247,6 +247,13 @@ async fn first_run_and_sign_in(w: Web) {
     );
     let home = w.get("/", Some(&ann_browser)).await;
     assert!(home.body.contains("No records yet"), "{}", home.body);
+    let retention = w.get("/retention", Some(&ann_browser)).await;
+    assert!(
+        retention.body.contains("id=\"cohorts-empty\"")
+            && retention.body.contains("id=\"service-empty\""),
+        "{}",
+        retention.body
+    );
     // Once there is a user, set-up is closed.
     let r = w
         .post_form(
