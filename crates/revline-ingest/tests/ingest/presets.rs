@@ -581,3 +581,118 @@ async fn pipedrive_deals_people_and_organizations() {
         ]
     );
 }
+
+/// Headers of exports made in other languages, as genuine exports write them: each is
+/// recognised as the kind it holds, and by no other CRM's preset.
+#[test]
+fn translated_exports_are_recognised() {
+    let cases: &[(&str, &str, &[&str], &[RecordKind])] = &[
+        (
+            "hubspot",
+            "hs_export_ejemplo.csv",
+            &[
+                "ID de registro",
+                "Nombre",
+                "Apellidos",
+                "Correo",
+                "Número de teléfono",
+                "Propietario del contacto",
+                "Estado del lead",
+                "Fecha de creación",
+            ],
+            &[RecordKind::Contacts],
+        ),
+        (
+            "hubspot",
+            "entreprises.csv",
+            &[
+                "ID de registro",
+                "Nombre de la empresa",
+                "Propietario del registro de empresa",
+                "Ciudad",
+                "País/región",
+                "Sector",
+            ],
+            &[RecordKind::Accounts],
+        ),
+        (
+            "hubspot",
+            "negocios.csv",
+            &[
+                "ID do registro",
+                "Nome do negócio",
+                "Etapa do negócio",
+                "Proprietário do negócio",
+                "Data de fechamento",
+                "Data de criação",
+                "Valor",
+            ],
+            &[RecordKind::Deals],
+        ),
+        (
+            "pipedrive",
+            "deals.csv",
+            &[
+                "Deal - ID",
+                "Deal - Titel",
+                "Deal - Wert",
+                "Deal - Status",
+                "Deal - Phase",
+                "Deal - Deal erstellt",
+            ],
+            &[RecordKind::Deals],
+        ),
+        (
+            "pipedrive",
+            "negocios.csv",
+            &[
+                "Negócio - ID",
+                "Negócio - Título",
+                "Negócio - Valor",
+                "Negócio - Status",
+                "Negócio - Negócio criado em",
+                "Negócio - Ganho em",
+            ],
+            &[RecordKind::Deals],
+        ),
+    ];
+    for (name, file, columns, kinds) in cases {
+        let header: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        for other in PRESETS {
+            let found: Vec<RecordKind> = preset(other)
+                .unwrap()
+                .matching(file, Some(&header))
+                .iter()
+                .map(|e| e.kind())
+                .collect();
+            let want: &[RecordKind] = if other == name { kinds } else { &[] };
+            assert_eq!(found, want, "{other} on {name}'s {file}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_pipedrive_export_in_portuguese_lands_with_its_statuses() {
+    let files = [Sample {
+        name: "negocios.csv",
+        kind: RecordKind::Deals,
+        csv: "\
+Negócio - ID,Negócio - Título,Negócio - Valor,Negócio - Status,Negócio - Negócio criado em,Negócio - Ganho em,Negócio - Data de perda
+1,Loja A,1500,Ganho,2024-01-10 09:00:00,2024-02-01 10:00:00,
+2,Loja B,800,Perdido,2024-01-12 09:00:00,,2024-02-03 11:00:00
+3,Loja C,,Aberto,2024-01-15 09:00:00,,
+",
+    }];
+    let (db, summary) = import("pipedrive", &files).await;
+    assert_clean(&summary, &files);
+    assert_eq!(
+        stored(&db.store, RecordKind::Deals).await,
+        [
+            "1 | name=Loja A | amount=150000 | currency=USD | created_at=2024-01-10T09:00:00Z \
+             | closed_at=2024-02-01T10:00:00Z | status=won",
+            "2 | name=Loja B | amount=80000 | currency=USD | created_at=2024-01-12T09:00:00Z \
+             | closed_at=2024-02-03T11:00:00Z | status=lost | [Negócio - Data de perda]=2024-02-03 11:00:00",
+            "3 | name=Loja C | currency=USD | created_at=2024-01-15T09:00:00Z | status=open",
+        ]
+    );
+}
