@@ -1143,6 +1143,26 @@ async fn write_prepared(
                     .or_default()
                     .entry(id.to_string())
                     .or_insert(stub);
+            } else if kind == RecordKind::Deals {
+                // A deal's buyer is optional (the contract lets a deal land associated
+                // with nobody): a CRM's deals export imported before its contacts lands
+                // whole, its association kept to be linked by a later import.
+                let id = id.to_string();
+                let kept_as = format!("unresolved {}", field.name);
+                let record = &mut records[i];
+                record.values[column] = Value::Null;
+                record.props.insert(kept_as.clone(), id.clone());
+                hashes[i] = record.content_hash();
+                file.push_warning(RowError {
+                    line: lines[i],
+                    column: Some(field.name.to_string()),
+                    reason: format!(
+                        "no {} with id '{id}' is stored or in this import: the deal lands without it (kept in property '{kept_as}'); import the {}s, then this file again, to link it",
+                        target.name().trim_end_matches('s'),
+                        target.name().trim_end_matches('s'),
+                    ),
+                    code: "unresolved_reference".into(),
+                });
             } else {
                 let reason = RejectReason::UnknownReference {
                     kind: target,

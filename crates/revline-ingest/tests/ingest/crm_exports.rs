@@ -438,3 +438,72 @@ async fn a_dry_run_previews_the_duplicate_emails_it_would_make() {
     );
     assert_eq!(db.store.count(RecordKind::Contacts).await.unwrap(), 0);
 }
+
+/// A HubSpot deals export imported alone, before its contacts and companies: every deal
+/// lands (deal figures are right at once), its associations kept; importing the
+/// contacts and companies, then the deals again, links them.
+#[tokio::test]
+async fn a_deals_export_imported_before_its_contacts_lands_whole_and_links_later() {
+    let x = &expected()["hubspot"]["hubspot-crm-exports-all-deals-2024-07-01.csv"];
+    let deals_file = "hubspot-crm-exports-all-deals-2024-07-01.csv";
+    let alone = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixtures().join("hubspot").join(deals_file),
+        alone.path().join(deals_file),
+    )
+    .unwrap();
+    let db = testing::sqlite().await;
+    let options = ImportOptions {
+        mapping: preset("hubspot").unwrap(),
+        now: 0,
+        ..Default::default()
+    };
+    let first = import_path(&db.store, alone.path(), &options, &NoProgress)
+        .await
+        .unwrap();
+    let f = &first.files[0];
+    assert_eq!(
+        (f.read, f.inserted, f.rejected),
+        (250, 250, 0),
+        "{}",
+        first.to_table()
+    );
+    let associated = count(&x["rows"]) - count(&x["unassociated"]);
+    let unresolved_deals: std::collections::BTreeSet<u64> = f
+        .warnings
+        .iter()
+        .filter(|w| w.code == "unresolved_reference")
+        .map(|w| w.line)
+        .collect();
+    assert_eq!(unresolved_deals.len() as u64, associated);
+    let deals = all(&db.store, RecordKind::Deals).await;
+    let (by_status, _, open) = deal_figures(&deals, "USD");
+    assert_eq!(
+        by_status,
+        statuses(x),
+        "deal figures are right before the contacts arrive"
+    );
+    assert_eq!(
+        open,
+        expected_open(&x["open_amount_sum_by_currency"], "USD")
+    );
+
+    // The contacts and companies, then the deals again: the associations resolve.
+    let rest = import_path(
+        &db.store,
+        &fixtures().join("hubspot"),
+        &options,
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    let f = rest.files.iter().find(|f| f.kind == "deals").unwrap();
+    assert_eq!(f.rejected, 0);
+    assert!(f.updated >= associated - count(&x["contact_refs_missing_from_contacts_file"]));
+    let linked = all(&db.store, RecordKind::Deals)
+        .await
+        .iter()
+        .filter(|d| d.text("contact_id").is_some() || d.text("account_id").is_some())
+        .count() as u64;
+    assert_eq!(linked, associated);
+}
