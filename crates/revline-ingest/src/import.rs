@@ -1143,10 +1143,10 @@ async fn write_prepared(
                     .or_default()
                     .entry(id.to_string())
                     .or_insert(stub);
-            } else if kind == RecordKind::Deals {
-                // A deal's buyer is optional (the contract lets a deal land associated
-                // with nobody): a CRM's deals export imported before its contacts lands
-                // whole, its association kept to be linked by a later import.
+            } else if optional_link(&records[i], field) {
+                // An optional association (a deal's buyer, a contact's company): a CRM
+                // export imported before the records it names lands whole, the
+                // association kept to be linked by a later import.
                 let id = id.to_string();
                 let kept_as = format!("unresolved {}", field.name);
                 let record = &mut records[i];
@@ -1157,9 +1157,9 @@ async fn write_prepared(
                     line: lines[i],
                     column: Some(field.name.to_string()),
                     reason: format!(
-                        "no {} with id '{id}' is stored or in this import: the deal lands without it (kept in property '{kept_as}'); import the {}s, then this file again, to link it",
+                        "no {} with id '{id}' is stored or in this import: the row lands without it (kept in property '{kept_as}'); import the {}, then this file again, to link it",
                         target.name().trim_end_matches('s'),
-                        target.name().trim_end_matches('s'),
+                        target.name(),
                     ),
                     code: "unresolved_reference".into(),
                 });
@@ -1298,6 +1298,20 @@ async fn write(
     } else {
         store.write_batch(kind, records).await
     }
+}
+
+/// Whether a record may land without this reference: the field is optional, and a
+/// record that must name one of several (revenue: a contact or an account) still names
+/// another.
+fn optional_link(record: &Record, field: &revline_core::Field) -> bool {
+    if field.required {
+        return false;
+    }
+    let one_of = record.kind.one_of();
+    !one_of.contains(&field.name)
+        || one_of
+            .iter()
+            .any(|other| *other != field.name && !record.get(other).is_null())
 }
 
 /// The duplicates a dry run would make: contacts of the files that share an email with

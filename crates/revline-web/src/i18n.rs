@@ -645,7 +645,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("import.inserted", "Inserted", "Dodane"),
     ("import.kind", "Record kind", "Rodzaj rekordów"),
     ("import.kind_auto", "From the file name", "Z nazwy pliku"),
-    ("import.line", "Line", "Wiersz"),
+    ("import.lines", "Lines", "Linie"),
     ("import.progress", "Importing…", "Importowanie…"),
     ("import.property", "custom property", "własna właściwość"),
     ("import.read", "Read", "Odczytane"),
@@ -657,6 +657,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("import.rejected", "Rejected", "Odrzucone"),
     ("import.rejected_rows", "Rejected rows", "Odrzucone wiersze"),
+    ("import.rows", "Rows", "Wiersze"),
     ("import.runs", "Recent imports", "Ostatnie importy"),
     ("import.updated", "Updated", "Zaktualizowane"),
     (

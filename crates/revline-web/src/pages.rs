@@ -2367,15 +2367,50 @@ pub struct FileView {
     pub inserted: u64,
     pub updated: u64,
     pub rejected: u64,
-    pub errors: Vec<(String, String, String)>,
-    /// Rows that landed changed (an amount rounded, control characters removed), the
-    /// first ones, and how many there are in all.
-    pub warnings: Vec<(String, String, String)>,
+    /// Rejected rows grouped by reason and column: (count, column, the first row's
+    /// reason, its first lines), largest group first.
+    pub errors: Vec<(String, String, String, String)>,
+    /// Rows that landed changed (an amount rounded, control characters removed),
+    /// grouped as `errors` are, and how many there are in all.
+    pub warnings: Vec<(String, String, String, String)>,
     pub warnings_total: u64,
 }
 
-/// At most this many warnings are listed on the page (the JSON summary has them all).
-const LISTED_WARNINGS: usize = 50;
+/// How many line numbers a group of rejected rows shows.
+const LINES_PER_GROUP: usize = 8;
+
+/// Rows of a summary (`errors`) grouped by code and column, largest group first: the
+/// count, the column, the first row's reason and the group's first lines.
+fn grouped_rows(rows: &[Value]) -> Vec<(String, String, String, String)> {
+    let mut groups: Vec<((String, String), Vec<&Value>)> = Vec::new();
+    for row in rows {
+        let key = (text(&row["code"]), text(&row["column"]));
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(row),
+            None => groups.push((key, vec![row])),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1.len()));
+    groups
+        .into_iter()
+        .map(|((_, column), members)| {
+            let mut lines: Vec<String> = members
+                .iter()
+                .take(LINES_PER_GROUP)
+                .map(|r| text(&r["line"]))
+                .collect();
+            if members.len() > LINES_PER_GROUP {
+                lines.push("…".into());
+            }
+            (
+                members.len().to_string(),
+                column,
+                text(&members[0]["reason"]),
+                lines.join(", "),
+            )
+        })
+        .collect()
+}
 
 fn file_views(summary: &Value) -> Vec<FileView> {
     let empty = Vec::new();
@@ -2394,19 +2429,8 @@ fn file_views(summary: &Value) -> Vec<FileView> {
             inserted: f["inserted"].as_u64().unwrap_or(0),
             updated: f["updated"].as_u64().unwrap_or(0),
             rejected: f["rejected"].as_u64().unwrap_or(0),
-            errors: f["errors"]
-                .as_array()
-                .unwrap_or(&empty)
-                .iter()
-                .map(|e| (text(&e["line"]), text(&e["column"]), text(&e["reason"])))
-                .collect(),
-            warnings: f["warnings"]
-                .as_array()
-                .unwrap_or(&empty)
-                .iter()
-                .take(LISTED_WARNINGS)
-                .map(|e| (text(&e["line"]), text(&e["column"]), text(&e["reason"])))
-                .collect(),
+            errors: grouped_rows(f["errors"].as_array().unwrap_or(&empty)),
+            warnings: grouped_rows(f["warnings"].as_array().unwrap_or(&empty)),
             warnings_total: f["warnings"].as_array().map_or(0, |w| w.len() as u64)
                 + f["warnings_omitted"].as_u64().unwrap_or(0),
         })
