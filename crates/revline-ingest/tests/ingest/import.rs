@@ -674,3 +674,53 @@ async fn unknown_references_are_rejected_alike_in_large_and_small_files() {
     assert_eq!((f.inserted, f.rejected), (1_200 - 2, 2), "{f:#?}");
     assert_eq!(errors(f), want[..2].to_vec());
 }
+
+#[tokio::test]
+async fn an_optional_association_to_an_unknown_record_lands_without_it() {
+    let t = testing::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "contacts.csv",
+        "contact_id,account_id,created_at\nc1,acme,2026-01-05\nc2,,2026-01-06\n",
+    );
+    write(
+        dir.path(),
+        "revenue.csv",
+        "revenue_id,contact_id,account_id,occurred_at,amount\n\
+         r1,c1,acme,2026-02-01,10\n\
+         r2,,acme,2026-02-01,20\n",
+    );
+    let s = import(&t.store, dir.path(), &ImportOptions::default()).await;
+    let contacts = file(&s, "contacts");
+    assert_eq!((contacts.inserted, contacts.rejected), (2, 0));
+    assert_eq!(contacts.warnings[0].code, "unresolved_reference");
+    assert_eq!(contacts.warnings[0].line, 2);
+    let c1 = &t
+        .store
+        .records_by_id(RecordKind::Contacts, &["c1".into()])
+        .await
+        .unwrap()[0];
+    assert!(c1.get("account_id").is_null());
+    assert_eq!(c1.props["unresolved account_id"], "acme");
+    // Revenue must name a contact or an account: r1 keeps its contact, r2 has
+    // nothing left and is refused.
+    let revenue = file(&s, "revenue");
+    assert_eq!((revenue.inserted, revenue.rejected), (1, 1));
+    assert_eq!(
+        errors(revenue),
+        vec![(3, Some("account_id"), "unknown_reference")]
+    );
+    // Once the account exists, importing the contacts again links it.
+    write(dir.path(), "accounts.csv", "account_id\nacme\n");
+    std::fs::remove_file(dir.path().join("revenue.csv")).unwrap();
+    let s = import(&t.store, dir.path(), &ImportOptions::default()).await;
+    assert_eq!(file(&s, "contacts").updated, 1);
+    let c1 = &t
+        .store
+        .records_by_id(RecordKind::Contacts, &["c1".into()])
+        .await
+        .unwrap()[0];
+    assert_eq!(c1.text("account_id"), Some("acme"));
+    assert!(!c1.props.contains_key("unresolved account_id"));
+}
