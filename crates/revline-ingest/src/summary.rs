@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 /// `errors_omitted` so that a broken million-row file does not flood the terminal.
 pub const MAX_LISTED_ERRORS: usize = 10_000;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct RowError {
     pub line: u64,
     pub column: Option<String>,
@@ -265,18 +265,42 @@ const EXAMPLES_PER_REASON: usize = 3;
 
 /// Rows grouped by reason code and column, largest group first, each with its count
 /// and its first lines.
-fn grouped(out: &mut String, rows: &[RowError], omitted: u64) {
-    type Reason<'a> = (&'a str, Option<&'a str>);
-    let mut groups: Vec<(Reason, Vec<&RowError>)> = Vec::new();
+/// Rows of one reason: the same code and column.
+pub struct RowGroup<'a> {
+    pub code: &'a str,
+    pub column: Option<&'a str>,
+    pub rows: Vec<&'a RowError>,
+}
+
+/// Rejected rows or warnings grouped by reason (code and column), largest group first,
+/// each group's rows in file order: how the CLI and the web app list them.
+pub fn group_rows(rows: &[RowError]) -> Vec<RowGroup<'_>> {
+    let mut groups: Vec<RowGroup<'_>> = Vec::new();
     for row in rows {
-        let key = (row.code.as_str(), row.column.as_deref());
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, members)) => members.push(row),
-            None => groups.push((key, vec![row])),
+        let (code, column) = (row.code.as_str(), row.column.as_deref());
+        match groups
+            .iter_mut()
+            .find(|g| g.code == code && g.column == column)
+        {
+            Some(g) => g.rows.push(row),
+            None => groups.push(RowGroup {
+                code,
+                column,
+                rows: vec![row],
+            }),
         }
     }
-    groups.sort_by_key(|g| std::cmp::Reverse(g.1.len()));
-    for ((code, column), members) in &groups {
+    groups.sort_by_key(|g| std::cmp::Reverse(g.rows.len()));
+    groups
+}
+
+fn grouped(out: &mut String, rows: &[RowError], omitted: u64) {
+    for RowGroup {
+        code,
+        column,
+        rows: members,
+    } in group_rows(rows)
+    {
         let column = column.map(|c| format!(", column {c}")).unwrap_or_default();
         out.push_str(&format!("  {} x {code}{column}\n", members.len()));
         for row in members.iter().take(EXAMPLES_PER_REASON) {

@@ -2379,33 +2379,29 @@ pub struct FileView {
 /// How many line numbers a group of rejected rows shows.
 const LINES_PER_GROUP: usize = 8;
 
-/// Rows of a summary (`errors`) grouped by code and column, largest group first: the
+/// Rows of a summary (`errors`, `warnings`) as the CLI groups them: per reason, the
 /// count, the column, the first row's reason and the group's first lines.
 fn grouped_rows(rows: &[Value]) -> Vec<(String, String, String, String)> {
-    let mut groups: Vec<((String, String), Vec<&Value>)> = Vec::new();
-    for row in rows {
-        let key = (text(&row["code"]), text(&row["column"]));
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, members)) => members.push(row),
-            None => groups.push((key, vec![row])),
-        }
-    }
-    groups.sort_by_key(|g| std::cmp::Reverse(g.1.len()));
-    groups
+    let rows: Vec<revline_ingest::summary::RowError> = rows
+        .iter()
+        .filter_map(|r| serde_json::from_value(r.clone()).ok())
+        .collect();
+    revline_ingest::summary::group_rows(&rows)
         .into_iter()
-        .map(|((_, column), members)| {
-            let mut lines: Vec<String> = members
+        .map(|g| {
+            let mut lines: Vec<String> = g
+                .rows
                 .iter()
                 .take(LINES_PER_GROUP)
-                .map(|r| text(&r["line"]))
+                .map(|r| r.line.to_string())
                 .collect();
-            if members.len() > LINES_PER_GROUP {
+            if g.rows.len() > LINES_PER_GROUP {
                 lines.push("…".into());
             }
             (
-                members.len().to_string(),
-                column,
-                text(&members[0]["reason"]),
+                g.rows.len().to_string(),
+                g.column.unwrap_or_default().to_string(),
+                g.rows[0].reason.clone(),
                 lines.join(", "),
             )
         })
