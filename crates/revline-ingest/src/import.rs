@@ -228,21 +228,32 @@ fn fallback_text(
     Ok(Some(TextOptions { encoding, ..text }))
 }
 
-/// The built-in preset whose entries recognise this CSV file by its header (a CRM
-/// export uploaded as it came), if exactly one does.
+/// The built-in preset whose entries recognise this CSV or XLSX file by its header (a
+/// CRM export uploaded as it came), if exactly one does.
 pub fn recognised_preset(path: &Path) -> Option<&'static str> {
     let name = path.file_name()?.to_string_lossy().to_string();
     let format = Format::from_path(path)?;
-    if format != Format::Csv {
-        return None;
-    }
-    let mut text = TextOptions::default();
-    if !crate::source::is_valid_utf8(path).ok()? {
-        text.encoding = encoding_rs::WINDOWS_1252;
-    }
-    let header = read_header(path, format, None, text)?;
+    let headers: Vec<Vec<String>> = match format {
+        Format::Csv => {
+            let mut text = TextOptions::default();
+            if !crate::source::is_valid_utf8(path).ok()? {
+                text.encoding = encoding_rs::WINDOWS_1252;
+            }
+            vec![read_header(path, format, None, text)?]
+        }
+        Format::Xlsx => crate::source::sheet_names(path)
+            .ok()?
+            .iter()
+            .filter_map(|sheet| read_header(path, format, Some(sheet), TextOptions::default()))
+            .collect(),
+        Format::Ndjson => return None,
+    };
     let mut found = crate::presets::PRESETS.iter().filter(|p| {
-        crate::presets::preset(p).is_some_and(|m| !m.matching(&name, Some(&header)).is_empty())
+        crate::presets::preset(p).is_some_and(|m| {
+            headers
+                .iter()
+                .any(|h| !m.matching(&name, Some(h)).is_empty())
+        })
     });
     match (found.next(), found.next()) {
         (Some(one), None) => Some(one),

@@ -507,3 +507,40 @@ async fn a_deals_export_imported_before_its_contacts_lands_whole_and_links_later
         .count() as u64;
     assert_eq!(linked, associated);
 }
+
+/// Uploads of an export as it came: a CRM's CSV or XLSX export is recognised by its
+/// header; a canonical file or another spreadsheet is not.
+#[test]
+fn exports_are_recognised_by_their_header_in_csv_and_xlsx() {
+    use revline_ingest::import::recognised_preset;
+    let hubspot = fixtures().join("hubspot/hubspot-crm-exports-all-companies-2024-07-01.csv");
+    assert_eq!(recognised_preset(&hubspot), Some("hubspot"));
+    assert_eq!(
+        recognised_preset(&fixtures().join("salesforce/Opportunity.csv")),
+        Some("salesforce"),
+        "a latin-1 file is read for its header"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&hubspot).unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Sheet1").unwrap();
+    for (r, line) in text.lines().take(3).enumerate() {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes());
+        let row = reader.records().next().unwrap().unwrap();
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    let xlsx = dir.path().join("hubspot-crm-exports-all-companies.xlsx");
+    book.save(&xlsx).unwrap();
+    assert_eq!(recognised_preset(&xlsx), Some("hubspot"));
+    let canonical = dir.path().join("contacts.csv");
+    std::fs::write(
+        &canonical,
+        "contact_id,email,created_at\nc1,a@b.example,2026-01-01\n",
+    )
+    .unwrap();
+    assert_eq!(recognised_preset(&canonical), None);
+}
