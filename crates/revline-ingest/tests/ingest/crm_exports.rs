@@ -31,6 +31,15 @@ async fn import(crm: &str) -> (TempSqlite, ImportSummary) {
 /// Imports a CRM's folder with its preset, creating placeholders for the few ids that
 /// point outside the export (HubSpot deals of contacts not in the exported view).
 async fn import_into(db: &TempSqlite, crm: &str, dry_run: bool) -> ImportSummary {
+    import_folder(db, crm, &fixtures().join(crm), dry_run).await
+}
+
+async fn import_folder(
+    db: &TempSqlite,
+    crm: &str,
+    folder: &std::path::Path,
+    dry_run: bool,
+) -> ImportSummary {
     let options = ImportOptions {
         mapping: preset(crm).unwrap(),
         create_missing: true,
@@ -38,7 +47,7 @@ async fn import_into(db: &TempSqlite, crm: &str, dry_run: bool) -> ImportSummary
         now: 0,
         ..Default::default()
     };
-    import_path(&db.store, &fixtures().join(crm), &options, &NoProgress)
+    import_path(&db.store, folder, &options, &NoProgress)
         .await
         .expect("import runs")
 }
@@ -386,8 +395,97 @@ async fn a_salesforce_data_export_in_latin_1_lands_whole_with_its_stage_history(
 
 #[tokio::test]
 async fn a_pipedrive_export_lands_whole() {
-    let expect = &expected()["pipedrive"];
     let (db, summary) = import("pipedrive").await;
+    assert_pipedrive_export_landed(&db, &summary).await;
+}
+
+/// The same export in Pipedrive's newer layout (columns without the object's name) and
+/// in Brazilian Portuguese, as genuine exports of that layout write their labels and
+/// statuses: the same records land, linked the same way.
+#[tokio::test]
+async fn a_pipedrive_export_in_the_unprefixed_portuguese_layout_lands_the_same() {
+    let labels: &[(&str, &str)] = &[
+        ("ID", "ID"),
+        ("Title", "Título"),
+        ("Owner", "Proprietário"),
+        ("Value", "Valor"),
+        ("Currency of Value", "Moeda de Valor"),
+        ("Probability", "Probabilidade"),
+        ("Organization", "Organização"),
+        ("Organization ID", "ID da organização"),
+        ("Pipeline", "Funil"),
+        ("Contact person", "Pessoa de contato"),
+        ("Contact person ID", "ID da pessoa de contato"),
+        ("Stage", "Etapa"),
+        ("Status", "Status"),
+        ("Deal created", "Negócio criado em"),
+        ("Expected close date", "Data de fechamento esperada"),
+        ("Won time", "Ganho em"),
+        ("Lost time", "Data de perda"),
+        ("Deal closed on", "Negócio fechado em"),
+        ("Lost reason", "Motivo da perda"),
+        ("Name", "Nome"),
+        ("Email - Work", "E-mail - Trabalho"),
+        ("Email - Home", "E-mail - Residencial"),
+        ("Phone - Work", "Telefone - Trabalho"),
+        ("Person created", "Pessoa criada"),
+        ("Source channel", "Canal de origem"),
+        ("Organization created", "Organização criada"),
+        ("Country of Address", "País de Endereço"),
+    ];
+    let statuses = [("Open", "Aberto"), ("Won", "Ganho"), ("Lost", "Perdido")];
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixtures().join("pipedrive")).unwrap() {
+        let path = entry.unwrap().path();
+        let mut reader = csv::Reader::from_path(&path).unwrap();
+        let header: Vec<String> = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                let field = h.split_once(" - ").map_or(h, |(_, field)| field);
+                let translated = labels.iter().find(|(en, _)| *en == field);
+                translated.map_or(field, |(_, pt)| pt).to_string()
+            })
+            .collect();
+        let status = header.iter().position(|h| h == "Status");
+        let mut writer = csv::Writer::from_path(dir.path().join(path.file_name().unwrap())).unwrap();
+        writer.write_record(&header).unwrap();
+        for row in reader.records() {
+            let row = row.unwrap();
+            let cells = row.iter().enumerate().map(|(i, cell)| {
+                match statuses.iter().find(|(en, _)| Some(i) == status && *en == cell) {
+                    Some((_, pt)) => *pt,
+                    None => cell,
+                }
+            });
+            writer.write_record(cells).unwrap();
+        }
+    }
+    let db = testing::sqlite().await;
+    let summary = import_folder(&db, "pipedrive", dir.path(), false).await;
+    assert_pipedrive_export_landed(&db, &summary).await;
+    let (english, _) = import("pipedrive").await;
+    for kind in [RecordKind::Deals, RecordKind::Contacts, RecordKind::Accounts] {
+        assert_eq!(
+            core_fields(&all(&db.store, kind).await),
+            core_fields(&all(&english.store, kind).await),
+            "{kind:?} land as from the English export"
+        );
+    }
+}
+
+/// Each record's contract fields, without the custom properties (their names differ by
+/// language).
+fn core_fields(records: &[Record]) -> Vec<String> {
+    records
+        .iter()
+        .map(|r| format!("{} {:?}", r.id, r.values))
+        .collect()
+}
+
+async fn assert_pipedrive_export_landed(db: &TempSqlite, summary: &ImportSummary) {
+    let expect = &expected()["pipedrive"];
     assert!(summary.skipped.is_empty(), "{:?}", summary.skipped);
     assert_eq!(summary.rejected(), 0, "{}", summary.to_table());
     let x = &expect["deals-8412337-27.csv"];

@@ -655,6 +655,53 @@ fn translated_exports_are_recognised() {
             ],
             &[RecordKind::Deals],
         ),
+        (
+            "hubspot",
+            "hubspot-crm-exports-alle-kontakte-2026-04-09.csv",
+            &[
+                "Datensatz-ID",
+                "Vorname",
+                "Nachname",
+                "E-Mail",
+                "Telefonnummer",
+                "Firmenname",
+                "Lifecycle-Phase",
+                "Erstellungsdatum",
+            ],
+            &[RecordKind::Contacts],
+        ),
+        (
+            "pipedrive",
+            "affaires.csv",
+            &[
+                "Affaire - ID",
+                "Affaire - Titre",
+                "Affaire - Valeur",
+                "Affaire - Statut",
+                "Affaire - Étape",
+                "Affaire - Affaire créée",
+                "Affaire - Heure de la conclusion",
+            ],
+            &[RecordKind::Deals],
+        ),
+        (
+            "pipedrive",
+            "deals-21427617-53.csv",
+            &["ID", "Title", "Owner", "Value", "Status", "Deal created", "Won time"],
+            &[RecordKind::Deals],
+        ),
+        (
+            "pipedrive",
+            "people-21427617-47.csv",
+            &["ID", "Nome", "E-mail - Trabalho", "Pessoa criada", "ID da organização"],
+            &[RecordKind::Contacts],
+        ),
+        (
+            "pipedrive",
+            "organizations-21427617-46.csv",
+            &["ID", "Nome", "Proprietário", "Organização criada", "País de Endereço"],
+            &[RecordKind::Accounts],
+        ),
     ];
     for (name, file, columns, kinds) in cases {
         let header: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
@@ -693,6 +740,32 @@ Negócio - ID,Negócio - Título,Negócio - Valor,Negócio - Status,Negócio - N
             "2 | name=Loja B | amount=80000 | currency=USD | created_at=2024-01-12T09:00:00Z \
              | closed_at=2024-02-03T11:00:00Z | status=lost | [Negócio - Data de perda]=2024-02-03 11:00:00",
             "3 | name=Loja C | currency=USD | created_at=2024-01-15T09:00:00Z | status=open",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_pipedrive_export_in_french_lands_with_its_statuses() {
+    let files = [Sample {
+        name: "affaires.csv",
+        kind: RecordKind::Deals,
+        csv: "\
+Affaire - ID,Affaire - Titre,Affaire - Valeur,Affaire - Statut,Affaire - Affaire créée,Affaire - Heure de la conclusion,Affaire - Heure de l'échec
+1,Boutique A,1500,Gagnée,2024-01-10 09:00:00,2024-02-01 10:00:00,
+2,Boutique B,800,Perdue,2024-01-12 09:00:00,,2024-02-03 11:00:00
+3,Boutique C,,En cours,2024-01-15 09:00:00,,
+",
+    }];
+    let (db, summary) = import("pipedrive", &files).await;
+    assert_clean(&summary, &files);
+    assert_eq!(
+        stored(&db.store, RecordKind::Deals).await,
+        [
+            "1 | name=Boutique A | amount=150000 | currency=USD | created_at=2024-01-10T09:00:00Z \
+             | closed_at=2024-02-01T10:00:00Z | status=won",
+            "2 | name=Boutique B | amount=80000 | currency=USD | created_at=2024-01-12T09:00:00Z \
+             | closed_at=2024-02-03T11:00:00Z | status=lost | [Affaire - Heure de l'échec]=2024-02-03 11:00:00",
+            "3 | name=Boutique C | currency=USD | created_at=2024-01-15T09:00:00Z | status=open",
         ]
     );
 }
