@@ -449,12 +449,16 @@ async fn a_pipedrive_export_in_the_unprefixed_portuguese_layout_lands_the_same()
             })
             .collect();
         let status = header.iter().position(|h| h == "Status");
-        let mut writer = csv::Writer::from_path(dir.path().join(path.file_name().unwrap())).unwrap();
+        let mut writer =
+            csv::Writer::from_path(dir.path().join(path.file_name().unwrap())).unwrap();
         writer.write_record(&header).unwrap();
         for row in reader.records() {
             let row = row.unwrap();
             let cells = row.iter().enumerate().map(|(i, cell)| {
-                match statuses.iter().find(|(en, _)| Some(i) == status && *en == cell) {
+                match statuses
+                    .iter()
+                    .find(|(en, _)| Some(i) == status && *en == cell)
+                {
                     Some((_, pt)) => *pt,
                     None => cell,
                 }
@@ -466,7 +470,11 @@ async fn a_pipedrive_export_in_the_unprefixed_portuguese_layout_lands_the_same()
     let summary = import_folder(&db, "pipedrive", dir.path(), false).await;
     assert_pipedrive_export_landed(&db, &summary).await;
     let (english, _) = import("pipedrive").await;
-    for kind in [RecordKind::Deals, RecordKind::Contacts, RecordKind::Accounts] {
+    for kind in [
+        RecordKind::Deals,
+        RecordKind::Contacts,
+        RecordKind::Accounts,
+    ] {
         assert_eq!(
             core_fields(&all(&db.store, kind).await),
             core_fields(&all(&english.store, kind).await),

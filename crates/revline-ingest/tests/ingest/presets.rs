@@ -687,19 +687,39 @@ fn translated_exports_are_recognised() {
         (
             "pipedrive",
             "deals-21427617-53.csv",
-            &["ID", "Title", "Owner", "Value", "Status", "Deal created", "Won time"],
+            &[
+                "ID",
+                "Title",
+                "Owner",
+                "Value",
+                "Status",
+                "Deal created",
+                "Won time",
+            ],
             &[RecordKind::Deals],
         ),
         (
             "pipedrive",
             "people-21427617-47.csv",
-            &["ID", "Nome", "E-mail - Trabalho", "Pessoa criada", "ID da organização"],
+            &[
+                "ID",
+                "Nome",
+                "E-mail - Trabalho",
+                "Pessoa criada",
+                "ID da organização",
+            ],
             &[RecordKind::Contacts],
         ),
         (
             "pipedrive",
             "organizations-21427617-46.csv",
-            &["ID", "Nome", "Proprietário", "Organização criada", "País de Endereço"],
+            &[
+                "ID",
+                "Nome",
+                "Proprietário",
+                "Organização criada",
+                "País de Endereço",
+            ],
             &[RecordKind::Accounts],
         ),
     ];
