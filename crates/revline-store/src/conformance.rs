@@ -485,32 +485,32 @@ pub async fn sessions_roles_and_languages(store: &dyn Store) {
         .create_session("s-old", bob.id, "csrf-2", 2_000, 3_000)
         .await
         .unwrap();
-    let (user, csrf) = store.session("s-1", 5_000).await.unwrap().unwrap();
+    let (user, csrf) = store.session("s-1", 5_000, 0).await.unwrap().unwrap();
     assert_eq!(
         (user.email.as_str(), csrf.as_str()),
         ("ann@example.com", "csrf-1")
     );
     assert_eq!(
-        store.session("s-old", 5_000).await.unwrap(),
+        store.session("s-old", 5_000, 0).await.unwrap(),
         None,
         "expired"
     );
     assert_eq!(
-        store.session("s-1", 10_000).await.unwrap(),
+        store.session("s-1", 10_000, 0).await.unwrap(),
         None,
         "expires at its end"
     );
     assert!(store.set_user_lang(ann.id, Some("pl")).await.unwrap());
     assert!(store.set_user_role(ann.id, "admin").await.unwrap());
     assert!(store.set_user_role(ann.id, "owner").await.is_err());
-    let (user, _) = store.session("s-1", 5_000).await.unwrap().unwrap();
+    let (user, _) = store.session("s-1", 5_000, 0).await.unwrap().unwrap();
     assert_eq!(
         (user.role.as_str(), user.lang.as_deref()),
         ("admin", Some("pl"))
     );
     store.delete_session("s-1", 5_000).await.unwrap();
     assert_eq!(
-        store.session("s-1", 5_000).await.unwrap(),
+        store.session("s-1", 5_000, 0).await.unwrap(),
         None,
         "signed out"
     );
@@ -547,36 +547,94 @@ pub async fn sessions_roles_and_languages(store: &dyn Store) {
     assert_eq!(store.tokens(ann.id).await.unwrap().len(), 1);
 }
 
-/// Failed sign-ins are counted per key after a given time, old ones are forgotten as
-/// new ones arrive, and a key's failures can be cleared without touching another's.
+/// Sign-in attempts are counted per key after a given time, this one included; old
+/// ones are forgotten as new ones arrive, and a key's attempts can be cleared (all, or
+/// the one noted at a time) without touching another's.
 pub async fn sign_in_failures_are_counted_in_their_window(store: &dyn Store) {
     let ann = "ann@example.com";
     let client = "client 10.0.0.7";
     assert_eq!(store.sign_in_failures(ann, 0).await.unwrap(), 0);
-    for at in [1_000, 2_000, 3_000] {
-        store.sign_in_failed(&[ann, client], at, 0).await.unwrap();
+    for (at, counted) in [(1_000, 1), (2_000, 2), (3_000, 3)] {
+        assert_eq!(
+            store
+                .sign_in_attempted(&[ann, client], at, 0)
+                .await
+                .unwrap(),
+            [counted, counted]
+        );
     }
-    store
-        .sign_in_failed(&["bob@example.com", client], 4_000, 0)
-        .await
-        .unwrap();
+    assert_eq!(
+        store
+            .sign_in_attempted(&["bob@example.com", client], 4_000, 0)
+            .await
+            .unwrap(),
+        [1, 4]
+    );
     assert_eq!(store.sign_in_failures(ann, 0).await.unwrap(), 3);
     assert_eq!(
         store.sign_in_failures(ann, 1_000).await.unwrap(),
         2,
         "after, not at"
     );
-    assert_eq!(store.sign_in_failures(client, 0).await.unwrap(), 4);
-    store.sign_in_failed(&[client], 5_000, 2_500).await.unwrap();
     assert_eq!(
-        store.sign_in_failures(ann, 0).await.unwrap(),
-        1,
-        "failures before 2,500 forgotten"
+        store
+            .sign_in_attempted(&[client], 5_000, 2_000)
+            .await
+            .unwrap(),
+        [3],
+        "attempts at or before 2,000 forgotten"
     );
-    assert_eq!(store.sign_in_failures(client, 0).await.unwrap(), 3);
-    store.clear_sign_in_failures(ann).await.unwrap();
+    assert_eq!(store.sign_in_failures(ann, 0).await.unwrap(), 1);
+    store
+        .clear_sign_in_failures(client, Some(5_000))
+        .await
+        .unwrap();
+    assert_eq!(store.sign_in_failures(client, 0).await.unwrap(), 2);
+    store.clear_sign_in_failures(ann, None).await.unwrap();
     assert_eq!(store.sign_in_failures(ann, 0).await.unwrap(), 0);
-    assert_eq!(store.sign_in_failures(client, 0).await.unwrap(), 3);
+    assert_eq!(store.sign_in_failures(client, 0).await.unwrap(), 2);
+}
+
+/// A session unused for longer than the idle limit ends; using it keeps it alive,
+/// noted at most once a minute.
+pub async fn an_idle_session_ends(store: &dyn Store) {
+    let ann = store
+        .create_user("ann@example.com", "editor", None, 0)
+        .await
+        .unwrap();
+    let hour = 3_600_000;
+    store
+        .create_session("s-1", ann.id, "csrf", 0, 100 * hour)
+        .await
+        .unwrap();
+    let idle = 8 * hour;
+    let alive = |now: i64| async move {
+        store
+            .session("s-1", now, now - idle)
+            .await
+            .unwrap()
+            .is_some()
+    };
+    assert!(alive(7 * hour).await, "used after 7 hours");
+    assert!(alive(14 * hour).await, "7 hours after its last use");
+    assert!(!alive(23 * hour).await, "9 hours after its last use");
+}
+
+/// The first-run set-up makes one user: of several at once, one wins; once a user
+/// exists, none is made.
+pub async fn only_one_first_user_is_made(store: &dyn Store) {
+    let attempts = (0..8).map(|i| {
+        let email = format!("admin{i}@example.com");
+        async move {
+            store
+                .create_first_user(&email, "admin", None, 1_000)
+                .await
+                .unwrap()
+        }
+    });
+    let made = futures::future::join_all(attempts).await;
+    assert_eq!(made.iter().flatten().count(), 1);
+    assert_eq!(store.users().await.unwrap().len(), 1);
 }
 
 pub async fn lookups_by_id_and_email(store: &dyn Store) {
@@ -807,6 +865,8 @@ macro_rules! conformance_suite {
             users_and_tokens,
             sessions_roles_and_languages,
             sign_in_failures_are_counted_in_their_window,
+            an_idle_session_ends,
+            only_one_first_user_is_made,
             records_are_searched_sorted_and_paged,
             prop_keys_are_sorted_and_distinct,
             contact_merges_are_recorded_and_undone,

@@ -19,6 +19,9 @@ pub use postgres::PgStore;
 pub use sql::classify;
 pub use sqlite::SqliteStore;
 
+/// A session's last use is noted when it is older than this, not on every request.
+pub const SESSION_TOUCH_MS: i64 = 60_000;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
@@ -288,6 +291,16 @@ pub trait Store: Send + Sync {
         now: i64,
     ) -> Result<User>;
 
+    /// Creates the first user, only while there is none (the first-run set-up); `None`
+    /// when a user exists, also when another set-up won a race for it.
+    async fn create_first_user(
+        &self,
+        email: &str,
+        role: &str,
+        password_hash: Option<&str>,
+        now: i64,
+    ) -> Result<Option<User>>;
+
     async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
 
     /// Every user, by email.
@@ -315,8 +328,14 @@ pub trait Store: Send + Sync {
         expires_at: i64,
     ) -> Result<()>;
 
-    /// The user and CSRF token of an unexpired session.
-    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<(User, String)>>;
+    /// The user and CSRF token of a session that has not expired and was last used
+    /// after `idle_since`; the use is noted (at most every `SESSION_TOUCH_MS`).
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: i64,
+        idle_since: i64,
+    ) -> Result<Option<(User, String)>>;
 
     /// Ends the session (signing out), and clears expired ones.
     async fn delete_session(&self, token_hash: &str, now: i64) -> Result<()>;
@@ -327,15 +346,18 @@ pub trait Store: Send + Sync {
     /// Revokes one of the user's tokens; false when it is not theirs or gone.
     async fn delete_token(&self, user_id: i64, id: i64) -> Result<bool>;
 
-    /// Notes one failed sign-in under each of `keys` (an email address, a client
-    /// address) at `now`, and forgets every failure from before `forget_before`.
-    async fn sign_in_failed(&self, keys: &[&str], now: i64, forget_before: i64) -> Result<()>;
+    /// Notes a sign-in attempt under each of `keys` (an account, a client address) at
+    /// `now`, forgets every attempt at or before `since`, and answers each key's count
+    /// of attempts after `since`, this one included. Attempts made at once are counted
+    /// in turn, so that a burst cannot pass the limit before any is counted.
+    async fn sign_in_attempted(&self, keys: &[&str], now: i64, since: i64) -> Result<Vec<u64>>;
 
-    /// How many failed sign-ins `key` has had after `since`.
+    /// How many sign-in attempts `key` has had after `since`.
     async fn sign_in_failures(&self, key: &str, since: i64) -> Result<u64>;
 
-    /// Forgets the failed sign-ins of `key` (after a successful one).
-    async fn clear_sign_in_failures(&self, key: &str) -> Result<()>;
+    /// Forgets the sign-in attempts of `key` (after a successful one), or with `at`
+    /// only the attempt noted then.
+    async fn clear_sign_in_failures(&self, key: &str, at: Option<i64>) -> Result<()>;
 
     /// Rows per write transaction that suit this store: SQLite holds a batch in memory
     /// until it is written, PostgreSQL gains from long COPY streams.

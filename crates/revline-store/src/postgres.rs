@@ -475,6 +475,16 @@ impl Store for PgStore {
         sql::pg_access::create_user(self.writes(), email, role, password_hash, now).await
     }
 
+    async fn create_first_user(
+        &self,
+        email: &str,
+        role: &str,
+        password_hash: Option<&str>,
+        now: i64,
+    ) -> Result<Option<crate::User>> {
+        sql::pg_access::create_first_user(self.writes(), email, role, password_hash, now).await
+    }
+
     async fn user_by_email(&self, email: &str) -> Result<Option<crate::User>> {
         sql::pg_access::user_by(&self.pool, "email", sql::pg_access::UserKey::Email(email)).await
     }
@@ -523,8 +533,13 @@ impl Store for PgStore {
             .await
     }
 
-    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<(crate::User, String)>> {
-        sql::pg_access::session(&self.pool, token_hash, now).await
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: i64,
+        idle_since: i64,
+    ) -> Result<Option<(crate::User, String)>> {
+        sql::pg_access::session(&self.pool, self.writes(), token_hash, now, idle_since).await
     }
 
     async fn delete_session(&self, token_hash: &str, now: i64) -> Result<()> {
@@ -539,8 +554,8 @@ impl Store for PgStore {
         sql::pg_access::delete_token(self.writes(), user_id, id).await
     }
 
-    async fn sign_in_failed(&self, keys: &[&str], now: i64, forget_before: i64) -> Result<()> {
-        sql::pg_access::sign_in_failed(self.writes(), keys, now, forget_before).await
+    async fn sign_in_attempted(&self, keys: &[&str], now: i64, since: i64) -> Result<Vec<u64>> {
+        sql::pg_access::sign_in_attempted(self.writes(), keys, now, since).await
     }
 
     async fn sign_in_failures(&self, key: &str, since: i64) -> Result<u64> {
@@ -559,8 +574,8 @@ impl Store for PgStore {
         sql::pg_access::contact_merges(&self.pool).await
     }
 
-    async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
-        sql::pg_access::clear_sign_in_failures(self.writes(), key).await
+    async fn clear_sign_in_failures(&self, key: &str, at: Option<i64>) -> Result<()> {
+        sql::pg_access::clear_sign_in_failures(self.writes(), key, at).await
     }
 
     fn batch_size(&self) -> usize {

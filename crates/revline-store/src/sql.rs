@@ -511,6 +511,36 @@ macro_rules! access_queries {
                 row.user()
             }
 
+            /// Creates the user only while no user exists: of several at once, one wins.
+            pub(crate) async fn create_first_user(
+                write: &Pool,
+                email: &str,
+                role: &str,
+                password_hash: Option<&str>,
+                now: i64,
+            ) -> Result<Option<User>> {
+                let mut tx = write.begin().await?;
+                if matches!($dialect, crate::sql::Dialect::Postgres) {
+                    // READ COMMITTED lets two inserts each see no user; this lock
+                    // makes them take turns (SQLite's writers take turns anyway).
+                    sqlx::query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+                }
+                let text = numbered(
+                    $dialect,
+                    "INSERT INTO users (email, role, password_hash, created_at) \
+                     SELECT #1, #2, #3, #4 WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING ",
+                ) + USER_COLUMNS;
+                let row = sqlx::query(AssertSqlSafe(text))
+                    .bind(email)
+                    .bind(role)
+                    .bind(password_hash)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                row.map(|r| r.user()).transpose()
+            }
+
             pub(crate) async fn user_by(read: &Pool, column: &str, key: UserKey<'_>) -> Result<Option<User>> {
                 let text = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = {}", numbered($dialect, "#1"));
                 let query = sqlx::query(AssertSqlSafe(text));
@@ -597,7 +627,7 @@ macro_rules! access_queries {
             pub(crate) async fn create_session(write: &Pool, token_hash: &str, user_id: i64, csrf: &str, now: i64, expires_at: i64) -> Result<()> {
                 let text = numbered(
                     $dialect,
-                    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (#1, #2, #3, #4, #5)",
+                    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at) VALUES (#1, #2, #3, #4, #5, #4)",
                 );
                 sqlx::query(AssertSqlSafe(text))
                     .bind(token_hash)
@@ -611,17 +641,32 @@ macro_rules! access_queries {
                 Ok(())
             }
 
-            pub(crate) async fn session(read: &Pool, token_hash: &str, now: i64) -> Result<Option<(User, String)>> {
+            /// The session's user and CSRF token, when it has neither expired nor been idle
+            /// since `idle_since`; its last use is noted (at most once a minute, so that
+            /// reading pages does not write on every request).
+            pub(crate) async fn session(
+                read: &Pool,
+                write: &Pool,
+                token_hash: &str,
+                now: i64,
+                idle_since: i64,
+            ) -> Result<Option<(User, String)>> {
                 let text = numbered(
                     $dialect,
-                    "SELECT user_id, csrf_token FROM sessions WHERE token_hash = #1 AND expires_at > #2",
+                    "SELECT user_id, csrf_token, COALESCE(last_seen_at, created_at) FROM sessions \
+                     WHERE token_hash = #1 AND expires_at > #2 AND COALESCE(last_seen_at, created_at) > #3",
                 );
-                let found: Option<(i64, String)> = sqlx::query_as(AssertSqlSafe(text))
+                let found: Option<(i64, String, i64)> = sqlx::query_as(AssertSqlSafe(text))
                     .bind(token_hash)
                     .bind(now)
+                    .bind(idle_since)
                     .fetch_optional(read)
                     .await?;
-                let Some((user_id, csrf)) = found else { return Ok(None) };
+                let Some((user_id, csrf, last_seen)) = found else { return Ok(None) };
+                if now - last_seen >= crate::SESSION_TOUCH_MS {
+                    let text = numbered($dialect, "UPDATE sessions SET last_seen_at = #1 WHERE token_hash = #2");
+                    sqlx::query(AssertSqlSafe(text)).bind(now).bind(token_hash).execute(write).await?;
+                }
                 Ok(user_by(read, "id", UserKey::Id(user_id)).await?.map(|u| (u, csrf)))
             }
 
@@ -651,16 +696,25 @@ macro_rules! access_queries {
                 Ok(done.rows_affected() > 0)
             }
 
-            pub(crate) async fn sign_in_failed(write: &Pool, keys: &[&str], now: i64, forget_before: i64) -> Result<()> {
+            /// Notes an attempt under each key and counts each key's attempts after
+            /// `since`, this one included, in one transaction that attempts take in turn.
+            pub(crate) async fn sign_in_attempted(write: &Pool, keys: &[&str], now: i64, since: i64) -> Result<Vec<u64>> {
                 let mut tx = write.begin().await?;
-                let text = numbered($dialect, "DELETE FROM sign_in_failures WHERE at < #1");
-                sqlx::query(AssertSqlSafe(text)).bind(forget_before).execute(&mut *tx).await?;
+                if matches!($dialect, crate::sql::Dialect::Postgres) {
+                    sqlx::query("LOCK TABLE sign_in_failures IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+                }
+                let text = numbered($dialect, "DELETE FROM sign_in_failures WHERE at <= #1");
+                sqlx::query(AssertSqlSafe(text)).bind(since).execute(&mut *tx).await?;
+                let mut counts = Vec::with_capacity(keys.len());
                 for key in keys {
                     let text = numbered($dialect, "INSERT INTO sign_in_failures (key, at) VALUES (#1, #2)");
                     sqlx::query(AssertSqlSafe(text)).bind(*key).bind(now).execute(&mut *tx).await?;
+                    let text = numbered($dialect, "SELECT COUNT(*) FROM sign_in_failures WHERE key = #1 AND at > #2");
+                    let n: i64 = sqlx::query_scalar(AssertSqlSafe(text)).bind(*key).bind(since).fetch_one(&mut *tx).await?;
+                    counts.push(n as u64);
                 }
                 tx.commit().await?;
-                Ok(())
+                Ok(counts)
             }
 
             pub(crate) async fn sign_in_failures(read: &Pool, key: &str, since: i64) -> Result<u64> {
@@ -709,9 +763,17 @@ macro_rules! access_queries {
                     .collect())
             }
 
-            pub(crate) async fn clear_sign_in_failures(write: &Pool, key: &str) -> Result<()> {
-                let text = numbered($dialect, "DELETE FROM sign_in_failures WHERE key = #1");
-                sqlx::query(AssertSqlSafe(text)).bind(key).execute(write).await?;
+            /// Forgets `key`'s attempts, or only those noted at `at`.
+            pub(crate) async fn clear_sign_in_failures(write: &Pool, key: &str, at: Option<i64>) -> Result<()> {
+                let text = match at {
+                    Some(_) => numbered($dialect, "DELETE FROM sign_in_failures WHERE key = #1 AND at = #2"),
+                    None => numbered($dialect, "DELETE FROM sign_in_failures WHERE key = #1"),
+                };
+                let mut q = sqlx::query(AssertSqlSafe(text)).bind(key);
+                if let Some(at) = at {
+                    q = q.bind(at);
+                }
+                q.execute(write).await?;
                 Ok(())
             }
 

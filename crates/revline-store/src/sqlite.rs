@@ -639,6 +639,16 @@ impl Store for SqliteStore {
         sql::sqlite_access::create_user(self.writes(), email, role, password_hash, now).await
     }
 
+    async fn create_first_user(
+        &self,
+        email: &str,
+        role: &str,
+        password_hash: Option<&str>,
+        now: i64,
+    ) -> Result<Option<crate::User>> {
+        sql::sqlite_access::create_first_user(self.writes(), email, role, password_hash, now).await
+    }
+
     async fn user_by_email(&self, email: &str) -> Result<Option<crate::User>> {
         sql::sqlite_access::user_by(
             &self.pool,
@@ -699,8 +709,13 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<(crate::User, String)>> {
-        sql::sqlite_access::session(&self.pool, token_hash, now).await
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: i64,
+        idle_since: i64,
+    ) -> Result<Option<(crate::User, String)>> {
+        sql::sqlite_access::session(&self.pool, self.writes(), token_hash, now, idle_since).await
     }
 
     async fn delete_session(&self, token_hash: &str, now: i64) -> Result<()> {
@@ -715,8 +730,8 @@ impl Store for SqliteStore {
         sql::sqlite_access::delete_token(self.writes(), user_id, id).await
     }
 
-    async fn sign_in_failed(&self, keys: &[&str], now: i64, forget_before: i64) -> Result<()> {
-        sql::sqlite_access::sign_in_failed(self.writes(), keys, now, forget_before).await
+    async fn sign_in_attempted(&self, keys: &[&str], now: i64, since: i64) -> Result<Vec<u64>> {
+        sql::sqlite_access::sign_in_attempted(self.writes(), keys, now, since).await
     }
 
     async fn sign_in_failures(&self, key: &str, since: i64) -> Result<u64> {
@@ -735,8 +750,8 @@ impl Store for SqliteStore {
         sql::sqlite_access::contact_merges(&self.pool).await
     }
 
-    async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
-        sql::sqlite_access::clear_sign_in_failures(self.writes(), key).await
+    async fn clear_sign_in_failures(&self, key: &str, at: Option<i64>) -> Result<()> {
+        sql::sqlite_access::clear_sign_in_failures(self.writes(), key, at).await
     }
 
     fn batch_size(&self) -> usize {

@@ -1,12 +1,14 @@
 //! Who is asking: a web session (cookie) or an API token, and what their role allows.
 //!
 //! - Sessions: a random token in an HttpOnly, SameSite=Lax cookie (Secure behind TLS),
-//!   stored in the store as its digest with the session's CSRF token, for 14 days.
+//!   stored in the store as its digest with the session's CSRF token, for 14 days at
+//!   most and ended after 8 hours without use.
 //! - CSRF: every state-changing request made with a session cookie must carry the
 //!   session's token in `X-CSRF-Token` (the pages send it on every htmx request); the
 //!   sign-in form, made before any session exists, must come from our own origin.
 //! - Roles: viewer < editor < admin, checked on the server by every handler.
-//! - Sign-in attempts are limited per email address.
+//! - Sign-in attempts are limited per account and client address, and per client
+//!   address across accounts; they are counted before the password is checked.
 
 use crate::i18n::{Lang, Tr};
 use crate::{AppError, AppState};
@@ -19,6 +21,8 @@ pub const SESSION_COOKIE: &str = "revline_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 const SESSION_DAYS: i64 = 14;
 const DAY_MS: i64 = 86_400_000;
+/// A session unused this long ends (a shared or forgotten computer).
+pub const SESSION_IDLE_MS: i64 = 8 * 3_600_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
@@ -123,9 +127,10 @@ async fn session(parts: &Parts, state: &AppState) -> Result<Option<WebUser>, App
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
+    let now = state.clock.now();
     let Some((user, csrf)) = state
         .store
-        .session(&crate::access::digest(token), state.clock.now())
+        .session(&crate::access::digest(token), now, now - SESSION_IDLE_MS)
         .await?
     else {
         return Ok(None);
@@ -321,57 +326,63 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
         .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host)
 }
 
-/// Failed sign-ins per email address and per client address, counted in the store so
-/// that a restart forgets nothing and every server of a team (one PostgreSQL) counts
-/// alike. After `MAX_FAILURES` failures for one email within `WINDOW_MS`, or
-/// `MAX_CLIENT_FAILURES` from one client (guessing across many addresses), further
-/// attempts are refused until the oldest failure leaves the window. A success clears
-/// the email's count, not the client's.
+/// Sign-in attempts, counted in the store before the password is checked, so that a
+/// restart forgets nothing, every server of a team (one PostgreSQL) counts alike, and a
+/// burst of parallel attempts cannot all pass before any is counted.
+///
+/// An account is limited per client address (`MAX_ATTEMPTS` within `WINDOW_MS`), so
+/// that guessing from one address slows that address down without locking the
+/// account's owner out elsewhere; a client address is limited across accounts
+/// (`MAX_CLIENT_ATTEMPTS`). A success forgets the account's attempts from that address
+/// and does not count against the client.
 pub mod sign_in_limit {
     use revline_store::{Result, Store};
     use std::net::IpAddr;
 
-    const MAX_FAILURES: u64 = 5;
-    const MAX_CLIENT_FAILURES: u64 = 20;
+    const MAX_ATTEMPTS: u64 = 5;
+    const MAX_CLIENT_ATTEMPTS: u64 = 20;
     const WINDOW_MS: i64 = 15 * 60 * 1000;
 
-    fn client_key(client: IpAddr) -> String {
-        format!("client {client}")
+    /// One attempt, counted: `allowed` says whether it may go on to the password check.
+    pub struct Attempt {
+        account: String,
+        client: Option<String>,
+        at: i64,
+        pub allowed: bool,
     }
 
-    pub async fn allowed(
+    pub async fn attempt(
         store: &dyn Store,
         email: &str,
         client: Option<IpAddr>,
         now: i64,
-    ) -> Result<bool> {
-        let since = now - WINDOW_MS;
-        if store.sign_in_failures(email, since).await? >= MAX_FAILURES {
-            return Ok(false);
-        }
-        match client {
-            Some(c) => {
-                Ok(store.sign_in_failures(&client_key(c), since).await? < MAX_CLIENT_FAILURES)
-            }
-            None => Ok(true),
-        }
-    }
-
-    pub async fn failed(
-        store: &dyn Store,
-        email: &str,
-        client: Option<IpAddr>,
-        now: i64,
-    ) -> Result<()> {
-        let client = client.map(client_key);
-        let mut keys = vec![email];
+    ) -> Result<Attempt> {
+        let account = match client {
+            Some(c) => format!("{email} from {c}"),
+            None => email.to_string(),
+        };
+        let client = client.map(|c| format!("client {c}"));
+        let mut keys = vec![account.as_str()];
         keys.extend(client.as_deref());
-        // Failures that left the window are forgotten here, so the table stays small.
-        store.sign_in_failed(&keys, now, now - WINDOW_MS).await
+        let counts = store.sign_in_attempted(&keys, now, now - WINDOW_MS).await?;
+        let allowed =
+            counts[0] <= MAX_ATTEMPTS && counts.get(1).is_none_or(|&n| n <= MAX_CLIENT_ATTEMPTS);
+        Ok(Attempt {
+            account,
+            client,
+            at: now,
+            allowed,
+        })
     }
 
-    pub async fn succeeded(store: &dyn Store, email: &str) -> Result<()> {
-        store.clear_sign_in_failures(email).await
+    pub async fn succeeded(store: &dyn Store, attempt: &Attempt) -> Result<()> {
+        store.clear_sign_in_failures(&attempt.account, None).await?;
+        if let Some(client) = &attempt.client {
+            store
+                .clear_sign_in_failures(client, Some(attempt.at))
+                .await?;
+        }
+        Ok(())
     }
 }
 

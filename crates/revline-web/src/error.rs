@@ -1,4 +1,8 @@
 //! The one error type of the API and the JSON it answers with.
+//!
+//! A failure of the server itself (the store, rendering, a temporary file, a panic)
+//! answers 500 with the request's id and a generic message; what went wrong is logged
+//! with that id, never sent to the client.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -33,6 +37,21 @@ pub enum AppError {
     TooManyRequests(String),
     #[error(transparent)]
     Store(#[from] revline_store::StoreError),
+    /// The server failed (500): the text is logged, not shown.
+    #[error("{0}")]
+    Internal(String),
+}
+
+tokio::task_local! {
+    /// The id of the request being served (`x-request-id`), set by `request_context`.
+    pub static REQUEST_ID: String;
+}
+
+/// The id of the request being served, or "-" outside a request.
+pub fn request_id() -> String {
+    REQUEST_ID
+        .try_with(|id| id.clone())
+        .unwrap_or_else(|_| "-".into())
 }
 
 impl AppError {
@@ -56,7 +75,31 @@ impl AppError {
                 (StatusCode::CONFLICT, "conflict")
             }
             AppError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store_error"),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
+    }
+
+    pub fn internal(what: impl std::fmt::Display) -> AppError {
+        AppError::Internal(what.to_string())
+    }
+
+    /// What the client may read: a server failure is logged here with the request's id
+    /// and answered with the id only.
+    pub fn client_message(&self) -> (String, serde_json::Value) {
+        let (status, _) = self.parts();
+        if status.is_server_error() {
+            let id = request_id();
+            tracing::error!(request_id = %id, "{self}");
+            return (
+                format!("the server failed to answer; it was logged under request id {id}"),
+                json!({ "request_id": id }),
+            );
+        }
+        let details = match self {
+            AppError::BadRequest { details, .. } => details.clone(),
+            _ => serde_json::Value::Null,
+        };
+        (self.to_string(), details)
     }
 }
 
@@ -72,15 +115,8 @@ impl From<revline_engine::query::ParamError> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!("{self}");
-        }
-        let details = match &self {
-            AppError::BadRequest { details, .. } => details.clone(),
-            _ => serde_json::Value::Null,
-        };
-        let body =
-            json!({ "error": { "code": code, "message": self.to_string(), "details": details } });
+        let (message, details) = self.client_message();
+        let body = json!({ "error": { "code": code, "message": message, "details": details } });
         (status, Json(body)).into_response()
     }
 }

@@ -81,14 +81,14 @@ async fn import_rows(
     kind: RecordKind,
     rows: &[Map<String, Value>],
 ) -> Result<ImportSummary, AppError> {
-    let dir = tempfile::tempdir().map_err(|e| AppError::bad(e.to_string()))?;
+    let dir = tempfile::tempdir().map_err(AppError::internal)?;
     let path = dir.path().join(format!("{}.ndjson", kind.name()));
     let mut text = String::new();
     for r in rows {
         text.push_str(&serde_json::to_string(r).expect("JSON serialises"));
         text.push('\n');
     }
-    std::fs::write(&path, text).map_err(|e| AppError::bad(e.to_string()))?;
+    std::fs::write(&path, text).map_err(AppError::internal)?;
     let upload = Upload {
         kind: Some(kind),
         preset: None,
@@ -582,8 +582,8 @@ impl Imports {
         } else {
             clean
         };
-        let dir = tempfile::tempdir().map_err(|e| AppError::bad(e.to_string()))?;
-        std::fs::write(dir.path().join(&clean), data).map_err(|e| AppError::bad(e.to_string()))?;
+        let dir = tempfile::tempdir().map_err(AppError::internal)?;
+        std::fs::write(dir.path().join(&clean), data).map_err(AppError::internal)?;
         let preset = kind
             .is_none()
             .then(|| revline_ingest::import::recognised_preset(&dir.path().join(&clean)))

@@ -20,6 +20,7 @@ mod error;
 pub mod i18n;
 mod ingest;
 pub mod live;
+mod middleware;
 pub mod openapi;
 pub mod pages;
 mod reports;
@@ -124,14 +125,15 @@ pub async fn build_snapshot(store: &dyn Store, settings: &Settings) -> Result<Sn
 
 /// Every route: the API, the pages and their assets.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .merge(pages::routes())
         .merge(ingest::routes())
         .merge(live::routes())
         .merge(assets::routes())
         .merge(api::routes())
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024))
-        .with_state(state)
+        .with_state(state);
+    middleware::wrap(routes)
 }
 
 /// Serves the app on `addr` until the process is stopped.

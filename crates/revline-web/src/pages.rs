@@ -360,7 +360,7 @@ fn chrome(
 fn render(t: &impl Template) -> Result<Response, AppError> {
     let html = t
         .render()
-        .map_err(|e| AppError::bad(format!("rendering the page failed: {e}")))?;
+        .map_err(|e| AppError::internal(format!("rendering the page failed: {e}")))?;
     Ok(Html(html).into_response())
 }
 
@@ -377,11 +377,7 @@ pub fn error_page(e: AppError, tr: Tr) -> Response {
     let (status, _) = e.parts();
     let message = match &e {
         AppError::Forbidden(_) => format!("{} ({e})", tr.t("error.forbidden")),
-        AppError::Store(_) => {
-            tracing::error!("{e}");
-            e.to_string()
-        }
-        _ => e.to_string(),
+        _ => e.client_message().0,
     };
     let page = ErrorPage {
         tr,
@@ -3051,11 +3047,19 @@ struct LoginPage {
     asset_version: &'static str,
 }
 
-fn safe_next(next: Option<&str>) -> String {
-    // Only paths of this site: never "//elsewhere" or "https://...".
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/")
-        .to_string()
+/// Where to go after signing in: only a path of this site. Never "//elsewhere",
+/// "/\\elsewhere" or a scheme, and no control character or space anywhere, since
+/// browsers drop a tab or newline and would read "/\t/evil.example" as
+/// "//evil.example" (and a newline cannot go into a `Location` header).
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+    })
+    .unwrap_or("/")
+    .to_string()
 }
 
 async fn login_page(
@@ -3111,33 +3115,35 @@ async fn login(
         };
         (status, render(&page).unwrap_or_else(|e| error_page(e, tr))).into_response()
     };
-    let limit = crate::auth::sign_in_limit::allowed(&*state.store, &email, client, now).await;
-    match limit {
-        Ok(true) => {}
-        Ok(false) => return again("login.limited", StatusCode::TOO_MANY_REQUESTS),
-        Err(e) => return error_page(e.into(), tr),
-    }
+    // Counted before the slow password check, so that parallel attempts cannot all
+    // pass the limit while none has been counted yet.
+    let attempt =
+        match crate::auth::sign_in_limit::attempt(&*state.store, &email, client, now).await {
+            Ok(a) if a.allowed => a,
+            Ok(_) => return again("login.limited", StatusCode::TOO_MANY_REQUESTS),
+            Err(e) => return error_page(e.into(), tr),
+        };
     let user = match state.store.user_by_email(&email).await {
         Ok(u) => u,
         Err(e) => return error_page(e.into(), tr),
     };
     // Verify against a fixed hash when the user is unknown, so timing does not tell
-    // which addresses have accounts.
-    let valid = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
-        Some(hash) => crate::access::verify_password(&form.password, hash),
-        None => {
-            let _ = crate::access::verify_password(&form.password, dummy_hash());
-            false
-        }
-    };
+    // which addresses have accounts; off the async threads, since it is slow on purpose.
+    let hash = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_string());
+    let known = user.as_ref().is_some_and(|u| u.password_hash.is_some());
+    let password = form.password.clone();
+    let valid = tokio::task::spawn_blocking(move || {
+        crate::access::verify_password(&password, &hash) && known
+    })
+    .await
+    .unwrap_or(false);
     let Some(user) = user.filter(|_| valid) else {
-        if let Err(e) = crate::auth::sign_in_limit::failed(&*state.store, &email, client, now).await
-        {
-            return error_page(e.into(), tr);
-        }
         return again("login.failed", StatusCode::UNAUTHORIZED);
     };
-    if let Err(e) = crate::auth::sign_in_limit::succeeded(&*state.store, &email).await {
+    if let Err(e) = crate::auth::sign_in_limit::succeeded(&*state.store, &attempt).await {
         return error_page(e.into(), tr);
     }
     signed_in(&state, &user, &headers, &safe_next(Some(&form.next))).await
@@ -3199,16 +3205,6 @@ async fn setup(
     if !crate::auth::same_origin(&headers) {
         return error_page(AppError::Forbidden("set-up from another site".into()), tr);
     }
-    match state.store.users().await {
-        Ok(u) if !u.is_empty() => {
-            return error_page(
-                AppError::Forbidden("the first admin exists already; sign in".into()),
-                tr,
-            );
-        }
-        Err(e) => return error_page(e.into(), tr),
-        _ => {}
-    }
     let Some(email) = revline_core::normalize::normalize_email(&form.email) else {
         return error_page(
             AppError::bad(format!("'{}' is not an email address", form.email)),
@@ -3225,12 +3221,17 @@ async fn setup(
         Ok(h) => h,
         Err(e) => return error_page(AppError::bad(e), tr),
     };
+    // One statement decides, so that several set-ups at once make one admin.
     match state
         .store
-        .create_user(&email, "admin", Some(&hash), state.clock.now())
+        .create_first_user(&email, "admin", Some(&hash), state.clock.now())
         .await
     {
-        Ok(user) => signed_in(&state, &user, &headers, "/").await,
+        Ok(Some(user)) => signed_in(&state, &user, &headers, "/").await,
+        Ok(None) => error_page(
+            AppError::Forbidden("the first admin exists already; sign in".into()),
+            tr,
+        ),
         Err(e) => error_page(e.into(), tr),
     }
 }

@@ -46,7 +46,12 @@ async fn workspace(store: &Arc<dyn Store>, contacts: u64) {
 }
 
 async fn web(store: Arc<dyn Store>) -> Web {
-    let state = AppState::load(store, Arc::new(FixedClock(AS_OF)))
+    web_at(store, AS_OF).await
+}
+
+/// The app with its clock at `now`.
+async fn web_at(store: Arc<dyn Store>, now: i64) -> Web {
+    let state = AppState::load(store, Arc::new(FixedClock(now)))
         .await
         .unwrap();
     Web {
@@ -981,7 +986,17 @@ macro_rules! on_both_stores {
     };
 }
 
+mod hardening;
+use hardening::*;
+
 on_both_stores!(
+    a_burst_of_parallel_sign_ins_is_limited, 0;
+    guessing_does_not_lock_the_owner_out, 0;
+    a_tab_in_next_does_not_leave_the_site, 0;
+    the_first_run_race_makes_one_admin, 0;
+    pages_cannot_be_framed_and_carry_security_headers, 0;
+    an_idle_session_ends, 0;
+    a_server_failure_answers_500_with_a_request_id, 0;
     first_run_and_sign_in, 0;
     roles_and_csrf, 300;
     pages_in_both_languages, 600;

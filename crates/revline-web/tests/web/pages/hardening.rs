@@ -1,0 +1,192 @@
+//! Regression tests named after what an attack run against the server found.
+
+use super::*;
+
+fn from(ip: [u8; 4], email: &str, password: &str) -> Request<Body> {
+    let mut r = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("email={email}&password={password}")))
+        .unwrap();
+    r.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            ip, 40000,
+        ))));
+    r
+}
+
+/// Statuses of `requests` sent all at once.
+async fn burst(w: &Web, requests: Vec<Request<Body>>) -> Vec<StatusCode> {
+    let replies = futures::future::join_all(requests.into_iter().map(|r| w.send(r))).await;
+    replies.into_iter().map(|r| r.status).collect()
+}
+
+fn count(statuses: &[StatusCode], status: StatusCode) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+/// 60 parallel guesses at one account from one address got 60 x 401: the limit was
+/// checked before the slow password check and counted after it.
+pub async fn a_burst_of_parallel_sign_ins_is_limited(w: Web) {
+    w.user("ann@example.com", "editor").await;
+    let guesses = (0..60)
+        .map(|_| from([10, 0, 0, 1], "ann@example.com", "guess"))
+        .collect();
+    let statuses = burst(&w, guesses).await;
+    assert_eq!(
+        count(&statuses, StatusCode::UNAUTHORIZED),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(count(&statuses, StatusCode::TOO_MANY_REQUESTS), 55);
+    // Across accounts from one address: at most the client's limit gets through.
+    let guesses = (0..150)
+        .map(|i| from([10, 0, 0, 2], &format!("user{i}@example.com"), "guess"))
+        .collect();
+    let statuses = burst(&w, guesses).await;
+    assert_eq!(
+        count(&statuses, StatusCode::UNAUTHORIZED),
+        20,
+        "{statuses:?}"
+    );
+    assert_eq!(count(&statuses, StatusCode::TOO_MANY_REQUESTS), 130);
+}
+
+/// Five failures locked an account for everyone, its owner signing in from elsewhere
+/// too: the guessing address is slowed down, the owner is not.
+pub async fn guessing_does_not_lock_the_owner_out(w: Web) {
+    w.user("ann@example.com", "editor").await;
+    for _ in 0..6 {
+        w.send(from([10, 0, 0, 66], "ann@example.com", "guess"))
+            .await;
+    }
+    let r = w
+        .send(from([10, 0, 0, 66], "ann@example.com", PASSWORD))
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the guesser waits");
+    let r = w
+        .send(from([192, 168, 1, 5], "ann@example.com", PASSWORD))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "the owner signs in");
+}
+
+/// `/login?next=/%09/evil.example/` landed on the other site (browsers drop the tab),
+/// and `next=/%0a/x` answered 500 after the session was made.
+pub async fn a_tab_in_next_does_not_leave_the_site(w: Web) {
+    w.user("ann@example.com", "editor").await;
+    for next in [
+        "/%09/evil.example/",
+        "/%0a/x",
+        "/%0d%0aSet-Cookie:%20x=1",
+        "/ /evil",
+    ] {
+        let r = w
+            .post_form(
+                "/login",
+                None,
+                &format!("email=ann@example.com&password={PASSWORD}&next={next}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next}: {}", r.body);
+        assert_eq!(r.headers[header::LOCATION], "/", "{next}");
+    }
+    let r = w.get("/login?next=/%09/evil.example/", None).await;
+    assert!(r.body.contains("name=\"next\" value=\"/\""), "{}", r.body);
+}
+
+/// Eight simultaneous first-run set-ups made three admins.
+pub async fn the_first_run_race_makes_one_admin(w: Web) {
+    let setups = (0..8)
+        .map(|i| {
+            Request::post("/setup")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "email=admin{i}@example.com&password={PASSWORD}"
+                )))
+                .unwrap()
+        })
+        .collect();
+    let statuses = burst(&w, setups).await;
+    assert_eq!(count(&statuses, StatusCode::SEE_OTHER), 1, "{statuses:?}");
+    assert_eq!(count(&statuses, StatusCode::FORBIDDEN), 7);
+    assert_eq!(w.state.store.users().await.unwrap().len(), 1);
+}
+
+/// The signed-in Settings page rendered inside a frame of another origin, and no
+/// answer carried security headers.
+pub async fn pages_cannot_be_framed_and_carry_security_headers(w: Web) {
+    let ann = w.user("ann@example.com", "admin").await;
+    let token = w.token("ann@example.com").await;
+    let page = w.get("/settings", Some(&ann)).await;
+    let api = w
+        .send(
+            Request::get("/api/v1/reports/funnel")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let asset_path = attr(&page.body, "src").expect("a script on the page");
+    let asset = w.get(&asset_path, None).await;
+    for (what, r) in [("page", &page), ("api", &api), ("asset", &asset)] {
+        assert_eq!(r.status, StatusCode::OK, "{what}");
+        let h = |name: &str| r.headers.get(name).map(|v| v.to_str().unwrap().to_string());
+        let csp = h("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+        assert!(
+            csp.contains("script-src 'self';"),
+            "{what}: no inline script"
+        );
+        assert_eq!(h("x-frame-options").as_deref(), Some("DENY"), "{what}");
+        assert_eq!(h("x-content-type-options").as_deref(), Some("nosniff"));
+        assert_eq!(h("referrer-policy").as_deref(), Some("same-origin"));
+        assert!(h("x-request-id").is_some_and(|id| !id.is_empty()));
+    }
+    assert_eq!(page.headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(api.headers[header::CACHE_CONTROL], "no-store");
+    assert_ne!(asset.headers[header::CACHE_CONTROL], "no-store");
+}
+
+/// Sessions lasted a flat 14 days, however long they sat unused.
+pub async fn an_idle_session_ends(w: Web) {
+    let ann = w.user("ann@example.com", "viewer").await;
+    let hour = 3_600_000;
+    let later = |h: i64| web_at(w.state.store.clone(), AS_OF + h * hour);
+    assert_eq!(
+        later(7).await.get("/", Some(&ann)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        later(14).await.get("/", Some(&ann)).await.status,
+        StatusCode::OK
+    );
+    let r = later(23).await.get("/", Some(&ann)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "9 hours unused");
+}
+
+/// A store failure sent the store's own text to the client.
+pub async fn a_server_failure_answers_500_with_a_request_id(w: Web) {
+    w.user("ann@example.com", "viewer").await;
+    let token = w.token("ann@example.com").await;
+    w.state.store.close().await;
+    let r = w
+        .send(
+            Request::get("/api/v1/reports/funnel")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header("x-request-id", "trace-123")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+    assert_eq!(r.headers["x-request-id"], "trace-123");
+    let error = &r.json()["error"];
+    assert_eq!(error["details"]["request_id"], "trace-123");
+    assert!(
+        !error["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("pool"),
+        "{error}"
+    );
+}
