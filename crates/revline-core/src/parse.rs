@@ -385,7 +385,13 @@ fn convert(
         FieldType::Date => {
             let date = match options.date_formats.get(field.name) {
                 Some(fmt) => chrono::NaiveDate::parse_from_str(raw, fmt)
-                    .map_err(|_| TimeError::FormatMismatch(raw.to_string(), fmt.clone())),
+                    .map_err(|_| TimeError::FormatMismatch(raw.to_string(), fmt.clone()))
+                    .and_then(|d| {
+                        (1..=9999)
+                            .contains(&chrono::Datelike::year(&d))
+                            .then_some(d)
+                            .ok_or_else(|| TimeError::OutOfRange(raw.to_string()))
+                    }),
                 None => parse_date(raw),
             }
             .map_err(RejectReason::BadDate)?;

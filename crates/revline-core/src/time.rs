@@ -19,12 +19,32 @@ pub enum TimeError {
     FormatMismatch(String, String),
     #[error("'{0}' does not exist in time zone {1} (daylight-saving gap)")]
     NonExistent(String, String),
+    #[error("'{0}' is outside the years 0001 to 9999")]
+    OutOfRange(String),
+}
+
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: years outside are refused (a year
+/// 0000 or a negative one is a typo, and PostgreSQL stores no year 0).
+const EARLIEST: Millis = -62_135_596_800_000;
+const LATEST: Millis = 253_402_300_799_999;
+
+fn in_range(parsed: Result<Millis, TimeError>, input: &str) -> Result<Millis, TimeError> {
+    match parsed {
+        Ok(ms) if !(EARLIEST..=LATEST).contains(&ms) => {
+            Err(TimeError::OutOfRange(input.trim().to_string()))
+        }
+        other => other,
+    }
 }
 
 /// Parses an ISO-8601 date or date-time. Without an offset the value is read in `zone`;
 /// a date alone means midnight in `zone`. A space may stand for the `T` (as most
 /// spreadsheet and database exports write it).
 pub fn parse_timestamp(input: &str, zone: Tz) -> Result<Millis, TimeError> {
+    in_range(parse_any_timestamp(input, zone), input)
+}
+
+fn parse_any_timestamp(input: &str, zone: Tz) -> Result<Millis, TimeError> {
     let s = input.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Ok(dt.timestamp_millis());
@@ -69,6 +89,10 @@ pub fn parse_timestamp_with_format(
     format: &str,
     zone: Tz,
 ) -> Result<Millis, TimeError> {
+    in_range(parse_with_format(input, format, zone), input)
+}
+
+fn parse_with_format(input: &str, format: &str, zone: Tz) -> Result<Millis, TimeError> {
     let s = input.trim();
     let mismatch = || TimeError::FormatMismatch(s.to_string(), format.to_string());
     if let Ok(dt) = DateTime::parse_from_str(s, format) {
@@ -95,6 +119,13 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, TimeError> {
                 .ok_or(())
         })
         .map_err(|_| TimeError::Unparsable(s.to_string()))
+        .and_then(|d| {
+            if (1..=9999).contains(&chrono::Datelike::year(&d)) {
+                Ok(d)
+            } else {
+                Err(TimeError::OutOfRange(s.to_string()))
+            }
+        })
 }
 
 fn local_to_utc(naive: NaiveDateTime, zone: Tz, input: &str) -> Result<Millis, TimeError> {
@@ -153,6 +184,26 @@ mod tests {
 
     fn utc(s: &str) -> Millis {
         parse_timestamp(s, Tz::UTC).unwrap()
+    }
+
+    /// Years 0000 and -0001 were accepted, and PostgreSQL then refused the batch.
+    #[test]
+    fn years_outside_0001_to_9999_are_refused() {
+        for input in [
+            "0000-01-01",
+            "-0001-06-01T00:00:00Z",
+            "+10000-01-01T00:00:00Z",
+        ] {
+            assert!(parse_timestamp(input, Tz::UTC).is_err(), "{input} accepted");
+        }
+        assert!(matches!(
+            parse_timestamp("0000-12-31T23:59:59Z", Tz::UTC),
+            Err(TimeError::OutOfRange(_))
+        ));
+        assert!(parse_date("0000-03-01").is_err());
+        assert_eq!(utc("0001-01-01T00:00:00Z"), EARLIEST);
+        assert_eq!(utc("9999-12-31T23:59:59.999Z"), LATEST);
+        assert!(parse_timestamp_with_format("01/01/0000", "%d/%m/%Y", Tz::UTC).is_err());
     }
 
     #[test]

@@ -345,6 +345,8 @@ pub async fn import_path(
         )));
     }
 
+    // The run ends as long after `now` as it took (`now` may be pinned, as in tests).
+    let started = std::time::Instant::now();
     let run = store
         .start_import_run(
             &options
@@ -417,7 +419,12 @@ pub async fn import_path(
         (Ok(()), _) => "rejected",
     };
     store
-        .finish_import_run(run, status, &summary.to_json(), options.now)
+        .finish_import_run(
+            run,
+            status,
+            &summary.to_json(),
+            options.now + started.elapsed().as_millis() as i64,
+        )
         .await?;
     outcome.map(|()| summary)
 }
@@ -971,7 +978,7 @@ async fn import_job(
                     });
                 }
                 file.stopped = Some(match &e {
-                    SourceError::Empty => "the file is empty (no header line)".to_string(),
+                    SourceError::Empty | SourceError::NoObjects => e.to_string(),
                     other if other.line() > 0 => {
                         format!("{other}; rows from line {} on were not read", other.line())
                     }

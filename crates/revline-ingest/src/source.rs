@@ -95,13 +95,16 @@ pub enum SourceError {
     Io(String),
     #[error("the file is empty (no header line)")]
     Empty,
+    /// An NDJSON file without a single object (an empty export, like an empty CSV).
+    #[error("the file is empty (no JSON object)")]
+    NoObjects,
 }
 
 impl SourceError {
     pub fn line(&self) -> u64 {
         match self {
             SourceError::BadEncoding { line, .. } | SourceError::Malformed { line, .. } => *line,
-            SourceError::Io(_) | SourceError::Empty => 0,
+            SourceError::Io(_) | SourceError::Empty | SourceError::NoObjects => 0,
         }
     }
 }
@@ -575,6 +578,8 @@ pub struct NdjsonSource {
     lines: io::Lines<BufReader<Box<dyn Read>>>,
     header: Arc<Vec<String>>,
     line: u64,
+    /// Whether any line held something, so that an empty file is told apart.
+    seen_any: bool,
 }
 
 impl NdjsonSource {
@@ -588,6 +593,7 @@ impl NdjsonSource {
             lines: BufReader::new(input).lines(),
             header: Arc::new(Vec::new()),
             line: 0,
+            seen_any: false,
         }
     }
 }
@@ -611,7 +617,14 @@ impl RowSource for NdjsonSource {
 
     fn next_row(&mut self) -> Option<Result<RawRow, SourceError>> {
         loop {
-            let text = match self.lines.next()? {
+            let Some(next) = self.lines.next() else {
+                if self.seen_any {
+                    return None;
+                }
+                self.seen_any = true;
+                return Some(Err(SourceError::NoObjects));
+            };
+            let text = match next {
                 Ok(t) => t,
                 Err(e) => {
                     self.line += 1;
@@ -632,6 +645,7 @@ impl RowSource for NdjsonSource {
             if trimmed.is_empty() {
                 continue;
             }
+            self.seen_any = true;
             let line = self.line;
             let object = match serde_json::from_str::<serde_json::Value>(trimmed) {
                 Ok(serde_json::Value::Object(map)) => map,

@@ -254,9 +254,12 @@ impl FromRequestParts<AppState> for Caller {
                 )),
             };
         };
+        // The scheme is case-insensitive (RFC 9110): "bearer" is "Bearer".
         let token = header
-            .strip_prefix("Bearer ")
-            .map(str::trim)
+            .trim()
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| {
                 AppError::Unauthorized("the Authorization header must be 'Bearer TOKEN'".into())

@@ -32,6 +32,12 @@ pub enum AppError {
     /// Input that cannot be imported at all (422).
     #[error("{0}")]
     Unprocessable(String),
+    /// A body over the size limit (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// A route that does not take this method (405).
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// Too many failed sign-ins (429).
     #[error("{0}")]
     TooManyRequests(String),
@@ -71,6 +77,8 @@ impl AppError {
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),
             AppError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::Store(revline_store::StoreError::Conflict(_)) => {
                 (StatusCode::CONFLICT, "conflict")
             }
@@ -100,6 +108,43 @@ impl AppError {
             _ => serde_json::Value::Null,
         };
         (self.to_string(), details)
+    }
+}
+
+impl From<axum::extract::multipart::MultipartError> for AppError {
+    fn from(e: axum::extract::multipart::MultipartError) -> AppError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge(
+                "the upload is larger than this server takes; split the file or import it with the command line".into(),
+            )
+        } else {
+            AppError::bad(format!("the upload could not be read: {}", e.body_text()))
+        }
+    }
+}
+
+/// What axum answers by itself (a body over the limit, a form or JSON it cannot read,
+/// a method a route does not take) as one of ours, so that every error has the same
+/// JSON (or page) whatever caught it.
+pub fn from_plain(status: StatusCode, text: String) -> AppError {
+    let text = if text.trim().is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            AppError::TooLarge("the request body is larger than this server takes".into())
+        }
+        StatusCode::METHOD_NOT_ALLOWED => {
+            AppError::MethodNotAllowed("this route does not take that method".into())
+        }
+        StatusCode::NOT_FOUND => AppError::NotFound(text),
+        StatusCode::UNAUTHORIZED => AppError::Unauthorized(text),
+        StatusCode::FORBIDDEN => AppError::Forbidden(text),
+        s if s.is_server_error() => AppError::Internal(text),
+        StatusCode::UNPROCESSABLE_ENTITY => AppError::Unprocessable(text),
+        _ => AppError::bad(text),
     }
 }
 

@@ -51,6 +51,8 @@ pub struct AppState {
     newest: Arc<std::sync::Mutex<Option<NewestAt>>>,
     /// Served over TLS: session cookies are `Secure`.
     pub tls: bool,
+    /// The largest request body taken (`UPLOAD_LIMIT_BYTES` unless set).
+    pub upload_limit: usize,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
             reports: Arc::default(),
             newest: Arc::default(),
             tls: false,
+            upload_limit: UPLOAD_LIMIT_BYTES,
         })
     }
 
@@ -123,6 +126,9 @@ pub async fn build_snapshot(store: &dyn Store, settings: &Settings) -> Result<Sn
     live::load_snapshot(store, settings).await
 }
 
+/// The largest request body (an uploaded file, a batch of records).
+pub const UPLOAD_LIMIT_BYTES: usize = 256 * 1024 * 1024;
+
 /// Every route: the API, the pages and their assets.
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
@@ -131,7 +137,7 @@ pub fn router(state: AppState) -> Router {
         .merge(live::routes())
         .merge(assets::routes())
         .merge(api::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(state.upload_limit))
         .with_state(state);
     middleware::wrap(routes)
 }

@@ -67,7 +67,11 @@ async fn request_context(mut req: Request, next: Next) -> Response {
     let id = request_id_of(&req);
     let value = HeaderValue::from_str(&id).expect("a plain token");
     req.headers_mut().insert(REQUEST_ID_HEADER, value.clone());
-    let mut response = REQUEST_ID.scope(id, next.run(req)).await;
+    let api = req.uri().path().starts_with("/api/");
+    let tr = crate::i18n::Tr::new(crate::auth::lang_for(None, req.headers()));
+    let mut response = REQUEST_ID
+        .scope(id, async move { ours(next.run(req).await, api, tr).await })
+        .await;
     let headers = response.headers_mut();
     headers.insert(REQUEST_ID_HEADER, value);
     let fixed = [
@@ -96,6 +100,34 @@ async fn request_context(mut req: Request, next: Next) -> Response {
     // proxy. Assets say how long they keep themselves.
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// An error axum answered by itself (plain text or an empty body) becomes one of ours:
+/// JSON under `/api/`, an error page elsewhere.
+async fn ours(response: Response, api: bool, tr: crate::i18n::Tr) -> Response {
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| t.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let error = crate::error::from_plain(status, String::from_utf8_lossy(&body).into_owned());
+    let mut response = if api {
+        error.into_response()
+    } else {
+        crate::pages::error_page(error, tr)
+    };
+    if let Some(allow) = allow {
+        response.headers_mut().insert(header::ALLOW, allow);
     }
     response
 }

@@ -2049,6 +2049,7 @@ struct RecordsPage {
 }
 
 const PAGE_SIZE: usize = 50;
+const MAX_PAGE: usize = 1 << 32;
 
 fn record_columns(kind: RecordKind) -> &'static [&'static str] {
     match kind {
@@ -2117,7 +2118,9 @@ async fn records_view(state: &AppState, w: &WebUser, ui: &Ui, message: String) -
                 .filter(|c| filter_columns(kind).contains(&c.as_str()))
                 .unwrap_or_default();
             let val = ui.val.clone().unwrap_or_default();
-            let page = ui.page.unwrap_or(0);
+            // A page number past any table (`page=9223372036854775807`) shows an empty
+            // page rather than overflowing.
+            let page = ui.page.unwrap_or(0).min(MAX_PAGE);
             let q = ui.q.clone().unwrap_or_default();
             let search = revline_store::RecordSearch {
                 text: Some(q.clone()).filter(|s| !s.trim().is_empty()),
@@ -2540,15 +2543,12 @@ async fn import_preview(
             while let Some(field) = form
                 .next_field()
                 .await
-                .map_err(|e| (AppError::bad(e.to_string()), tr))?
+                .map_err(|e| (AppError::from(e), tr))?
             {
                 match field.name() {
                     Some("file") => {
                         let name = field.file_name().unwrap_or("upload.csv").to_string();
-                        let data = field
-                            .bytes()
-                            .await
-                            .map_err(|e| (AppError::bad(e.to_string()), tr))?;
+                        let data = field.bytes().await.map_err(|e| (AppError::from(e), tr))?;
                         file = Some((name, data.to_vec()));
                     }
                     Some("kind") => {

@@ -301,6 +301,20 @@ async fn ragged_rows_empty_files_and_huge_fields() {
     assert_eq!(s.exit_code(), 3);
 }
 
+/// An empty `.csv` exited 3 but an empty `.ndjson` 0: both are an empty export.
+#[tokio::test]
+async fn an_empty_ndjson_file_is_reported_like_an_empty_csv() {
+    let t = testing::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "touchpoints.ndjson", "\n\n");
+    let s = import(&t.store, dir.path(), &ImportOptions::default()).await;
+    assert_eq!(
+        file(&s, "touchpoints").stopped.as_deref(),
+        Some("the file is empty (no JSON object)")
+    );
+    assert_eq!(s.exit_code(), 3);
+}
+
 #[tokio::test]
 async fn polish_excel_exports_are_read_as_they_come() {
     let t = testing::sqlite().await;

@@ -997,6 +997,8 @@ on_both_stores!(
     pages_cannot_be_framed_and_carry_security_headers, 0;
     an_idle_session_ends, 0;
     a_server_failure_answers_500_with_a_request_id, 0;
+    a_huge_page_number_shows_an_empty_page, 0;
+    every_error_answers_in_the_documented_shape, 0;
     first_run_and_sign_in, 0;
     roles_and_csrf, 300;
     pages_in_both_languages, 600;

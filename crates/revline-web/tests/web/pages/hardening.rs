@@ -190,3 +190,78 @@ pub async fn a_server_failure_answers_500_with_a_request_id(w: Web) {
         "{error}"
     );
 }
+
+/// `/records?page=9223372036854775807` answered 500 (an overflow).
+pub async fn a_huge_page_number_shows_an_empty_page(w: Web) {
+    let ann = w.user("ann@example.com", "viewer").await;
+    let r = w
+        .get(
+            "/records?kind=contacts&page=9223372036854775807",
+            Some(&ann),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+/// A 405 had an empty body, a 413 plain text and an oversized upload a multipart parse
+/// error; `Authorization: bearer` (lower case) was refused.
+pub async fn every_error_answers_in_the_documented_shape(mut w: Web) {
+    let ann = w.user("ann@example.com", "editor").await;
+    let token = w.token("ann@example.com").await;
+    let api = |method: &str, uri: &str, auth: String, body: Vec<u8>| {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, auth)
+            .header(header::CONTENT_TYPE, "application/x-ndjson")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let r = w
+        .send(api(
+            "GET",
+            "/api/v1/reports/funnel",
+            format!("bearer {token}"),
+            vec![],
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "the scheme is case-insensitive");
+    let r = w
+        .send(api(
+            "DELETE",
+            "/api/v1/reports/funnel",
+            format!("Bearer {token}"),
+            vec![],
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        r.json()["error"]["code"],
+        "method_not_allowed",
+        "{}",
+        r.body
+    );
+
+    // The limit made small, so that a test can go over it.
+    let mut state = w.state.clone();
+    state.upload_limit = 64 * 1024;
+    w.app = revline_web::router(state);
+    let big = "x".repeat(100 * 1024).into_bytes();
+    let r = w
+        .send(api(
+            "POST",
+            "/api/v1/contacts",
+            format!("Bearer {token}"),
+            big.clone(),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "too_large", "{}", r.body);
+    let r = w.upload(&ann, "contacts.csv", &big).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(
+        r.body.contains("larger than this server takes"),
+        "{}",
+        r.body
+    );
+}
