@@ -4,6 +4,7 @@
 
 pub mod digests;
 pub mod export;
+pub mod framing;
 pub mod import;
 pub mod mapping;
 pub mod presets;

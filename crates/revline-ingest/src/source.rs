@@ -303,6 +303,31 @@ pub fn kind_stem(path: &Path) -> String {
     }
 }
 
+/// The most a compressed file of `stored` bytes may expand to: text exports compress
+/// 5 to 50 times, a "zip bomb" a thousand times.
+pub fn decompressed_limit(stored: u64) -> u64 {
+    stored.saturating_mul(200).max(1 << 30)
+}
+
+/// Fails once more than `left` bytes have come out.
+struct CappedReader<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for CappedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self.left.checked_sub(n as u64).ok_or_else(|| {
+            io::Error::other(
+                "the compressed file expands to more than 200 times its size (or 1 GiB); \
+                 decompress it and import the plain file if it is genuine",
+            )
+        })?;
+        Ok(n)
+    }
+}
+
 /// Opens a file for reading, decompressing `.gz` files on the fly. Progress counts the
 /// bytes of the file as stored.
 fn open_text(path: &Path, counter: Arc<AtomicU64>) -> Result<Box<dyn Read>, SourceError> {
@@ -311,7 +336,11 @@ fn open_text(path: &Path, counter: Arc<AtomicU64>) -> Result<Box<dyn Read>, Sour
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     Ok(if gz {
-        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
+        let stored = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        Box::new(CappedReader {
+            inner: BufReader::new(flate2::read::MultiGzDecoder::new(file)),
+            left: decompressed_limit(stored),
+        })
     } else {
         Box::new(file)
     })
@@ -342,6 +371,8 @@ pub fn detect_delimiter(first_line: &[u8]) -> u8 {
 
 pub struct CsvSource {
     reader: csv::Reader<Box<dyn Read>>,
+    /// Why each refused line was refused (`framing`).
+    refusals: crate::framing::Refusals,
     lines: Option<std::rc::Rc<std::cell::RefCell<LineIndex>>>,
     header: Arc<Vec<String>>,
     record: csv::ByteRecord,
@@ -419,6 +450,10 @@ impl CsvSource {
                 failed_at_line: None,
             })
         };
+        // No record may grow without bound: a runaway quote or a huge line is refused
+        // where it starts and reading goes on at the next line.
+        let (framed, refusals) = crate::framing::FramingReader::new(stream, delimiter, Some(b'"'));
+        let stream: Box<dyn Read> = Box::new(framed);
         let (stream, lines): (Box<dyn Read>, _) = if has_cr {
             let index = std::rc::Rc::new(std::cell::RefCell::new(LineIndex::default()));
             (
@@ -439,6 +474,7 @@ impl CsvSource {
             .from_reader(stream);
         let mut source = CsvSource {
             reader,
+            refusals,
             lines,
             header: Arc::new(Vec::new()),
             record: csv::ByteRecord::new(),
@@ -451,6 +487,12 @@ impl CsvSource {
             None => return Err(SourceError::Empty),
             Some(Err(e)) => return Err(e),
             Some(Ok(())) => {
+                if let Some((_, reason)) = row.problem.take() {
+                    return Err(SourceError::Malformed {
+                        line: 1,
+                        message: format!("the header line is refused: {reason}"),
+                    });
+                }
                 if row.fields.iter().all(|f| f.trim().is_empty()) {
                     return Err(SourceError::Empty);
                 }
@@ -477,6 +519,26 @@ impl CsvSource {
                 };
                 row.line = line;
                 row.problem = None;
+                if self.record.len() == 1
+                    && &self.record[0] == crate::framing::REFUSED_LINE.as_bytes()
+                {
+                    if let Some(refusal) = self.refusals.borrow_mut().pop_front() {
+                        row.line = refusal.line();
+                        let column = match &refusal {
+                            crate::framing::Refusal::RunawayQuote { field, .. } => {
+                                self.header.get(*field).cloned()
+                            }
+                            crate::framing::Refusal::LineTooLong { .. } => None,
+                        };
+                        row.problem = Some((
+                            column,
+                            revline_core::RejectReason::Malformed(refusal.message()),
+                        ));
+                    }
+                    row.fields.truncate(1);
+                    set_cell(&mut row.fields, 0, "");
+                    return Some(Ok(()));
+                }
                 let fields = &mut row.fields;
                 let n = self.record.len();
                 fields.truncate(n);
@@ -555,7 +617,10 @@ impl RowSource for CsvSource {
                 return Some(Err(e));
             }
             // Blank lines (often at the end of spreadsheet exports) are not rows.
-            if row.fields.len() <= 1 && row.fields.iter().all(|f| f.trim().is_empty()) {
+            if row.problem.is_none()
+                && row.fields.len() <= 1
+                && row.fields.iter().all(|f| f.trim().is_empty())
+            {
                 continue;
             }
             if row.fields.len() != self.header.len() && row.problem.is_none() {
@@ -589,6 +654,9 @@ impl NdjsonSource {
 
     pub fn from_reader(input: Box<dyn Read>) -> NdjsonSource {
         use io::BufRead;
+        // Lines are bounded as CSV records are: a huge one is refused as it streams.
+        let (framed, _) = crate::framing::FramingReader::new(input, b'\n', None);
+        let input: Box<dyn Read> = Box::new(framed);
         NdjsonSource {
             lines: BufReader::new(input).lines(),
             header: Arc::new(Vec::new()),
@@ -647,6 +715,17 @@ impl RowSource for NdjsonSource {
             }
             self.seen_any = true;
             let line = self.line;
+            if trimmed == crate::framing::REFUSED_LINE.trim() {
+                let refusal = crate::framing::Refusal::LineTooLong { line };
+                return Some(Ok(RawRow {
+                    line,
+                    fields: Vec::new(),
+                    problem: Some((
+                        None,
+                        revline_core::RejectReason::Malformed(refusal.message()),
+                    )),
+                }));
+            }
             let object = match serde_json::from_str::<serde_json::Value>(trimmed) {
                 Ok(serde_json::Value::Object(map)) => map,
                 Ok(_) => {

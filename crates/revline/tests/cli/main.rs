@@ -3,6 +3,7 @@
 
 mod browser;
 mod contacts;
+mod limits;
 mod missing;
 mod reports;
 
