@@ -32,13 +32,61 @@
     return option;
   }
 
+  // ECharts (1 MB) is fetched only by pages that draw a chart, from beside this script.
+  var echartsLoading = null;
+  function withECharts(then) {
+    if (window.echarts) return then();
+    if (!echartsLoading) {
+      echartsLoading = [];
+      var script = document.createElement("script");
+      var self = document.querySelector('script[src$="/app.js"]');
+      script.src = self.src.replace(/app\.js$/, "echarts.min.js");
+      script.onload = function () { echartsLoading.forEach(function (f) { f(); }); };
+      document.head.appendChild(script);
+    }
+    echartsLoading.push(then);
+  }
+
+  function savePng(chart, el) {
+    var image = new Image();
+    image.onload = function () {
+      var canvas = document.createElement("canvas");
+      canvas.width = el.clientWidth * 2;
+      canvas.height = el.clientHeight * 2;
+      var ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+      var link = document.createElement("a");
+      link.download = (document.title.split(" · ")[0] || "chart").trim().toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-") + ".png";
+      link.href = canvas.toDataURL("image/png");
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    };
+    image.src = chart.getDataURL({ type: "svg" });
+  }
+
   function initCharts(root) {
+    if (!root.querySelector("[data-chart]")) return;
+    withECharts(function () { drawCharts(root); });
+  }
+
+  function drawCharts(root) {
     root.querySelectorAll("[data-chart]").forEach(function (el) {
       if (el.dataset.ready) return;
       el.dataset.ready = "1";
       var option = JSON.parse(el.dataset.chart);
       var chart = echarts.init(el, null, { renderer: "svg" });
       chart.setOption(localise(option));
+      // Every chart saves as a PNG: a button above it, outside the drawing.
+      var save = document.createElement("button");
+      save.type = "button";
+      save.className = "chart-save";
+      save.textContent = document.body.dataset.savePng || "PNG";
+      save.addEventListener("click", function () { savePng(chart, el); });
+      el.parentNode.insertBefore(save, el);
       if (el.dataset.clickUrl) {
         chart.on("click", function (p) {
           var key = (option.keys && option.keys[p.dataIndex]) || p.name;

@@ -32,20 +32,40 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-/// A version for asset URLs, so browsers may cache them for good.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The digest of every asset's content, the folder their URLs are under: a changed
+/// file gets a new URL, so browsers may keep each one for good.
+pub fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for (name, _, body) in FILES {
+            hash.update(name.as_bytes());
+            hash.update((body.len() as u64).to_le_bytes());
+            hash.update(body);
+        }
+        hash.finalize()[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    })
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/assets/{version}/{name}", get(asset))
 }
 
-async fn asset(Path((_version, name)): Path<(String, String)>) -> Response {
+async fn asset(Path((version, name)): Path<(String, String)>) -> Response {
+    // A page of an older build asks under its old digest: it gets today's file, not
+    // to be kept.
+    let keep = if version == self::version() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     match FILES.iter().find(|(n, _, _)| *n == name) {
         Some((_, mime, body)) => (
-            [
-                (header::CONTENT_TYPE, *mime),
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-            ],
+            [(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, keep)],
             *body,
         )
             .into_response(),

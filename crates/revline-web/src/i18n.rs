@@ -440,6 +440,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("common.period", "Period", "Okres"),
     ("common.prev", "Previous", "Wstecz"),
     ("common.previous", "Previous period", "Poprzedni okres"),
+    ("common.save_png", "Save as PNG", "Zapisz jako PNG"),
     ("common.target", "Target", "Cel"),
     ("common.to", "To", "Do"),
     ("common.total", "Total", "Razem"),

@@ -14,7 +14,7 @@
 
 pub mod access;
 mod api;
-mod assets;
+pub mod assets;
 pub mod auth;
 mod error;
 pub mod i18n;

@@ -350,7 +350,7 @@ fn chrome(
         show_filter,
         can_edit: w.can_edit(),
         is_admin: w.is_admin(),
-        asset_version: crate::assets::VERSION,
+        asset_version: crate::assets::version(),
         lang: tr.code(),
         live: !matches!(active, "import" | "settings" | "records" | "journeys"),
         tr,
@@ -3079,7 +3079,7 @@ async fn login_page(
         email: String::new(),
         error: String::new(),
         setup: false,
-        asset_version: crate::assets::VERSION,
+        asset_version: crate::assets::version(),
     };
     render(&page).unwrap_or_else(|e| error_page(e, tr))
 }
@@ -3111,7 +3111,7 @@ async fn login(
             email: email.clone(),
             error: tr.t(error).to_string(),
             setup: false,
-            asset_version: crate::assets::VERSION,
+            asset_version: crate::assets::version(),
         };
         (status, render(&page).unwrap_or_else(|e| error_page(e, tr))).into_response()
     };
@@ -3190,7 +3190,7 @@ async fn setup_page(State(state): State<AppState>, headers: HeaderMap) -> Respon
         email: String::new(),
         error: String::new(),
         setup: true,
-        asset_version: crate::assets::VERSION,
+        asset_version: crate::assets::version(),
     };
     render(&page).unwrap_or_else(|e| error_page(e, tr))
 }

@@ -265,3 +265,29 @@ pub async fn every_error_answers_in_the_documented_shape(mut w: Web) {
         r.body
     );
 }
+
+/// Assets were cached for a year under the crate's version, so a changed `app.js` was
+/// not fetched again; the 1.1 MB ECharts file loaded on pages without a chart.
+pub async fn assets_are_named_by_their_content(w: Web) {
+    let ann = w.user("ann@example.com", "viewer").await;
+    let version = revline_web::assets::version();
+    assert_eq!(version.len(), 12);
+    assert_ne!(version, env!("CARGO_PKG_VERSION"));
+    let page = w.get("/records", Some(&ann)).await;
+    assert!(
+        page.body.contains(&format!("/assets/{version}/app.js")),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("echarts"), "no chart, no ECharts");
+    let kept = w.get(&format!("/assets/{version}/app.js"), None).await;
+    assert!(
+        kept.headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let old = w.get("/assets/0.1.0/app.js", None).await;
+    assert_eq!(old.status, StatusCode::OK);
+    assert_eq!(old.headers[header::CACHE_CONTROL], "no-cache");
+}
