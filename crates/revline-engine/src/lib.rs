@@ -11,6 +11,7 @@ pub mod attribution;
 pub mod bottlenecks;
 pub mod calendar;
 pub mod cohorts;
+pub mod csv_out;
 pub mod forecast;
 pub mod funnel;
 mod id_index;

@@ -119,6 +119,12 @@ pub fn document() -> Value {
             "description": description, "schema": { "type": ty }
         }));
     }
+    // Not a report parameter: how the answer is written.
+    parameters.push(json!({
+        "name": "format", "in": "query", "required": false,
+        "description": "json (default) or csv: the rows of `revline report NAME --format csv`, as a download",
+        "schema": { "type": "string", "enum": ["json", "csv"] }
+    }));
     let write = |summary: &str, body: &str| {
         json!({ "post": {
             "summary": summary,

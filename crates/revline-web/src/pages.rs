@@ -231,6 +231,8 @@ pub struct Chrome {
     pub can_edit: bool,
     pub is_admin: bool,
     pub asset_version: &'static str,
+    /// The page's reports as CSV files: (label, URL of the API's `format=csv`).
+    pub downloads: Vec<(String, String)>,
     pub lang: &'static str,
     /// Whether arriving records refresh the page's figures in place (not on pages
     /// with work in progress: an import, a form).
@@ -351,6 +353,7 @@ fn chrome(
         can_edit: w.can_edit(),
         is_admin: w.is_admin(),
         asset_version: crate::assets::version(),
+        downloads: Vec::new(),
         lang: tr.code(),
         live: !matches!(active, "import" | "settings" | "records" | "journeys"),
         tr,
@@ -386,6 +389,28 @@ pub fn error_page(e: AppError, tr: Tr) -> Response {
     };
     let body = page.render().unwrap_or_else(|_| "error".into());
     (status, Html(body)).into_response()
+}
+
+/// The API's CSV of a report with the page's parameters, to download.
+fn csv_download(
+    tr: &Tr,
+    label_key: &str,
+    kind: ReportKind,
+    params: &ReportParams,
+) -> (String, String) {
+    let query = serde_urlencoded::to_string(params).unwrap_or_default();
+    let sep = if query.is_empty() { "" } else { "&" };
+    (
+        format!("{} · {}", tr.t("common.download_csv"), tr.t(label_key)),
+        format!("/api/v1/reports/{}?{query}{sep}format=csv", kind.name()),
+    )
+}
+
+impl Chrome {
+    fn downloads(mut self, links: Vec<(String, String)>) -> Chrome {
+        self.downloads = links;
+        self
+    }
 }
 
 /// A page handler's result: errors become error pages in the reader's language.
@@ -913,6 +938,7 @@ async fn home_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
     let tr = w.tr;
     let period = ui.period(state, "this_quarter");
     let params = ui.params(&period);
+    let csv = csv_download(&tr, "nav.home", ReportKind::Scorecard, &params);
     let scorecard = crate::reports::run(state, ReportKind::Scorecard, params.clone())
         .await
         .or_page(tr)?;
@@ -938,7 +964,7 @@ async fn home_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         .map(|a| format!("&as_of={}", url_encode(a)))
         .unwrap_or_default();
     let page = HomePage {
-        c: chrome(state, w, ui, "home", "nav.home", Some(&period), true),
+        c: chrome(state, w, ui, "home", "nav.home", Some(&period), true).downloads(vec![csv]),
         kpis: kpis(&tr, &scorecard),
         comparison: comparison_text(&tr, state.settings().timezone, &scorecard),
         reach: reach_rows(&tr, &scorecard),
@@ -1084,6 +1110,7 @@ async fn funnel_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         params.by = Some(by.clone());
         params.filter = None;
     }
+    let csv = csv_download(&tr, "nav.funnel", ReportKind::Funnel, &params);
     let report = crate::reports::run(state, ReportKind::Funnel, params)
         .await
         .or_page(tr)?;
@@ -1117,7 +1144,8 @@ async fn funnel_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
         "nav.funnel",
         Some(&period),
         by.is_empty(),
-    );
+    )
+    .downloads(vec![csv]);
     let sep = if c.qs.is_empty() { "?" } else { "&" };
     let people_url = format!("/funnel/people{}{sep}view={view}&stage=__KEY__", c.qs);
     let mut rows = rows;
@@ -1181,6 +1209,7 @@ async fn funnel_people_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResu
         stage: Some(stage_name.clone()),
         ..ui.params(&period)
     };
+    let csv = csv_download(&tr, "funnel.people_csv", ReportKind::Members, &params);
     let report = crate::reports::run(state, ReportKind::Members, params)
         .await
         .or_page(tr)?;
@@ -1202,7 +1231,7 @@ async fn funnel_people_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResu
             owner: text(&m["owner"]),
         })
         .collect();
-    let c = chrome(state, w, ui, "funnel", "nav.funnel", Some(&period), false);
+    let c = chrome(state, w, ui, "funnel", "nav.funnel", Some(&period), false).downloads(vec![csv]);
     let page = PeoplePage {
         heading: tr
             .t("funnel.people")
@@ -1254,6 +1283,7 @@ async fn bottlenecks_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
     if let (Some(l), Some(r)) = (&link, &rate) {
         params.what_if = Some(format!("{l}={}", r.replace(',', ".")));
     }
+    let csv = csv_download(&tr, "nav.bottlenecks", ReportKind::Bottlenecks, &params);
     let report = crate::reports::run(state, ReportKind::Bottlenecks, params)
         .await
         .or_page(tr)?;
@@ -1311,7 +1341,8 @@ async fn bottlenecks_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
             "nav.bottlenecks",
             Some(&period),
             false,
-        ),
+        )
+        .downloads(vec![csv]),
         findings: findings(&tr, &report, usize::MAX),
         judged: report["judged"].as_bool().unwrap_or(true),
         links,
@@ -1366,6 +1397,7 @@ async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
     if by_campaign {
         params.by = Some("campaign".into());
     }
+    let csv = csv_download(&tr, "nav.attribution", ReportKind::Attribution, &params);
     let report = crate::reports::run(state, ReportKind::Attribution, params)
         .await
         .or_page(tr)?;
@@ -1466,7 +1498,8 @@ async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
             "nav.attribution",
             Some(&period),
             false,
-        ),
+        )
+        .downloads(vec![csv]),
         models: models
             .iter()
             .map(|m| tr.label("model", &text(&m["model"])))
@@ -1521,6 +1554,7 @@ async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
             .map_err(|_| (AppError::bad(format!("target: '{t}' is not an amount")), tr))?;
         params.target = Some(amount);
     }
+    let csv = csv_download(&tr, "nav.plan", ReportKind::Forecast, &params);
     let f = crate::reports::run(state, ReportKind::Forecast, params)
         .await
         .or_page(tr)?;
@@ -1641,7 +1675,7 @@ async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
             .all(|r: &ReverseRow| r.too_late)
         && num(&f["new_business_needed"]).is_some_and(|n| n > 0.0);
     let page = PlanPage {
-        c: chrome(state, w, ui, "plan", "nav.plan", Some(&period), true),
+        c: chrome(state, w, ui, "plan", "nav.plan", Some(&period), true).downloads(vec![csv]),
         figures,
         chart,
         reverse,
@@ -1686,6 +1720,10 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
     let tr = w.tr;
     let period = ui.period(state, "last_12_months");
     let params = ui.params(&period);
+    let csv = vec![
+        csv_download(&tr, "retention.mrr_csv", ReportKind::Mrr, &params),
+        csv_download(&tr, "retention.cohorts_csv", ReportKind::Cohorts, &params),
+    ];
     let cohorts = crate::reports::run(state, ReportKind::Cohorts, params.clone())
         .await
         .or_page(tr)?;
@@ -1903,7 +1941,8 @@ async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
             "nav.retention",
             Some(&period),
             true,
-        ),
+        )
+        .downloads(csv),
         figures,
         units,
         basis,

@@ -6,27 +6,41 @@
 //! within a minute share one result; new records (a new snapshot version) clear the cache.
 
 use crate::{AppError, AppState};
-use revline_engine::query::{ReportKind, ReportParams, ReportQuery};
+use revline_engine::query::{Output, ReportKind, ReportParams, ReportQuery};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// A computed report: the engine's typed result, and its JSON made once when asked.
+pub struct Report {
+    pub output: Output,
+    json: OnceLock<Arc<Value>>,
+}
+
+impl Report {
+    pub fn json(&self) -> Arc<Value> {
+        self.json
+            .get_or_init(|| Arc::new(self.output.to_json()))
+            .clone()
+    }
+}
 
 const CAPACITY: usize = 256;
 
 #[derive(Default)]
 pub struct ReportCache {
-    inner: Mutex<(u64, HashMap<String, Arc<Value>>)>,
+    inner: Mutex<(u64, HashMap<String, Arc<Report>>)>,
 }
 
 impl ReportCache {
-    fn get(&self, version: u64, key: &str) -> Option<Arc<Value>> {
+    fn get(&self, version: u64, key: &str) -> Option<Arc<Report>> {
         let inner = self.inner.lock().expect("cache lock");
         (inner.0 == version)
             .then(|| inner.1.get(key).cloned())
             .flatten()
     }
 
-    fn put(&self, version: u64, key: String, value: Arc<Value>) {
+    fn put(&self, version: u64, key: String, value: Arc<Report>) {
         let mut inner = self.inner.lock().expect("cache lock");
         if inner.0 != version || inner.1.len() >= CAPACITY {
             inner.1.clear();
@@ -36,11 +50,20 @@ impl ReportCache {
     }
 }
 
+/// The report's JSON (what the pages read).
 pub async fn run(
     state: &AppState,
     kind: ReportKind,
-    mut params: ReportParams,
+    params: ReportParams,
 ) -> Result<Arc<Value>, AppError> {
+    Ok(run_report(state, kind, params).await?.json())
+}
+
+pub async fn run_report(
+    state: &AppState,
+    kind: ReportKind,
+    mut params: ReportParams,
+) -> Result<Arc<Report>, AppError> {
     if let Some(email) = params.email.take() {
         let email = revline_core::normalize::normalize_email(&email)
             .ok_or_else(|| AppError::bad(format!("email: '{email}' is not an address")))?;
@@ -71,12 +94,15 @@ pub async fn run(
     let mut out =
         tokio::task::spawn_blocking(move || revline_engine::query::run(&snapshot, &query))
             .await
-            .map_err(|e| AppError::bad(format!("the report failed: {e}")))?
+            .map_err(|e| AppError::internal(format!("the report failed: {e}")))?
             .map_err(|e| AppError::NotFound(e.0))?;
     if let revline_engine::query::Output::Members(m) = &mut out {
         m.label(revline_store::contact_labels(state.store.as_ref(), &m.contact_ids()).await?);
     }
-    let value = Arc::new(out.to_json());
-    state.reports.put(version, key, value.clone());
-    Ok(value)
+    let report = Arc::new(Report {
+        output: out,
+        json: OnceLock::new(),
+    });
+    state.reports.put(version, key, report.clone());
+    Ok(report)
 }

@@ -191,10 +191,9 @@ async fn journey_contact(
 }
 
 /// A report that prints as a table and as CSV rows.
-pub trait Printable: Serialize {
+/// A report as a table for people; its CSV is the engine's (`csv_out`).
+pub trait Printable: Serialize + revline_engine::csv_out::CsvTable {
     fn table(&self) -> String;
-    fn csv_header(&self) -> String;
-    fn csv_rows(&self) -> Vec<String>;
 }
 
 /// Writes a report to stdout in one go. A reader that went away (`revline report ... |
@@ -218,14 +217,7 @@ fn json_text(value: &impl Serialize) -> String {
 fn print_one<T: Printable>(report: &T, format: ReportFormat) {
     let text = match format {
         ReportFormat::Json => json_text(report),
-        ReportFormat::Csv => {
-            let mut out = report.csv_header() + "\n";
-            for row in report.csv_rows() {
-                out += &row;
-                out.push('\n');
-            }
-            out
-        }
+        ReportFormat::Csv => revline_engine::csv_out::one(report),
         ReportFormat::Table => report.table(),
     };
     write_out(&text);
@@ -234,18 +226,7 @@ fn print_one<T: Printable>(report: &T, format: ReportFormat) {
 fn print_by<T: Printable>(report: &By<T>, format: ReportFormat) {
     let text = match format {
         ReportFormat::Json => json_text(report),
-        ReportFormat::Csv => {
-            let mut out = format!("{},{}\n", report.by, report.overall.csv_header());
-            for row in report.overall.csv_rows() {
-                out += &format!("(all),{row}\n");
-            }
-            for seg in &report.segments {
-                for row in seg.report.csv_rows() {
-                    out += &format!("{},{row}\n", csv_text(&seg.value));
-                }
-            }
-            out
-        }
+        ReportFormat::Csv => revline_engine::csv_out::by(report),
         ReportFormat::Table => {
             let mut out = report.overall.table();
             for seg in &report.segments {
@@ -258,24 +239,12 @@ fn print_by<T: Printable>(report: &By<T>, format: ReportFormat) {
     write_out(&text);
 }
 
-fn csv_text(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn rate(v: Option<f64>) -> String {
     v.map_or("-".to_string(), |r| format!("{:.1}%", r * 100.0))
 }
 
 fn num(v: Option<f64>, decimals: usize) -> String {
     v.map_or("-".to_string(), |d| format!("{d:.decimals$}"))
-}
-
-fn cell(v: Option<f64>) -> String {
-    v.map_or(String::new(), |x| x.to_string())
 }
 
 fn interval(low: Option<f64>, high: Option<f64>) -> String {
@@ -335,30 +304,6 @@ impl Printable for FunnelReport {
             );
         }
         out
-    }
-
-    fn csv_header(&self) -> String {
-        "stage,reached,step_conversion,step_conversion_low,step_conversion_high,cumulative_conversion,median_days_from_previous,p90_days_from_previous,rework".into()
-    }
-
-    fn csv_rows(&self) -> Vec<String> {
-        self.stages
-            .iter()
-            .map(|s| {
-                format!(
-                    "{},{},{},{},{},{},{},{},{}",
-                    s.stage,
-                    s.reached,
-                    cell(s.step_conversion),
-                    cell(s.step_conversion_low),
-                    cell(s.step_conversion_high),
-                    cell(s.cumulative_conversion),
-                    cell(s.median_days_from_previous),
-                    cell(s.p90_days_from_previous),
-                    s.rework
-                )
-            })
-            .collect()
     }
 }
 
@@ -442,29 +387,6 @@ impl Printable for ScorecardReport {
         out += &unconverted_text(&self.unconverted);
         out
     }
-
-    fn csv_header(&self) -> String {
-        "metric,value,previous,target,pace,unit,count,reason".into()
-    }
-
-    fn csv_rows(&self) -> Vec<String> {
-        self.metrics
-            .iter()
-            .map(|m| {
-                format!(
-                    "{},{},{},{},{},{},{},{}",
-                    m.name,
-                    cell(m.value),
-                    cell(m.previous),
-                    cell(m.target),
-                    cell(m.pace),
-                    m.unit,
-                    m.count.map_or(String::new(), |c| c.to_string()),
-                    csv_text(m.reason.as_deref().unwrap_or(""))
-                )
-            })
-            .collect()
-    }
 }
 
 fn unconverted_text(list: &[revline_engine::snapshot::Unconverted]) -> String {
@@ -519,33 +441,6 @@ impl Printable for SlaReport {
         }
         out
     }
-
-    fn csv_header(&self) -> String {
-        "leads,responded,pending,median_response_minutes,p90_response_minutes,breached,breach_rate,within_sla_leads,within_sla_conversion,late_leads,late_conversion".into()
-    }
-
-    fn csv_rows(&self) -> Vec<String> {
-        vec![format!(
-            "{},{},{},{},{},{},{},{},{},{},{}",
-            self.leads,
-            self.responded,
-            self.pending,
-            cell(self.median_response_minutes),
-            cell(self.p90_response_minutes),
-            self.breached.map(|b| b.to_string()).unwrap_or_default(),
-            cell(self.breach_rate),
-            self.within_sla
-                .as_ref()
-                .map(|g| g.leads.to_string())
-                .unwrap_or_default(),
-            cell(self.within_sla.as_ref().and_then(|g| g.conversion)),
-            self.late
-                .as_ref()
-                .map(|g| g.leads.to_string())
-                .unwrap_or_default(),
-            cell(self.late.as_ref().and_then(|g| g.conversion))
-        )]
-    }
 }
 
 impl Printable for CohortsReport {
@@ -580,30 +475,6 @@ impl Printable for CohortsReport {
         }
         out += &unconverted_text(&self.unconverted);
         out
-    }
-
-    fn csv_header(&self) -> String {
-        "cohort,customers,month,revenue,active,revenue_retention,logo_retention,ltv".into()
-    }
-
-    fn csv_rows(&self) -> Vec<String> {
-        let mut rows = Vec::new();
-        for c in &self.cohorts {
-            for k in 0..c.revenue.len() {
-                rows.push(format!(
-                    "{},{},{},{},{},{},{},{}",
-                    c.cohort,
-                    c.customers,
-                    k,
-                    c.revenue[k],
-                    c.active[k],
-                    cell(c.revenue_retention[k]),
-                    cell(c.logo_retention[k]),
-                    c.ltv[k]
-                ));
-            }
-        }
-        rows
     }
 }
 
@@ -678,22 +549,6 @@ impl Printable for ForecastReport {
         }
         out
     }
-
-    fn csv_header(&self) -> String {
-        "month,overdue,deals,pipeline,weighted,commit,best_case".into()
-    }
-
-    fn csv_rows(&self) -> Vec<String> {
-        self.months
-            .iter()
-            .map(|m| {
-                format!(
-                    "{},{},{},{},{},{},{}",
-                    m.month, m.overdue, m.deals, m.pipeline, m.weighted, m.commit, m.best_case
-                )
-            })
-            .collect()
-    }
 }
 
 impl Printable for JourneyReport {
@@ -729,33 +584,6 @@ impl Printable for JourneyReport {
             );
         }
         out
-    }
-
-    fn csv_header(&self) -> String {
-        "at,event,team,contact,channel,campaign,kind,stage,deal,amount,csat".into()
-    }
-
-    fn csv_rows(&self) -> Vec<String> {
-        let t = |v: &Option<String>| v.as_deref().map_or(String::new(), csv_text);
-        self.events
-            .iter()
-            .map(|e| {
-                format!(
-                    "{},{},{},{},{},{},{},{},{},{},{}",
-                    e.at,
-                    e.event,
-                    e.team.unwrap_or(""),
-                    t(&e.contact),
-                    t(&e.channel),
-                    t(&e.campaign),
-                    t(&e.kind),
-                    t(&e.stage),
-                    t(&e.deal),
-                    cell(e.amount),
-                    e.csat.map_or(String::new(), |c| c.to_string())
-                )
-            })
-            .collect()
     }
 }
 
@@ -824,32 +652,6 @@ impl Printable for revline_engine::attribution::AttributionReport {
             }
         }
         out
-    }
-
-    fn csv_header(&self) -> String {
-        "model,order,channel,conversions,value,removal_effect,spend,cost_per_conversion,roas,retained_revenue".into()
-    }
-
-    fn csv_rows(&self) -> Vec<String> {
-        let mut rows = Vec::new();
-        for m in &self.models {
-            for c in &m.channels {
-                rows.push(format!(
-                    "{},{},{},{},{},{},{},{},{},{}",
-                    m.model.name(),
-                    m.order.map_or(String::new(), |k| k.to_string()),
-                    csv_text(&c.channel),
-                    c.conversions,
-                    c.value,
-                    cell(c.removal_effect),
-                    cell(c.spend),
-                    cell(c.cost_per_conversion),
-                    cell(c.roas),
-                    cell(c.retained_revenue)
-                ));
-            }
-        }
-        rows
     }
 }
 
@@ -938,33 +740,6 @@ impl Printable for revline_engine::bottlenecks::BottlenecksReport {
         }
         out
     }
-
-    fn csv_header(&self) -> String {
-        "rank,link,kind,segment,current,current_low,current_high,benchmark,benchmark_source,revenue_at_stake,volume".into()
-    }
-
-    fn csv_rows(&self) -> Vec<String> {
-        self.findings
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                format!(
-                    "{},{},{},{},{},{},{},{},{},{},{}",
-                    i + 1,
-                    f.link,
-                    f.kind,
-                    f.segment.as_deref().map_or(String::new(), csv_text),
-                    f.current,
-                    f.current_low,
-                    f.current_high,
-                    f.benchmark,
-                    csv_text(&f.benchmark_source),
-                    f.revenue_at_stake,
-                    f.volume
-                )
-            })
-            .collect()
-    }
 }
 
 impl Printable for MrrReport {
@@ -1018,32 +793,6 @@ impl Printable for MrrReport {
         }
         out
     }
-
-    fn csv_header(&self) -> String {
-        "month,starting,new,reactivation,expansion,contraction,churned,ending,customers,to_date"
-            .into()
-    }
-
-    fn csv_rows(&self) -> Vec<String> {
-        self.months
-            .iter()
-            .map(|m| {
-                format!(
-                    "{},{},{},{},{},{},{},{},{},{}",
-                    m.month,
-                    m.starting,
-                    m.new,
-                    m.reactivation,
-                    m.expansion,
-                    m.contraction,
-                    m.churned,
-                    m.ending,
-                    m.customers,
-                    m.to_date
-                )
-            })
-            .collect()
-    }
 }
 
 impl Printable for MembersReport {
@@ -1066,24 +815,5 @@ impl Printable for MembersReport {
             );
         }
         out
-    }
-
-    fn csv_header(&self) -> String {
-        "contact_id,email,name,entered_at".into()
-    }
-
-    fn csv_rows(&self) -> Vec<String> {
-        self.members
-            .iter()
-            .map(|m| {
-                format!(
-                    "{},{},{},{}",
-                    csv_text(&m.contact_id),
-                    csv_text(m.email.as_deref().unwrap_or("")),
-                    csv_text(m.name.as_deref().unwrap_or("")),
-                    m.entered_at
-                )
-            })
-            .collect()
     }
 }

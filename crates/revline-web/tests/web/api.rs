@@ -41,6 +41,14 @@ async fn test_app(store: Arc<dyn Store>) -> TestApp {
 
 impl TestApp {
     async fn get(&self, uri: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let (status, bytes) = self.get_bytes(uri, token).await;
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn get_bytes(&self, uri: &str, token: Option<&str>) -> (StatusCode, Vec<u8>) {
         let mut request = Request::get(uri);
         if let Some(t) = token {
             request = request.header("Authorization", format!("Bearer {t}"));
@@ -53,10 +61,7 @@ impl TestApp {
             .unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        (status, bytes.to_vec())
     }
 }
 
@@ -130,9 +135,23 @@ async fn api_checks(t: TestApp) {
         .unwrap();
         let q = ReportQuery::parse(ReportKind::parse(name).unwrap(), &params, &settings, AS_OF)
             .unwrap();
-        let want = revline_engine::query::run(&snapshot, &q).unwrap().to_json();
-        assert_eq!(body, want, "{name}");
+        let output = revline_engine::query::run(&snapshot, &q).unwrap();
+        assert_eq!(body, output.to_json(), "{name}");
+        // The same CSV as `revline report NAME --format csv`.
+        let (status, csv) = t
+            .get_bytes(
+                &format!("/api/v1/reports/{name}?{query}&format=csv"),
+                Some(&t.token),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert_eq!(String::from_utf8(csv).unwrap(), output.to_csv(), "{name}");
     }
+    let (status, body) = t
+        .get("/api/v1/reports/funnel?format=xml", Some(&t.token))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["details"]["param"], "format");
 
     // Journeys by email, resolved through the store.
     let (status, body) = t
@@ -216,7 +235,7 @@ fn the_openapi_document_names_every_report_and_parameter() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|p| p["in"] == "query")
+        .filter(|p| p["in"] == "query" && p["name"] != "format")
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     // Every field the runner accepts is documented, and nothing else.

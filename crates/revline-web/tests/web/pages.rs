@@ -1000,6 +1000,7 @@ on_both_stores!(
     a_huge_page_number_shows_an_empty_page, 0;
     every_error_answers_in_the_documented_shape, 0;
     assets_are_named_by_their_content, 0;
+    every_report_page_downloads_its_csv, 300;
     first_run_and_sign_in, 0;
     roles_and_csrf, 300;
     pages_in_both_languages, 600;

@@ -291,3 +291,62 @@ pub async fn assets_are_named_by_their_content(w: Web) {
     assert_eq!(old.status, StatusCode::OK);
     assert_eq!(old.headers[header::CACHE_CONTROL], "no-cache");
 }
+
+/// Every page with figures offers its reports as CSV, with the page's period and
+/// filter, and the file is the API's `format=csv` (the command line's CSV).
+pub async fn every_report_page_downloads_its_csv(w: Web) {
+    let ann = w.user("ann@example.com", "viewer").await;
+    for page in [
+        "/",
+        "/funnel?period=last_12_months",
+        "/funnel/people?stage=sql",
+        "/bottlenecks",
+        "/attribution",
+        "/plan",
+        "/retention?period=this_year",
+    ] {
+        let r = w.get(page, Some(&ann)).await;
+        assert_eq!(r.status, StatusCode::OK, "{page}");
+        let start = r.body.find("class=\"sub downloads\"").expect(page);
+        let links: Vec<String> = r.body[start..]
+            .split("href=\"")
+            .skip(1)
+            .take_while(|rest| rest.starts_with("/api/v1/reports/"))
+            .map(|rest| {
+                rest[..rest.find('"').unwrap()]
+                    .replace("&amp;", "&")
+                    .replace("&#38;", "&")
+            })
+            .collect();
+        assert!(!links.is_empty(), "{page}");
+        for link in links {
+            let csv = w.get(&link, Some(&ann)).await;
+            assert_eq!(csv.status, StatusCode::OK, "{link}: {}", csv.body);
+            assert!(
+                csv.headers[header::CONTENT_TYPE]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/csv"),
+                "{link}"
+            );
+            let lines: Vec<&str> = csv.body.lines().collect();
+            // A report with no rows (no bottleneck found) is its header alone.
+            let rows_expected = !link.contains("/bottlenecks");
+            assert!(
+                lines.len() > usize::from(rows_expected),
+                "{link}: {}",
+                csv.body
+            );
+            let columns = lines[0].split(',').count();
+            assert!(columns > 1, "{link}");
+        }
+    }
+    // The period chosen on the page is the period of the file.
+    let r = w
+        .get(
+            "/funnel?period=custom&from=2026-01-01&until=2026-03-31",
+            Some(&ann),
+        )
+        .await;
+    assert!(r.body.contains("from=2026-01-01"), "{}", r.body);
+}
