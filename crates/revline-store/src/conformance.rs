@@ -620,6 +620,47 @@ pub async fn an_idle_session_ends(store: &dyn Store) {
     assert!(!alive(23 * hour).await, "9 hours after its last use");
 }
 
+/// Saved views are listed by name, replaced by a save under the same name, deleted.
+pub async fn saved_views_are_shared_by_name(store: &dyn Store) {
+    let view = |name: &str, query: &str, at: i64| crate::SavedView {
+        name: name.into(),
+        path: "/funnel".into(),
+        query: query.into(),
+        saved_by: "ann@example.com".into(),
+        saved_at: at,
+    };
+    store
+        .save_view(&view(
+            "Q3 paid",
+            "period=last_quarter&filter=channel:paid_search",
+            1,
+        ))
+        .await
+        .unwrap();
+    store
+        .save_view(&view("Board", "period=this_year", 2))
+        .await
+        .unwrap();
+    store
+        .save_view(&view("Board", "period=last_12_months", 3))
+        .await
+        .unwrap();
+    let views = store.saved_views().await.unwrap();
+    assert_eq!(
+        views
+            .iter()
+            .map(|v| (v.name.as_str(), v.query.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("Board", "period=last_12_months"),
+            ("Q3 paid", "period=last_quarter&filter=channel:paid_search")
+        ]
+    );
+    assert!(store.delete_view("Board").await.unwrap());
+    assert!(!store.delete_view("Board").await.unwrap());
+    assert_eq!(store.saved_views().await.unwrap().len(), 1);
+}
+
 /// The first-run set-up makes one user: of several at once, one wins; once a user
 /// exists, none is made.
 pub async fn only_one_first_user_is_made(store: &dyn Store) {
@@ -867,6 +908,7 @@ macro_rules! conformance_suite {
             sign_in_failures_are_counted_in_their_window,
             an_idle_session_ends,
             only_one_first_user_is_made,
+            saved_views_are_shared_by_name,
             records_are_searched_sorted_and_paged,
             prop_keys_are_sorted_and_distinct,
             contact_merges_are_recorded_and_undone,

@@ -127,6 +127,18 @@ pub struct ContactMerge {
     pub merged_by: String,
 }
 
+/// A view saved for the workspace: a page with its period, filter and breakdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedView {
+    pub name: String,
+    /// The page (`/funnel`) and its query string without the `?` (`period=this_year`).
+    pub path: String,
+    pub query: String,
+    /// Who saved it (a user's email).
+    pub saved_by: String,
+    pub saved_at: i64,
+}
+
 /// What `Store::scan_columns` hands each row to (the row is borrowed for the call only).
 pub type RowVisitor<'v> = dyn for<'a, 'r> FnMut(&'a RowView<'r>) + Send + 'v;
 
@@ -270,6 +282,15 @@ pub trait Store: Send + Sync {
 
     /// Every recorded merge, oldest first.
     async fn contact_merges(&self) -> Result<Vec<ContactMerge>>;
+
+    /// Saves a view under its name, replacing one of the same name.
+    async fn save_view(&self, view: &SavedView) -> Result<()>;
+
+    /// Every saved view, by name.
+    async fn saved_views(&self) -> Result<Vec<SavedView>>;
+
+    /// Deletes the view of that name; false when there is none.
+    async fn delete_view(&self, name: &str) -> Result<bool>;
 
     async fn start_import_run(&self, source: &str, dry_run: bool, now: i64) -> Result<i64>;
     async fn finish_import_run(

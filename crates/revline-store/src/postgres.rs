@@ -574,6 +574,18 @@ impl Store for PgStore {
         sql::pg_access::contact_merges(&self.pool).await
     }
 
+    async fn save_view(&self, view: &crate::SavedView) -> Result<()> {
+        sql::pg_access::save_view(self.writes(), view).await
+    }
+
+    async fn saved_views(&self) -> Result<Vec<crate::SavedView>> {
+        sql::pg_access::saved_views(&self.pool).await
+    }
+
+    async fn delete_view(&self, name: &str) -> Result<bool> {
+        sql::pg_access::delete_view(self.writes(), name).await
+    }
+
     async fn clear_sign_in_failures(&self, key: &str, at: Option<i64>) -> Result<()> {
         sql::pg_access::clear_sign_in_failures(self.writes(), key, at).await
     }

@@ -763,6 +763,48 @@ macro_rules! access_queries {
                     .collect())
             }
 
+            pub(crate) async fn save_view(write: &Pool, v: &crate::SavedView) -> Result<()> {
+                let text = numbered(
+                    $dialect,
+                    "INSERT INTO saved_views (name, path, query, saved_by, saved_at) VALUES (#1, #2, #3, #4, #5) \
+                     ON CONFLICT (name) DO UPDATE SET path = excluded.path, query = excluded.query, \
+                     saved_by = excluded.saved_by, saved_at = excluded.saved_at",
+                );
+                sqlx::query(AssertSqlSafe(text))
+                    .bind(&v.name)
+                    .bind(&v.path)
+                    .bind(&v.query)
+                    .bind(&v.saved_by)
+                    .bind(v.saved_at)
+                    .execute(write)
+                    .await?;
+                Ok(())
+            }
+
+            pub(crate) async fn saved_views(read: &Pool) -> Result<Vec<crate::SavedView>> {
+                let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+                    "SELECT name, path, query, saved_by, saved_at FROM saved_views ORDER BY name",
+                )
+                .fetch_all(read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(name, path, query, saved_by, saved_at)| crate::SavedView {
+                        name,
+                        path,
+                        query,
+                        saved_by,
+                        saved_at,
+                    })
+                    .collect())
+            }
+
+            pub(crate) async fn delete_view(write: &Pool, name: &str) -> Result<bool> {
+                let text = numbered($dialect, "DELETE FROM saved_views WHERE name = #1");
+                let done = sqlx::query(AssertSqlSafe(text)).bind(name).execute(write).await?;
+                Ok(done.rows_affected() > 0)
+            }
+
             /// Forgets `key`'s attempts, or only those noted at `at`.
             pub(crate) async fn clear_sign_in_failures(write: &Pool, key: &str, at: Option<i64>) -> Result<()> {
                 let text = match at {

@@ -750,6 +750,18 @@ impl Store for SqliteStore {
         sql::sqlite_access::contact_merges(&self.pool).await
     }
 
+    async fn save_view(&self, view: &crate::SavedView) -> Result<()> {
+        sql::sqlite_access::save_view(self.writes(), view).await
+    }
+
+    async fn saved_views(&self) -> Result<Vec<crate::SavedView>> {
+        sql::sqlite_access::saved_views(&self.pool).await
+    }
+
+    async fn delete_view(&self, name: &str) -> Result<bool> {
+        sql::sqlite_access::delete_view(self.writes(), name).await
+    }
+
     async fn clear_sign_in_failures(&self, key: &str, at: Option<i64>) -> Result<()> {
         sql::sqlite_access::clear_sign_in_failures(self.writes(), key, at).await
     }

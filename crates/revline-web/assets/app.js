@@ -104,6 +104,11 @@
   document.addEventListener("htmx:configRequest", function (e) {
     var token = document.body.dataset.csrf;
     if (token) e.detail.headers["X-CSRF-Token"] = token;
+    // A saved view is the page as it is now: its path and its whole query string.
+    if (e.detail.elt && e.detail.elt.classList && e.detail.elt.classList.contains("save-view")) {
+      e.detail.parameters.path = window.location.pathname;
+      e.detail.parameters.query = window.location.search.replace(/^\?/, "");
+    }
   });
 
   function figures(root) {

@@ -870,6 +870,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("nav.records", "Records", "Rekordy"),
     ("nav.retention", "Retention", "Retencja"),
     ("nav.settings", "Settings", "Ustawienia"),
+    ("nav.views", "Saved views", "Zapisane widoki"),
     ("period.custom", "Custom", "Własny"),
     (
         "period.last_12_months",
@@ -1049,6 +1050,27 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("unit.day", "day", "dzień"),
     ("unit.days", "days", "dni"),
     ("unit.hours", "h", "godz."),
+    ("views.delete", "Delete", "Usuń"),
+    (
+        "views.deleted",
+        "View “{name}” deleted",
+        "Usunięto widok „{name}”",
+    ),
+    (
+        "views.intro",
+        "Pages saved with their period, filter and breakdown, for everyone in the workspace.",
+        "Strony zapisane z okresem, filtrem i podziałem, dla wszystkich w przestrzeni roboczej.",
+    ),
+    ("views.name", "Name", "Nazwa"),
+    (
+        "views.none",
+        "No saved views yet: open a page, choose its period and filter, and save it under a name.",
+        "Brak zapisanych widoków: otwórz stronę, wybierz okres i filtr i zapisz ją pod nazwą.",
+    ),
+    ("views.page", "Page", "Strona"),
+    ("views.save", "Save view", "Zapisz widok"),
+    ("views.save_as", "Name of the view", "Nazwa widoku"),
+    ("views.saved_by", "Saved by", "Zapisał(a)"),
 ];
 
 #[cfg(test)]

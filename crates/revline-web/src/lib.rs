@@ -24,6 +24,7 @@ mod middleware;
 pub mod openapi;
 pub mod pages;
 mod reports;
+mod views;
 
 pub use error::AppError;
 
@@ -133,6 +134,7 @@ pub const UPLOAD_LIMIT_BYTES: usize = 256 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(pages::routes())
+        .merge(views::routes())
         .merge(ingest::routes())
         .merge(live::routes())
         .merge(assets::routes())

@@ -239,7 +239,7 @@ pub struct Chrome {
     pub live: bool,
 }
 
-const NAV: [(&str, &str, &str); 10] = [
+const NAV: [(&str, &str, &str); 11] = [
     ("/", "home", "nav.home"),
     ("/funnel", "funnel", "nav.funnel"),
     ("/bottlenecks", "bottlenecks", "nav.bottlenecks"),
@@ -249,8 +249,47 @@ const NAV: [(&str, &str, &str); 10] = [
     ("/journeys", "journeys", "nav.journeys"),
     ("/records", "records", "nav.records"),
     ("/import", "import", "nav.import"),
+    ("/views", "views", "nav.views"),
     ("/settings", "settings", "nav.settings"),
 ];
+
+/// The pages a view can be saved of: those with figures.
+pub(crate) fn page_paths() -> [&'static str; 8] {
+    [
+        "/",
+        "/funnel",
+        "/funnel/people",
+        "/bottlenecks",
+        "/attribution",
+        "/plan",
+        "/retention",
+        "/journeys",
+    ]
+}
+
+/// The name of a page of the app, as the navigation says it.
+pub(crate) fn page_title(tr: &Tr, path: &str) -> String {
+    let path = if path == "/funnel/people" {
+        "/funnel"
+    } else {
+        path
+    };
+    NAV.iter()
+        .find(|(href, _, _)| *href == path)
+        .map(|(_, _, key)| tr.t(key).to_string())
+        .unwrap_or_else(|| path.to_string())
+}
+
+/// The frame of a page without a period picker.
+pub(crate) fn chrome_for(
+    state: &AppState,
+    w: &WebUser,
+    ui: &Ui,
+    active: &'static str,
+    title_key: &str,
+) -> Chrome {
+    chrome(state, w, ui, active, title_key, None, false)
+}
 
 /// Filter values per dimension, worked out once per snapshot.
 fn filter_options(state: &AppState, tr: &Tr) -> Vec<(String, String)> {
@@ -360,7 +399,7 @@ fn chrome(
     }
 }
 
-fn render(t: &impl Template) -> Result<Response, AppError> {
+pub(crate) fn render(t: &impl Template) -> Result<Response, AppError> {
     let html = t
         .render()
         .map_err(|e| AppError::internal(format!("rendering the page failed: {e}")))?;
@@ -414,7 +453,7 @@ impl Chrome {
 }
 
 /// A page handler's result: errors become error pages in the reader's language.
-type PageResult = Result<Response, (AppError, Tr)>;
+pub(crate) type PageResult = Result<Response, (AppError, Tr)>;
 
 trait OrPage<T> {
     fn or_page(self, tr: Tr) -> Result<T, (AppError, Tr)>;
@@ -426,7 +465,7 @@ impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
     }
 }
 
-struct Rendered(PageResult);
+pub(crate) struct Rendered(pub(crate) PageResult);
 
 impl IntoResponse for Rendered {
     fn into_response(self) -> Response {

@@ -413,6 +413,15 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
         "admin",
     ),
     ("POST", "/settings/users/1/role", "role=admin", "admin"),
+    // Saved views: anyone signed in saves and opens them; their saver deletes them.
+    ("GET", "/views", "", "viewer"),
+    (
+        "POST",
+        "/views",
+        "name=Board&path=/funnel&query=period%3Dthis_year",
+        "viewer",
+    ),
+    ("POST", "/views/delete", "name=Board", "viewer"),
     // Personal: every role may choose a language and hold tokens.
     ("POST", "/settings/language", "lang=en", "viewer"),
     ("POST", "/settings/tokens", "", "viewer"),
@@ -1001,6 +1010,7 @@ on_both_stores!(
     every_error_answers_in_the_documented_shape, 0;
     assets_are_named_by_their_content, 0;
     every_report_page_downloads_its_csv, 300;
+    views_are_saved_for_everyone, 0;
     first_run_and_sign_in, 0;
     roles_and_csrf, 300;
     pages_in_both_languages, 600;

@@ -366,6 +366,32 @@ fn the_revenue_room_in_a_real_browser() {
             assert!(grouped_with(&polish, &[' ', '\u{a0}', '\u{202f}']), "{polish}");
             choose_language(&c, &base, "en").await;
 
+            // The funnel's table downloads as CSV in the signed-in browser, and the page
+            // is saved as a view that opens it again with its period and breakdown.
+            c.goto(&format!("{base}/funnel?period=last_12_months&by=channel")).await.unwrap();
+            let link = wait_css(&c, ".downloads a").await;
+            let href = link.attr("href").await.unwrap().unwrap();
+            assert!(href.contains("format=csv") && href.contains("by=channel"), "{href}");
+            let csv = c
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];\
+                     fetch(arguments[0]).then(r => r.text()).then(done, e => done(String(e)));",
+                    vec![serde_json::json!(href)],
+                )
+                .await
+                .unwrap();
+            let csv = csv.as_str().unwrap_or_default().to_string();
+            assert!(csv.starts_with("channel,stage,reached"), "{csv}");
+            assert!(csv.lines().count() > 5, "{csv}");
+            c.find(Locator::Css(".save-view input[name=name]")).await.unwrap()
+                .send_keys("Funnel by channel").await.unwrap();
+            c.find(Locator::Css(".save-view button")).await.unwrap().click().await.unwrap();
+            let saved = wait_css(&c, "a[data-view='Funnel by channel']").await;
+            saved.click().await.unwrap();
+            wait_css(&c, "#funnel-table").await;
+            let url = c.current_url().await.unwrap();
+            assert!(url.as_str().contains("by=channel") && url.as_str().contains("period=last_12_months"), "{url}");
+
             if let Some(dir) = &screenshots {
                 std::fs::create_dir_all(dir).unwrap();
                 let pages = [

@@ -350,3 +350,49 @@ pub async fn every_report_page_downloads_its_csv(w: Web) {
         .await;
     assert!(r.body.contains("from=2026-01-01"), "{}", r.body);
 }
+
+/// A view (page, period, filter, breakdown) saved under a name is listed for everyone
+/// and opens the page as it was; only its saver or an admin deletes it.
+pub async fn views_are_saved_for_everyone(w: Web) {
+    let ed = w.user("ed@example.com", "editor").await;
+    let viewer = w.user("board@example.com", "viewer").await;
+    let query = "period=custom&from=2026-01-01&until=2026-03-31&by=channel";
+    let r = w
+        .post_form(
+            "/views",
+            Some(&ed),
+            &format!(
+                "name=Q1+by+channel&path=/funnel&query={}",
+                query.replace('&', "%26").replace('=', "%3D")
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let list = w.get("/views", Some(&viewer)).await;
+    assert!(
+        list.body
+            .contains(&format!("href=\"/funnel?{}\"", query.replace('&', "&#38;")))
+            || list
+                .body
+                .contains(&format!("href=\"/funnel?{}\"", query.replace('&', "&amp;"))),
+        "{}",
+        list.body
+    );
+    assert!(list.body.contains("Q1 by channel"));
+    let page = w.get(&format!("/funnel?{query}"), Some(&viewer)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Not the viewer's to delete; a page of another site is not a view.
+    let r = w
+        .post_form("/views/delete", Some(&viewer), "name=Q1+by+channel")
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = w
+        .post_form("/views", Some(&viewer), "name=x&path=//evil.example&query=")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = w
+        .post_form("/views/delete", Some(&ed), "name=Q1+by+channel")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(w.state.store.saved_views().await.unwrap().is_empty());
+}
