@@ -5,7 +5,7 @@
 use crate::funnel::Period;
 use crate::scorecard::{SpendOf, spend_in};
 use crate::slice::Scope;
-use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot};
+use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, Team};
 use crate::window::{Window, major};
 use revline_core::time::MILLIS_PER_DAY;
 use serde::Serialize;
@@ -97,6 +97,9 @@ pub struct AttributionQuery {
     pub order: usize,
     /// Credit campaigns instead of channels.
     pub by_campaign: bool,
+    /// Only marketing's touches make up journeys: sales calls and service contacts are
+    /// left out, so that the models credit marketing's channels for what they began.
+    pub marketing_only: bool,
 }
 
 /// One touch of a journey.
@@ -129,7 +132,14 @@ pub struct Journeys {
     pub null_paths: Vec<Vec<u32>>,
 }
 
-fn touches_in(s: &Snapshot, contacts: &[u32], from: i64, to: i64, by_campaign: bool) -> Vec<Touch> {
+fn touches_in(
+    s: &Snapshot,
+    contacts: &[u32],
+    from: i64,
+    to: i64,
+    q: &AttributionQuery,
+) -> Vec<Touch> {
+    let by_campaign = q.by_campaign;
     let t = &s.touchpoints;
     // A touch without a campaign is credited to the `(none)` slot past every name.
     let none = s.names.len() as u32;
@@ -147,6 +157,9 @@ fn touches_in(s: &Snapshot, contacts: &[u32], from: i64, to: i64, by_campaign: b
             });
         }
         for i in s.touches_of(c as usize) {
+            if q.marketing_only && t.team[i] != Team::Marketing {
+                continue;
+            }
             if t.at[i] >= from && t.at[i] <= to {
                 let key = if by_campaign {
                     t.campaign[i]
@@ -248,7 +261,7 @@ pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journe
                 }
                 let who = people(d.contact[i], d.account[i]);
                 out.converting.push(Journey {
-                    touches: touches_in(s, &who, at - lookback, at, q.by_campaign),
+                    touches: touches_in(s, &who, at - lookback, at, q),
                     converted_at: at,
                     value: d.amount[i],
                     mql_at: mql_of(d.contact[i]),
@@ -270,7 +283,7 @@ pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journe
                     }
                     let who = people(c as u32, NONE);
                     out.converting.push(Journey {
-                        touches: touches_in(s, &who, at - lookback, at, q.by_campaign),
+                        touches: touches_in(s, &who, at - lookback, at, q),
                         converted_at: at,
                         value: 0,
                         mql_at: mql_of(c as u32),
@@ -291,6 +304,7 @@ pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journe
         let path: Vec<u32> = s
             .touches_of(c)
             .filter(|&i| w.contains(t.at[i]))
+            .filter(|&i| !q.marketing_only || t.team[i] == Team::Marketing)
             .map(|i| {
                 if q.by_campaign {
                     t.campaign[i]

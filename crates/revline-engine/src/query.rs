@@ -113,6 +113,8 @@ pub struct ReportParams {
     pub filter: Option<String>,
     /// The funnel stage whose members are listed (members).
     pub stage: Option<String>,
+    /// Attribution: `all` touches (default) or `marketing` only.
+    pub touches: Option<String>,
 }
 
 /// Whose journey: a contact or an account id (an email is resolved by the caller, who
@@ -309,6 +311,13 @@ impl ReportQuery {
             account_based: p.account_based.unwrap_or(false),
             order,
             by_campaign: by == Some(Dim::Campaign),
+            marketing_only: match p.touches.as_deref() {
+                None | Some("all") => false,
+                Some("marketing") => true,
+                Some(other) => {
+                    return Err(bad("touches", format!("'{other}' (all or marketing)")));
+                }
+            },
         };
         let mut bottlenecks = BottleneckQuery::new(w);
         if let Some(g) = p.min_gap {

@@ -317,6 +317,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Każdy model rozdziela te same konwersje (i ich wygrany przychód, gdy transakcje mają kwoty); zakres pokazuje, jak bardzo wybór modelu zmienia wynik kanału, więc nikt nie wybierze modelu, który schlebia jego zespołowi.",
     ),
     (
+        "attr.marketing_only_note",
+        "Sales calls and service contacts are left out of the journeys: every model credits the marketing channels that began them.",
+        "Rozmowy handlowców i kontakty z obsługą są pominięte w ścieżkach: każdy model przypisuje zasługę kanałom marketingu, które je zaczęły.",
+    ),
+    (
         "attr.range",
         "Range across models",
         "Zakres między modelami",
@@ -325,6 +330,14 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("attr.retained", "Retained revenue", "Utrzymany przychód"),
     ("attr.roas", "ROAS", "ROAS"),
     ("attr.spend", "Spend", "Wydatki"),
+    ("attr.table_model", "Table model", "Model w tabeli"),
+    ("attr.touches", "Touches", "Punkty styku"),
+    ("attr.touches_all", "All teams", "Wszystkie zespoły"),
+    (
+        "attr.touches_marketing",
+        "Marketing only",
+        "Tylko marketing",
+    ),
     ("attr.value", "Credited revenue", "Przypisany przychód"),
     ("bn.at_stake", "At stake", "Stawka (do odzyskania)"),
     ("bn.benchmark", "Benchmark", "Punkt odniesienia"),

@@ -78,6 +78,11 @@ pub const PARAMETERS: &[(&str, &str, &str)] = &[
         "Attribution: won (default), created or stage:NAME.",
     ),
     (
+        "touches",
+        "string",
+        "Attribution: which touches make up journeys: all (default) or marketing (sales and service touches left out).",
+    ),
+    (
         "account_based",
         "boolean",
         "Attribution: journeys of every contact of the account.",

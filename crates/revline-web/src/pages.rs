@@ -89,6 +89,8 @@ pub struct Ui {
     pub by: Option<String>,
     pub view: Option<String>,
     pub model: Option<String>,
+    /// Attribution: `marketing` leaves sales and service touches out.
+    pub touches: Option<String>,
     pub what_if_link: Option<String>,
     pub what_if_rate: Option<String>,
     pub target: Option<String>,
@@ -1396,7 +1398,8 @@ async fn bottlenecks_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
 
 pub struct AttrRow {
     pub channel: String,
-    pub cells: Vec<String>,
+    /// The credit under the model chosen for the table.
+    pub credit: String,
     pub range: String,
     pub removal: String,
     pub spend: String,
@@ -1409,7 +1412,12 @@ pub struct AttrRow {
 #[template(path = "attribution.html")]
 struct AttributionPage {
     c: Chrome,
-    models: Vec<String>,
+    /// (key, label) of every model, and the one whose credit the table shows (the
+    /// chart shows them all).
+    models: Vec<(String, String)>,
+    shown_model: String,
+    shown_label: String,
+    marketing_only: bool,
     rows: Vec<AttrRow>,
     chart: String,
     by_campaign: bool,
@@ -1432,6 +1440,12 @@ async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
     let mut params = ui.params(&period);
     params.filter = None;
     params.model = Some("all".into());
+    // Sales calls and service contacts can be left out of the journeys, so that the
+    // models credit marketing's channels for what they began.
+    let marketing_only = ui.touches.as_deref() == Some("marketing");
+    if marketing_only {
+        params.touches = Some("marketing".into());
+    }
     let by_campaign = ui.by.as_deref() == Some("campaign");
     if by_campaign {
         params.by = Some("campaign".into());
@@ -1467,6 +1481,14 @@ async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
             .cloned()
     };
     let markov = models.iter().find(|m| m["model"] == "markov");
+    // The table shows one model's credit (Markov, the data-driven one, unless another
+    // is chosen) beside the range across all, so that it fits a laptop's width.
+    let shown_model = ui
+        .model
+        .clone()
+        .filter(|k| models.iter().any(|m| text(&m["model"]) == *k))
+        .unwrap_or_else(|| "markov".into());
+    let shown = models.iter().find(|m| text(&m["model"]) == shown_model);
     let ranges = report["ranges"].as_array().unwrap_or(&empty);
     let mut rows: Vec<AttrRow> = first
         .iter()
@@ -1476,14 +1498,10 @@ async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
                 .iter()
                 .find(|r| text(&r[key]) == name || text(&r["channel"]) == name);
             AttrRow {
-                cells: models
-                    .iter()
-                    .map(|m| {
-                        find(m, &name)
-                            .map(|x| tr.value(num(&x[credit]), credit_unit))
-                            .unwrap_or_else(|| "–".into())
-                    })
-                    .collect(),
+                credit: shown
+                    .and_then(|m| find(m, &name))
+                    .map(|x| tr.value(num(&x[credit]), credit_unit))
+                    .unwrap_or_else(|| "–".into()),
                 range: range
                     .map(|r| {
                         format!(
@@ -1541,8 +1559,11 @@ async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult
         .downloads(vec![csv]),
         models: models
             .iter()
-            .map(|m| tr.label("model", &text(&m["model"])))
+            .map(|m| (text(&m["model"]), tr.label("model", &text(&m["model"]))))
             .collect(),
+        shown_label: tr.label("model", &shown_model),
+        shown_model,
+        marketing_only,
         rows,
         chart,
         by_campaign,

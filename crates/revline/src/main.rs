@@ -144,6 +144,10 @@ pub struct ReportOptions {
     /// Attribution: journeys of every contact of the account.
     #[arg(long)]
     pub account_based: bool,
+    /// Attribution: which touches make up journeys: all (default) or marketing (sales
+    /// and service touches left out).
+    #[arg(long, value_name = "WHICH")]
+    pub touches: Option<String>,
     /// Attribution: a CSV of aggregated paths (path, total_conversions,
     /// total_conversion_value, total_null) instead of the store.
     #[arg(long, value_name = "FILE")]

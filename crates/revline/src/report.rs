@@ -61,6 +61,7 @@ fn params(options: &ReportOptions) -> ReportParams {
         maturity_days: Some(options.maturity_days),
         filter: options.filter.clone(),
         stage: options.stage.clone(),
+        touches: options.touches.clone(),
     }
 }
 

@@ -896,6 +896,7 @@ fn attribution_credits_bookings_and_what_the_customers_kept_paying() {
         account_based: false,
         order: 1,
         by_campaign: false,
+        marketing_only: false,
     };
     let r = attribute(&s, &Scope::ALL, &q, &[Model::Linear, Model::LastTouch]);
     let credit = |m: usize, ch: &str| {
@@ -921,6 +922,36 @@ fn attribution_credits_bookings_and_what_the_customers_kept_paying() {
     assert_eq!(search.spend, Some(280.0));
     assert_eq!(search.cost_per_conversion, Some(560.0));
     assert!((search.roas.unwrap() - 150.0 / 280.0).abs() < 1e-12);
+
+    // Marketing's touches only: the sales call leaves d4's journey, so paid search
+    // carries it whole under every model, and the call's channel gets nothing.
+    let marketing = AttributionQuery {
+        marketing_only: true,
+        ..q
+    };
+    let r = attribute(
+        &s,
+        &Scope::ALL,
+        &marketing,
+        &[Model::Linear, Model::LastTouch],
+    );
+    for m in 0..2 {
+        let search = r.models[m]
+            .channels
+            .iter()
+            .find(|c| c.channel == "paid_search")
+            .unwrap();
+        assert_eq!(
+            (search.conversions, search.value, search.retained_revenue),
+            (1.0, 300.0, Some(30.0))
+        );
+        assert!(
+            r.models[m]
+                .channels
+                .iter()
+                .all(|c| c.channel != "outbound" || c.conversions == 0.0)
+        );
+    }
 }
 
 /// A workspace of won deals only, each recorded when it closed, without amounts, and
@@ -1114,6 +1145,7 @@ fn a_contact_without_an_earlier_touch_came_by_its_source() {
         account_based: false,
         order: 1,
         by_campaign: false,
+        marketing_only: false,
     };
     let r = attribute(&s, &Scope::ALL, &q, &[Model::FirstTouch, Model::LastTouch]);
     // No deal has an amount: the credit that means something is in conversions.

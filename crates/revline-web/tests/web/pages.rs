@@ -1011,6 +1011,7 @@ on_both_stores!(
     assets_are_named_by_their_content, 0;
     every_report_page_downloads_its_csv, 300;
     views_are_saved_for_everyone, 0;
+    attribution_fits_and_leaves_out_sales_touches_on_request, 300;
     first_run_and_sign_in, 0;
     roles_and_csrf, 300;
     pages_in_both_languages, 600;

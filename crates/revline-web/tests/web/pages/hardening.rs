@@ -396,3 +396,31 @@ pub async fn views_are_saved_for_everyone(w: Web) {
     assert_eq!(r.status, StatusCode::OK);
     assert!(w.state.store.saved_views().await.unwrap().is_empty());
 }
+
+/// The Attribution table ran past a laptop's width (seven model columns before spend,
+/// CAC, ROAS and retained revenue), and sales and service touches could not be left
+/// out of the models.
+pub async fn attribution_fits_and_leaves_out_sales_touches_on_request(w: Web) {
+    let ann = w.user("ann@example.com", "viewer").await;
+    let all = w.get("/attribution", Some(&ann)).await;
+    let table = &all.body[all.body.find("id=\"attribution\"").unwrap()..];
+    let head = &table[..table.find("</thead>").unwrap()];
+    assert_eq!(head.matches("</th>").count(), 8, "{head}");
+    for column in ["Spend", "CAC", "ROAS", "Retained revenue"] {
+        assert!(head.contains(column), "{column}");
+    }
+    assert!(!all.body.contains("touches-note"));
+    let marketing = w
+        .get("/attribution?touches=marketing&model=linear", Some(&ann))
+        .await;
+    assert_eq!(marketing.status, StatusCode::OK);
+    assert!(marketing.body.contains("id=\"touches-note\""));
+    assert!(
+        marketing
+            .body
+            .contains("<option value=\"linear\" selected>")
+    );
+    let csv = marketing.body.contains("touches=marketing&#38;format=csv")
+        || marketing.body.contains("touches=marketing&amp;format=csv");
+    assert!(csv, "the download keeps the choice");
+}
