@@ -6,8 +6,22 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
 
-/// The roles of interface.md.
-pub const ROLES: [&str; 3] = ["admin", "editor", "viewer"];
+/// The roles of interface.md, by name (`auth::Role`).
+pub const ROLES: [&str; 3] = crate::auth::Role::NAMES;
+
+/// The one password rule, for the first-run set-up, users added in Settings and
+/// `revline user add`.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+pub fn check_password(password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        Err(format!(
+            "the password needs at least {MIN_PASSWORD_CHARS} characters"
+        ))
+    } else {
+        Ok(())
+    }
+}
 
 /// A new token (`rvl_` and 64 hex digits) and its digest.
 pub fn new_token() -> (String, String) {

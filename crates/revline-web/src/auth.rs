@@ -32,6 +32,9 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role's name, the most trusted first.
+    pub const NAMES: [&'static str; 3] = ["admin", "editor", "viewer"];
+
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "viewer" => Some(Role::Viewer),
@@ -68,15 +71,16 @@ pub fn require(user: &User, needed: Role) -> Result<(), AppError> {
     }
 }
 
-pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+/// The value of the request's cookie `name` (read by the `cookie` crate).
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -130,7 +134,7 @@ async fn session(parts: &Parts, state: &AppState) -> Result<Option<WebUser>, App
     let now = state.clock.now();
     let Some((user, csrf)) = state
         .store
-        .session(&crate::access::digest(token), now, now - SESSION_IDLE_MS)
+        .session(&crate::access::digest(&token), now, now - SESSION_IDLE_MS)
         .await?
     else {
         return Ok(None);
@@ -148,7 +152,8 @@ async fn session(parts: &Parts, state: &AppState) -> Result<Option<WebUser>, App
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 /// A page's caller: without a session, the page sends the browser to sign in.
@@ -297,7 +302,7 @@ pub async fn end_session(state: &AppState, headers: &HeaderMap) -> Result<String
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
         state
             .store
-            .delete_session(&crate::access::digest(token), state.clock.now())
+            .delete_session(&crate::access::digest(&token), state.clock.now())
             .await?;
     }
     Ok(format!(

@@ -37,6 +37,8 @@ use std::sync::{Arc, RwLock};
 /// A snapshot version and the time of its newest record.
 type NewestAt = (u64, Option<i64>);
 
+type FilterOptions = Arc<Vec<(String, String, String)>>;
+
 /// What every request shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -50,6 +52,9 @@ pub struct AppState {
     pub reports: Arc<reports::ReportCache>,
     /// The newest record's time, per snapshot version (a scan of every column).
     newest: Arc<std::sync::Mutex<Option<NewestAt>>>,
+    /// The filter picker's values, per snapshot version: (dimension, `dim:value`,
+    /// value). Kept per app state, so two apps in one process never share them.
+    pub(crate) filters: Arc<std::sync::Mutex<Option<(u64, FilterOptions)>>>,
     /// Served over TLS: session cookies are `Secure`.
     pub tls: bool,
     /// The largest request body taken (`UPLOAD_LIMIT_BYTES` unless set).
@@ -69,6 +74,7 @@ impl AppState {
             imports: Arc::default(),
             reports: Arc::default(),
             newest: Arc::default(),
+            filters: Arc::default(),
             tls: false,
             upload_limit: UPLOAD_LIMIT_BYTES,
         })

@@ -49,16 +49,18 @@ pub fn routes() -> Router<AppState> {
         .route("/setup", get(setup_page).post(setup))
 }
 
+/// Everything but letters, digits and `-_.~/:` is escaped (the value of one query
+/// parameter; a path stays readable).
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/')
+    .remove(b':');
+
 pub fn url_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/:".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
 }
 
 fn num(v: &Value) -> Option<f64> {
@@ -297,30 +299,32 @@ pub(crate) fn chrome_for(
 fn filter_options(state: &AppState, tr: &Tr) -> Vec<(String, String)> {
     use revline_engine::Dim;
     use revline_engine::slice::Segmentation;
-    /// (dimension, `dim:value`, value) per snapshot version.
-    type Options = Vec<(String, String, String)>;
-    static CACHE: std::sync::Mutex<Option<(u64, Options)>> = std::sync::Mutex::new(None);
     let key = state.live.version();
-    let s = state.snapshot();
-    let mut cache = CACHE.lock().expect("filter cache");
-    if cache.as_ref().is_none_or(|(k, _)| *k != key) {
-        let mut out = Vec::new();
-        for dim in [Dim::Channel, Dim::Segment, Dim::Country, Dim::Owner] {
-            let seg = Segmentation::new(&s, dim);
-            let mut names: Vec<String> = seg
-                .values(&s)
-                .into_iter()
-                .map(|v| s.names.name(v).to_string())
-                .filter(|n| n != "(none)")
-                .collect();
-            names.sort();
-            for n in names {
-                out.push((dim.name().to_string(), format!("{}:{n}", dim.name()), n));
+    let cached = state.filters.lock().expect("filter cache").clone();
+    // Worked out outside the lock: other pages are not kept waiting meanwhile.
+    let list = match cached {
+        Some((k, list)) if k == key => list,
+        _ => {
+            let s = state.snapshot();
+            let mut out = Vec::new();
+            for dim in [Dim::Channel, Dim::Segment, Dim::Country, Dim::Owner] {
+                let seg = Segmentation::new(&s, dim);
+                let mut names: Vec<String> = seg
+                    .values(&s)
+                    .into_iter()
+                    .map(|v| s.names.name(v).to_string())
+                    .filter(|n| n != "(none)")
+                    .collect();
+                names.sort();
+                for n in names {
+                    out.push((dim.name().to_string(), format!("{}:{n}", dim.name()), n));
+                }
             }
+            let list = std::sync::Arc::new(out);
+            *state.filters.lock().expect("filter cache") = Some((key, list.clone()));
+            list
         }
-        *cache = Some((key, out));
-    }
-    let (_, list) = cache.as_ref().expect("filled above");
+    };
     list.iter()
         .map(|(dim, value, name)| (value.clone(), format!("{}: {name}", tr.label("dim", dim))))
         .collect()
@@ -3017,14 +3021,12 @@ async fn add_user(
                 )
             })?;
             if Role::parse(&form.role).is_none() {
-                return Err((AppError::bad("role: admin, editor or viewer"), tr));
-            }
-            if form.password.chars().count() < 8 {
                 return Err((
-                    AppError::bad("the password needs at least 8 characters"),
+                    AppError::bad(format!("role: {}", crate::access::ROLES.join(", "))),
                     tr,
                 ));
             }
+            crate::access::check_password(&form.password).map_err(|e| (AppError::bad(e), tr))?;
             let hash =
                 crate::access::hash_password(&form.password).map_err(|e| (AppError::bad(e), tr))?;
             state
@@ -3054,7 +3056,10 @@ async fn set_role(
         async {
             w.require(Role::Admin).or_page(tr)?;
             if Role::parse(&form.role).is_none() {
-                return Err((AppError::bad("role: admin, editor or viewer"), tr));
+                return Err((
+                    AppError::bad(format!("role: {}", crate::access::ROLES.join(", "))),
+                    tr,
+                ));
             }
             if id == w.user.id && form.role != "admin" {
                 return Err((
@@ -3310,11 +3315,8 @@ async fn setup(
             tr,
         );
     };
-    if form.password.chars().count() < 8 {
-        return error_page(
-            AppError::bad("the password needs at least 8 characters"),
-            tr,
-        );
+    if let Err(e) = crate::access::check_password(&form.password) {
+        return error_page(AppError::bad(e), tr);
     }
     let hash = match crate::access::hash_password(&form.password) {
         Ok(h) => h,

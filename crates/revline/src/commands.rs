@@ -548,8 +548,8 @@ async fn user(store: &dyn Store, action: &crate::UserAction) -> Result<u8, Failu
             let password = password.trim_end_matches(['\r', '\n']);
             let hash = if password.is_empty() {
                 None
-            } else if password.chars().count() < 8 {
-                return Err(usage("a password needs at least 8 characters"));
+            } else if let Err(e) = revline_web::access::check_password(password) {
+                return Err(usage(e));
             } else {
                 Some(
                     revline_web::access::hash_password(password)

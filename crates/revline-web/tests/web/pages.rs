@@ -1012,6 +1012,7 @@ on_both_stores!(
     every_report_page_downloads_its_csv, 300;
     views_are_saved_for_everyone, 0;
     attribution_fits_and_leaves_out_sales_touches_on_request, 300;
+    two_apps_in_one_process_keep_their_own_filter_values, 300;
     first_run_and_sign_in, 0;
     roles_and_csrf, 300;
     pages_in_both_languages, 600;

@@ -424,3 +424,23 @@ pub async fn attribution_fits_and_leaves_out_sales_touches_on_request(w: Web) {
         || marketing.body.contains("touches=marketing&amp;format=csv");
     assert!(csv, "the download keeps the choice");
 }
+
+/// The filter picker's values were cached in one process-wide static keyed by each
+/// app's own version number, so a second app in the process saw the first one's list.
+pub async fn two_apps_in_one_process_keep_their_own_filter_values(w: Web) {
+    let ann = w.user("ann@example.com", "viewer").await;
+    let page = w.get("/funnel", Some(&ann)).await;
+    assert!(
+        page.body.contains("value=\"channel:"),
+        "the demo has channels"
+    );
+    let empty = revline_store::testing::sqlite().await;
+    let other = web(Arc::new(empty.store.clone())).await;
+    let bob = other.user("bob@example.com", "viewer").await;
+    let page = other.get("/funnel", Some(&bob)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.body.contains("value=\"channel:"),
+        "an empty workspace has none"
+    );
+}
