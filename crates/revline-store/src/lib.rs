@@ -71,6 +71,43 @@ pub struct ImportRun {
     pub status: String,
     /// The import summary as JSON text.
     pub summary: Option<String>,
+    /// The process that runs it: "HOST PID" (`runner_id`).
+    pub runner: Option<String>,
+}
+
+/// This process as an import run's runner: the host's name and the process id.
+pub fn runner_id() -> String {
+    format!("{} {}", host_name(), std::process::id())
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+impl ImportRun {
+    /// A run still marked running whose process is gone: killed, or its machine
+    /// restarted. Told only for runs of this host, where the process table can be read
+    /// (`/proc`); elsewhere a running run stays running.
+    pub fn interrupted(&self) -> bool {
+        let Some((host, pid)) = self.runner.as_deref().and_then(|r| r.rsplit_once(' ')) else {
+            return false;
+        };
+        self.status == "running"
+            && std::path::Path::new("/proc/self").exists()
+            && host == host_name()
+            && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+    }
+
+    /// The status to show: `interrupted` for a run whose process is gone.
+    pub fn shown_status(&self) -> &str {
+        if self.interrupted() {
+            "interrupted"
+        } else {
+            &self.status
+        }
+    }
 }
 
 /// Someone who uses the web app or the API.

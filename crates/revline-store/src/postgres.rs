@@ -427,11 +427,12 @@ impl Store for PgStore {
 
     async fn start_import_run(&self, source: &str, dry_run: bool, now: i64) -> Result<i64> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO import_runs (source, dry_run, started_at, status) VALUES ($1, $2, $3, 'running') RETURNING id",
+            "INSERT INTO import_runs (source, dry_run, started_at, status, runner) VALUES ($1, $2, $3, 'running', $4) RETURNING id",
         )
         .bind(source)
         .bind(dry_run)
         .bind(now)
+        .bind(crate::runner_id())
         .fetch_one(&self.pool)
         .await?;
         Ok(id)
@@ -456,7 +457,7 @@ impl Store for PgStore {
 
     async fn import_runs(&self, limit: usize) -> Result<Vec<ImportRun>> {
         let rows = sqlx::query(
-            "SELECT id, source, dry_run, started_at, finished_at, status, summary::text FROM import_runs \
+            "SELECT id, source, dry_run, started_at, finished_at, status, summary::text, runner FROM import_runs \
              ORDER BY id DESC LIMIT $1",
         )
         .bind(limit as i64)

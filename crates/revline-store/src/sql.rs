@@ -400,6 +400,7 @@ where
             finished_at: self.int(4)?,
             status: self.text(5)?.ok_or_else(|| missing("status"))?,
             summary: self.text(6)?,
+            runner: self.text(7)?,
         })
     }
 }

@@ -592,11 +592,12 @@ impl Store for SqliteStore {
 
     async fn start_import_run(&self, source: &str, dry_run: bool, now: i64) -> Result<i64> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO import_runs (source, dry_run, started_at, status) VALUES (?, ?, ?, 'running') RETURNING id",
+            "INSERT INTO import_runs (source, dry_run, started_at, status, runner) VALUES (?, ?, ?, 'running', ?) RETURNING id",
         )
         .bind(source)
         .bind(dry_run)
         .bind(now)
+        .bind(crate::runner_id())
         .fetch_one(&self.writer)
         .await?;
         Ok(id)
@@ -621,7 +622,7 @@ impl Store for SqliteStore {
 
     async fn import_runs(&self, limit: usize) -> Result<Vec<ImportRun>> {
         let rows = sqlx::query(
-            "SELECT id, source, dry_run, started_at, finished_at, status, summary FROM import_runs ORDER BY id DESC LIMIT ?",
+            "SELECT id, source, dry_run, started_at, finished_at, status, summary, runner FROM import_runs ORDER BY id DESC LIMIT ?",
         )
         .bind(limit as i64)
         .fetch_all(&self.pool)

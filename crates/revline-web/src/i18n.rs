@@ -636,6 +636,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("funnel.view", "View", "Widok"),
     ("import.column", "Column", "Kolumna"),
     ("import.columns", "Columns", "Kolumny"),
+    (
+        "import.custom_property",
+        "custom property",
+        "własna właściwość",
+    ),
     ("import.done", "Import finished", "Import zakończony"),
     (
         "import.dry_run",
@@ -957,6 +962,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("role.editor", "editor", "edytor"),
     ("role.viewer", "viewer", "podgląd"),
     ("run_status.failed", "failed", "nieudany"),
+    ("run_status.interrupted", "interrupted", "przerwany"),
     (
         "run_status.ok",
         "all rows landed",

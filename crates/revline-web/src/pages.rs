@@ -2439,7 +2439,7 @@ async fn import_page(
                             .next()
                             .unwrap_or("")
                             .to_string(),
-                        tr.label("run_status", &r.status),
+                        tr.label("run_status", r.shown_status()),
                         if r.dry_run {
                             tr.t("action.preview").to_string()
                         } else {
@@ -2599,14 +2599,7 @@ fn column_mapping(job: &crate::ingest::ImportJob, tr: &Tr) -> Vec<(String, Strin
             let target = if known {
                 format!("→ {}", name.to_lowercase())
             } else {
-                format!(
-                    "→ {}",
-                    if tr.lang == Lang::Pl {
-                        "własna właściwość"
-                    } else {
-                        "custom property"
-                    }
-                )
+                format!("→ {}", tr.t("import.custom_property"))
             };
             (name, target)
         })

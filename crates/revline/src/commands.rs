@@ -253,7 +253,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                                 "id": r.id, "source": r.source, "dry_run": r.dry_run,
                                 "started_at": revline_core::time::format_timestamp(r.started_at),
                                 "finished_at": r.finished_at.map(revline_core::time::format_timestamp),
-                                "status": r.status,
+                                "status": r.shown_status(),
                                 "summary": r.summary.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()),
                             })
                         })
@@ -268,7 +268,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                             "{:>5}  {:<20}  {:<9}  {}{dry}",
                             r.id,
                             revline_core::time::format_timestamp(r.started_at),
-                            r.status,
+                            r.shown_status(),
                             r.source
                         );
                     }

@@ -421,6 +421,10 @@ fn a_killed_import_leaves_whole_batches_and_a_rerun_completes_it() {
     }
     assert!(partial > 0, "the kill landed mid-import");
     let interrupted = rt.block_on(watcher.count(RecordKind::Touchpoints)).unwrap();
+    // The killed run is not left "running" for ever.
+    let runs = run(revline(&db).args(["imports", "--format", "json"]));
+    let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).unwrap();
+    assert_eq!(runs[0]["status"], "interrupted", "{runs}");
 
     let rerun = run(revline(&db)
         .arg("import")
