@@ -86,7 +86,14 @@ fn mrr_on(lines: &[Line], day: i32) -> i64 {
         .filter(|l| l.start <= day && day <= l.end)
         .map(Line::monthly)
         .sum();
-    sum.round().max(0.0) as i64
+    round_minor(sum).max(0)
+}
+
+/// Whole minor units, halves away from zero. The sum is first settled to a millionth of
+/// a minor unit, so that an exact half (351,700/8 + 259,100/2 + 20,400/13 + 157,700/13
+/// cents is 187,212.5) rounds the same whichever order its lines were added in.
+pub fn round_minor(sum: f64) -> i64 {
+    ((sum * 1e6).round() / 1e6).round() as i64
 }
 
 /// Calls `f` with every unit of `part` that has recurring revenue in the scope, its MRR
