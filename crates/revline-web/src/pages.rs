@@ -2919,24 +2919,30 @@ async fn save_workspace(
         async {
             w.require(Role::Admin).or_page(tr)?;
             let mut settings = state.settings().as_ref().clone();
-            let stages: Vec<String> = form
-                .stages
-                .split(',')
-                .map(|s| format!("\"{}\"", s.trim().replace('"', "")))
-                .filter(|s| s.len() > 2)
-                .collect();
-            let toml = format!(
-                "currency = \"{}\"\ntimezone = \"{}\"\nstages = [{}]\nsla_hours = {}\ngross_margin = {}\nlookback_days = {}\n",
-                form.currency.trim().replace('"', ""),
-                form.timezone.trim().replace('"', ""),
-                stages.join(", "),
-                form.sla_hours.trim().replace(',', "."),
-                form.gross_margin.trim().replace(',', "."),
-                form.lookback_days.trim(),
-            );
-            settings.apply_toml(&toml).map_err(|e| (AppError::bad(e.to_string()), tr))?;
+            // Each field through the settings' own setter, the same one `revline
+            // settings set` uses: no text is ever pasted into a settings file, so a
+            // newline in a field cannot add keys.
+            for (key, value) in [
+                ("currency", form.currency.as_str()),
+                ("timezone", form.timezone.as_str()),
+                ("stages", form.stages.as_str()),
+                ("sla_hours", &form.sla_hours.trim().replace(',', ".")),
+                ("gross_margin", &form.gross_margin.trim().replace(',', ".")),
+                ("lookback_days", form.lookback_days.as_str()),
+            ] {
+                settings
+                    .set(key, value)
+                    .map_err(|e| (AppError::bad(e.to_string()), tr))?;
+            }
             state.save_settings(settings).await.or_page(tr)?;
-            settings_view(&state, &w, &Ui::default(), String::new(), tr.t("settings.saved").into()).await
+            settings_view(
+                &state,
+                &w,
+                &Ui::default(),
+                String::new(),
+                tr.t("settings.saved").into(),
+            )
+            .await
         }
         .await,
     )

@@ -1013,6 +1013,7 @@ on_both_stores!(
     views_are_saved_for_everyone, 0;
     attribution_fits_and_leaves_out_sales_touches_on_request, 300;
     two_apps_in_one_process_keep_their_own_filter_values, 300;
+    a_newline_in_a_settings_field_adds_no_key, 0;
     first_run_and_sign_in, 0;
     roles_and_csrf, 300;
     pages_in_both_languages, 600;

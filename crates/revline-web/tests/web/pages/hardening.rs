@@ -444,3 +444,30 @@ pub async fn two_apps_in_one_process_keep_their_own_filter_values(w: Web) {
         "an empty workspace has none"
     );
 }
+
+/// The workspace settings were written as TOML text from the form's fields, so a
+/// newline in one field added keys of its own choosing.
+pub async fn a_newline_in_a_settings_field_adds_no_key(w: Web) {
+    let admin = w.user("ann@example.com", "admin").await;
+    let before = w.state.settings();
+    let form = |sla: &str| {
+        format!(
+            "currency=USD&timezone=UTC&stages=lead,mql,sql,opportunity,customer&sla_hours={sla}&gross_margin=0.8&lookback_days=180"
+        )
+    };
+    let r = w
+        .post_form(
+            "/settings/workspace",
+            Some(&admin),
+            &form("24%0Alookback_days+%3D+1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(w.state.settings().lookback_days, before.lookback_days);
+    let r = w
+        .post_form("/settings/workspace", Some(&admin), &form("12"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(w.state.settings().lookback_days, 180);
+    assert_eq!(w.state.settings().sla_hours, 12.0);
+}
