@@ -17,6 +17,7 @@
 //!   and the gap is material (`min_gap`, default 25% of the benchmark).
 
 use crate::funnel::Period;
+use crate::link::{BenchmarkSource, Link, LinkKind};
 use crate::part::{Part, map_merge, parts};
 use crate::scorecard::{for_each_unit, for_each_unit_where, ratio};
 use crate::slice::{Dim, Segmentation};
@@ -477,16 +478,15 @@ pub struct DrillDown {
 pub struct Finding {
     /// `conversion:mql->sql`, `time:sql` (days from the stage before), `handoff`,
     /// `retention`.
-    pub link: String,
-    /// conversion, stage_time, handoff, retention.
-    pub kind: &'static str,
+    pub link: Link,
+    pub kind: LinkKind,
     /// `dimension=value` where the finding is one slice's; `null` for the whole chain.
     pub segment: Option<String>,
     pub current: f64,
     pub current_low: f64,
     pub current_high: f64,
     pub benchmark: f64,
-    pub benchmark_source: String,
+    pub benchmark_source: BenchmarkSource,
     pub revenue_at_stake: f64,
     /// Customers the link loses per period against its benchmark (conversion links):
     /// what ranks the findings when nothing has a price.
@@ -515,7 +515,7 @@ pub enum Evidence {
         low: f64,
         high: f64,
         benchmark: Option<f64>,
-        source: Option<String>,
+        source: Option<BenchmarkSource>,
         /// More contacts reaching `to` per period at the benchmark rate.
         more: f64,
         /// What they would be worth; null when no won deal of the period has an
@@ -531,7 +531,7 @@ pub enum Evidence {
         low: f64,
         high: f64,
         benchmark: Option<f64>,
-        source: Option<String>,
+        source: Option<BenchmarkSource>,
         revenue: f64,
         currency: String,
     },
@@ -543,7 +543,7 @@ pub enum Evidence {
         low: f64,
         high: f64,
         benchmark: Option<f64>,
-        source: Option<String>,
+        source: Option<BenchmarkSource>,
         next_stage: Option<String>,
         /// Conversion to the next stage of leads answered within the SLA, and late.
         within: Option<f64>,
@@ -556,7 +556,7 @@ pub enum Evidence {
         high: f64,
         logo_retention: Option<f64>,
         benchmark: Option<f64>,
-        source: Option<String>,
+        source: Option<BenchmarkSource>,
         lost: f64,
         currency: String,
         service: Option<ServiceFacts>,
@@ -576,7 +576,7 @@ impl Evidence {
     /// The evidence in English, as plain sentences with the figures.
     pub fn english(&self) -> String {
         let opt_pct = |x: &Option<f64>| x.map_or("-".into(), pct);
-        let src = |x: &Option<String>| x.clone().unwrap_or_default();
+        let src = |x: &Option<BenchmarkSource>| x.map_or(String::new(), |s| s.to_string());
         let in_slice =
             |x: &Option<String>| x.as_ref().map_or(String::new(), |v| format!(" for {v}"));
         match self {
@@ -688,13 +688,13 @@ impl Evidence {
 /// Every link of the chain, reported or not.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LinkRow {
-    pub link: String,
-    pub kind: &'static str,
+    pub link: Link,
+    pub kind: LinkKind,
     pub current: Option<f64>,
     pub current_low: Option<f64>,
     pub current_high: Option<f64>,
     pub benchmark: Option<f64>,
-    pub benchmark_source: Option<String>,
+    pub benchmark_source: Option<BenchmarkSource>,
     pub volume: u64,
     /// Revenue at stake were the link at its benchmark (0 when it is at or above it).
     pub revenue_at_stake: f64,
@@ -862,26 +862,6 @@ fn collect(s: &Snapshot, slots: &Slots, part: &Part, q: &BottleneckQuery, acc: &
     }
 }
 
-/// Per kind of link, how to read its rates.
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Conversion,
-    StageTime,
-    Handoff,
-    Retention,
-}
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Conversion => "conversion",
-            Kind::StageTime => "stage_time",
-            Kind::Handoff => "handoff",
-            Kind::Retention => "retention",
-        }
-    }
-}
-
 fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
@@ -970,7 +950,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         current: f64,
         low: f64,
         high: f64,
-        benchmark: Option<(f64, String)>,
+        benchmark: Option<(f64, BenchmarkSource)>,
         volume: u64,
         at_stake: f64,
         reported: bool,
@@ -1027,7 +1007,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
     let judge_rate = |cells: &[Rate],
                       months: &[Rate],
                       slot: usize,
-                      kind: Kind,
+                      kind: LinkKind,
                       goal: Option<f64>,
                       value_of_gap: &dyn Fn(f64, f64, u64) -> f64,
                       estimate: &dyn Fn(usize, Rate, f64) -> Option<(f64, f64, f64, u64)>|
@@ -1038,15 +1018,13 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         let (current, low, high, volume) = estimate(slot, r, Z90)?;
         let (_, _, decisive_high, _) = estimate(slot, r, z_of(slot))?;
         let benchmark = if let Some(g) = goal {
-            Some((g, "target".to_string()))
+            Some((g, BenchmarkSource::Target))
         } else if slot == 0 {
-            let a = best_pooled(months, 3, true)
-                .map(|b| (b, "best 3 of the last 12 months".to_string()));
+            let a = best_pooled(months, 3, true).map(|b| (b, BenchmarkSource::BestMonths));
             let groups: Vec<Rate> = peers_of(SEGMENT).iter().map(|&i| total(cells, i)).collect();
             let take = groups.iter().filter(|g| g.n > 0).count().div_ceil(4).max(1);
             let b = if groups.iter().filter(|g| g.n >= q.min_volume).count() >= 2 {
-                best_pooled(&groups, take, true)
-                    .map(|b| (b, "best quartile of segments".to_string()))
+                best_pooled(&groups, take, true).map(|b| (b, BenchmarkSource::BestSegments))
             } else {
                 None
             };
@@ -1058,9 +1036,9 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             let (dim, _) = slots.of[slot - 1];
             slice_benchmark(cells, slot).map(|b| {
                 let how = if dim == Dim::Segment {
-                    "best quartile of segments".to_string()
+                    BenchmarkSource::BestSegments
                 } else {
-                    format!("best quartile of {} values, segment by segment", dim.name())
+                    BenchmarkSource::BestValuesBySegment(dim.name())
                 };
                 (b, how)
             })
@@ -1069,7 +1047,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             current,
             low,
             high,
-            benchmark: benchmark.clone(),
+            benchmark,
             volume,
             at_stake: 0.0,
             reported: false,
@@ -1081,7 +1059,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             // Material even at the optimistic end of the interval.
             let high = decisive_high;
             let material = match kind {
-                Kind::Retention => (b - high) / (1.0 - b).max(1e-9) >= q.min_gap,
+                LinkKind::Retention => (b - high) / (1.0 - b).max(1e-9) >= q.min_gap,
                 _ => (b - high) / b >= q.min_gap,
             };
             j.reported = b > high && material && volume >= q.min_volume;
@@ -1124,8 +1102,8 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         out
     };
 
-    let record = |link: String,
-                  kind: Kind,
+    let record = |link: Link,
+                  kind: LinkKind,
                   slot: usize,
                   j: &Judged,
                   evidence: Evidence,
@@ -1136,12 +1114,12 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         if slot == 0 {
             links.push(LinkRow {
                 link: link.clone(),
-                kind: kind.name(),
+                kind,
                 current: Some(j.current),
                 current_low: Some(j.low),
                 current_high: Some(j.high),
                 benchmark: j.benchmark.as_ref().map(|b| b.0),
-                benchmark_source: j.benchmark.as_ref().map(|b| b.1.clone()),
+                benchmark_source: j.benchmark.as_ref().map(|b| b.1),
                 volume: j.volume,
                 revenue_at_stake: j.at_stake,
                 reported: j.reported,
@@ -1152,13 +1130,13 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         {
             findings.push(Finding {
                 link,
-                kind: kind.name(),
+                kind,
                 segment: (slot > 0).then(|| slot_label(slot)),
                 current: j.current,
                 current_low: j.low,
                 current_high: j.high,
                 benchmark: *b,
-                benchmark_source: source.clone(),
+                benchmark_source: *source,
                 revenue_at_stake: j.at_stake,
                 conversions_lost,
                 volume: j.volume,
@@ -1173,8 +1151,18 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
     // Step conversions.
     for st in 0..steps {
         let (from, to) = (&s.stages[st], &s.stages[st + 1]);
-        let link = format!("conversion:{from}->{to}");
-        let goal = target(s, &link, w.from, w.to, None, crate::window::Combine::Mean);
+        let link = Link::Conversion {
+            from: from.clone(),
+            to: to.clone(),
+        };
+        let goal = target(
+            s,
+            &link.to_string(),
+            w.from,
+            w.to,
+            None,
+            crate::window::Combine::Mean,
+        );
         for &slot in &all_slots {
             let gap_value = |b: f64, cur: f64, n: u64| {
                 (b - cur) * n as f64 * downstream(st) * value * per_period
@@ -1183,7 +1171,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 &acc.conv[st],
                 &acc.conv_month[st],
                 slot,
-                Kind::Conversion,
+                LinkKind::Conversion,
                 if slot == 0 { goal } else { None },
                 &gap_value,
                 &counted,
@@ -1201,7 +1189,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 low: j.low,
                 high: j.high,
                 benchmark: j.benchmark.as_ref().map(|b| b.0),
-                source: j.benchmark.as_ref().map(|b| b.1.clone()),
+                source: j.benchmark.as_ref().map(|b| b.1),
                 more: j
                     .benchmark
                     .as_ref()
@@ -1219,7 +1207,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             });
             record(
                 link.clone(),
-                Kind::Conversion,
+                LinkKind::Conversion,
                 slot,
                 &j,
                 evidence,
@@ -1234,7 +1222,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
     // Stage times: the median days from the stage before, lower is better.
     for st in 0..steps {
         let (from, to) = (&s.stages[st], &s.stages[st + 1]);
-        let link = format!("time:{to}");
+        let link = Link::StageTime { stage: to.clone() };
         // Stage times are judged for the whole chain only: how long a stage takes
         // depends on the deal (an enterprise cycle is longer), so slices are not
         // comparable without a model of that.
@@ -1261,10 +1249,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                         .for_each(|(a, b)| *a += b);
                 }
                 (months.len() >= 3)
-                    .then(|| {
-                        median_ci(&pooled)
-                            .map(|x| (x.1, "best 3 of the last 12 months".to_string()))
-                    })
+                    .then(|| median_ci(&pooled).map(|x| (x.1, BenchmarkSource::BestMonths)))
                     .flatten()
             } else {
                 let (dim, _) = slots.of[slot - 1];
@@ -1278,14 +1263,14 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 (medians.len() >= 4)
                     .then(|| crate::stats::percentile_cont(&medians, 0.25))
                     .flatten()
-                    .map(|b| (b, format!("best quartile of {} values", dim.name())))
+                    .map(|b| (b, BenchmarkSource::BestValues(dim.name())))
             };
             let converted_value = n as f64 * downstream(st) * value * per_period;
             let mut j = Judged {
                 current: median,
                 low,
                 high,
-                benchmark: benchmark.clone(),
+                benchmark,
                 volume: n,
                 at_stake: 0.0,
                 reported: false,
@@ -1306,13 +1291,13 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 low,
                 high,
                 benchmark: benchmark.as_ref().map(|b| b.0),
-                source: benchmark.as_ref().map(|b| b.1.clone()),
+                source: benchmark.as_ref().map(|b| b.1),
                 revenue: j.at_stake,
                 currency: s.currency.code().to_string(),
             };
             record(
                 link.clone(),
-                Kind::StageTime,
+                LinkKind::StageTime,
                 slot,
                 &j,
                 evidence,
@@ -1340,7 +1325,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 &acc.handoff,
                 &acc.handoff_month,
                 slot,
-                Kind::Handoff,
+                LinkKind::Handoff,
                 None,
                 &gap_value,
                 &counted,
@@ -1355,7 +1340,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 low: j.low,
                 high: j.high,
                 benchmark: j.benchmark.as_ref().map(|b| b.0),
-                source: j.benchmark.as_ref().map(|b| b.1.clone()),
+                source: j.benchmark.as_ref().map(|b| b.1),
                 next_stage: s.stages.get(m + 1).cloned(),
                 within: acc.within_next.value(),
                 late: acc.late_next.value(),
@@ -1366,8 +1351,8 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
                 Vec::new()
             };
             record(
-                "handoff".into(),
-                Kind::Handoff,
+                Link::Handoff,
+                LinkKind::Handoff,
                 slot,
                 &j,
                 evidence,
@@ -1404,7 +1389,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             &retention_rates,
             &month_rates,
             slot,
-            Kind::Retention,
+            LinkKind::Retention,
             None,
             &gap_value,
             &grr_of,
@@ -1418,7 +1403,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             high: j.high,
             logo_retention: kept.logo_retention(),
             benchmark: j.benchmark.as_ref().map(|b| b.0),
-            source: j.benchmark.as_ref().map(|b| b.1.clone()),
+            source: j.benchmark.as_ref().map(|b| b.1),
             lost: j.at_stake,
             currency: s.currency.code().to_string(),
             service: service.clone(),
@@ -1429,8 +1414,8 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             Vec::new()
         };
         record(
-            "retention".into(),
-            Kind::Retention,
+            Link::Retention,
+            LinkKind::Retention,
             slot,
             &j,
             evidence,
@@ -1477,7 +1462,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
     let what_if = q.what_if.as_ref().map(|(link, rate)| {
         let current = links
             .iter()
-            .find(|l| &l.link == link)
+            .find(|l| l.link == link.as_str())
             .and_then(|l| l.current);
         let handoff_n = total(&acc.handoff, 0).n as f64;
         let base = major(s, retention_total(0).before as f64);

@@ -77,6 +77,15 @@ pub struct CohortsReport {
     pub unconverted: Vec<Unconverted>,
 }
 
+impl CohortsReport {
+    /// Revenue per customer of the period's oldest cohort up to the as-of time: the
+    /// longest-observed lifetime value the period holds (what the retention page shows
+    /// per channel).
+    pub fn oldest_cohort_ltv(&self) -> Option<f64> {
+        self.cohorts.first()?.ltv.last().copied()
+    }
+}
+
 /// One cohort's sums, month by month since acquisition.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CohortSums {

@@ -277,13 +277,13 @@ impl CsvTable for crate::bottlenecks::BottlenecksReport {
                     "{},{},{},{},{},{},{},{},{},{},{}",
                     i + 1,
                     f.link,
-                    f.kind,
+                    f.kind.name(),
                     f.segment.as_deref().map_or(String::new(), csv_text),
                     f.current,
                     f.current_low,
                     f.current_high,
                     f.benchmark,
-                    csv_text(&f.benchmark_source),
+                    csv_text(&f.benchmark_source.to_string()),
                     f.revenue_at_stake,
                     f.volume
                 )

@@ -17,6 +17,7 @@ pub mod funnel;
 mod id_index;
 pub mod incremental;
 pub mod journeys;
+pub mod link;
 pub mod mrr;
 pub mod part;
 pub mod query;

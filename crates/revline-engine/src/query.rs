@@ -482,6 +482,56 @@ pub struct Member {
     pub owner: Option<String>,
 }
 
+impl<T: Serialize> Sliced<T> {
+    /// The figures for everything (the overall figures of a breakdown).
+    pub fn overall(&self) -> &T {
+        match self {
+            Sliced::One(t) => t,
+            Sliced::By(b) => &b.overall,
+        }
+    }
+
+    /// One entry per value of the breakdown's dimension; none without a breakdown.
+    pub fn segments(&self) -> &[crate::slice::SegmentOf<T>] {
+        match self {
+            Sliced::One(_) => &[],
+            Sliced::By(b) => &b.segments,
+        }
+    }
+}
+
+/// A report's typed result, and where `run` puts it in an `Output`: what lets a caller
+/// that asked for one kind hold that kind's struct, never its JSON.
+pub trait ReportOutput: Sized {
+    const KIND: ReportKind;
+    fn of(out: &Output) -> Option<&Self>;
+}
+
+macro_rules! report_output {
+    ($ty:ty, $kind:ident, $variant:ident) => {
+        impl ReportOutput for $ty {
+            const KIND: ReportKind = ReportKind::$kind;
+            fn of(out: &Output) -> Option<&Self> {
+                match out {
+                    Output::$variant(r) => Some(r),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+report_output!(Sliced<ScorecardReport>, Scorecard, Scorecard);
+report_output!(Sliced<FunnelReport>, Funnel, Funnel);
+report_output!(Sliced<SlaReport>, Sla, Sla);
+report_output!(Sliced<CohortsReport>, Cohorts, Cohorts);
+report_output!(Sliced<ForecastReport>, Forecast, Forecast);
+report_output!(JourneyReport, Journeys, Journey);
+report_output!(AttributionReport, Attribution, Attribution);
+report_output!(BottlenecksReport, Bottlenecks, Bottlenecks);
+report_output!(Sliced<MrrReport>, Mrr, Mrr);
+report_output!(MembersReport, Members, Members);
+
 impl Output {
     /// The report's JSON document (interface.md): a single attribution model is printed
     /// as that model's object, with the period and as-of time beside it.
@@ -645,8 +695,8 @@ pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
                     report
                         .links
                         .iter()
-                        .map(|l| l.link.as_str())
-                        .filter(|l| !l.starts_with("time:"))
+                        .filter(|l| l.kind != crate::link::LinkKind::StageTime)
+                        .map(|l| l.link.to_string())
                         .collect::<Vec<_>>()
                         .join(", ")
                 )));

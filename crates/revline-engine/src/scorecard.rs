@@ -16,6 +16,28 @@ use serde::Serialize;
 /// Days in an average month, for per-month figures of periods of any length.
 pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
 
+/// Which way a metric is good news: a rise in CAC or churn is bad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    HigherIsBetter,
+    LowerIsBetter,
+}
+
+impl Direction {
+    /// The direction of a scorecard metric (metrics.md), by its name.
+    pub fn of(metric: &str) -> Direction {
+        match metric {
+            "cac"
+            | "sales_cycle_days"
+            | "logo_churn"
+            | "lead_response_minutes"
+            | "sla_breach_rate" => Direction::LowerIsBetter,
+            _ => Direction::HigherIsBetter,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metric {
     pub name: &'static str,
@@ -69,6 +91,12 @@ pub enum RetentionBasis {
     Revenue,
 }
 
+impl Metric {
+    pub fn direction(&self) -> Direction {
+        Direction::of(self.name)
+    }
+}
+
 impl RetentionBasis {
     /// MRR whenever the workspace holds recurring revenue.
     pub fn of(s: &Snapshot) -> RetentionBasis {
@@ -111,6 +139,29 @@ pub enum Missing {
 }
 
 impl Missing {
+    /// The code the JSON carries (`reason_code`), which the pages translate.
+    pub fn code(self) -> &'static str {
+        match self {
+            Missing::NoRevenue => "no_revenue",
+            Missing::NoSpend => "no_spend",
+            Missing::NoNewCustomers => "no_new_customers",
+            Missing::NoClosedDeals => "no_closed_deals",
+            Missing::NoWonDeals => "no_won_deals",
+            Missing::NoAmounts => "no_amounts",
+            Missing::NoOpenDeals => "no_open_deals",
+            Missing::NoDeals => "no_deals",
+            Missing::NoRevenueTarget => "no_revenue_target",
+            Missing::PeriodOver => "period_over",
+            Missing::NoRetentionBase => "no_retention_base",
+            Missing::NoChurn => "no_churn",
+            Missing::NoSalesTouches => "no_sales_touches",
+            Missing::NoHandoffs => "no_handoffs",
+            Missing::NoLostDeals => "no_lost_deals",
+            Missing::NoDealAmounts => "no_deal_amounts",
+            Missing::CreatedAtClose => "created_at_close",
+        }
+    }
+
     pub fn sentence(self) -> &'static str {
         match self {
             Missing::NoRevenue => "no revenue recorded",

@@ -203,7 +203,7 @@ impl axum::response::IntoResponse for PageRejection {
                 }
                 redirect(&headers, &target, None)
             }
-            PageRejection::Error(e, tr) => crate::pages::error_page(e, tr),
+            PageRejection::Error(e, tr) => crate::error::error_page(e, tr),
         }
     }
 }

@@ -4,9 +4,11 @@
 //! answers 500 with the request's id and a generic message; what went wrong is logged
 //! with that id, never sent to the client.
 
+use crate::i18n::Tr;
+use askama::Template;
 use axum::Json;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
@@ -164,4 +166,28 @@ impl IntoResponse for AppError {
         let body = json!({ "error": { "code": code, "message": message, "details": details } });
         (status, Json(body)).into_response()
     }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    tr: Tr,
+    status: u16,
+    message: String,
+}
+
+/// An error as a page (the API answers JSON instead).
+pub fn error_page(e: AppError, tr: Tr) -> Response {
+    let (status, _) = e.parts();
+    let message = match &e {
+        AppError::Forbidden(_) => format!("{} ({e})", tr.t("error.forbidden")),
+        _ => e.client_message().0,
+    };
+    let page = ErrorPage {
+        tr,
+        status: status.as_u16(),
+        message,
+    };
+    let body = page.render().unwrap_or_else(|_| "error".into());
+    (status, Html(body)).into_response()
 }

@@ -270,7 +270,18 @@ impl Tr {
 static MISSING: std::sync::Mutex<std::collections::BTreeSet<String>> =
     std::sync::Mutex::new(std::collections::BTreeSet::new());
 
-/// Keys asked for that have no text, since the process started.
+/// A number typed in either language's way (`0.25`, `0,25`, `1 234,5`).
+pub fn parse_number_input(text: &str) -> Option<f64> {
+    use revline_core::money::{DecimalStyle, parse_decimal};
+    use rust_decimal::prelude::ToPrimitive;
+    let style = if text.contains(',') {
+        DecimalStyle::Comma
+    } else {
+        DecimalStyle::Point
+    };
+    parse_decimal(text, style).ok()?.to_f64()
+}
+
 /// A date typed in either language's format (`2026-12-02`, `2.12.2026`, `02.12.2026`).
 pub fn parse_date_input(text: &str) -> Option<chrono::NaiveDate> {
     let text = text.trim();
@@ -279,6 +290,7 @@ pub fn parse_date_input(text: &str) -> Option<chrono::NaiveDate> {
         .find_map(|f| chrono::NaiveDate::parse_from_str(text, f).ok())
 }
 
+/// Keys asked for that have no text, since the process started.
 pub fn missing_keys() -> Vec<String> {
     MISSING
         .lock()

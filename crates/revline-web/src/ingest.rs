@@ -542,7 +542,7 @@ pub struct ImportJob {
     dir: tempfile::TempDir,
     pub total_bytes: AtomicU64,
     pub done_bytes: AtomicU64,
-    pub outcome: Mutex<Option<Result<Value, String>>>,
+    pub outcome: Mutex<Option<Result<Arc<ImportSummary>, String>>>,
     pub started: std::sync::atomic::AtomicBool,
 }
 
@@ -646,7 +646,7 @@ pub fn start(state: AppState, job: Arc<ImportJob>) {
                 if let Err(e) = state.live.rebuild(&*state.store, &settings, &what).await {
                     tracing::error!("refreshing the snapshot after an import: {e}");
                 }
-                Ok(serde_json::to_value(&summary).expect("summaries serialise"))
+                Ok(Arc::new(summary))
             }
             Err(e) => Err(e.to_string()),
         };

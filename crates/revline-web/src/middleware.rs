@@ -124,7 +124,7 @@ async fn ours(response: Response, api: bool, tr: crate::i18n::Tr) -> Response {
     let mut response = if api {
         error.into_response()
     } else {
-        crate::pages::error_page(error, tr)
+        crate::error::error_page(error, tr)
     };
     if let Some(allow) = allow {
         response.headers_mut().insert(header::ALLOW, allow);

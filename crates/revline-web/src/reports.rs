@@ -6,7 +6,7 @@
 //! within a minute share one result; new records (a new snapshot version) clear the cache.
 
 use crate::{AppError, AppState};
-use revline_engine::query::{Output, ReportKind, ReportParams, ReportQuery};
+use revline_engine::query::{Output, ReportKind, ReportOutput, ReportParams, ReportQuery};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -50,13 +50,35 @@ impl ReportCache {
     }
 }
 
-/// The report's JSON (what the pages read).
-pub async fn run(
+/// A cached report as its own struct: what the pages read (`Deref` to the report).
+pub struct Shown<T> {
+    report: Arc<Report>,
+    kind: std::marker::PhantomData<T>,
+}
+
+impl<T: ReportOutput> std::ops::Deref for Shown<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        T::of(&self.report.output).expect("checked when the report was run")
+    }
+}
+
+/// Runs the report whose result is `T`.
+pub async fn run<T: ReportOutput>(
     state: &AppState,
-    kind: ReportKind,
     params: ReportParams,
-) -> Result<Arc<Value>, AppError> {
-    Ok(run_report(state, kind, params).await?.json())
+) -> Result<Shown<T>, AppError> {
+    let report = run_report(state, T::KIND, params).await?;
+    if T::of(&report.output).is_none() {
+        return Err(AppError::internal(format!(
+            "the {} report answered another kind",
+            T::KIND.name()
+        )));
+    }
+    Ok(Shown {
+        report,
+        kind: std::marker::PhantomData,
+    })
 }
 
 pub async fn run_report(

@@ -3,7 +3,7 @@
 //! save one; the one who saved it or an admin may delete it.
 
 use crate::auth::{Page, Role};
-use crate::pages::{Chrome, PageResult, Rendered, Ui, chrome_for, render};
+use crate::pages::{Chrome, PageError, PageResult, Ui, chrome_for, render};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::Router;
@@ -35,8 +35,8 @@ struct ViewsPage {
     message: String,
 }
 
-async fn list(State(state): State<AppState>, Page(w): Page, Query(ui): Query<Ui>) -> Rendered {
-    Rendered(list_page(&state, &w, &ui, String::new()).await)
+async fn list(State(state): State<AppState>, Page(w): Page, Query(ui): Query<Ui>) -> PageResult {
+    list_page(&state, &w, &ui, String::new()).await
 }
 
 async fn list_page(
@@ -50,7 +50,7 @@ async fn list_page(
         .store
         .saved_views()
         .await
-        .map_err(|e| (AppError::from(e), tr))?;
+        .map_err(|e| PageError::new(AppError::from(e), tr))?;
     let rows = views
         .into_iter()
         .map(|v| ViewRow {
@@ -71,7 +71,7 @@ async fn list_page(
         views: rows,
         message,
     };
-    render(&page).map_err(|e| (e, tr))
+    render(&page).map_err(|e| PageError::new(e, tr))
 }
 
 #[derive(Deserialize)]
@@ -120,7 +120,7 @@ async fn save(
     .await;
     match result {
         Ok(()) => crate::auth::redirect(&headers, "/views", None),
-        Err(e) => crate::pages::error_page(e, tr),
+        Err(e) => crate::error::error_page(e, tr),
     }
 }
 
@@ -134,32 +134,33 @@ async fn delete(
     Page(w): Page,
     Query(ui): Query<Ui>,
     axum::Form(form): axum::Form<DeleteForm>,
-) -> Rendered {
+) -> PageResult {
     let tr = w.tr;
-    Rendered(
-        async {
-            let views = state
-                .store
-                .saved_views()
-                .await
-                .map_err(|e| (e.into(), tr))?;
-            let Some(view) = views.iter().find(|v| v.name == form.name) else {
-                return Err((AppError::NotFound(format!("no view '{}'", form.name)), tr));
-            };
-            if !(w.is_admin() || view.saved_by == w.user.email) {
-                return Err((
-                    AppError::Forbidden("only who saved a view, or an admin, deletes it".into()),
-                    tr,
-                ));
-            }
-            state
-                .store
-                .delete_view(&form.name)
-                .await
-                .map_err(|e| (e.into(), tr))?;
-            let message = tr.t("views.deleted").replace("{name}", &form.name);
-            list_page(&state, &w, &ui, message).await
+    async {
+        let views = state
+            .store
+            .saved_views()
+            .await
+            .map_err(|e| PageError::new(e, tr))?;
+        let Some(view) = views.iter().find(|v| v.name == form.name) else {
+            return Err(PageError::new(
+                AppError::NotFound(format!("no view '{}'", form.name)),
+                tr,
+            ));
+        };
+        if !(w.is_admin() || view.saved_by == w.user.email) {
+            return Err(PageError::new(
+                AppError::Forbidden("only who saved a view, or an admin, deletes it".into()),
+                tr,
+            ));
         }
-        .await,
-    )
+        state
+            .store
+            .delete_view(&form.name)
+            .await
+            .map_err(|e| PageError::new(e, tr))?;
+        let message = tr.t("views.deleted").replace("{name}", &form.name);
+        list_page(&state, &w, &ui, message).await
+    }
+    .await
 }

@@ -707,7 +707,7 @@ impl Printable for revline_engine::bottlenecks::BottlenecksReport {
         );
         for l in &self.links {
             let shown = |v: Option<f64>| {
-                if l.kind == "stage_time" {
+                if l.kind == revline_engine::link::LinkKind::StageTime {
                     num(v, 1)
                 } else {
                     rate(v)
@@ -725,7 +725,8 @@ impl Printable for revline_engine::bottlenecks::BottlenecksReport {
                 } else {
                     format!("{:.2}", l.revenue_at_stake)
                 },
-                l.benchmark_source.as_deref().unwrap_or("-")
+                l.benchmark_source
+                    .map_or("-".to_string(), |s| s.to_string())
             );
         }
         if let Some(w) = &self.what_if {

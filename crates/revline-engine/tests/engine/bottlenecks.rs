@@ -25,7 +25,7 @@ fn report(planted: bool, what_if: Option<(&str, f64)>) -> BottlenecksReport {
 }
 
 fn key(f: &revline_engine::bottlenecks::Finding) -> (String, String) {
-    (f.link.clone(), f.segment.clone().unwrap_or_default())
+    (f.link.to_string(), f.segment.clone().unwrap_or_default())
 }
 
 #[test]
@@ -58,7 +58,10 @@ fn finds_every_planted_problem_and_ranks_them_first() {
         .iter()
         .find(|f| f.link == "retention" && f.segment.is_none())
         .expect("a retention finding");
-    assert_eq!(retention.benchmark_source, "best 3 of the last 12 months");
+    assert_eq!(
+        retention.benchmark_source,
+        revline_engine::link::BenchmarkSource::BestMonths
+    );
     assert!(
         retention.evidence.contains("integration"),
         "{}",
@@ -66,7 +69,7 @@ fn finds_every_planted_problem_and_ranks_them_first() {
     );
     for f in &r.findings {
         assert!(
-            f.benchmark > f.current_high || f.kind == "stage_time",
+            f.benchmark > f.current_high || f.kind == revline_engine::link::LinkKind::StageTime,
             "{f:?}"
         );
         assert!(f.revenue_at_stake > 0.0);

@@ -1,0 +1,102 @@
+//! One person's or account's journey on one timeline.
+
+use super::chrome::{Chrome, chrome};
+use super::ui::Ui;
+use super::{OrPage, PageError, PageResult, render};
+use crate::auth::Page;
+use crate::i18n::Tr;
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Query, State};
+use revline_engine::journeys::{Event, JourneyReport};
+use revline_engine::query::ReportParams;
+
+pub struct Step {
+    pub when: String,
+    pub team: String,
+    pub team_class: String,
+    pub what: String,
+}
+
+#[derive(Template)]
+#[template(path = "journeys.html")]
+struct JourneysPage {
+    c: Chrome,
+    q: String,
+    subject: String,
+    steps: Vec<Step>,
+    message: String,
+}
+
+pub(super) async fn journeys(
+    State(state): State<AppState>,
+    Page(w): Page,
+    Query(ui): Query<Ui>,
+) -> PageResult {
+    let tr = w.tr;
+    let q = ui.q.clone().unwrap_or_default().trim().to_string();
+    let mut steps = Vec::new();
+    let mut subject = String::new();
+    let mut message = String::new();
+    if !q.is_empty() {
+        let mut params = ReportParams {
+            as_of: ui.as_of.clone().filter(|s| !s.is_empty()),
+            ..Default::default()
+        };
+        if q.contains('@') {
+            params.email = Some(q.clone());
+        } else if state.snapshot().accounts.ids.get(&q).is_some() {
+            params.account = Some(q.clone());
+        } else {
+            params.contact = Some(q.clone());
+        }
+        match crate::reports::run::<JourneyReport>(&state, params).await {
+            Ok(j) => {
+                subject = format!("{} {}", j.subject, j.id);
+                let of_account = j.subject == "account";
+                steps = j
+                    .events
+                    .iter()
+                    .map(|e| step(&tr, e, &j.currency, of_account))
+                    .collect();
+            }
+            Err(AppError::NotFound(m)) => message = m,
+            Err(e) => return Err(PageError::new(e, tr)),
+        }
+    }
+    let page = JourneysPage {
+        c: chrome(&state, &w, &ui, "journeys", "nav.journeys", None, false),
+        q,
+        subject,
+        steps,
+        message,
+    };
+    render(&page).or_page(tr)
+}
+
+/// One event of the timeline as a line: what happened, with its figures.
+fn step(tr: &Tr, e: &Event, currency: &str, of_account: bool) -> Step {
+    let mut what = vec![e.event.replace('_', " ")];
+    what.extend(
+        [&e.stage, &e.channel, &e.campaign, &e.kind, &e.deal]
+            .into_iter()
+            .flatten()
+            .filter(|v| !v.is_empty())
+            .cloned(),
+    );
+    if let Some(a) = e.amount {
+        what.push(tr.money(a, currency));
+    }
+    if let Some(c) = e.csat {
+        what.push(format!("CSAT {c}"));
+    }
+    if of_account {
+        what.push(format!("({})", e.contact.as_deref().unwrap_or_default()));
+    }
+    Step {
+        when: tr.datetime(&e.at),
+        team: e.team.map_or(String::new(), |t| tr.label("team", t)),
+        team_class: e.team.unwrap_or("revenue").to_string(),
+        what: what.join(" · "),
+    }
+}
