@@ -822,8 +822,8 @@ fn collect(s: &Snapshot, slots: &Slots, part: &Part, q: &BottleneckQuery, acc: &
     // Retention: each unit's revenue by calendar month, the last twelve before the as-of
     // month and the one before them for a base.
     let zone = s.timezone;
-    let day = |d| crate::snapshot::day_start(zone, d);
-    let this_month = crate::snapshot::month_start(zone, w.as_of);
+    let day = |d| crate::calendar::day_start(zone, d);
+    let this_month = crate::calendar::month_start(zone, w.as_of);
     let starts: Vec<i64> = (0..=MONTHS as u32 + 1)
         .rev()
         .map(|back| day(this_month - chrono::Months::new(back)))
@@ -1527,8 +1527,8 @@ fn service_evidence(s: &Snapshot, w: &Window) -> Option<ServiceFacts> {
         }
     }
     let zone = s.timezone;
-    let day = |d| crate::snapshot::day_start(zone, d);
-    let mut month = crate::snapshot::month_start(zone, w.from);
+    let day = |d| crate::calendar::day_start(zone, d);
+    let mut month = crate::calendar::month_start(zone, w.from);
     if day(month) < w.from {
         month = month + chrono::Months::new(1);
     }

@@ -3,7 +3,6 @@
 //! (this month, last 12 months, ...) and the days of the calendar. The one place where
 //! months are added, so that the command line, the API and the web app agree.
 
-use crate::snapshot::day_start;
 use crate::window::Window;
 use chrono::{Datelike, Months, NaiveDate, TimeZone};
 use chrono_tz::Tz;
@@ -67,6 +66,77 @@ pub fn add_months(d: NaiveDate, n: i32) -> NaiveDate {
         d.checked_sub_months(Months::new(n.unsigned_abs()))
     };
     moved.unwrap_or(d)
+}
+
+/// 00:00 of `date` in `zone` (the earlier reading where midnight repeats; the first
+/// existing instant where it is skipped).
+pub fn day_start(zone: Tz, date: NaiveDate) -> i64 {
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    match zone.from_local_datetime(&midnight) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            t.timestamp_millis()
+        }
+        chrono::LocalResult::None => zone
+            .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+            .earliest()
+            .map_or(0, |t| t.timestamp_millis()),
+    }
+}
+
+// ---------------------------------------------------------------- months as numbers
+
+/// Months since year 0 of the local calendar month containing `t`.
+pub fn month_index(zone: Tz, t: i64) -> i32 {
+    let d = zone
+        .timestamp_millis_opt(t)
+        .single()
+        .expect("millis in range")
+        .date_naive();
+    d.year() * 12 + d.month0() as i32
+}
+
+pub fn month_label(index: i32) -> String {
+    format!(
+        "{:04}-{:02}",
+        index.div_euclid(12),
+        index.rem_euclid(12) + 1
+    )
+}
+
+/// The first day of a month given by `month_index`.
+pub fn month_date(m: i32) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::from_ymd_opt(m.div_euclid(12), m.rem_euclid(12) as u32 + 1, 1)
+}
+
+/// The instants that bound a target period (`2026`, `2026-Q1`, `2026-03`) in `zone`.
+pub fn period_bounds(period: &str, zone: Tz) -> Option<(i64, i64)> {
+    let (year, rest) = match period.split_once('-') {
+        Some((y, r)) => (y.parse::<i32>().ok()?, Some(r)),
+        None => (period.parse::<i32>().ok()?, None),
+    };
+    let (first, months) = match rest {
+        None => (1, 12),
+        Some(q) if q.starts_with('Q') => (3 * (q[1..].parse::<u32>().ok()? - 1) + 1, 3),
+        Some(m) => (m.parse::<u32>().ok()?, 1),
+    };
+    let start = NaiveDate::from_ymd_opt(year, first, 1)?;
+    let end = start.checked_add_months(chrono::Months::new(months))?;
+    Some((day_start(zone, start), day_start(zone, end)))
+}
+
+/// Start of the calendar month containing `t`, in `zone`.
+pub fn month_start(zone: Tz, t: i64) -> NaiveDate {
+    let local = zone
+        .timestamp_millis_opt(t)
+        .single()
+        .expect("millis in range")
+        .date_naive();
+    NaiveDate::from_ymd_opt(
+        chrono::Datelike::year(&local),
+        chrono::Datelike::month(&local),
+        1,
+    )
+    .expect("first of month")
 }
 
 /// Whole months from `a` to `b` when both are first days of a month.

@@ -5,34 +5,15 @@
 //! down by acquisition channel (`--by channel`) it shows which channels bring customers
 //! who stay and grow, not only customers.
 
+use crate::calendar::{month_date, month_index, month_label};
 use crate::funnel::Period;
 use crate::part::{Part, map_merge, parts};
 use crate::scorecard::{Retention, RetentionBasis, acquired_at, retention};
 use crate::slice::Scope;
 use crate::snapshot::{NEVER, NONE, Snapshot, Unconverted};
 use crate::window::{Window, major};
-use chrono::{Datelike, TimeZone};
-use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// Months since year 0 of the local calendar month containing `t`.
-pub fn month_index(zone: Tz, t: i64) -> i32 {
-    let d = zone
-        .timestamp_millis_opt(t)
-        .single()
-        .expect("millis in range")
-        .date_naive();
-    d.year() * 12 + d.month0() as i32
-}
-
-pub fn month_label(index: i32) -> String {
-    format!(
-        "{:04}-{:02}",
-        index.div_euclid(12),
-        index.rem_euclid(12) + 1
-    )
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CohortRow {
@@ -220,17 +201,12 @@ pub fn cohorts_partial(
     out
 }
 
-/// The first day of a month given by `month_index`.
-fn month_date(m: i32) -> Option<chrono::NaiveDate> {
-    chrono::NaiveDate::from_ymd_opt(m.div_euclid(12), m.rem_euclid(12) as u32 + 1, 1)
-}
-
 pub fn finish(s: &Snapshot, w: &Window, p: CohortsPartial) -> CohortsReport {
     let basis = RetentionBasis::of(s);
     let last = last_month(s, w);
     // The as-of month is unfinished unless the as-of time is its very end.
     let last_unfinished = month_date(last + 1)
-        .is_some_and(|next| w.as_of < crate::snapshot::day_start(s.timezone, next) - 1);
+        .is_some_and(|next| w.as_of < crate::calendar::day_start(s.timezone, next) - 1);
     let rows: Vec<CohortRow> = p
         .cohorts
         .into_iter()

@@ -3,12 +3,13 @@
 //! case, the revenue run-rate, and the reverse funnel: how many entries each stage needs
 //! to reach the revenue target at the current rates.
 
-use crate::cohorts::{month_index, month_label};
+use crate::calendar::{day_start, month_start};
+use crate::calendar::{month_index, month_label};
 use crate::funnel::{FunnelQuery, Period, View, funnel_in};
 use crate::part::{Part, map_merge, parts};
 use crate::scorecard::revenue_in;
 use crate::slice::Scope;
-use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, day_start, month_start};
+use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot};
 use crate::window::{Combine, Window, major, target};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -15,7 +15,7 @@
 //! again replaces the old one in the store), and deals while some deal's money could
 //! not be converted (the snapshot no longer knows which).
 
-use crate::snapshot::{Snapshot, SnapshotBuilder, Touch, Touchpoints};
+use crate::snapshot::{Snapshot, SnapshotBuilder};
 use revline_core::{Fields, RecordKind};
 
 /// Why records could not be applied; the snapshot must be built from the store.
@@ -69,73 +69,4 @@ impl Snapshot {
         }
         Ok(s)
     }
-}
-
-/// The old touchpoints (ordered by contact, then time, channel, campaign and kind) and
-/// the new ones, merged into that order, with the contacts' offsets counted again.
-pub(crate) fn merge_touches(
-    old: &Touchpoints,
-    mut new: Vec<Touch>,
-    contacts: usize,
-) -> Touchpoints {
-    new.sort_unstable_by_key(|t| (t.0, t.1, t.2, t.3, t.4));
-    let total = old.contact.len() + new.len();
-    let mut out = Touchpoints {
-        start: vec![0; contacts + 1],
-        contact: Vec::with_capacity(total),
-        at: Vec::with_capacity(total),
-        channel: Vec::with_capacity(total),
-        campaign: Vec::with_capacity(total),
-        kind: Vec::with_capacity(total),
-        team: Vec::with_capacity(total),
-    };
-    let key_old = |i: usize| {
-        (
-            old.contact[i],
-            old.at[i],
-            old.channel[i],
-            old.campaign[i],
-            old.kind[i],
-        )
-    };
-    // Runs of old rows are copied whole between the new rows; a new row goes after
-    // the old rows that sort before or with it.
-    let mut from = 0;
-    for t in new {
-        let key = (t.0, t.1, t.2, t.3, t.4);
-        let (mut lo, mut hi) = (from, old.contact.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if key_old(mid) <= key {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        copy_run(old, from..lo, &mut out);
-        from = lo;
-        out.contact.push(t.0);
-        out.at.push(t.1);
-        out.channel.push(t.2);
-        out.campaign.push(t.3);
-        out.kind.push(t.4);
-        out.team.push(t.5);
-    }
-    copy_run(old, from..old.contact.len(), &mut out);
-    for &c in &out.contact {
-        out.start[c as usize + 1] += 1;
-    }
-    for c in 0..contacts {
-        out.start[c + 1] += out.start[c];
-    }
-    out
-}
-
-fn copy_run(old: &Touchpoints, run: std::ops::Range<usize>, out: &mut Touchpoints) {
-    out.contact.extend_from_slice(&old.contact[run.clone()]);
-    out.at.extend_from_slice(&old.at[run.clone()]);
-    out.channel.extend_from_slice(&old.channel[run.clone()]);
-    out.campaign.extend_from_slice(&old.campaign[run.clone()]);
-    out.kind.extend_from_slice(&old.kind[run.clone()]);
-    out.team.extend_from_slice(&old.team[run]);
 }

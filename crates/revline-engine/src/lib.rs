@@ -26,6 +26,7 @@ pub mod sla;
 pub mod slice;
 pub mod snapshot;
 pub mod stats;
+mod touches;
 pub mod window;
 
 pub use funnel::{FunnelQuery, FunnelReport, funnel};

@@ -176,7 +176,7 @@ fn window(
         None if p.to.is_some() => {
             // The 12 months before the given end.
             let end = crate::calendar::date_of(zone, to);
-            crate::snapshot::day_start(zone, crate::calendar::add_months(end, -12))
+            crate::calendar::day_start(zone, crate::calendar::add_months(end, -12))
         }
         None => default_from,
     };

@@ -2,11 +2,12 @@
 //! the preceding period of equal length and the shared target, and the reach of each
 //! channel only ever beside the conversion to customer and the cost per customer it led to.
 
+use crate::calendar::month_start;
 use crate::funnel::Period;
 use crate::part::{Part, map_merge, parts};
 use crate::sla::{SlaPartial, sla_partial};
 use crate::slice::Scope;
-use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, Unconverted, month_start};
+use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, Unconverted};
 use crate::stats::percentile_cont;
 use crate::window::{Combine, Window, major, target};
 use revline_core::Millis;
@@ -494,7 +495,7 @@ pub fn mrr_at_end(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window) -> (
 /// pair to compare.
 fn month_windows(s: &Snapshot, w: &Window) -> Vec<(Millis, Millis)> {
     let zone = s.timezone;
-    let day = |d| crate::snapshot::day_start(zone, d);
+    let day = |d| crate::calendar::day_start(zone, d);
     let mut first = month_start(zone, w.from);
     if day(first) < w.from {
         first = first + chrono::Months::new(1);
@@ -846,8 +847,8 @@ pub fn year_ago_windows(
     let back = |t: Millis| {
         let zone = s.timezone;
         let d = crate::calendar::date_of(zone, t);
-        let offset = t - crate::snapshot::day_start(zone, d);
-        crate::snapshot::day_start(zone, crate::calendar::add_months(d, -12)) + offset
+        let offset = t - crate::calendar::day_start(zone, d);
+        crate::calendar::day_start(zone, crate::calendar::add_months(d, -12)) + offset
     };
     let (from, to, as_of) = (back(w.from), back(w.to), back(w.as_of));
     Some((

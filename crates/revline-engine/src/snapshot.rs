@@ -6,8 +6,11 @@
 //! the instant each funnel stage was entered, explicit or implied (metrics.md "The
 //! revenue chain"). No IO: the caller feeds records.
 
+use crate::calendar::{day_start, period_bounds};
 use crate::id_index::{IdIndex, hash_id};
-use chrono::{NaiveDate, TimeZone};
+pub use crate::touches::{Team, Touchpoints};
+use crate::touches::{Touch, group_touches};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use revline_core::{Currency, Fields, RecordKind, Settings};
 use rust_decimal::Decimal;
@@ -168,31 +171,6 @@ pub enum DealStatus {
     Unknown,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Team {
-    Marketing,
-    Sales,
-    Service,
-}
-
-impl Team {
-    pub fn parse(s: Option<&str>) -> Team {
-        match s {
-            Some("sales") => Team::Sales,
-            Some("service") => Team::Service,
-            _ => Team::Marketing,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Team::Marketing => "marketing",
-            Team::Sales => "sales",
-            Team::Service => "service",
-        }
-    }
-}
-
 /// Contact attributes, aligned with `Snapshot::contact_ids`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Contacts {
@@ -281,18 +259,6 @@ impl Revenue {
     pub fn is_recurring(&self, i: usize) -> bool {
         self.service_start[i] != NO_DAY
     }
-}
-
-/// Touchpoints ordered by contact, then time; `start[c]..start[c + 1]` are contact c's.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Touchpoints {
-    pub start: Vec<u32>,
-    pub contact: Vec<u32>,
-    pub at: Vec<i64>,
-    pub channel: Vec<u32>,
-    pub campaign: Vec<u32>,
-    pub kind: Vec<u32>,
-    pub team: Vec<Team>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -554,9 +520,6 @@ pub struct SnapshotBuilder {
 }
 
 type Inputs = &'static [(RecordKind, &'static [&'static str])];
-
-/// One touchpoint before it is placed: contact, instant, channel, campaign, kind, team.
-pub(crate) type Touch = (u32, i64, u32, u32, u32, Team);
 
 /// Touchpoints per chunk while a snapshot is collected.
 const TOUCH_CHUNK: usize = 1 << 20;
@@ -1341,7 +1304,7 @@ impl SnapshotBuilder {
         let chunks = std::mem::take(&mut self.touches);
         let tp = match base {
             Some(old) => {
-                crate::incremental::merge_touches(old, chunks.into_iter().flatten().collect(), n)
+                crate::touches::merge_touches(old, chunks.into_iter().flatten().collect(), n)
             }
             None => group_touches(chunks, n),
         };
@@ -1448,141 +1411,6 @@ fn stage_changes(rows: DealStages) -> DealStages {
     out
 }
 
-/// Touchpoints grouped by contact, each contact's in order of time, channel, campaign
-/// and kind: a counting sort (every touch written once, straight into the columns), on
-/// every core, each taking a range of contacts; then the contacts whose touches did not
-/// arrive in order are sorted (few: a store hands them out in id order, mostly time
-/// order).
-fn group_touches(chunks: Vec<Vec<Touch>>, n: usize) -> Touchpoints {
-    use rayon::prelude::*;
-    let mut start = vec![0u32; n + 1];
-    for t in chunks.iter().flatten() {
-        start[t.0 as usize + 1] += 1;
-    }
-    for c in 0..n {
-        start[c + 1] += start[c];
-    }
-    let total = start[n] as usize;
-    let mut tp = Touchpoints {
-        start: Vec::new(),
-        contact: vec![0; total],
-        at: vec![0; total],
-        channel: vec![0; total],
-        campaign: vec![0; total],
-        kind: vec![0; total],
-        team: vec![Team::Marketing; total],
-    };
-    // Contact ranges of about equal numbers of touches, one task per thread: each task
-    // reads every chunk to find its own touches, so more tasks than threads only read
-    // the 10M touches again (four tasks on two cores were 0.3 s more of the build).
-    let tasks = rayon::current_num_threads().max(1);
-    let mut bounds = vec![0usize];
-    for i in 1..tasks {
-        let want = (total * i / tasks) as u32;
-        let c = start.partition_point(|&s| s < want).min(n);
-        if c > *bounds.last().expect("starts with 0") {
-            bounds.push(c);
-        }
-    }
-    bounds.push(n);
-    bounds.dedup();
-    struct Task<'a> {
-        contacts: std::ops::Range<usize>,
-        base: usize,
-        contact: &'a mut [u32],
-        at: &'a mut [i64],
-        channel: &'a mut [u32],
-        campaign: &'a mut [u32],
-        kind: &'a mut [u32],
-        team: &'a mut [Team],
-    }
-    let mut work = Vec::new();
-    {
-        let Touchpoints {
-            contact,
-            at,
-            channel,
-            campaign,
-            kind,
-            team,
-            ..
-        } = &mut tp;
-        let (mut contact, mut at, mut channel) = (&mut contact[..], &mut at[..], &mut channel[..]);
-        let (mut campaign, mut kind, mut team) = (&mut campaign[..], &mut kind[..], &mut team[..]);
-        for w in bounds.windows(2) {
-            let (lo, hi) = (start[w[0]] as usize, start[w[1]] as usize);
-            let len = hi - lo;
-            let (c, rest) = std::mem::take(&mut contact).split_at_mut(len);
-            contact = rest;
-            let (a, rest) = std::mem::take(&mut at).split_at_mut(len);
-            at = rest;
-            let (ch, rest) = std::mem::take(&mut channel).split_at_mut(len);
-            channel = rest;
-            let (cp, rest) = std::mem::take(&mut campaign).split_at_mut(len);
-            campaign = rest;
-            let (k, rest) = std::mem::take(&mut kind).split_at_mut(len);
-            kind = rest;
-            let (t, rest) = std::mem::take(&mut team).split_at_mut(len);
-            team = rest;
-            work.push(Task {
-                contacts: w[0]..w[1],
-                base: lo,
-                contact: c,
-                at: a,
-                channel: ch,
-                campaign: cp,
-                kind: k,
-                team: t,
-            });
-        }
-    }
-    let start = &start;
-    work.into_par_iter().for_each(|task| {
-        let (contacts, base) = (task.contacts, task.base);
-        let (contact, at, channel) = (task.contact, task.at, task.channel);
-        let (campaign, kind, team) = (task.campaign, task.kind, task.team);
-        let mut next: Vec<u32> = start[contacts.clone()].to_vec();
-        for t in chunks.iter().flatten() {
-            let c = t.0 as usize;
-            if !contacts.contains(&c) {
-                continue;
-            }
-            let slot = &mut next[c - contacts.start];
-            let i = *slot as usize - base;
-            *slot += 1;
-            contact[i] = t.0;
-            at[i] = t.1;
-            channel[i] = t.2;
-            campaign[i] = t.3;
-            kind[i] = t.4;
-            team[i] = t.5;
-        }
-        let mut order: Vec<usize> = Vec::new();
-        let mut rows: Vec<Touch> = Vec::new();
-        for c in contacts {
-            let r = start[c] as usize - base..start[c + 1] as usize - base;
-            let key = |i: usize| (at[i], channel[i], campaign[i], kind[i]);
-            if r.clone().skip(1).all(|i| key(i - 1) <= key(i)) {
-                continue;
-            }
-            order.clear();
-            order.extend(r.clone());
-            order.sort_unstable_by_key(|&i| key(i));
-            rows.clear();
-            rows.extend(
-                order
-                    .iter()
-                    .map(|&i| (contact[i], at[i], channel[i], campaign[i], kind[i], team[i])),
-            );
-            for (i, t) in r.zip(&rows) {
-                (contact[i], at[i], channel[i], campaign[i], kind[i], team[i]) = *t;
-            }
-        }
-    });
-    tp.start = start.clone();
-    tp
-}
-
 struct Converter<'a> {
     to: Currency,
     fx: &'a HashMap<Currency, Vec<(i64, Decimal)>>,
@@ -1606,52 +1434,6 @@ impl Converter<'_> {
 
 /// Revenue kinds that are subscription revenue (metrics.md "Subscription revenue").
 pub const RECURRING_KINDS: [&str; 4] = ["new", "recurring", "expansion", "contraction"];
-
-/// 00:00 of `date` in `zone` (the earlier reading where midnight repeats; the first
-/// existing instant where it is skipped).
-pub fn day_start(zone: Tz, date: NaiveDate) -> i64 {
-    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    match zone.from_local_datetime(&midnight) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
-            t.timestamp_millis()
-        }
-        chrono::LocalResult::None => zone
-            .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
-            .earliest()
-            .map_or(0, |t| t.timestamp_millis()),
-    }
-}
-
-/// The instants that bound a target period (`2026`, `2026-Q1`, `2026-03`) in `zone`.
-pub fn period_bounds(period: &str, zone: Tz) -> Option<(i64, i64)> {
-    let (year, rest) = match period.split_once('-') {
-        Some((y, r)) => (y.parse::<i32>().ok()?, Some(r)),
-        None => (period.parse::<i32>().ok()?, None),
-    };
-    let (first, months) = match rest {
-        None => (1, 12),
-        Some(q) if q.starts_with('Q') => (3 * (q[1..].parse::<u32>().ok()? - 1) + 1, 3),
-        Some(m) => (m.parse::<u32>().ok()?, 1),
-    };
-    let start = NaiveDate::from_ymd_opt(year, first, 1)?;
-    let end = start.checked_add_months(chrono::Months::new(months))?;
-    Some((day_start(zone, start), day_start(zone, end)))
-}
-
-/// Start of the calendar month containing `t`, in `zone`.
-pub fn month_start(zone: Tz, t: i64) -> NaiveDate {
-    let local = zone
-        .timestamp_millis_opt(t)
-        .single()
-        .expect("millis in range")
-        .date_naive();
-    NaiveDate::from_ymd_opt(
-        chrono::Datelike::year(&local),
-        chrono::Datelike::month(&local),
-        1,
-    )
-    .expect("first of month")
-}
 
 #[cfg(test)]
 mod tests {

@@ -507,6 +507,32 @@ pub async fn merge_contacts(
     Ok(merge)
 }
 
+/// Why an email names no contact.
+#[derive(Debug, thiserror::Error)]
+pub enum EmailLookupError {
+    #[error("'{0}' is not an address")]
+    NotAnAddress(String),
+    #[error("no contact with email '{0}'")]
+    NoContact(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The contact an email address belongs to: the one lookup the command line and the
+/// server use (the address normalised as imports store it).
+pub async fn contact_with_email(
+    store: &dyn Store,
+    email: &str,
+) -> Result<String, EmailLookupError> {
+    let address = revline_core::normalize::normalize_email(email)
+        .ok_or_else(|| EmailLookupError::NotAnAddress(email.to_string()))?;
+    store
+        .contact_ids_by_email(std::slice::from_ref(&address))
+        .await?
+        .remove(&address)
+        .ok_or(EmailLookupError::NoContact(address))
+}
+
 pub async fn contact_labels(
     store: &dyn Store,
     ids: &[String],

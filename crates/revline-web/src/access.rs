@@ -6,9 +6,6 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
 
-/// The roles of interface.md, by name (`auth::Role`).
-pub const ROLES: [&str; 3] = crate::auth::Role::NAMES;
-
 /// The one password rule, for the first-run set-up, users added in Settings and
 /// `revline user add`.
 pub const MIN_PASSWORD_CHARS: usize = 8;

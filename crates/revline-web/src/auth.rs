@@ -53,6 +53,78 @@ impl Role {
     }
 }
 
+/// Why a user could not be added, in words for the person who typed it.
+#[derive(Debug, thiserror::Error)]
+pub enum NewUserError {
+    #[error("'{0}' is not an email address")]
+    Email(String),
+    #[error("role: one of {}", Role::NAMES.join(", "))]
+    Role,
+    #[error("{0}")]
+    Password(String),
+    #[error(transparent)]
+    Store(#[from] revline_store::StoreError),
+}
+
+impl From<NewUserError> for AppError {
+    fn from(e: NewUserError) -> AppError {
+        match e {
+            NewUserError::Store(e) => AppError::Store(e),
+            other => AppError::bad(other.to_string()),
+        }
+    }
+}
+
+/// Which users may be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewUser {
+    /// Another user (Settings, `revline user add`): an email already taken is a conflict.
+    Another,
+    /// The first admin of the first run: made only while no user exists, in one store
+    /// statement, so that several set-ups at once make one.
+    First,
+}
+
+/// The one way a user is made (the first-run set-up, Settings and `revline user add`):
+/// the email normalised, the role one of `Role::NAMES`, the password by the one rule and
+/// hashed with argon2 off the async threads. Without a password the user signs in only
+/// with API tokens. `None` when `First` finds a user already there.
+pub async fn create_user(
+    store: &dyn revline_store::Store,
+    which: NewUser,
+    email: &str,
+    role: &str,
+    password: Option<&str>,
+    now: i64,
+) -> Result<Option<User>, NewUserError> {
+    let address = revline_core::normalize::normalize_email(email)
+        .ok_or_else(|| NewUserError::Email(email.to_string()))?;
+    let role = Role::parse(role).ok_or(NewUserError::Role)?.name();
+    let hash = match password {
+        None => None,
+        Some(p) => {
+            crate::access::check_password(p).map_err(NewUserError::Password)?;
+            let p = p.to_string();
+            let hashed = tokio::task::spawn_blocking(move || crate::access::hash_password(&p))
+                .await
+                .map_err(|e| NewUserError::Password(e.to_string()))?;
+            Some(hashed.map_err(NewUserError::Password)?)
+        }
+    };
+    Ok(match which {
+        NewUser::Another => Some(
+            store
+                .create_user(&address, role, hash.as_deref(), now)
+                .await?,
+        ),
+        NewUser::First => {
+            store
+                .create_first_user(&address, role, hash.as_deref(), now)
+                .await?
+        }
+    })
+}
+
 fn role_of(user: &User) -> Role {
     Role::parse(&user.role).unwrap_or(Role::Viewer)
 }
@@ -195,7 +267,7 @@ impl axum::response::IntoResponse for PageRejection {
                 let target = if setup {
                     "/setup".to_string()
                 } else {
-                    format!("/login?next={}", crate::pages::url_encode(&next))
+                    format!("/login?next={}", crate::url::url_encode(&next))
                 };
                 let mut headers = HeaderMap::new();
                 if htmx {

@@ -24,13 +24,14 @@ mod middleware;
 pub mod openapi;
 pub mod pages;
 mod reports;
+mod url;
 mod views;
 
 pub use error::AppError;
 
 use axum::Router;
 use revline_core::{Clock, Settings};
-use revline_engine::Snapshot;
+use revline_engine::{Snapshot, SnapshotBuilder};
 use revline_store::Store;
 use std::sync::{Arc, RwLock};
 
@@ -130,7 +131,7 @@ impl AppState {
 
 /// Every record the reports read.
 pub async fn build_snapshot(store: &dyn Store, settings: &Settings) -> Result<Snapshot, AppError> {
-    live::load_snapshot(store, settings).await
+    Ok(live::load_snapshot(store, settings, SnapshotBuilder::ALL_INPUTS).await?)
 }
 
 /// The largest request body (an uploaded file, a batch of records).

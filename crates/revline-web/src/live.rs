@@ -52,19 +52,20 @@ fn accumulates(kind: RecordKind) -> bool {
     )
 }
 
-/// The whole workspace as a snapshot, read from the store (the CLI's reports load only
-/// what a query needs; the server loads everything once).
-pub async fn load_snapshot(store: &dyn Store, settings: &Settings) -> Result<Snapshot, AppError> {
+/// The one snapshot loader: the records of `inputs` streamed out of the store into a
+/// snapshot, merged contacts read as their survivors. The server loads everything once
+/// (`SnapshotBuilder::ALL_INPUTS`); a command-line report only what its query reads.
+pub async fn load_snapshot(
+    store: &dyn Store,
+    settings: &Settings,
+    inputs: &[(revline_core::RecordKind, &'static [&'static str])],
+) -> Result<Snapshot, revline_store::StoreError> {
     let mut builder = SnapshotBuilder::new(settings);
     let merges = store.contact_merges().await?;
     builder.merge_contacts(merges.into_iter().map(|m| (m.merged_id, m.survivor_id)));
-    let builder = revline_store::scan_overlapped(
-        store,
-        SnapshotBuilder::ALL_INPUTS,
-        builder,
-        |builder, row| builder.add(row),
-    )
-    .await?;
+    let builder =
+        revline_store::scan_overlapped(store, inputs, builder, |builder, row| builder.add(row))
+            .await?;
     Ok(tokio::task::spawn_blocking(move || builder.build())
         .await
         .expect("building a snapshot does not panic"))
@@ -72,7 +73,7 @@ pub async fn load_snapshot(store: &dyn Store, settings: &Settings) -> Result<Sna
 
 impl Live {
     pub async fn load(store: &dyn Store, settings: &Settings) -> Result<Live, AppError> {
-        let snapshot = load_snapshot(store, settings).await?;
+        let snapshot = load_snapshot(store, settings, SnapshotBuilder::ALL_INPUTS).await?;
         Ok(Live {
             snapshot: RwLock::new(Arc::new(snapshot)),
             updating: tokio::sync::Mutex::new(()),
@@ -119,7 +120,7 @@ impl Live {
         settings: &Settings,
         what: &str,
     ) -> Result<Change, AppError> {
-        let snapshot = load_snapshot(store, settings).await?;
+        let snapshot = load_snapshot(store, settings, SnapshotBuilder::ALL_INPUTS).await?;
         Ok(self.publish(snapshot, what.to_string(), "rebuilt"))
     }
 

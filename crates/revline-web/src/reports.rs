@@ -87,16 +87,15 @@ pub async fn run_report(
     mut params: ReportParams,
 ) -> Result<Arc<Report>, AppError> {
     if let Some(email) = params.email.take() {
-        let email = revline_core::normalize::normalize_email(&email)
-            .ok_or_else(|| AppError::bad(format!("email: '{email}' is not an address")))?;
-        let found = state
-            .store
-            .contact_ids_by_email(std::slice::from_ref(&email))
-            .await?;
-        let id = found
-            .get(&email)
-            .ok_or_else(|| AppError::NotFound(format!("no contact with email '{email}'")))?;
-        params.contact = Some(id.clone());
+        use revline_store::EmailLookupError as Lookup;
+        let id = revline_store::contact_with_email(state.store.as_ref(), &email)
+            .await
+            .map_err(|e| match e {
+                Lookup::NotAnAddress(_) => AppError::bad(format!("email: {e}")),
+                Lookup::NoContact(_) => AppError::NotFound(e.to_string()),
+                Lookup::Store(e) => AppError::Store(e),
+            })?;
+        params.contact = Some(id);
     }
     let settings = state.settings();
     let now = state.reporting_now();

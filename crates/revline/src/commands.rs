@@ -536,8 +536,6 @@ async fn user(store: &dyn Store, action: &crate::UserAction) -> Result<u8, Failu
             password_stdin,
         } => {
             use std::io::{BufRead, Write};
-            let email = revline_core::normalize::normalize_email(email)
-                .ok_or_else(|| usage(format!("--email: '{email}' is not an address")))?;
             if !*password_stdin && std::io::stdin().is_terminal() {
                 eprint!("Password for {email} (empty: API tokens only): ");
                 std::io::stderr().flush()?;
@@ -546,28 +544,23 @@ async fn user(store: &dyn Store, action: &crate::UserAction) -> Result<u8, Failu
             let mut password = String::new();
             std::io::stdin().lock().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let hash = if password.is_empty() {
-                None
-            } else if let Err(e) = revline_web::access::check_password(password) {
-                return Err(usage(e));
-            } else {
-                Some(
-                    revline_web::access::hash_password(password)
-                        .map_err(|e| Failure::from(anyhow::anyhow!(e)))?,
-                )
-            };
-            let user = store
-                .create_user(
-                    &email,
-                    role,
-                    hash.as_deref(),
-                    chrono::Utc::now().timestamp_millis(),
-                )
-                .await
-                .map_err(|e| match e {
-                    revline_store::StoreError::Conflict(m) => usage(m),
-                    other => Failure::from(other),
-                })?;
+            let user = revline_web::auth::create_user(
+                store,
+                revline_web::auth::NewUser::Another,
+                email,
+                role,
+                Some(password).filter(|p| !p.is_empty()),
+                chrono::Utc::now().timestamp_millis(),
+            )
+            .await
+            .map_err(|e| match e {
+                revline_web::auth::NewUserError::Store(revline_store::StoreError::Conflict(m)) => {
+                    usage(m)
+                }
+                revline_web::auth::NewUserError::Store(other) => Failure::from(other),
+                other => usage(other.to_string()),
+            })?
+            .expect("another user is always made");
             println!("Created {} ({})", user.email, user.role);
             Ok(0)
         }

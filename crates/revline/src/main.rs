@@ -280,7 +280,7 @@ pub enum UserAction {
     Add {
         #[arg(long)]
         email: String,
-        #[arg(long, value_parser = revline_web::access::ROLES)]
+        #[arg(long, value_parser = revline_web::auth::Role::NAMES)]
         role: String,
         #[arg(long)]
         password_stdin: bool,

@@ -2,7 +2,6 @@
 //! report as a table, one JSON document or CSV.
 
 use crate::{Failure, FunnelView, ReportFormat, ReportName, ReportOptions, usage};
-use revline_core::Settings;
 use revline_engine::calendar::Basis;
 use revline_engine::cohorts::CohortsReport;
 use revline_engine::forecast::ForecastReport;
@@ -13,26 +12,9 @@ use revline_engine::query::MembersReport;
 use revline_engine::query::{Output, ParamError, ReportKind, ReportParams, ReportQuery, Sliced};
 use revline_engine::scorecard::ScorecardReport;
 use revline_engine::sla::SlaReport;
-use revline_engine::{By, FunnelReport, Snapshot, SnapshotBuilder};
+use revline_engine::{By, FunnelReport};
 use revline_store::Store;
 use serde::Serialize;
-
-type Inputs<'a> = &'a [(revline_core::RecordKind, &'static [&'static str])];
-
-/// Streams the records a query reads into a snapshot.
-pub async fn snapshot(
-    store: &dyn Store,
-    settings: &Settings,
-    inputs: Inputs<'_>,
-) -> Result<Snapshot, Failure> {
-    let mut builder = SnapshotBuilder::new(settings);
-    let merges = store.contact_merges().await?;
-    builder.merge_contacts(merges.into_iter().map(|m| (m.merged_id, m.survivor_id)));
-    let builder =
-        revline_store::scan_overlapped(store, inputs, builder, |builder, row| builder.add(row))
-            .await?;
-    Ok(builder.build())
-}
 
 /// The command line's flags as the report parameters the HTTP API takes too.
 fn params(options: &ReportOptions) -> ReportParams {
@@ -108,7 +90,7 @@ pub async fn run(
         print_output(&Output::Attribution(report), format);
         return Ok(0);
     }
-    let snap = snapshot(store, &settings, &q.inputs()).await?;
+    let snap = revline_web::live::load_snapshot(store, &settings, &q.inputs()).await?;
     // A workspace whose data ended before the default period opens on the last period
     // with data, as the web app does.
     let newest = snap.newest_record_at();
@@ -179,16 +161,13 @@ async fn journey_contact(
             "journeys needs exactly one of --contact ID, --email EMAIL or --account ID",
         ));
     }
-    let email = revline_core::normalize::normalize_email(email)
-        .ok_or_else(|| usage(format!("--email: '{email}' is not an address")))?;
-    let found = store
-        .contact_ids_by_email(std::slice::from_ref(&email))
-        .await?;
-    found
-        .get(&email)
-        .cloned()
-        .map(Some)
-        .ok_or_else(|| usage(format!("no contact with email '{email}'")))
+    use revline_store::EmailLookupError as Lookup;
+    match revline_store::contact_with_email(store, email).await {
+        Ok(id) => Ok(Some(id)),
+        Err(e @ Lookup::NotAnAddress(_)) => Err(usage(format!("--email: {e}"))),
+        Err(e @ Lookup::NoContact(_)) => Err(usage(e.to_string())),
+        Err(Lookup::Store(e)) => Err(e.into()),
+    }
 }
 
 /// A report that prints as a table and as CSV rows.

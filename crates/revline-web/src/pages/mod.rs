@@ -20,6 +20,7 @@ mod settings;
 mod sign_in;
 mod ui;
 
+pub use crate::url::url_encode;
 pub(crate) use chrome::{Chrome, chrome_for, page_paths, page_title};
 pub(crate) use home::warm;
 pub use ui::Ui;
@@ -62,20 +63,6 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(sign_in::login_page).post(sign_in::login))
         .route("/logout", post(sign_in::logout))
         .route("/setup", get(sign_in::setup_page).post(sign_in::setup))
-}
-
-/// Everything but letters, digits and `-_.~/:` is escaped (the value of one query
-/// parameter; a path stays readable).
-const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~')
-    .remove(b'/')
-    .remove(b':');
-
-pub fn url_encode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
 }
 
 /// Renders a page's template.

@@ -115,7 +115,7 @@ async fn settings_view(
         lookback_days: s.lookback_days.to_string(),
         targets,
         users,
-        roles: crate::access::ROLES
+        roles: Role::NAMES
             .iter()
             .map(|r| (r.to_string(), tr.label("role", r)))
             .collect(),
@@ -263,27 +263,16 @@ pub(super) async fn add_user(
     let tr = w.tr;
     async {
         w.require(Role::Admin).or_page(tr)?;
-        let email = revline_core::normalize::normalize_email(&form.email).ok_or_else(|| {
-            PageError::new(
-                AppError::bad(format!("'{}' is not an email address", form.email)),
-                tr,
-            )
-        })?;
-        if Role::parse(&form.role).is_none() {
-            return Err(PageError::new(
-                AppError::bad(format!("role: {}", crate::access::ROLES.join(", "))),
-                tr,
-            ));
-        }
-        crate::access::check_password(&form.password)
-            .map_err(|e| PageError::new(AppError::bad(e), tr))?;
-        let hash = crate::access::hash_password(&form.password)
-            .map_err(|e| PageError::new(AppError::bad(e), tr))?;
-        state
-            .store
-            .create_user(&email, &form.role, Some(&hash), state.clock.now())
-            .await
-            .or_page(tr)?;
+        crate::auth::create_user(
+            state.store.as_ref(),
+            crate::auth::NewUser::Another,
+            &form.email,
+            &form.role,
+            Some(&form.password),
+            state.clock.now(),
+        )
+        .await
+        .or_page(tr)?;
         saved(&state, &w).await
     }
     .await
@@ -305,7 +294,7 @@ pub(super) async fn set_role(
         w.require(Role::Admin).or_page(tr)?;
         if Role::parse(&form.role).is_none() {
             return Err(PageError::new(
-                AppError::bad(format!("role: {}", crate::access::ROLES.join(", "))),
+                AppError::bad(format!("role: {}", Role::NAMES.join(", "))),
                 tr,
             ));
         }

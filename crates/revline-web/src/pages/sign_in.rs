@@ -185,24 +185,16 @@ pub(super) async fn setup(
     if !crate::auth::same_origin(&headers) {
         return error_page(AppError::Forbidden("set-up from another site".into()), tr);
     }
-    let Some(email) = revline_core::normalize::normalize_email(&form.email) else {
-        return error_page(
-            AppError::bad(format!("'{}' is not an email address", form.email)),
-            tr,
-        );
-    };
-    if let Err(e) = crate::access::check_password(&form.password) {
-        return error_page(AppError::bad(e), tr);
-    }
-    let hash = match crate::access::hash_password(&form.password) {
-        Ok(h) => h,
-        Err(e) => return error_page(AppError::bad(e), tr),
-    };
     // One statement decides, so that several set-ups at once make one admin.
-    match state
-        .store
-        .create_first_user(&email, "admin", Some(&hash), state.clock.now())
-        .await
+    match crate::auth::create_user(
+        state.store.as_ref(),
+        crate::auth::NewUser::First,
+        &form.email,
+        "admin",
+        Some(&form.password),
+        state.clock.now(),
+    )
+    .await
     {
         Ok(Some(user)) => signed_in(&state, &user, &headers, "/").await,
         Ok(None) => error_page(

@@ -1,0 +1,15 @@
+//! Query-string values written into the links the app makes.
+
+/// Everything but letters, digits and `-_.~/:` is escaped (the value of one query
+/// parameter; a path stays readable).
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/')
+    .remove(b':');
+
+pub fn url_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
+}
