@@ -9,7 +9,8 @@
 use crate::digests::DigestTable;
 use crate::mapping::{ColumnPlan, FileMapping, Mapping, MappingError, plan};
 use crate::source::{
-    CsvSource, Format, NdjsonSource, RawRow, RowSource, SheetSource, SourceError, TextOptions,
+    CsvSource, Format, NdjsonSource, ObjectSource, RawRow, RowSource, SheetSource, SourceError,
+    TextOptions,
 };
 use crate::summary::{
     DuplicateContacts, FileSummary, ImportSummary, RowError, SkippedFile, UsedColumn,
@@ -82,7 +83,12 @@ struct Job {
     header: Option<Vec<String>>,
     /// How its text is read when not as the run's options say (a fallback encoding).
     text: Option<TextOptions>,
+    /// Objects already in memory (an API batch), read instead of `path`.
+    objects: Option<Arc<Vec<JsonObject>>>,
 }
+
+/// One record as a JSON object, keys the contract's field names.
+pub type JsonObject = serde_json::Map<String, serde_json::Value>;
 
 /// What discovery found: the settings file, the jobs, and files it could not place.
 type Discovered = (Option<PathBuf>, Vec<Job>, Vec<SkippedFile>);
@@ -179,6 +185,7 @@ fn discover(
                         bytes,
                         header: header.clone(),
                         text: fallback,
+                        objects: None,
                     });
                 }
                 continue;
@@ -189,7 +196,7 @@ fn discover(
                 .or_else(|| RecordKind::from_name(&stem))
                 .or(options.kind);
             match by_name {
-                Some(kind) => jobs.push(Job { path: file.clone(), sheet, format, label: job_label, kind, entry: None, bytes, header, text: fallback }),
+                Some(kind) => jobs.push(Job { path: file.clone(), sheet, format, label: job_label, kind, entry: None, bytes, header, text: fallback, objects: None }),
                 None => skipped.push(SkippedFile {
                     file: job_label,
                     reason: format!(
@@ -345,17 +352,65 @@ pub async fn import_path(
         )));
     }
 
+    let source = options
+        .source
+        .clone()
+        .unwrap_or_else(|| path.display().to_string());
+    run_jobs(store, &source, jobs, skipped, &settings, options, progress).await
+}
+
+/// Imports records already in memory (a batch posted to the API) as one file of
+/// `kind` named `name` would be: the same steps, checks and summary, no file.
+pub async fn import_objects(
+    store: &dyn Store,
+    kind: RecordKind,
+    name: &str,
+    objects: Arc<Vec<JsonObject>>,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportSummary, ImportError> {
+    let settings = store.settings().await?;
+    let job = Job {
+        path: PathBuf::from(name),
+        sheet: None,
+        format: Format::Ndjson,
+        label: name.to_string(),
+        kind,
+        entry: None,
+        bytes: objects.len() as u64,
+        header: None,
+        text: None,
+        objects: Some(objects),
+    };
+    let source = options.source.clone().unwrap_or_else(|| name.to_string());
+    run_jobs(
+        store,
+        &source,
+        vec![job],
+        Vec::new(),
+        &settings,
+        options,
+        progress,
+    )
+    .await
+}
+
+/// Step "run": every job in turn under one import run, then the duplicates and the
+/// run's record.
+async fn run_jobs(
+    store: &dyn Store,
+    source: &str,
+    jobs: Vec<Job>,
+    skipped: Vec<SkippedFile>,
+    settings: &revline_core::Settings,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportSummary, ImportError> {
+    let text = text_options(options)?;
     // The run ends as long after `now` as it took (`now` may be pinned, as in tests).
     let started = std::time::Instant::now();
     let run = store
-        .start_import_run(
-            &options
-                .source
-                .clone()
-                .unwrap_or_else(|| path.display().to_string()),
-            options.dry_run,
-            options.now,
-        )
+        .start_import_run(source, options.dry_run, options.now)
         .await?;
     let total: u64 = jobs.iter().map(|j| j.bytes).sum();
     progress.begin(total);
@@ -374,7 +429,7 @@ pub async fn import_path(
             job,
             options,
             text,
-            &settings,
+            settings,
             &mut run_state,
             &mut summary,
             progress,
@@ -681,6 +736,9 @@ fn open_source(
     text: TextOptions,
     counter: Arc<AtomicU64>,
 ) -> Result<Box<dyn RowSource>, SourceError> {
+    if let Some(objects) = &job.objects {
+        return Ok(Box::new(ObjectSource::new(objects.clone())));
+    }
     Ok(match job.format {
         Format::Csv => Box::new(CsvSource::open(&job.path, text, counter)?),
         Format::Ndjson => Box::new(NdjsonSource::open(&job.path, counter)?),

@@ -11,6 +11,8 @@ pub mod presets;
 pub mod source;
 pub mod summary;
 
-pub use import::{ImportError, ImportOptions, NoProgress, Progress, import_path};
+pub use import::{
+    ImportError, ImportOptions, JsonObject, NoProgress, Progress, import_objects, import_path,
+};
 pub use mapping::Mapping;
 pub use summary::ImportSummary;

@@ -751,35 +751,74 @@ impl RowSource for NdjsonSource {
                     }));
                 }
             };
-            let keys: Vec<String> = object.keys().cloned().collect();
-            if *self.header != keys {
-                self.header = Arc::new(keys);
-            }
-            let mut problem = None;
-            let fields = object
-                .iter()
-                .map(|(k, v)| {
-                    let cell = json_cell(v);
-                    if cell.len() > FIELD_LIMIT {
-                        problem = Some((
-                            Some(k.clone()),
-                            revline_core::RejectReason::FieldTooLarge {
-                                bytes: cell.len(),
-                                limit: FIELD_LIMIT,
-                            },
-                        ));
-                        String::new()
-                    } else {
-                        cell
-                    }
-                })
-                .collect();
-            return Some(Ok(RawRow {
-                line,
-                fields,
-                problem,
-            }));
+            return Some(Ok(object_row(&object, line, &mut self.header)));
         }
+    }
+}
+
+/// One JSON object as a row: its keys are the header (kept when unchanged), its values
+/// the cells; a value over the field limit refuses the row.
+fn object_row(
+    object: &serde_json::Map<String, serde_json::Value>,
+    line: u64,
+    header: &mut Arc<Vec<String>>,
+) -> RawRow {
+    if !header.iter().eq(object.keys()) {
+        *header = Arc::new(object.keys().cloned().collect());
+    }
+    let mut problem = None;
+    let fields = object
+        .iter()
+        .map(|(k, v)| {
+            let cell = json_cell(v);
+            if cell.len() > FIELD_LIMIT {
+                problem = Some((
+                    Some(k.clone()),
+                    revline_core::RejectReason::FieldTooLarge {
+                        bytes: cell.len(),
+                        limit: FIELD_LIMIT,
+                    },
+                ));
+                String::new()
+            } else {
+                cell
+            }
+        })
+        .collect();
+    RawRow {
+        line,
+        fields,
+        problem,
+    }
+}
+
+/// JSON objects already in memory (a batch posted to the API), read as an NDJSON file
+/// of them would be: object N is line N.
+pub struct ObjectSource {
+    objects: Arc<Vec<serde_json::Map<String, serde_json::Value>>>,
+    next: usize,
+    header: Arc<Vec<String>>,
+}
+
+impl ObjectSource {
+    pub fn new(objects: Arc<Vec<serde_json::Map<String, serde_json::Value>>>) -> ObjectSource {
+        ObjectSource {
+            objects,
+            next: 0,
+            header: Arc::new(Vec::new()),
+        }
+    }
+}
+
+impl RowSource for ObjectSource {
+    fn header(&self) -> &Arc<Vec<String>> {
+        &self.header
+    }
+
+    fn next_row(&mut self) -> Option<Result<RawRow, SourceError>> {
+        let object = self.objects.get(self.next)?;
+        self.next += 1;
+        Some(Ok(object_row(object, self.next as u64, &mut self.header)))
     }
 }
 

@@ -75,25 +75,32 @@ fn json_rows(body: &[u8]) -> Result<Vec<Map<String, Value>>, AppError> {
         .collect()
 }
 
-/// Writes the rows as `kind.ndjson` in a fresh folder and imports it.
+/// Imports rows of one kind straight from memory, as a file of them would be.
 async fn import_rows(
     state: &AppState,
     kind: RecordKind,
-    rows: &[Map<String, Value>],
+    rows: &Arc<Vec<Map<String, Value>>>,
 ) -> Result<ImportSummary, AppError> {
-    let dir = tempfile::tempdir().map_err(AppError::internal)?;
-    let path = dir.path().join(format!("{}.ndjson", kind.name()));
-    let mut text = String::new();
-    for r in rows {
-        text.push_str(&serde_json::to_string(r).expect("JSON serialises"));
-        text.push('\n');
-    }
-    std::fs::write(&path, text).map_err(AppError::internal)?;
-    let upload = Upload {
+    let options = ImportOptions {
         kind: Some(kind),
-        preset: None,
+        now: state.clock.now(),
+        source: Some(format!("{}.ndjson (API)", kind.name())),
+        ..Default::default()
     };
-    import_file(state, &path, upload, "API", &NoProgress).await
+    let name = format!("{}.ndjson", kind.name());
+    let summary = revline_ingest::import_objects(
+        &*state.store,
+        kind,
+        &name,
+        rows.clone(),
+        &options,
+        &NoProgress,
+    )
+    .await;
+    summary.map_err(|e| match e {
+        revline_ingest::ImportError::Store(s) => AppError::Store(s),
+        other => AppError::Unprocessable(other.to_string()),
+    })
 }
 
 /// How an arriving file is read: its kind, or the preset that recognised it.
@@ -220,6 +227,7 @@ pub async fn import_and_take_in(
     kind: RecordKind,
     rows: Vec<Map<String, Value>>,
 ) -> Result<ImportSummary, AppError> {
+    let rows = Arc::new(rows);
     let summary = import_rows(state, kind, &rows).await?;
     take_in(state, kind, &rows, &summary).await?;
     Ok(summary)
@@ -287,6 +295,7 @@ async fn batch(
     if rows.is_empty() {
         return Err(AppError::bad("the batch holds no records"));
     }
+    let rows = Arc::new(rows);
     let summary = import_rows(&state, kind, &rows).await?;
     take_in(&state, kind, &rows, &summary).await?;
     Ok(summary_response(&summary))
@@ -435,6 +444,7 @@ async fn track(
         }
         rows.push(row);
     }
+    let rows = Arc::new(rows);
     let summary = import_rows(&state, RecordKind::Touchpoints, &rows).await?;
     take_in(&state, RecordKind::Touchpoints, &rows, &summary).await?;
     Ok(summary_response(&summary))
@@ -479,6 +489,7 @@ async fn identify(
         }
         rows.push(row);
     }
+    let rows = Arc::new(rows);
     let summary = import_rows(&state, RecordKind::Contacts, &rows).await?;
     take_in(&state, RecordKind::Contacts, &rows, &summary).await?;
     Ok(summary_response(&summary))
@@ -515,9 +526,11 @@ async fn group(
             members.push(c);
         }
     }
+    let accounts = Arc::new(accounts);
     let mut summary = import_rows(&state, RecordKind::Accounts, &accounts).await?;
     take_in(&state, RecordKind::Accounts, &accounts, &summary).await?;
     if !members.is_empty() {
+        let members = Arc::new(members);
         let more = import_rows(&state, RecordKind::Contacts, &members).await?;
         take_in(&state, RecordKind::Contacts, &members, &more).await?;
         summary.files.extend(more.files);

@@ -843,3 +843,76 @@ async fn a_compressed_file_that_expands_past_its_cap_is_stopped() {
     );
     assert_eq!(ids(&t.store, RecordKind::Contacts).await, vec!["c1"]);
 }
+
+/// API batches went through a temporary NDJSON file; objects in memory now take the
+/// same steps. The same rows, good and bad, land and are refused alike either way.
+#[tokio::test]
+async fn objects_in_memory_import_like_the_same_ndjson_file() {
+    let rows = [
+        r#"{"contact_id":"c1","email":"ann@example.com","created_at":"2026-01-05"}"#,
+        r#"{"contact_id":"c2","email":"not an address","created_at":"2026-01-06"}"#,
+        r#"{"contact_id":"c3","created_at":"31.02.2026","name":"Cy"}"#,
+        r#"{"contact_id":"c4","email":"dee@example.com","created_at":"2026-01-07","plan":"pro"}"#,
+    ];
+    let options = ImportOptions {
+        now: 1_767_225_600_000,
+        ..Default::default()
+    };
+    let from_file = testing::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "contacts.ndjson", rows.join("\n"));
+    let file_summary = import(&from_file.store, dir.path(), &options).await;
+
+    let from_memory = testing::sqlite().await;
+    let objects: Vec<revline_ingest::JsonObject> = rows
+        .iter()
+        .map(|r| serde_json::from_str(r).unwrap())
+        .collect();
+    let memory_summary = revline_ingest::import_objects(
+        &from_memory.store,
+        RecordKind::Contacts,
+        "contacts.ndjson",
+        std::sync::Arc::new(objects),
+        &options,
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+
+    let (a, b) = (
+        file(&file_summary, "contacts"),
+        file(&memory_summary, "contacts"),
+    );
+    assert_eq!((a.read, a.inserted, a.rejected), (4, 2, 2));
+    assert_eq!((b.read, b.inserted, b.rejected), (4, 2, 2));
+    assert_eq!(errors(a), errors(b));
+    assert_eq!(
+        from_file
+            .store
+            .read_page(RecordKind::Contacts, None, 10)
+            .await
+            .unwrap(),
+        from_memory
+            .store
+            .read_page(RecordKind::Contacts, None, 10)
+            .await
+            .unwrap()
+    );
+    // A second run changes nothing.
+    let again = revline_ingest::import_objects(
+        &from_memory.store,
+        RecordKind::Contacts,
+        "contacts.ndjson",
+        std::sync::Arc::new(
+            rows.iter()
+                .map(|r| serde_json::from_str(r).unwrap())
+                .collect(),
+        ),
+        &options,
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    let c = file(&again, "contacts");
+    assert_eq!((c.inserted, c.updated, c.unchanged), (0, 0, 2));
+}
