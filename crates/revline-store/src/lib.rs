@@ -7,11 +7,13 @@ use revline_core::{Cell, Record, RecordKind, RowView, Settings, Value};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+#[cfg(feature = "testing")]
 pub mod conformance;
 mod overlap;
 mod postgres;
 mod sql;
 mod sqlite;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use overlap::scan_overlapped;
@@ -24,11 +26,11 @@ pub const SESSION_TOUCH_MS: i64 = 60_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database error: {0}")]
+    #[error("{}", database_message(.0))]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("SQLite error {code}: {message}")]
+    #[error("{}", sqlite_message(*.code, .message))]
     Sqlite { code: i32, message: String },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -41,6 +43,36 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What a busy SQLite file means to the person who ran the command.
+const BUSY: &str = "the workspace file is being written by another process (another `revline import`, or a server on the same file) and stayed busy for 30 s: try again when it is done, or send the records to that server's API";
+
+/// SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+fn is_busy(code: i32) -> bool {
+    matches!(code & 0xff, 5 | 6)
+}
+
+fn database_message(e: &sqlx::Error) -> String {
+    let busy = e
+        .as_database_error()
+        .filter(|d| d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some())
+        .and_then(|d| d.code())
+        .and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(is_busy);
+    if busy {
+        BUSY.to_string()
+    } else {
+        format!("database error: {e}")
+    }
+}
+
+fn sqlite_message(code: i32, message: &str) -> String {
+    if is_busy(code) {
+        BUSY.to_string()
+    } else {
+        format!("SQLite error {code}: {message}")
+    }
+}
 
 /// What writing a batch did, row by row.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -25,10 +25,21 @@ pub struct SqliteStore {
     checkpoint: std::sync::Arc<tokio::sync::Notify>,
 }
 
+/// How long a write waits for another process writing the same file.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl SqliteStore {
     /// The pool that writes (SQLite has one writer connection).
     fn writes(&self) -> &sqlx::SqlitePool {
         &self.writer
+    }
+
+    /// A transaction that takes the write lock at its start (`BEGIN IMMEDIATE`). A
+    /// deferred one reads first and asks for the lock at its first write; if another
+    /// process wrote in between, SQLite refuses at once ("database is locked") however
+    /// long the busy timeout, where this one waits its turn.
+    async fn write_transaction(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Opens the store at `path`, creating and migrating it on first use.
@@ -44,7 +55,7 @@ impl SqliteStore {
             // With WAL, NORMAL keeps every committed batch across a crash of the
             // process; only a power loss may lose the last transactions.
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(30))
+            .busy_timeout(BUSY_TIMEOUT)
             .pragma("cache_size", "-32768");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
@@ -352,7 +363,7 @@ impl Store for SqliteStore {
     }
 
     async fn save_settings(&self, settings: &Settings) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.write_transaction().await?;
         for (k, v) in settings.to_pairs() {
             sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                 .bind(k)
@@ -385,7 +396,7 @@ impl Store for SqliteStore {
         debug_assert_eq!(records.len(), content_hashes.len());
         let rows: Vec<(&Record, i64)> =
             records.iter().zip(content_hashes.iter().copied()).collect();
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let inserted = insert_rows(&mut tx, kind, &rows).await?;
         if inserted == records.len() as u64 {
             tx.commit().await?;
@@ -394,7 +405,7 @@ impl Store for SqliteStore {
         }
         // Some ids were taken: find which, and insert only the others.
         tx.rollback().await?;
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let stored = hashes(&mut tx, kind, records.iter().map(|r| r.id.as_str())).await?;
         let mut skipped = sql::repeated_in_batch(records);
         skipped.extend(
@@ -429,7 +440,7 @@ impl Store for SqliteStore {
         if records.is_empty() {
             return Ok(WriteCounts::default());
         }
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let stored = hashes(&mut tx, kind, records.iter().map(|r| r.id.as_str())).await?;
         let (to_write, counts) = sql::classify(records, &stored);
         if !to_write.is_empty() {

@@ -89,6 +89,65 @@ mod sqlite {
             );
         }
     }
+    /// A second writer on the same file (an import while the server runs) failed at once
+    /// with a bare "database is locked": a batch read its stored rows, the other writer
+    /// committed, and the batch's write could no longer take the lock.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_second_writer_on_the_file_waits_its_turn() {
+        let fresh = revline_store::testing::sqlite().await;
+        let path = fresh.store.path().to_path_buf();
+        let other = revline_store::SqliteStore::open(&path).await.unwrap();
+        let batch = |writer: usize, round: usize| -> Vec<revline_core::Record> {
+            (0..200)
+                .map(|i| {
+                    revline_store::conformance::record(
+                        revline_core::RecordKind::Touchpoints,
+                        &[
+                            // Both writers touch the same ids: each batch reads, then writes.
+                            ("touchpoint_id", &format!("t{i:03}")),
+                            ("contact_id", &format!("c{writer}")),
+                            ("occurred_at", &format!("2025-06-{:02}", round % 28 + 1)),
+                            ("channel", "email"),
+                        ],
+                    )
+                })
+                .collect()
+        };
+        let write = |store: revline_store::SqliteStore, writer: usize| {
+            tokio::spawn(async move {
+                for round in 0..30 {
+                    store
+                        .write_batch(revline_core::RecordKind::Touchpoints, &batch(writer, round))
+                        .await
+                        .map_err(|e| format!("writer {writer}, round {round}: {e}"))?;
+                }
+                Ok::<(), String>(())
+            })
+        };
+        let (a, b) = tokio::join!(write(fresh.store.clone(), 1), write(other, 2));
+        a.unwrap().unwrap();
+        b.unwrap().unwrap();
+    }
+
+    /// When the other writer holds on for longer than the wait, the error says so.
+    #[test]
+    fn a_busy_file_is_named_as_another_writer() {
+        let busy = revline_store::StoreError::Sqlite {
+            code: 5,
+            message: "database is locked".into(),
+        };
+        assert!(busy.to_string().contains("another process"), "{busy}");
+        let snapshot = revline_store::StoreError::Sqlite {
+            code: 517,
+            message: "database is locked".into(),
+        };
+        assert!(snapshot.to_string().contains("another process"));
+        let other = revline_store::StoreError::Sqlite {
+            code: 19,
+            message: "constraint failed".into(),
+        };
+        assert_eq!(other.to_string(), "SQLite error 19: constraint failed");
+    }
 }
 
 mod postgres {
