@@ -269,36 +269,44 @@ impl Store for PgStore {
         let table = kind.name();
         let columns = sql::column_list(kind);
         let mut tx = self.pool.begin().await?;
-        let staging = stage(&mut tx, kind, records).await?;
-        let (inserted, updated): (i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT COUNT(*) FILTER (WHERE t.id IS NULL), \
-                    COUNT(*) FILTER (WHERE t.id IS NOT NULL AND t.row_hash <> s.row_hash) \
-             FROM {staging} s LEFT JOIN {table} t ON t.id = s.id"
-        )))
-        .fetch_one(&mut *tx)
-        .await?;
-        let set: Vec<String> = kind
-            .columns()
-            .map(|f| format!("\"{0}\" = excluded.\"{0}\"", f.name))
-            .chain([
-                "props = excluded.props".to_string(),
-                "row_hash = excluded.row_hash".to_string(),
-            ])
-            .collect();
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} \
-             ON CONFLICT (id) DO UPDATE SET {} WHERE {table}.row_hash <> excluded.row_hash",
-            set.join(", ")
-        )))
-        .execute(&mut *tx)
-        .await?;
+        // The stored digests of the batch's ids, by the primary key: only new and changed
+        // rows travel and are written, so an unchanged re-import reads and writes nothing
+        // else. (Counting them with `staging LEFT JOIN table` was planned as a hash join
+        // over the whole table, a full scan per batch: 1,418 s to re-import 10M
+        // unchanged touchpoints.)
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        let stored: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(
+            format!("SELECT id, row_hash FROM {table} WHERE id = ANY($1)"),
+        ))
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let (to_write, counts) = sql::classify(records, &stored);
+        if !to_write.is_empty() {
+            let changed: Vec<Record> = to_write.into_iter().map(|(r, _)| r.clone()).collect();
+            let staging = stage(&mut tx, kind, &changed).await?;
+            let set: Vec<String> = kind
+                .columns()
+                .map(|f| format!("\"{0}\" = excluded.\"{0}\"", f.name))
+                .chain([
+                    "props = excluded.props".to_string(),
+                    "row_hash = excluded.row_hash".to_string(),
+                ])
+                .collect();
+            // The digest guard stays: a row another writer changed meanwhile is written
+            // only when it differs.
+            sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} \
+                 ON CONFLICT (id) DO UPDATE SET {} WHERE {table}.row_hash <> excluded.row_hash",
+                set.join(", ")
+            )))
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
-        let (inserted, updated) = (inserted as u64, updated as u64);
-        Ok(WriteCounts {
-            inserted,
-            updated,
-            unchanged: records.len() as u64 - inserted - updated,
-        })
+        Ok(counts)
     }
 
     async fn stored_hashes(

@@ -27,26 +27,30 @@ impl Report {
 
 const CAPACITY: usize = 256;
 
+/// One report's place in the cache: filled once, by whichever request gets there
+/// first, while the others asking for the same report wait for it.
+type Slot = Arc<tokio::sync::OnceCell<Arc<Report>>>;
+
+/// Reports per snapshot version and parameters. Requests for a report being computed
+/// share that one computation: after new records arrive, a burst of readers used to
+/// compute the same report each, taking every core from the writes.
 #[derive(Default)]
 pub struct ReportCache {
-    inner: Mutex<(u64, HashMap<String, Arc<Report>>)>,
+    inner: Mutex<(u64, HashMap<String, Slot>)>,
 }
 
 impl ReportCache {
-    fn get(&self, version: u64, key: &str) -> Option<Arc<Report>> {
-        let inner = self.inner.lock().expect("cache lock");
-        (inner.0 == version)
-            .then(|| inner.1.get(key).cloned())
-            .flatten()
-    }
-
-    fn put(&self, version: u64, key: String, value: Arc<Report>) {
+    fn slot(&self, version: u64, key: &str) -> Slot {
         let mut inner = self.inner.lock().expect("cache lock");
-        if inner.0 != version || inner.1.len() >= CAPACITY {
+        if version < inner.0 {
+            // A request that read an older snapshot: computed for it alone.
+            return Slot::default();
+        }
+        if version > inner.0 || (inner.1.len() >= CAPACITY && !inner.1.contains_key(key)) {
             inner.1.clear();
             inner.0 = version;
         }
-        inner.1.insert(key, value);
+        inner.1.entry(key.to_string()).or_default().clone()
     }
 }
 
@@ -108,22 +112,26 @@ pub async fn run_report(
         kind.name(),
         serde_json::to_string(&params).expect("parameters serialise")
     );
-    if let Some(hit) = state.reports.get(version, &key) {
-        return Ok(hit);
-    }
-    let snapshot = state.snapshot();
-    let mut out =
-        tokio::task::spawn_blocking(move || revline_engine::query::run(&snapshot, &query))
-            .await
-            .map_err(|e| AppError::internal(format!("the report failed: {e}")))?
-            .map_err(|e| AppError::NotFound(e.0))?;
-    if let revline_engine::query::Output::Members(m) = &mut out {
-        m.label(revline_store::contact_labels(state.store.as_ref(), &m.contact_ids()).await?);
-    }
-    let report = Arc::new(Report {
-        output: out,
-        json: OnceLock::new(),
-    });
-    state.reports.put(version, key, report.clone());
+    let slot = state.reports.slot(version, &key);
+    let report = slot
+        .get_or_try_init(|| async {
+            let snapshot = state.snapshot();
+            let mut out =
+                tokio::task::spawn_blocking(move || revline_engine::query::run(&snapshot, &query))
+                    .await
+                    .map_err(|e| AppError::internal(format!("the report failed: {e}")))?
+                    .map_err(|e| AppError::NotFound(e.0))?;
+            if let Output::Members(m) = &mut out {
+                m.label(
+                    revline_store::contact_labels(state.store.as_ref(), &m.contact_ids()).await?,
+                );
+            }
+            Ok::<_, AppError>(Arc::new(Report {
+                output: out,
+                json: OnceLock::new(),
+            }))
+        })
+        .await?
+        .clone();
     Ok(report)
 }

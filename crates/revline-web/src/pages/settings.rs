@@ -122,22 +122,11 @@ async fn settings_view(
         tokens,
         new_token,
         notice,
-        metrics: [
-            "revenue",
-            "new_customers",
-            "pipeline_created",
-            "win_rate",
-            "mql",
-            "sql",
-            "leads",
-            "opportunities",
-            "cac",
-            "nrr",
-            "grr",
-        ]
-        .iter()
-        .map(|m| m.to_string())
-        .collect(),
+        // The metrics the data contract takes a target for, and no other.
+        metrics: revline_core::record::TARGET_METRICS
+            .iter()
+            .map(|m| m.to_string())
+            .collect(),
     };
     render(&page).or_page(tr)
 }
@@ -221,10 +210,11 @@ pub(super) async fn add_target(
         let mut row = serde_json::Map::new();
         row.insert("metric".into(), Value::String(form.metric));
         row.insert("period".into(), Value::String(form.period));
-        row.insert(
-            "value".into(),
-            Value::String(form.value.replace(',', ".").replace(' ', "")),
-        );
+        // Typed either language's way; anything else goes to the importer as it was
+        // typed, to be refused there with its reason.
+        let value = crate::i18n::parse_number_input(&form.value)
+            .map_or_else(|| form.value.clone(), |v| v.to_string());
+        row.insert("value".into(), Value::String(value));
         if !form.segment.trim().is_empty() {
             row.insert("segment".into(), Value::String(form.segment));
         }

@@ -1004,6 +1004,7 @@ on_both_stores!(
     a_burst_of_parallel_sign_ins_is_limited, 0;
     attribution_by_campaign_lists_every_campaign, 300;
     a_what_if_rate_reads_a_decimal_comma, 300;
+    every_target_metric_offered_is_accepted, 0;
     guessing_does_not_lock_the_owner_out, 0;
     a_tab_in_next_does_not_leave_the_site, 0;
     the_first_run_race_makes_one_admin, 0;

@@ -73,3 +73,35 @@ pub async fn a_what_if_rate_reads_a_decimal_comma(w: Web) {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("lots"));
 }
+
+/// Settings offered target metrics (`pipeline_created`, `cac`, `grr`) that the data
+/// contract does not take, so choosing one was refused on saving.
+pub async fn every_target_metric_offered_is_accepted(w: Web) {
+    let admin = w.user("ann@example.com", "admin").await;
+    let page = w.get("/settings", Some(&admin)).await;
+    let select = &page.body[page.body.find("name=\"metric\"").unwrap()..];
+    let select = &select[..select.find("</select>").unwrap()];
+    let offered: Vec<&str> = select
+        .split("<option value=\"")
+        .skip(1)
+        .map(|o| &o[..o.find('"').unwrap()])
+        .collect();
+    assert_eq!(offered, revline_core::record::TARGET_METRICS);
+    for metric in offered {
+        let r = w
+            .post_form(
+                "/settings/targets",
+                Some(&admin),
+                &format!("metric={metric}&period=2026-Q4&value=1+234%2C5"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{metric}: {}", r.body);
+    }
+    let targets = w
+        .state
+        .store
+        .read_page(RecordKind::Targets, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(targets.len(), revline_core::record::TARGET_METRICS.len());
+}
