@@ -136,31 +136,28 @@ async fn delete(
     axum::Form(form): axum::Form<DeleteForm>,
 ) -> PageResult {
     let tr = w.tr;
-    async {
-        let views = state
-            .store
-            .saved_views()
-            .await
-            .map_err(|e| PageError::new(e, tr))?;
-        let Some(view) = views.iter().find(|v| v.name == form.name) else {
-            return Err(PageError::new(
-                AppError::NotFound(format!("no view '{}'", form.name)),
-                tr,
-            ));
-        };
-        if !(w.is_admin() || view.saved_by == w.user.email) {
-            return Err(PageError::new(
-                AppError::Forbidden("only who saved a view, or an admin, deletes it".into()),
-                tr,
-            ));
-        }
-        state
-            .store
-            .delete_view(&form.name)
-            .await
-            .map_err(|e| PageError::new(e, tr))?;
-        let message = tr.t("views.deleted").replace("{name}", &form.name);
-        list_page(&state, &w, &ui, message).await
+    let views = state
+        .store
+        .saved_views()
+        .await
+        .map_err(|e| PageError::new(e, tr))?;
+    let Some(view) = views.iter().find(|v| v.name == form.name) else {
+        return Err(PageError::new(
+            AppError::NotFound(format!("no view '{}'", form.name)),
+            tr,
+        ));
+    };
+    if !(w.is_admin() || view.saved_by == w.user.email) {
+        return Err(PageError::new(
+            AppError::Forbidden("only who saved a view, or an admin, deletes it".into()),
+            tr,
+        ));
     }
-    .await
+    state
+        .store
+        .delete_view(&form.name)
+        .await
+        .map_err(|e| PageError::new(e, tr))?;
+    let message = tr.t("views.deleted").replace("{name}", &form.name);
+    list_page(&state, &w, &ui, message).await
 }

@@ -25,42 +25,39 @@ pub(super) async fn import_page(
     Query(ui): Query<Ui>,
 ) -> PageResult {
     let tr = w.tr;
-    async {
-        w.require(Role::Editor).or_page(tr)?;
-        let runs = state
-            .store
-            .import_runs(10)
-            .await
-            .or_page(tr)?
-            .into_iter()
-            .map(|r| {
-                (
-                    tr.datetime(&revline_core::time::format_timestamp(r.started_at)),
-                    r.source
-                        .rsplit(['/', '\\'])
-                        .next()
-                        .unwrap_or("")
-                        .to_string(),
-                    tr.label("run_status", r.shown_status()),
-                    if r.dry_run {
-                        tr.t("action.preview").to_string()
-                    } else {
-                        String::new()
-                    },
-                )
-            })
-            .collect();
-        let page = ImportPage {
-            c: chrome(&state, &w, &ui, "import", "nav.import", None, false),
-            kinds: crate::ingest::BATCH_KINDS
-                .iter()
-                .map(|k| k.name().to_string())
-                .collect(),
-            runs,
-        };
-        render(&page).or_page(tr)
-    }
-    .await
+    w.require(Role::Editor).or_page(tr)?;
+    let runs = state
+        .store
+        .import_runs(10)
+        .await
+        .or_page(tr)?
+        .into_iter()
+        .map(|r| {
+            (
+                tr.datetime(&revline_core::time::format_timestamp(r.started_at)),
+                r.source
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+                tr.label("run_status", r.shown_status()),
+                if r.dry_run {
+                    tr.t("action.preview").to_string()
+                } else {
+                    String::new()
+                },
+            )
+        })
+        .collect();
+    let page = ImportPage {
+        c: chrome(&state, &w, &ui, "import", "nav.import", None, false),
+        kinds: crate::ingest::BATCH_KINDS
+            .iter()
+            .map(|k| k.name().to_string())
+            .collect(),
+        runs,
+    };
+    render(&page).or_page(tr)
 }
 
 pub struct FileView {
@@ -211,66 +208,63 @@ pub(super) async fn import_preview(
     mut form: Multipart,
 ) -> PageResult {
     let tr = w.tr;
-    async {
-        w.require(Role::Editor).or_page(tr)?;
-        let mut file: Option<(String, Vec<u8>)> = None;
-        let mut kind: Option<RecordKind> = None;
-        while let Some(field) = form
-            .next_field()
-            .await
-            .map_err(|e| PageError::new(AppError::from(e), tr))?
-        {
-            match field.name() {
-                Some("file") => {
-                    let name = field.file_name().unwrap_or("upload.csv").to_string();
-                    let data = field
-                        .bytes()
-                        .await
-                        .map_err(|e| PageError::new(AppError::from(e), tr))?;
-                    file = Some((name, data.to_vec()));
-                }
-                Some("kind") => {
-                    let v = field.text().await.unwrap_or_default();
-                    kind = RecordKind::from_name(v.trim());
-                }
-                _ => {}
+    w.require(Role::Editor).or_page(tr)?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut kind: Option<RecordKind> = None;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| PageError::new(AppError::from(e), tr))?
+    {
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload.csv").to_string();
+                let data = field
+                    .bytes()
+                    .await
+                    .map_err(|e| PageError::new(AppError::from(e), tr))?;
+                file = Some((name, data.to_vec()));
             }
+            Some("kind") => {
+                let v = field.text().await.unwrap_or_default();
+                kind = RecordKind::from_name(v.trim());
+            }
+            _ => {}
         }
-        let (name, data) = file
-            .filter(|(_, d)| !d.is_empty())
-            .ok_or_else(|| PageError::new(AppError::bad("choose a file to import"), tr))?;
-        let (id, job) = state.imports.add(&name, kind, &data).or_page(tr)?;
-        let mut duplicates = Vec::new();
-        let mut columns = column_mapping(&job, &tr);
-        let (files, message, st) = match crate::ingest::preview(&state, &job).await {
-            Ok(summary) => {
-                duplicates = duplicate_views(&summary);
-                if job.preset.is_some() {
-                    columns = summary_columns(&summary, &tr);
-                }
-                (file_views(&summary), String::new(), "preview")
-            }
-            Err(AppError::Store(e)) => return Err(PageError::new(AppError::Store(e), tr)),
-            Err(e) => (Vec::new(), e.to_string(), "failed"),
-        };
-        let view = ImportJobView {
-            tr,
-            id,
-            file: job.file_name.clone(),
-            state: st,
-            percent: 0,
-            columns,
-            files,
-            message,
-            duplicates,
-            recognised: job.preset.map_or(String::new(), |p| {
-                tr.t("import.recognised")
-                    .replace("{crm}", &tr.label("crm", p))
-            }),
-        };
-        render(&view).or_page(tr)
     }
-    .await
+    let (name, data) = file
+        .filter(|(_, d)| !d.is_empty())
+        .ok_or_else(|| PageError::new(AppError::bad("choose a file to import"), tr))?;
+    let (id, job) = state.imports.add(&name, kind, &data).or_page(tr)?;
+    let mut duplicates = Vec::new();
+    let mut columns = column_mapping(&job, &tr);
+    let (files, message, st) = match crate::ingest::preview(&state, &job).await {
+        Ok(summary) => {
+            duplicates = duplicate_views(&summary);
+            if job.preset.is_some() {
+                columns = summary_columns(&summary, &tr);
+            }
+            (file_views(&summary), String::new(), "preview")
+        }
+        Err(AppError::Store(e)) => return Err(PageError::new(AppError::Store(e), tr)),
+        Err(e) => (Vec::new(), e.to_string(), "failed"),
+    };
+    let view = ImportJobView {
+        tr,
+        id,
+        file: job.file_name.clone(),
+        state: st,
+        percent: 0,
+        columns,
+        files,
+        message,
+        duplicates,
+        recognised: job.preset.map_or(String::new(), |p| {
+            tr.t("import.recognised")
+                .replace("{crm}", &tr.label("crm", p))
+        }),
+    };
+    render(&view).or_page(tr)
 }
 
 pub(super) async fn import_run(
@@ -279,16 +273,13 @@ pub(super) async fn import_run(
     Path(id): Path<u64>,
 ) -> PageResult {
     let tr = w.tr;
-    async {
-        w.require(Role::Editor).or_page(tr)?;
-        let job = state
-            .imports
-            .get(id)
-            .ok_or_else(|| PageError::new(AppError::NotFound(format!("no import {id}")), tr))?;
-        crate::ingest::start(state.clone(), job);
-        job_view(&state, id, tr)
-    }
-    .await
+    w.require(Role::Editor).or_page(tr)?;
+    let job = state
+        .imports
+        .get(id)
+        .ok_or_else(|| PageError::new(AppError::NotFound(format!("no import {id}")), tr))?;
+    crate::ingest::start(state.clone(), job);
+    job_view(&state, id, tr)
 }
 
 fn job_view(state: &AppState, id: u64, tr: Tr) -> PageResult {

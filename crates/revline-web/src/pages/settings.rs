@@ -159,34 +159,31 @@ pub(super) async fn save_workspace(
     axum::Form(form): axum::Form<WorkspaceForm>,
 ) -> PageResult {
     let tr = w.tr;
-    async {
-        w.require(Role::Admin).or_page(tr)?;
-        let mut settings = state.settings().as_ref().clone();
-        // Each field through the settings' own setter, the same one `revline
-        // settings set` uses: no text is ever pasted into a settings file, so a
-        // newline in a field cannot add keys.
-        for (key, value) in [
-            ("currency", form.currency.as_str()),
-            ("timezone", form.timezone.as_str()),
-            ("stages", form.stages.as_str()),
-            ("sla_hours", &form.sla_hours.trim().replace(',', ".")),
-            ("gross_margin", &form.gross_margin.trim().replace(',', ".")),
-            ("lookback_days", form.lookback_days.as_str()),
-        ] {
-            settings
-                .set(key, value)
-                .map_err(|e| PageError::new(AppError::bad(e.to_string()), tr))?;
-        }
-        state.save_settings(settings).await.or_page(tr)?;
-        settings_view(
-            &state,
-            &w,
-            &Ui::default(),
-            String::new(),
-            tr.t("settings.saved").into(),
-        )
-        .await
+    w.require(Role::Admin).or_page(tr)?;
+    let mut settings = state.settings().as_ref().clone();
+    // Each field through the settings' own setter, the same one `revline
+    // settings set` uses: no text is ever pasted into a settings file, so a
+    // newline in a field cannot add keys.
+    for (key, value) in [
+        ("currency", form.currency.as_str()),
+        ("timezone", form.timezone.as_str()),
+        ("stages", form.stages.as_str()),
+        ("sla_hours", &form.sla_hours.trim().replace(',', ".")),
+        ("gross_margin", &form.gross_margin.trim().replace(',', ".")),
+        ("lookback_days", form.lookback_days.as_str()),
+    ] {
+        settings
+            .set(key, value)
+            .map_err(|e| PageError::new(AppError::bad(e.to_string()), tr))?;
     }
+    state.save_settings(settings).await.or_page(tr)?;
+    settings_view(
+        &state,
+        &w,
+        &Ui::default(),
+        String::new(),
+        tr.t("settings.saved").into(),
+    )
     .await
 }
 
@@ -205,37 +202,34 @@ pub(super) async fn add_target(
     axum::Form(form): axum::Form<TargetForm>,
 ) -> PageResult {
     let tr = w.tr;
-    async {
-        w.require(Role::Editor).or_page(tr)?;
-        let mut row = serde_json::Map::new();
-        row.insert("metric".into(), Value::String(form.metric));
-        row.insert("period".into(), Value::String(form.period));
-        // Typed either language's way; anything else goes to the importer as it was
-        // typed, to be refused there with its reason.
-        let value = crate::i18n::parse_number_input(&form.value)
-            .map_or_else(|| form.value.clone(), |v| v.to_string());
-        row.insert("value".into(), Value::String(value));
-        if !form.segment.trim().is_empty() {
-            row.insert("segment".into(), Value::String(form.segment));
-        }
-        let summary = crate::ingest::import_and_take_in(&state, RecordKind::Targets, vec![row])
-            .await
-            .or_page(tr)?;
-        let errors: Vec<String> = summary
-            .files
-            .iter()
-            .flat_map(|f| {
-                f.errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.column.clone().unwrap_or_default(), e.reason))
-            })
-            .collect();
-        if !errors.is_empty() {
-            return Err(PageError::new(AppError::bad(errors.join("; ")), tr));
-        }
-        saved(&state, &w).await
+    w.require(Role::Editor).or_page(tr)?;
+    let mut row = serde_json::Map::new();
+    row.insert("metric".into(), Value::String(form.metric));
+    row.insert("period".into(), Value::String(form.period));
+    // Typed either language's way; anything else goes to the importer as it was
+    // typed, to be refused there with its reason.
+    let value = crate::i18n::parse_number_input(&form.value)
+        .map_or_else(|| form.value.clone(), |v| v.to_string());
+    row.insert("value".into(), Value::String(value));
+    if !form.segment.trim().is_empty() {
+        row.insert("segment".into(), Value::String(form.segment));
     }
-    .await
+    let summary = crate::ingest::import_and_take_in(&state, RecordKind::Targets, vec![row])
+        .await
+        .or_page(tr)?;
+    let errors: Vec<String> = summary
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.errors
+                .iter()
+                .map(|e| format!("{}: {}", e.column.clone().unwrap_or_default(), e.reason))
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(PageError::new(AppError::bad(errors.join("; ")), tr));
+    }
+    saved(&state, &w).await
 }
 
 #[derive(Deserialize)]
@@ -251,21 +245,18 @@ pub(super) async fn add_user(
     axum::Form(form): axum::Form<UserForm>,
 ) -> PageResult {
     let tr = w.tr;
-    async {
-        w.require(Role::Admin).or_page(tr)?;
-        crate::auth::create_user(
-            state.store.as_ref(),
-            crate::auth::NewUser::Another,
-            &form.email,
-            &form.role,
-            Some(&form.password),
-            state.clock.now(),
-        )
-        .await
-        .or_page(tr)?;
-        saved(&state, &w).await
-    }
+    w.require(Role::Admin).or_page(tr)?;
+    crate::auth::create_user(
+        state.store.as_ref(),
+        crate::auth::NewUser::Another,
+        &form.email,
+        &form.role,
+        Some(&form.password),
+        state.clock.now(),
+    )
     .await
+    .or_page(tr)?;
+    saved(&state, &w).await
 }
 
 #[derive(Deserialize)]
@@ -280,49 +271,43 @@ pub(super) async fn set_role(
     axum::Form(form): axum::Form<RoleForm>,
 ) -> PageResult {
     let tr = w.tr;
-    async {
-        w.require(Role::Admin).or_page(tr)?;
-        if Role::parse(&form.role).is_none() {
-            return Err(PageError::new(
-                AppError::bad(format!("role: {}", Role::NAMES.join(", "))),
-                tr,
-            ));
-        }
-        if id == w.user.id && form.role != "admin" {
-            return Err(PageError::new(
-                AppError::bad("an admin cannot take away their own admin role"),
-                tr,
-            ));
-        }
-        if !state
-            .store
-            .set_user_role(id, &form.role)
-            .await
-            .or_page(tr)?
-        {
-            return Err(PageError::new(
-                AppError::NotFound(format!("no user {id}")),
-                tr,
-            ));
-        }
-        saved(&state, &w).await
+    w.require(Role::Admin).or_page(tr)?;
+    if Role::parse(&form.role).is_none() {
+        return Err(PageError::new(
+            AppError::bad(format!("role: {}", Role::NAMES.join(", "))),
+            tr,
+        ));
     }
-    .await
+    if id == w.user.id && form.role != "admin" {
+        return Err(PageError::new(
+            AppError::bad("an admin cannot take away their own admin role"),
+            tr,
+        ));
+    }
+    if !state
+        .store
+        .set_user_role(id, &form.role)
+        .await
+        .or_page(tr)?
+    {
+        return Err(PageError::new(
+            AppError::NotFound(format!("no user {id}")),
+            tr,
+        ));
+    }
+    saved(&state, &w).await
 }
 
 /// Any user may hold tokens for scripts; a token acts with its owner's role.
 pub(super) async fn create_token(State(state): State<AppState>, Page(w): Page) -> PageResult {
     let tr = w.tr;
-    async {
-        let (token, digest) = crate::access::new_token();
-        state
-            .store
-            .create_token(w.user.id, &digest, state.clock.now())
-            .await
-            .or_page(tr)?;
-        settings_view(&state, &w, &Ui::default(), token, String::new()).await
-    }
-    .await
+    let (token, digest) = crate::access::new_token();
+    state
+        .store
+        .create_token(w.user.id, &digest, state.clock.now())
+        .await
+        .or_page(tr)?;
+    settings_view(&state, &w, &Ui::default(), token, String::new()).await
 }
 
 pub(super) async fn revoke_token(
@@ -331,16 +316,13 @@ pub(super) async fn revoke_token(
     Path(id): Path<i64>,
 ) -> PageResult {
     let tr = w.tr;
-    async {
-        if !state.store.delete_token(w.user.id, id).await.or_page(tr)? {
-            return Err(PageError::new(
-                AppError::NotFound(format!("no token {id} of yours")),
-                tr,
-            ));
-        }
-        saved(&state, &w).await
+    if !state.store.delete_token(w.user.id, id).await.or_page(tr)? {
+        return Err(PageError::new(
+            AppError::NotFound(format!("no token {id} of yours")),
+            tr,
+        ));
     }
-    .await
+    saved(&state, &w).await
 }
 
 #[derive(Deserialize)]
