@@ -190,9 +190,11 @@ fn cohort_heatmap(tr: &Tr, cohorts: &CohortsReport) -> String {
             let cell = json!([x, y, shown]);
             if r.last_month_to_date && x + 1 == last {
                 // The month is not over: its cell is to date, never shown as churn.
+                // Its label is written here, so in the reader's own decimals.
+                let decimals = if shown.fract() == 0.0 { 0 } else { 1 };
                 unfinished.push(json!({
                     "value": [x, y, shown],
-                    "label": {"formatter": format!("{shown}…")}
+                    "label": {"formatter": format!("{}…", tr.number(shown, decimals))}
                 }));
             } else if small {
                 faint.push(cell);
@@ -242,7 +244,7 @@ fn mrr_chart(tr: &Tr, mrr: &MrrReport) -> Option<String> {
         json!({
             "tooltip": {"trigger": "axis"},
             "legend": {"bottom": 0},
-            "grid": {"left": 70, "right": 70, "top": 20, "bottom": 60},
+            "grid": {"left": 70, "right": 70, "top": 40, "bottom": 60},
             "xAxis": {"type": "category", "data": labels},
             "yAxis": [{"type": "value", "name": mrr.currency}, {"type": "value", "name": "MRR", "splitLine": {"show": false}}],
             "series": [

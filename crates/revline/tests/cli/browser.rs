@@ -422,6 +422,28 @@ fn the_revenue_room_in_a_real_browser() {
                 }
             }
 
+            // On a phone nothing widens the page: long values wrap, or scroll inside their
+            // card (regression: long Polish figures and a long filter value pushed the
+            // cards off the screen).
+            choose_language(&c, &base, "pl").await;
+            c.set_window_size(390, 844).await.unwrap();
+            for path in ["/", "/funnel", "/bottlenecks", "/attribution", "/plan", "/retention", "/records", "/settings"] {
+                c.goto(&format!("{base}{path}")).await.unwrap();
+                wait_css(&c, "#main").await;
+                tokio::time::sleep(Duration::from_millis(600)).await;
+                let widths = c
+                    .execute(
+                        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                let (page, screen) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+                assert!(page <= screen, "{path}: the page is {page} px wide on a {screen} px screen");
+            }
+            c.set_window_size(1366, 860).await.unwrap();
+            choose_language(&c, &base, "en").await;
+
             // A viewer (the board) is refused an import.
             c.goto(&format!("{base}/")).await.unwrap();
             wait_css(&c, "#live-status.on").await;
