@@ -7,6 +7,7 @@
 // over one of them would hide that the others are indexed the same way.
 #![allow(clippy::needless_range_loop)]
 
+pub mod alerts;
 pub mod attribution;
 pub mod bottlenecks;
 pub mod calendar;

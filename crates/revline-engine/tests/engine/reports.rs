@@ -1287,3 +1287,16 @@ fn a_stage_repeated_in_the_history_is_no_new_entry() {
         ]
     );
 }
+
+/// A `metric` alert rule may name exactly the scorecard's metrics: a name the scorecard
+/// does not compute would never fire.
+#[test]
+fn alert_metrics_are_the_scorecards() {
+    let s = build(&fixture());
+    let r = scorecard(&s, &Scope::ALL, &february("2026-03-01"), None);
+    let mut computed: Vec<&str> = r.metrics.iter().map(|m| m.name).collect();
+    let mut allowed = revline_engine::alerts::METRICS.to_vec();
+    computed.sort_unstable();
+    allowed.sort_unstable();
+    assert_eq!(allowed, computed);
+}
