@@ -914,7 +914,8 @@ macro_rules! conformance_suite {
             contact_merges_are_recorded_and_undone,
             large_batches_are_written_whole,
             insert_new_skips_taken_and_repeated_ids,
-            import_runs_are_logged
+            import_runs_are_logged,
+            alerts_change_state_and_queue_deliveries_together
         );
     };
     (@each $make:expr; $($check:ident),*) => {
@@ -1034,5 +1035,161 @@ pub async fn records_are_searched_sorted_and_paged(store: &dyn Store) {
             )
             .await
             .is_err()
+    );
+}
+
+/// Alerts (alerts.md): a rule round-trips; a change of state writes its event and one
+/// delivery per destination together; a delivery is claimed by one worker at a time,
+/// retried when due, and kept as failed when given up.
+pub async fn alerts_change_state_and_queue_deliveries_together(store: &dyn Store) {
+    use crate::alerts::{AlertChange, DeliveryOutcome, NewAlertEvent, StoredAlertState};
+    use serde_json::json;
+    let condition = json!({"type": "freshness", "kind": "touchpoints", "hours": 6});
+    let destinations = json!([{"type": "webhook", "url": "https://example.com/hook", "secret": "s"},
+                              {"type": "slack", "url": "https://hooks.slack.com/x"}]);
+    let rule = store
+        .add_alert_rule(
+            "Touchpoints stopped",
+            &condition,
+            &destinations,
+            "ann@example.com",
+            1_000,
+        )
+        .await
+        .unwrap();
+    let rules = store.alert_rules().await.unwrap();
+    assert_eq!(rules, vec![rule.clone()]);
+    assert_eq!(rules[0].condition, condition);
+
+    // A state without an event: nothing is queued.
+    let quiet = AlertChange {
+        rule_id: rule.id,
+        subject: "touchpoints".into(),
+        state: StoredAlertState {
+            firing: false,
+            false_streak: 0,
+        },
+        at: 2_000,
+        event: None,
+    };
+    assert_eq!(store.record_alert(&quiet).await.unwrap(), None);
+    assert!(store.alert_deliveries(10).await.unwrap().is_empty());
+
+    let fired = AlertChange {
+        state: StoredAlertState {
+            firing: true,
+            false_streak: 0,
+        },
+        at: 3_000,
+        event: Some(NewAlertEvent {
+            state: "firing".into(),
+            payload: json!({"rule": {"id": rule.id, "name": rule.name}, "state": "firing", "summary": "No touchpoints"}),
+            destinations: destinations.as_array().unwrap().clone(),
+        }),
+        ..quiet.clone()
+    };
+    let event = store.record_alert(&fired).await.unwrap().expect("an event");
+    let states = store.alert_states(rule.id).await.unwrap();
+    assert_eq!(
+        states["touchpoints"],
+        StoredAlertState {
+            firing: true,
+            false_streak: 0
+        }
+    );
+    let events = store.alert_events(Some(rule.id), 10).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!((events[0].id, events[0].state.as_str()), (event, "firing"));
+    assert_eq!(store.alert_events(None, 10).await.unwrap(), events);
+
+    // Claimed by one worker; another finds nothing until the lease runs out.
+    let mine = store
+        .claim_deliveries("a", 3_000, 60_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 2);
+    assert_eq!(mine[0].id, format!("{event}-0"));
+    assert_eq!(mine[0].payload["id"], json!(format!("{event}-0")));
+    assert_eq!(mine[1].destination["type"], "slack");
+    assert!(
+        store
+            .claim_deliveries("b", 3_000, 60_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .claim_deliveries("b", 63_001, 60_000, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    store
+        .finish_delivery(&mine[0].id, &DeliveryOutcome::Delivered { at: 63_100 })
+        .await
+        .unwrap();
+    store
+        .finish_delivery(
+            &mine[1].id,
+            &DeliveryOutcome::Retry {
+                next_at: 93_100,
+                error: "HTTP 500".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_deliveries("a", 90_000, 60_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = store
+        .claim_deliveries("a", 93_100, 60_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        (again[0].attempts, again[0].last_error.as_deref()),
+        (1, Some("HTTP 500"))
+    );
+    store
+        .finish_delivery(
+            &again[0].id,
+            &DeliveryOutcome::Failed {
+                at: 94_000,
+                error: "HTTP 500".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_deliveries("a", 10_000_000, 60_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let all = store.alert_deliveries(10).await.unwrap();
+    let by_id = |id: &str| all.iter().find(|d| d.id == id).unwrap().clone();
+    assert_eq!(by_id(&format!("{event}-0")).delivered_at, Some(63_100));
+    assert_eq!(by_id(&format!("{event}-1")).failed_at, Some(94_000));
+
+    // Muting and deleting: the history stays.
+    assert!(store.mute_alert_rule(rule.id, Some(5_000)).await.unwrap());
+    assert_eq!(
+        store.alert_rules().await.unwrap()[0].muted_until,
+        Some(5_000)
+    );
+    assert!(store.delete_alert_rule(rule.id).await.unwrap());
+    assert!(!store.delete_alert_rule(rule.id).await.unwrap());
+    assert!(store.alert_states(rule.id).await.unwrap().is_empty());
+    assert_eq!(
+        store.alert_events(Some(rule.id), 10).await.unwrap().len(),
+        1
     );
 }
