@@ -13,9 +13,11 @@
 //! an error page (pages).
 
 pub mod access;
+pub mod alerts;
 mod api;
 pub mod assets;
 pub mod auth;
+pub mod deliver;
 mod error;
 pub mod i18n;
 mod ingest;
@@ -60,6 +62,8 @@ pub struct AppState {
     pub tls: bool,
     /// The largest request body taken (`UPLOAD_LIMIT_BYTES` unless set).
     pub upload_limit: usize,
+    /// Webhooks may go to loopback and private addresses (`--allow-private-webhooks`).
+    pub allow_private_webhooks: bool,
 }
 
 impl AppState {
@@ -78,6 +82,7 @@ impl AppState {
             filters: Arc::default(),
             tls: false,
             upload_limit: UPLOAD_LIMIT_BYTES,
+            allow_private_webhooks: false,
         })
     }
 
@@ -156,6 +161,7 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> std::io::Resu
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     tokio::spawn(keep_warm(state.clone()));
+    tokio::spawn(watch_alerts(state.clone()));
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -178,6 +184,32 @@ async fn keep_warm(state: AppState) {
                 }
             }
             _ = tokio::time::sleep(std::time::Duration::from_millis(to_next_minute as u64)) => {}
+        }
+    }
+}
+
+/// Evaluates the alert rules after every change of the data and every minute, then
+/// sends what is due (alerts.md "Rules", evaluation). Off the request path.
+async fn watch_alerts(state: AppState) {
+    let mut changes = state.live.subscribe();
+    let courier = deliver::Courier::new(state.allow_private_webhooks);
+    loop {
+        let now = state.clock.now();
+        let snapshot = state.snapshot();
+        let settings = state.settings();
+        if let Err(e) = alerts::evaluate_rules(&*state.store, &snapshot, &settings, now).await {
+            tracing::error!("evaluating alert rules: {e}");
+        }
+        if let Err(e) = deliver::deliver_due(&*state.store, &courier, now).await {
+            tracing::error!("delivering alerts: {e}");
+        }
+        tokio::select! {
+            change = changes.recv() => {
+                if let Err(tokio::sync::broadcast::error::RecvError::Closed) = change {
+                    return;
+                }
+            }
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
         }
     }
 }

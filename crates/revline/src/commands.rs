@@ -163,7 +163,12 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             store.close().await;
             code
         }
-        Command::Serve { addr, demo, as_of } => {
+        Command::Serve {
+            addr,
+            demo,
+            as_of,
+            allow_private_webhooks,
+        } => {
             let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(open_store(&cli).await?);
             if *demo && store.count(RecordKind::Contacts).await? == 0 {
                 eprintln!("Filling the empty store with the demo workspace...");
@@ -186,9 +191,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 }
             };
             eprintln!("Loading the workspace into memory...");
-            let state = revline_web::AppState::load(store.clone(), clock)
+            let mut state = revline_web::AppState::load(store.clone(), clock)
                 .await
                 .map_err(|e| Failure::from(anyhow::anyhow!("{e}")))?;
+            state.allow_private_webhooks = *allow_private_webhooks;
             let first_run = store.users().await?.is_empty();
             println!(
                 "Revline on http://{addr} ({})\n\
@@ -235,6 +241,11 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             );
             println!("{token}");
             Ok(0)
+        }
+        Command::Alerts { action } => {
+            let store = open_store(&cli).await?;
+            let now = chrono::Utc::now().timestamp_millis();
+            crate::alerts::run(&*store, action, now).await
         }
         Command::Contacts { action } => {
             let store = open_store(&cli).await?;

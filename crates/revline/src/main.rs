@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 a failure while working (database, disk); 2 unusable input
 //! or a usage error; 3 an import where some rows were rejected (the good ones landed).
 
+mod alerts;
 mod commands;
 mod contacts;
 mod report;
@@ -247,6 +248,14 @@ pub enum Command {
         /// Pin "now" for every page and report (reviews of a past day, and tests).
         #[arg(long, value_name = "TIME")]
         as_of: Option<String>,
+        /// Let webhooks reach loopback and private addresses (refused by default).
+        #[arg(long)]
+        allow_private_webhooks: bool,
+    },
+    /// Rules that watch the revenue chain and tell people when a link degrades.
+    Alerts {
+        #[command(subcommand)]
+        action: alerts::AlertsAction,
     },
     /// Manage the people who use the web app and the API.
     User {

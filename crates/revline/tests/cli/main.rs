@@ -1,6 +1,7 @@
 //! The `revline` binary as a user runs it: exit codes, JSON on stdout, the demo, the
 //! Olist mapping on the real data, a killed import, backups and both stores.
 
+mod alerts;
 mod browser;
 mod contacts;
 mod limits;

@@ -1,0 +1,182 @@
+//! Alerts (alerts.md) around the engine's conditions: rules checked and kept in the
+//! store, evaluated over the live snapshot, each change of state recorded with its
+//! deliveries in one transaction. The command line, the API and the server's monitor
+//! all go through these functions.
+
+use crate::AppError;
+use revline_core::Settings;
+use revline_engine::Snapshot;
+use revline_engine::alerts::{AlertState, Condition, Observation, Transition, evaluate};
+use revline_store::Store;
+use revline_store::alerts::{AlertChange, AlertRule, NewAlertEvent, StoredAlertState};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Where an alert is sent (alerts.md "Destinations").
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Destination {
+    Webhook { url: String, secret: String },
+    Slack { url: String },
+    Email { to: Vec<String> },
+}
+
+impl Destination {
+    fn check(&self) -> Result<(), String> {
+        let http = |url: &str| {
+            let parsed =
+                url::Url::parse(url).map_err(|e| format!("destination url '{url}': {e}"))?;
+            if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() {
+                Ok(())
+            } else {
+                Err(format!("destination url '{url}': must be http(s)"))
+            }
+        };
+        match self {
+            Destination::Webhook { url, secret } => {
+                http(url)?;
+                if secret.len() < 16 {
+                    return Err("webhook secret: at least 16 characters".into());
+                }
+                Ok(())
+            }
+            Destination::Slack { url } => http(url),
+            Destination::Email { to } => {
+                for a in to {
+                    if revline_core::normalize::normalize_email(a).is_none() {
+                        return Err(format!("email: '{a}' is not an address"));
+                    }
+                }
+                // Refused rather than kept to fail later: no SMTP sender yet.
+                Err("email destinations are not available yet: use a webhook or Slack".into())
+            }
+        }
+    }
+}
+
+/// Checks a rule as a person wrote it: the condition of alerts.md and its destinations.
+pub fn check_rule(condition: &Value, destinations: &Value) -> Result<Condition, String> {
+    let parsed: Condition =
+        serde_json::from_value(condition.clone()).map_err(|e| format!("condition: {e}"))?;
+    parsed.check().map_err(|e| format!("condition: {e}"))?;
+    let list: Vec<Destination> =
+        serde_json::from_value(destinations.clone()).map_err(|e| format!("destinations: {e}"))?;
+    for d in &list {
+        d.check()?;
+    }
+    Ok(parsed)
+}
+
+/// Adds a rule after checking it.
+pub async fn add_rule(
+    store: &dyn Store,
+    name: &str,
+    condition: &Value,
+    destinations: &Value,
+    by: &str,
+    now: i64,
+) -> Result<AlertRule, AppError> {
+    if name.trim().is_empty() {
+        return Err(AppError::bad("name: give the rule a name"));
+    }
+    check_rule(condition, destinations).map_err(AppError::bad)?;
+    Ok(store
+        .add_alert_rule(name.trim(), condition, destinations, by, now)
+        .await?)
+}
+
+/// What a rule finds right now, without recording anything (`revline alerts test`).
+pub fn test_rule(
+    snapshot: &Snapshot,
+    settings: &Settings,
+    rule: &AlertRule,
+    now: i64,
+) -> Result<Vec<Observation>, AppError> {
+    let condition: Condition =
+        serde_json::from_value(rule.condition.clone()).map_err(AppError::internal)?;
+    Ok(evaluate(snapshot, settings, &condition, now))
+}
+
+/// The payload of alerts.md for one change (its `id` is the delivery's, added when it
+/// is sent).
+fn payload(rule: &AlertRule, o: &Observation, transition: Transition, at: i64) -> Value {
+    json!({
+        "rule": {"id": rule.id, "name": rule.name},
+        "state": match transition { Transition::Fired => "firing", Transition::Resolved => "resolved" },
+        "at": revline_core::time::format_timestamp(at),
+        "subject": o.subject,
+        "summary": o.summary,
+        "figures": o.figures,
+        "link": o.link,
+    })
+}
+
+/// Evaluates every rule that is not muted and records what changed: returns the alerts
+/// that fired or resolved. A subject with a state that the rule no longer observes (a
+/// bottleneck that went away) counts as false.
+pub async fn evaluate_rules(
+    store: &dyn Store,
+    snapshot: &Snapshot,
+    settings: &Settings,
+    now: i64,
+) -> Result<Vec<(i64, String, Transition)>, AppError> {
+    let mut changed = Vec::new();
+    for rule in store.alert_rules().await? {
+        if rule.muted_until.is_some_and(|until| until > now) {
+            continue;
+        }
+        let Ok(condition) = serde_json::from_value::<Condition>(rule.condition.clone()) else {
+            continue;
+        };
+        let mut seen = evaluate(snapshot, settings, &condition, now);
+        let stored = store.alert_states(rule.id).await?;
+        for subject in stored.keys() {
+            if !seen.iter().any(|o| &o.subject == subject) {
+                seen.push(Observation {
+                    subject: subject.clone(),
+                    holds: false,
+                    summary: format!("{subject}: the condition no longer holds."),
+                    figures: Value::Null,
+                    link: String::new(),
+                });
+            }
+        }
+        let destinations = rule.destinations.as_array().cloned().unwrap_or_default();
+        for o in &seen {
+            let before = stored.get(&o.subject).copied().unwrap_or_default();
+            let (after, transition) = AlertState {
+                firing: before.firing,
+                false_streak: before.false_streak,
+            }
+            .step(o.holds);
+            let after = StoredAlertState {
+                firing: after.firing,
+                false_streak: after.false_streak,
+            };
+            if after == before && transition.is_none() {
+                continue;
+            }
+            let event = transition.map(|t| NewAlertEvent {
+                state: match t {
+                    Transition::Fired => "firing".into(),
+                    Transition::Resolved => "resolved".into(),
+                },
+                payload: payload(&rule, o, t, now),
+                destinations: destinations.clone(),
+            });
+            store
+                .record_alert(&AlertChange {
+                    rule_id: rule.id,
+                    subject: o.subject.clone(),
+                    state: after,
+                    at: now,
+                    event,
+                })
+                .await?;
+            if let Some(t) = transition {
+                changed.push((rule.id, o.subject.clone(), t));
+            }
+        }
+    }
+    Ok(changed)
+}

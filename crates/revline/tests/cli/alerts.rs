@@ -1,0 +1,207 @@
+//! Alerts end to end: a rule added on the command line fires in a running server and
+//! reaches a webhook receiver on loopback, signed as alerts.md says, once.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn revline(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_revline"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("REVLINE_DB")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+/// One received request: its headers (lower-case names) and body.
+type Received = (Vec<(String, String)>, String);
+
+/// A webhook receiver on loopback answering `status` to every request.
+fn receiver(status: u16) -> (u16, mpsc::Receiver<Received>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = Vec::new();
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            loop {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+                let l = line.trim_end();
+                if l.is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = l.split_once(':') {
+                    headers.push((k.trim().to_lowercase(), v.trim().to_string()));
+                }
+            }
+            let length: usize = headers
+                .iter()
+                .find(|(k, _)| k == "content-length")
+                .map_or(0, |(_, v)| v.parse().unwrap());
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            let _ = tx.send((headers, String::from_utf8(body).unwrap()));
+        }
+    });
+    (port, rx)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn header<'a>(r: &'a Received, name: &str) -> &'a str {
+    &r.0.iter()
+        .find(|(k, _)| k == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+        .1
+}
+
+#[test]
+fn a_rule_fires_in_the_server_and_reaches_a_signed_webhook_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    assert!(
+        revline(&db, &["demo", "--contacts", "300"])
+            .status
+            .success()
+    );
+    let (port, received) = receiver(200);
+    let secret = "whsec_0123456789abcdef";
+    let destination =
+        format!(r#"{{"type":"webhook","url":"http://127.0.0.1:{port}/hook","secret":"{secret}"}}"#);
+    // A bad condition is refused with its reason, and nothing is stored.
+    let bad = revline(
+        &db,
+        &[
+            "alerts",
+            "add",
+            "--name",
+            "x",
+            "--condition",
+            r#"{"type":"freshness","kind":"spend","hours":1}"#,
+        ],
+    );
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("kind: one of"));
+    // Touchpoints quiet for more than a few seconds: true at once on any stored data.
+    let added = revline(
+        &db,
+        &[
+            "alerts",
+            "add",
+            "--name",
+            "Touchpoints stopped",
+            "--condition",
+            r#"{"type":"freshness","kind":"touchpoints","hours":0.001}"#,
+            "--destination",
+            &destination,
+        ],
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert!(stdout(&added).starts_with("Added rule 1"));
+    let test = stdout(&revline(&db, &["alerts", "test", "1"]));
+    assert!(test.starts_with("WOULD FIRE touchpoints"), "{test}");
+    assert!(stdout(&revline(&db, &["alerts", "list"])).contains("Touchpoints stopped"));
+
+    let addr = format!("127.0.0.1:{}", free_port());
+    let server = Killed(
+        Command::new(env!("CARGO_BIN_EXE_revline"))
+            .arg("--db")
+            .arg(&db)
+            .args(["serve", "--addr", &addr, "--allow-private-webhooks"])
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let got = received
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the webhook was called");
+    // Signed over "<t>.<body>" with the rule's secret; the delivery id is the payload's.
+    let body: serde_json::Value = serde_json::from_str(&got.1).unwrap();
+    assert_eq!(body["state"], "firing");
+    assert_eq!(body["rule"]["name"], "Touchpoints stopped");
+    assert_eq!(body["subject"], "touchpoints");
+    assert_eq!(
+        header(&got, "revline-delivery"),
+        body["id"].as_str().unwrap()
+    );
+    let signature = header(&got, "revline-signature");
+    let t: i64 = signature[2..signature.find(',').unwrap()].parse().unwrap();
+    assert_eq!(
+        signature,
+        revline_web::deliver::signature(secret, t, &got.1)
+    );
+    assert!((chrono::Utc::now().timestamp() - t).abs() < 120);
+
+    // Once: no second call while it stays true, after a restart too.
+    assert!(received.recv_timeout(Duration::from_secs(3)).is_err());
+    drop(server);
+    let _again = Killed(
+        Command::new(env!("CARGO_BIN_EXE_revline"))
+            .arg("--db")
+            .arg(&db)
+            .args(["serve", "--addr", &addr, "--allow-private-webhooks"])
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    while TcpStream::connect(&addr).is_err() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        received.recv_timeout(Duration::from_secs(3)).is_err(),
+        "delivered once"
+    );
+    let deliveries = stdout(&revline(&db, &["alerts", "deliveries"]));
+    assert!(deliveries.contains("delivered"), "{deliveries}");
+    let history = stdout(&revline(&db, &["alerts", "history"]));
+    assert_eq!(history.lines().count(), 1, "{history}");
+}
