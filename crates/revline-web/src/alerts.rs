@@ -3,7 +3,12 @@
 //! deliveries in one transaction. The command line, the API and the server's monitor
 //! all go through these functions.
 
-use crate::AppError;
+use crate::auth::{Caller, Role, require};
+use crate::{AppError, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
 use revline_core::Settings;
 use revline_engine::Snapshot;
 use revline_engine::alerts::{AlertState, Condition, Observation, Transition, evaluate};
@@ -179,4 +184,80 @@ pub async fn evaluate_rules(
         }
     }
     Ok(changed)
+}
+
+/// `/api/v1/alerts`: anyone signed in reads the rules; editors and admins add and
+/// remove them.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/alerts", get(list).post(create))
+        .route("/api/v1/alerts/{id}", delete(remove))
+}
+
+/// A rule as the API shows it: webhook secrets are never shown again.
+fn shown(rule: &AlertRule) -> Value {
+    let mut destinations = rule.destinations.clone();
+    for d in destinations.as_array_mut().into_iter().flatten() {
+        if d.get("secret").is_some() {
+            d["secret"] = json!("(hidden)");
+        }
+    }
+    json!({
+        "id": rule.id,
+        "name": rule.name,
+        "condition": rule.condition,
+        "destinations": destinations,
+        "muted_until": rule.muted_until.map(revline_core::time::format_timestamp),
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Caller(_user): Caller,
+) -> Result<Json<Value>, AppError> {
+    let rules = state.store.alert_rules().await?;
+    Ok(Json(Value::Array(rules.iter().map(shown).collect())))
+}
+
+#[derive(Deserialize)]
+struct NewRule {
+    name: String,
+    condition: Value,
+    #[serde(default = "no_destinations")]
+    destinations: Value,
+}
+
+fn no_destinations() -> Value {
+    json!([])
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Json(rule): Json<NewRule>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    require(&user, Role::Editor)?;
+    let rule = add_rule(
+        state.store.as_ref(),
+        &rule.name,
+        &rule.condition,
+        &rule.destinations,
+        &user.email,
+        state.clock.now(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(shown(&rule))))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    require(&user, Role::Editor)?;
+    if state.store.delete_alert_rule(id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound(format!("no rule {id}")))
+    }
 }

@@ -150,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ingest::routes())
         .merge(live::routes())
         .merge(assets::routes())
+        .merge(alerts::routes())
         .merge(api::routes())
         .layer(axum::extract::DefaultBodyLimit::max(state.upload_limit))
         .with_state(state);

@@ -218,6 +218,33 @@ pub fn document() -> Value {
                     "401": error_response("No or an unknown token.")
                 }
             } },
+            "/api/v1/alerts": {
+                "get": {
+                    "summary": "Alert rules (alerts.md); webhook secrets are shown as (hidden)",
+                    "responses": {
+                        "200": { "description": "`[{\"id\", \"name\", \"condition\", \"destinations\", \"muted_until\"}]`" },
+                        "401": error_response("No or an unknown token.")
+                    }
+                },
+                "post": {
+                    "summary": "Add a rule (editor or admin): `{\"name\", \"condition\", \"destinations\"}` as alerts.md writes them",
+                    "responses": {
+                        "201": { "description": "The rule, as GET lists it" },
+                        "400": error_response("The condition or a destination is wrong; the message says which."),
+                        "401": error_response("No or an unknown token."),
+                        "403": error_response("A viewer.")
+                    }
+                }
+            },
+            "/api/v1/alerts/{id}": { "delete": {
+                "summary": "Remove a rule (editor or admin); its history stays",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "responses": {
+                    "204": { "description": "Removed" },
+                    "403": error_response("A viewer."),
+                    "404": error_response("No such rule.")
+                }
+            } },
             "/api/v1/openapi.json": { "get": {
                 "summary": "This document",
                 "responses": { "200": { "description": "OpenAPI 3.1" } }

@@ -65,6 +65,104 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    async fn send(&self, method: &str, uri: &str, token: &str, body: &str) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn token_for(&self, email: &str, role: &str) -> String {
+        let user = self
+            .store
+            .create_user(email, role, None, AS_OF)
+            .await
+            .unwrap();
+        let (token, digest) = revline_web::access::new_token();
+        self.store
+            .create_token(user.id, &digest, AS_OF)
+            .await
+            .unwrap();
+        token
+    }
+}
+
+/// `/api/v1/alerts`: viewers read, editors add and remove; a wrong rule is a 400 that
+/// says what is wrong; webhook secrets are never shown back.
+async fn alert_rules_over_the_api(t: TestApp) {
+    let editor = t.token_for("ed@example.com", "editor").await;
+    let rule = r#"{"name":"Leads waiting","condition":{"type":"lead_waiting","min_count":3},
+        "destinations":[{"type":"webhook","url":"https://example.com/h","secret":"0123456789abcdef0"}]}"#;
+    let (status, body) = t.send("POST", "/api/v1/alerts", &t.token, rule).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a viewer: {body}");
+    let (status, made) = t.send("POST", "/api/v1/alerts", &editor, rule).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["destinations"][0]["secret"], "(hidden)");
+    let (status, body) = t
+        .send(
+            "POST",
+            "/api/v1/alerts",
+            &editor,
+            r#"{"name":"x","condition":{"type":"metric","metric":"happiness","period":"this_month","below":1}}"#,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(is_error(&body, "bad_request"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("metric: one of")
+    );
+    let (status, list) = t.get("/api/v1/alerts", Some(&t.token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["name"], "Leads waiting");
+    assert_eq!(list[0]["destinations"][0]["secret"], "(hidden)");
+    let id = made["id"].as_i64().unwrap();
+    let path = format!("/api/v1/alerts/{id}");
+    assert_eq!(
+        t.send("DELETE", &path, &t.token, "").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.send("DELETE", &path, &editor, "").await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        t.send("DELETE", &path, &editor, "").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_api_on_sqlite() {
+    let fresh = revline_store::testing::sqlite().await;
+    let store: Arc<dyn Store> = Arc::new(fresh.store.clone());
+    alert_rules_over_the_api(test_app(store).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_api_on_postgres() {
+    let Some(fresh) = revline_store::testing::postgres().await else {
+        return;
+    };
+    let store: Arc<dyn Store> = Arc::new(fresh.store.clone());
+    alert_rules_over_the_api(test_app(store).await).await;
+    fresh.drop_database().await;
+}
+
 fn is_error(body: &Value, code: &str) -> bool {
     body["error"]["code"] == code
         && body["error"]["message"].is_string()
