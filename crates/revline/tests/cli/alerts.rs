@@ -83,6 +83,21 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// `revline serve` on the store, letting webhooks reach this machine's receiver.
+fn serve(db: &Path, addr: &str) -> Killed {
+    Killed(
+        Command::new(env!("CARGO_BIN_EXE_revline"))
+            .arg("--db")
+            .arg(db)
+            .args(["serve", "--addr", addr, "--allow-private-webhooks"])
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
 fn header<'a>(r: &'a Received, name: &str) -> &'a str {
     &r.0.iter()
         .find(|(k, _)| k == name)
@@ -147,17 +162,7 @@ fn a_rule_fires_in_the_server_and_reaches_a_signed_webhook_once() {
     assert!(stdout(&revline(&db, &["alerts", "list"])).contains("Touchpoints stopped"));
 
     let addr = format!("127.0.0.1:{}", free_port());
-    let server = Killed(
-        Command::new(env!("CARGO_BIN_EXE_revline"))
-            .arg("--db")
-            .arg(&db)
-            .args(["serve", "--addr", &addr, "--allow-private-webhooks"])
-            .env_remove("DATABASE_URL")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let server = serve(&db, &addr);
     let got = received
         .recv_timeout(Duration::from_secs(60))
         .expect("the webhook was called");
@@ -181,17 +186,7 @@ fn a_rule_fires_in_the_server_and_reaches_a_signed_webhook_once() {
     // Once: no second call while it stays true, after a restart too.
     assert!(received.recv_timeout(Duration::from_secs(3)).is_err());
     drop(server);
-    let _again = Killed(
-        Command::new(env!("CARGO_BIN_EXE_revline"))
-            .arg("--db")
-            .arg(&db)
-            .args(["serve", "--addr", &addr, "--allow-private-webhooks"])
-            .env_remove("DATABASE_URL")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _again = serve(&db, &addr);
     let start = Instant::now();
     while TcpStream::connect(&addr).is_err() && start.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(100));
