@@ -188,7 +188,12 @@ impl Tr {
             "multiple" => format!("{}×", self.number(v, 2)),
             "USD/day" | "EUR/day" | "PLN/day" | "GBP/day" => {
                 let cur = unit.trim_end_matches("/day");
-                format!("{}/{}", self.money_short(v, cur), self.t("unit.day"))
+                // A break may fall before "/day" (a zero-width space) where a card is narrow.
+                format!(
+                    "{}\u{200b}/{}",
+                    self.money_short(v, cur),
+                    self.t("unit.day")
+                )
             }
             cur if cur.len() == 3 && cur.chars().all(|c| c.is_ascii_uppercase()) => {
                 self.money_short(v, cur)
