@@ -21,6 +21,14 @@ pub enum AlertsAction {
     List,
     /// Remove a rule (its history stays).
     Remove { id: i64 },
+    /// Mute a rule until a time (`2026-12-24`, `2026-12-24T08:00`), or `--off`.
+    Mute {
+        id: i64,
+        #[arg(long, value_name = "TIME", required_unless_present = "off")]
+        until: Option<String>,
+        #[arg(long, conflicts_with = "until")]
+        off: bool,
+    },
     /// What a rule finds now, without recording or sending anything.
     Test { id: i64 },
     /// Alerts fired and resolved, newest first.
@@ -88,6 +96,25 @@ pub async fn run(store: &dyn Store, action: &AlertsAction, now: i64) -> Result<u
                 return Err(usage(format!("no rule {id}")));
             }
             println!("Removed rule {id}.");
+        }
+        AlertsAction::Mute { id, until, .. } => {
+            let until = match until {
+                None => None,
+                Some(t) => {
+                    let tz = store.settings().await?.timezone;
+                    Some(
+                        revline_core::time::parse_timestamp(t, tz)
+                            .map_err(|e| usage(format!("--until: {e}")))?,
+                    )
+                }
+            };
+            if !store.mute_alert_rule(*id, until).await? {
+                return Err(usage(format!("no rule {id}")));
+            }
+            match until {
+                Some(t) => println!("Rule {id} is muted until {}.", when(t)),
+                None => println!("Rule {id} is on again."),
+            }
         }
         AlertsAction::Test { id } => {
             let rule = store

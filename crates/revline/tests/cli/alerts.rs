@@ -157,6 +157,26 @@ fn a_rule_fires_in_the_server_and_reaches_a_signed_webhook_once() {
         String::from_utf8_lossy(&added.stderr)
     );
     assert!(stdout(&added).starts_with("Added rule 1"));
+    // Muted, then on again.
+    let muted = stdout(&revline(
+        &db,
+        &["alerts", "mute", "1", "--until", "2999-01-01"],
+    ));
+    assert!(
+        muted.starts_with("Rule 1 is muted until 2999-01-01"),
+        "{muted}"
+    );
+    assert!(stdout(&revline(&db, &["alerts", "list"])).contains("muted until 2999-01-01"));
+    assert_eq!(
+        stdout(&revline(&db, &["alerts", "mute", "1", "--off"])),
+        "Rule 1 is on again.\n"
+    );
+    assert_eq!(
+        revline(&db, &["alerts", "mute", "9", "--off"])
+            .status
+            .code(),
+        Some(2)
+    );
     let test = stdout(&revline(&db, &["alerts", "test", "1"]));
     assert!(test.starts_with("WOULD FIRE touchpoints"), "{test}");
     assert!(stdout(&revline(&db, &["alerts", "list"])).contains("Touchpoints stopped"));
