@@ -88,6 +88,62 @@ pub enum DeliveryOutcome {
     },
 }
 
+/// The alert part of `Store` (every store implements both): rules, each alert's state,
+/// its history and the outbox.
+#[async_trait::async_trait]
+pub trait AlertStore {
+    async fn add_alert_rule(
+        &self,
+        name: &str,
+        condition: &serde_json::Value,
+        destinations: &serde_json::Value,
+        created_by: &str,
+        now: i64,
+    ) -> crate::Result<AlertRule>;
+
+    /// Every rule, oldest first.
+    async fn alert_rules(&self) -> crate::Result<Vec<AlertRule>>;
+
+    /// Deletes a rule and its alerts' states (their history stays); false when none.
+    async fn delete_alert_rule(&self, id: i64) -> crate::Result<bool>;
+
+    /// Mutes a rule until an instant, or unmutes it with `None`; false when none.
+    async fn mute_alert_rule(&self, id: i64, until: Option<i64>) -> crate::Result<bool>;
+
+    /// The state of each subject of a rule that has one.
+    async fn alert_states(
+        &self,
+        rule_id: i64,
+    ) -> crate::Result<std::collections::HashMap<String, StoredAlertState>>;
+
+    /// Writes one evaluation's outcome in one transaction: the state, and when the
+    /// alert fired or resolved, its event and one queued delivery per destination.
+    /// Returns the event's id.
+    async fn record_alert(&self, change: &AlertChange) -> crate::Result<Option<i64>>;
+
+    /// The newest events first, of one rule or of all.
+    async fn alert_events(
+        &self,
+        rule_id: Option<i64>,
+        limit: i64,
+    ) -> crate::Result<Vec<AlertEvent>>;
+
+    /// Claims due deliveries for `lease_ms`: a delivery is handed to one worker at a
+    /// time, across processes.
+    async fn claim_deliveries(
+        &self,
+        worker: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> crate::Result<Vec<Delivery>>;
+
+    async fn finish_delivery(&self, id: &str, outcome: &DeliveryOutcome) -> crate::Result<()>;
+
+    /// The newest deliveries first, with their state.
+    async fn alert_deliveries(&self, limit: i64) -> crate::Result<Vec<Delivery>>;
+}
+
 /// The alert queries, one body for both stores (they differ in the database type and
 /// its placeholders).
 macro_rules! alert_queries {
@@ -388,6 +444,95 @@ macro_rules! alert_queries {
         }
     };
 }
+
+/// The alert methods of `Store`, one body for both stores: each delegates to its
+/// dialect's queries (`$module`) and opens its write transaction the store's own way.
+macro_rules! store_methods {
+    ($store:ty, $module:ident) => {
+        #[async_trait::async_trait]
+        impl crate::alerts::AlertStore for $store {
+            async fn add_alert_rule(
+                &self,
+                name: &str,
+                condition: &serde_json::Value,
+                destinations: &serde_json::Value,
+                created_by: &str,
+                now: i64,
+            ) -> Result<crate::alerts::AlertRule> {
+                crate::alerts::$module::add_rule(
+                    self.writes(),
+                    name,
+                    condition,
+                    destinations,
+                    created_by,
+                    now,
+                )
+                .await
+            }
+
+            async fn alert_rules(&self) -> Result<Vec<crate::alerts::AlertRule>> {
+                crate::alerts::$module::rules(&self.pool).await
+            }
+
+            async fn delete_alert_rule(&self, id: i64) -> Result<bool> {
+                crate::alerts::$module::delete_rule(self.writes(), id).await
+            }
+
+            async fn mute_alert_rule(&self, id: i64, until: Option<i64>) -> Result<bool> {
+                crate::alerts::$module::mute_rule(self.writes(), id, until).await
+            }
+
+            async fn alert_states(
+                &self,
+                rule_id: i64,
+            ) -> crate::Result<std::collections::HashMap<String, crate::alerts::StoredAlertState>>
+            {
+                crate::alerts::$module::states(&self.pool, rule_id).await
+            }
+
+            async fn record_alert(
+                &self,
+                change: &crate::alerts::AlertChange,
+            ) -> Result<Option<i64>> {
+                let mut tx = self.write_transaction().await?;
+                let id = crate::alerts::$module::record(&mut tx, change).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn alert_events(
+                &self,
+                rule_id: Option<i64>,
+                limit: i64,
+            ) -> Result<Vec<crate::alerts::AlertEvent>> {
+                crate::alerts::$module::events(&self.pool, rule_id, limit).await
+            }
+
+            async fn claim_deliveries(
+                &self,
+                worker: &str,
+                now: i64,
+                lease_ms: i64,
+                limit: i64,
+            ) -> Result<Vec<crate::alerts::Delivery>> {
+                crate::alerts::$module::claim(self.writes(), worker, now, lease_ms, limit).await
+            }
+
+            async fn finish_delivery(
+                &self,
+                id: &str,
+                outcome: &crate::alerts::DeliveryOutcome,
+            ) -> Result<()> {
+                crate::alerts::$module::finish(self.writes(), id, outcome).await
+            }
+
+            async fn alert_deliveries(&self, limit: i64) -> Result<Vec<crate::alerts::Delivery>> {
+                crate::alerts::$module::deliveries(&self.pool, limit).await
+            }
+        }
+    };
+}
+pub(crate) use store_methods;
 
 alert_queries!(
     sqlite_alerts,

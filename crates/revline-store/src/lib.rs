@@ -213,7 +213,7 @@ pub struct SavedView {
 pub type RowVisitor<'v> = dyn for<'a, 'r> FnMut(&'a RowView<'r>) + Send + 'v;
 
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: alerts::AlertStore + Send + Sync {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
@@ -361,57 +361,6 @@ pub trait Store: Send + Sync {
 
     /// Deletes the view of that name; false when there is none.
     async fn delete_view(&self, name: &str) -> Result<bool>;
-
-    // Alerts (alerts.md): rules, each alert's state, its history and the outbox.
-
-    async fn add_alert_rule(
-        &self,
-        name: &str,
-        condition: &serde_json::Value,
-        destinations: &serde_json::Value,
-        created_by: &str,
-        now: i64,
-    ) -> Result<alerts::AlertRule>;
-
-    /// Every rule, oldest first.
-    async fn alert_rules(&self) -> Result<Vec<alerts::AlertRule>>;
-
-    /// Deletes a rule and its alerts' states (their history stays); false when none.
-    async fn delete_alert_rule(&self, id: i64) -> Result<bool>;
-
-    /// Mutes a rule until an instant, or unmutes it with `None`; false when none.
-    async fn mute_alert_rule(&self, id: i64, until: Option<i64>) -> Result<bool>;
-
-    /// The state of each subject of a rule that has one.
-    async fn alert_states(&self, rule_id: i64)
-    -> Result<HashMap<String, alerts::StoredAlertState>>;
-
-    /// Writes one evaluation's outcome in one transaction: the state, and when the
-    /// alert fired or resolved, its event and one queued delivery per destination.
-    /// Returns the event's id.
-    async fn record_alert(&self, change: &alerts::AlertChange) -> Result<Option<i64>>;
-
-    /// The newest events first, of one rule or of all.
-    async fn alert_events(
-        &self,
-        rule_id: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<alerts::AlertEvent>>;
-
-    /// Claims due deliveries for `lease_ms`: a delivery is handed to one worker at a
-    /// time, across processes.
-    async fn claim_deliveries(
-        &self,
-        worker: &str,
-        now: i64,
-        lease_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<alerts::Delivery>>;
-
-    async fn finish_delivery(&self, id: &str, outcome: &alerts::DeliveryOutcome) -> Result<()>;
-
-    /// The newest deliveries first, with their state.
-    async fn alert_deliveries(&self, limit: i64) -> Result<Vec<alerts::Delivery>>;
 
     async fn start_import_run(&self, source: &str, dry_run: bool, now: i64) -> Result<i64>;
     async fn finish_import_run(

@@ -26,6 +26,11 @@ impl PgStore {
         &self.pool
     }
 
+    /// A transaction on the pool that writes (the same call as the SQLite store's).
+    async fn write_transaction(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+
     /// Connects to `url` and migrates the database on first use.
     pub async fn connect(url: &str) -> Result<PgStore> {
         let options = PgConnectOptions::from_str(url)?;
@@ -595,81 +600,6 @@ impl Store for PgStore {
         sql::pg_access::delete_view(self.writes(), name).await
     }
 
-    async fn add_alert_rule(
-        &self,
-        name: &str,
-        condition: &serde_json::Value,
-        destinations: &serde_json::Value,
-        created_by: &str,
-        now: i64,
-    ) -> Result<crate::alerts::AlertRule> {
-        crate::alerts::pg_alerts::add_rule(
-            self.writes(),
-            name,
-            condition,
-            destinations,
-            created_by,
-            now,
-        )
-        .await
-    }
-
-    async fn alert_rules(&self) -> Result<Vec<crate::alerts::AlertRule>> {
-        crate::alerts::pg_alerts::rules(&self.pool).await
-    }
-
-    async fn delete_alert_rule(&self, id: i64) -> Result<bool> {
-        crate::alerts::pg_alerts::delete_rule(self.writes(), id).await
-    }
-
-    async fn mute_alert_rule(&self, id: i64, until: Option<i64>) -> Result<bool> {
-        crate::alerts::pg_alerts::mute_rule(self.writes(), id, until).await
-    }
-
-    async fn alert_states(
-        &self,
-        rule_id: i64,
-    ) -> Result<HashMap<String, crate::alerts::StoredAlertState>> {
-        crate::alerts::pg_alerts::states(&self.pool, rule_id).await
-    }
-
-    async fn record_alert(&self, change: &crate::alerts::AlertChange) -> Result<Option<i64>> {
-        let mut tx = self.writes().begin().await?;
-        let id = crate::alerts::pg_alerts::record(&mut tx, change).await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    async fn alert_events(
-        &self,
-        rule_id: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<crate::alerts::AlertEvent>> {
-        crate::alerts::pg_alerts::events(&self.pool, rule_id, limit).await
-    }
-
-    async fn claim_deliveries(
-        &self,
-        worker: &str,
-        now: i64,
-        lease_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<crate::alerts::Delivery>> {
-        crate::alerts::pg_alerts::claim(self.writes(), worker, now, lease_ms, limit).await
-    }
-
-    async fn finish_delivery(
-        &self,
-        id: &str,
-        outcome: &crate::alerts::DeliveryOutcome,
-    ) -> Result<()> {
-        crate::alerts::pg_alerts::finish(self.writes(), id, outcome).await
-    }
-
-    async fn alert_deliveries(&self, limit: i64) -> Result<Vec<crate::alerts::Delivery>> {
-        crate::alerts::pg_alerts::deliveries(&self.pool, limit).await
-    }
-
     async fn clear_sign_in_failures(&self, key: &str, at: Option<i64>) -> Result<()> {
         sql::pg_access::clear_sign_in_failures(self.writes(), key, at).await
     }
@@ -709,3 +639,5 @@ impl Store for PgStore {
         Ok(())
     }
 }
+
+crate::alerts::store_methods!(PgStore, pg_alerts);

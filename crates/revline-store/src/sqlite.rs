@@ -774,81 +774,6 @@ impl Store for SqliteStore {
         sql::sqlite_access::delete_view(self.writes(), name).await
     }
 
-    async fn add_alert_rule(
-        &self,
-        name: &str,
-        condition: &serde_json::Value,
-        destinations: &serde_json::Value,
-        created_by: &str,
-        now: i64,
-    ) -> Result<crate::alerts::AlertRule> {
-        crate::alerts::sqlite_alerts::add_rule(
-            self.writes(),
-            name,
-            condition,
-            destinations,
-            created_by,
-            now,
-        )
-        .await
-    }
-
-    async fn alert_rules(&self) -> Result<Vec<crate::alerts::AlertRule>> {
-        crate::alerts::sqlite_alerts::rules(&self.pool).await
-    }
-
-    async fn delete_alert_rule(&self, id: i64) -> Result<bool> {
-        crate::alerts::sqlite_alerts::delete_rule(self.writes(), id).await
-    }
-
-    async fn mute_alert_rule(&self, id: i64, until: Option<i64>) -> Result<bool> {
-        crate::alerts::sqlite_alerts::mute_rule(self.writes(), id, until).await
-    }
-
-    async fn alert_states(
-        &self,
-        rule_id: i64,
-    ) -> Result<HashMap<String, crate::alerts::StoredAlertState>> {
-        crate::alerts::sqlite_alerts::states(&self.pool, rule_id).await
-    }
-
-    async fn record_alert(&self, change: &crate::alerts::AlertChange) -> Result<Option<i64>> {
-        let mut tx = self.write_transaction().await?;
-        let id = crate::alerts::sqlite_alerts::record(&mut tx, change).await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    async fn alert_events(
-        &self,
-        rule_id: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<crate::alerts::AlertEvent>> {
-        crate::alerts::sqlite_alerts::events(&self.pool, rule_id, limit).await
-    }
-
-    async fn claim_deliveries(
-        &self,
-        worker: &str,
-        now: i64,
-        lease_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<crate::alerts::Delivery>> {
-        crate::alerts::sqlite_alerts::claim(self.writes(), worker, now, lease_ms, limit).await
-    }
-
-    async fn finish_delivery(
-        &self,
-        id: &str,
-        outcome: &crate::alerts::DeliveryOutcome,
-    ) -> Result<()> {
-        crate::alerts::sqlite_alerts::finish(self.writes(), id, outcome).await
-    }
-
-    async fn alert_deliveries(&self, limit: i64) -> Result<Vec<crate::alerts::Delivery>> {
-        crate::alerts::sqlite_alerts::deliveries(&self.pool, limit).await
-    }
-
     async fn clear_sign_in_failures(&self, key: &str, at: Option<i64>) -> Result<()> {
         sql::sqlite_access::clear_sign_in_failures(self.writes(), key, at).await
     }
@@ -893,3 +818,5 @@ pub(crate) fn group_duplicates(rows: Vec<(String, String)>) -> Vec<DuplicateEmai
     }
     out
 }
+
+crate::alerts::store_methods!(SqliteStore, sqlite_alerts);
