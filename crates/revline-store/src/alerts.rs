@@ -29,6 +29,10 @@ pub struct StoredAlertState {
 pub struct AlertChange {
     pub rule_id: i64,
     pub subject: String,
+    /// The state this evaluation started from (`None`: the subject had none). The
+    /// change is written only if it is still the stored one, so of two servers that
+    /// evaluated the same change, one records it.
+    pub before: Option<StoredAlertState>,
     pub state: StoredAlertState,
     pub at: i64,
     pub event: Option<NewAlertEvent>,
@@ -104,6 +108,16 @@ pub trait AlertStore {
     /// Every rule, oldest first.
     async fn alert_rules(&self) -> crate::Result<Vec<AlertRule>>;
 
+    /// Changes a rule's name, condition and destinations (its alerts keep their state);
+    /// false when none.
+    async fn update_alert_rule(
+        &self,
+        id: i64,
+        name: &str,
+        condition: &serde_json::Value,
+        destinations: &serde_json::Value,
+    ) -> crate::Result<bool>;
+
     /// Deletes a rule and its alerts' states (their history stays); false when none.
     async fn delete_alert_rule(&self, id: i64) -> crate::Result<bool>;
 
@@ -118,7 +132,8 @@ pub trait AlertStore {
 
     /// Writes one evaluation's outcome in one transaction: the state, and when the
     /// alert fired or resolved, its event and one queued delivery per destination.
-    /// Returns the event's id.
+    /// Returns the event's id; `None` without an event, or when the stored state is no
+    /// longer `before` (another server recorded this change first), which writes nothing.
     async fn record_alert(&self, change: &AlertChange) -> crate::Result<Option<i64>>;
 
     /// The newest events first, of one rule or of all.
@@ -213,6 +228,27 @@ macro_rules! alert_queries {
                     .collect())
             }
 
+            pub(crate) async fn update_rule(
+                write: &Pool,
+                id: i64,
+                name: &str,
+                condition: &serde_json::Value,
+                destinations: &serde_json::Value,
+            ) -> Result<bool> {
+                let text = numbered(
+                    $dialect,
+                    "UPDATE alert_rules SET name = #1, condition = #2, destinations = #3 WHERE id = #4",
+                );
+                let done = sqlx::query(AssertSqlSafe(text))
+                    .bind(name)
+                    .bind(condition.to_string())
+                    .bind(destinations.to_string())
+                    .bind(id)
+                    .execute(write)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
             pub(crate) async fn delete_rule(write: &Pool, id: i64) -> Result<bool> {
                 let text = numbered($dialect, "DELETE FROM alert_rules WHERE id = #1");
                 let done = sqlx::query(AssertSqlSafe(text)).bind(id).execute(write).await?;
@@ -258,20 +294,43 @@ macro_rules! alert_queries {
             /// The state, and with an event the event and its deliveries, in the
             /// caller's transaction.
             pub(crate) async fn record(conn: $conn, change: &AlertChange) -> Result<Option<i64>> {
-                let text = numbered(
-                    $dialect,
-                    "INSERT INTO alert_states (rule_id, subject, firing, false_streak, changed_at) \
-                     VALUES (#1, #2, #3, #4, #5) ON CONFLICT (rule_id, subject) DO UPDATE SET \
-                     firing = excluded.firing, false_streak = excluded.false_streak, changed_at = excluded.changed_at",
-                );
-                sqlx::query(AssertSqlSafe(text))
-                    .bind(change.rule_id)
-                    .bind(&change.subject)
-                    .bind(i64::from(change.state.firing))
-                    .bind(i64::from(change.state.false_streak))
-                    .bind(change.at)
-                    .execute(&mut *conn)
-                    .await?;
+                let written = match change.before {
+                    None => {
+                        let text = numbered(
+                            $dialect,
+                            "INSERT INTO alert_states (rule_id, subject, firing, false_streak, changed_at) \
+                             VALUES (#1, #2, #3, #4, #5) ON CONFLICT (rule_id, subject) DO NOTHING",
+                        );
+                        sqlx::query(AssertSqlSafe(text))
+                            .bind(change.rule_id)
+                            .bind(&change.subject)
+                            .bind(i64::from(change.state.firing))
+                            .bind(i64::from(change.state.false_streak))
+                            .bind(change.at)
+                            .execute(&mut *conn)
+                            .await?
+                    }
+                    Some(before) => {
+                        let text = numbered(
+                            $dialect,
+                            "UPDATE alert_states SET firing = #3, false_streak = #4, changed_at = #5 \
+                             WHERE rule_id = #1 AND subject = #2 AND firing = #6 AND false_streak = #7",
+                        );
+                        sqlx::query(AssertSqlSafe(text))
+                            .bind(change.rule_id)
+                            .bind(&change.subject)
+                            .bind(i64::from(change.state.firing))
+                            .bind(i64::from(change.state.false_streak))
+                            .bind(change.at)
+                            .bind(i64::from(before.firing))
+                            .bind(i64::from(before.false_streak))
+                            .execute(&mut *conn)
+                            .await?
+                    }
+                };
+                if written.rows_affected() == 0 {
+                    return Ok(None);
+                }
                 let Some(event) = &change.event else {
                     return Ok(None);
                 };
@@ -472,6 +531,23 @@ macro_rules! store_methods {
 
             async fn alert_rules(&self) -> Result<Vec<crate::alerts::AlertRule>> {
                 crate::alerts::$module::rules(&self.pool).await
+            }
+
+            async fn update_alert_rule(
+                &self,
+                id: i64,
+                name: &str,
+                condition: &serde_json::Value,
+                destinations: &serde_json::Value,
+            ) -> Result<bool> {
+                crate::alerts::$module::update_rule(
+                    self.writes(),
+                    id,
+                    name,
+                    condition,
+                    destinations,
+                )
+                .await
             }
 
             async fn delete_alert_rule(&self, id: i64) -> Result<bool> {

@@ -1065,6 +1065,7 @@ pub async fn alerts_change_state_and_queue_deliveries_together(store: &dyn Store
     let quiet = AlertChange {
         rule_id: rule.id,
         subject: "touchpoints".into(),
+        before: None,
         state: StoredAlertState {
             firing: false,
             false_streak: 0,
@@ -1076,6 +1077,7 @@ pub async fn alerts_change_state_and_queue_deliveries_together(store: &dyn Store
     assert!(store.alert_deliveries(10).await.unwrap().is_empty());
 
     let fired = AlertChange {
+        before: Some(StoredAlertState::default()),
         state: StoredAlertState {
             firing: true,
             false_streak: 0,
@@ -1089,6 +1091,9 @@ pub async fn alerts_change_state_and_queue_deliveries_together(store: &dyn Store
         ..quiet.clone()
     };
     let event = store.record_alert(&fired).await.unwrap().expect("an event");
+    // A second server that evaluated the same change from the same state writes nothing.
+    assert_eq!(store.record_alert(&fired).await.unwrap(), None);
+    assert_eq!(store.record_alert(&quiet).await.unwrap(), None);
     let states = store.alert_states(rule.id).await.unwrap();
     assert_eq!(
         states["touchpoints"],
@@ -1179,7 +1184,26 @@ pub async fn alerts_change_state_and_queue_deliveries_together(store: &dyn Store
     assert_eq!(by_id(&format!("{event}-0")).delivered_at, Some(63_100));
     assert_eq!(by_id(&format!("{event}-1")).failed_at, Some(94_000));
 
-    // Muting and deleting: the history stays.
+    // Editing keeps the alert's state; muting and deleting keep the history.
+    let renamed = json!({"type": "freshness", "kind": "touchpoints", "hours": 12});
+    assert!(
+        store
+            .update_alert_rule(rule.id, "Touchpoints quiet", &renamed, &destinations)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .update_alert_rule(rule.id + 99, "x", &renamed, &destinations)
+            .await
+            .unwrap()
+    );
+    let edited = &store.alert_rules().await.unwrap()[0];
+    assert_eq!(
+        (edited.name.as_str(), &edited.condition),
+        ("Touchpoints quiet", &renamed)
+    );
+    assert!(store.alert_states(rule.id).await.unwrap()["touchpoints"].firing);
     assert!(store.mute_alert_rule(rule.id, Some(5_000)).await.unwrap());
     assert_eq!(
         store.alert_rules().await.unwrap()[0].muted_until,

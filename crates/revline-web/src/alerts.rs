@@ -148,7 +148,8 @@ pub async fn evaluate_rules(
         }
         let destinations = rule.destinations.as_array().cloned().unwrap_or_default();
         for o in &seen {
-            let before = stored.get(&o.subject).copied().unwrap_or_default();
+            let stored_before = stored.get(&o.subject).copied();
+            let before = stored_before.unwrap_or_default();
             let (after, transition) = AlertState {
                 firing: before.firing,
                 false_streak: before.false_streak,
@@ -169,16 +170,18 @@ pub async fn evaluate_rules(
                 payload: payload(&rule, o, t, now),
                 destinations: destinations.clone(),
             });
-            store
+            let recorded = store
                 .record_alert(&AlertChange {
                     rule_id: rule.id,
                     subject: o.subject.clone(),
+                    before: stored_before,
                     state: after,
                     at: now,
                     event,
                 })
                 .await?;
-            if let Some(t) = transition {
+            // Without an id, another server recorded this change first.
+            if let (Some(t), Some(_)) = (transition, recorded) {
                 changed.push((rule.id, o.subject.clone(), t));
             }
         }
