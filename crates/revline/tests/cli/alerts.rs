@@ -17,15 +17,21 @@ impl Drop for Killed {
     }
 }
 
+/// `revline` on a store: a SQLite file or a PostgreSQL URL.
+fn on(store: &dyn AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_revline"));
+    cmd.env_remove("DATABASE_URL").env_remove("REVLINE_DB");
+    let store = store.as_ref();
+    if store.to_string_lossy().starts_with("postgres") {
+        cmd.arg("--database-url").arg(store);
+    } else {
+        cmd.arg("--db").arg(store);
+    }
+    cmd
+}
+
 fn revline(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_revline"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("REVLINE_DB")
-        .output()
-        .unwrap()
+    on(&db).args(args).output().unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -37,7 +43,11 @@ type Received = (Vec<(String, String)>, String);
 
 /// A webhook receiver on loopback answering `status` to every request.
 fn receiver(status: u16) -> (u16, mpsc::Receiver<Received>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    receiver_on(0, status)
+}
+
+fn receiver_on(port: u16, status: u16) -> (u16, mpsc::Receiver<Received>) {
+    let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -84,18 +94,48 @@ fn free_port() -> u16 {
 }
 
 /// `revline serve` on the store, letting webhooks reach this machine's receiver.
-fn serve(db: &Path, addr: &str) -> Killed {
+fn serve(store: &dyn AsRef<std::ffi::OsStr>, addr: &str) -> Killed {
     Killed(
-        Command::new(env!("CARGO_BIN_EXE_revline"))
-            .arg("--db")
-            .arg(db)
+        on(store)
             .args(["serve", "--addr", addr, "--allow-private-webhooks"])
-            .env_remove("DATABASE_URL")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     )
+}
+
+fn wait_listening(addr: &str) {
+    let start = Instant::now();
+    while TcpStream::connect(addr).is_err() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A rule true at once on any stored data (touchpoints quiet for a few seconds) with
+/// one webhook to `port` on loopback.
+fn add_quiet_touchpoints_rule(store: &dyn AsRef<std::ffi::OsStr>, port: u16) {
+    let destination = format!(
+        r#"{{"type":"webhook","url":"http://127.0.0.1:{port}/hook","secret":"whsec_0123456789abcdef"}}"#
+    );
+    let added = on(store)
+        .args([
+            "alerts",
+            "add",
+            "--name",
+            "Touchpoints stopped",
+            "--condition",
+            r#"{"type":"freshness","kind":"touchpoints","hours":0.001}"#,
+            "--destination",
+            &destination,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
 }
 
 fn header<'a>(r: &'a Received, name: &str) -> &'a str {
@@ -207,10 +247,7 @@ fn a_rule_fires_in_the_server_and_reaches_a_signed_webhook_once() {
     assert!(received.recv_timeout(Duration::from_secs(3)).is_err());
     drop(server);
     let _again = serve(&db, &addr);
-    let start = Instant::now();
-    while TcpStream::connect(&addr).is_err() && start.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_listening(&addr);
     assert!(
         received.recv_timeout(Duration::from_secs(3)).is_err(),
         "delivered once"
@@ -219,4 +256,98 @@ fn a_rule_fires_in_the_server_and_reaches_a_signed_webhook_once() {
     assert!(deliveries.contains("delivered"), "{deliveries}");
     let history = stdout(&revline(&db, &["alerts", "history"]));
     assert_eq!(history.lines().count(), 1, "{history}");
+}
+
+/// alerts.md: "a restart neither repeats nor forgets an alert". The server fires while
+/// the receiver is down, is killed with SIGKILL before any attempt succeeded, and the
+/// next server delivers the queued message once (at its retry time, 30 s after the
+/// failed attempt), without firing again.
+#[test]
+fn a_server_killed_between_firing_and_delivering_delivers_once_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    assert!(
+        revline(&db, &["demo", "--contacts", "300"])
+            .status
+            .success()
+    );
+    let down = free_port();
+    add_quiet_touchpoints_rule(&db, down);
+    let addr = format!("127.0.0.1:{}", free_port());
+    let first = serve(&db, &addr);
+    wait_listening(&addr);
+    let start = Instant::now();
+    loop {
+        let d = stdout(&revline(&db, &["alerts", "deliveries"]));
+        if d.contains("attempts 1") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no attempt: {d}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(first); // SIGKILL
+    let history = stdout(&revline(&db, &["alerts", "history"]));
+    assert_eq!(history.lines().count(), 1, "{history}");
+
+    // The receiver comes up on the port that was down; a new server takes over.
+    let (port, received) = receiver_on(down, 200);
+    assert_eq!(port, down);
+    let _second = serve(&db, &addr);
+    let got = received
+        .recv_timeout(Duration::from_secs(90))
+        .expect("delivered after the restart");
+    let body: serde_json::Value = serde_json::from_str(&got.1).unwrap();
+    assert_eq!(body["state"], "firing");
+    assert!(
+        received.recv_timeout(Duration::from_secs(3)).is_err(),
+        "delivered once"
+    );
+    let history = stdout(&revline(&db, &["alerts", "history"]));
+    assert_eq!(history.lines().count(), 1, "not fired again: {history}");
+    let deliveries = stdout(&revline(&db, &["alerts", "deliveries"]));
+    assert!(deliveries.contains("delivered"), "{deliveries}");
+}
+
+/// alerts.md: "several servers on one PostgreSQL database deliver each alert once".
+/// Two server processes start together on one database and both evaluate the rule.
+#[test]
+fn two_servers_on_one_postgres_database_deliver_each_alert_once() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(pg) = rt.block_on(revline_store::testing::postgres()) else {
+        return;
+    };
+    let url = pg.url.clone();
+    let demo = on(&url)
+        .args(["demo", "--contacts", "300"])
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let (port, received) = receiver(200);
+    add_quiet_touchpoints_rule(&url, port);
+    let (a, b) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let _one = serve(&url, &a);
+    let _two = serve(&url, &b);
+    wait_listening(&a);
+    wait_listening(&b);
+    let got = received
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the webhook was called");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&got.1).unwrap()["state"],
+        "firing"
+    );
+    // Both keep evaluating (after start and every minute); nothing more arrives.
+    assert!(
+        received.recv_timeout(Duration::from_secs(5)).is_err(),
+        "delivered once"
+    );
+    let history = stdout(&on(&url).args(["alerts", "history"]).output().unwrap());
+    assert_eq!(history.lines().count(), 1, "fired once: {history}");
 }
