@@ -182,8 +182,23 @@
     };
   }
 
+  // The alert form shows only the fields of the chosen condition (all show without JS).
+  function alertFields(root) {
+    var form = root.querySelector && root.querySelector("#alert-form");
+    if (!form) return;
+    var type = form.querySelector("[data-alert-type]");
+    function show() {
+      form.querySelectorAll("[data-for]").forEach(function (el) {
+        el.hidden = el.dataset.for.split(" ").indexOf(type.value) < 0;
+      });
+    }
+    type.addEventListener("change", show);
+    show();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     initCharts(document);
+    alertFields(document);
     listen();
   });
   // A page left for another keeps no stream open: a browser holds at most six
@@ -192,5 +207,8 @@
     if (source) { source.close(); source = null; }
   });
   window.addEventListener("pageshow", function (e) { if (e.persisted) listen(); });
-  document.addEventListener("htmx:afterSettle", function (e) { initCharts(e.target); });
+  document.addEventListener("htmx:afterSettle", function (e) {
+    initCharts(e.target);
+    alertFields(document);
+  });
 })();

@@ -90,6 +90,28 @@ pub async fn add_rule(
         .await?)
 }
 
+/// Changes a rule after checking it; its alerts keep their state.
+pub async fn update_rule(
+    store: &dyn Store,
+    id: i64,
+    name: &str,
+    condition: &Value,
+    destinations: &Value,
+) -> Result<(), AppError> {
+    if name.trim().is_empty() {
+        return Err(AppError::bad("name: give the rule a name"));
+    }
+    check_rule(condition, destinations).map_err(AppError::bad)?;
+    if store
+        .update_alert_rule(id, name.trim(), condition, destinations)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(format!("no rule {id}")))
+    }
+}
+
 /// What a rule finds right now, without recording anything (`revline alerts test`).
 pub fn test_rule(
     snapshot: &Snapshot,

@@ -5,6 +5,7 @@
 //! results, with figures already written for the reader's language. Charts are ECharts
 //! options built here and embedded as JSON; `assets/app.js` draws them.
 
+mod alerts;
 mod attribution;
 mod bottlenecks;
 mod chrome;
@@ -60,6 +61,15 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/settings/language", post(settings::set_language))
+        .route(
+            "/settings/alerts",
+            get(alerts::alerts_page).post(alerts::create_rule),
+        )
+        .route("/settings/alerts/{id}", post(alerts::save_rule))
+        .route("/settings/alerts/{id}/edit", get(alerts::edit_rule))
+        .route("/settings/alerts/{id}/mute", post(alerts::mute_rule))
+        .route("/settings/alerts/{id}/delete", post(alerts::remove_rule))
+        .route("/settings/alerts/{id}/test", post(alerts::try_rule))
         .route("/login", get(sign_in::login_page).post(sign_in::login))
         .route("/logout", post(sign_in::logout))
         .route("/setup", get(sign_in::setup_page).post(sign_in::setup))

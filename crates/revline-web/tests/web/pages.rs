@@ -386,6 +386,16 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("GET", "/journeys", "", "viewer"),
     ("GET", "/records?kind=deals", "", "viewer"),
     ("GET", "/settings", "", "viewer"),
+    ("GET", "/settings/alerts", "", "viewer"),
+    (
+        "POST",
+        "/settings/alerts",
+        "name=Quiet&type=freshness&record_kind=deals&hours=24",
+        "editor",
+    ),
+    ("POST", "/settings/alerts/1/test", "", "viewer"),
+    ("GET", "/settings/alerts/1/edit", "", "editor"),
+    ("POST", "/settings/alerts/1/mute", "hours=24", "editor"),
     ("GET", "/api/v1/reports/scorecard", "", "viewer"),
     ("GET", "/import", "", "editor"),
     ("GET", "/import/1", "", "editor"),
@@ -525,6 +535,7 @@ async fn pages_in_both_languages(w: Web) {
         "/records?kind=deals&col=status&val=won",
         "/import",
         "/settings",
+        "/settings/alerts",
     ];
     for lang in ["en", "pl"] {
         w.post_form("/settings/language", Some(&admin), &format!("lang={lang}"))
@@ -995,8 +1006,10 @@ macro_rules! on_both_stores {
     };
 }
 
+mod alerts;
 mod hardening;
 mod typed;
+use alerts::*;
 use hardening::*;
 use typed::*;
 
@@ -1026,4 +1039,6 @@ on_both_stores!(
     a_file_is_previewed_then_imported, 0;
     duplicates_are_merged_and_unmerged_from_records, 0;
     a_crm_export_uploaded_as_it_came_is_read_with_its_preset, 0;
+    alert_rules_are_managed_in_settings, 300;
+    failing_deliveries_are_shown, 300;
 );
