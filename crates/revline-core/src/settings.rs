@@ -13,7 +13,13 @@ pub struct Settings {
     pub sla_hours: f64,
     pub gross_margin: f64,
     pub lookback_days: u32,
+    /// The language alerts and the digest are written in: `en` or `pl` (each reader of
+    /// the web app chooses their own).
+    pub language: String,
 }
+
+/// The languages the workspace can write alerts and digests in.
+pub const LANGUAGES: [&str; 2] = ["en", "pl"];
 
 pub const DEFAULT_STAGES: [&str; 5] = ["lead", "mql", "sql", "opportunity", "customer"];
 
@@ -26,6 +32,7 @@ impl Default for Settings {
             sla_hours: 24.0,
             gross_margin: 1.0,
             lookback_days: 180,
+            language: "en".into(),
         }
     }
 }
@@ -33,7 +40,7 @@ impl Default for Settings {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SettingsError {
     #[error(
-        "unknown setting '{0}' (known: currency, timezone, stages, sla_hours, gross_margin, lookback_days)"
+        "unknown setting '{0}' (known: currency, timezone, stages, sla_hours, gross_margin, lookback_days, language)"
     )]
     UnknownKey(String),
     #[error("{key}: {message}")]
@@ -50,13 +57,14 @@ fn bad(key: &str, message: impl Into<String>) -> SettingsError {
 }
 
 impl Settings {
-    pub const KEYS: [&'static str; 6] = [
+    pub const KEYS: [&'static str; 7] = [
         "currency",
         "timezone",
         "stages",
         "sla_hours",
         "gross_margin",
         "lookback_days",
+        "language",
     ];
 
     /// Each setting as text, in `KEYS` order (stages comma-separated).
@@ -68,6 +76,7 @@ impl Settings {
             ("sla_hours", self.sla_hours.to_string()),
             ("gross_margin", self.gross_margin.to_string()),
             ("lookback_days", self.lookback_days.to_string()),
+            ("language", self.language.clone()),
         ]
     }
 
@@ -127,6 +136,13 @@ impl Settings {
                 }
                 self.lookback_days = d;
             }
+            "language" => {
+                let lang = value.to_ascii_lowercase();
+                if !LANGUAGES.contains(&lang.as_str()) {
+                    return Err(bad(key, format!("one of {}", LANGUAGES.join(", "))));
+                }
+                self.language = lang;
+            }
             other => return Err(SettingsError::UnknownKey(other.to_string())),
         }
         Ok(())
@@ -162,13 +178,14 @@ impl Settings {
     pub fn to_toml(&self) -> String {
         let stages: Vec<String> = self.stages.iter().map(|s| format!("\"{s}\"")).collect();
         format!(
-            "currency = \"{}\"\ntimezone = \"{}\"\nstages = [{}]\nsla_hours = {}\ngross_margin = {}\nlookback_days = {}\n",
+            "currency = \"{}\"\ntimezone = \"{}\"\nstages = [{}]\nsla_hours = {}\ngross_margin = {}\nlookback_days = {}\nlanguage = \"{}\"\n",
             self.currency,
             self.timezone.name(),
             stages.join(", "),
             self.sla_hours,
             self.gross_margin,
-            self.lookback_days
+            self.lookback_days,
+            self.language
         )
     }
 }
@@ -185,6 +202,8 @@ mod tests {
         s.set("stages", "Lead, MQL, SQL, Opportunity, Customer, Renewal")
             .unwrap();
         s.set("sla_hours", "4.5").unwrap();
+        s.set("language", "PL").unwrap();
+        assert_eq!(s.language, "pl");
         let mut t = Settings::default();
         for (k, v) in s.to_pairs() {
             t.set(k, &v).unwrap();

@@ -7,6 +7,7 @@
 //! the link and the figures, never a team.
 
 use crate::calendar::named_period;
+use crate::link::{Link, LinkKind};
 use crate::query::{Output, ReportKind, ReportParams, ReportQuery, run};
 use crate::snapshot::{NEVER, Snapshot, Team};
 use revline_core::{Millis, RecordKind, Settings};
@@ -150,14 +151,73 @@ impl Condition {
     }
 }
 
+/// What a summary says, as figures: the presentation writes the sentence in the
+/// workspace's language (it names the link and the figures, never a team).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "about", rename_all = "snake_case")]
+pub enum Facts {
+    /// MQLs of the handoff link left without a sales touch for longer than `hours`.
+    LeadWaiting { waiting: u64, hours: f64 },
+    Metric {
+        metric: String,
+        period: String,
+        value: Option<f64>,
+        unit: String,
+        /// How many records the value is computed from, where it is a rate.
+        count: Option<u64>,
+        bound: Bound,
+    },
+    /// A finding of the bottleneck report of the trailing 90 days.
+    Bottleneck {
+        link: Link,
+        kind: LinkKind,
+        segment: Option<String>,
+        current: f64,
+        benchmark: f64,
+        revenue_at_stake: f64,
+        currency: String,
+    },
+    /// The newest record of a kind, by its own time.
+    Freshness {
+        kind: String,
+        newest: Option<Millis>,
+        hours_since: Option<f64>,
+        hours: f64,
+    },
+    /// A subject with a state that the rule no longer observes (a bottleneck that
+    /// went away).
+    Gone,
+}
+
+/// The bound a metric is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Bound {
+    Below {
+        value: f64,
+    },
+    Above {
+        value: f64,
+    },
+    /// A share of the pace to the period's target.
+    BelowPace {
+        share: f64,
+        pace: f64,
+    },
+    /// `below_pace` without a target for the period: nothing to compare with.
+    NoTarget {
+        share: f64,
+    },
+}
+
 /// One subject of a rule, judged now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Observation {
     /// `workspace`, a link and segment (`conversion:mql->sql|segment=smb`), or a kind.
     pub subject: String,
     pub holds: bool,
-    /// One sentence in English naming the link and the figures.
-    pub summary: String,
+    /// What the summary sentence says.
+    pub facts: Facts,
     /// The numbers behind the summary.
     pub figures: serde_json::Value,
     /// The page that shows it, with its period and filter.
@@ -249,10 +309,10 @@ fn lead_waiting(s: &Snapshot, hours: f64, min_count: u64, now: Millis) -> Observ
     Observation {
         subject: "workspace".into(),
         holds: count >= min_count,
-        summary: format!(
-            "{count} MQL{} waited more than {hours} h for a first sales touch (the handoff link).",
-            if count == 1 { "" } else { "s" }
-        ),
+        facts: Facts::LeadWaiting {
+            waiting: count,
+            hours,
+        },
         figures: json!({"waiting": count, "hours": hours, "min_count": min_count, "contacts": listed}),
         link: "/retention#sla".into(),
     }
@@ -288,22 +348,19 @@ fn metric_rule(
     let m = card.metrics.iter().find(|m| m.name == rule.metric)?;
     let value = m.value;
     let (holds, bound) = match (rule.below, rule.above, rule.below_pace) {
-        (Some(b), _, _) => (value.is_some_and(|v| v < b), format!("below {b}")),
-        (_, Some(a), _) => (value.is_some_and(|v| v > a), format!("above {a}")),
+        (Some(b), _, _) => (value.is_some_and(|v| v < b), Bound::Below { value: b }),
+        (_, Some(a), _) => (value.is_some_and(|v| v > a), Bound::Above { value: a }),
         (_, _, Some(share)) => match m.pace {
             Some(pace) => (
                 value.is_some_and(|v| v < pace * share),
-                format!(
-                    "below {:.0}% of the pace to its target ({pace:.2})",
-                    share * 100.0
-                ),
+                Bound::BelowPace { share, pace },
             ),
             // Without a target there is no pace: no data never fires.
-            None => (false, "below pace (no target for the period)".into()),
+            None => (false, Bound::NoTarget { share }),
         },
-        _ => (false, String::new()),
+        // `check` refuses a metric rule without a bound.
+        _ => return None,
     };
-    let shown = value.map_or("no data".to_string(), |v| format!("{v:.2} {}", m.unit));
     let link = format!(
         "/?period={}{}",
         rule.period,
@@ -315,12 +372,14 @@ fn metric_rule(
             .filter
             .map_or("workspace".to_string(), |f| format!("filter={f}")),
         holds,
-        summary: format!(
-            "{} for {} is {shown}, {bound}{}.",
-            rule.metric,
-            rule.period.replace('_', " "),
-            m.count.map_or(String::new(), |n| format!(" (n = {n})"))
-        ),
+        facts: Facts::Metric {
+            metric: rule.metric.to_string(),
+            period: rule.period.to_string(),
+            value,
+            unit: m.unit.to_string(),
+            count: m.count,
+            bound,
+        },
         figures: json!({"metric": rule.metric, "value": value, "unit": m.unit, "pace": m.pace,
                         "target": m.target, "count": m.count, "period": {"from": from.to_string(), "to": to.to_string()}}),
         link,
@@ -355,7 +414,15 @@ fn bottleneck_rule(
         .map(|f| Observation {
             subject: format!("{}|{}", f.link, f.segment.as_deref().unwrap_or("all")),
             holds: true,
-            summary: f.evidence.clone(),
+            facts: Facts::Bottleneck {
+                link: f.link.clone(),
+                kind: f.kind,
+                segment: f.segment.clone(),
+                current: f.current,
+                benchmark: f.benchmark,
+                revenue_at_stake: f.revenue_at_stake,
+                currency: report.currency.to_string(),
+            },
             figures: json!({"link": f.link, "segment": f.segment, "current": f.current,
                             "benchmark": f.benchmark, "revenue_at_stake": f.revenue_at_stake,
                             "currency": report.currency, "volume": f.volume}),
@@ -402,13 +469,11 @@ fn freshness(s: &Snapshot, kind: &str, hours: f64, now: Millis) -> Option<Observ
         subject: kind.name().to_string(),
         // A kind that never had a record is not "stale": no data never fires.
         holds: quiet.is_some_and(|q| q > hours),
-        summary: match (last, quiet) {
-            (Some(t), Some(q)) => format!(
-                "No {} since {} ({q:.0} h, the rule allows {hours} h).",
-                kind.name(),
-                revline_core::time::format_timestamp(t)
-            ),
-            _ => format!("No {} recorded yet.", kind.name()),
+        facts: Facts::Freshness {
+            kind: kind.name().to_string(),
+            newest: last,
+            hours_since: quiet,
+            hours,
         },
         figures: json!({"kind": kind.name(), "newest": last.map(revline_core::time::format_timestamp),
                         "hours_since": quiet, "hours": hours}),

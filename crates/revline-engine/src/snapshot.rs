@@ -1098,6 +1098,8 @@ impl SnapshotBuilder {
             sla_hours: s.sla_hours,
             gross_margin: s.gross_margin,
             lookback_days: s.lookback_days,
+            // Words only: no figure depends on it.
+            ..Settings::default()
         };
         let mut b = SnapshotBuilder::new(&settings);
         let workspace = |minor: i64, at: i64| RawMoney {

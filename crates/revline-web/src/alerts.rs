@@ -4,6 +4,8 @@
 //! all go through these functions.
 
 use crate::auth::{Caller, Role, require};
+use crate::i18n::{Lang, Tr};
+use crate::summaries::summary;
 use crate::{AppError, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,7 +13,7 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use revline_core::Settings;
 use revline_engine::Snapshot;
-use revline_engine::alerts::{AlertState, Condition, Observation, Transition, evaluate};
+use revline_engine::alerts::{AlertState, Condition, Facts, Observation, Transition, evaluate};
 use revline_store::Store;
 use revline_store::alerts::{AlertChange, AlertRule, NewAlertEvent, StoredAlertState};
 use serde::Deserialize;
@@ -124,15 +126,20 @@ pub fn test_rule(
     Ok(evaluate(snapshot, settings, &condition, now))
 }
 
+/// The language a workspace writes its alerts in.
+pub fn workspace_tr(settings: &Settings) -> Tr {
+    Tr::new(Lang::parse(&settings.language).unwrap_or(Lang::En))
+}
+
 /// The payload of alerts.md for one change (its `id` is the delivery's, added when it
 /// is sent).
-fn payload(rule: &AlertRule, o: &Observation, transition: Transition, at: i64) -> Value {
+fn payload(tr: &Tr, rule: &AlertRule, o: &Observation, transition: Transition, at: i64) -> Value {
     json!({
         "rule": {"id": rule.id, "name": rule.name},
         "state": match transition { Transition::Fired => "firing", Transition::Resolved => "resolved" },
         "at": revline_core::time::format_timestamp(at),
         "subject": o.subject,
-        "summary": o.summary,
+        "summary": summary(tr, &o.subject, &o.facts),
         "figures": o.figures,
         "link": o.link,
     })
@@ -147,6 +154,7 @@ pub async fn evaluate_rules(
     settings: &Settings,
     now: i64,
 ) -> Result<Vec<(i64, String, Transition)>, AppError> {
+    let tr = workspace_tr(settings);
     let mut changed = Vec::new();
     for rule in store.alert_rules().await? {
         if rule.muted_until.is_some_and(|until| until > now) {
@@ -162,7 +170,7 @@ pub async fn evaluate_rules(
                 seen.push(Observation {
                     subject: subject.clone(),
                     holds: false,
-                    summary: format!("{subject}: the condition no longer holds."),
+                    facts: Facts::Gone,
                     figures: Value::Null,
                     link: String::new(),
                 });
@@ -189,7 +197,7 @@ pub async fn evaluate_rules(
                     Transition::Fired => "firing".into(),
                     Transition::Resolved => "resolved".into(),
                 },
-                payload: payload(&rule, o, t, now),
+                payload: payload(&tr, &rule, o, t, now),
                 destinations: destinations.clone(),
             });
             let recorded = store

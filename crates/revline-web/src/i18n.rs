@@ -1121,6 +1121,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Marża brutto (0–1)",
     ),
     (
+        "settings.language",
+        "Workspace language (alerts and digest)",
+        "Język przestrzeni (alerty i podsumowanie)",
+    ),
+    (
         "settings.lookback_days",
         "Attribution lookback (days)",
         "Okno atrybucji (dni)",
@@ -1200,6 +1205,53 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("stage.mql", "MQL", "MQL"),
     ("stage.opportunity", "Opportunity", "Szansa sprzedaży"),
     ("stage.sql", "SQL", "SQL"),
+    ("sum.above", "above {value}", "powyżej {value}"),
+    ("sum.below", "below {value}", "poniżej {value}"),
+    (
+        "sum.below_pace",
+        "below {share} of the pace to its target ({pace})",
+        "poniżej {share} tempa do celu ({pace})",
+    ),
+    (
+        "sum.bottleneck",
+        "{link}{slice}: {current} against a benchmark of {benchmark}; {money} of revenue at stake over the last 90 days.",
+        "{link}{slice}: {current} wobec punktu odniesienia {benchmark}; przychód zagrożony w ostatnich 90 dniach: {money}.",
+    ),
+    (
+        "sum.freshness",
+        "No new {kind} since {newest} ({since} h; the rule allows {hours} h).",
+        "Brak nowych rekordów {kind} od {newest} ({since} h; reguła dopuszcza {hours} h).",
+    ),
+    (
+        "sum.freshness_never",
+        "No {kind} recorded yet.",
+        "Nie zapisano jeszcze rekordów {kind}.",
+    ),
+    (
+        "sum.gone",
+        "{subject}: the condition no longer holds.",
+        "{subject}: warunek przestał być spełniony.",
+    ),
+    (
+        "sum.lead_waiting",
+        "MQLs without a first sales touch for more than {hours} h (the handoff link): {count}.",
+        "Leady MQL bez pierwszego kontaktu sprzedaży dłużej niż {hours} h (ogniwo przekazania): {count}.",
+    ),
+    (
+        "sum.metric",
+        "{metric} for {period} is {value}{n}, {bound}.",
+        "{metric} za {period}: {value}{n}, {bound}.",
+    ),
+    (
+        "sum.metric_no_data",
+        "{metric} for {period} has no data yet, so it is not judged.",
+        "{metric} za {period}: brak danych, więc reguła nie ocenia.",
+    ),
+    (
+        "sum.no_target",
+        "with no target for the period there is no pace to compare with",
+        "bez celu na ten okres nie ma tempa do porównania",
+    ),
     ("team.marketing", "marketing", "marketing"),
     ("team.sales", "sales", "sprzedaż"),
     ("team.service", "service", "obsługa"),

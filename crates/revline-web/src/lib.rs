@@ -26,6 +26,7 @@ mod middleware;
 pub mod openapi;
 pub mod pages;
 mod reports;
+pub mod summaries;
 mod url;
 mod views;
 

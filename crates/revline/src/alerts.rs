@@ -135,9 +135,11 @@ pub async fn run(store: &dyn Store, action: &AlertsAction, now: i64) -> Result<u
             if seen.is_empty() {
                 println!("{}: nothing to judge now.", rule.name);
             }
+            let tr = revline_web::alerts::workspace_tr(&settings);
             for o in seen {
                 let verdict = if o.holds { "WOULD FIRE" } else { "ok" };
-                println!("{verdict:<10} {}  {}", o.subject, o.summary);
+                let summary = revline_web::summaries::summary(&tr, &o.subject, &o.facts);
+                println!("{verdict:<10} {}  {summary}", o.subject);
             }
         }
         AlertsAction::History { limit } => {

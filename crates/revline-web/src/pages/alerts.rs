@@ -584,9 +584,9 @@ pub(super) async fn try_rule(
     .or_page(tr)?
     .into_iter()
     .map(|o| TestRow {
-        subject: o.subject,
+        summary: crate::summaries::summary(&tr, &o.subject, &o.facts),
+        subject: o.subject.replace('|', " · "),
         holds: o.holds,
-        summary: o.summary,
         link: o.link,
     })
     .collect();

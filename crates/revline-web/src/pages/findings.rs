@@ -19,7 +19,7 @@ pub struct Finding {
     pub drill: Vec<(String, String, String, String)>,
 }
 
-pub(super) fn link_label(tr: &Tr, link: &Link) -> String {
+pub(crate) fn link_label(tr: &Tr, link: &Link) -> String {
     match link {
         Link::Conversion { from, to } => format!(
             "{} {} → {}",
@@ -56,7 +56,7 @@ fn source_label(tr: &Tr, source: Option<BenchmarkSource>) -> String {
 }
 
 /// A slice `channel=webinar` as `Channel: webinar` / `Kanał: webinar`.
-fn slice_label(tr: &Tr, slice: &str) -> String {
+pub(crate) fn slice_label(tr: &Tr, slice: &str) -> String {
     match slice.split_once('=') {
         Some((dim, value)) => format!("{}: {value}", tr.label("dim", dim)),
         None => slice.to_string(),
@@ -223,7 +223,7 @@ fn evidence_text(tr: &Tr, facts: &Evidence) -> String {
 }
 
 /// A link's rate as its kind reads: days for a stage time, else a share.
-fn rate_of(tr: &Tr, kind: LinkKind, v: Option<f64>) -> String {
+pub(crate) fn rate_of(tr: &Tr, kind: LinkKind, v: Option<f64>) -> String {
     if kind == LinkKind::StageTime {
         tr.value(v, "days")
     } else {

@@ -23,6 +23,7 @@ mod ui;
 
 pub use crate::url::url_encode;
 pub(crate) use chrome::{Chrome, chrome_for, page_paths, page_title};
+pub(crate) use findings::{link_label, rate_of, slice_label};
 pub(crate) use home::warm;
 pub use ui::Ui;
 

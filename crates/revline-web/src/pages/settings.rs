@@ -32,6 +32,7 @@ struct SettingsPage {
     sla_hours: String,
     gross_margin: String,
     lookback_days: String,
+    language: String,
     targets: Vec<(String, String, String, String)>,
     users: Vec<UserRow>,
     roles: Vec<(String, String)>,
@@ -113,6 +114,7 @@ async fn settings_view(
         sla_hours: s.sla_hours.to_string(),
         gross_margin: s.gross_margin.to_string(),
         lookback_days: s.lookback_days.to_string(),
+        language: s.language.clone(),
         targets,
         users,
         roles: Role::NAMES
@@ -151,6 +153,9 @@ pub(super) struct WorkspaceForm {
     sla_hours: String,
     gross_margin: String,
     lookback_days: String,
+    /// Absent from an older form: kept as it is.
+    #[serde(default)]
+    language: Option<String>,
 }
 
 pub(super) async fn save_workspace(
@@ -171,6 +176,12 @@ pub(super) async fn save_workspace(
         ("sla_hours", &form.sla_hours.trim().replace(',', ".")),
         ("gross_margin", &form.gross_margin.trim().replace(',', ".")),
         ("lookback_days", form.lookback_days.as_str()),
+        (
+            "language",
+            form.language
+                .as_deref()
+                .unwrap_or(&settings.language.clone()),
+        ),
     ] {
         settings
             .set(key, value)

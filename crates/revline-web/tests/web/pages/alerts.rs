@@ -176,6 +176,10 @@ pub async fn failing_deliveries_are_shown(w: Web) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The workspace writes its alerts in Polish (alerts.md: the workspace language).
+    let mut settings = w.state.settings().as_ref().clone();
+    settings.set("language", "pl").unwrap();
+    w.state.save_settings(settings).await.unwrap();
     let now = w.state.clock.now();
     revline_web::alerts::evaluate_rules(
         store.as_ref(),
@@ -185,6 +189,12 @@ pub async fn failing_deliveries_are_shown(w: Web) {
     )
     .await
     .unwrap();
+    let event = &store.alert_events(None, 1).await.unwrap()[0];
+    let summary = event.payload["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("Brak nowych rekordów touchpoints od "),
+        "{summary}"
+    );
     let page = w.get("/settings/alerts", Some(&ed)).await;
     assert!(page.body.contains("Every delivery so far has arrived."));
     let claimed = store
