@@ -136,7 +136,21 @@ pub trait AlertStore {
     /// longer `before` (another server recorded this change first), which writes nothing.
     async fn record_alert(&self, change: &AlertChange) -> crate::Result<Option<i64>>;
 
-    /// The newest events first, of one rule or of all.
+    /// Records a digest for its slot (`weekly:2026-12-07`, or a one-off's) with one
+    /// queued delivery per destination; `None` when that slot already has one (another
+    /// server sent it).
+    async fn record_digest(
+        &self,
+        slot: &str,
+        at: i64,
+        payload: &serde_json::Value,
+        destinations: &[serde_json::Value],
+    ) -> crate::Result<Option<i64>>;
+
+    /// The newest digest, if any was sent.
+    async fn last_digest(&self) -> crate::Result<Option<AlertEvent>>;
+
+    /// The newest events first, of one rule or of all (digests are not listed).
     async fn alert_events(
         &self,
         rule_id: Option<i64>,
@@ -347,21 +361,75 @@ macro_rules! alert_queries {
                     .bind(event.payload.to_string())
                     .fetch_one(&mut *conn)
                     .await?;
-                for (i, destination) in event.destinations.iter().enumerate() {
+                queue(&mut *conn, id, &event.destinations, change.at).await?;
+                Ok(Some(id))
+            }
+
+            /// One delivery per destination of an event, due at once.
+            async fn queue(
+                conn: $conn,
+                event: i64,
+                destinations: &[serde_json::Value],
+                at: i64,
+            ) -> Result<()> {
+                for (i, destination) in destinations.iter().enumerate() {
                     let text = numbered(
                         $dialect,
                         "INSERT INTO alert_deliveries (id, event_id, destination, attempts, next_at) \
                          VALUES (#1, #2, #3, 0, #4)",
                     );
                     sqlx::query(AssertSqlSafe(text))
-                        .bind(format!("{id}-{i}"))
-                        .bind(id)
+                        .bind(format!("{event}-{i}"))
+                        .bind(event)
                         .bind(destination.to_string())
-                        .bind(change.at)
+                        .bind(at)
                         .execute(&mut *conn)
                         .await?;
                 }
-                Ok(Some(id))
+                Ok(())
+            }
+
+            /// A digest for its slot and its deliveries, in the caller's transaction.
+            pub(crate) async fn digest(
+                conn: $conn,
+                slot: &str,
+                at: i64,
+                payload: &serde_json::Value,
+                destinations: &[serde_json::Value],
+            ) -> Result<Option<i64>> {
+                let text = numbered(
+                    $dialect,
+                    "INSERT INTO alert_events (rule_id, subject, state, at, payload) \
+                     VALUES (0, #1, 'digest', #2, #3) \
+                     ON CONFLICT (subject) WHERE state = 'digest' DO NOTHING RETURNING id",
+                );
+                let id: Option<i64> = sqlx::query_scalar(AssertSqlSafe(text))
+                    .bind(slot)
+                    .bind(at)
+                    .bind(payload.to_string())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if let Some(id) = id {
+                    queue(&mut *conn, id, destinations, at).await?;
+                }
+                Ok(id)
+            }
+
+            pub(crate) async fn last_digest(read: &Pool) -> Result<Option<AlertEvent>> {
+                let row: Option<(i64, i64, String, String, i64, String)> = sqlx::query_as(
+                    "SELECT id, rule_id, subject, state, at, payload FROM alert_events \
+                     WHERE state = 'digest' ORDER BY at DESC, id DESC LIMIT 1",
+                )
+                .fetch_optional(read)
+                .await?;
+                Ok(row.map(|(id, rule_id, subject, state, at, payload)| AlertEvent {
+                    id,
+                    rule_id,
+                    subject,
+                    state,
+                    at,
+                    payload: json(&payload),
+                }))
             }
 
             pub(crate) async fn events(
@@ -372,7 +440,8 @@ macro_rules! alert_queries {
                 let text = numbered(
                     $dialect,
                     "SELECT id, rule_id, subject, state, at, payload FROM alert_events \
-                     WHERE #1 IS NULL OR rule_id = #1 ORDER BY at DESC, id DESC LIMIT #2",
+                     WHERE (#1 IS NULL OR rule_id = #1) AND state <> 'digest' \
+                     ORDER BY at DESC, id DESC LIMIT #2",
                 );
                 let rows: Vec<(i64, i64, String, String, i64, String)> =
                     sqlx::query_as(AssertSqlSafe(text))
@@ -574,6 +643,24 @@ macro_rules! store_methods {
                 let id = crate::alerts::$module::record(&mut tx, change).await?;
                 tx.commit().await?;
                 Ok(id)
+            }
+
+            async fn record_digest(
+                &self,
+                slot: &str,
+                at: i64,
+                payload: &serde_json::Value,
+                destinations: &[serde_json::Value],
+            ) -> Result<Option<i64>> {
+                let mut tx = self.write_transaction().await?;
+                let id = crate::alerts::$module::digest(&mut tx, slot, at, payload, destinations)
+                    .await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn last_digest(&self) -> Result<Option<crate::alerts::AlertEvent>> {
+                crate::alerts::$module::last_digest(&self.pool).await
             }
 
             async fn alert_events(

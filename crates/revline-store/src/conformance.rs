@@ -1184,6 +1184,38 @@ pub async fn alerts_change_state_and_queue_deliveries_together(store: &dyn Store
     assert_eq!(by_id(&format!("{event}-0")).delivered_at, Some(63_100));
     assert_eq!(by_id(&format!("{event}-1")).failed_at, Some(94_000));
 
+    // A digest: once per slot, queued like an alert, never listed as one.
+    assert_eq!(store.last_digest().await.unwrap(), None);
+    let digest = json!({"type": "digest", "summary": "Week 49"});
+    let sent = store
+        .record_digest(
+            "weekly:2026-12-07",
+            100_000,
+            &digest,
+            &[json!({"type": "slack", "url": "https://hooks.slack.com/x"})],
+        )
+        .await
+        .unwrap()
+        .expect("recorded");
+    assert_eq!(
+        store
+            .record_digest("weekly:2026-12-07", 100_001, &digest, &[])
+            .await
+            .unwrap(),
+        None,
+        "a second server sends no second digest for the slot"
+    );
+    let last = store.last_digest().await.unwrap().expect("a digest");
+    assert_eq!((last.id, last.payload.clone()), (sent, digest));
+    assert_eq!(store.alert_events(None, 10).await.unwrap().len(), 1);
+    let queued = store
+        .claim_deliveries("a", 100_000, 60_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].id, format!("{sent}-0"));
+    assert_eq!(queued[0].payload["type"], "digest");
+
     // Editing keeps the alert's state; muting and deleting keep the history.
     let renamed = json!({"type": "freshness", "kind": "touchpoints", "hours": 12});
     assert!(
