@@ -16,7 +16,15 @@ pub struct Settings {
     /// The language alerts and the digest are written in: `en` or `pl` (each reader of
     /// the web app chooses their own).
     pub language: String,
+    /// How often the digest goes out: `weekly` (Monday 08:00 in `timezone`), `daily`
+    /// (08:00) or `off`.
+    pub digest: String,
+    /// Who the digest is emailed to.
+    pub digest_to: Vec<String>,
 }
+
+/// The digest's schedules.
+pub const DIGEST_SCHEDULES: [&str; 3] = ["weekly", "daily", "off"];
 
 /// The languages the workspace can write alerts and digests in.
 pub const LANGUAGES: [&str; 2] = ["en", "pl"];
@@ -33,6 +41,8 @@ impl Default for Settings {
             gross_margin: 1.0,
             lookback_days: 180,
             language: "en".into(),
+            digest: "weekly".into(),
+            digest_to: Vec::new(),
         }
     }
 }
@@ -40,7 +50,7 @@ impl Default for Settings {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SettingsError {
     #[error(
-        "unknown setting '{0}' (known: currency, timezone, stages, sla_hours, gross_margin, lookback_days, language)"
+        "unknown setting '{0}' (known: currency, timezone, stages, sla_hours, gross_margin, lookback_days, language, digest, digest_to)"
     )]
     UnknownKey(String),
     #[error("{key}: {message}")]
@@ -57,7 +67,7 @@ fn bad(key: &str, message: impl Into<String>) -> SettingsError {
 }
 
 impl Settings {
-    pub const KEYS: [&'static str; 7] = [
+    pub const KEYS: [&'static str; 9] = [
         "currency",
         "timezone",
         "stages",
@@ -65,6 +75,8 @@ impl Settings {
         "gross_margin",
         "lookback_days",
         "language",
+        "digest",
+        "digest_to",
     ];
 
     /// Each setting as text, in `KEYS` order (stages comma-separated).
@@ -77,6 +89,8 @@ impl Settings {
             ("gross_margin", self.gross_margin.to_string()),
             ("lookback_days", self.lookback_days.to_string()),
             ("language", self.language.clone()),
+            ("digest", self.digest.clone()),
+            ("digest_to", self.digest_to.join(",")),
         ]
     }
 
@@ -143,6 +157,26 @@ impl Settings {
                 }
                 self.language = lang;
             }
+            "digest" => {
+                let schedule = value.to_ascii_lowercase();
+                if !DIGEST_SCHEDULES.contains(&schedule.as_str()) {
+                    return Err(bad(key, format!("one of {}", DIGEST_SCHEDULES.join(", "))));
+                }
+                self.digest = schedule;
+            }
+            "digest_to" => {
+                let mut to = Vec::new();
+                for address in value
+                    .split([',', ';', ' '])
+                    .filter(|a| !a.trim().is_empty())
+                {
+                    let email = crate::normalize::normalize_email(address).ok_or_else(|| {
+                        bad(key, format!("'{}' is not an email address", address.trim()))
+                    })?;
+                    to.push(email);
+                }
+                self.digest_to = to;
+            }
             other => return Err(SettingsError::UnknownKey(other.to_string())),
         }
         Ok(())
@@ -178,14 +212,20 @@ impl Settings {
     pub fn to_toml(&self) -> String {
         let stages: Vec<String> = self.stages.iter().map(|s| format!("\"{s}\"")).collect();
         format!(
-            "currency = \"{}\"\ntimezone = \"{}\"\nstages = [{}]\nsla_hours = {}\ngross_margin = {}\nlookback_days = {}\nlanguage = \"{}\"\n",
+            "currency = \"{}\"\ntimezone = \"{}\"\nstages = [{}]\nsla_hours = {}\ngross_margin = {}\nlookback_days = {}\nlanguage = \"{}\"\ndigest = \"{}\"\ndigest_to = [{}]\n",
             self.currency,
             self.timezone.name(),
             stages.join(", "),
             self.sla_hours,
             self.gross_margin,
             self.lookback_days,
-            self.language
+            self.language,
+            self.digest,
+            self.digest_to
+                .iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     }
 }
@@ -203,6 +243,10 @@ mod tests {
             .unwrap();
         s.set("sla_hours", "4.5").unwrap();
         s.set("language", "PL").unwrap();
+        s.set("digest", "daily").unwrap();
+        s.set("digest_to", "Ann@Example.com, bob@example.com")
+            .unwrap();
+        assert_eq!(s.digest_to, ["ann@example.com", "bob@example.com"]);
         assert_eq!(s.language, "pl");
         let mut t = Settings::default();
         for (k, v) in s.to_pairs() {

@@ -54,8 +54,10 @@ impl Destination {
                         return Err(format!("email: '{a}' is not an address"));
                     }
                 }
-                // Refused rather than kept to fail later: no SMTP sender yet.
-                Err("email destinations are not available yet: use a webhook or Slack".into())
+                if to.is_empty() {
+                    return Err("email: give at least one address".into());
+                }
+                Ok(())
             }
         }
     }

@@ -5,6 +5,9 @@
 
 use crate::AppError;
 use hmac::{KeyInit, Mac};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use revline_store::Store;
 use revline_store::alerts::{Delivery, DeliveryOutcome};
 use serde_json::{Value, json};
@@ -20,11 +23,54 @@ const GIVE_UP_MS: i64 = 24 * 3_600_000;
 
 pub struct Courier {
     client: reqwest::Client,
+    /// Email, when `REVLINE_SMTP_URL` names a server.
+    mail: Option<Mailer>,
     /// Loopback and private addresses are refused unless this is set
     /// (`--allow-private-webhooks`).
     pub allow_private: bool,
     /// Names this process in claims: host and process id.
     worker: String,
+}
+
+/// An SMTP server and who the mail is from.
+struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    /// Where links in a message point (`REVLINE_PUBLIC_URL`); relative without it.
+    base_url: String,
+}
+
+impl Mailer {
+    /// From `REVLINE_SMTP_URL` (`smtp://user:pass@host:port`, STARTTLS where the
+    /// server offers it), `REVLINE_MAIL_FROM` and `REVLINE_PUBLIC_URL`.
+    fn from_env() -> Result<Option<Mailer>, String> {
+        let Ok(url) = std::env::var("REVLINE_SMTP_URL") else {
+            return Ok(None);
+        };
+        // alerts.md: STARTTLS where offered, unless the URL says otherwise.
+        let url = if url.starts_with("smtp://") && !url.contains("tls=") {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}tls=opportunistic")
+        } else {
+            url
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+            .map_err(|e| format!("REVLINE_SMTP_URL: {e}"))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from = std::env::var("REVLINE_MAIL_FROM")
+            .unwrap_or_else(|_| "Revline <revline@localhost>".into())
+            .parse()
+            .map_err(|e| format!("REVLINE_MAIL_FROM: {e}"))?;
+        let base_url = std::env::var("REVLINE_PUBLIC_URL")
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        Ok(Some(Mailer {
+            transport,
+            from,
+            base_url,
+        }))
+    }
 }
 
 impl Courier {
@@ -40,6 +86,10 @@ impl Courier {
                 .build()
                 .expect("an HTTP client"),
             allow_private,
+            mail: Mailer::from_env().unwrap_or_else(|e| {
+                tracing::error!("email is off: {e}");
+                None
+            }),
             worker: format!("{host}:{}", std::process::id()),
         }
     }
@@ -107,6 +157,9 @@ async fn reachable(url: &str, allow_private: bool) -> Result<(), String> {
 /// One attempt at one delivery.
 async fn send(courier: &Courier, d: &Delivery, now: i64) -> Result<(), (String, bool)> {
     let kind = d.destination["type"].as_str().unwrap_or_default();
+    if kind == "email" {
+        return send_email(courier, d).await;
+    }
     let url = d.destination["url"].as_str().unwrap_or_default();
     // A refused address never becomes allowed by retrying.
     reachable(url, courier.allow_private)
@@ -138,8 +191,96 @@ async fn send(courier: &Courier, d: &Delivery, now: i64) -> Result<(), (String, 
     }
 }
 
-/// A Slack message of the payload: the summary, with a link to the page.
+/// The message of an alert or a digest, as text and HTML (with the digest's chart).
+fn message(mailer: &Mailer, d: &Delivery) -> Result<Message, String> {
+    let payload = &d.payload;
+    let base = &mailer.base_url;
+    let mut builder = Message::builder().from(mailer.from.clone()).header(
+        lettre::message::header::MessageId::from(format!("<{}@revline>", d.id)),
+    );
+    for to in d.destination["to"].as_array().into_iter().flatten() {
+        let to: Mailbox = to
+            .as_str()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| format!("email to: {e}"))?;
+        builder = builder.to(to);
+    }
+    let (subject, text, html, chart) = if payload["type"] == "digest" {
+        (
+            payload["summary"].as_str().unwrap_or_default().to_string(),
+            crate::digest::text(payload),
+            crate::digest::html(payload, base),
+            crate::digest::pace_chart(payload),
+        )
+    } else {
+        let summary = payload["summary"].as_str().unwrap_or_default();
+        let link = format!("{base}{}", payload["link"].as_str().unwrap_or_default());
+        let state = payload["state"].as_str().unwrap_or_default();
+        let name = payload["rule"]["name"].as_str().unwrap_or_default();
+        let escape = |t: &str| {
+            t.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+        };
+        (
+            format!("[{state}] {name}"),
+            format!("{summary}\n\n{link}\n"),
+            format!(
+                "<div style=\"font-family:Arial,sans-serif\"><p><b>{}</b></p><p>{}</p><p><a href=\"{}\">{}</a></p></div>",
+                escape(&format!("[{state}] {name}")),
+                escape(summary),
+                escape(&link),
+                escape(&link)
+            ),
+            None,
+        )
+    };
+    let html_part = match chart {
+        Some(png) => MultiPart::related()
+            .singlepart(SinglePart::html(html))
+            .singlepart(
+                Attachment::new_inline(crate::digest::CHART_CID.to_string()).body(
+                    png,
+                    ContentType::parse("image/png").expect("a content type"),
+                ),
+            ),
+        None => MultiPart::related().singlepart(SinglePart::html(html)),
+    };
+    builder
+        .subject(subject)
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::plain(text))
+                .multipart(html_part),
+        )
+        .map_err(|e| format!("email: {e}"))
+}
+
+async fn send_email(courier: &Courier, d: &Delivery) -> Result<(), (String, bool)> {
+    let Some(mailer) = &courier.mail else {
+        // The next server may be started with it: kept and retried.
+        return Err(("no SMTP server: set REVLINE_SMTP_URL".into(), true));
+    };
+    let message = message(mailer, d).map_err(|e| (e, false))?;
+    match mailer.transport.send(message).await {
+        Ok(_) => Ok(()),
+        // A permanent refusal (5xx) will not change by retrying.
+        Err(e) => Err((format!("SMTP: {e}"), !e.is_permanent())),
+    }
+}
+
+/// A Slack message of the payload: the summary, with a link to the page (a digest:
+/// its text).
 fn slack_message(payload: &Value) -> Value {
+    if payload["type"] == "digest" {
+        let text = crate::digest::text(payload);
+        return json!({
+            "text": payload["summary"],
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+        });
+    }
     let summary = payload["summary"].as_str().unwrap_or_default();
     let state = payload["state"].as_str().unwrap_or_default();
     let name = payload["rule"]["name"].as_str().unwrap_or_default();

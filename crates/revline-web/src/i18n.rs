@@ -592,6 +592,64 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("crm.hubspot", "HubSpot", "HubSpot"),
     ("crm.pipedrive", "Pipedrive", "Pipedrive"),
     ("crm.salesforce", "Salesforce", "Salesforce"),
+    (
+        "digest.alerts",
+        "Alerts since the last digest",
+        "Alerty od ostatniego podsumowania",
+    ),
+    (
+        "digest.bottlenecks",
+        "Top bottlenecks (last 90 days)",
+        "Największe wąskie gardła (ostatnie 90 dni)",
+    ),
+    ("digest.daily", "Daily (08:00)", "Codziennie (8:00)"),
+    (
+        "digest.new",
+        "new since the last digest",
+        "nowe od ostatniego podsumowania",
+    ),
+    (
+        "digest.no_alerts",
+        "No alert fired or resolved.",
+        "Żaden alert się nie uruchomił ani nie wygasł.",
+    ),
+    (
+        "digest.no_bottlenecks",
+        "No link is below its benchmark.",
+        "Żadne ogniwo nie jest poniżej punktu odniesienia.",
+    ),
+    (
+        "digest.no_longer",
+        "no longer among the top bottlenecks",
+        "nie jest już wśród największych wąskich gardeł",
+    ),
+    ("digest.off", "Off", "Wyłączone"),
+    (
+        "digest.open",
+        "Open the revenue room",
+        "Otwórz pokój przychodu",
+    ),
+    ("digest.pace", "pace", "tempo"),
+    (
+        "digest.pace_chart",
+        "Share of the pace to each target",
+        "Odsetek tempa do każdego celu",
+    ),
+    (
+        "digest.scorecard",
+        "The scorecard this month to date, against pace",
+        "Karta wyników w tym miesiącu do dziś, wobec tempa",
+    ),
+    (
+        "digest.summary",
+        "Revenue digest, {from} to {to}: {bottlenecks} top bottlenecks; alerts fired {fired}, resolved {resolved}.",
+        "Podsumowanie przychodu, {from} – {to}: największe wąskie gardła: {bottlenecks}; alerty uruchomione: {fired}, wygasłe: {resolved}.",
+    ),
+    (
+        "digest.weekly",
+        "Weekly (Monday 08:00)",
+        "Co tydzień (poniedziałek 8:00)",
+    ),
     ("dim.campaign", "Campaign", "Kampania"),
     ("dim.channel", "Channel", "Kanał"),
     ("dim.country", "Country", "Kraj"),
@@ -1115,6 +1173,17 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Reguły, które obserwują łańcuch i powiadamiają przez webhook, Slack lub e-mail, gdy ogniwo słabnie.",
     ),
     ("settings.currency", "Currency", "Waluta"),
+    ("settings.digest", "Digest", "Podsumowanie"),
+    (
+        "settings.digest_help",
+        "Weekly: Monday 08:00 in the workspace time zone; daily: 08:00. The digest also goes to every webhook and Slack destination of the rules.",
+        "Co tydzień: poniedziałek 8:00 w strefie czasowej przestrzeni; codziennie: 8:00. Podsumowanie trafia też do każdego webhooka i kanału Slack z reguł.",
+    ),
+    (
+        "settings.digest_to",
+        "Digest email to (comma-separated)",
+        "Podsumowanie e-mailem do (po przecinku)",
+    ),
     (
         "settings.gross_margin",
         "Gross margin (0–1)",
@@ -1216,6 +1285,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "sum.bottleneck",
         "{link}{slice}: {current} against a benchmark of {benchmark}; {money} of revenue at stake over the last 90 days.",
         "{link}{slice}: {current} wobec punktu odniesienia {benchmark}; przychód zagrożony w ostatnich 90 dniach: {money}.",
+    ),
+    (
+        "sum.bottleneck_unpriced",
+        "{link}{slice}: {current} against a benchmark of {benchmark} (no won deal has an amount, so no revenue is put on it).",
+        "{link}{slice}: {current} wobec punktu odniesienia {benchmark} (żadna wygrana transakcja nie ma kwoty, więc nie wyceniono przychodu).",
     ),
     (
         "sum.freshness",

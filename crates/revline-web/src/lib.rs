@@ -18,6 +18,7 @@ mod api;
 pub mod assets;
 pub mod auth;
 pub mod deliver;
+pub mod digest;
 mod error;
 pub mod i18n;
 mod ingest;
@@ -201,6 +202,13 @@ async fn watch_alerts(state: AppState) {
         let settings = state.settings();
         if let Err(e) = alerts::evaluate_rules(&*state.store, &snapshot, &settings, now).await {
             tracing::error!("evaluating alert rules: {e}");
+        }
+        if let Some(slot) = digest::due_slot(&settings, now) {
+            match digest::send(&*state.store, &snapshot, &settings, &slot, now).await {
+                Ok(Some(_)) => tracing::info!("digest {slot} queued"),
+                Ok(None) => {}
+                Err(e) => tracing::error!("building the digest: {e}"),
+            }
         }
         if let Err(e) = deliver::deliver_due(&*state.store, &courier, now).await {
             tracing::error!("delivering alerts: {e}");

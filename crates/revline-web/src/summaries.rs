@@ -72,7 +72,12 @@ pub fn summary(tr: &Tr, subject: &str, facts: &Facts) -> String {
             currency,
         } => fill(
             tr,
-            "sum.bottleneck",
+            // Nothing priced (no won deal has an amount): no money is put on it, not 0.
+            if *revenue_at_stake > 0.0 {
+                "sum.bottleneck"
+            } else {
+                "sum.bottleneck_unpriced"
+            },
             &[
                 ("link", link_label(tr, link)),
                 (

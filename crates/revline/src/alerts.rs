@@ -174,3 +174,67 @@ pub async fn run(store: &dyn Store, action: &AlertsAction, now: i64) -> Result<u
     }
     Ok(0)
 }
+
+/// `revline digest`: prints the digest, or sends it now to the digest's destinations
+/// (`digest_to` and the rules' webhooks) and says what became of each delivery.
+pub async fn digest(
+    store: &dyn Store,
+    send: bool,
+    allow_private: bool,
+    now: i64,
+) -> Result<u8, Failure> {
+    let settings = store.settings().await?;
+    let snapshot = revline_web::live::load_snapshot(
+        store,
+        &settings,
+        revline_engine::SnapshotBuilder::ALL_INPUTS,
+    )
+    .await?;
+    let failure = |e: revline_web::AppError| Failure::from(anyhow::anyhow!("{e}"));
+    if !send {
+        let payload = revline_web::digest::build(store, &snapshot, &settings, now)
+            .await
+            .map_err(failure)?;
+        print!("{}", revline_web::digest::text(&payload));
+        return Ok(0);
+    }
+    let slot = format!("manual:{}", when(now));
+    let Some(id) = revline_web::digest::send(store, &snapshot, &settings, &slot, now)
+        .await
+        .map_err(failure)?
+    else {
+        return Err(usage("a digest was sent this very moment; try again"));
+    };
+    let courier = revline_web::deliver::Courier::new(allow_private);
+    revline_web::deliver::deliver_due(store, &courier, now)
+        .await
+        .map_err(failure)?;
+    let mine: Vec<_> = store
+        .alert_deliveries(1000)
+        .await?
+        .into_iter()
+        .filter(|d| d.event_id == id)
+        .collect();
+    if mine.is_empty() {
+        println!(
+            "Digest built; it has no destination (set digest_to, or add a rule with a webhook)."
+        );
+        return Ok(0);
+    }
+    let mut failed = false;
+    for d in mine {
+        let kind = d.destination["type"].as_str().unwrap_or("?");
+        match d.delivered_at {
+            Some(_) => println!("{}  {kind}  delivered", d.id),
+            None => {
+                failed = true;
+                println!(
+                    "{}  {kind}  NOT delivered: {} (retried by a running server)",
+                    d.id,
+                    d.last_error.unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(if failed { 1 } else { 0 })
+}

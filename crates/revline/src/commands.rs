@@ -247,6 +247,15 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             let now = chrono::Utc::now().timestamp_millis();
             crate::alerts::run(&*store, action, now).await
         }
+        Command::Digest {
+            send,
+            allow_private_webhooks,
+            ..
+        } => {
+            let store = open_store(&cli).await?;
+            let now = chrono::Utc::now().timestamp_millis();
+            crate::alerts::digest(&*store, *send, *allow_private_webhooks, now).await
+        }
         Command::Contacts { action } => {
             let store = open_store(&cli).await?;
             let now = chrono::Utc::now().timestamp_millis();

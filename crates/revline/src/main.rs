@@ -257,6 +257,17 @@ pub enum Command {
         #[command(subcommand)]
         action: alerts::AlertsAction,
     },
+    /// The digest (alerts.md): the scorecard against pace, the top bottlenecks and the
+    /// alerts since the last one. `--preview` prints it; `--send` sends it now.
+    Digest {
+        #[arg(long, required_unless_present = "send")]
+        preview: bool,
+        #[arg(long, conflicts_with = "preview")]
+        send: bool,
+        /// Let webhooks reach loopback and private addresses (refused by default).
+        #[arg(long)]
+        allow_private_webhooks: bool,
+    },
     /// Manage the people who use the web app and the API.
     User {
         #[command(subcommand)]

@@ -33,6 +33,8 @@ struct SettingsPage {
     gross_margin: String,
     lookback_days: String,
     language: String,
+    digest: String,
+    digest_to: String,
     targets: Vec<(String, String, String, String)>,
     users: Vec<UserRow>,
     roles: Vec<(String, String)>,
@@ -115,6 +117,8 @@ async fn settings_view(
         gross_margin: s.gross_margin.to_string(),
         lookback_days: s.lookback_days.to_string(),
         language: s.language.clone(),
+        digest: s.digest.clone(),
+        digest_to: s.digest_to.join(", "),
         targets,
         users,
         roles: Role::NAMES
@@ -156,6 +160,10 @@ pub(super) struct WorkspaceForm {
     /// Absent from an older form: kept as it is.
     #[serde(default)]
     language: Option<String>,
+    #[serde(default)]
+    digest: Option<String>,
+    #[serde(default)]
+    digest_to: Option<String>,
 }
 
 pub(super) async fn save_workspace(
@@ -166,6 +174,12 @@ pub(super) async fn save_workspace(
     let tr = w.tr;
     w.require(Role::Admin).or_page(tr)?;
     let mut settings = state.settings().as_ref().clone();
+    // Fields an older form lacks keep their values.
+    let language = form.language.unwrap_or_else(|| settings.language.clone());
+    let digest = form.digest.unwrap_or_else(|| settings.digest.clone());
+    let digest_to = form
+        .digest_to
+        .unwrap_or_else(|| settings.digest_to.join(","));
     // Each field through the settings' own setter, the same one `revline
     // settings set` uses: no text is ever pasted into a settings file, so a
     // newline in a field cannot add keys.
@@ -176,12 +190,9 @@ pub(super) async fn save_workspace(
         ("sla_hours", &form.sla_hours.trim().replace(',', ".")),
         ("gross_margin", &form.gross_margin.trim().replace(',', ".")),
         ("lookback_days", form.lookback_days.as_str()),
-        (
-            "language",
-            form.language
-                .as_deref()
-                .unwrap_or(&settings.language.clone()),
-        ),
+        ("language", language.as_str()),
+        ("digest", digest.as_str()),
+        ("digest_to", digest_to.as_str()),
     ] {
         settings
             .set(key, value)

@@ -4,6 +4,7 @@
 mod alerts;
 mod browser;
 mod contacts;
+mod email;
 mod limits;
 mod missing;
 mod reports;
