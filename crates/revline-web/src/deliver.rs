@@ -191,7 +191,7 @@ async fn send(courier: &Courier, d: &Delivery, now: i64) -> Result<(), (String, 
     }
 }
 
-/// The message of an alert or a digest, as text and HTML (with the digest's chart).
+/// The message of an alert or a digest, as text and HTML (with the digest's charts).
 fn message(mailer: &Mailer, d: &Delivery) -> Result<Message, String> {
     let payload = &d.payload;
     let base = &mailer.base_url;
@@ -211,19 +211,14 @@ fn message(mailer: &Mailer, d: &Delivery) -> Result<Message, String> {
             payload["summary"].as_str().unwrap_or_default().to_string(),
             crate::digest::text(payload),
             crate::digest::html(payload, base),
-            crate::digest::pace_chart(payload),
+            crate::digest::pace_charts(payload),
         )
     } else {
         let summary = payload["summary"].as_str().unwrap_or_default();
         let link = format!("{base}{}", payload["link"].as_str().unwrap_or_default());
         let state = payload["state"].as_str().unwrap_or_default();
         let name = payload["rule"]["name"].as_str().unwrap_or_default();
-        let escape = |t: &str| {
-            t.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-        };
+        let escape = crate::digest::escape;
         (
             format!("[{state}] {name}"),
             format!("{summary}\n\n{link}\n"),
@@ -234,20 +229,16 @@ fn message(mailer: &Mailer, d: &Delivery) -> Result<Message, String> {
                 escape(&link),
                 escape(&link)
             ),
-            None,
+            Vec::new(),
         )
     };
-    let html_part = match chart {
-        Some(png) => MultiPart::related()
-            .singlepart(SinglePart::html(html))
-            .singlepart(
-                Attachment::new_inline(crate::digest::CHART_CID.to_string()).body(
-                    png,
-                    ContentType::parse("image/png").expect("a content type"),
-                ),
-            ),
-        None => MultiPart::related().singlepart(SinglePart::html(html)),
-    };
+    let mut html_part = MultiPart::related().singlepart(SinglePart::html(html));
+    for (cid, png) in chart {
+        html_part = html_part.singlepart(Attachment::new_inline(cid).body(
+            png,
+            ContentType::parse("image/png").expect("a content type"),
+        ));
+    }
     builder
         .subject(subject)
         .multipart(

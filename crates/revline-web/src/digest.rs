@@ -276,18 +276,21 @@ fn payload_tr(payload: &Value) -> Tr {
     )
 }
 
-fn escape(text: &str) -> String {
+/// Text for HTML.
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-/// The Content-ID of the pace chart in the digest's email.
-pub const CHART_CID: &str = "pace-chart";
+/// The Content-ID of a metric's pace bar in the digest's email.
+pub fn chart_cid(metric: &str) -> String {
+    format!("pace-{metric}")
+}
 
-/// The digest as HTML for email: inline styles (mail clients drop style sheets) and
-/// the pace chart as an inline image, `cid:pace-chart`, when a metric has a target.
+/// The digest as HTML for email: inline styles (mail clients drop style sheets), and
+/// beside each metric with a target its pace bar, an inline image (`cid:pace-<metric>`).
 pub fn html(payload: &Value, base_url: &str) -> String {
     let tr = payload_tr(payload);
     let cell = "padding:4px 8px;border-bottom:1px solid #e2e8f0;";
@@ -297,15 +300,6 @@ pub fn html(payload: &Value, base_url: &str) -> String {
         escape(payload["summary"].as_str().unwrap_or_default())
     );
     out += &format!("<h3>{}</h3>", escape(tr.t("digest.scorecard")));
-    let chart = paced(payload);
-    if !chart.is_empty() {
-        let names: Vec<&str> = chart.iter().filter_map(|m| m["label"].as_str()).collect();
-        out += &format!(
-            "<p><img src=\"cid:{CHART_CID}\" width=\"{CHART_W}\" alt=\"{}: {}\"></p>",
-            escape(tr.t("digest.pace_chart")),
-            escape(&names.join(", "))
-        );
-    }
     out += "<table style=\"border-collapse:collapse;font-size:14px\">";
     for m in payload["scorecard"].as_array().into_iter().flatten() {
         if m["value"].is_null() && m["pace"].is_null() {
@@ -316,20 +310,33 @@ pub fn html(payload: &Value, base_url: &str) -> String {
             Some(false) => "#b45309",
             None => "#0f172a",
         };
+        let metric = m["metric"].as_str().unwrap_or_default();
+        let bar = if share_of_pace(m).is_some() {
+            format!(
+                "<img src=\"cid:{}\" width=\"{BAR_W}\" height=\"{BAR_H}\" alt=\"{}\">",
+                chart_cid(metric),
+                escape(tr.t("digest.pace_chart"))
+            )
+        } else {
+            String::new()
+        };
+        let pace = m["pace_text"].as_str().map_or(String::new(), |p| {
+            escape(&format!("{} {p}", tr.t("digest.pace")))
+        });
         out += &format!(
-            "<tr><td style=\"{cell}\">{}</td><td style=\"{cell}text-align:right;color:{color}\">{}</td><td style=\"{cell}color:#64748b\">{}</td></tr>",
+            "<tr><td style=\"{cell}\">{}</td><td style=\"{cell}text-align:right;color:{color}\">{}</td><td style=\"{cell}color:#64748b\">{pace}</td><td style=\"{cell}\">{bar}</td></tr>",
             escape(m["label"].as_str().unwrap_or_default()),
             escape(m["text"].as_str().unwrap_or_default()),
-            m["pace_text"]
-                .as_str()
-                .map_or(String::new(), |p| escape(&format!(
-                    "{} {p}",
-                    tr.t("digest.pace")
-                )))
         );
     }
     out += "</table>";
     out += &format!("<h3>{}</h3><ol>", escape(tr.t("digest.bottlenecks")));
+    if payload["bottlenecks"]
+        .as_array()
+        .is_none_or(|b| b.is_empty())
+    {
+        out += &format!("<li>{}</li>", escape(tr.t("digest.no_bottlenecks")));
+    }
     for b in payload["bottlenecks"].as_array().into_iter().flatten() {
         let new = if b["new"] == true {
             format!(" <b>{}</b>", escape(tr.t("digest.new")))
@@ -369,48 +376,56 @@ pub fn html(payload: &Value, base_url: &str) -> String {
     out
 }
 
-const CHART_W: u32 = 480;
-const BAR_H: u32 = 22;
+const BAR_W: u32 = 160;
+const BAR_H: u32 = 14;
 
-/// The pace chart: one bar per metric with a target, its share of the pace to date
-/// (the line is 100 %; green on pace, amber behind), in the order the HTML lists them.
-/// A PNG, so that every mail client shows it.
-pub fn pace_chart(payload: &Value) -> Option<Vec<u8>> {
-    use plotters::prelude::*;
-    let metrics = paced(payload);
-    if metrics.is_empty() {
-        return None;
+/// A metric's value as a share of its pace, the right way up (for a metric where lower
+/// is better, pace / value): above 1 is ahead.
+fn share_of_pace(m: &Value) -> Option<f64> {
+    let (value, pace) = (m["value"].as_f64()?, m["pace"].as_f64()?);
+    match Direction::of(m["metric"].as_str().unwrap_or_default()) {
+        Direction::HigherIsBetter if pace > 0.0 => Some(value / pace),
+        Direction::LowerIsBetter if value > 0.0 => Some(pace / value),
+        _ => None,
     }
-    let (w, h) = (CHART_W, BAR_H * metrics.len() as u32 + 8);
+}
+
+/// The pace bars: for each metric with a target, a PNG (every mail client shows one)
+/// of its share of the pace to date, 0 to 150 %, with a line at 100 %; green on pace,
+/// amber behind. Returned with their Content-IDs.
+pub fn pace_charts(payload: &Value) -> Vec<(String, Vec<u8>)> {
+    paced(payload)
+        .into_iter()
+        .filter_map(|m| {
+            let share = share_of_pace(m)?;
+            let on_pace = m["on_pace"] == true;
+            Some((chart_cid(m["metric"].as_str()?), pace_bar(share, on_pace)?))
+        })
+        .collect()
+}
+
+fn pace_bar(share: f64, on_pace: bool) -> Option<Vec<u8>> {
+    use plotters::prelude::*;
+    let (w, h) = (BAR_W, BAR_H);
     let mut pixels = vec![0u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        // 0 % to 150 % of pace across the width.
-        let x = |share: f64| (share.clamp(0.0, 1.5) / 1.5 * f64::from(w - 2)) as i32;
-        for (i, m) in metrics.iter().enumerate() {
-            let (value, pace) = (m["value"].as_f64()?, m["pace"].as_f64()?);
-            let share = match Direction::of(m["metric"].as_str().unwrap_or_default()) {
-                Direction::HigherIsBetter if pace > 0.0 => value / pace,
-                Direction::LowerIsBetter if value > 0.0 => pace / value,
-                _ => continue,
-            };
-            let top = 4 + (i as u32 * BAR_H) as i32;
-            let color = if m["on_pace"] == true {
-                RGBColor(21, 128, 61)
-            } else {
-                RGBColor(217, 119, 6)
-            };
-            root.draw(&Rectangle::new(
-                [(0, top), (x(share).max(2), top + BAR_H as i32 - 6)],
-                color.filled(),
-            ))
-            .ok()?;
-        }
+        root.fill(&RGBColor(241, 245, 249)).ok()?;
+        let x = |share: f64| (share.clamp(0.0, 1.5) / 1.5 * f64::from(w - 1)) as i32;
+        let color = if on_pace {
+            RGBColor(21, 128, 61)
+        } else {
+            RGBColor(217, 119, 6)
+        };
+        root.draw(&Rectangle::new(
+            [(0, 2), (x(share).max(1), h as i32 - 3)],
+            color.filled(),
+        ))
+        .ok()?;
         let full = x(1.0);
-        root.draw(&PathElement::new(
-            vec![(full, 0), (full, h as i32)],
-            RGBColor(15, 23, 42).stroke_width(2),
+        root.draw(&Rectangle::new(
+            [(full - 1, 0), (full + 1, h as i32)],
+            RGBColor(15, 23, 42).filled(),
         ))
         .ok()?;
         root.present().ok()?;

@@ -210,16 +210,21 @@ fn alerts_and_the_digest_arrive_by_email_with_text_html_and_a_chart() {
     assert!(text.contains("Karta wyników"), "{text}");
     let html =
         String::from_utf8(found.iter().find(|p| p.0 == "text/html").unwrap().2.clone()).unwrap();
-    assert!(html.contains("src=\"cid:pace-chart\""), "{html}");
-    // The chart: a PNG that decodes, referenced by its Content-ID.
+    // The charts: a PNG pace bar beside each metric with a target (the demo has a
+    // revenue target), referenced by its Content-ID, decoding as an image.
     let (_, cid, png) = found
         .iter()
-        .find(|p| p.0 == "image/png")
-        .expect("a chart image");
-    assert_eq!(cid, "<pace-chart>");
+        .find(|p| p.0 == "image/png" && p.1 == "<pace-revenue>")
+        .expect("revenue's pace bar");
+    assert!(
+        html.contains(&format!("src=\"cid:{}\"", &cid[1..cid.len() - 1])),
+        "{html}"
+    );
+    let images = found.iter().filter(|p| p.0 == "image/png").count();
+    assert_eq!(html.matches("src=\"cid:pace-").count(), images);
     let decoder = png::Decoder::new(std::io::Cursor::new(png.clone()));
     let info = decoder.read_info().unwrap();
-    assert_eq!(info.info().width, 480);
+    assert_eq!((info.info().width, info.info().height), (160, 14));
     // The preview prints the same digest without sending it.
     let preview = ok(revline(&db, &smtp).args(["digest", "--preview"]));
     assert!(preview.contains("Karta wyników"));
