@@ -21,6 +21,10 @@ const DAY: i64 = 24 * HOUR;
 /// last 30 days, so that years-old leads nobody called do not keep an alert up forever.
 pub const LEAD_WAITING_DAYS: i64 = 30;
 
+/// A `metric` rule on a rate or an average fires only once it is computed from at least
+/// this many records (its `n`).
+pub const MIN_METRIC_COUNT: u64 = 20;
+
 /// The bottleneck finder's window for `bottleneck` rules (alerts.md): trailing 90 days.
 pub const BOTTLENECK_DAYS: i64 = 90;
 
@@ -361,6 +365,9 @@ fn metric_rule(
         // `check` refuses a metric rule without a bound.
         _ => return None,
     };
+    // Minimum volume: a rate or an average of a handful of records (a win rate on the
+    // quarter's first two deals) says nothing yet, and would fire on every new quarter.
+    let holds = holds && m.count.is_none_or(|n| n >= MIN_METRIC_COUNT);
     let link = format!(
         "/?period={}{}",
         rule.period,

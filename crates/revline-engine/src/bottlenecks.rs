@@ -61,6 +61,10 @@ impl BottleneckQuery {
     }
 }
 
+/// Fewer mature entries than this into a step, and its rate is taken from the year
+/// before the window for pricing.
+const MIN_PRICING_COHORT: u64 = 30;
+
 /// Trials and successes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Rate {
@@ -808,7 +812,14 @@ fn collect(s: &Snapshot, slots: &Slots, part: &Part, q: &BottleneckQuery, acc: &
             for &slot in &at {
                 acc.handoff[slot].add(within);
             }
-            let reached = next.is_some_and(|n| row[n] != NEVER && row[n] <= w.as_of);
+        }
+        // What answering within the SLA is worth: the next-stage conversion of answered
+        // and of late leads, over the mature MQLs of the year before (the benchmark's
+        // history), each given the time to convert that step cohorts get. Judged on
+        // the window's own leads, most of which had not had that time, the price swung
+        // from nothing to millions with the hour of the day.
+        if t0 <= bench_end && month_of(t0, bench_end).is_some() {
+            let reached = next.is_some_and(|n| row[n] != NEVER && row[n] - t0 <= maturity);
             if within {
                 acc.within_next.add(reached);
             } else {
@@ -901,8 +912,23 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         }
         r
     };
+    // The funnel's step rates, which price a conversion (how many go on to become
+    // customers): the window's mature cohorts, or where they are too few to say, the
+    // year of mature cohorts before it. A trailing window no longer than the maturity
+    // (an alert's 90 days) has almost none, and pricing on a handful of leads made a
+    // finding's revenue at stake jump between nothing and millions hour by hour.
     let overall: Vec<f64> = (0..steps)
-        .map(|st| total(&acc.conv[st], 0).value().unwrap_or(0.0))
+        .map(|st| {
+            let own = total(&acc.conv[st], 0);
+            if own.n >= MIN_PRICING_COHORT {
+                return own.value().unwrap_or(0.0);
+            }
+            let mut year = Rate::default();
+            for month in &acc.conv_month[st] {
+                year.merge(*month);
+            }
+            year.value().or(own.value()).unwrap_or(0.0)
+        })
         .collect();
     // downstream[st]: share of those converting at step st that go on to the last stage.
     let downstream = |st: usize| -> f64 { overall[st + 1..].iter().product() };

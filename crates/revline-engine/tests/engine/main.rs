@@ -1,5 +1,6 @@
 //! The engine against hand-computed fixtures, real datasets and properties.
 
+mod alert_storms;
 mod alerts;
 mod attribution;
 mod bottlenecks;
