@@ -18,6 +18,7 @@ use revline_store::Store;
 use revline_store::alerts::{AlertChange, AlertRule, NewAlertEvent, StoredAlertState};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// Where an alert is sent (alerts.md "Destinations").
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -152,20 +153,34 @@ fn payload(tr: &Tr, rule: &AlertRule, o: &Observation, transition: Transition, a
 /// bottleneck that went away) counts as false.
 pub async fn evaluate_rules(
     store: &dyn Store,
-    snapshot: &Snapshot,
-    settings: &Settings,
+    snapshot: Arc<Snapshot>,
+    settings: Arc<Settings>,
     now: i64,
 ) -> Result<Vec<(i64, String, Transition)>, AppError> {
-    let tr = workspace_tr(settings);
+    let tr = workspace_tr(&settings);
+    let rules: Vec<(AlertRule, Condition)> = store
+        .alert_rules()
+        .await?
+        .into_iter()
+        .filter(|r| r.muted_until.is_none_or(|until| until <= now))
+        .filter_map(|r| {
+            let condition = serde_json::from_value::<Condition>(r.condition.clone()).ok()?;
+            Some((r, condition))
+        })
+        .collect();
+    // The reports behind the rules are CPU work: off the async threads, so that pages
+    // keep answering while a large workspace is judged.
+    let conditions: Vec<Condition> = rules.iter().map(|(_, c)| c.clone()).collect();
+    let judged = tokio::task::spawn_blocking(move || {
+        conditions
+            .iter()
+            .map(|c| evaluate(&snapshot, &settings, c, now))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(AppError::internal)?;
     let mut changed = Vec::new();
-    for rule in store.alert_rules().await? {
-        if rule.muted_until.is_some_and(|until| until > now) {
-            continue;
-        }
-        let Ok(condition) = serde_json::from_value::<Condition>(rule.condition.clone()) else {
-            continue;
-        };
-        let mut seen = evaluate(snapshot, settings, &condition, now);
+    for ((rule, _), mut seen) in rules.into_iter().zip(judged) {
         let stored = store.alert_states(rule.id).await?;
         for subject in stored.keys() {
             if !seen.iter().any(|o| &o.subject == subject) {

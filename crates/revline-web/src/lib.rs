@@ -200,7 +200,9 @@ async fn watch_alerts(state: AppState) {
         let now = state.clock.now();
         let snapshot = state.snapshot();
         let settings = state.settings();
-        if let Err(e) = alerts::evaluate_rules(&*state.store, &snapshot, &settings, now).await {
+        if let Err(e) =
+            alerts::evaluate_rules(&*state.store, snapshot.clone(), settings.clone(), now).await
+        {
             tracing::error!("evaluating alert rules: {e}");
         }
         if let Some(slot) = digest::due_slot(&settings, now) {

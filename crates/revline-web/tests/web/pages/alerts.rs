@@ -109,8 +109,8 @@ pub async fn alert_rules_are_managed_in_settings(w: Web) {
     let now = w.state.clock.now();
     revline_web::alerts::evaluate_rules(
         store.as_ref(),
-        &w.state.snapshot(),
-        &w.state.settings(),
+        w.state.snapshot(),
+        w.state.settings(),
         now,
     )
     .await
@@ -183,8 +183,8 @@ pub async fn failing_deliveries_are_shown(w: Web) {
     let now = w.state.clock.now();
     revline_web::alerts::evaluate_rules(
         store.as_ref(),
-        &w.state.snapshot(),
-        &w.state.settings(),
+        w.state.snapshot(),
+        w.state.settings(),
         now,
     )
     .await
