@@ -120,8 +120,9 @@ impl Condition {
                 below,
                 above,
                 below_pace,
-                ..
+                filter,
             } => {
+                check_filter(filter.as_deref())?;
                 if !METRICS.contains(&metric.as_str()) {
                     return Err(format!("metric: one of {}", METRICS.join(", ")));
                 }
@@ -134,7 +135,11 @@ impl Condition {
                     _ => Err("give exactly one of below, above or below_pace".into()),
                 }
             }
-            Condition::Bottleneck { min_at_stake, .. } => {
+            Condition::Bottleneck {
+                min_at_stake,
+                filter,
+            } => {
+                check_filter(filter.as_deref())?;
                 if min_at_stake.is_finite() && *min_at_stake >= 0.0 {
                     Ok(())
                 } else {
@@ -153,6 +158,19 @@ impl Condition {
             }
         }
     }
+}
+
+/// A slice as the reports take it (`channel:webinar`), checked by the reports' own
+/// parser: a rule with a filter no report reads would never fire.
+fn check_filter(filter: Option<&str>) -> Result<(), String> {
+    let Some(filter) = filter else { return Ok(()) };
+    let params = ReportParams {
+        filter: Some(filter.to_string()),
+        ..Default::default()
+    };
+    ReportQuery::parse(ReportKind::Scorecard, &params, &Settings::default(), 0)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// What a summary says, as figures: the presentation writes the sentence in the
@@ -402,10 +420,14 @@ fn bottleneck_rule(
 ) -> Vec<Observation> {
     let from = crate::calendar::date_of(s.timezone, now - BOTTLENECK_DAYS * DAY);
     let to = crate::calendar::date_of(s.timezone, now) + chrono::Days::new(1);
+    // The finder searches every slice itself; a filter keeps the findings of one
+    // (`channel:webinar` is the finding segment `channel=webinar`).
+    let segment = filter
+        .and_then(|f| f.split_once(':'))
+        .map(|(dim, value)| format!("{}={}", dim.trim(), value.trim()));
     let params = ReportParams {
         from: Some(from.to_string()),
         to: Some(to.to_string()),
-        filter: filter.map(str::to_string),
         ..Default::default()
     };
     let Ok(query) = ReportQuery::parse(ReportKind::Bottlenecks, &params, settings, now) else {
@@ -418,6 +440,7 @@ fn bottleneck_rule(
         .findings
         .iter()
         .filter(|f| f.revenue_at_stake >= min_at_stake)
+        .filter(|f| segment.is_none() || f.segment == segment)
         .map(|f| Observation {
             subject: format!("{}|{}", f.link, f.segment.as_deref().unwrap_or("all")),
             holds: true,

@@ -208,6 +208,17 @@ fn a_findings_revenue_at_stake_does_not_swing_with_the_hour() {
             webinar.figures["revenue_at_stake"].as_f64().unwrap()
         })
         .collect();
+    // A bottleneck rule with a filter keeps that slice's findings only.
+    let only: Condition = serde_json::from_str(
+        r#"{"type":"bottleneck","min_at_stake":0,"filter":"channel:webinar"}"#,
+    )
+    .unwrap();
+    let now = parse_timestamp("2026-10-16T12:00:00Z", chrono_tz::Tz::UTC).unwrap();
+    let subjects: Vec<String> = evaluate(&s, &demo_settings(), &only, now)
+        .into_iter()
+        .map(|o| o.subject)
+        .collect();
+    assert_eq!(subjects, ["handoff|channel=webinar"]);
     let (low, high) = at_stake
         .iter()
         .fold((f64::MAX, 0.0f64), |(l, h), &v| (l.min(v), h.max(v)));

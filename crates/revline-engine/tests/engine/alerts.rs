@@ -102,3 +102,22 @@ fn freshness_reads_the_newest_record_and_no_data_never_fires() {
     // No ticket was ever recorded: nothing to call stale.
     assert!(!quiet(r#"{"type":"freshness","kind":"tickets","hours":1}"#)[0].holds);
 }
+
+/// A filter is written as the reports take it (`channel:webinar`); one they would not
+/// read is refused when the rule is added, not kept to never fire.
+#[test]
+fn a_filter_no_report_reads_is_refused() {
+    for json in [
+        r#"{"type":"metric","metric":"win_rate","period":"this_quarter","below":0.2,"filter":"channel=webinar"}"#,
+        r#"{"type":"bottleneck","min_at_stake":1000,"filter":"colour:red"}"#,
+    ] {
+        let c: Condition = serde_json::from_str(json).unwrap();
+        let e = c.check().unwrap_err();
+        assert!(e.contains("filter"), "{e}");
+    }
+    let ok: Condition = serde_json::from_str(
+        r#"{"type":"bottleneck","min_at_stake":1000,"filter":"channel:webinar"}"#,
+    )
+    .unwrap();
+    ok.check().unwrap();
+}
