@@ -130,24 +130,31 @@ fn private(ip: IpAddr) -> bool {
 }
 
 /// Refuses a URL whose host resolves to a private address, unless allowed.
-async fn reachable(url: &str, allow_private: bool) -> Result<(), String> {
-    let parsed = url::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+/// Whether a URL may be sent to; the error says whether trying again could help (a
+/// name that does not resolve now may later; a private address never becomes public).
+async fn reachable(url: &str, allow_private: bool) -> Result<(), (String, bool)> {
+    let parsed = url::Url::parse(url).map_err(|e| (format!("{url}: {e}"), false))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("{url}: only http(s) is sent to"));
+        return Err((format!("{url}: only http(s) is sent to"), false));
     }
     if allow_private {
         return Ok(());
     }
-    let host = parsed.host_str().ok_or_else(|| format!("{url}: no host"))?;
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| (format!("{url}: no host"), false))?;
     let port = parsed.port_or_known_default().unwrap_or(443);
     let addrs = tokio::net::lookup_host((host, port))
         .await
-        .map_err(|e| format!("{host}: {e}"))?;
+        .map_err(|e| (format!("{host}: {e}"), true))?;
     for a in addrs {
         if private(a.ip()) {
-            return Err(format!(
-                "{host} is a private or loopback address ({}): refused (start the server with --allow-private-webhooks to allow it)",
-                a.ip()
+            return Err((
+                format!(
+                    "{host} is a private or loopback address ({}): refused (start the server with --allow-private-webhooks to allow it)",
+                    a.ip()
+                ),
+                false,
             ));
         }
     }
@@ -161,10 +168,7 @@ async fn send(courier: &Courier, d: &Delivery, now: i64) -> Result<(), (String, 
         return send_email(courier, d).await;
     }
     let url = d.destination["url"].as_str().unwrap_or_default();
-    // A refused address never becomes allowed by retrying.
-    reachable(url, courier.allow_private)
-        .await
-        .map_err(|e| (e, false))?;
+    reachable(url, courier.allow_private).await?;
     let request = match kind {
         "webhook" => {
             let body = d.payload.to_string();
@@ -349,5 +353,20 @@ mod tests {
         for ip in ["93.184.216.34", "2606:2800:220:1::1", "8.8.8.8"] {
             assert!(!private(ip.parse().unwrap()), "{ip}");
         }
+    }
+
+    /// Regression: a name that did not resolve (a DNS hiccup) gave the delivery up at
+    /// once; it is retried. A private address is still refused for good.
+    #[tokio::test]
+    async fn an_unresolved_name_is_retried_a_private_address_is_not() {
+        let (_, retry) = reachable("https://no-such-host.invalid/hook", false)
+            .await
+            .unwrap_err();
+        assert!(retry);
+        let (error, retry) = reachable("http://127.0.0.1:9/hook", false)
+            .await
+            .unwrap_err();
+        assert!(!retry, "{error}");
+        assert!(reachable("http://127.0.0.1:9/hook", true).await.is_ok());
     }
 }
