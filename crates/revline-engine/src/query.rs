@@ -592,6 +592,14 @@ fn sliced<T: Serialize + Send>(
     }
 }
 
+/// The scorecard of `q` (its period and filter) without the comparison and reach
+/// (`scorecard::scorecard_current`): what alert rules read.
+pub fn run_scorecard_current(s: &Snapshot, q: &ReportQuery) -> Sliced<ScorecardReport> {
+    sliced(s, q, Reads::Touches, |scope| {
+        crate::scorecard::scorecard_current(s, &scope, &q.window, None)
+    })
+}
+
 /// Computes the report of `q` on `s`.
 pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
     let w = &q.window;

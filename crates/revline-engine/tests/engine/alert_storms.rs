@@ -224,3 +224,36 @@ fn a_findings_revenue_at_stake_does_not_swing_with_the_hour() {
         .fold((f64::MAX, 0.0f64), |(l, h), &v| (l.min(v), h.max(v)));
     assert!(low > 0.0 && high < low * 1.25, "{at_stake:?}");
 }
+
+/// What alert rules read, the scorecard without comparison and reach, has the full
+/// scorecard's current figures, targets and pace, metric by metric.
+#[test]
+fn the_alerts_scorecard_has_the_full_scorecards_figures_and_pace() {
+    use revline_engine::scorecard::{scorecard, scorecard_current};
+    let config = DemoConfig {
+        contacts: 2_000,
+        ..DemoConfig::default()
+    };
+    let mut builder = SnapshotBuilder::new(&demo_settings());
+    generate(&config, &mut |r| builder.add(&r));
+    let s = builder.build();
+    let t = |x| parse_timestamp(x, chrono_tz::Tz::UTC).unwrap();
+    let w = revline_engine::Window {
+        from: t("2026-10-01"),
+        to: t("2026-11-01"),
+        as_of: t("2026-10-15T12:00:00Z"),
+    };
+    let full = scorecard(&s, &revline_engine::Scope::ALL, &w, None);
+    let lean = scorecard_current(&s, &revline_engine::Scope::ALL, &w, None);
+    assert_eq!(full.metrics.len(), lean.metrics.len());
+    for (a, b) in full.metrics.iter().zip(&lean.metrics) {
+        assert_eq!(
+            (a.name, a.value, a.target, a.pace, a.count, &a.unit),
+            (b.name, b.value, b.target, b.pace, b.count, &b.unit)
+        );
+    }
+    assert!(
+        full.metrics.iter().any(|m| m.pace.is_some()),
+        "the demo has targets"
+    );
+}
