@@ -6,26 +6,15 @@
 //! `cargo bench -p revline-engine --bench alerts`
 
 use revline_core::time::parse_timestamp;
-use revline_demo::{DemoConfig, demo_settings, generate};
+use revline_demo::demo_settings;
 use revline_engine::alerts::{Condition, evaluate};
-use revline_engine::{Snapshot, SnapshotBuilder, Window};
-use std::sync::OnceLock;
+use revline_engine::Window;
+
+mod demo_1m;
+use demo_1m::snapshot;
 
 fn main() {
     divan::main();
-}
-
-fn snapshot() -> &'static Snapshot {
-    static SNAPSHOT: OnceLock<Snapshot> = OnceLock::new();
-    SNAPSHOT.get_or_init(|| {
-        let config = DemoConfig {
-            contacts: 1_000_000,
-            ..DemoConfig::default()
-        };
-        let mut builder = SnapshotBuilder::new(&demo_settings());
-        generate(&config, &mut |r| builder.add(&r));
-        builder.build()
-    })
 }
 
 fn now() -> i64 {

@@ -6,24 +6,14 @@
 use revline_core::time::parse_timestamp;
 use revline_demo::{DemoConfig, demo_settings, generate};
 use revline_engine::forecast::{ForecastOptions, forecast};
-use revline_engine::{Scope, Snapshot, SnapshotBuilder, Window};
+use revline_engine::{Scope, SnapshotBuilder, Window};
 use std::sync::OnceLock;
+
+mod demo_1m;
+use demo_1m::snapshot;
 
 fn main() {
     divan::main();
-}
-
-fn snapshot() -> &'static Snapshot {
-    static SNAPSHOT: OnceLock<Snapshot> = OnceLock::new();
-    SNAPSHOT.get_or_init(|| {
-        let config = DemoConfig {
-            contacts: 1_000_000,
-            ..DemoConfig::default()
-        };
-        let mut builder = SnapshotBuilder::new(&demo_settings());
-        generate(&config, &mut |r| builder.add(&r));
-        builder.build()
-    })
 }
 
 fn year() -> Window {

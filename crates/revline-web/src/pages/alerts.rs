@@ -458,11 +458,15 @@ pub(super) async fn alerts_page(
     alerts_view(&state, &w, View::plain()).await
 }
 
+fn no_rule(id: i64, tr: Tr) -> PageError {
+    PageError::new(AppError::NotFound(format!("no rule {id}")), tr)
+}
+
 fn rule_of(rules: Vec<AlertRule>, id: i64, tr: Tr) -> Result<AlertRule, PageError> {
     rules
         .into_iter()
         .find(|r| r.id == id)
-        .ok_or_else(|| PageError::new(AppError::NotFound(format!("no rule {id}")), tr))
+        .ok_or_else(|| no_rule(id, tr))
 }
 
 pub(super) async fn create_rule(
@@ -543,10 +547,7 @@ pub(super) async fn mute_rule(
     let hours = parse_number_input(&form.hours).unwrap_or(0.0);
     let until = (hours > 0.0).then(|| state.clock.now() + (hours * 3_600_000.0) as i64);
     if !state.store.mute_alert_rule(id, until).await.or_page(tr)? {
-        return Err(PageError::new(
-            AppError::NotFound(format!("no rule {id}")),
-            tr,
-        ));
+        return Err(no_rule(id, tr));
     }
     alerts_view(&state, &w, View::notice(&tr)).await
 }
@@ -559,10 +560,7 @@ pub(super) async fn remove_rule(
     let tr = w.tr;
     w.require(Role::Editor).or_page(tr)?;
     if !state.store.delete_alert_rule(id).await.or_page(tr)? {
-        return Err(PageError::new(
-            AppError::NotFound(format!("no rule {id}")),
-            tr,
-        ));
+        return Err(no_rule(id, tr));
     }
     alerts_view(&state, &w, View::notice(&tr)).await
 }

@@ -121,6 +121,15 @@ fn parts(mail: &mailparse::ParsedMail) -> Vec<(String, String, Vec<u8>)> {
     mail.subparts.iter().flat_map(parts).collect()
 }
 
+/// The decoded text of the first part of a MIME type.
+fn part_text(found: &[(String, String, Vec<u8>)], mime: &str) -> String {
+    let part = found
+        .iter()
+        .find(|p| p.0 == mime)
+        .unwrap_or_else(|| panic!("no {mime} part"));
+    String::from_utf8(part.2.clone()).unwrap()
+}
+
 fn header(mail: &mailparse::ParsedMail, name: &str) -> String {
     mail.headers
         .iter()
@@ -168,19 +177,10 @@ fn alerts_and_the_digest_arrive_by_email_with_text_html_and_a_chart() {
     assert!(header(&mail, "To").contains("bob@example.com"));
     assert_eq!(mail.ctype.mimetype, "multipart/alternative");
     let found = parts(&mail);
-    let text = String::from_utf8(
-        found
-            .iter()
-            .find(|p| p.0 == "text/plain")
-            .unwrap()
-            .2
-            .clone(),
-    )
-    .unwrap();
+    let text = part_text(&found, "text/plain");
     assert!(text.starts_with("No new touchpoints since "), "{text}");
     assert!(text.contains("https://revline.example.com/records?kind=touchpoints"));
-    let html =
-        String::from_utf8(found.iter().find(|p| p.0 == "text/html").unwrap().2.clone()).unwrap();
+    let html = part_text(&found, "text/html");
     assert!(html.contains("href=\"https://revline.example.com/records?kind=touchpoints\""));
 
     // The digest, now: to the digest's addresses, in the workspace language.
@@ -198,18 +198,9 @@ fn alerts_and_the_digest_arrive_by_email_with_text_html_and_a_chart() {
     );
     assert_eq!(header(&mail, "To"), "board@example.com");
     let found = parts(&mail);
-    let text = String::from_utf8(
-        found
-            .iter()
-            .find(|p| p.0 == "text/plain")
-            .unwrap()
-            .2
-            .clone(),
-    )
-    .unwrap();
+    let text = part_text(&found, "text/plain");
     assert!(text.contains("Karta wyników"), "{text}");
-    let html =
-        String::from_utf8(found.iter().find(|p| p.0 == "text/html").unwrap().2.clone()).unwrap();
+    let html = part_text(&found, "text/html");
     // The charts: a PNG pace bar beside each metric with a target (the demo has a
     // revenue target), referenced by its Content-ID, decoding as an image.
     let (_, cid, png) = found
