@@ -7,8 +7,8 @@
 
 use revline_core::time::parse_timestamp;
 use revline_demo::demo_settings;
-use revline_engine::alerts::{Condition, evaluate};
 use revline_engine::Window;
+use revline_engine::alerts::{Condition, evaluate};
 
 mod demo_1m;
 use demo_1m::snapshot;

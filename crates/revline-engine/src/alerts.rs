@@ -364,7 +364,7 @@ fn metric_rule(
     };
     let query = ReportQuery::parse(ReportKind::Scorecard, &params, settings, now).ok()?;
     // The current figures and pace only: the comparison and reach cost as much again.
-    let card = crate::query::run_scorecard_current(s, &query);
+    let card = crate::query::run_scorecard_current(s, &query, rule.below_pace.is_some());
     let card = card.overall();
     let m = card.metrics.iter().find(|m| m.name == rule.metric)?;
     let value = m.value;

@@ -593,10 +593,10 @@ fn sliced<T: Serialize + Send>(
 }
 
 /// The scorecard of `q` (its period and filter) without the comparison and reach
-/// (`scorecard::scorecard_current`): what alert rules read.
-pub fn run_scorecard_current(s: &Snapshot, q: &ReportQuery) -> Sliced<ScorecardReport> {
+/// (`scorecard::scorecard_current`, with the pace or not): what alert rules read.
+pub fn run_scorecard_current(s: &Snapshot, q: &ReportQuery, pace: bool) -> Sliced<ScorecardReport> {
     sliced(s, q, Reads::Touches, |scope| {
-        crate::scorecard::scorecard_current(s, &scope, &q.window, None)
+        crate::scorecard::scorecard_current(s, &scope, &q.window, None, pace)
     })
 }
 

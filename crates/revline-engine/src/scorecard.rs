@@ -914,18 +914,21 @@ pub fn scorecard_in(
     finish(s, scope, w, segment, merged)
 }
 
-/// The scorecard's current figures, targets and pace, without the previous period's
+/// The scorecard's current figures and targets, without the previous period's
 /// comparison and reach: what an alert rule reads after every live change, at about
-/// half the cost. Its `previous` figures are empty.
+/// half the cost. Its `previous` figures are empty. With `pace`, the pace too, as the
+/// full scorecard sets it; without, no year-ago figures are read and a pace is by
+/// elapsed days only.
 pub fn scorecard_current(
     s: &Snapshot,
     scope: &Scope<'_>,
     w: &Window,
     segment: Option<&str>,
+    pace: bool,
 ) -> ScorecardReport {
     let segment = segment.or_else(|| scope.segment(s));
     let acquired = acquired_at(s, w.as_of);
-    let year_ago = year_ago_windows(s, w, segment);
+    let year_ago = year_ago_windows(s, w, segment).filter(|_| pace);
     let merged = map_merge(
         &parts(s),
         |p| ScorecardPartial {

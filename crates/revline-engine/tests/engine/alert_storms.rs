@@ -244,7 +244,7 @@ fn the_alerts_scorecard_has_the_full_scorecards_figures_and_pace() {
         as_of: t("2026-10-15T12:00:00Z"),
     };
     let full = scorecard(&s, &revline_engine::Scope::ALL, &w, None);
-    let lean = scorecard_current(&s, &revline_engine::Scope::ALL, &w, None);
+    let lean = scorecard_current(&s, &revline_engine::Scope::ALL, &w, None, true);
     assert_eq!(full.metrics.len(), lean.metrics.len());
     for (a, b) in full.metrics.iter().zip(&lean.metrics) {
         assert_eq!(
