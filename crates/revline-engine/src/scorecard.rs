@@ -722,6 +722,47 @@ pub fn figures_partial(
     f
 }
 
+/// The figures a pace's shape reads (`PACED`: revenue, new customers, pipeline created
+/// and the stage entries), and no other: the year-ago periods are counted only for
+/// the share of a period's total reached by a point in it, so the rest (retention, the
+/// SLA, spend) would be computed twice a scorecard for nothing.
+pub fn paced_figures_partial(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    part: &Part,
+    w: &Window,
+    acquired: &[Millis],
+) -> FiguresPartial {
+    let mut f = FiguresPartial {
+        revenue: revenue_in(s, scope, part, w.from, w.end()),
+        new_customers: part
+            .units
+            .clone()
+            .filter(|&u| w.contains(acquired[u]) && scope.unit(u))
+            .count() as u64,
+        ..FiguresPartial::default()
+    };
+    let d = &s.deals;
+    for i in part.deals.clone() {
+        if d.status[i] != DealStatus::Unknown && scope.deal(i) && w.contains(d.created_at[i]) {
+            f.pipeline_created += d.amount[i];
+        }
+    }
+    let k = s.stages.len();
+    f.entries = vec![0; k];
+    for c in part.contacts.clone() {
+        if !scope.contact(c) {
+            continue;
+        }
+        for (st, e) in f.entries.iter_mut().enumerate() {
+            if w.contains(s.entered[c * k + st]) {
+                *e += 1;
+            }
+        }
+    }
+    f
+}
+
 /// Finishes one period's figures from the merged partial.
 pub fn figures(s: &Snapshot, w: &Window, mut p: FiguresPartial) -> Figures {
     let mut f = Figures {
@@ -876,8 +917,8 @@ pub fn scorecard_partial(
         reach: reach_partial(s, scope, part, w),
         year_ago: year_ago.map(|(to_date, whole)| {
             (
-                figures_partial(s, scope, part, to_date, acquired),
-                figures_partial(s, scope, part, whole, acquired),
+                paced_figures_partial(s, scope, part, to_date, acquired),
+                paced_figures_partial(s, scope, part, whole, acquired),
             )
         }),
     }
@@ -935,8 +976,8 @@ pub fn scorecard_current(
             now: figures_partial(s, scope, p, w, &acquired),
             year_ago: year_ago.as_ref().map(|(to_date, whole)| {
                 (
-                    figures_partial(s, scope, p, to_date, &acquired),
-                    figures_partial(s, scope, p, whole, &acquired),
+                    paced_figures_partial(s, scope, p, to_date, &acquired),
+                    paced_figures_partial(s, scope, p, whole, &acquired),
                 )
             }),
             ..ScorecardPartial::default()
