@@ -474,3 +474,47 @@ pub async fn send(
     let to = destinations(store, settings).await?;
     Ok(store.record_digest(slot, now, &payload, &to).await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> i64 {
+        revline_core::time::parse_timestamp(text, chrono_tz::Tz::UTC).unwrap()
+    }
+
+    /// Monday 08:00 in the workspace's zone (Warsaw is UTC+1 in December), up to 12
+    /// hours late; daily at 08:00; never when off.
+    #[test]
+    fn the_digest_is_due_at_eight_on_monday_in_the_workspace_zone() {
+        let mut s = Settings::default();
+        s.set("timezone", "Europe/Warsaw").unwrap();
+        // 2026-12-07 is a Monday; 08:00 in Warsaw is 07:00 UTC.
+        assert_eq!(due_slot(&s, at("2026-12-07T06:59:00Z")), None);
+        assert_eq!(
+            due_slot(&s, at("2026-12-07T07:00:00Z")).as_deref(),
+            Some("weekly:2026-12-07")
+        );
+        assert_eq!(
+            due_slot(&s, at("2026-12-07T18:30:00Z")).as_deref(),
+            Some("weekly:2026-12-07")
+        );
+        assert_eq!(
+            due_slot(&s, at("2026-12-07T19:01:00Z")),
+            None,
+            "too late: skipped"
+        );
+        assert_eq!(
+            due_slot(&s, at("2026-12-09T07:30:00Z")),
+            None,
+            "a Wednesday"
+        );
+        s.set("digest", "daily").unwrap();
+        assert_eq!(
+            due_slot(&s, at("2026-12-09T07:30:00Z")).as_deref(),
+            Some("daily:2026-12-09")
+        );
+        s.set("digest", "off").unwrap();
+        assert_eq!(due_slot(&s, at("2026-12-07T07:30:00Z")), None);
+    }
+}

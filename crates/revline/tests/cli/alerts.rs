@@ -351,3 +351,66 @@ fn two_servers_on_one_postgres_database_deliver_each_alert_once() {
     let history = stdout(&on(&url).args(["alerts", "history"]).output().unwrap());
     assert_eq!(history.lines().count(), 1, "fired once: {history}");
 }
+
+/// The digest goes out by itself at its hour (Monday 08:00 in the workspace zone, here
+/// a server whose clock is pinned to 08:30), as a signed `{"type":"digest"}` payload to
+/// the rules' webhooks, once.
+#[test]
+fn the_weekly_digest_is_sent_on_monday_morning_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    assert!(
+        revline(&db, &["demo", "--contacts", "300"])
+            .status
+            .success()
+    );
+    let (port, received) = receiver(200);
+    let destination = format!(
+        r#"{{"type":"webhook","url":"http://127.0.0.1:{port}/hook","secret":"whsec_0123456789abcdef"}}"#
+    );
+    // A rule that never fires: only the digest comes.
+    let added = revline(
+        &db,
+        &[
+            "alerts",
+            "add",
+            "--name",
+            "Deals stopped",
+            "--condition",
+            r#"{"type":"freshness","kind":"deals","hours":1000000}"#,
+            "--destination",
+            &destination,
+        ],
+    );
+    assert!(added.status.success());
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _server = Killed(
+        on(&db)
+            .args([
+                "serve",
+                "--addr",
+                &addr,
+                "--allow-private-webhooks",
+                "--as-of",
+                "2026-12-07T08:30:00Z",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let got = received
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the digest was sent");
+    let body: serde_json::Value = serde_json::from_str(&got.1).unwrap();
+    assert_eq!(body["type"], "digest");
+    assert!(body["scorecard"].as_array().is_some_and(|m| !m.is_empty()));
+    assert_eq!(
+        header(&got, "revline-delivery"),
+        body["id"].as_str().unwrap()
+    );
+    assert!(
+        received.recv_timeout(Duration::from_secs(3)).is_err(),
+        "sent once"
+    );
+}
