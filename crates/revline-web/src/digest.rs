@@ -165,8 +165,22 @@ pub async fn build(
             ("resolved", resolved.to_string()),
         ],
     );
+    // A workspace whose records stop before the period (an export not refreshed) has
+    // zeros here that are not this month's: the digest says so first.
+    let newest = snapshot.newest_record_at();
+    let period_start = day_start(snapshot.timezone, from);
+    let stale = match newest {
+        Some(t) if t >= period_start => None,
+        Some(t) => Some(tr.t("digest.stale").replace(
+            "{date}",
+            &tr.date(&date_of(snapshot.timezone, t).to_string()),
+        )),
+        None => Some(tr.t("common.no_records").to_string()),
+    };
     Ok(json!({
         "type": "digest",
+        "data_until": newest.map(revline_core::time::format_timestamp),
+        "stale": stale,
         "at": revline_core::time::format_timestamp(now),
         "since": revline_core::time::format_timestamp(since),
         "period": {"from": from.to_string(), "to": to.to_string()},
@@ -200,6 +214,9 @@ fn paced(payload: &Value) -> Vec<&Value> {
 pub fn text(payload: &Value) -> String {
     let tr = payload_tr(payload);
     let mut out = format!("{}\n\n", payload["summary"].as_str().unwrap_or_default());
+    if let Some(stale) = payload["stale"].as_str() {
+        out += &format!("{stale}\n\n");
+    }
     out += &format!("{}\n", tr.t("digest.scorecard"));
     for m in payload["scorecard"].as_array().into_iter().flatten() {
         if m["value"].is_null() && m["pace"].is_null() {
@@ -299,6 +316,12 @@ pub fn html(payload: &Value, base_url: &str) -> String {
          <h2 style=\"margin:0 0 8px\">Revline</h2><p>{}</p>",
         escape(payload["summary"].as_str().unwrap_or_default())
     );
+    if let Some(stale) = payload["stale"].as_str() {
+        out += &format!(
+            "<p style=\"background:#fff7ed;border:1px solid #fdba74;padding:8px\">{}</p>",
+            escape(stale)
+        );
+    }
     out += &format!("<h3>{}</h3>", escape(tr.t("digest.scorecard")));
     out += "<table style=\"border-collapse:collapse;font-size:14px\">";
     for m in payload["scorecard"].as_array().into_iter().flatten() {

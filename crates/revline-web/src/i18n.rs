@@ -641,6 +641,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Karta wyników w tym miesiącu do dziś, wobec tempa",
     ),
     (
+        "digest.stale",
+        "No record falls in this period: the data ends on {date}. Until newer data is imported, these figures are not this period's.",
+        "Żaden rekord nie przypada na ten okres: dane kończą się {date}. Dopóki nie zaimportujesz nowszych danych, te liczby nie dotyczą tego okresu.",
+    ),
+    (
         "digest.summary",
         "Revenue digest, {from} to {to}: {bottlenecks} top bottlenecks; alerts fired {fired}, resolved {resolved}.",
         "Podsumowanie przychodu, {from} – {to}: największe wąskie gardła: {bottlenecks}; alerty uruchomione: {fired}, wygasłe: {resolved}.",

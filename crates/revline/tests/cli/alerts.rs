@@ -414,3 +414,26 @@ fn the_weekly_digest_is_sent_on_monday_morning_once() {
         "sent once"
     );
 }
+
+/// Regression (found on the Olist export, which ends in 2018): the digest of a
+/// workspace whose records stop before the period showed this month's zeros as if they
+/// were news; it now says first where the data ends.
+#[test]
+fn a_digest_of_data_that_ended_years_ago_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(
+        data.join("contacts.csv"),
+        "contact_id,email,created_at\nc1,a@example.com,2018-03-01\nc2,b@example.com,2018-04-01\n",
+    )
+    .unwrap();
+    let db = dir.path().join("r.db");
+    let data = data.to_string_lossy().to_string();
+    assert!(revline(&db, &["import", &data]).status.success());
+    let preview = stdout(&revline(&db, &["digest", "--preview"]));
+    assert!(
+        preview.contains("No record falls in this period: the data ends on Apr 1, 2018."),
+        "{preview}"
+    );
+}
