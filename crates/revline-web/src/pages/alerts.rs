@@ -111,7 +111,8 @@ fn when(tr: &Tr, at: i64) -> String {
 }
 
 /// A condition as a sentence-like line in the reader's language.
-fn condition_text(tr: &Tr, c: &Value, currency: &str) -> String {
+fn condition_text(tr: &Tr, c: &Value, settings: &revline_core::Settings) -> String {
+    let currency = settings.currency.to_string();
     let num = |key: &str| c.get(key).and_then(Value::as_f64);
     let text = |key: &str| c.get(key).and_then(Value::as_str).unwrap_or_default();
     let filter = match text("filter") {
@@ -122,10 +123,14 @@ fn condition_text(tr: &Tr, c: &Value, currency: &str) -> String {
     let head = tr.label("alert", kind);
     let detail = match kind {
         "lead_waiting" => format!(
-            "{} h · ≥ {}",
+            "{} · ≥ {}",
             num("hours").map_or_else(
-                || tr.t("alerts.sla_default").to_string(),
-                |h| tr.number(h, 1)
+                || format!(
+                    "{} h ({})",
+                    tr.number(settings.sla_hours, 1),
+                    tr.t("alerts.sla_default")
+                ),
+                |h| format!("{} h", tr.number(h, 1))
             ),
             num("min_count").unwrap_or(1.0)
         ),
@@ -147,7 +152,7 @@ fn condition_text(tr: &Tr, c: &Value, currency: &str) -> String {
         }
         "bottleneck" => format!(
             "≥ {}",
-            tr.money(num("min_at_stake").unwrap_or(0.0), currency)
+            tr.money(num("min_at_stake").unwrap_or(0.0), &currency)
         ),
         "freshness" => format!(
             "{} · {} h",
@@ -373,7 +378,7 @@ async fn alerts_view(state: &AppState, w: &WebUser, view: View) -> PageResult {
         rules.push(RuleRow {
             id: r.id,
             name: r.name.clone(),
-            condition: condition_text(&tr, &r.condition, &state.settings().currency.to_string()),
+            condition: condition_text(&tr, &r.condition, &state.settings()),
             destinations: destinations_text(&r.destinations),
             firing,
             muted_until: r
