@@ -649,23 +649,13 @@ pub fn figures_partial(
     acquired: &[Millis],
 ) -> FiguresPartial {
     let end = w.end();
-    let mut f = FiguresPartial {
-        revenue: revenue_in(s, scope, part, w.from, end),
-        new_customers: part
-            .units
-            .clone()
-            .filter(|&u| w.contains(acquired[u]) && scope.unit(u))
-            .count() as u64,
-        ..FiguresPartial::default()
-    };
+    // Revenue, new customers, pipeline created and stage entries, as a pace reads them.
+    let mut f = paced_figures_partial(s, scope, part, w, acquired);
     let d = &s.deals;
     let period_end = w.to.min(w.as_of);
     for i in part.deals.clone() {
         if d.status[i] == DealStatus::Unknown || !scope.deal(i) {
             continue;
-        }
-        if w.contains(d.created_at[i]) {
-            f.pipeline_created += d.amount[i];
         }
         if d.created_at[i] < period_end && d.closed_at[i] >= period_end {
             f.open_deals += 1;
@@ -707,18 +697,6 @@ pub fn figures_partial(
         f.paying += u64::from(v[0] > 0)
     });
     f.sla = sla_partial(s, scope, part, w);
-    let k = s.stages.len();
-    f.entries = vec![0; k];
-    for c in part.contacts.clone() {
-        if !scope.contact(c) {
-            continue;
-        }
-        for (st, e) in f.entries.iter_mut().enumerate() {
-            if w.contains(s.entered[c * k + st]) {
-                *e += 1;
-            }
-        }
-    }
     f
 }
 
