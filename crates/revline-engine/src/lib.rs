@@ -19,6 +19,7 @@ mod id_index;
 pub mod incremental;
 pub mod journeys;
 pub mod link;
+pub mod logistic;
 pub mod mrr;
 pub mod part;
 pub mod query;

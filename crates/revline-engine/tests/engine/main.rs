@@ -6,6 +6,7 @@ mod attribution;
 mod bottlenecks;
 mod funnel;
 mod incremental;
+mod logistic;
 mod mrr;
 mod plan;
 mod reports;
