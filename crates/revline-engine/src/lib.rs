@@ -24,6 +24,7 @@ pub mod mrr;
 pub mod part;
 pub mod query;
 pub mod scorecard;
+pub mod scores;
 pub mod sla;
 pub mod slice;
 pub mod snapshot;

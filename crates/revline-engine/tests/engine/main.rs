@@ -10,3 +10,4 @@ mod logistic;
 mod mrr;
 mod plan;
 mod reports;
+mod scores;
