@@ -186,13 +186,7 @@ fn a_month_of_the_demo_fires_few_alerts_and_each_is_true() {
 /// 750k and back within a day. Priced on the year of mature cohorts, it holds steady.
 #[test]
 fn a_findings_revenue_at_stake_does_not_swing_with_the_hour() {
-    let config = DemoConfig {
-        contacts: 6_000,
-        ..DemoConfig::default()
-    };
-    let mut builder = SnapshotBuilder::new(&demo_settings());
-    generate(&config, &mut |r| builder.add(&r));
-    let s = builder.build();
+    let s = crate::reports::demo_snapshot(6_000);
     let condition: Condition =
         serde_json::from_str(r#"{"type":"bottleneck","min_at_stake":0}"#).unwrap();
     let at_stake: Vec<f64> = ["00", "06", "12", "18"]
@@ -230,13 +224,7 @@ fn a_findings_revenue_at_stake_does_not_swing_with_the_hour() {
 #[test]
 fn the_alerts_scorecard_has_the_full_scorecards_figures_and_pace() {
     use revline_engine::scorecard::{scorecard, scorecard_current};
-    let config = DemoConfig {
-        contacts: 2_000,
-        ..DemoConfig::default()
-    };
-    let mut builder = SnapshotBuilder::new(&demo_settings());
-    generate(&config, &mut |r| builder.add(&r));
-    let s = builder.build();
+    let s = crate::reports::demo_snapshot(2_000);
     let t = |x| parse_timestamp(x, chrono_tz::Tz::UTC).unwrap();
     let w = revline_engine::Window {
         from: t("2026-10-01"),

@@ -237,6 +237,17 @@ fn fixture() -> Vec<Record> {
     out
 }
 
+/// The demo workspace of `contacts` people (default seed and end), as a snapshot.
+pub(crate) fn demo_snapshot(contacts: u64) -> Snapshot {
+    let config = revline_demo::DemoConfig {
+        contacts,
+        ..revline_demo::DemoConfig::default()
+    };
+    let mut builder = revline_engine::SnapshotBuilder::new(&revline_demo::demo_settings());
+    revline_demo::generate(&config, &mut |r| builder.add(&r));
+    builder.build()
+}
+
 pub(crate) fn build(records: &[Record]) -> Snapshot {
     let mut b = SnapshotBuilder::new(&Settings::default());
     for r in records {

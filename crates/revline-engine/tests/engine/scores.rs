@@ -3,19 +3,11 @@
 
 use crate::reports::{build, record, t};
 use revline_core::RecordKind;
-use revline_demo::{DemoConfig, demo_settings, generate};
-use revline_engine::SnapshotBuilder;
 use revline_engine::scores::{ScoresQuery, scores};
 
 #[test]
 fn scores_trained_on_the_past_rank_later_demo_leads() {
-    let config = DemoConfig {
-        contacts: 6_000,
-        ..DemoConfig::default()
-    };
-    let mut builder = SnapshotBuilder::new(&demo_settings());
-    generate(&config, &mut |r| builder.add(&r));
-    let s = builder.build();
+    let s = crate::reports::demo_snapshot(6_000);
     let q = ScoresQuery {
         target: s.stage_index("sql").unwrap(),
         horizon_days: 90.0,
