@@ -16,7 +16,9 @@ pub use money::{DecimalStyle, Money};
 pub use parse::{
     FieldError, ParseOptions, RejectReason, RowText, parse_record, parse_record_noting,
 };
-pub use record::{Cell, Field, FieldType, Fields, Record, RecordKind, RowBatch, RowView, Value};
+pub use record::{
+    Cell, Field, FieldType, Fields, PROPS, Record, RecordKind, RowBatch, RowView, Value,
+};
 pub use settings::Settings;
 pub use time::{Clock, FixedClock, Millis, SystemClock};
 pub use warning::{FieldWarning, WarningReason};

@@ -472,7 +472,23 @@ pub trait Fields {
     fn id(&self) -> &str;
     fn text(&self, column: &str) -> Option<&str>;
     fn int(&self, column: &str) -> Option<i64>;
+    /// Each custom property (name, value): a borrowed row has them when it was read
+    /// with the `PROPS` column (as JSON), an owned record always.
+    fn each_prop(&self, visit: &mut dyn FnMut(&str, &str)) {
+        if let Some(json) = self.text(PROPS)
+            && json != "{}"
+            && let Ok(map) = serde_json::from_str::<BTreeMap<String, String>>(json)
+        {
+            for (k, v) in &map {
+                visit(k, v);
+            }
+        }
+    }
 }
+
+/// The pseudo-column a store scan reads a row's custom properties from, as a JSON
+/// object of texts.
+pub const PROPS: &str = "props";
 
 impl Fields for Record {
     fn kind(&self) -> RecordKind {
@@ -486,6 +502,11 @@ impl Fields for Record {
     }
     fn int(&self, column: &str) -> Option<i64> {
         Record::int(self, column)
+    }
+    fn each_prop(&self, visit: &mut dyn FnMut(&str, &str)) {
+        for (k, v) in &self.props {
+            visit(k, v);
+        }
     }
 }
 

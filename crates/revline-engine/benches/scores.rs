@@ -24,6 +24,7 @@ fn train_and_score_1m_contacts(bencher: divan::Bencher) {
         from: t("2026-04-01"),
         to: t("2026-07-01"),
         as_of: t("2026-11-01"),
+        capacity: None,
     };
     bencher.bench_local(|| scores(divan::black_box(s), &q).contacts.len());
 }

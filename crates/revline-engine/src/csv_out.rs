@@ -11,6 +11,7 @@ use crate::journeys::JourneyReport;
 use crate::mrr::MrrReport;
 use crate::query::{MembersReport, Output, Sliced};
 use crate::scorecard::ScorecardReport;
+use crate::scores::ScoresReport;
 use crate::sla::SlaReport;
 
 /// A report's rows as CSV lines (cells quoted where they need it).
@@ -78,6 +79,7 @@ impl Output {
             Output::Attribution(r) => one(r),
             Output::Bottlenecks(r) => one(r),
             Output::Members(r) => one(r),
+            Output::Scores(r) => one(r),
         }
     }
 }
@@ -336,6 +338,36 @@ impl CsvTable for MembersReport {
                     csv_text(m.name.as_deref().unwrap_or("")),
                     m.entered_at
                 )
+            })
+            .collect()
+    }
+}
+
+/// One row per scored contact, best first, with its top reasons.
+impl CsvTable for ScoresReport {
+    fn csv_header(&self) -> String {
+        let mut h = String::from("contact_id,score");
+        for i in 1..=crate::scores::REASONS {
+            h += &format!(",reason_{i},reason_{i}_value,reason_{i}_contribution");
+        }
+        h
+    }
+
+    fn csv_rows(&self) -> Vec<String> {
+        self.contacts
+            .iter()
+            .map(|c| {
+                let mut row = format!("{},{}", csv_text(&c.contact_id), c.score);
+                for i in 0..crate::scores::REASONS {
+                    match c.reasons.get(i) {
+                        Some(r) => {
+                            row +=
+                                &format!(",{},{},{}", csv_text(&r.feature), r.value, r.contribution)
+                        }
+                        None => row += ",,,",
+                    }
+                }
+                row
             })
             .collect()
     }

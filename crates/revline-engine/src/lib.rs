@@ -8,6 +8,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod alerts;
+pub mod attributes;
 pub mod attribution;
 pub mod bottlenecks;
 pub mod calendar;
@@ -29,6 +30,7 @@ pub mod sla;
 pub mod slice;
 pub mod snapshot;
 pub mod stats;
+pub mod threshold;
 mod touches;
 pub mod window;
 

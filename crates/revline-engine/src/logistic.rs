@@ -96,6 +96,22 @@ impl Logistic {
         let base = ((positives + 0.5) / (n - positives + 0.5)).ln();
         beta[0] = base;
         let mut x = vec![0.0; d];
+        // The penalised log-likelihood the steps climb.
+        let objective = |beta: &[f64]| -> f64 {
+            let mut x = vec![0.0; d];
+            let mut sum = 0.0;
+            for (r, &y) in rows.iter().zip(labels) {
+                x[0] = 1.0;
+                for j in 0..p {
+                    x[j + 1] = z(r, j);
+                }
+                let eta: f64 = x.iter().zip(beta).map(|(a, b)| a * b).sum();
+                // log(1 + e^eta), without overflow for large eta.
+                let softplus = eta.max(0.0) + (-eta.abs()).exp().ln_1p();
+                sum += if y { eta } else { 0.0 } - softplus;
+            }
+            sum - 0.5 * l2 * beta[1..].iter().map(|b| b * b).sum::<f64>()
+        };
         for _ in 0..50 {
             let mut grad = vec![0.0; d];
             let mut hess = vec![0.0; d * d];
@@ -131,10 +147,23 @@ impl Logistic {
             let Some(step) = cholesky_solve(&hess, &grad, d) else {
                 break;
             };
-            let change = step.iter().map(|s| s.abs()).fold(0.0, f64::max);
-            for (b, s) in beta.iter_mut().zip(&step) {
-                *b += s;
+            // Newton's full step can overshoot when a rare value nearly separates the
+            // classes (standardised, it takes large values): halve it until the
+            // penalised likelihood does not fall, so every iteration improves the fit.
+            let before = objective(&beta);
+            let mut factor = 1.0;
+            let mut tried = beta.clone();
+            loop {
+                for ((t, b), s) in tried.iter_mut().zip(&beta).zip(&step) {
+                    *t = b + factor * s;
+                }
+                if objective(&tried) >= before - 1e-12 || factor < 1e-6 {
+                    break;
+                }
+                factor /= 2.0;
             }
+            let change = step.iter().map(|s| (factor * s).abs()).fold(0.0, f64::max);
+            beta = tried;
             if change < 1e-8 {
                 break;
             }

@@ -13,6 +13,7 @@ use crate::funnel::{FunnelQuery, FunnelReport, View};
 use crate::journeys::{JourneyReport, Subject};
 use crate::mrr::MrrReport;
 use crate::scorecard::ScorecardReport;
+use crate::scores::{ScoresQuery, ScoresReport};
 use crate::sla::SlaReport;
 use crate::slice::{By, Dim, Scope};
 use crate::snapshot::{Snapshot, SnapshotBuilder};
@@ -35,10 +36,11 @@ pub enum ReportKind {
     Bottlenecks,
     Mrr,
     Members,
+    Scores,
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 10] = [
+    pub const ALL: [ReportKind; 11] = [
         ReportKind::Scorecard,
         ReportKind::Funnel,
         ReportKind::Sla,
@@ -49,6 +51,7 @@ impl ReportKind {
         ReportKind::Bottlenecks,
         ReportKind::Mrr,
         ReportKind::Members,
+        ReportKind::Scores,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +66,7 @@ impl ReportKind {
             ReportKind::Bottlenecks => "bottlenecks",
             ReportKind::Mrr => "mrr",
             ReportKind::Members => "members",
+            ReportKind::Scores => "scores",
         }
     }
 
@@ -99,7 +103,15 @@ pub struct ReportParams {
     pub contact: Option<String>,
     pub account: Option<String>,
     pub email: Option<String>,
-    pub target: Option<f64>,
+    /// Forecast: a revenue target (a number); scores: the stage to predict.
+    pub target: Option<String>,
+    /// Scores: the days after the lead entry within which the target counts.
+    pub horizon_days: Option<f64>,
+    /// Scores: train on what was known at this time (default: the as-of time).
+    pub train_as_of: Option<String>,
+    /// Scores: sales' capacity in leads per month for the threshold (default: the
+    /// current rate of SQLs per month).
+    pub capacity: Option<f64>,
     pub model: Option<String>,
     pub order: Option<usize>,
     pub lookback_days: Option<f64>,
@@ -142,6 +154,7 @@ pub struct ReportQuery {
     pub bottlenecks: BottleneckQuery,
     /// The funnel stage (index) whose members are listed.
     pub stage: Option<usize>,
+    pub scores: ScoresQuery,
 }
 
 fn instant(text: &str, settings: &Settings, param: &'static str) -> Result<Millis, ParamError> {
@@ -184,6 +197,70 @@ fn window(
         return Err(bad("from", "must be before to"));
     }
     Ok(Window { from, to, as_of })
+}
+
+/// The stage a score predicts when none is named: becoming a customer (HubSpot's
+/// "likelihood to close"), else the funnel's last stage.
+fn default_score_target(settings: &Settings) -> usize {
+    settings
+        .stages
+        .iter()
+        .position(|s| s == "customer")
+        .unwrap_or(settings.stages.len().saturating_sub(1))
+}
+
+fn scores_query(
+    kind: ReportKind,
+    p: &ReportParams,
+    settings: &Settings,
+    w: &Window,
+) -> Result<ScoresQuery, ParamError> {
+    let target = match (&p.target, kind) {
+        (Some(name), ReportKind::Scores) => {
+            let name = revline_core::normalize::snake_case(name.trim());
+            settings
+                .stages
+                .iter()
+                .position(|s| *s == name)
+                .filter(|&i| i > 0)
+                .ok_or_else(|| {
+                    bad(
+                        "target",
+                        format!(
+                            "no stage '{name}' after the first ({})",
+                            settings.stages[1..].join(", ")
+                        ),
+                    )
+                })?
+        }
+        _ => default_score_target(settings),
+    };
+    let horizon_days = p.horizon_days.unwrap_or(90.0);
+    if horizon_days.is_nan() || horizon_days <= 0.0 {
+        return Err(bad("horizon_days", "must be more than 0"));
+    }
+    let train_as_of = match &p.train_as_of {
+        Some(t) => instant(t, settings, "train_as_of")?,
+        None => w.as_of,
+    };
+    if train_as_of > w.as_of {
+        return Err(bad("train_as_of", "must not be after the as-of time"));
+    }
+    if p.capacity.is_some_and(|c| c.is_nan() || c < 0.0) {
+        return Err(bad(
+            "capacity",
+            "must be a number of leads per month, 0 or more",
+        ));
+    }
+    Ok(ScoresQuery {
+        target,
+        horizon_days,
+        train_as_of,
+        from: w.from,
+        to: w.to,
+        as_of: w.as_of,
+        capacity: p.capacity,
+    })
 }
 
 impl ReportQuery {
@@ -369,6 +446,22 @@ impl ReportQuery {
                 )
             }
         };
+        let forecast = ForecastOptions {
+            target: match (&p.target, kind) {
+                (Some(t), ReportKind::Forecast) => Some(
+                    t.trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite() && *v >= 0.0)
+                        .ok_or_else(|| bad("target", format!("'{t}' (a revenue amount)")))?,
+                ),
+                _ => None,
+            },
+        };
+        let scores = scores_query(kind, p, settings, &w)?;
+        if kind == ReportKind::Scores && (by.is_some() || filter.is_some()) {
+            return Err(bad("by", "scores are per contact; no breakdown or filter"));
+        }
         if kind == ReportKind::Members && by.is_some() {
             return Err(bad("by", "members lists one slice; give a filter instead"));
         }
@@ -379,7 +472,8 @@ impl ReportQuery {
             filter,
             view,
             window_days: p.window_days,
-            forecast: ForecastOptions { target: p.target },
+            forecast,
+            scores,
             subject,
             models,
             attribution,
@@ -437,6 +531,7 @@ pub enum Output {
     Bottlenecks(BottlenecksReport),
     Mrr(Sliced<MrrReport>),
     Members(MembersReport),
+    Scores(ScoresReport),
 }
 
 /// The people behind one stage's count of the funnel with the same parameters.
@@ -531,6 +626,7 @@ report_output!(AttributionReport, Attribution, Attribution);
 report_output!(BottlenecksReport, Bottlenecks, Bottlenecks);
 report_output!(Sliced<MrrReport>, Mrr, Mrr);
 report_output!(MembersReport, Members, Members);
+report_output!(ScoresReport, Scores, Scores);
 
 impl Output {
     /// The report's JSON document (interface.md): a single attribution model is printed
@@ -604,6 +700,7 @@ pub fn run_scorecard_current(s: &Snapshot, q: &ReportQuery, pace: bool) -> Slice
 pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
     let w = &q.window;
     Ok(match q.kind {
+        ReportKind::Scores => Output::Scores(crate::scores::scores(s, &q.scores)),
         ReportKind::Funnel => {
             let fq = FunnelQuery {
                 from: w.from,

@@ -18,6 +18,8 @@ use std::collections::HashMap;
 const DAY: i64 = 86_400_000;
 /// A categorical value seen on fewer training leads than this goes to "other".
 const MIN_VALUE_COUNT: usize = 20;
+/// The reasons given per lead.
+pub const REASONS: usize = 3;
 /// The L2 penalty on the standardised weights.
 const L2: f64 = 1.0;
 
@@ -36,6 +38,9 @@ pub struct ScoresQuery {
     /// Now: scored leads whose horizon has passed by then are the held-out set the
     /// model is judged on.
     pub as_of: Millis,
+    /// Sales' capacity in leads per month for the threshold; default: the rate at
+    /// which contacts entered the SQL stage over the three whole months before `as_of`.
+    pub capacity: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,11 +92,12 @@ pub struct ContactScore {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScoresReport {
     pub model: ScoreModel,
+    pub threshold: crate::threshold::Threshold,
     pub contacts: Vec<ContactScore>,
 }
 
 /// When a contact became a lead: its entry into the first stage, else its creation.
-fn lead_entry(s: &Snapshot, c: usize) -> Option<Millis> {
+pub(crate) fn lead_entry(s: &Snapshot, c: usize) -> Option<Millis> {
     let k = s.stages.len();
     let first = s.entered[c * k];
     if first != NEVER {
@@ -111,9 +117,9 @@ fn account_of(s: &Snapshot, c: usize) -> Option<usize> {
     (a != NONE).then_some(a as usize)
 }
 
-/// The categorical attributes: account firmographics, the contact's source, and the
-/// channel of its first touch up to the cut.
-const ATTRIBUTES: [(&str, Attribute); 4] = [
+/// The fixed categorical attributes: account firmographics, the contact's source, and
+/// the channel of its first touch up to the cut.
+const FIXED: [(&str, Attribute); 4] = [
     ("segment", |s, c, _| {
         account_of(s, c).map_or(NONE, |a| s.accounts.segment[a])
     }),
@@ -130,27 +136,103 @@ const ATTRIBUTES: [(&str, Attribute); 4] = [
     }),
 ];
 
+/// Where a descriptive column comes from.
+#[derive(Debug, Clone, Copy)]
+enum Column {
+    Fixed(&'static str, Attribute),
+    /// A contact attribute (title, a custom property), by key number.
+    Contact(usize),
+    /// An account attribute (industry, a custom property), by key number.
+    Account(usize),
+}
+
+impl Column {
+    /// Every column the snapshot describes leads by.
+    fn all(s: &Snapshot) -> Vec<Column> {
+        let mut out: Vec<Column> = FIXED.iter().map(|&(n, f)| Column::Fixed(n, f)).collect();
+        out.extend((0..s.contact.attributes.keys.len()).map(Column::Contact));
+        out.extend((0..s.accounts.attributes.keys.len()).map(Column::Account));
+        out
+    }
+
+    fn name(self, s: &Snapshot) -> String {
+        match self {
+            Column::Fixed(name, _) => name.to_string(),
+            Column::Contact(k) => s.contact.attributes.keys[k].clone(),
+            Column::Account(k) => match s.accounts.attributes.keys[k].as_str() {
+                "industry" => "industry".to_string(),
+                key => format!("account.{key}"),
+            },
+        }
+    }
+
+    /// Attributes are as last imported: the firmographics and properties a CRM
+    /// export gives, read as known at the lead's entry.
+    fn value(self, s: &Snapshot, c: usize, cut: Millis) -> u32 {
+        match self {
+            Column::Fixed(_, f) => f(s, c, cut),
+            Column::Contact(k) => s.contact.attributes.get(k, c),
+            Column::Account(k) => {
+                account_of(s, c).map_or(NONE, |a| s.accounts.attributes.get(k, a))
+            }
+        }
+    }
+}
+
+/// How a column enters the model.
+enum Encoding {
+    /// One-hot: the values with a column of their own, then "(other)" and "(none)".
+    Categorical(Vec<u32>),
+    /// Its value as a number, and "(none)" for a missing one.
+    Numeric,
+}
+
+/// A column is numeric when every value it has is a number and there are this many
+/// different ones; fewer are one-hot categories (a 1-5 rating, a yes/no as 0/1).
+const MIN_NUMERIC_VALUES: usize = 10;
+
 /// The feature layout, learned from the training leads.
 struct Layout {
-    /// Per attribute, the values with a column of their own.
-    values: Vec<Vec<u32>>,
+    columns: Vec<(Column, Encoding)>,
     /// Touch channels counted as features.
     channels: Vec<u32>,
     names: Vec<String>,
 }
 
+fn number(s: &Snapshot, v: u32) -> Option<f64> {
+    s.names
+        .name(v)
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+}
+
 impl Layout {
     fn learn(s: &Snapshot, leads: &[(usize, Millis)]) -> Layout {
-        let mut values = Vec::new();
+        let mut columns = Vec::new();
         let mut names = Vec::new();
-        for (name, attribute) in ATTRIBUTES {
+        for column in Column::all(s) {
             let mut counts: HashMap<u32, usize> = HashMap::new();
             for &(c, cut) in leads {
-                *counts.entry(attribute(s, c, cut)).or_default() += 1;
+                *counts.entry(column.value(s, c, cut)).or_default() += 1;
+            }
+            counts.remove(&NONE);
+            // A property none of the training leads has teaches nothing.
+            if counts.is_empty() && !matches!(column, Column::Fixed(..)) {
+                continue;
+            }
+            let name = column.name(s);
+            if counts.len() >= MIN_NUMERIC_VALUES && counts.keys().all(|&v| number(s, v).is_some())
+            {
+                names.push(name.clone());
+                names.push(format!("{name}=(none)"));
+                columns.push((column, Encoding::Numeric));
+                continue;
             }
             let mut kept: Vec<u32> = counts
                 .into_iter()
-                .filter(|&(v, n)| v != NONE && n >= MIN_VALUE_COUNT)
+                .filter(|&(_, n)| n >= MIN_VALUE_COUNT)
                 .map(|(v, _)| v)
                 .collect();
             kept.sort_by(|a, b| s.names.name(*a).cmp(s.names.name(*b)));
@@ -159,7 +241,7 @@ impl Layout {
             }
             names.push(format!("{name}=(other)"));
             names.push(format!("{name}=(none)"));
-            values.push(kept);
+            columns.push((column, Encoding::Categorical(kept)));
         }
         let t = &s.touchpoints;
         let mut counts: HashMap<u32, usize> = HashMap::new();
@@ -188,7 +270,7 @@ impl Layout {
             .map(String::from),
         );
         Layout {
-            values,
+            columns,
             channels,
             names,
         }
@@ -197,13 +279,24 @@ impl Layout {
     /// A lead's features as known at `cut`.
     fn row(&self, s: &Snapshot, c: usize, cut: Millis) -> Vec<f64> {
         let mut row = Vec::with_capacity(self.names.len());
-        for ((_, attribute), kept) in ATTRIBUTES.iter().zip(&self.values) {
-            let v = attribute(s, c, cut);
-            for &k in kept {
-                row.push(f64::from(u8::from(v == k)));
+        let flag = |b: bool| f64::from(u8::from(b));
+        for (column, encoding) in &self.columns {
+            let v = column.value(s, c, cut);
+            match encoding {
+                Encoding::Categorical(kept) => {
+                    for &k in kept {
+                        row.push(flag(v == k));
+                    }
+                    row.push(flag(v != NONE && !kept.contains(&v)));
+                    row.push(flag(v == NONE));
+                }
+                Encoding::Numeric => {
+                    // A value that is not a number counts as missing.
+                    let x = (v != NONE).then(|| number(s, v)).flatten();
+                    row.push(x.unwrap_or(0.0));
+                    row.push(flag(x.is_none()));
+                }
             }
-            row.push(f64::from(u8::from(v != NONE && !kept.contains(&v))));
-            row.push(f64::from(u8::from(v == NONE)));
         }
         let t = &s.touchpoints;
         let before: Vec<usize> = s.touches_of(c).filter(|&i| t.at[i] <= cut).collect();
@@ -231,7 +324,7 @@ impl Layout {
 
 /// Whether a lead reached the target within the horizon, as known at `known_at`;
 /// `None` while its horizon has not passed.
-fn outcome(
+pub(crate) fn outcome(
     s: &Snapshot,
     c: usize,
     entry: Millis,
@@ -279,12 +372,21 @@ pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
         let Some(entry) = lead_entry(s, c) else {
             continue;
         };
-        if entry < q.from || entry >= q.to {
+        // The contacts created in the period (the lead entry where no creation time
+        // is known).
+        let created = match s.contact.created_at.get(c) {
+            Some(&t) if t != NEVER => t,
+            _ => entry,
+        };
+        if created < q.from || created >= q.to {
             continue;
         }
         let row = layout.row(s, c, entry + DAY);
         let score = model.predict(&row);
-        if entry > q.train_as_of
+        // Judged on: leads the model did not learn from (their outcome was not known
+        // at training) whose outcome is known now.
+        if outcome(s, c, entry, q, q.train_as_of).is_none()
+            && entry <= q.as_of
             && let Some(y) = outcome(s, c, entry, q, q.as_of)
         {
             judged_scores.push(score);
@@ -302,7 +404,7 @@ pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
             })
             .collect();
         reasons.sort_by(|a, b| b.contribution.abs().total_cmp(&a.contribution.abs()));
-        reasons.truncate(3);
+        reasons.truncate(REASONS);
         contacts.push(ContactScore {
             contact_id: s.contact_ids[c].clone(),
             score,
@@ -326,6 +428,9 @@ pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
     features.sort_by(|a, b| b.importance.total_cmp(&a.importance));
     let when =
         |t: i64| (t != i64::MAX && t != i64::MIN).then(|| revline_core::time::format_timestamp(t));
+    let threshold = crate::threshold::threshold(s, q, |c, entry| {
+        model.predict(&layout.row(s, c, entry + DAY))
+    });
     ScoresReport {
         model: ScoreModel {
             target: s.stages[q.target].clone(),
@@ -342,6 +447,7 @@ pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
             judged_on: judged_scores.len() as u64,
             features,
         },
+        threshold,
         contacts,
     }
 }

@@ -12,7 +12,7 @@ pub use crate::touches::{Team, Touchpoints};
 use crate::touches::{Touch, group_touches};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use revline_core::{Currency, Fields, RecordKind, Settings};
+use revline_core::{Currency, Fields, PROPS, RecordKind, Settings};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::{BTreeMap, HashMap};
@@ -190,6 +190,8 @@ pub struct Contacts {
     /// touchpoint at or before it entered the first stage; else `NONE`. It is then the
     /// first-touch channel, a touch at the lead entry (metrics.md).
     pub source_channel: Vec<u32>,
+    /// Title and custom properties (what lead scores learn from).
+    pub attributes: crate::attributes::Attributes,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -200,6 +202,8 @@ pub struct Accounts {
     pub country: Vec<u32>,
     pub owner: Vec<u32>,
     pub created_at: Vec<i64>,
+    /// Industry and custom properties (what lead scores learn from).
+    pub attributes: crate::attributes::Attributes,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -558,11 +562,25 @@ impl SnapshotBuilder {
     pub const ALL_INPUTS: Inputs = &[
         (
             RecordKind::Accounts,
-            &["segment", "country", "owner", "created_at"],
+            &[
+                "segment",
+                "country",
+                "owner",
+                "created_at",
+                "industry",
+                PROPS,
+            ],
         ),
         (
             RecordKind::Contacts,
-            &["account_id", "owner", "source", "created_at"],
+            &[
+                "account_id",
+                "owner",
+                "source",
+                "created_at",
+                "title",
+                PROPS,
+            ],
         ),
         (RecordKind::Stages, &["contact_id", "stage", "occurred_at"]),
         (
@@ -836,6 +854,17 @@ impl SnapshotBuilder {
                 self.accounts.country[a] = self.names.opt(record.text("country"));
                 self.accounts.owner[a] = self.names.opt(record.text("owner"));
                 self.accounts.created_at[a] = record.int("created_at").unwrap_or(NEVER);
+                let attributes = &mut self.accounts.attributes;
+                attributes.clear(a);
+                let names = &mut self.names;
+                if let Some(industry) = record.text("industry") {
+                    attributes.set("industry", a, names.intern(industry));
+                }
+                record.each_prop(&mut |key, value| {
+                    if !value.trim().is_empty() {
+                        attributes.set(key, a, names.intern(value.trim()));
+                    }
+                });
             }
             RecordKind::Contacts => {
                 let c = self.contact(record.id());
@@ -864,6 +893,16 @@ impl SnapshotBuilder {
                 k.account[c] = account;
                 k.owner[c] = owner;
                 k.source[c] = source;
+                k.attributes.clear(c);
+                let names = &mut self.names;
+                if let Some(title) = record.text("title") {
+                    k.attributes.set("title", c, names.intern(title));
+                }
+                record.each_prop(&mut |key, value| {
+                    if !value.trim().is_empty() {
+                        k.attributes.set(key, c, names.intern(value.trim()));
+                    }
+                });
             }
             RecordKind::Stages => {
                 let (Some(contact), Some(name), Some(at)) = (

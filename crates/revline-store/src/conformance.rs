@@ -402,6 +402,26 @@ pub async fn scanned_rows_match_read_rows(store: &dyn Store) {
         .await
         .unwrap();
         assert_eq!(overlapped, got, "{kind}: overlapped scan");
+        // The custom properties, read as the `props` pseudo-column.
+        let mut props = Vec::new();
+        store
+            .scan_columns(kind, &[revline_core::PROPS], &mut |row| {
+                let mut map = std::collections::BTreeMap::new();
+                revline_core::Fields::each_prop(row, &mut |k, v| {
+                    map.insert(k.to_string(), v.to_string());
+                });
+                props.push(map);
+            })
+            .await
+            .unwrap();
+        let want_props: Vec<_> = store
+            .read_page(kind, None, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.props)
+            .collect();
+        assert_eq!(props, want_props, "{kind}: props");
     }
     let mut nothing = |_: &revline_core::RowView<'_>| {};
     assert!(

@@ -304,9 +304,15 @@ pub trait Store: alerts::AlertStore + Send + Sync {
                 .read_columns(kind, columns, after.as_deref(), PAGE)
                 .await?;
             for r in &page {
+                let props = columns
+                    .contains(&revline_core::PROPS)
+                    .then(|| r.props_json());
                 let cells: Vec<Cell<'_>> = columns
                     .iter()
                     .map(|c| match r.get(c) {
+                        _ if *c == revline_core::PROPS => {
+                            Cell::Text(props.as_deref().unwrap_or("{}"))
+                        }
                         Value::Null => Cell::Null,
                         Value::Int(i) => Cell::Int(*i),
                         Value::Text(t) => Cell::Text(t),

@@ -134,7 +134,10 @@ pub(crate) fn select_hashes_sql(
 
 /// Refuses column names the kind does not have (they would be spliced into SQL).
 pub(crate) fn check_columns(kind: RecordKind, columns: &[&str]) -> Result<()> {
-    match columns.iter().find(|c| kind.column_index(c).is_none()) {
+    match columns
+        .iter()
+        .find(|c| **c != revline_core::PROPS && kind.column_index(c).is_none())
+    {
         Some(bad) => Err(StoreError::Unsupported(format!(
             "{kind} has no column {bad}"
         ))),
@@ -281,7 +284,11 @@ pub(crate) fn select_page_sql(
         }
         Some(names) => {
             for name in names {
-                let _ = write!(cols, ", \"{name}\"");
+                if *name == revline_core::PROPS {
+                    let _ = write!(cols, ", {}", dialect.props_select());
+                } else {
+                    let _ = write!(cols, ", \"{name}\"");
+                }
             }
         }
     }
@@ -356,7 +363,12 @@ where
             .text(0)?
             .ok_or_else(|| StoreError::Corrupt(format!("{kind}: a row without id")))?;
         let mut values = vec![Value::Null; kind.columns().count()];
+        let mut props = Default::default();
         for (at, name) in names.iter().enumerate() {
+            if *name == revline_core::PROPS {
+                props = parse_props(self.text(at + 1)?)?;
+                continue;
+            }
             let (i, field) = kind
                 .columns()
                 .enumerate()
@@ -372,7 +384,7 @@ where
             kind,
             id,
             values,
-            props: Default::default(),
+            props,
         })
     }
 
@@ -434,6 +446,16 @@ pub(crate) fn settings_from_pairs(rows: Vec<(String, String)>) -> Result<revline
     Ok(settings)
 }
 
+/// A stored props cell: a JSON object of texts (none when null).
+pub(crate) fn parse_props(text: Option<String>) -> Result<BTreeMap<String, String>> {
+    match text {
+        None => Ok(BTreeMap::new()),
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            StoreError::Corrupt(format!("props are not a JSON object of strings: {e}"))
+        }),
+    }
+}
+
 /// Rebuilds a record from the text and integer cells of a stored row.
 pub(crate) fn record_from_cells(
     kind: RecordKind,
@@ -445,14 +467,7 @@ pub(crate) fn record_from_cells(
     for (i, f) in kind.columns().enumerate() {
         values.push(cell(i + 1, f.ty)?);
     }
-    let props: BTreeMap<String, String> = match props {
-        None => BTreeMap::new(),
-        Some(text) => serde_json::from_str(&text).map_err(|e| {
-            StoreError::Corrupt(format!(
-                "{kind} {id}: props are not a JSON object of strings: {e}"
-            ))
-        })?,
-    };
+    let props = parse_props(props).map_err(|e| StoreError::Corrupt(format!("{kind} {id}: {e}")))?;
     Ok(Record {
         kind,
         id,

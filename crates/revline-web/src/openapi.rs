@@ -49,8 +49,23 @@ pub const PARAMETERS: &[(&str, &str, &str)] = &[
     ("email", "string", "Journeys: the contact with this email."),
     (
         "target",
+        "string",
+        "Forecast: plan for this revenue target (an amount) instead of targets.csv's. Scores: the stage to predict (default: customer).",
+    ),
+    (
+        "horizon_days",
         "number",
-        "Forecast: plan for this revenue target instead of targets.csv's.",
+        "Scores: the target counts when reached within this many days of the lead entry (default 90).",
+    ),
+    (
+        "train_as_of",
+        "string",
+        "Scores: train on what was known at this time, on leads that entered at least horizon_days before it (default: the as-of time).",
+    ),
+    (
+        "capacity",
+        "number",
+        "Scores: sales' capacity in leads per month for the threshold (default: the current rate of SQLs per month).",
     ),
     (
         "model",

@@ -7,6 +7,7 @@ mod alerts;
 mod commands;
 mod contacts;
 mod report;
+mod scores_table;
 
 // Importing allocates and frees many small strings on two threads; mimalloc does that
 // markedly faster than glibc's allocator (docs/benchmarks.md has the figures).
@@ -82,6 +83,8 @@ pub enum ReportName {
     Mrr,
     /// The people behind one funnel stage's count (--stage), with the funnel's flags.
     Members,
+    /// Lead scores learned from the workspace's history, their accuracy and the threshold.
+    Scores,
 }
 
 /// Options of `revline report`.
@@ -165,8 +168,19 @@ pub struct ReportOptions {
     #[arg(long, value_name = "DAYS", default_value_t = 90.0)]
     pub maturity_days: f64,
     /// Forecast: plan for this revenue target instead of the one in targets.csv.
-    #[arg(long, value_name = "AMOUNT")]
-    pub target: Option<f64>,
+    /// Scores: the stage to predict (default: customer).
+    #[arg(long, value_name = "AMOUNT|STAGE")]
+    pub target: Option<String>,
+    /// Scores: the target counts when reached within this many days of the lead entry.
+    #[arg(long, value_name = "DAYS")]
+    pub horizon_days: Option<f64>,
+    /// Scores: train on what was known at this time (default: the as-of time).
+    #[arg(long, value_name = "TIME")]
+    pub train_as_of: Option<String>,
+    /// Scores: sales' capacity in leads per month for the threshold (default: the
+    /// current rate of SQLs per month).
+    #[arg(long, value_name = "LEADS")]
+    pub capacity: Option<f64>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 }

@@ -31,7 +31,10 @@ fn params(options: &ReportOptions) -> ReportParams {
         contact: options.contact.clone(),
         account: options.account.clone(),
         email: None,
-        target: options.target,
+        target: options.target.clone(),
+        horizon_days: options.horizon_days,
+        train_as_of: options.train_as_of.clone(),
+        capacity: options.capacity,
         model: Some(options.model.clone()),
         order: Some(options.order),
         lookback_days: options.lookback_days,
@@ -138,6 +141,7 @@ fn print_output(out: &Output, format: ReportFormat) {
         Output::Bottlenecks(r) => print_one(r, format),
         Output::Mrr(r) => print_sliced(r, format),
         Output::Members(r) => print_one(r, format),
+        Output::Scores(r) => print_one(r, format),
     }
 }
 

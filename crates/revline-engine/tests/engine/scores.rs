@@ -15,6 +15,7 @@ fn scores_trained_on_the_past_rank_later_demo_leads() {
         from: t("2026-04-01"),
         to: t("2026-07-01"),
         as_of: t("2026-11-01"),
+        capacity: None,
     };
     let r = scores(&s, &q);
     let m = &r.model;
@@ -131,6 +132,7 @@ fn nothing_after_the_first_day_changes_a_score() {
         from: t("2026-02-01"),
         to: t("2026-02-02"),
         as_of: t("2026-03-01"),
+        capacity: None,
     };
     let r = scores(&s, &q);
     // Not vacuous: all sixty past leads trained the model, half of them positive, and
@@ -146,4 +148,147 @@ fn nothing_after_the_first_day_changes_a_score() {
     );
     assert_eq!(r.contacts.len(), 2);
     assert_eq!(r.contacts[0].score, r.contacts[1].score, "{:?}", r.contacts);
+}
+
+/// The cut passes exactly the capacity's worth of the measured months' leads, the
+/// best-scored first, and last quarter's MQLs split into passed and missed.
+#[test]
+fn the_threshold_passes_sales_capacity_best_scored_first() {
+    let s = crate::reports::demo_snapshot(6_000);
+    // The measured months are the three before the as-of month: score exactly those
+    // contacts to count against the cut independently.
+    let q = ScoresQuery {
+        target: s.stage_index("customer").unwrap(),
+        horizon_days: 90.0,
+        train_as_of: t("2026-06-01"),
+        from: t("2026-08-01"),
+        to: t("2026-11-01"),
+        as_of: t("2026-11-01"),
+        capacity: Some(40.0),
+    };
+    let r = scores(&s, &q);
+    let th = &r.threshold;
+    assert_eq!(th.measured.from, "2026-08-01T00:00:00Z");
+    assert_eq!(th.capacity_per_month, 40.0);
+    assert!(th.capacity_given);
+    let cut = th.score.expect("leads to rank");
+    let passed: Vec<f64> = r
+        .contacts
+        .iter()
+        .map(|c| c.score)
+        .filter(|&x| x >= cut)
+        .collect();
+    assert_eq!(passed.len(), 120, "3 months x 40 leads");
+    let mean = passed.iter().sum::<f64>() / 120.0;
+    assert!((th.expected_conversion.unwrap() - mean).abs() < 1e-12);
+    // The leads held back all score lower than every lead passed.
+    assert!(r.contacts[120..].iter().all(|c| c.score < cut));
+    let lq = &th.last_quarter;
+    assert_eq!(lq.period.from, "2026-07-01T00:00:00Z");
+    assert_eq!(lq.mqls_passed + lq.mqls_missed, lq.mqls);
+    assert_eq!(lq.passed - lq.mqls_passed, lq.passed_not_mql);
+    assert!(lq.passed <= lq.leads && lq.mqls <= lq.leads);
+
+    // Without a capacity, sales' current rate: SQL entries per month over the months.
+    let sql = s.stage_index("sql").unwrap();
+    let k = s.stages.len();
+    let (a, b) = (t("2026-08-01"), t("2026-11-01"));
+    let entered = (0..s.contacts())
+        .filter(|&c| {
+            let e = s.entered[c * k + sql];
+            e >= a && e < b
+        })
+        .count();
+    let r = scores(
+        &s,
+        &ScoresQuery {
+            capacity: None,
+            ..q
+        },
+    );
+    assert_eq!(r.threshold.capacity_per_month, entered as f64 / 3.0);
+    assert_eq!(r.threshold.capacity_stage, "sql");
+}
+
+/// Firmographics and custom properties are features: an account's industry one-hot,
+/// a numeric property as a number with its own "missing" column, a property with few
+/// values one-hot.
+#[test]
+fn industry_and_custom_properties_are_learned_from() {
+    use RecordKind::*;
+    let mut out = Vec::new();
+    for (a, industry) in [("saas_co", "SaaS"), ("shop", "Retail")] {
+        out.push(record(
+            Accounts,
+            &[("account_id", a), ("industry", industry)],
+        ));
+    }
+    for i in 0..240 {
+        let id = format!("c{i}");
+        let saas = i % 2 == 0;
+        let day = format!("2025-0{}-{:02}", 1 + i % 6, 1 + i % 27);
+        let employees = (10 + i % 37 * 10).to_string();
+        let plan = if i % 3 == 0 { "pro" } else { "free" };
+        let mut fields = vec![
+            ("contact_id", id.as_str()),
+            ("created_at", day.as_str()),
+            ("account_id", if saas { "saas_co" } else { "shop" }),
+            ("plan", plan),
+        ];
+        // A fifth of the contacts never said how many employees they have.
+        if i % 5 != 0 {
+            fields.push(("employees", employees.as_str()));
+        }
+        out.push(record(Contacts, &fields));
+        if saas && i % 4 == 0 {
+            out.push(record(
+                Stages,
+                &[
+                    ("contact_id", &id),
+                    ("stage", "sql"),
+                    ("occurred_at", "2025-07-20"),
+                ],
+            ));
+        }
+    }
+    let s = build(&out);
+    let q = ScoresQuery {
+        target: s.stage_index("sql").unwrap(),
+        horizon_days: 365.0,
+        train_as_of: t("2026-12-31"),
+        from: t("2025-01-01"),
+        to: t("2025-07-01"),
+        as_of: t("2026-12-31"),
+        capacity: None,
+    };
+    let r = scores(&s, &q);
+    let names: Vec<&str> = r.model.features.iter().map(|f| f.name.as_str()).collect();
+    for name in [
+        "industry=SaaS",
+        "industry=Retail",
+        "employees",
+        "employees=(none)",
+        "plan=free",
+        "plan=pro",
+    ] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    // Only SaaS contacts ever reach sql: industry is the strongest feature.
+    assert!(
+        r.model.features[0].name.starts_with("industry="),
+        "{names:?}"
+    );
+    let saas = r.contacts.iter().find(|c| c.contact_id == "c0").unwrap();
+    let shop = r.contacts.iter().find(|c| c.contact_id == "c1").unwrap();
+    assert!(
+        saas.score > 3.0 * shop.score,
+        "{} vs {}",
+        saas.score,
+        shop.score
+    );
+    assert!(
+        saas.reasons[0].feature.starts_with("industry="),
+        "{:?}",
+        saas.reasons
+    );
 }

@@ -50,7 +50,7 @@ pub(super) async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageRe
         let amount = crate::i18n::parse_number_input(t).ok_or_else(|| {
             PageError::new(AppError::bad(format!("target: '{t}' is not an amount")), tr)
         })?;
-        params.target = Some(amount);
+        params.target = Some(amount.to_string());
     }
     let csv = csv_download(&tr, "nav.plan", ReportKind::Forecast, &params);
     let sliced = crate::reports::run::<Sliced<ForecastReport>>(state, params)

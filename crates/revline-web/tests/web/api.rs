@@ -208,6 +208,10 @@ async fn api_checks(t: TestApp) {
         ("forecast", "as_of=2026-11-01&target=5000000"),
         ("attribution", "as_of=2026-11-01&model=markov&order=2"),
         ("bottlenecks", "as_of=2026-11-01"),
+        (
+            "scores",
+            "as_of=2026-11-01&target=sql&train_as_of=2026-05-01&from=2026-05-01&to=2026-08-01",
+        ),
     ] {
         let (status, body) = t
             .get(&format!("/api/v1/reports/{name}?{query}"), Some(&t.token))
@@ -218,7 +222,9 @@ async fn api_checks(t: TestApp) {
                 .split('&')
                 .map(|kv| {
                     let (k, v) = kv.split_once('=').unwrap();
-                    let v: Value = v.parse::<f64>().map_or(Value::String(v.into()), |n| {
+                    // `target` is text (an amount for the forecast, a stage for scores).
+                    let number = v.parse::<f64>().ok().filter(|_| k != "target");
+                    let v: Value = number.map_or(Value::String(v.into()), |n| {
                         if k == "order" {
                             Value::from(n as u64)
                         } else {

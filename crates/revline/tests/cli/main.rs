@@ -8,6 +8,7 @@ mod email;
 mod limits;
 mod missing;
 mod reports;
+mod scores;
 
 use revline_core::RecordKind;
 use revline_store::{SqliteStore, Store};
