@@ -20,7 +20,7 @@ use crate::funnel::Period;
 use crate::link::{BenchmarkSource, Link, LinkKind};
 use crate::part::{Part, map_merge, parts};
 use crate::scorecard::{for_each_unit, for_each_unit_where, ratio};
-use crate::slice::{Dim, Segmentation};
+use crate::slice::{Dim, Scope, Segmentation};
 use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, Team};
 use crate::stats::{Z90, wilson};
 use crate::window::{Window, major, target};
@@ -754,7 +754,14 @@ pub struct BottlenecksReport {
 
 /// One pass over a part: step cohorts, stage times and the handoff per contact, and
 /// retention per unit.
-fn collect(s: &Snapshot, slots: &Slots, part: &Part, q: &BottleneckQuery, acc: &mut Acc) {
+fn collect(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    slots: &Slots,
+    part: &Part,
+    q: &BottleneckQuery,
+    acc: &mut Acc,
+) {
     let w = &q.window;
     let k = s.stages.len();
     let maturity = (q.maturity_days * MILLIS_PER_DAY as f64) as i64;
@@ -770,6 +777,9 @@ fn collect(s: &Snapshot, slots: &Slots, part: &Part, q: &BottleneckQuery, acc: &
     let t = &s.touchpoints;
     let mut at = [0usize; 7];
     for c in part.contacts.clone() {
+        if !scope.contact(c) {
+            continue;
+        }
         slots.contact(s, c, &mut at);
         let row = &s.entered[c * k..(c + 1) * k];
         for step in 1..k {
@@ -840,7 +850,6 @@ fn collect(s: &Snapshot, slots: &Slots, part: &Part, q: &BottleneckQuery, acc: &
         .map(|back| day(this_month - chrono::Months::new(back)))
         .collect();
     let windows: Vec<(i64, i64)> = starts.windows(2).map(|p| (p[0], p[1])).collect();
-    let scope = crate::slice::Scope::ALL;
     // Subscription revenue only: a one-off fee or a refund not repeated next month is
     // not a customer lost. With recurring revenue, each unit's MRR on the last day of
     // each month (metrics.md, GRR on the MRR basis).
@@ -867,9 +876,9 @@ fn collect(s: &Snapshot, slots: &Slots, part: &Part, q: &BottleneckQuery, acc: &
             .iter()
             .map(|&(_, b)| crate::calendar::day_of(zone, b - 1))
             .collect();
-        crate::mrr::for_each_unit_mrr(s, &scope, part, &days, |u, v, _| by_unit(u, v));
+        crate::mrr::for_each_unit_mrr(s, scope, part, &days, |u, v, _| by_unit(u, v));
     } else {
-        for_each_unit_where(s, &scope, part, &windows, recurring, by_unit);
+        for_each_unit_where(s, scope, part, &windows, recurring, by_unit);
     }
 }
 
@@ -878,6 +887,12 @@ fn pct(x: f64) -> String {
 }
 
 pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
+    bottlenecks_in(s, q, &Scope::ALL)
+}
+
+/// The bottlenecks of the records in `scope` (`--filter`): every count, price and plan
+/// made from those records alone.
+pub fn bottlenecks_in(s: &Snapshot, q: &BottleneckQuery, scope: &Scope<'_>) -> BottlenecksReport {
     let w = &q.window;
     let slots = Slots::new(s);
     let k = s.stages.len();
@@ -886,7 +901,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         &parts(s),
         |p| {
             let mut a = Acc::new(steps, slots.count(), slots.cells());
-            collect(s, &slots, p, q, &mut a);
+            collect(s, scope, &slots, p, q, &mut a);
             a
         },
         Acc::merge,
@@ -897,7 +912,11 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
     let d = &s.deals;
     let (mut won_sum, mut won_n) = (0i64, 0u64);
     for i in 0..d.status.len() {
-        if d.status[i] == DealStatus::Won && d.has_amount[i] && w.contains(d.closed_at[i]) {
+        if d.status[i] == DealStatus::Won
+            && d.has_amount[i]
+            && w.contains(d.closed_at[i])
+            && scope.deal(i)
+        {
             won_sum += d.amount[i];
             won_n += 1;
         }
@@ -934,13 +953,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
     let downstream = |st: usize| -> f64 { overall[st + 1..].iter().product() };
     let revenue = major(
         s,
-        crate::scorecard::revenue_in(
-            s,
-            &crate::slice::Scope::ALL,
-            &Part::whole(s),
-            w.from,
-            w.end(),
-        ) as f64,
+        crate::scorecard::revenue_in(s, scope, &Part::whole(s), w.from, w.end()) as f64,
     );
     let period_days = (w.end() - w.from) as f64 / MILLIS_PER_DAY as f64;
     let mature_days = (period_days - q.maturity_days).max(1.0);
@@ -1406,7 +1419,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
         let (r, low, high) = kept.interval(z)?;
         Some((r, low, high, kept.units))
     };
-    let service = service_evidence(s, w);
+    let service = service_evidence(s, scope, w);
     for &slot in &all_slots {
         let kept = retention_total(slot);
         let base = major(s, kept.before as f64);
@@ -1500,6 +1513,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
             .collect();
         what_if(
             s,
+            scope,
             w,
             link,
             *rate,
@@ -1531,7 +1545,7 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
 /// How service relates to churn, month by month over the period: customers who had a
 /// ticket rated 1-2 or answered after more than 24 h in the 90 days before a month,
 /// against the others, and how many of each stopped paying that month.
-fn service_evidence(s: &Snapshot, w: &Window) -> Option<ServiceFacts> {
+fn service_evidence(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Option<ServiceFacts> {
     let tk = &s.tickets;
     let mut bad: std::collections::HashMap<u32, Vec<i64>> = Default::default();
     let mut categories: std::collections::BTreeMap<u32, u64> = Default::default();
@@ -1539,7 +1553,12 @@ fn service_evidence(s: &Snapshot, w: &Window) -> Option<ServiceFacts> {
     for i in 0..tk.ids.len() {
         let u = tk.unit[i];
         let opened = tk.opened_at[i];
-        if u == NONE || opened == NEVER || opened < w.from - lookback || opened >= w.end() {
+        if u == NONE
+            || !scope.ticket(i)
+            || opened == NEVER
+            || opened < w.from - lookback
+            || opened >= w.end()
+        {
             continue;
         }
         let slow =
@@ -1566,8 +1585,7 @@ fn service_evidence(s: &Snapshot, w: &Window) -> Option<ServiceFacts> {
     starts.push(day(month));
     let windows: Vec<(i64, i64)> = starts.windows(2).map(|p| (p[0], p[1])).collect();
     let mut churn = [Rate::default(); 2];
-    let scope = crate::slice::Scope::ALL;
-    for_each_unit(s, &scope, &Part::whole(s), &windows, |u, v| {
+    for_each_unit(s, scope, &Part::whole(s), &windows, |u, v| {
         let tickets = bad.get(&u);
         for j in 1..v.len() {
             if v[j - 1] <= 0 || windows[j].0 >= w.end() {
@@ -1603,6 +1621,7 @@ fn service_evidence(s: &Snapshot, w: &Window) -> Option<ServiceFacts> {
 #[allow(clippy::too_many_arguments)]
 fn what_if(
     s: &Snapshot,
+    scope: &Scope<'_>,
     w: &Window,
     link: &str,
     rate: f64,
@@ -1625,7 +1644,7 @@ fn what_if(
     let options = crate::forecast::ForecastOptions {
         target: (!has_target).then_some(revenue),
     };
-    let plan = crate::forecast::forecast(s, &crate::slice::Scope::ALL, w, options);
+    let plan = crate::forecast::forecast(s, scope, w, options);
     // A period that is over has nothing left to win: its entries are those the whole
     // target needed.
     let finished = w.as_of >= w.to;

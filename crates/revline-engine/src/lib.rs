@@ -10,6 +10,7 @@
 pub mod alerts;
 pub mod attributes;
 pub mod attribution;
+pub mod bands;
 pub mod bottlenecks;
 pub mod calendar;
 pub mod cohorts;

@@ -15,7 +15,7 @@ use crate::mrr::MrrReport;
 use crate::scorecard::ScorecardReport;
 use crate::scores::{ScoresQuery, ScoresReport};
 use crate::sla::SlaReport;
-use crate::slice::{By, Dim, Scope};
+use crate::slice::{By, Dim, Scope, Segmentation};
 use crate::snapshot::{Snapshot, SnapshotBuilder};
 use crate::window::Window;
 use revline_core::time::parse_timestamp;
@@ -278,12 +278,7 @@ impl ReportQuery {
         let by = match &p.by {
             None => None,
             Some(text) => Some(Dim::parse(text).ok_or_else(|| {
-                bad(
-                    "by",
-                    format!(
-                        "unknown dimension '{text}' (channel, first_touch_channel, campaign, segment, owner, country)"
-                    ),
-                )
+                bad("by", format!("unknown dimension '{text}' ({})", Dim::NAMES))
             })?),
         };
         let filter = match &p.filter {
@@ -296,9 +291,7 @@ impl ReportQuery {
                     .ok_or_else(|| {
                         bad(
                             "filter",
-                            format!(
-                                "'{text}' (expected DIM:VALUE, DIM one of channel, first_touch_channel, campaign, segment, owner, country)"
-                            ),
+                            format!("'{text}' (expected DIM:VALUE, DIM one of {})", Dim::NAMES),
                         )
                     })?;
                 if by.is_some() {
@@ -313,6 +306,8 @@ impl ReportQuery {
                         | ReportKind::Forecast
                         | ReportKind::Mrr
                         | ReportKind::Members
+                        | ReportKind::Attribution
+                        | ReportKind::Bottlenecks
                 ) {
                     return Err(bad("filter", format!("does not apply to {}", kind.name())));
                 }
@@ -489,7 +484,8 @@ impl ReportQuery {
         let sliced_by = self.by.or(self.filter.as_ref().map(|(d, _)| *d));
         let by_touch = matches!(
             sliced_by,
-            Some(Dim::Channel | Dim::FirstTouchChannel | Dim::Campaign)
+            // The score model counts each lead's touches.
+            Some(Dim::Channel | Dim::FirstTouchChannel | Dim::Campaign | Dim::ScoreBand)
         );
         match self.kind {
             ReportKind::Funnel if sliced_by.is_none() => SnapshotBuilder::FUNNEL_INPUTS.to_vec(),
@@ -660,11 +656,37 @@ enum Reads {
     People,
 }
 
-fn segmentation(s: &Snapshot, dim: Dim, reads: Reads) -> crate::slice::Segmentation {
-    match reads {
-        Reads::Touches => crate::slice::Segmentation::new(s, dim),
-        Reads::People => crate::slice::Segmentation::without_touches(s, dim),
+fn segmentation(s: &Snapshot, q: &ReportQuery, dim: Dim, reads: Reads) -> Segmentation {
+    match (dim, reads) {
+        // The bands of the model the scores report would train for this query.
+        (Dim::ScoreBand, _) => Segmentation::with_contacts(
+            s,
+            dim,
+            crate::bands::score_bands(s, &q.scores),
+            reads == Reads::Touches,
+        ),
+        (_, Reads::Touches) => Segmentation::new(s, dim),
+        (_, Reads::People) => Segmentation::without_touches(s, dim),
     }
+}
+
+/// The records a filter selects, everything without one.
+fn filtered<T>(
+    s: &Snapshot,
+    q: &ReportQuery,
+    reads: Reads,
+    report: impl FnOnce(Scope<'_>) -> T,
+) -> T {
+    let Some((dim, value)) = &q.filter else {
+        return report(Scope::ALL);
+    };
+    let seg = segmentation(s, q, *dim, reads);
+    // A value no record has (an unknown name) selects nothing.
+    let v = match value.as_str() {
+        "(none)" => crate::snapshot::NONE,
+        name => s.names.get(name).unwrap_or(crate::snapshot::NONE - 1),
+    };
+    report(Scope::of(&seg, v))
 }
 
 fn sliced<T: Serialize + Send>(
@@ -673,18 +695,12 @@ fn sliced<T: Serialize + Send>(
     reads: Reads,
     report: impl Fn(Scope<'_>) -> T + Sync,
 ) -> Sliced<T> {
-    if let Some((dim, value)) = &q.filter {
-        let seg = segmentation(s, *dim, reads);
-        // A value no record has (an unknown name) selects nothing.
-        let v = match value.as_str() {
-            "(none)" => crate::snapshot::NONE,
-            name => s.names.get(name).unwrap_or(crate::snapshot::NONE - 1),
-        };
-        return Sliced::One(report(Scope::of(&seg, v)));
+    if q.filter.is_some() {
+        return Sliced::One(filtered(s, q, reads, &report));
     }
     match q.by {
         None => Sliced::One(report(Scope::ALL)),
-        Some(dim) => Sliced::By(crate::slice::by(s, &segmentation(s, dim, reads), report)),
+        Some(dim) => Sliced::By(crate::slice::by(s, &segmentation(s, q, dim, reads), report)),
     }
 }
 
@@ -784,14 +800,13 @@ pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
             };
             Output::Journey(crate::journeys::journey(s, subject))
         }
-        ReportKind::Attribution => Output::Attribution(crate::attribution::attribute(
-            s,
-            &Scope::ALL,
-            &q.attribution,
-            &q.models,
-        )),
+        ReportKind::Attribution => Output::Attribution(filtered(s, q, Reads::Touches, |scope| {
+            crate::attribution::attribute(s, &scope, &q.attribution, &q.models)
+        })),
         ReportKind::Bottlenecks => {
-            let report = crate::bottlenecks::bottlenecks(s, &q.bottlenecks);
+            let report = filtered(s, q, Reads::People, |scope| {
+                crate::bottlenecks::bottlenecks_in(s, &q.bottlenecks, &scope)
+            });
             if let (Some((link, _)), Some(w)) = (&q.bottlenecks.what_if, &report.what_if)
                 && w.current.is_none()
             {

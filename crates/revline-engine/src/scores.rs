@@ -340,31 +340,90 @@ pub(crate) fn outcome(
     Some(reached != NEVER && reached <= entry + horizon && reached <= known_at)
 }
 
-/// Trains on the leads matured by `train_as_of` and scores the leads of the period.
-pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
-    let mut train = Vec::new();
-    let mut labels = Vec::new();
-    let (mut first, mut last) = (i64::MAX, i64::MIN);
-    for c in 0..s.contacts() {
-        let Some(entry) = lead_entry(s, c) else {
-            continue;
-        };
-        if entry > q.train_as_of {
-            continue;
+/// A model trained on the leads matured by `train_as_of`: what scores a lead, for the
+/// report, the score bands and the app's score column alike.
+pub struct Trained {
+    layout: Layout,
+    model: Logistic,
+    /// First and last lead entry trained on.
+    span: (Millis, Millis),
+    /// Training leads and how many reached the target.
+    contacts: u64,
+    positives: u64,
+}
+
+impl Trained {
+    /// Learns the layout and the weights from the leads whose outcome `q.train_as_of`
+    /// knows.
+    pub fn train(s: &Snapshot, q: &ScoresQuery) -> Trained {
+        let mut train = Vec::new();
+        let mut labels = Vec::new();
+        let (mut first, mut last) = (i64::MAX, i64::MIN);
+        for c in 0..s.contacts() {
+            let Some(entry) = lead_entry(s, c) else {
+                continue;
+            };
+            if entry > q.train_as_of {
+                continue;
+            }
+            if let Some(y) = outcome(s, c, entry, q, q.train_as_of) {
+                train.push((c, entry + DAY));
+                labels.push(y);
+                first = first.min(entry);
+                last = last.max(entry);
+            }
         }
-        if let Some(y) = outcome(s, c, entry, q, q.train_as_of) {
-            train.push((c, entry + DAY));
-            labels.push(y);
-            first = first.min(entry);
-            last = last.max(entry);
+        let layout = Layout::learn(s, &train);
+        let rows: Vec<Vec<f64>> = train
+            .iter()
+            .map(|&(c, cut)| layout.row(s, c, cut))
+            .collect();
+        let model = Logistic::fit(&rows, &labels, L2);
+        Trained {
+            layout,
+            model,
+            span: (first, last),
+            contacts: train.len() as u64,
+            positives: labels.iter().filter(|&&y| y).count() as u64,
         }
     }
-    let layout = Layout::learn(s, &train);
-    let rows: Vec<Vec<f64>> = train
-        .iter()
-        .map(|&(c, cut)| layout.row(s, c, cut))
-        .collect();
-    let model = Logistic::fit(&rows, &labels, L2);
+
+    /// A lead's features and score (`None` for a contact that never became a lead).
+    fn row_and_score(&self, s: &Snapshot, c: usize) -> Option<(Vec<f64>, f64)> {
+        let entry = lead_entry(s, c)?;
+        let row = self.layout.row(s, c, entry + DAY);
+        let score = self.model.predict(&row);
+        Some((row, score))
+    }
+
+    /// A lead's score: the probability of reaching the target within the horizon.
+    pub fn score(&self, s: &Snapshot, c: usize) -> Option<f64> {
+        self.row_and_score(s, c).map(|(_, p)| p)
+    }
+
+    /// The features that moved a lead's score most, strongest first.
+    fn reasons(&self, row: &[f64]) -> Vec<Reason> {
+        let mut reasons: Vec<Reason> = self
+            .model
+            .contributions(row)
+            .into_iter()
+            .enumerate()
+            .filter(|(_, v)| v.abs() > 1e-9)
+            .map(|(j, contribution)| Reason {
+                feature: self.layout.names[j].clone(),
+                value: row[j],
+                contribution,
+            })
+            .collect();
+        reasons.sort_by(|a, b| b.contribution.abs().total_cmp(&a.contribution.abs()));
+        reasons.truncate(REASONS);
+        reasons
+    }
+}
+
+/// Trains on the leads matured by `train_as_of` and scores the leads of the period.
+pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
+    let trained = Trained::train(s, q);
 
     let mut contacts = Vec::new();
     let (mut judged_scores, mut judged_labels) = (Vec::new(), Vec::new());
@@ -381,8 +440,9 @@ pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
         if created < q.from || created >= q.to {
             continue;
         }
-        let row = layout.row(s, c, entry + DAY);
-        let score = model.predict(&row);
+        let Some((row, score)) = trained.row_and_score(s, c) else {
+            continue;
+        };
         // Judged on: leads the model did not learn from (their outcome was not known
         // at training) whose outcome is known now.
         if outcome(s, c, entry, q, q.train_as_of).is_none()
@@ -392,23 +452,10 @@ pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
             judged_scores.push(score);
             judged_labels.push(y);
         }
-        let mut reasons: Vec<Reason> = model
-            .contributions(&row)
-            .into_iter()
-            .enumerate()
-            .filter(|(_, v)| v.abs() > 1e-9)
-            .map(|(j, contribution)| Reason {
-                feature: layout.names[j].clone(),
-                value: row[j],
-                contribution,
-            })
-            .collect();
-        reasons.sort_by(|a, b| b.contribution.abs().total_cmp(&a.contribution.abs()));
-        reasons.truncate(REASONS);
         contacts.push(ContactScore {
             contact_id: s.contact_ids[c].clone(),
             score,
-            reasons,
+            reasons: trained.reasons(&row),
         });
     }
     contacts.sort_by(|a, b| {
@@ -416,10 +463,11 @@ pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
             .total_cmp(&a.score)
             .then(a.contact_id.cmp(&b.contact_id))
     });
-    let mut features: Vec<FeatureWeight> = layout
+    let mut features: Vec<FeatureWeight> = trained
+        .layout
         .names
         .iter()
-        .zip(&model.weights)
+        .zip(&trained.model.weights)
         .map(|(name, w)| FeatureWeight {
             name: name.clone(),
             importance: w.abs(),
@@ -429,17 +477,19 @@ pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
     let when =
         |t: i64| (t != i64::MAX && t != i64::MIN).then(|| revline_core::time::format_timestamp(t));
     let threshold = crate::threshold::threshold(s, q, |c, entry| {
-        model.predict(&layout.row(s, c, entry + DAY))
+        trained
+            .model
+            .predict(&trained.layout.row(s, c, entry + DAY))
     });
     ScoresReport {
         model: ScoreModel {
             target: s.stages[q.target].clone(),
             horizon_days: q.horizon_days,
             trained_on: TrainedOn {
-                from: when(first),
-                to: when(last),
-                contacts: train.len() as u64,
-                positives: labels.iter().filter(|&&y| y).count() as u64,
+                from: when(trained.span.0),
+                to: when(trained.span.1),
+                contacts: trained.contacts,
+                positives: trained.positives,
             },
             auc: auc(&judged_scores, &judged_labels),
             brier: brier(&judged_scores, &judged_labels),

@@ -13,6 +13,10 @@
 //! - a touchpoint: its own channel and campaign; the rest through its contact;
 //! - spend: its channel and campaign; it cannot be split by segment, owner or country;
 //! - a ticket: through its contact, else its unit.
+//!
+//! `score_band` is a contact's band under the lead-scoring model (`bands`); it is not
+//! held by the data, so it is made for a query (`Segmentation::with_contacts`) and is
+//! placed like a channel: through the contact, a unit through its first contact.
 
 use crate::snapshot::{DealStatus, NONE, Snapshot};
 use serde::Serialize;
@@ -27,6 +31,8 @@ pub enum Dim {
     Segment,
     Owner,
     Country,
+    /// The lead's score band; not in `ALL`, which lists what the data holds.
+    ScoreBand,
 }
 
 impl Dim {
@@ -47,12 +53,20 @@ impl Dim {
             Dim::Segment => "segment",
             Dim::Owner => "owner",
             Dim::Country => "country",
+            Dim::ScoreBand => "score_band",
         }
     }
 
     pub fn parse(s: &str) -> Option<Dim> {
-        Dim::ALL.into_iter().find(|d| d.name() == s.trim())
+        Dim::ALL
+            .into_iter()
+            .chain([Dim::ScoreBand])
+            .find(|d| d.name() == s.trim())
     }
+
+    /// What `--by` and `--filter` take, for messages and pickers.
+    pub const NAMES: &'static str =
+        "channel, first_touch_channel, campaign, segment, owner, country, score_band";
 }
 
 /// The value of one dimension for every record of a snapshot (`NONE` = no value, shown
@@ -72,7 +86,7 @@ pub struct Segmentation {
 
 impl Segmentation {
     pub fn new(s: &Snapshot, dim: Dim) -> Segmentation {
-        Self::build(s, dim, true)
+        Self::build(s, dim, true, None)
     }
 
     /// Like `new`, but without the value of each touchpoint (`touch` left empty): for
@@ -80,10 +94,21 @@ impl Segmentation {
     /// dimension would be made for nothing. A `Scope` of it must not be asked about
     /// touchpoints.
     pub fn without_touches(s: &Snapshot, dim: Dim) -> Segmentation {
-        Self::build(s, dim, false)
+        Self::build(s, dim, false, None)
     }
 
-    fn build(s: &Snapshot, dim: Dim, with_touches: bool) -> Segmentation {
+    /// A dimension whose contact values the caller made (the score bands); every other
+    /// record is placed through its contact as for a channel.
+    pub fn with_contacts(
+        s: &Snapshot,
+        dim: Dim,
+        contact: Vec<u32>,
+        with_touches: bool,
+    ) -> Segmentation {
+        Self::build(s, dim, with_touches, Some(contact))
+    }
+
+    fn build(s: &Snapshot, dim: Dim, with_touches: bool, given: Option<Vec<u32>>) -> Segmentation {
         let n = s.contacts();
         let account_attr = |a: u32| -> u32 {
             if a == NONE {
@@ -97,15 +122,19 @@ impl Segmentation {
                 _ => NONE,
             }
         };
-        let contact: Vec<u32> = (0..n)
-            .map(|c| match dim {
-                Dim::Channel => s.contact.lead_channel[c],
-                Dim::FirstTouchChannel => s.contact.first_channel[c],
-                Dim::Campaign => s.contact.lead_campaign[c],
-                Dim::Owner if s.contact.owner[c] != NONE => s.contact.owner[c],
-                _ => account_attr(s.contact.account[c]),
-            })
-            .collect();
+        // Without given values, a score band is unknown (`new` cannot train a model).
+        let contact: Vec<u32> = given.unwrap_or_else(|| {
+            (0..n)
+                .map(|c| match dim {
+                    Dim::Channel => s.contact.lead_channel[c],
+                    Dim::FirstTouchChannel => s.contact.first_channel[c],
+                    Dim::Campaign => s.contact.lead_campaign[c],
+                    Dim::Owner if s.contact.owner[c] != NONE => s.contact.owner[c],
+                    Dim::ScoreBand => NONE,
+                    _ => account_attr(s.contact.account[c]),
+                })
+                .collect()
+        });
         // The first contact of each unit: the one that entered the funnel first.
         let units = s.units();
         let mut primary = vec![NONE; units];
@@ -127,7 +156,9 @@ impl Segmentation {
                     if c == NONE { NONE } else { contact[c as usize] }
                 };
                 match dim {
-                    Dim::Channel | Dim::FirstTouchChannel | Dim::Campaign => from_contact(),
+                    Dim::Channel | Dim::FirstTouchChannel | Dim::Campaign | Dim::ScoreBand => {
+                        from_contact()
+                    }
                     _ if a != NONE => {
                         let v = account_attr(a);
                         if v == NONE && dim == Dim::Owner {

@@ -1401,6 +1401,10 @@ impl SnapshotBuilder {
                 amount_minor,
             })
             .collect();
+        // The score bands are names a breakdown can show and a filter can name.
+        for (band, _) in crate::bands::SCORE_BANDS {
+            self.names.intern(band);
+        }
         Snapshot {
             currency: self.settings.currency,
             timezone: self.settings.timezone,

@@ -3,6 +3,7 @@
 mod alert_storms;
 mod alerts;
 mod attribution;
+mod bands;
 mod bottlenecks;
 mod funnel;
 mod incremental;
