@@ -294,7 +294,8 @@ impl ReportQuery {
                             format!("'{text}' (expected DIM:VALUE, DIM one of {})", Dim::NAMES),
                         )
                     })?;
-                if by.is_some() {
+                // Attribution's `by` groups credit (by campaign); it is not a breakdown.
+                if by.is_some() && kind != ReportKind::Attribution {
                     return Err(bad("filter", "give a filter or a breakdown (by), not both"));
                 }
                 if !matches!(

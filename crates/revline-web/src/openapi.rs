@@ -26,12 +26,12 @@ pub const PARAMETERS: &[(&str, &str, &str)] = &[
     (
         "by",
         "string",
-        "Breakdown: channel, first_touch_channel, campaign, segment, owner or country.",
+        "Breakdown: channel, first_touch_channel, campaign, segment, owner, country or score_band (the lead score's band: top 0–10%, top 10–25%, top 25–50%, top 50–100% of leads).",
     ),
     (
         "filter",
         "string",
-        "Only one slice, DIM:VALUE (channel:paid_search); scorecard, funnel, members, mrr, sla, cohorts, forecast. Sliced to a segment, the scorecard uses that segment's targets.",
+        "Only one slice, DIM:VALUE (channel:paid_search, score_band:top 0–10%); scorecard, funnel, members, mrr, sla, cohorts, forecast, attribution, bottlenecks. Sliced to a segment, the scorecard uses that segment's targets.",
     ),
     (
         "stage",

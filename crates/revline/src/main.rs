@@ -105,11 +105,12 @@ pub struct ReportOptions {
     /// Pin "now" (default: the current time).
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
-    /// Break down by channel, first_touch_channel, campaign, segment, owner or country.
+    /// Break down by channel, first_touch_channel, campaign, segment, owner, country or
+    /// score_band (the band of the lead score: top 0–10%, ..., top 50–100%).
     #[arg(long, value_name = "DIM")]
     pub by: Option<String>,
-    /// Count only one slice, DIM:VALUE (e.g. channel:paid_search, segment:enterprise);
-    /// scorecard, funnel, sla, cohorts and forecast.
+    /// Count only one slice, DIM:VALUE (e.g. channel:paid_search, segment:enterprise,
+    /// "score_band:top 0–10%"); every report but journeys and scores.
     #[arg(long, value_name = "DIM:VALUE")]
     pub filter: Option<String>,
     /// Funnel: count a stage only when reached within this many days of the first.

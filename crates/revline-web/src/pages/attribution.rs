@@ -53,7 +53,6 @@ pub(super) async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) ->
     let tr = w.tr;
     let period = ui.period(state, "last_12_months");
     let mut params = ui.params(&period);
-    params.filter = None;
     params.model = Some("all".into());
     // Sales calls and service contacts can be left out of the journeys, so that the
     // models credit marketing's channels for what they began.
@@ -175,7 +174,7 @@ pub(super) async fn attribution_inner(state: &AppState, w: &WebUser, ui: &Ui) ->
             "attribution",
             "nav.attribution",
             Some(&period),
-            false,
+            true,
         )
         .downloads(vec![csv]),
         models: models

@@ -43,7 +43,6 @@ pub(super) async fn bottlenecks_inner(state: &AppState, w: &WebUser, ui: &Ui) ->
     let tr = w.tr;
     let period = ui.period(state, "last_12_months");
     let mut params = ui.params(&period);
-    params.filter = None;
     let link = ui.what_if_link.clone().filter(|l| !l.is_empty());
     let rate = ui.what_if_rate.clone().filter(|r| !r.is_empty());
     if let (Some(l), Some(r)) = (&link, &rate) {
@@ -106,7 +105,7 @@ pub(super) async fn bottlenecks_inner(state: &AppState, w: &WebUser, ui: &Ui) ->
             "bottlenecks",
             "nav.bottlenecks",
             Some(&period),
-            false,
+            true,
         )
         .downloads(vec![csv]),
         findings: findings(&tr, &report, usize::MAX, |_| true),

@@ -45,13 +45,14 @@ pub struct Chrome {
     pub live: bool,
 }
 
-const NAV: [(&str, &str, &str); 11] = [
+const NAV: [(&str, &str, &str); 12] = [
     ("/", "home", "nav.home"),
     ("/funnel", "funnel", "nav.funnel"),
     ("/bottlenecks", "bottlenecks", "nav.bottlenecks"),
     ("/attribution", "attribution", "nav.attribution"),
     ("/plan", "plan", "nav.plan"),
     ("/retention", "retention", "nav.retention"),
+    ("/scores", "scores", "nav.scores"),
     ("/journeys", "journeys", "nav.journeys"),
     ("/records", "records", "nav.records"),
     ("/import", "import", "nav.import"),
@@ -60,7 +61,7 @@ const NAV: [(&str, &str, &str); 11] = [
 ];
 
 /// The pages a view can be saved of: those with figures.
-pub(crate) fn page_paths() -> [&'static str; 8] {
+pub(crate) fn page_paths() -> [&'static str; 9] {
     [
         "/",
         "/funnel",
@@ -69,6 +70,7 @@ pub(crate) fn page_paths() -> [&'static str; 8] {
         "/attribution",
         "/plan",
         "/retention",
+        "/scores",
         "/journeys",
     ]
 }
@@ -121,6 +123,11 @@ fn filter_options(state: &AppState, tr: &Tr) -> Vec<(String, String)> {
                 for n in names {
                     out.push((dim.name().to_string(), format!("{}:{n}", dim.name()), n));
                 }
+            }
+            // Score bands: every workspace has the same four (bands are by rank).
+            for (band, _) in revline_engine::bands::SCORE_BANDS {
+                let dim = Dim::ScoreBand.name();
+                out.push((dim.to_string(), format!("{dim}:{band}"), band.to_string()));
             }
             let list = std::sync::Arc::new(out);
             *state.filters.lock().expect("filter cache") = Some((key, list.clone()));

@@ -115,13 +115,14 @@ struct FunnelPage {
     empty: bool,
 }
 
-const DIMS: [&str; 6] = [
+const DIMS: [&str; 7] = [
     "channel",
     "first_touch_channel",
     "campaign",
     "segment",
     "owner",
     "country",
+    "score_band",
 ];
 
 pub(super) async fn funnel(
@@ -160,6 +161,9 @@ pub(super) async fn funnel_inner(state: &AppState, w: &WebUser, ui: &Ui) -> Page
     let segments = sliced
         .segments()
         .iter()
+        // A value nobody of the period has (contacts that never became leads, under
+        // score bands) would be a row of zeros.
+        .filter(|s| s.report.stages.iter().any(|st| st.reached > 0))
         .map(|s| SegmentFunnel {
             value: s.value.clone(),
             cells: s

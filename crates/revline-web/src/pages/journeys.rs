@@ -26,6 +26,9 @@ struct JourneysPage {
     subject: String,
     steps: Vec<Step>,
     message: String,
+    /// A contact's lead score and its strongest reasons: (score, reasons), or why none.
+    why: Option<(String, Vec<(bool, String)>)>,
+    why_intro: String,
 }
 
 pub(super) async fn journeys(
@@ -38,6 +41,8 @@ pub(super) async fn journeys(
     let mut steps = Vec::new();
     let mut subject = String::new();
     let mut message = String::new();
+    let mut why = None;
+    let mut why_intro = String::new();
     if !q.is_empty() {
         let mut params = ReportParams {
             as_of: ui.as_of.clone().filter(|s| !s.is_empty()),
@@ -53,6 +58,22 @@ pub(super) async fn journeys(
         match crate::reports::run::<JourneyReport>(&state, params).await {
             Ok(j) => {
                 subject = format!("{} {}", j.subject, j.id);
+                if j.subject == "contact" {
+                    let as_of = ui.as_of.clone().filter(|s| !s.is_empty());
+                    let found =
+                        super::scores::scores_of(&state, as_of, std::slice::from_ref(&j.id))
+                            .await
+                            .map_err(|e| PageError::new(e, tr))?;
+                    why_intro = tr
+                        .t("scores.why_intro")
+                        .replace("{target}", &tr.label("stage", &found.target))
+                        .replace("{days}", &tr.number(found.horizon_days, 0))
+                        .replace("{average}", &tr.value(found.base_rate, "ratio"));
+                    why = Some(match found.by_id.get(&j.id) {
+                        Some(c) => super::scores::why(&tr, c),
+                        None => (String::new(), Vec::new()),
+                    });
+                }
                 let of_account = j.subject == "account";
                 steps = j
                     .events
@@ -70,6 +91,8 @@ pub(super) async fn journeys(
         subject,
         steps,
         message,
+        why,
+        why_intro,
     };
     render(&page).or_page(tr)
 }

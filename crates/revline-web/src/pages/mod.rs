@@ -17,6 +17,7 @@ mod journeys;
 mod plan;
 mod records;
 mod retention;
+mod scores;
 mod settings;
 mod sign_in;
 mod ui;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/attribution", get(attribution::attribution))
         .route("/plan", get(plan::plan))
         .route("/retention", get(retention::retention))
+        .route("/scores", get(scores::scores))
         .route("/journeys", get(journeys::journeys))
         .route("/records", get(records::records))
         .route("/records/merge", post(records::merge_contacts))

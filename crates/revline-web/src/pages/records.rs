@@ -17,7 +17,8 @@ struct RecordsPage {
     kind: String,
     kinds: Vec<(String, String)>,
     columns: Vec<(String, String)>,
-    rows: Vec<(String, Vec<String>)>,
+    /// (id, cells, score): a contact's lead score, empty for other kinds.
+    rows: Vec<(String, Vec<String>, String)>,
     q: String,
     sort: String,
     desc: bool,
@@ -153,6 +154,31 @@ async fn records_view(state: &AppState, w: &WebUser, ui: &Ui, message: String) -
                         })
                         .collect();
                     (r.id.clone(), cells)
+                })
+                .collect::<Vec<_>>();
+            // Contacts show their lead score (a non-lead has none: "–").
+            let scores = if kind == RecordKind::Contacts {
+                let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
+                super::scores::scores_of(state, ui.as_of.clone().filter(|s| !s.is_empty()), &ids)
+                    .await
+                    .or_page(tr)?
+            } else {
+                super::scores::ScoresOf {
+                    target: String::new(),
+                    horizon_days: 0.0,
+                    base_rate: None,
+                    by_id: Default::default(),
+                }
+            };
+            let rows = rows
+                .into_iter()
+                .map(|(id, cells)| {
+                    let score = match (kind, scores.by_id.get(&id)) {
+                        (RecordKind::Contacts, Some(c)) => tr.percent(c.score),
+                        (RecordKind::Contacts, None) => "–".to_string(),
+                        _ => String::new(),
+                    };
+                    (id, cells, score)
                 })
                 .collect();
             let url = |p: usize| {

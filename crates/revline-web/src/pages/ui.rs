@@ -27,6 +27,10 @@ pub struct Ui {
     pub what_if_link: Option<String>,
     pub what_if_rate: Option<String>,
     pub target: Option<String>,
+    /// Lead scoring: the horizon, the training cut-off and sales' capacity.
+    pub horizon_days: Option<String>,
+    pub train_as_of: Option<String>,
+    pub capacity: Option<String>,
     pub stage: Option<String>,
     pub q: Option<String>,
     pub kind: Option<String>,

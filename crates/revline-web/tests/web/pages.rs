@@ -383,6 +383,7 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("GET", "/attribution", "", "viewer"),
     ("GET", "/plan", "", "viewer"),
     ("GET", "/retention", "", "viewer"),
+    ("GET", "/scores", "", "viewer"),
     ("GET", "/journeys", "", "viewer"),
     ("GET", "/records?kind=deals", "", "viewer"),
     ("GET", "/settings", "", "viewer"),
@@ -529,7 +530,11 @@ async fn pages_in_both_languages(w: Web) {
         "/plan",
         "/plan?target=5000000",
         "/retention",
+        "/scores",
+        "/scores?target=sql&horizon_days=60&capacity=40&train_as_of=2026-03-01",
+        "/funnel?by=score_band",
         "/journeys",
+        "/journeys?q=con-0000001",
         "/records",
         "/records?kind=accounts&sort=name&desc=true",
         "/records?kind=deals&col=status&val=won",
@@ -1008,9 +1013,11 @@ macro_rules! on_both_stores {
 
 mod alerts;
 mod hardening;
+mod scoring;
 mod typed;
 use alerts::*;
 use hardening::*;
+use scoring::*;
 use typed::*;
 
 on_both_stores!(
@@ -1041,4 +1048,7 @@ on_both_stores!(
     a_crm_export_uploaded_as_it_came_is_read_with_its_preset, 0;
     alert_rules_are_managed_in_settings, 300;
     failing_deliveries_are_shown, 300;
+    the_scoring_page_shows_the_model_and_threshold_of_the_report, 600;
+    records_show_each_contacts_score_and_journeys_say_why, 300;
+    score_bands_break_the_funnel_down_and_filter_attribution_and_bottlenecks, 600;
 );

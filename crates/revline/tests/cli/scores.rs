@@ -200,10 +200,38 @@ fn olist_leads_trained_on_2017_are_judged_on_2018() {
     );
     // Olist's 2017 leads seldom closed within the horizon (26 of 2011): the landing
     // page and origin rank 2018's leads only a little better than chance, as a
-    // reference logistic regression on the same features does (docs/scores.md).
+    // reference logistic regression on the same features does (docs/reports.md).
     assert!(reported > 0.5, "{reported}");
     // Calibration bins add up to the judged leads.
     let bins = model["calibration"].as_array().unwrap();
     let counted: u64 = bins.iter().map(|b| b["count"].as_u64().unwrap()).sum();
     assert_eq!(counted, judged.len() as u64);
+    // Score bands on the real leads: the funnel's breakdown adds up to the whole, and a
+    // band's filter is that band's slice.
+    let period = [
+        "--from",
+        "2018-01-01",
+        "--to",
+        "2018-06-01",
+        "--as-of",
+        "2018-12-01",
+    ];
+    let by = json_of(
+        &db,
+        &[&["funnel", "--by", "score_band"][..], &period].concat(),
+    );
+    let segments = by["segments"].as_array().unwrap();
+    let leads = |v: &serde_json::Value| v["stages"][0]["reached"].as_u64().unwrap();
+    assert!(leads(&by) > 1_000, "{}", leads(&by));
+    assert_eq!(segments.iter().map(leads).sum::<u64>(), leads(&by));
+    let top = &segments[0];
+    assert_eq!(top["value"], "top 0–10%");
+    // A tenth of the leads, give or take ties of equal scores.
+    let share = leads(top) as f64 / leads(&by) as f64;
+    assert!((0.05..=0.2).contains(&share), "{share}");
+    let filtered = json_of(
+        &db,
+        &[&["funnel", "--filter", "score_band:top 0–10%"][..], &period].concat(),
+    );
+    assert_eq!(filtered["stages"], top["stages"]);
 }

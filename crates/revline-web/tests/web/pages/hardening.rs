@@ -304,6 +304,7 @@ pub async fn every_report_page_downloads_its_csv(w: Web) {
         "/attribution",
         "/plan",
         "/retention?period=this_year",
+        "/scores",
     ] {
         let r = w.get(page, Some(&ann)).await;
         assert_eq!(r.status, StatusCode::OK, "{page}");
