@@ -22,6 +22,9 @@ const MIN_VALUE_COUNT: usize = 20;
 pub const REASONS: usize = 3;
 /// The L2 penalty on the standardised weights.
 const L2: f64 = 1.0;
+/// Fewer training leads than this that reached the target, or that did not, and there
+/// is nothing to learn: no lead is scored rather than every lead scored 0%.
+pub const MIN_OUTCOMES: u64 = 10;
 
 /// What to learn and what to score.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +75,9 @@ pub struct ScoreModel {
     /// computed on).
     pub judged_on: u64,
     pub features: Vec<FeatureWeight>,
+    /// Why no lead is scored: too few training leads of one outcome.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -350,6 +356,8 @@ pub struct Trained {
     /// Training leads and how many reached the target.
     contacts: u64,
     positives: u64,
+    /// Why the model cannot score: too few leads of one outcome to learn from.
+    unfit: Option<String>,
 }
 
 impl Trained {
@@ -379,17 +387,31 @@ impl Trained {
             .map(|&(c, cut)| layout.row(s, c, cut))
             .collect();
         let model = Logistic::fit(&rows, &labels, L2);
+        let contacts = train.len() as u64;
+        let positives = labels.iter().filter(|&&y| y).count() as u64;
+        let unfit = (positives < MIN_OUTCOMES || contacts - positives < MIN_OUTCOMES).then(|| {
+            format!(
+                "too few leads to learn from: {contacts} had their {} days by {}, {positives} of them reached {}; at least {MIN_OUTCOMES} that did and {MIN_OUTCOMES} that did not are needed (an earlier training date, a shorter horizon or an earlier stage gives more)",
+                q.horizon_days,
+                &revline_core::time::format_timestamp(q.train_as_of)[..10],
+                s.stages[q.target]
+            )
+        });
         Trained {
             layout,
             model,
             span: (first, last),
-            contacts: train.len() as u64,
-            positives: labels.iter().filter(|&&y| y).count() as u64,
+            contacts,
+            positives,
+            unfit,
         }
     }
 
     /// A lead's features and score (`None` for a contact that never became a lead).
     fn row_and_score(&self, s: &Snapshot, c: usize) -> Option<(Vec<f64>, f64)> {
+        if self.unfit.is_some() {
+            return None;
+        }
         let entry = lead_entry(s, c)?;
         let row = self.layout.row(s, c, entry + DAY);
         let score = self.model.predict(&row);
@@ -463,11 +485,16 @@ pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
             .total_cmp(&a.score)
             .then(a.contact_id.cmp(&b.contact_id))
     });
+    let weights: &[f64] = if trained.unfit.is_some() {
+        &[]
+    } else {
+        &trained.model.weights
+    };
     let mut features: Vec<FeatureWeight> = trained
         .layout
         .names
         .iter()
-        .zip(&trained.model.weights)
+        .zip(weights)
         .map(|(name, w)| FeatureWeight {
             name: name.clone(),
             importance: w.abs(),
@@ -477,9 +504,11 @@ pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
     let when =
         |t: i64| (t != i64::MAX && t != i64::MIN).then(|| revline_core::time::format_timestamp(t));
     let threshold = crate::threshold::threshold(s, q, |c, entry| {
-        trained
-            .model
-            .predict(&trained.layout.row(s, c, entry + DAY))
+        trained.unfit.is_none().then(|| {
+            trained
+                .model
+                .predict(&trained.layout.row(s, c, entry + DAY))
+        })
     });
     ScoresReport {
         model: ScoreModel {
@@ -496,6 +525,7 @@ pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
             calibration: calibration(&judged_scores, &judged_labels, 10),
             judged_on: judged_scores.len() as u64,
             features,
+            reason: trained.unfit.clone(),
         },
         threshold,
         contacts,

@@ -35,6 +35,16 @@ pub struct Names {
 }
 
 impl Names {
+    /// The score bands first: names a breakdown can show and a filter can name, at the
+    /// same ids however a snapshot was built.
+    fn with_score_bands() -> Names {
+        let mut names = Names::default();
+        for (band, _) in crate::bands::SCORE_BANDS {
+            names.intern(band);
+        }
+        names
+    }
+
     pub fn intern(&mut self, name: &str) -> u32 {
         if let Some(&i) = self.index.get(name) {
             return i;
@@ -673,7 +683,7 @@ impl SnapshotBuilder {
             contact_ids: Vec::new(),
             first: Vec::new(),
             rows: Vec::new(),
-            names: Names::default(),
+            names: Names::with_score_bands(),
             contact: Contacts::default(),
             accounts: Accounts::default(),
             deals: Deals::default(),
@@ -1401,10 +1411,6 @@ impl SnapshotBuilder {
                 amount_minor,
             })
             .collect();
-        // The score bands are names a breakdown can show and a filter can name.
-        for (band, _) in crate::bands::SCORE_BANDS {
-            self.names.intern(band);
-        }
         Snapshot {
             currency: self.settings.currency,
             timezone: self.settings.timezone,

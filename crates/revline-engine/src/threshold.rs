@@ -73,8 +73,13 @@ fn span(a: Millis, b: Millis) -> Span {
     }
 }
 
-/// `score(contact, lead_entry)` is the model's score of a lead.
-pub fn threshold(s: &Snapshot, q: &ScoresQuery, score: impl Fn(usize, Millis) -> f64) -> Threshold {
+/// `score(contact, lead_entry)` is the model's score of a lead, `None` when the model
+/// could not be trained (then nothing passes and no cut is named).
+pub fn threshold(
+    s: &Snapshot,
+    q: &ScoresQuery,
+    score: impl Fn(usize, Millis) -> Option<f64>,
+) -> Threshold {
     let zone = s.timezone;
     let k = s.stages.len();
     let sql = stage_or(s, "sql", 2);
@@ -89,13 +94,15 @@ pub fn threshold(s: &Snapshot, q: &ScoresQuery, score: impl Fn(usize, Millis) ->
     );
     let within = |t: Millis, a: Millis, b: Millis| t != NEVER && t >= a && t < b;
     let mut recent = Vec::new();
+    let mut arrived = 0u64;
     let mut entered_sql = 0u64;
     for c in 0..s.contacts() {
         if within(s.entered[c * k + sql], from, to) {
             entered_sql += 1;
         }
         if let Some(entry) = lead_entry(s, c).filter(|&e| within(e, from, to)) {
-            recent.push(score(c, entry));
+            arrived += 1;
+            recent.extend(score(c, entry));
         }
     }
     let months = f64::from(RATE_MONTHS);
@@ -129,7 +136,7 @@ pub fn threshold(s: &Snapshot, q: &ScoresQuery, score: impl Fn(usize, Millis) ->
             continue;
         };
         check.leads += 1;
-        let pass = cut.is_some_and(|cut| score(c, entry) >= cut);
+        let pass = cut.is_some_and(|cut| score(c, entry).is_some_and(|p| p >= cut));
         let is_mql = reached(c, mql);
         let won = reached(c, q.target);
         check.passed += u64::from(pass);
@@ -146,7 +153,7 @@ pub fn threshold(s: &Snapshot, q: &ScoresQuery, score: impl Fn(usize, Millis) ->
         capacity_given: q.capacity.is_some(),
         capacity_stage: s.stages[sql].clone(),
         measured: span(from, to),
-        leads_per_month: recent.len() as f64 / months,
+        leads_per_month: arrived as f64 / months,
         expected_conversion: expected,
         last_quarter: check,
     }

@@ -1380,6 +1380,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("scores.train_as_of", "Trained as of", "Uczony na dzień"),
     ("scores.trained_on", "Trained on", "Uczony na"),
     (
+        "scores.unfit",
+        "No lead is scored.",
+        "Żaden lead nie ma oceny.",
+    ),
+    (
         "scores.why",
         "Why (strongest reasons)",
         "Dlaczego (najsilniejsze powody)",

@@ -30,6 +30,9 @@ impl Printable for ScoresReport {
             t.from.as_deref().unwrap_or("-"),
             t.to.as_deref().unwrap_or("-")
         );
+        if let Some(reason) = &m.reason {
+            out += &format!("No lead is scored: {reason}\n");
+        }
         out += &format!(
             "Judged on {} later leads with a known outcome: AUC {}, Brier {}\n",
             m.judged_on,

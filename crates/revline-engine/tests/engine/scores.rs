@@ -292,3 +292,59 @@ fn industry_and_custom_properties_are_learned_from() {
         saas.reasons
     );
 }
+
+/// Olist's leads, trained as of early 2018 with a 180-day horizon, had 19 matured leads
+/// and none that closed: the model scored every lead 0.0%, the cut read "≥ 0.0%" and
+/// the AUC 0.500. With too few of one outcome nobody is scored, and the report says why.
+#[test]
+fn a_history_without_enough_wins_scores_nobody_rather_than_everybody_zero() {
+    use RecordKind::*;
+    let mut out = Vec::new();
+    for i in 0..40 {
+        let id = format!("c{i}");
+        let day = format!("2025-{:02}-{:02}", 1 + i % 11, 1 + i % 27);
+        out.push(record(
+            Contacts,
+            &[("contact_id", &id), ("created_at", &day)],
+        ));
+        out.push(record(
+            Stages,
+            &[
+                ("contact_id", &id),
+                ("stage", "lead"),
+                ("occurred_at", &day),
+            ],
+        ));
+        // Three reach the target: fewer than the ten a model needs.
+        if i < 3 {
+            out.push(record(
+                Stages,
+                &[("contact_id", &id), ("stage", "sql"), ("occurred_at", &day)],
+            ));
+        }
+    }
+    let s = build(&out);
+    let q = ScoresQuery {
+        target: s.stage_index("sql").unwrap(),
+        horizon_days: 30.0,
+        train_as_of: t("2026-01-01"),
+        from: t("2025-01-01"),
+        to: t("2026-01-01"),
+        as_of: t("2026-01-01"),
+        capacity: Some(5.0),
+    };
+    let r = scores(&s, &q);
+    assert_eq!(r.model.trained_on.contacts, 40);
+    assert_eq!(r.model.trained_on.positives, 3);
+    let reason = r.model.reason.as_deref().expect("a reason");
+    assert!(reason.contains("3 of them reached sql"), "{reason}");
+    assert!(r.contacts.is_empty());
+    assert!(r.model.features.is_empty() && r.model.auc.is_none());
+    assert_eq!(r.threshold.score, None);
+    assert_eq!(r.threshold.expected_conversion, None);
+    // Leads still arrived: the rate is not zero because nobody could be scored.
+    assert!(r.threshold.leads_per_month > 0.0);
+    // And no lead is put in a score band.
+    let bands = revline_engine::bands::score_bands(&s, &q);
+    assert!(bands.iter().all(|&b| b == revline_engine::snapshot::NONE));
+}

@@ -26,6 +26,8 @@ const LISTED: usize = 50;
 struct ScoresPage {
     c: Chrome,
     headline: String,
+    /// Why nobody is scored (too few leads of one outcome), in the engine's words.
+    unfit: String,
     figures: Vec<(String, String, String)>,
     chart: String,
     calibration: Vec<[String; 4]>,
@@ -116,6 +118,8 @@ pub(super) async fn scores_inner(state: &AppState, w: &WebUser, ui: &Ui) -> Page
             if m.auc.is_some() {
                 tr.t("scores.judged_on")
                     .replace("{n}", &tr.count(m.judged_on as f64))
+            } else if m.reason.is_some() {
+                tr.t("scores.unfit").to_string()
             } else {
                 tr.t("scores.not_judged").to_string()
             },
@@ -264,6 +268,7 @@ pub(super) async fn scores_inner(state: &AppState, w: &WebUser, ui: &Ui) -> Page
     let page = ScoresPage {
         c: chrome(state, w, ui, "scores", "nav.scores", Some(&period), false).downloads(vec![csv]),
         headline,
+        unfit: m.reason.clone().unwrap_or_default(),
         figures,
         chart,
         calibration,
