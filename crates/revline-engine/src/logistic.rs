@@ -7,6 +7,120 @@
 //! each, needs no linear-algebra crate, and gives the same optimum every run, which
 //! keeps scores reproducible. linfa would bring ndarray and argmin for the same fit.
 
+use rayon::prelude::*;
+
+/// The standardisation of the features: `z = (x - mean) / scale`, 0 where the scale is.
+struct Scaled<'a> {
+    mean: &'a [f64],
+    scale: &'a [f64],
+}
+
+impl Scaled<'_> {
+    /// The weights on the standardised scale as an offset and per-feature weights on
+    /// the raw values: `eta = offset + sum(per[j] * x[j])`.
+    fn raw_weights(&self, beta: &[f64]) -> (f64, Vec<f64>) {
+        let mut offset = beta[0];
+        let per: Vec<f64> = (0..self.mean.len())
+            .map(|j| {
+                if self.scale[j] > 0.0 {
+                    let w = beta[j + 1] / self.scale[j];
+                    offset -= w * self.mean[j];
+                    w
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        (offset, per)
+    }
+}
+
+/// One Newton step's sums over the raw nonzero values: the weights `w`, residuals `r`
+/// and, per feature, `sum r x`, `sum w x` and (lower triangle) `sum w x x'`.
+struct Sums {
+    p: usize,
+    w: f64,
+    r: f64,
+    rx: Vec<f64>,
+    wx: Vec<f64>,
+    wxx: Vec<f64>,
+}
+
+impl Sums {
+    fn new(p: usize) -> Sums {
+        Sums {
+            p,
+            w: 0.0,
+            r: 0.0,
+            rx: vec![0.0; p],
+            wx: vec![0.0; p],
+            wxx: vec![0.0; p * p],
+        }
+    }
+
+    fn add(&mut self, row: &[(u32, f64)], w: f64, r: f64) {
+        self.w += w;
+        self.r += r;
+        for (i, &(a, va)) in row.iter().enumerate() {
+            let a = a as usize;
+            self.rx[a] += r * va;
+            self.wx[a] += w * va;
+            // Rows list their features in order: `b <= a` for the lower triangle.
+            for &(b, vb) in &row[..=i] {
+                self.wxx[a * self.p + b as usize] += w * va * vb;
+            }
+        }
+    }
+
+    fn merge(mut self, other: Sums) -> Sums {
+        self.w += other.w;
+        self.r += other.r;
+        for (a, b) in self.rx.iter_mut().zip(&other.rx) {
+            *a += b;
+        }
+        for (a, b) in self.wx.iter_mut().zip(&other.wx) {
+            *a += b;
+        }
+        for (a, b) in self.wxx.iter_mut().zip(&other.wxx) {
+            *a += b;
+        }
+        self
+    }
+
+    /// The gradient and the (symmetric) Hessian over `[1, z]`, `z` the standardised
+    /// features: `sum w z_a z_b = (sum w x_a x_b - m_a sum w x_b - m_b sum w x_a +
+    /// m_a m_b sum w) / (s_a s_b)`, and likewise for the rest.
+    fn moments(&self, s: &Scaled<'_>) -> (Vec<f64>, Vec<f64>) {
+        let (p, d) = (self.p, self.p + 1);
+        let mut grad = vec![0.0; d];
+        let mut hess = vec![0.0; d * d];
+        grad[0] = self.r;
+        hess[0] = self.w;
+        for a in 0..p {
+            if s.scale[a] <= 0.0 {
+                continue;
+            }
+            let (ma, sa) = (s.mean[a], s.scale[a]);
+            grad[a + 1] = (self.rx[a] - ma * self.r) / sa;
+            let h0 = (self.wx[a] - ma * self.w) / sa;
+            hess[(a + 1) * d] = h0;
+            hess[a + 1] = h0;
+            for b in 0..=a {
+                if s.scale[b] <= 0.0 {
+                    continue;
+                }
+                let (mb, sb) = (s.mean[b], s.scale[b]);
+                let h = (self.wxx[a * p + b] - ma * self.wx[b] - mb * self.wx[a]
+                    + ma * mb * self.w)
+                    / (sa * sb);
+                hess[(a + 1) * d + b + 1] = h;
+                hess[(b + 1) * d + a + 1] = h;
+            }
+        }
+        (grad, hess)
+    }
+}
+
 /// A fitted model: weights on the standardised features, so their sizes compare.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Logistic {
@@ -82,63 +196,63 @@ impl Logistic {
             .into_iter()
             .map(|v| if v > 1e-12 { v.sqrt() } else { 0.0 })
             .collect();
-        let z = |r: &[f64], j: usize| {
-            if scale[j] > 0.0 {
-                (r[j] - mean[j]) / scale[j]
-            } else {
-                0.0
-            }
-        };
         // Parameters: the bias first, then the weights.
         let d = p + 1;
         let mut beta = vec![0.0; d];
         let positives = labels.iter().filter(|&&y| y).count() as f64;
         let base = ((positives + 0.5) / (n - positives + 0.5)).ln();
         beta[0] = base;
-        let mut x = vec![0.0; d];
+        // Lead rows are mostly zeros (one-hot values, touch counts of other channels),
+        // while their standardised values are not: the sums are taken over the raw
+        // nonzero values and moved to the standardised scale after (`Sums::moments`).
+        let sparse: Vec<Vec<(u32, f64)>> = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .enumerate()
+                    .filter(|&(j, &v)| v != 0.0 && scale[j] > 0.0)
+                    .map(|(j, &v)| (j as u32, v))
+                    .collect()
+            })
+            .collect();
+        let scaled = Scaled {
+            mean: &mean,
+            scale: &scale,
+        };
         // The penalised log-likelihood the steps climb.
         let objective = |beta: &[f64]| -> f64 {
-            let mut x = vec![0.0; d];
-            let mut sum = 0.0;
-            for (r, &y) in rows.iter().zip(labels) {
-                x[0] = 1.0;
-                for j in 0..p {
-                    x[j + 1] = z(r, j);
-                }
-                let eta: f64 = x.iter().zip(beta).map(|(a, b)| a * b).sum();
-                // log(1 + e^eta), without overflow for large eta.
-                let softplus = eta.max(0.0) + (-eta.abs()).exp().ln_1p();
-                sum += if y { eta } else { 0.0 } - softplus;
-            }
+            let (offset, per) = scaled.raw_weights(beta);
+            let sum: f64 = sparse
+                .par_iter()
+                .zip(labels)
+                .map(|(r, &y)| {
+                    let eta = offset + r.iter().map(|&(j, v)| per[j as usize] * v).sum::<f64>();
+                    // log(1 + e^eta), without overflow for large eta.
+                    let softplus = eta.max(0.0) + (-eta.abs()).exp().ln_1p();
+                    (if y { eta } else { 0.0 }) - softplus
+                })
+                .sum();
             sum - 0.5 * l2 * beta[1..].iter().map(|b| b * b).sum::<f64>()
         };
         for _ in 0..50 {
-            let mut grad = vec![0.0; d];
-            let mut hess = vec![0.0; d * d];
-            for (r, &y) in rows.iter().zip(labels) {
-                x[0] = 1.0;
-                for j in 0..p {
-                    x[j + 1] = z(r, j);
-                }
-                let eta: f64 = x.iter().zip(&beta).map(|(a, b)| a * b).sum();
-                let mu = sigmoid(eta);
-                let w = (mu * (1.0 - mu)).max(1e-10);
-                let residual = f64::from(u8::from(y)) - mu;
-                for a in 0..d {
-                    grad[a] += x[a] * residual;
-                    for b in 0..=a {
-                        hess[a * d + b] += w * x[a] * x[b];
-                    }
-                }
-            }
+            let (offset, per) = scaled.raw_weights(&beta);
+            let sums = sparse
+                .par_iter()
+                .zip(labels)
+                .fold(
+                    || Sums::new(p),
+                    |mut acc, (r, &y)| {
+                        let eta = offset + r.iter().map(|&(j, v)| per[j as usize] * v).sum::<f64>();
+                        let mu = sigmoid(eta);
+                        acc.add(r, (mu * (1.0 - mu)).max(1e-10), f64::from(u8::from(y)) - mu);
+                        acc
+                    },
+                )
+                .reduce(|| Sums::new(p), Sums::merge);
+            let (mut grad, mut hess) = sums.moments(&scaled);
             for a in 1..d {
                 grad[a] -= l2 * beta[a];
                 hess[a * d + a] += l2;
-            }
-            for a in 0..d {
-                for b in 0..a {
-                    hess[b * d + a] = hess[a * d + b];
-                }
             }
             // A tiny ridge keeps the step defined when a feature never varies.
             for a in 0..d {
