@@ -935,7 +935,8 @@ macro_rules! conformance_suite {
             large_batches_are_written_whole,
             insert_new_skips_taken_and_repeated_ids,
             import_runs_are_logged,
-            alerts_change_state_and_queue_deliveries_together
+            alerts_change_state_and_queue_deliveries_together,
+            changes_reach_the_other_listeners
         );
     };
     (@each $make:expr; $($check:ident),*) => {
@@ -1268,4 +1269,29 @@ pub async fn alerts_change_state_and_queue_deliveries_together(store: &dyn Store
         store.alert_events(Some(rule.id), 10).await.unwrap().len(),
         1
     );
+}
+
+/// A note announced reaches every listener on the same database (PostgreSQL); a store
+/// one process owns has no channel, and announcing is harmless.
+pub async fn changes_reach_the_other_listeners(store: &dyn Store) {
+    use futures::StreamExt;
+    let note = crate::ChangeNote {
+        origin: "server-a".into(),
+        what: "1 contacts".into(),
+        written: vec![("contacts".into(), vec!["c1".into()], true)],
+        rebuild: false,
+        settings: false,
+    };
+    let Some(mut heard) = store.listen().await.unwrap() else {
+        assert_eq!(store.backend(), "sqlite", "PostgreSQL has a channel");
+        store.announce(&note).await.unwrap();
+        return;
+    };
+    store.announce(&note).await.unwrap();
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), heard.next())
+        .await
+        .expect("the note arrives within seconds")
+        .expect("the stream goes on")
+        .unwrap();
+    assert_eq!(first, crate::Heard::Note(note));
 }

@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 pub mod alerts;
+pub mod changes;
 #[cfg(feature = "testing")]
 pub mod conformance;
 mod overlap;
@@ -17,6 +18,7 @@ mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use changes::{ChangeNote, Heard};
 pub use overlap::scan_overlapped;
 pub use postgres::PgStore;
 pub use sql::classify;
@@ -466,6 +468,18 @@ pub trait Store: alerts::AlertStore + Send + Sync {
 
     /// Writes a consistent copy of the whole store to `dest` while it stays in use.
     async fn backup(&self, dest: &Path) -> Result<()>;
+
+    /// Tells the other processes on the same database what changed (`changes`). A
+    /// store one process owns (SQLite) has nobody to tell.
+    async fn announce(&self, _note: &ChangeNote) -> Result<()> {
+        Ok(())
+    }
+
+    /// What the other processes announce, from now on; `None` where the store has no
+    /// channel (SQLite).
+    async fn listen(&self) -> Result<Option<futures::stream::BoxStream<'static, Result<Heard>>>> {
+        Ok(None)
+    }
 }
 
 /// Reads every record of a kind, page by page, in id order.

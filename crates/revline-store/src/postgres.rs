@@ -612,6 +612,39 @@ impl Store for PgStore {
         self.pool.close().await;
     }
 
+    async fn announce(&self, note: &crate::ChangeNote) -> Result<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(crate::changes::CHANNEL)
+            .bind(note.payload())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn listen(
+        &self,
+    ) -> Result<Option<futures::stream::BoxStream<'static, Result<crate::Heard>>>> {
+        use futures::StreamExt;
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(crate::changes::CHANNEL).await?;
+        // `try_recv` answers `None` when the connection was lost (it reconnects on the
+        // next call): notes sent meanwhile are gone, which the listener is told.
+        let heard = futures::stream::unfold(listener, |mut listener| async move {
+            let next = loop {
+                match listener.try_recv().await {
+                    Ok(Some(n)) => match crate::ChangeNote::parse(n.payload()) {
+                        Some(note) => break Ok(crate::Heard::Note(note)),
+                        None => continue,
+                    },
+                    Ok(None) => break Ok(crate::Heard::Missed),
+                    Err(e) => break Err(e.into()),
+                }
+            };
+            Some((next, listener))
+        });
+        Ok(Some(heard.boxed()))
+    }
+
     async fn backup(&self, dest: &Path) -> Result<()> {
         if dest.exists() {
             return Err(StoreError::Unsupported(format!(

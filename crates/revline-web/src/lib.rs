@@ -128,11 +128,14 @@ impl AppState {
     /// zone and currency shape every figure).
     pub async fn save_settings(&self, settings: Settings) -> Result<(), AppError> {
         self.store.save_settings(&settings).await?;
-        *self.settings.write().expect("settings lock") = Arc::new(settings.clone());
-        self.live
-            .rebuild(&*self.store, &settings, "settings changed")
-            .await?;
+        self.replace_settings(settings.clone());
+        self.live.settings_changed(&*self.store, &settings).await?;
         Ok(())
+    }
+
+    /// Holds settings already stored (here, or by another server on the database).
+    pub(crate) fn replace_settings(&self, settings: Settings) {
+        *self.settings.write().expect("settings lock") = Arc::new(settings);
     }
 }
 
@@ -165,6 +168,7 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> std::io::Resu
     tracing::info!("listening on http://{}", listener.local_addr()?);
     tokio::spawn(keep_warm(state.clone()));
     tokio::spawn(watch_alerts(state.clone()));
+    tokio::spawn(live::follow_other_servers(state.clone()));
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

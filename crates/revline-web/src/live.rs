@@ -8,6 +8,11 @@
 //! currency rates, targets, settings), the snapshot is built from the store instead.
 //! Either way open pages hear of the change over server-sent events (`GET /events`)
 //! and refresh their figures.
+//!
+//! Several servers on one PostgreSQL database: each change made here is announced on
+//! the database's channel (`revline_store::changes`), and `follow_other_servers` takes
+//! in the others' changes the same way (the rows they wrote, read back by id, or a
+//! rebuild), so every server's snapshot, caches and open pages follow within a moment.
 
 use crate::auth::Page;
 use crate::{AppError, AppState};
@@ -41,6 +46,16 @@ pub struct Live {
     updating: tokio::sync::Mutex<()>,
     version: AtomicU64,
     events: broadcast::Sender<Change>,
+    /// This process on the database's change channel: its own notes are not taken in
+    /// twice.
+    origin: String,
+}
+
+/// What the other servers are told to do about a change made here.
+enum Tell {
+    Rows(Vec<(String, Vec<String>, bool)>),
+    Rebuild,
+    Settings,
 }
 
 /// Kinds whose rows the snapshot adds up (a row sent twice would count twice), unlike
@@ -78,6 +93,13 @@ impl Live {
             snapshot: RwLock::new(Arc::new(snapshot)),
             updating: tokio::sync::Mutex::new(()),
             version: AtomicU64::new(0),
+            origin: format!(
+                "{} {}",
+                revline_store::runner_id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            ),
             events: broadcast::channel(64).0,
         })
     }
@@ -103,8 +125,32 @@ impl Live {
         change
     }
 
-    /// Reads the whole workspace again.
+    /// Reads the whole workspace again, and tells the other servers to.
     pub async fn rebuild(
+        &self,
+        store: &dyn Store,
+        settings: &Settings,
+        what: &str,
+    ) -> Result<Change, AppError> {
+        let change = self.rebuild_here(store, settings, what).await?;
+        self.tell(store, what, Tell::Rebuild).await;
+        Ok(change)
+    }
+
+    /// The settings changed: reads the workspace again under them, and tells the other
+    /// servers to read the settings too.
+    pub async fn settings_changed(
+        &self,
+        store: &dyn Store,
+        settings: &Settings,
+    ) -> Result<Change, AppError> {
+        let what = "settings changed";
+        let change = self.rebuild_here(store, settings, what).await?;
+        self.tell(store, what, Tell::Settings).await;
+        Ok(change)
+    }
+
+    async fn rebuild_here(
         &self,
         store: &dyn Store,
         settings: &Settings,
@@ -112,6 +158,26 @@ impl Live {
     ) -> Result<Change, AppError> {
         let _one = self.updating.lock().await;
         self.rebuild_locked(store, settings, what).await
+    }
+
+    /// Announces a change made here; a failure to announce does not undo the change
+    /// (the others catch up at their next change or restart), so it is logged only.
+    async fn tell(&self, store: &dyn Store, what: &str, tell: Tell) {
+        let mut note = revline_store::ChangeNote {
+            origin: self.origin.clone(),
+            what: what.to_string(),
+            written: Vec::new(),
+            rebuild: false,
+            settings: false,
+        };
+        match tell {
+            Tell::Rows(rows) => note.written = rows,
+            Tell::Rebuild => note.rebuild = true,
+            Tell::Settings => note.settings = true,
+        }
+        if let Err(e) = store.announce(&note).await {
+            tracing::warn!("could not tell the other servers of a change: {e}");
+        }
     }
 
     async fn rebuild_locked(
@@ -125,8 +191,25 @@ impl Live {
     }
 
     /// Takes in records that were just written: `ids` per kind, and whether each kind's
-    /// rows were all new (`fresh`). Falls back to a rebuild where applying is not exact.
+    /// rows were all new (`fresh`), and tells the other servers. Falls back to a
+    /// rebuild where applying is not exact.
     pub async fn arrived(
+        &self,
+        store: &dyn Store,
+        settings: &Settings,
+        written: &[(RecordKind, Vec<String>, bool)],
+        what: &str,
+    ) -> Result<Change, AppError> {
+        let change = self.arrived_here(store, settings, written, what).await?;
+        let rows = written
+            .iter()
+            .map(|(kind, ids, fresh)| (kind.name().to_string(), ids.clone(), *fresh))
+            .collect();
+        self.tell(store, what, Tell::Rows(rows)).await;
+        Ok(change)
+    }
+
+    async fn arrived_here(
         &self,
         store: &dyn Store,
         settings: &Settings,
@@ -163,6 +246,78 @@ impl Live {
                 self.rebuild_locked(store, settings, what).await
             }
         }
+    }
+}
+
+/// Takes in the changes the other servers on the same database announce, for as long
+/// as the server runs; returns at once where the store has no channel (SQLite).
+pub async fn follow_other_servers(state: AppState) {
+    use futures::StreamExt;
+    use revline_store::Heard;
+    let mut reconnected = false;
+    loop {
+        let mut heard = match state.store.listen().await {
+            Ok(Some(heard)) => heard,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!("listening for other servers' changes failed: {e}; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                reconnected = true;
+                continue;
+            }
+        };
+        // Changes announced while this server was not listening are gone: read again.
+        if std::mem::take(&mut reconnected) {
+            take_in(&state, Heard::Missed).await;
+        }
+        while let Some(next) = heard.next().await {
+            match next {
+                Ok(h) => take_in(&state, h).await,
+                Err(e) => {
+                    tracing::warn!("the change channel failed: {e}; listening again");
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        reconnected = true;
+    }
+}
+
+/// One change heard from another server, taken in without announcing it again.
+async fn take_in(state: &AppState, heard: revline_store::Heard) {
+    let live = &state.live;
+    let store = &*state.store;
+    let result = match heard {
+        revline_store::Heard::Note(note) if note.origin == live.origin => return,
+        revline_store::Heard::Note(note) => {
+            if note.settings {
+                match store.settings().await {
+                    Ok(settings) => state.replace_settings(settings),
+                    Err(e) => tracing::warn!("reading the settings another server saved: {e}"),
+                }
+            }
+            let settings = state.settings();
+            let rows: Option<Vec<(RecordKind, Vec<String>, bool)>> = note
+                .written
+                .into_iter()
+                .map(|(kind, ids, fresh)| Some((RecordKind::from_name(&kind)?, ids, fresh)))
+                .collect();
+            match rows {
+                Some(rows) if !note.rebuild && !note.settings && !rows.is_empty() => {
+                    live.arrived_here(store, &settings, &rows, &note.what).await
+                }
+                _ => live.rebuild_here(store, &settings, &note.what).await,
+            }
+        }
+        revline_store::Heard::Missed => {
+            let settings = state.settings();
+            live.rebuild_here(store, &settings, "caught up with other servers")
+                .await
+        }
+    };
+    if let Err(e) = result {
+        tracing::warn!("taking in another server's change failed: {e}");
     }
 }
 

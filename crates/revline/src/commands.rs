@@ -354,6 +354,20 @@ async fn import(
         Err(ImportError::Mapping(m)) => return Err(usage(m)),
         Err(e) => return Err(e.into()),
     };
+    // Servers running on the same database read the workspace again (PostgreSQL).
+    if !options.dry_run
+        && let Err(e) = store
+            .announce(&revline_store::ChangeNote {
+                origin: format!("import {}", revline_store::runner_id()),
+                what: format!("import of {}", path.display()),
+                written: Vec::new(),
+                rebuild: true,
+                settings: false,
+            })
+            .await
+    {
+        eprintln!("warning: running servers were not told of the import: {e}");
+    }
     match format {
         Format::Json => println!("{}", summary.to_json()),
         Format::Table => print!(

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-struct Killed(Child);
+pub(crate) struct Killed(Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -18,7 +18,7 @@ impl Drop for Killed {
 }
 
 /// `revline` on a store: a SQLite file or a PostgreSQL URL.
-fn on(store: &dyn AsRef<std::ffi::OsStr>) -> Command {
+pub(crate) fn on(store: &dyn AsRef<std::ffi::OsStr>) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_revline"));
     cmd.env_remove("DATABASE_URL").env_remove("REVLINE_DB");
     let store = store.as_ref();
@@ -85,7 +85,7 @@ fn receiver_on(port: u16, status: u16) -> (u16, mpsc::Receiver<Received>) {
     (port, rx)
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -94,7 +94,7 @@ fn free_port() -> u16 {
 }
 
 /// `revline serve` on the store, letting webhooks reach this machine's receiver.
-fn serve(store: &dyn AsRef<std::ffi::OsStr>, addr: &str) -> Killed {
+pub(crate) fn serve(store: &dyn AsRef<std::ffi::OsStr>, addr: &str) -> Killed {
     Killed(
         on(store)
             .args(["serve", "--addr", addr, "--allow-private-webhooks"])
@@ -105,7 +105,7 @@ fn serve(store: &dyn AsRef<std::ffi::OsStr>, addr: &str) -> Killed {
     )
 }
 
-fn wait_listening(addr: &str) {
+pub(crate) fn wait_listening(addr: &str) {
     let start = Instant::now();
     while TcpStream::connect(addr).is_err() && start.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(100));

@@ -66,7 +66,7 @@ fn tools() -> Option<(PathBuf, PathBuf)> {
 }
 
 /// A plain HTTP/1.1 request to the server (the test needs no HTTP client crate).
-fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+pub(crate) fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         s,

@@ -9,6 +9,7 @@ mod limits;
 mod missing;
 mod reports;
 mod scores;
+mod servers;
 
 use revline_core::RecordKind;
 use revline_store::{SqliteStore, Store};
