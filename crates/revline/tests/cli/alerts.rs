@@ -30,6 +30,50 @@ pub(crate) fn on(store: &dyn AsRef<std::ffi::OsStr>) -> Command {
     cmd
 }
 
+/// Adds a user with a password, as `revline user add --password-stdin`.
+pub(crate) fn add_user(
+    store: &dyn AsRef<std::ffi::OsStr>,
+    email: &str,
+    role: &str,
+    password: &str,
+) {
+    let mut child = on(store)
+        .args([
+            "user",
+            "add",
+            "--email",
+            email,
+            "--role",
+            role,
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+/// A new API token of the user, as `revline token create` prints it.
+pub(crate) fn token_for(store: &dyn AsRef<std::ffi::OsStr>, email: &str) -> String {
+    let out = on(store)
+        .args(["token", "create", "--email", email])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string()
+}
+
 fn revline(db: &Path, args: &[&str]) -> Output {
     on(&db).args(args).output().unwrap()
 }

@@ -8,6 +8,7 @@
 //! Without chromium and chromedriver the test prints a notice and skips, except under
 //! CI (`CI` set), where it fails.
 
+use super::alerts::{add_user, token_for};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -91,25 +92,6 @@ fn revline(db: &Path) -> Command {
         .env_remove("DATABASE_URL")
         .env_remove("REVLINE_DB");
     c
-}
-
-fn add_user(db: &Path, email: &str, role: &str) {
-    let mut child = revline(db)
-        .args([
-            "user",
-            "add",
-            "--email",
-            email,
-            "--role",
-            role,
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    assert!(child.wait().unwrap().success());
 }
 
 async fn text_of(c: &Client, css: &str) -> String {
@@ -214,20 +196,9 @@ fn the_revenue_room_in_a_real_browser() {
         "{}",
         String::from_utf8_lossy(&demo.stderr)
     );
-    add_user(&db, "ann@example.com", "admin");
-    add_user(&db, "board@example.com", "viewer");
-    let token = String::from_utf8(
-        revline(&db)
-            .args(["token", "create", "--email", "ann@example.com"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .lines()
-    .last()
-    .unwrap()
-    .to_string();
+    add_user(&db, "ann@example.com", "admin", PASSWORD);
+    add_user(&db, "board@example.com", "viewer", PASSWORD);
+    let token = token_for(&db, "ann@example.com");
 
     let port = free_port();
     let _server = Killed(

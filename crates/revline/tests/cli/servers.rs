@@ -2,10 +2,8 @@
 //! other's live snapshot (its reports, caches and open pages), and an import made on
 //! the command line reaches both, without a restart.
 
-use super::alerts::{free_port, on, serve, wait_listening};
+use super::alerts::{add_user, free_port, on, serve, token_for, wait_listening};
 use super::browser::http;
-use std::io::Write;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// People who became leads since 2000, as the server's funnel counts them.
@@ -54,34 +52,8 @@ fn records_posted_to_one_server_reach_the_other() {
         "{}",
         String::from_utf8_lossy(&demo.stderr)
     );
-    let mut add = on(&url)
-        .args([
-            "user",
-            "add",
-            "--email",
-            "ann@example.com",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    writeln!(add.stdin.take().unwrap(), "correct horse battery").unwrap();
-    assert!(add.wait().unwrap().success());
-    let token = String::from_utf8(
-        on(&url)
-            .args(["token", "create", "--email", "ann@example.com"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .lines()
-    .last()
-    .unwrap()
-    .to_string();
+    add_user(&url, "ann@example.com", "admin", "correct horse battery");
+    let token = token_for(&url, "ann@example.com");
     let (a, b) = (free_port(), free_port());
     let _one = serve(&url, &format!("127.0.0.1:{a}"));
     let _two = serve(&url, &format!("127.0.0.1:{b}"));
