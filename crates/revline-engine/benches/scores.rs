@@ -26,6 +26,7 @@ fn query(s: &Snapshot) -> ScoresQuery {
         to: t("2026-07-01"),
         as_of: t("2026-11-01"),
         capacity: None,
+        contacts: None,
     }
 }
 

@@ -112,6 +112,8 @@ pub struct ReportParams {
     /// Scores: sales' capacity in leads per month for the threshold (default: the
     /// current rate of SQLs per month).
     pub capacity: Option<f64>,
+    /// Scores: only these contacts (ids, comma-separated), whenever they were created.
+    pub contacts: Option<String>,
     pub model: Option<String>,
     pub order: Option<usize>,
     pub lookback_days: Option<f64>,
@@ -260,6 +262,13 @@ fn scores_query(
         to: w.to,
         as_of: w.as_of,
         capacity: p.capacity,
+        contacts: p.contacts.as_ref().map(|text| {
+            text.split(',')
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(String::from)
+                .collect()
+        }),
     })
 }
 

@@ -68,6 +68,11 @@ pub const PARAMETERS: &[(&str, &str, &str)] = &[
         "Scores: sales' capacity in leads per month for the threshold (default: the current rate of SQLs per month).",
     ),
     (
+        "contacts",
+        "string",
+        "Scores: only these contacts (comma-separated ids), whenever they were created, instead of those created in the period.",
+    ),
+    (
         "model",
         "string",
         "Attribution: first_touch, last_touch, linear, time_decay, position_based, w_shaped, markov or all (default).",

@@ -182,6 +182,9 @@ pub struct ReportOptions {
     /// current rate of SQLs per month).
     #[arg(long, value_name = "LEADS")]
     pub capacity: Option<f64>,
+    /// Scores: only these contacts (comma-separated ids), whenever they were created.
+    #[arg(long, value_name = "ID,ID")]
+    pub contacts: Option<String>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 }

@@ -35,6 +35,7 @@ fn params(options: &ReportOptions) -> ReportParams {
         horizon_days: options.horizon_days,
         train_as_of: options.train_as_of.clone(),
         capacity: options.capacity,
+        contacts: options.contacts.clone(),
         model: Some(options.model.clone()),
         order: Some(options.order),
         lookback_days: options.lookback_days,

@@ -16,6 +16,7 @@ fn scores_trained_on_the_past_rank_later_demo_leads() {
         to: t("2026-07-01"),
         as_of: t("2026-11-01"),
         capacity: None,
+        contacts: None,
     };
     let r = scores(&s, &q);
     let m = &r.model;
@@ -38,6 +39,23 @@ fn scores_trained_on_the_past_rank_later_demo_leads() {
     let top = &r.contacts[0];
     assert!(top.score > r.contacts.last().unwrap().score);
     assert!(!top.reasons.is_empty() && top.reasons.len() <= 3);
+    // Asked for by id (the app's score column), a contact gets the same score and
+    // reasons as in the period's list.
+    let picked: Vec<String> = [0, 7, 100]
+        .iter()
+        .map(|&i| r.contacts[i].contact_id.clone())
+        .collect();
+    let only = scores(
+        &s,
+        &ScoresQuery {
+            contacts: Some(picked.clone()),
+            ..q.clone()
+        },
+    );
+    assert_eq!(only.contacts.len(), 3);
+    for (i, c) in [0, 7, 100].iter().zip(&only.contacts) {
+        assert_eq!(c, &r.contacts[*i]);
+    }
 }
 
 /// Two leads alike at their first day; one is touched again a week later. The later
@@ -133,6 +151,7 @@ fn nothing_after_the_first_day_changes_a_score() {
         to: t("2026-02-02"),
         as_of: t("2026-03-01"),
         capacity: None,
+        contacts: None,
     };
     let r = scores(&s, &q);
     // Not vacuous: all sixty past leads trained the model, half of them positive, and
@@ -165,6 +184,7 @@ fn the_threshold_passes_sales_capacity_best_scored_first() {
         to: t("2026-11-01"),
         as_of: t("2026-11-01"),
         capacity: Some(40.0),
+        contacts: None,
     };
     let r = scores(&s, &q);
     let th = &r.threshold;
@@ -203,6 +223,7 @@ fn the_threshold_passes_sales_capacity_best_scored_first() {
         &s,
         &ScoresQuery {
             capacity: None,
+            contacts: None,
             ..q
         },
     );
@@ -260,6 +281,7 @@ fn industry_and_custom_properties_are_learned_from() {
         to: t("2025-07-01"),
         as_of: t("2026-12-31"),
         capacity: None,
+        contacts: None,
     };
     let r = scores(&s, &q);
     let names: Vec<&str> = r.model.features.iter().map(|f| f.name.as_str()).collect();
@@ -332,6 +354,7 @@ fn a_history_without_enough_wins_scores_nobody_rather_than_everybody_zero() {
         to: t("2026-01-01"),
         as_of: t("2026-01-01"),
         capacity: Some(5.0),
+        contacts: None,
     };
     let r = scores(&s, &q);
     assert_eq!(r.model.trained_on.contacts, 40);

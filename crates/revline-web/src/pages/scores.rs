@@ -382,9 +382,12 @@ pub(super) async fn scores_of(
     ids: &[String],
 ) -> Result<ScoresOf, AppError> {
     let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    // Only the contacts shown are scored (the model is trained all the same); ids with
+    // a comma cannot be listed, and then every contact is.
+    let listed = ids.iter().all(|id| !id.contains(','));
     let params = ReportParams {
-        // Every contact created up to the as-of time.
         from: Some("1970-01-01".into()),
+        contacts: listed.then(|| ids.join(",")),
         as_of,
         ..Default::default()
     };

@@ -212,6 +212,10 @@ async fn api_checks(t: TestApp) {
             "scores",
             "as_of=2026-11-01&target=sql&train_as_of=2026-05-01&from=2026-05-01&to=2026-08-01",
         ),
+        (
+            "scores",
+            "as_of=2026-11-01&target=sql&contacts=con-0000001,con-0000005,con-0000009",
+        ),
     ] {
         let (status, body) = t
             .get(&format!("/api/v1/reports/{name}?{query}"), Some(&t.token))
