@@ -29,6 +29,9 @@ struct JourneysPage {
     /// A contact's lead score and its strongest reasons: (score, reasons), or why none.
     why: Option<(String, Vec<(bool, String)>)>,
     why_intro: String,
+    /// Why a contact has no score: it never became a lead, or there is too little
+    /// history to learn from.
+    why_none: String,
 }
 
 pub(super) async fn journeys(
@@ -43,6 +46,7 @@ pub(super) async fn journeys(
     let mut message = String::new();
     let mut why = None;
     let mut why_intro = String::new();
+    let mut why_none = tr.t("scores.no_score").to_string();
     if !q.is_empty() {
         let mut params = ReportParams {
             as_of: ui.as_of.clone().filter(|s| !s.is_empty()),
@@ -73,6 +77,10 @@ pub(super) async fn journeys(
                         Some(c) => super::scores::why(&tr, c),
                         None => (String::new(), Vec::new()),
                     });
+                    // Nobody is scored without enough history: say so, not "never a lead".
+                    if let Some(reason) = found.unfit {
+                        why_none = format!("{} {reason}", tr.t("scores.unfit"));
+                    }
                 }
                 let of_account = j.subject == "account";
                 steps = j
@@ -93,6 +101,7 @@ pub(super) async fn journeys(
         message,
         why,
         why_intro,
+        why_none,
     };
     render(&page).or_page(tr)
 }

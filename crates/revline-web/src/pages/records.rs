@@ -35,6 +35,8 @@ struct RecordsPage {
     merges: Vec<(String, String, String, String)>,
     can_edit: bool,
     message: String,
+    /// Why the score column is empty (too little history to learn from).
+    score_note: String,
 }
 
 const PAGE_SIZE: usize = 50;
@@ -167,9 +169,15 @@ async fn records_view(state: &AppState, w: &WebUser, ui: &Ui, message: String) -
                     target: String::new(),
                     horizon_days: 0.0,
                     base_rate: None,
+                    unfit: None,
                     by_id: Default::default(),
                 }
             };
+            let score_note = scores
+                .unfit
+                .as_ref()
+                .map(|reason| format!("{} {reason}", tr.t("scores.unfit")))
+                .unwrap_or_default();
             let rows = rows
                 .into_iter()
                 .map(|(id, cells)| {
@@ -242,6 +250,7 @@ async fn records_view(state: &AppState, w: &WebUser, ui: &Ui, message: String) -
                 merges,
                 can_edit: w.can_edit(),
                 message,
+                score_note,
             };
             render(&page_view).or_page(tr)
         }

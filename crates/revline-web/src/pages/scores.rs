@@ -370,6 +370,8 @@ pub(super) struct ScoresOf {
     pub horizon_days: f64,
     /// The share of the training leads that reached the target: the average lead.
     pub base_rate: Option<f64>,
+    /// Why nobody is scored (too little history), in the engine's words.
+    pub unfit: Option<String>,
     pub by_id: HashMap<String, ContactScore>,
 }
 
@@ -395,6 +397,7 @@ pub(super) async fn scores_of(
     Ok(ScoresOf {
         target: r.model.target.clone(),
         horizon_days: r.model.horizon_days,
+        unfit: r.model.reason.clone(),
         base_rate: (r.model.trained_on.contacts > 0)
             .then(|| r.model.trained_on.positives as f64 / r.model.trained_on.contacts as f64),
         by_id: r

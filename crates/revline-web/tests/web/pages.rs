@@ -1051,4 +1051,5 @@ on_both_stores!(
     the_scoring_page_shows_the_model_and_threshold_of_the_report, 600;
     records_show_each_contacts_score_and_journeys_say_why, 300;
     score_bands_break_the_funnel_down_and_filter_attribution_and_bottlenecks, 600;
+    too_little_history_is_said_not_shown_as_zero, 30;
 );

@@ -171,3 +171,21 @@ pub async fn score_bands_break_the_funnel_down_and_filter_attribution_and_bottle
     );
     assert!(filtered > 0.0 && filtered < all, "{filtered} of {all}");
 }
+
+/// A workspace too young to learn from: the Records column and the why panel say that
+/// nobody is scored and why, rather than "never became a lead" or a score of 0%.
+pub async fn too_little_history_is_said_not_shown_as_zero(w: Web) {
+    let ann = w.user("ann@example.com", "viewer").await;
+    let report = api(&w
+        .get("/api/v1/reports/scores?from=1970-01-01", Some(&ann))
+        .await
+        .body);
+    assert!(report["model"]["reason"].is_string(), "{}", report["model"]);
+    let records = w.get("/records?kind=contacts", Some(&ann)).await;
+    assert!(section(&records.body, "score-note").contains("No lead is scored."));
+    assert!(!records.body.contains("0.0%"));
+    let journey = w.get("/journeys?q=con-0000001", Some(&ann)).await;
+    let why = section(&journey.body, "why");
+    assert!(why.contains("No lead is scored."), "{why}");
+    assert!(!why.contains("never became a lead"));
+}
