@@ -882,6 +882,23 @@ fn collect(
     }
 }
 
+/// The target of `metric` that applies to `scope`: the company's for everything, a
+/// segment's own for a segment (as the scorecard reads them), and none for any other
+/// slice (a channel's or a score band's share of a company target is not set anywhere).
+fn scope_target(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    metric: &str,
+    w: &Window,
+    combine: crate::window::Combine,
+) -> Option<f64> {
+    let segment = scope.segment(s);
+    if !scope.is_all() && segment.is_none() {
+        return None;
+    }
+    target(s, metric, w.from, w.to, segment, combine)
+}
+
 fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
@@ -1194,14 +1211,7 @@ pub fn bottlenecks_in(s: &Snapshot, q: &BottleneckQuery, scope: &Scope<'_>) -> B
             from: from.clone(),
             to: to.clone(),
         };
-        let goal = target(
-            s,
-            &link.to_string(),
-            w.from,
-            w.to,
-            None,
-            crate::window::Combine::Mean,
-        );
+        let goal = scope_target(s, scope, &link.to_string(), w, crate::window::Combine::Mean);
         for &slot in &all_slots {
             let gap_value = |b: f64, cur: f64, n: u64| {
                 (b - cur) * n as f64 * downstream(st) * value * per_period
@@ -1553,12 +1563,7 @@ fn service_evidence(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Option<Servi
     for i in 0..tk.ids.len() {
         let u = tk.unit[i];
         let opened = tk.opened_at[i];
-        if u == NONE
-            || !scope.ticket(i)
-            || opened == NEVER
-            || opened < w.from - lookback
-            || opened >= w.end()
-        {
+        if u == NONE || opened == NEVER || opened < w.from - lookback || opened >= w.end() {
             continue;
         }
         let slow =
@@ -1632,15 +1637,7 @@ fn what_if(
     (retention_base, handoff_n, handoff_gain): (f64, f64, f64),
 ) -> WhatIf {
     // Without a revenue target, the plan is for the period's own revenue.
-    let has_target = target(
-        s,
-        "revenue",
-        w.from,
-        w.to,
-        None,
-        crate::window::Combine::Sum,
-    )
-    .is_some();
+    let has_target = scope_target(s, scope, "revenue", w, crate::window::Combine::Sum).is_some();
     let options = crate::forecast::ForecastOptions {
         target: (!has_target).then_some(revenue),
     };

@@ -192,8 +192,10 @@ impl Column {
 enum Encoding {
     /// One-hot: the values with a column of their own, then "(other)" and "(none)".
     Categorical(Vec<u32>),
-    /// Its value as a number, and "(none)" for a missing one.
-    Numeric,
+    /// Its value as a number, and "(none)" for a missing one. A missing value takes
+    /// the training leads' mean, so that the number adds nothing and the "(none)"
+    /// column alone carries what missing means (a reason never reads "employees: 0").
+    Numeric(f64),
 }
 
 /// A column is numeric when every value it has is a number and there are this many
@@ -206,6 +208,8 @@ struct Layout {
     /// Touch channels counted as features.
     channels: Vec<u32>,
     names: Vec<String>,
+    /// The hours since the last touch an untouched lead is given (see `learn`).
+    hours_fill: f64,
 }
 
 fn number(s: &Snapshot, v: u32) -> Option<f64> {
@@ -234,9 +238,12 @@ impl Layout {
             let name = column.name(s);
             if counts.len() >= MIN_NUMERIC_VALUES && counts.keys().all(|&v| number(s, v).is_some())
             {
+                let (sum, n) = counts.iter().fold((0.0, 0usize), |(sum, n), (&v, &k)| {
+                    (sum + number(s, v).unwrap_or(0.0) * k as f64, n + k)
+                });
                 names.push(name.clone());
                 names.push(format!("{name}=(none)"));
-                columns.push((column, Encoding::Numeric));
+                columns.push((column, Encoding::Numeric(sum / n.max(1) as f64)));
                 continue;
             }
             let mut kept: Vec<u32> = counts
@@ -254,9 +261,18 @@ impl Layout {
         }
         let t = &s.touchpoints;
         let mut counts: HashMap<u32, usize> = HashMap::new();
+        // The mean hours since the last touch of the leads touched by their cut: what
+        // an untouched lead's hours are taken to be (its "no touch" column says the rest).
+        let (mut hours, mut touched) = (0.0, 0usize);
         for &(c, cut) in leads {
+            let mut last = None;
             for i in s.touches_of(c).filter(|&i| t.at[i] <= cut) {
                 *counts.entry(t.channel[i]).or_default() += 1;
+                last = last.max(Some(t.at[i]));
+            }
+            if let Some(last) = last {
+                hours += (cut - last) as f64 / 3_600_000.0;
+                touched += 1;
             }
         }
         let mut channels: Vec<u32> = counts
@@ -282,6 +298,7 @@ impl Layout {
             columns,
             channels,
             names,
+            hours_fill: hours / touched.max(1) as f64,
         }
     }
 
@@ -299,10 +316,10 @@ impl Layout {
                     row.push(flag(v != NONE && !kept.contains(&v)));
                     row.push(flag(v == NONE));
                 }
-                Encoding::Numeric => {
+                Encoding::Numeric(fill) => {
                     // A value that is not a number counts as missing.
                     let x = (v != NONE).then(|| number(s, v)).flatten();
-                    row.push(x.unwrap_or(0.0));
+                    row.push(x.unwrap_or(*fill));
                     row.push(flag(x.is_none()));
                 }
             }
@@ -323,7 +340,7 @@ impl Layout {
             }
             // No touch: recency is its own indicator, not zero hours.
             None => {
-                row.push(0.0);
+                row.push(self.hours_fill);
                 row.push(1.0);
             }
         }
@@ -466,11 +483,14 @@ pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
             Some(&t) if t != NEVER => t,
             _ => entry,
         };
-        let scored = match &only {
+        // The model is judged on the period's leads whichever contacts are listed, so
+        // that its AUC does not depend on which page of contacts asked.
+        let in_period = created >= q.from && created < q.to;
+        let listed = match &only {
             Some(ids) => ids.contains(s.contact_ids[c].as_str()),
-            None => created >= q.from && created < q.to,
+            None => in_period,
         };
-        if !scored {
+        if !(in_period || listed) {
             continue;
         }
         let Some((row, score)) = trained.row_and_score(s, c) else {
@@ -478,18 +498,21 @@ pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
         };
         // Judged on: leads the model did not learn from (their outcome was not known
         // at training) whose outcome is known now.
-        if outcome(s, c, entry, q, q.train_as_of).is_none()
+        if in_period
+            && outcome(s, c, entry, q, q.train_as_of).is_none()
             && entry <= q.as_of
             && let Some(y) = outcome(s, c, entry, q, q.as_of)
         {
             judged_scores.push(score);
             judged_labels.push(y);
         }
-        contacts.push(ContactScore {
-            contact_id: s.contact_ids[c].clone(),
-            score,
-            reasons: trained.reasons(&row),
-        });
+        if listed {
+            contacts.push(ContactScore {
+                contact_id: s.contact_ids[c].clone(),
+                score,
+                reasons: trained.reasons(&row),
+            });
+        }
     }
     contacts.sort_by(|a, b| {
         b.score

@@ -132,9 +132,10 @@ impl Live {
         settings: &Settings,
         what: &str,
     ) -> Result<Change, AppError> {
-        let change = self.rebuild_here(store, settings, what).await?;
+        // Told whatever happened here: the change is in the store either way.
+        let change = self.rebuild_here(store, settings, what).await;
         self.tell(store, what, Tell::Rebuild).await;
-        Ok(change)
+        change
     }
 
     /// The settings changed: reads the workspace again under them, and tells the other
@@ -145,9 +146,9 @@ impl Live {
         settings: &Settings,
     ) -> Result<Change, AppError> {
         let what = "settings changed";
-        let change = self.rebuild_here(store, settings, what).await?;
+        let change = self.rebuild_here(store, settings, what).await;
         self.tell(store, what, Tell::Settings).await;
-        Ok(change)
+        change
     }
 
     async fn rebuild_here(
@@ -200,13 +201,13 @@ impl Live {
         written: &[(RecordKind, Vec<String>, bool)],
         what: &str,
     ) -> Result<Change, AppError> {
-        let change = self.arrived_here(store, settings, written, what).await?;
+        let change = self.arrived_here(store, settings, written, what).await;
         let rows = written
             .iter()
             .map(|(kind, ids, fresh)| (kind.name().to_string(), ids.clone(), *fresh))
             .collect();
         self.tell(store, what, Tell::Rows(rows)).await;
-        Ok(change)
+        change
     }
 
     async fn arrived_here(
@@ -251,10 +252,15 @@ impl Live {
 
 /// Takes in the changes the other servers on the same database announce, for as long
 /// as the server runs; returns at once where the store has no channel (SQLite).
+///
+/// Exact rather than fast: rows that add up (touchpoints, stages, revenue, ...) could be
+/// counted twice if this server read the store again between another server's write
+/// and its note, so their notes rebuild the snapshot; contacts, accounts and deals are
+/// replaced by id and are applied. Notes that arrive while one is being taken in are
+/// taken in together (one rebuild for many).
 pub async fn follow_other_servers(state: AppState) {
-    use futures::StreamExt;
+    use futures::{FutureExt, StreamExt};
     use revline_store::Heard;
-    let mut reconnected = false;
     loop {
         let mut heard = match state.store.listen().await {
             Ok(Some(heard)) => heard,
@@ -262,59 +268,75 @@ pub async fn follow_other_servers(state: AppState) {
             Err(e) => {
                 tracing::warn!("listening for other servers' changes failed: {e}; retrying");
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                reconnected = true;
                 continue;
             }
         };
-        // Changes announced while this server was not listening are gone: read again.
-        if std::mem::take(&mut reconnected) {
-            take_in(&state, Heard::Missed).await;
-        }
-        while let Some(next) = heard.next().await {
-            match next {
-                Ok(h) => take_in(&state, h).await,
-                Err(e) => {
-                    tracing::warn!("the change channel failed: {e}; listening again");
-                    break;
+        // Changes made before this server listened (while it loaded, or while the
+        // connection was down) were never heard: read the store again, now listening.
+        take_in(&state, vec![Heard::Missed]).await;
+        'listening: while let Some(next) = heard.next().await {
+            let mut batch = Vec::new();
+            let mut next = Some(next);
+            while let Some(item) = next.take() {
+                match item {
+                    Ok(h) => batch.push(h),
+                    Err(e) => {
+                        tracing::warn!("the change channel failed: {e}; listening again");
+                        take_in(&state, batch).await;
+                        break 'listening;
+                    }
                 }
+                next = heard.next().now_or_never().flatten();
             }
+            take_in(&state, batch).await;
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        reconnected = true;
     }
 }
 
-/// One change heard from another server, taken in without announcing it again.
-async fn take_in(state: &AppState, heard: revline_store::Heard) {
+/// Changes heard from other servers, taken in without announcing them again.
+async fn take_in(state: &AppState, heard: Vec<revline_store::Heard>) {
+    use revline_store::Heard;
     let live = &state.live;
     let store = &*state.store;
-    let result = match heard {
-        revline_store::Heard::Note(note) if note.origin == live.origin => return,
-        revline_store::Heard::Note(note) => {
-            if note.settings {
-                match store.settings().await {
-                    Ok(settings) => state.replace_settings(settings),
-                    Err(e) => tracing::warn!("reading the settings another server saved: {e}"),
+    let (mut rebuild, mut settings_changed) = (false, false);
+    let mut rows: Vec<(RecordKind, Vec<String>, bool)> = Vec::new();
+    let mut what = Vec::new();
+    for h in heard {
+        match h {
+            Heard::Note(note) if note.origin == live.origin => {}
+            Heard::Note(note) => {
+                settings_changed |= note.settings;
+                rebuild |= note.rebuild || note.settings;
+                for (kind, ids, fresh) in note.written {
+                    match RecordKind::from_name(&kind) {
+                        Some(kind) if !accumulates(kind) => rows.push((kind, ids, fresh)),
+                        _ => rebuild = true,
+                    }
                 }
+                what.push(note.what);
             }
-            let settings = state.settings();
-            let rows: Option<Vec<(RecordKind, Vec<String>, bool)>> = note
-                .written
-                .into_iter()
-                .map(|(kind, ids, fresh)| Some((RecordKind::from_name(&kind)?, ids, fresh)))
-                .collect();
-            match rows {
-                Some(rows) if !note.rebuild && !note.settings && !rows.is_empty() => {
-                    live.arrived_here(store, &settings, &rows, &note.what).await
-                }
-                _ => live.rebuild_here(store, &settings, &note.what).await,
+            Heard::Missed => {
+                (rebuild, settings_changed) = (true, true);
+                what.push("caught up with other servers".to_string());
             }
         }
-        revline_store::Heard::Missed => {
-            let settings = state.settings();
-            live.rebuild_here(store, &settings, "caught up with other servers")
-                .await
+    }
+    if what.is_empty() {
+        return;
+    }
+    if settings_changed {
+        match store.settings().await {
+            Ok(settings) => state.replace_settings(settings),
+            Err(e) => tracing::warn!("reading the settings another server saved: {e}"),
         }
+    }
+    let settings = state.settings();
+    let what = what.join("; ");
+    let result = if rebuild {
+        live.rebuild_here(store, &settings, &what).await
+    } else {
+        live.arrived_here(store, &settings, &rows, &what).await
     };
     if let Err(e) = result {
         tracing::warn!("taking in another server's change failed: {e}");

@@ -138,6 +138,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             if let Some(SettingsAction::Set { key, value }) = action {
                 settings.set(key, value).map_err(usage)?;
                 store.save_settings(&settings).await?;
+                tell_servers(&*store, "settings changed", true).await;
                 store.close().await;
             }
             match format {
@@ -354,19 +355,8 @@ async fn import(
         Err(ImportError::Mapping(m)) => return Err(usage(m)),
         Err(e) => return Err(e.into()),
     };
-    // Servers running on the same database read the workspace again (PostgreSQL).
-    if !options.dry_run
-        && let Err(e) = store
-            .announce(&revline_store::ChangeNote {
-                origin: format!("import {}", revline_store::runner_id()),
-                what: format!("import of {}", path.display()),
-                written: Vec::new(),
-                rebuild: true,
-                settings: false,
-            })
-            .await
-    {
-        eprintln!("warning: running servers were not told of the import: {e}");
+    if !options.dry_run {
+        tell_servers(store, &format!("import of {}", path.display()), false).await;
     }
     match format {
         Format::Json => println!("{}", summary.to_json()),
@@ -598,5 +588,21 @@ async fn user(store: &dyn Store, action: &crate::UserAction) -> Result<u8, Failu
             println!("Created {} ({})", user.email, user.role);
             Ok(0)
         }
+    }
+}
+
+/// Tells servers running on the same database (PostgreSQL) to read the workspace again
+/// (and its settings, when they changed); a failure to tell is a warning, not a failure
+/// of what was done.
+pub(crate) async fn tell_servers(store: &dyn Store, what: &str, settings: bool) {
+    let note = revline_store::ChangeNote {
+        origin: format!("cli {}", revline_store::runner_id()),
+        what: what.to_string(),
+        written: Vec::new(),
+        rebuild: true,
+        settings,
+    };
+    if let Err(e) = store.announce(&note).await {
+        eprintln!("warning: running servers were not told ({what}): {e}");
     }
 }

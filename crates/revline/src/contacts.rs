@@ -37,7 +37,10 @@ pub async fn run(store: &dyn Store, action: &ContactsAction, now: i64) -> Result
         }
         ContactsAction::Merge { merged, into } => {
             match revline_store::merge_contacts(store, merged, into, "cli", now).await {
-                Ok(_) => println!("Merged contact {merged} into {into}."),
+                Ok(_) => {
+                    crate::commands::tell_servers(store, "merge", false).await;
+                    println!("Merged contact {merged} into {into}.");
+                }
                 Err(MergeError::Refused(why)) => return Err(usage(why)),
                 Err(MergeError::Store(e)) => return Err(e.into()),
             }
@@ -48,6 +51,7 @@ pub async fn run(store: &dyn Store, action: &ContactsAction, now: i64) -> Result
                     "contact {merged} is not merged into another"
                 )));
             }
+            crate::commands::tell_servers(store, "unmerge", false).await;
             println!("Contact {merged} stands on its own again.");
         }
         ContactsAction::Merges => {

@@ -56,6 +56,8 @@ fn scores_trained_on_the_past_rank_later_demo_leads() {
     for (i, c) in [0, 7, 100].iter().zip(&only.contacts) {
         assert_eq!(c, &r.contacts[*i]);
     }
+    // And the model is judged as before: on the period's leads, not on the three.
+    assert_eq!(only.model, r.model);
 }
 
 /// Two leads alike at their first day; one is touched again a week later. The later

@@ -227,25 +227,37 @@ pub(super) async fn scores_inner(state: &AppState, w: &WebUser, ui: &Ui) -> Page
         .t("scores.last_quarter")
         .replace("{from}", &day(&q.period.from))
         .replace("{to}", &tr.date(&local_date(tz, &q.period.to, 1)));
+    // Without a cut (nobody scored, or no capacity) nothing was passed or held back:
+    // those rows have no figure rather than a zero.
+    let by_cut = |n: String| {
+        if th.score.is_some() {
+            n
+        } else {
+            "–".to_string()
+        }
+    };
     let quarter = vec![
         (tr.t("scores.leads").to_string(), tr.count(q.leads as f64)),
-        (tr.t("scores.passed").to_string(), tr.count(q.passed as f64)),
+        (
+            tr.t("scores.passed").to_string(),
+            by_cut(tr.count(q.passed as f64)),
+        ),
         (mql.clone(), tr.count(q.mqls as f64)),
         (
             tr.t("scores.mqls_passed").replace("{mql}", &mql),
-            tr.count(q.mqls_passed as f64),
+            by_cut(tr.count(q.mqls_passed as f64)),
         ),
         (
             tr.t("scores.mqls_missed").replace("{mql}", &mql),
-            tr.count(q.mqls_missed as f64),
+            by_cut(tr.count(q.mqls_missed as f64)),
         ),
         (
             tr.t("scores.passed_not_mql").replace("{mql}", &mql),
-            tr.count(q.passed_not_mql as f64),
+            by_cut(tr.count(q.passed_not_mql as f64)),
         ),
         (
             tr.t("scores.passed_reached").replace("{target}", &target),
-            of(q.passed_reached_target, q.passed),
+            by_cut(of(q.passed_reached_target, q.passed)),
         ),
         (
             tr.t("scores.mqls_reached")

@@ -188,4 +188,11 @@ pub async fn too_little_history_is_said_not_shown_as_zero(w: Web) {
     let why = section(&journey.body, "why");
     assert!(why.contains("No lead is scored."), "{why}");
     assert!(!why.contains("never became a lead"));
+    // Without a cut, nothing was passed or held back: no figure, not a zero.
+    let page = w.get("/scores", Some(&ann)).await;
+    let tool = section(&page.body, "threshold");
+    assert!(
+        tool.contains("Leads the cut passes</td><td class=\"num\">–</td>"),
+        "{tool}"
+    );
 }
