@@ -208,18 +208,38 @@ impl Logistic {
         // Lead rows are mostly zeros (one-hot values, touch counts of other channels),
         // while their standardised values are not: the sums are taken over the raw
         // nonzero values and moved to the standardised scale after (`Sums::moments`).
+        // A column that is mostly nonzero (a number such as employees) gains nothing
+        // from that and would lose precision to it when its mean is large next to its
+        // spread, so it is summed centred on its mean.
+        let mut nonzero = vec![0usize; p];
+        for r in rows {
+            for (j, &v) in r.iter().enumerate() {
+                nonzero[j] += usize::from(v != 0.0);
+            }
+        }
+        let shift: Vec<f64> = (0..p)
+            .map(|j| {
+                if 2 * nonzero[j] > rows.len() {
+                    mean[j]
+                } else {
+                    0.0
+                }
+            })
+            .collect();
         let sparse: Vec<Vec<(u32, f64)>> = rows
             .iter()
             .map(|r| {
                 r.iter()
                     .enumerate()
-                    .filter(|&(j, &v)| v != 0.0 && scale[j] > 0.0)
-                    .map(|(j, &v)| (j as u32, v))
+                    .map(|(j, &v)| (j, v - shift[j]))
+                    .filter(|&(j, v)| v != 0.0 && scale[j] > 0.0)
+                    .map(|(j, v)| (j as u32, v))
                     .collect()
             })
             .collect();
+        let shifted_mean: Vec<f64> = mean.iter().zip(&shift).map(|(m, c)| m - c).collect();
         let scaled = Scaled {
-            mean: &mean,
+            mean: &shifted_mean,
             scale: &scale,
         };
         // The penalised log-likelihood the steps climb.
