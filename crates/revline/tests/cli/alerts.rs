@@ -30,6 +30,26 @@ pub(crate) fn on(store: &dyn AsRef<std::ffi::OsStr>) -> Command {
     cmd
 }
 
+/// A fresh PostgreSQL database holding the demo workspace of `contacts` people, and its
+/// URL; `None` where PostgreSQL tests skip.
+pub(crate) fn pg_demo(
+    rt: &tokio::runtime::Runtime,
+    contacts: u64,
+) -> Option<(revline_store::testing::TempPg, String)> {
+    let pg = rt.block_on(revline_store::testing::postgres())?;
+    let url = pg.url.clone();
+    let demo = on(&url)
+        .args(["demo", "--contacts", &contacts.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    Some((pg, url))
+}
+
 /// Adds a user with a password, as `revline user add --password-stdin`.
 pub(crate) fn add_user(
     store: &dyn AsRef<std::ffi::OsStr>,
@@ -357,19 +377,9 @@ fn a_server_killed_between_firing_and_delivering_delivers_once_after_restart() {
 #[test]
 fn two_servers_on_one_postgres_database_deliver_each_alert_once() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let Some(pg) = rt.block_on(revline_store::testing::postgres()) else {
+    let Some((_pg, url)) = pg_demo(&rt, 300) else {
         return;
     };
-    let url = pg.url.clone();
-    let demo = on(&url)
-        .args(["demo", "--contacts", "300"])
-        .output()
-        .unwrap();
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stderr)
-    );
     let (port, received) = receiver(200);
     add_quiet_touchpoints_rule(&url, port);
     let (a, b) = (

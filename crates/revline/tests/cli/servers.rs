@@ -2,7 +2,7 @@
 //! other's live snapshot (its reports, caches and open pages), and an import made on
 //! the command line reaches both, without a restart.
 
-use super::alerts::{add_user, free_port, on, serve, token_for, wait_listening};
+use super::alerts::{add_user, free_port, on, pg_demo, serve, token_for, wait_listening};
 use super::browser::http;
 use std::time::{Duration, Instant};
 
@@ -39,19 +39,9 @@ fn until_leads(port: u16, token: &str, want: u64) -> Duration {
 #[test]
 fn records_posted_to_one_server_reach_the_other() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let Some(pg) = rt.block_on(revline_store::testing::postgres()) else {
+    let Some((pg, url)) = pg_demo(&rt, 300) else {
         return;
     };
-    let url = pg.url.clone();
-    let demo = on(&url)
-        .args(["demo", "--contacts", "300"])
-        .output()
-        .unwrap();
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stderr)
-    );
     add_user(&url, "ann@example.com", "admin", "correct horse battery");
     let token = token_for(&url, "ann@example.com");
     let (a, b) = (free_port(), free_port());
