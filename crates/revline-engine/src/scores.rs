@@ -463,6 +463,45 @@ impl Trained {
     }
 }
 
+impl Trained {
+    /// The share of the training leads that reached the target (the average lead).
+    pub fn base_rate(&self) -> Option<f64> {
+        (self.contacts > 0).then(|| self.positives as f64 / self.contacts as f64)
+    }
+
+    /// Why the model cannot score, when it cannot.
+    pub fn unfit(&self) -> Option<&str> {
+        self.unfit.as_deref()
+    }
+
+    /// The scores and reasons of the named contacts that became leads, in the order
+    /// asked: the same figures as the report's `contacts` (what the app shows beside a
+    /// page of records without scoring every contact).
+    pub fn contact_scores(&self, s: &Snapshot, ids: &[String]) -> Vec<ContactScore> {
+        let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let mut found: HashMap<&str, ContactScore> = HashMap::new();
+        for c in 0..s.contacts() {
+            let id = s.contact_ids[c].as_str();
+            if !wanted.contains(id) {
+                continue;
+            }
+            if let Some((row, score)) = self.row_and_score(s, c) {
+                found.insert(
+                    id,
+                    ContactScore {
+                        contact_id: id.to_string(),
+                        score,
+                        reasons: self.reasons(&row),
+                    },
+                );
+            }
+        }
+        ids.iter()
+            .filter_map(|id| found.remove(id.as_str()))
+            .collect()
+    }
+}
+
 /// Trains on the leads matured by `train_as_of` and scores the leads of the period.
 pub fn scores(s: &Snapshot, q: &ScoresQuery) -> ScoresReport {
     let trained = Trained::train(s, q);

@@ -44,6 +44,11 @@ type NewestAt = (u64, Option<i64>);
 
 type FilterOptions = Arc<Vec<(String, String, String)>>;
 
+/// A trained model's snapshot version, target stage, horizon (bits) and training time.
+type TrainedKey = (u64, usize, u64, i64);
+type KeptModel = (TrainedKey, Arc<Trained>);
+use revline_engine::scores::{ScoresQuery, Trained};
+
 /// What every request shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -60,6 +65,10 @@ pub struct AppState {
     /// The filter picker's values, per snapshot version: (dimension, `dim:value`,
     /// value). Kept per app state, so two apps in one process never share them.
     pub(crate) filters: Arc<std::sync::Mutex<Option<(u64, FilterOptions)>>>,
+    /// The lead-scoring model the score column and the "why" panel read, per snapshot
+    /// version and training query (training 1M leads takes a second; a page of
+    /// records needs only its contacts scored).
+    trained: Arc<std::sync::Mutex<Option<KeptModel>>>,
     /// Served over TLS: session cookies are `Secure`.
     pub tls: bool,
     /// The largest request body taken (`UPLOAD_LIMIT_BYTES` unless set).
@@ -82,6 +91,7 @@ impl AppState {
             reports: Arc::default(),
             newest: Arc::default(),
             filters: Arc::default(),
+            trained: Arc::default(),
             tls: false,
             upload_limit: UPLOAD_LIMIT_BYTES,
             allow_private_webhooks: false,
@@ -131,6 +141,35 @@ impl AppState {
         self.replace_settings(settings.clone());
         self.live.settings_changed(&*self.store, &settings).await?;
         Ok(())
+    }
+
+    /// The lead-scoring model for `q` on the current snapshot, trained once per version.
+    pub(crate) async fn trained_model(&self, q: &ScoresQuery) -> Arc<Trained> {
+        // The version before the snapshot: a model is never filed under newer data.
+        let key = (
+            self.live.version(),
+            q.target,
+            q.horizon_days.to_bits(),
+            q.train_as_of,
+        );
+        if let Some((k, model)) = self.trained.lock().expect("model cache").as_ref()
+            && *k == key
+        {
+            return model.clone();
+        }
+        let (s, q) = (self.snapshot(), q.clone());
+        let started = std::time::Instant::now();
+        let model = Arc::new(
+            tokio::task::spawn_blocking(move || Trained::train(&s, &q))
+                .await
+                .expect("training does not panic"),
+        );
+        tracing::info!(
+            "lead-scoring model trained in {} ms",
+            started.elapsed().as_millis()
+        );
+        *self.trained.lock().expect("model cache") = Some((key, model.clone()));
+        model
     }
 
     /// Holds settings already stored (here, or by another server on the database).

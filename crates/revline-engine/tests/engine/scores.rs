@@ -58,6 +58,9 @@ fn scores_trained_on_the_past_rank_later_demo_leads() {
     }
     // And the model is judged as before: on the period's leads, not on the three.
     assert_eq!(only.model, r.model);
+    // The app scores a page of contacts with a kept model: the same figures.
+    let model = revline_engine::scores::Trained::train(&s, &q);
+    assert_eq!(model.contact_scores(&s, &picked), only.contacts);
 }
 
 /// Two leads alike at their first day; one is touched again a week later. The later

@@ -255,6 +255,9 @@ pub async fn warm(state: &AppState) {
     let _ = super::retention::retention_inner(state, &w, &ui).await;
     let _ = super::bottlenecks::bottlenecks_inner(state, &w, &ui).await;
     let _ = super::attribution::attribution_inner(state, &w, &ui).await;
+    let _ = super::scores::scores_inner(state, &w, &ui).await;
+    // The model behind the Records score column and the "why" panel.
+    let _ = super::scores::scores_of(state, None, &[]).await;
 }
 
 #[cfg(test)]

@@ -13,10 +13,10 @@ use crate::i18n::Tr;
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
-use revline_engine::query::{ReportKind, ReportParams};
+use revline_engine::query::{ReportKind, ReportParams, ReportQuery};
 use revline_engine::scores::{ContactScore, Reason, ScoresReport};
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Leads listed on the page; the CSV download has all of them.
 const LISTED: usize = 50;
@@ -388,35 +388,42 @@ pub(super) struct ScoresOf {
 }
 
 /// The scores of `ids` under the model trained on everything known now (or at the
-/// page's as-of time): the app's score column and "why" panel. The report is cached
-/// per snapshot like every other; only the asked-for contacts are kept from it.
+/// page's as-of time), as the scores report gives them (`contacts=`): the app's score
+/// column and "why" panel. The model is kept per snapshot (`AppState::trained_model`);
+/// only the asked-for contacts are scored.
 pub(super) async fn scores_of(
     state: &AppState,
     as_of: Option<String>,
     ids: &[String],
 ) -> Result<ScoresOf, AppError> {
-    let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
-    // Only the contacts shown are scored (the model is trained all the same); ids with
-    // a comma cannot be listed, and then every contact is.
-    let listed = ids.iter().all(|id| !id.contains(','));
     let params = ReportParams {
         from: Some("1970-01-01".into()),
-        contacts: listed.then(|| ids.join(",")),
         as_of,
         ..Default::default()
     };
-    let r = crate::reports::run::<ScoresReport>(state, params).await?;
+    let settings = state.settings();
+    let q = ReportQuery::parse(
+        ReportKind::Scores,
+        &params,
+        &settings,
+        state.reporting_now(),
+    )?;
+    let model = state.trained_model(&q.scores).await;
+    let (s, ids) = (state.snapshot(), ids.to_vec());
+    let scored = {
+        let model = model.clone();
+        tokio::task::spawn_blocking(move || model.contact_scores(&s, &ids))
+            .await
+            .expect("scoring does not panic")
+    };
     Ok(ScoresOf {
-        target: r.model.target.clone(),
-        horizon_days: r.model.horizon_days,
-        unfit: r.model.reason.clone(),
-        base_rate: (r.model.trained_on.contacts > 0)
-            .then(|| r.model.trained_on.positives as f64 / r.model.trained_on.contacts as f64),
-        by_id: r
-            .contacts
-            .iter()
-            .filter(|c| wanted.contains(c.contact_id.as_str()))
-            .map(|c| (c.contact_id.clone(), c.clone()))
+        target: settings.stages[q.scores.target].clone(),
+        horizon_days: q.scores.horizon_days,
+        unfit: model.unfit().map(String::from),
+        base_rate: model.base_rate(),
+        by_id: scored
+            .into_iter()
+            .map(|c| (c.contact_id.clone(), c))
             .collect(),
     })
 }
