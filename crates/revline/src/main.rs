@@ -369,6 +369,15 @@ pub fn usage(message: impl std::fmt::Display) -> Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Warnings (a delivery that failed, a change other servers were not told of) on
+    // stderr, so that a report's stdout stays clean; `RUST_LOG=info` shows more.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
