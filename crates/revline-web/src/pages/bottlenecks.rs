@@ -3,9 +3,9 @@
 use super::chrome::{Chrome, chrome, csv_download};
 use super::findings::{Finding, findings, link_label};
 use super::ui::Ui;
-use super::{OrPage, PageError, PageResult, render};
+use super::{OrPage, PageResult, render, typed_number};
+use crate::AppState;
 use crate::auth::{Page, WebUser};
-use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
 use revline_engine::bottlenecks::{BottlenecksReport, Unchanged};
@@ -45,10 +45,7 @@ pub(super) async fn bottlenecks_inner(state: &AppState, w: &WebUser, ui: &Ui) ->
     let mut params = ui.params(&period);
     let link = ui.what_if_link.clone().filter(|l| !l.is_empty());
     let rate = ui.what_if_rate.clone().filter(|r| !r.is_empty());
-    if let (Some(l), Some(r)) = (&link, &rate) {
-        let rate = crate::i18n::parse_number_input(r).ok_or_else(|| {
-            PageError::new(AppError::bad(format!("rate: '{r}' is not a number")), tr)
-        })?;
+    if let (Some(l), Some(rate)) = (&link, typed_number(tr, "rate", rate.as_deref())?) {
         params.what_if = Some(format!("{l}={rate}"));
     }
     let csv = csv_download(&tr, "nav.bottlenecks", ReportKind::Bottlenecks, &params);

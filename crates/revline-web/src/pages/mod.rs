@@ -107,6 +107,21 @@ impl IntoResponse for PageError {
     }
 }
 
+/// A number typed into a page's field, in either language's format: `None` for an
+/// empty field, a 400 naming the field for text that is not a number.
+pub(crate) fn typed_number(
+    tr: Tr,
+    field: &str,
+    text: Option<&str>,
+) -> Result<Option<f64>, PageError> {
+    let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    crate::i18n::parse_number_input(t)
+        .map(Some)
+        .ok_or_else(|| PageError::new(AppError::bad(format!("{field}: '{t}' is not a number")), tr))
+}
+
 /// A page handler's result, so that handlers use `?`.
 pub(crate) type PageResult = Result<Response, PageError>;
 

@@ -2,9 +2,9 @@
 
 use super::chrome::{Chrome, chrome, csv_download};
 use super::ui::{Ui, local_date};
-use super::{OrPage, PageError, PageResult, render};
+use super::{OrPage, PageResult, render, typed_number};
+use crate::AppState;
 use crate::auth::{Page, WebUser};
-use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
 use revline_engine::forecast::{ForecastReport, MonthRow};
@@ -46,12 +46,7 @@ pub(super) async fn plan_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageRe
     let period = ui.period(state, "this_year");
     let mut params = ui.params(&period);
     let target = ui.target.clone().filter(|t| !t.trim().is_empty());
-    if let Some(t) = &target {
-        let amount = crate::i18n::parse_number_input(t).ok_or_else(|| {
-            PageError::new(AppError::bad(format!("target: '{t}' is not an amount")), tr)
-        })?;
-        params.target = Some(amount.to_string());
-    }
+    params.target = typed_number(tr, "target", target.as_deref())?.map(|a| a.to_string());
     let csv = csv_download(&tr, "nav.plan", ReportKind::Forecast, &params);
     let sliced = crate::reports::run::<Sliced<ForecastReport>>(state, params)
         .await

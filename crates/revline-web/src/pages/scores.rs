@@ -7,7 +7,7 @@
 
 use super::chrome::{Chrome, chrome, csv_download};
 use super::ui::{Ui, local_date};
-use super::{OrPage, PageError, PageResult, render};
+use super::{OrPage, PageError, PageResult, render, typed_number};
 use crate::auth::{Page, WebUser};
 use crate::i18n::Tr;
 use crate::{AppError, AppState};
@@ -67,18 +67,9 @@ pub(super) async fn scores_inner(state: &AppState, w: &WebUser, ui: &Ui) -> Page
     let mut params = ui.params(&period);
     params.filter = None;
     let text = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
-    let number = |name: &str, v: &Option<String>| -> Result<Option<f64>, PageError> {
-        text(v)
-            .map(|t| {
-                crate::i18n::parse_number_input(&t).ok_or_else(|| {
-                    PageError::new(AppError::bad(format!("{name}: '{t}' is not a number")), tr)
-                })
-            })
-            .transpose()
-    };
     params.target = text(&ui.target);
-    params.horizon_days = number("horizon_days", &ui.horizon_days)?;
-    params.capacity = number("capacity", &ui.capacity)?;
+    params.horizon_days = typed_number(tr, "horizon_days", ui.horizon_days.as_deref())?;
+    params.capacity = typed_number(tr, "capacity", ui.capacity.as_deref())?;
     // Trained on what was known when the period began, unless told otherwise: the
     // period's leads are then later leads, and the AUC is out of time.
     let train_as_of = text(&ui.train_as_of)
