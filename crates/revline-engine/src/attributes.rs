@@ -45,6 +45,18 @@ impl Attributes {
         }
     }
 
+    /// Columns by key number, each as long as the last entity given a value (snapshot
+    /// files keep them so).
+    pub fn columns(&self) -> &[Vec<u32>] {
+        &self.values
+    }
+
+    /// Attributes read back from a snapshot file: `values[k]` is the column of `keys[k]`.
+    pub fn from_columns(keys: Vec<String>, values: Vec<Vec<u32>>) -> Attributes {
+        debug_assert_eq!(keys.len(), values.len());
+        Attributes { keys, values }
+    }
+
     /// The value of key number `key` for `entity`.
     pub fn get(&self, key: usize, entity: usize) -> u32 {
         self.values[key].get(entity).copied().unwrap_or(NONE)

@@ -7,7 +7,7 @@
 //! revenue chain"). No IO: the caller feeds records.
 
 use crate::calendar::{day_start, period_bounds};
-use crate::id_index::{IdIndex, hash_id};
+use crate::id_index::{IdIndex, LazyIdIndex, hash_id};
 pub use crate::touches::{Team, Touchpoints};
 use crate::touches::{Touch, group_touches};
 use chrono::NaiveDate;
@@ -81,6 +81,21 @@ impl Names {
 
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
+    }
+
+    /// Every name, by id.
+    pub fn list(&self) -> &[String] {
+        &self.list
+    }
+
+    /// Names with the ids of `list` (as `list` read back from a snapshot file).
+    pub fn from_list(list: Vec<String>) -> Names {
+        let index = list
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i as u32))
+            .collect();
+        Names { list, index }
     }
 }
 
@@ -161,6 +176,16 @@ impl Ids {
 
     pub fn get(&self, id: &str) -> Option<u32> {
         self.index.get(id.as_bytes()).copied()
+    }
+
+    /// Ids with the indices of `list` (as `list` read back from a snapshot file).
+    pub fn from_list(list: Vec<String>) -> Ids {
+        let mut index = FastMap::default();
+        index.reserve(list.len());
+        for (i, id) in list.iter().enumerate() {
+            index.insert(IdKey::new(id), i as u32);
+        }
+        Ids { list, index }
     }
 
     pub fn len(&self) -> usize {
@@ -356,7 +381,7 @@ pub struct Snapshot {
     pub targets: Vec<Target>,
     pub unconverted: Vec<Unconverted>,
     /// Contact ids to indices, for records that arrive later (`Snapshot::apply`).
-    pub(crate) contact_index: IdIndex,
+    pub(crate) contact_index: LazyIdIndex,
     /// Merged contact id -> survivor, for records that arrive later.
     pub(crate) merged_into: HashMap<String, String>,
     /// Currency rates by currency, oldest first, for money that arrives later.
@@ -364,6 +389,31 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Merged contact id -> survivor (what a snapshot file keeps for later records).
+    pub fn merged_into(&self) -> &HashMap<String, String> {
+        &self.merged_into
+    }
+
+    /// Currency rates by currency, oldest first (what a snapshot file keeps for later
+    /// money).
+    pub fn fx_rates(&self) -> &HashMap<Currency, Vec<(i64, Decimal)>> {
+        &self.fx
+    }
+
+    /// Puts back what a snapshot file does not hold as columns: the merges and rates
+    /// for records that arrive later. The contact id lookup is built from `contact_ids`
+    /// when a record first arrives.
+    pub fn with_lookups(
+        mut self,
+        merged_into: HashMap<String, String>,
+        fx: HashMap<Currency, Vec<(i64, Decimal)>>,
+    ) -> Snapshot {
+        self.contact_index = LazyIdIndex::default();
+        self.merged_into = merged_into;
+        self.fx = fx;
+        self
+    }
+
     pub fn contacts(&self) -> usize {
         self.contact_ids.len()
     }
@@ -1156,7 +1206,7 @@ impl SnapshotBuilder {
             currency: s.currency,
             at,
         };
-        b.index = s.contact_index.clone();
+        b.index = s.contact_index.get(&s.contact_ids).clone();
         b.merged_into = s.merged_into.clone();
         b.contact_ids = s.contact_ids.clone();
         // Only the recorded entries: the implied ones are worked out again by `build`.
@@ -1434,7 +1484,7 @@ impl SnapshotBuilder {
             tickets: self.tickets,
             targets: self.targets,
             unconverted,
-            contact_index: self.index,
+            contact_index: LazyIdIndex::built(self.index),
             merged_into: self.merged_into,
             fx: self.fx,
         }

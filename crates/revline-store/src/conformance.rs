@@ -936,7 +936,8 @@ macro_rules! conformance_suite {
             insert_new_skips_taken_and_repeated_ids,
             import_runs_are_logged,
             alerts_change_state_and_queue_deliveries_together,
-            changes_reach_the_other_listeners
+            changes_reach_the_other_listeners,
+            the_data_version_rises_with_every_change_and_only_then
         );
     };
     (@each $make:expr; $($check:ident),*) => {
@@ -1294,4 +1295,107 @@ pub async fn changes_reach_the_other_listeners(store: &dyn Store) {
         .expect("the stream goes on")
         .unwrap();
     assert_eq!(first, crate::Heard::Note(note));
+}
+
+/// Snapshot files are current while the data version stands: every write that changes
+/// what a snapshot is built from raises it, and writing the same rows again does not.
+pub async fn the_data_version_rises_with_every_change_and_only_then(store: &dyn Store) {
+    let mut last = store.data_version().await.unwrap();
+    let mut rises = |now: i64, what: &str, expected: bool| {
+        assert_eq!(now > last, expected, "{what}: version {last} -> {now}");
+        assert!(now >= last, "{what}: the version went back");
+        last = now;
+    };
+    let all = fixtures();
+    let contacts = of_kind(&all, RecordKind::Contacts);
+    store
+        .write_batch(RecordKind::Contacts, &contacts)
+        .await
+        .unwrap();
+    rises(store.data_version().await.unwrap(), "new contacts", true);
+    store
+        .write_batch(RecordKind::Contacts, &contacts)
+        .await
+        .unwrap();
+    rises(
+        store.data_version().await.unwrap(),
+        "the same contacts again",
+        false,
+    );
+    let mut changed = contacts.clone();
+    changed[0].props.insert("score".into(), "90".into());
+    store
+        .write_batch(RecordKind::Contacts, &changed)
+        .await
+        .unwrap();
+    rises(
+        store.data_version().await.unwrap(),
+        "a changed contact",
+        true,
+    );
+
+    let touch = |id: &str| {
+        record(
+            RecordKind::Touchpoints,
+            &[
+                ("touchpoint_id", id),
+                ("contact_id", "c1"),
+                ("occurred_at", "2025-01-01"),
+                ("channel", "email"),
+            ],
+        )
+    };
+    store
+        .insert_new(RecordKind::Touchpoints, &[touch("t1")])
+        .await
+        .unwrap();
+    rises(
+        store.data_version().await.unwrap(),
+        "a new touchpoint",
+        true,
+    );
+    store
+        .insert_new(RecordKind::Touchpoints, &[touch("t1")])
+        .await
+        .unwrap();
+    rises(
+        store.data_version().await.unwrap(),
+        "a taken touchpoint id",
+        false,
+    );
+    store
+        .insert_new(RecordKind::Touchpoints, &[touch("t1"), touch("t2")])
+        .await
+        .unwrap();
+    rises(
+        store.data_version().await.unwrap(),
+        "one taken, one new",
+        true,
+    );
+
+    let merge = crate::ContactMerge {
+        merged_id: "c2".into(),
+        survivor_id: "c1".into(),
+        merged_at: 1,
+        merged_by: "test".into(),
+    };
+    store.merge_contacts(&merge).await.unwrap();
+    rises(store.data_version().await.unwrap(), "a merge", true);
+    assert!(store.unmerge_contact("c2").await.unwrap());
+    rises(store.data_version().await.unwrap(), "an unmerge", true);
+    assert!(!store.unmerge_contact("c2").await.unwrap());
+    rises(
+        store.data_version().await.unwrap(),
+        "an unmerge of nothing",
+        false,
+    );
+
+    let mut settings = store.settings().await.unwrap();
+    settings.sla_hours = 12.0;
+    store.save_settings(&settings).await.unwrap();
+    rises(store.data_version().await.unwrap(), "settings", true);
+
+    store.users().await.unwrap();
+    store.count(RecordKind::Contacts).await.unwrap();
+    rises(store.data_version().await.unwrap(), "reads", false);
 }

@@ -469,6 +469,11 @@ pub trait Store: alerts::AlertStore + Send + Sync {
     /// Writes a consistent copy of the whole store to `dest` while it stays in use.
     async fn backup(&self, dest: &Path) -> Result<()>;
 
+    /// The data version: raised by every write that changes what a snapshot is built
+    /// from (records, merges, settings) and by nothing else, so an unchanged re-import
+    /// leaves it as it was. Snapshot files name the version they reflect.
+    async fn data_version(&self) -> Result<i64>;
+
     /// Tells the other processes on the same database what changed (`changes`). A
     /// store one process owns (SQLite) has nobody to tell.
     async fn announce(&self, _note: &ChangeNote) -> Result<()> {

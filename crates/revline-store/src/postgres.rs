@@ -190,6 +190,9 @@ impl Store for PgStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        sqlx::query(sql::RAISE_DATA_VERSION)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -213,6 +216,9 @@ impl Store for PgStore {
             let mut tx = self.pool.begin().await?;
             match copy_into(&mut tx, table, &sql::column_list(kind), records).await {
                 Ok(()) => {
+                    sqlx::query(sql::RAISE_DATA_VERSION)
+                        .execute(&mut *tx)
+                        .await?;
                     tx.commit().await?;
                     return Ok(Vec::new());
                 }
@@ -239,6 +245,11 @@ impl Store for PgStore {
         )))
         .fetch_all(&mut *tx)
         .await?;
+        if !inserted.is_empty() {
+            sqlx::query(sql::RAISE_DATA_VERSION)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         if inserted.len() < kept.len() {
             let inserted: HashSet<&str> = inserted.iter().map(String::as_str).collect();
@@ -309,6 +320,9 @@ impl Store for PgStore {
             )))
             .execute(&mut *tx)
             .await?;
+            sqlx::query(sql::RAISE_DATA_VERSION)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(counts)
@@ -586,6 +600,10 @@ impl Store for PgStore {
 
     async fn contact_merges(&self) -> Result<Vec<crate::ContactMerge>> {
         sql::pg_access::contact_merges(&self.pool).await
+    }
+
+    async fn data_version(&self) -> Result<i64> {
+        sql::pg_access::data_version(&self.pool).await
     }
 
     async fn save_view(&self, view: &crate::SavedView) -> Result<()> {

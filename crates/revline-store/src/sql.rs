@@ -5,6 +5,11 @@ use revline_core::{FieldType, Record, RecordKind, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
+/// Raises the data version (migration 0012); run last in a writing transaction, so the
+/// row's lock is held only while the transaction commits.
+pub(crate) const RAISE_DATA_VERSION: &str = "UPDATE data_version SET n = n + 1 WHERE id = 1";
+pub(crate) const DATA_VERSION: &str = "SELECT n FROM data_version WHERE id = 1";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
     Sqlite,
@@ -740,6 +745,7 @@ macro_rules! access_queries {
             }
 
             pub(crate) async fn merge_contacts(write: &Pool, m: &crate::ContactMerge) -> Result<()> {
+                let mut tx = write.begin().await?;
                 let text = numbered(
                     $dialect,
                     "INSERT INTO contact_merges (merged_id, survivor_id, merged_at, merged_by) VALUES (#1, #2, #3, #4) \
@@ -751,15 +757,26 @@ macro_rules! access_queries {
                     .bind(&m.survivor_id)
                     .bind(m.merged_at)
                     .bind(&m.merged_by)
-                    .execute(write)
+                    .execute(&mut *tx)
                     .await?;
+                sqlx::query(crate::sql::RAISE_DATA_VERSION).execute(&mut *tx).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
             pub(crate) async fn unmerge_contact(write: &Pool, merged_id: &str) -> Result<bool> {
+                let mut tx = write.begin().await?;
                 let text = numbered($dialect, "DELETE FROM contact_merges WHERE merged_id = #1");
-                let done = sqlx::query(AssertSqlSafe(text)).bind(merged_id).execute(write).await?;
+                let done = sqlx::query(AssertSqlSafe(text)).bind(merged_id).execute(&mut *tx).await?;
+                if done.rows_affected() > 0 {
+                    sqlx::query(crate::sql::RAISE_DATA_VERSION).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
                 Ok(done.rows_affected() > 0)
+            }
+
+            pub(crate) async fn data_version(read: &Pool) -> Result<i64> {
+                Ok(sqlx::query_scalar(crate::sql::DATA_VERSION).fetch_one(read).await?)
             }
 
             pub(crate) async fn contact_merges(read: &Pool) -> Result<Vec<crate::ContactMerge>> {

@@ -371,6 +371,9 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        sqlx::query(sql::RAISE_DATA_VERSION)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -399,6 +402,9 @@ impl Store for SqliteStore {
         let mut tx = self.write_transaction().await?;
         let inserted = insert_rows(&mut tx, kind, &rows).await?;
         if inserted == records.len() as u64 {
+            sqlx::query(sql::RAISE_DATA_VERSION)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             self.checkpoint.notify_one();
             return Ok(Vec::new());
@@ -423,7 +429,11 @@ impl Store for SqliteStore {
             .filter(|(i, _)| skipped.binary_search(i).is_err())
             .map(|(_, r)| r)
             .collect();
-        insert_rows(&mut tx, kind, &kept).await?;
+        if insert_rows(&mut tx, kind, &kept).await? > 0 {
+            sqlx::query(sql::RAISE_DATA_VERSION)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         self.checkpoint.notify_one();
         Ok(skipped)
@@ -447,6 +457,10 @@ impl Store for SqliteStore {
             let text = sql::upsert_sql(Dialect::Sqlite, kind, 1);
             let mut handle = tx.lock_handle().await?;
             raw::execute_rows(handle.as_raw_handle(), &text, kind, &to_write)?;
+            drop(handle);
+            sqlx::query(sql::RAISE_DATA_VERSION)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         self.checkpoint.notify_one();
@@ -760,6 +774,10 @@ impl Store for SqliteStore {
 
     async fn contact_merges(&self) -> Result<Vec<crate::ContactMerge>> {
         sql::sqlite_access::contact_merges(&self.pool).await
+    }
+
+    async fn data_version(&self) -> Result<i64> {
+        sql::sqlite_access::data_version(&self.pool).await
     }
 
     async fn save_view(&self, view: &crate::SavedView) -> Result<()> {

@@ -27,6 +27,7 @@ mod middleware;
 pub mod openapi;
 pub mod pages;
 mod reports;
+pub mod start;
 pub mod summaries;
 mod url;
 mod views;
@@ -80,8 +81,18 @@ pub struct AppState {
 impl AppState {
     /// Reads the workspace out of the store into a snapshot.
     pub async fn load(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<AppState, AppError> {
+        AppState::load_from(store, clock, None).await
+    }
+
+    /// Starts from the snapshot files in `files` when they are current, else reads the
+    /// store and writes them (`start::load_snapshot_from`).
+    pub async fn load_from(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        files: Option<&std::path::Path>,
+    ) -> Result<AppState, AppError> {
         let settings = store.settings().await?;
-        let live = live::Live::load(&*store, &settings).await?;
+        let live = live::Live::load(&*store, &settings, files).await?;
         Ok(AppState {
             store,
             settings: Arc::new(RwLock::new(Arc::new(settings))),

@@ -49,6 +49,8 @@ pub struct Live {
     /// This process on the database's change channel: its own notes are not taken in
     /// twice.
     origin: String,
+    /// Where the first snapshot came from (the store, or snapshot files).
+    pub start: crate::start::Start,
 }
 
 /// What the other servers are told to do about a change made here.
@@ -87,9 +89,16 @@ pub async fn load_snapshot(
 }
 
 impl Live {
-    pub async fn load(store: &dyn Store, settings: &Settings) -> Result<Live, AppError> {
-        let snapshot = load_snapshot(store, settings, SnapshotBuilder::ALL_INPUTS).await?;
+    pub async fn load(
+        store: &dyn Store,
+        settings: &Settings,
+        files: Option<&std::path::Path>,
+    ) -> Result<Live, AppError> {
+        let (snapshot, start) =
+            crate::start::load_snapshot_from(store, settings, SnapshotBuilder::ALL_INPUTS, files)
+                .await?;
         Ok(Live {
+            start,
             snapshot: RwLock::new(Arc::new(snapshot)),
             updating: tokio::sync::Mutex::new(()),
             version: AtomicU64::new(0),

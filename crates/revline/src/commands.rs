@@ -158,9 +158,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             }
             Ok(0)
         }
+        Command::Snapshot { action } => crate::snapshot::run(&cli, action).await,
         Command::Report { name, options } => {
             let store = open_store(&cli).await?;
-            let code = crate::report::run(&*store, *name, options).await;
+            let code = crate::report::run(&*store, *name, options, cli.snapshot.as_deref()).await;
             store.close().await;
             code
         }
@@ -192,9 +193,17 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 }
             };
             eprintln!("Loading the workspace into memory...");
-            let mut state = revline_web::AppState::load(store.clone(), clock)
-                .await
-                .map_err(|e| Failure::from(anyhow::anyhow!("{e}")))?;
+            let mut state =
+                revline_web::AppState::load_from(store.clone(), clock, cli.snapshot.as_deref())
+                    .await
+                    .map_err(|e| Failure::from(anyhow::anyhow!("{e}")))?;
+            if let Some(line) = cli
+                .snapshot
+                .as_deref()
+                .and_then(|d| state.live.start.describe(d))
+            {
+                eprintln!("{line}");
+            }
             state.allow_private_webhooks = *allow_private_webhooks;
             let first_run = store.users().await?.is_empty();
             println!(

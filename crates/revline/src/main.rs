@@ -8,6 +8,7 @@ mod commands;
 mod contacts;
 mod report;
 mod scores_table;
+mod snapshot;
 
 // Importing allocates and frees many small strings on two threads; mimalloc does that
 // markedly faster than glibc's allocator (docs/benchmarks.md has the figures).
@@ -37,8 +38,29 @@ pub struct Cli {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+    /// Snapshot files to start reports and the server from when they reflect the store
+    /// (written there when they do not); see `revline snapshot`.
+    #[arg(long, global = true, env = "REVLINE_SNAPSHOT", value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SnapshotAction {
+    /// Write the store's workspace into DIR (replacing what is there).
+    Write {
+        dir: PathBuf,
+        /// Contact shards (files per table): a hash of the contact id picks the shard.
+        #[arg(long, default_value_t = revline_files::DEFAULT_SHARDS, value_parser = clap::value_parser!(u32).range(1..=4096))]
+        shards: u32,
+    },
+    /// The manifest of DIR and whether it reflects the store.
+    Show {
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -255,6 +277,11 @@ pub enum Command {
         name: ReportName,
         #[command(flatten)]
         options: Box<ReportOptions>,
+    },
+    /// Columnar snapshot files: the workspace as Parquet by contact shard.
+    Snapshot {
+        #[command(subcommand)]
+        action: SnapshotAction,
     },
     /// Serve the web app (the revenue room) and the HTTP API under /api/v1.
     Serve {

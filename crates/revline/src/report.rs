@@ -60,6 +60,7 @@ pub async fn run(
     store: &dyn Store,
     name: ReportName,
     options: &ReportOptions,
+    files: Option<&std::path::Path>,
 ) -> Result<u8, Failure> {
     let settings = store.settings().await?;
     let kind = ReportKind::parse(&format!("{name:?}").to_lowercase()).expect("every report name");
@@ -94,7 +95,11 @@ pub async fn run(
         print_output(&Output::Attribution(report), format);
         return Ok(0);
     }
-    let snap = revline_web::live::load_snapshot(store, &settings, &q.inputs()).await?;
+    let (snap, start) =
+        revline_web::start::load_snapshot_from(store, &settings, &q.inputs(), files).await?;
+    if let Some(line) = files.and_then(|d| start.describe(d)) {
+        eprintln!("{line}");
+    }
     // A workspace whose data ended before the default period opens on the last period
     // with data, as the web app does.
     let newest = snap.newest_record_at();

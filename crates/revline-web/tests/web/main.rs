@@ -2,6 +2,7 @@
 //! each on a fresh store of both kinds per test.
 
 mod api;
+mod files;
 mod pages;
 
 use revline_core::RecordKind;

@@ -10,6 +10,7 @@ mod missing;
 mod reports;
 mod scores;
 mod servers;
+mod snapshot_files;
 
 use revline_core::RecordKind;
 use revline_store::{SqliteStore, Store};

@@ -1,0 +1,101 @@
+//! Snapshot files: a workspace's columnar snapshot written as Parquet files, so that a
+//! report or a server starts from them instead of reading every record out of the store
+//! and building the snapshot again.
+//!
+//! A snapshot directory holds `manifest.json` and one generation of files:
+//!
+//! ```text
+//! DIR/manifest.json                  format, store version, shard count, settings
+//! DIR/<generation>/shared/*.parquet  names, accounts, deals, revenue, spend, tickets, ...
+//! DIR/<generation>/shard-0000/       contacts, touchpoints, stage_rows of shard 0
+//! ```
+//!
+//! Contacts are put in shards by a hash of their id (xxh3, 64 bits, modulo the shard
+//! count), each shard's rows sorted by contact (the snapshot's order) and each contact's
+//! touchpoints by time. The per-customer tables (accounts, deals, revenue, tickets) are a
+//! small fraction of a workspace and are kept whole in `shared/`. The manifest names the
+//! store version the files reflect (`Store::data_version`): files whose version is not
+//! the store's are out of date and are written again. The manifest is written last and
+//! replaced atomically, so a reader sees a whole generation or the one before.
+
+mod columns;
+mod manifest;
+mod shards;
+mod shared;
+
+pub use manifest::{FORMAT, Manifest};
+
+use revline_engine::snapshot::Snapshot;
+use std::path::{Path, PathBuf};
+
+/// A snapshot file could not be written or read: the file and what went wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {message}", path.display())]
+pub struct FilesError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl FilesError {
+    pub(crate) fn at(path: &Path, message: impl std::fmt::Display) -> FilesError {
+        FilesError {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// The shard of a contact id among `shards`.
+pub fn shard_of(contact_id: &str, shards: u32) -> u32 {
+    (xxhash_rust::xxh3::xxh3_64(contact_id.as_bytes()) % u64::from(shards.max(1))) as u32
+}
+
+/// The default shard count: enough for a cluster's executors to share the work, few
+/// enough that a small workspace is not a thousand tiny files.
+pub const DEFAULT_SHARDS: u32 = 8;
+
+/// What to read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tables {
+    /// Every table: what a server keeps.
+    All,
+    /// Everything but the touchpoints (the largest table), for a report that does not
+    /// read them; the snapshot then has no touchpoints, as one loaded from the store
+    /// without them.
+    WithoutTouchpoints,
+}
+
+/// Writes `snapshot` into `dir` as a new generation reflecting `store_version`, then
+/// points the manifest at it and removes older generations.
+pub fn write(
+    snapshot: &Snapshot,
+    dir: &Path,
+    shards: u32,
+    store_version: i64,
+) -> Result<Manifest, FilesError> {
+    let shards = shards.max(1);
+    std::fs::create_dir_all(dir).map_err(|e| FilesError::at(dir, e))?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let generation = format!("v{store_version}-{nanos}");
+    let root = dir.join(&generation);
+    shared::write(snapshot, &root.join("shared"))?;
+    shards::write(snapshot, &root, shards)?;
+    let manifest = Manifest::of(snapshot, generation, shards, store_version);
+    manifest.write(dir)?;
+    manifest::remove_other_generations(dir, &manifest.generation);
+    Ok(manifest)
+}
+
+/// Reads the snapshot the manifest of `dir` points at.
+pub fn read(dir: &Path, tables: Tables) -> Result<(Manifest, Snapshot), FilesError> {
+    let manifest = Manifest::read(dir)?.ok_or_else(|| {
+        FilesError::at(&dir.join(manifest::FILE), "no snapshot here (no manifest)")
+    })?;
+    let root = dir.join(&manifest.generation);
+    let (base, later) = shared::read(&manifest, &root.join("shared"))?;
+    let snapshot = shards::read(&manifest, &root, base, tables)?;
+    let snapshot = snapshot.with_lookups(later.merges, later.fx);
+    Ok((manifest, snapshot))
+}

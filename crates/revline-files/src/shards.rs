@@ -1,0 +1,381 @@
+//! The contact tables, one directory per shard: `contacts` (with each contact's global
+//! index `c`, its stage entries and attributes), `touchpoints` (grouped by contact, in
+//! the snapshot's order) and `stage_rows` (with each row's global position).
+
+use crate::columns::{Columns, Read};
+use crate::shared::{read_attributes, team, team_code, with_attributes};
+use crate::{FilesError, Manifest, Tables, shard_of};
+use arrow_array::types::{Int64Type, UInt8Type, UInt32Type};
+use rayon::prelude::*;
+use revline_engine::snapshot::{NONE, Snapshot};
+use std::path::{Path, PathBuf};
+
+fn shard_dir(root: &Path, shard: u32) -> PathBuf {
+    root.join(format!("shard-{shard:04}"))
+}
+
+pub(crate) fn write(s: &Snapshot, root: &Path, shards: u32) -> Result<(), FilesError> {
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); shards as usize];
+    for (c, id) in s.contact_ids.iter().enumerate() {
+        members[shard_of(id, shards) as usize].push(c as u32);
+    }
+    let mut rows_of: Vec<Vec<u64>> = vec![Vec::new(); shards as usize];
+    for (row, &(contact, _, _)) in s.stage_rows.iter().enumerate() {
+        let shard = shard_of(&s.contact_ids[contact as usize], shards);
+        rows_of[shard as usize].push(row as u64);
+    }
+    members
+        .par_iter()
+        .zip(&rows_of)
+        .enumerate()
+        .try_for_each(|(shard, (contacts, rows))| {
+            let dir = shard_dir(root, shard as u32);
+            std::fs::create_dir_all(&dir).map_err(|e| FilesError::at(&dir, e))?;
+            write_contacts(s, contacts, &dir.join("contacts.parquet"))?;
+            write_touchpoints(s, contacts, &dir.join("touchpoints.parquet"))?;
+            let at = |r: &u64| s.stage_rows[*r as usize];
+            Columns::default()
+                .u64("row", rows.iter().copied())
+                .u32("contact", rows.iter().map(|r| at(r).0))
+                .u32("stage", rows.iter().map(|r| at(r).1))
+                .i64("at", rows.iter().map(|r| at(r).2))
+                .write(&dir.join("stage_rows.parquet"))
+        })
+}
+
+fn write_contacts(s: &Snapshot, members: &[u32], path: &Path) -> Result<(), FilesError> {
+    let c = &s.contact;
+    let rows = members.iter().map(|&i| i as usize);
+    let k = s.stages.len();
+    let mut cols = Columns::default()
+        .u32("c", members.iter().copied())
+        .str("id", rows.clone().map(|i| s.contact_ids[i].as_str()))
+        .bool("loaded", rows.clone().map(|i| c.loaded[i]))
+        .i64("created_at", rows.clone().map(|i| c.created_at[i]))
+        .u32("account", rows.clone().map(|i| c.account[i]))
+        .u32("owner", rows.clone().map(|i| c.owner[i]))
+        .u32("source", rows.clone().map(|i| c.source[i]))
+        .u32("lead_channel", rows.clone().map(|i| c.lead_channel[i]))
+        .u32("lead_campaign", rows.clone().map(|i| c.lead_campaign[i]))
+        .u32("first_channel", rows.clone().map(|i| c.first_channel[i]))
+        .u32("source_channel", rows.clone().map(|i| c.source_channel[i]));
+    for j in 0..k {
+        cols = cols
+            .i64(
+                &format!("entered_{j}"),
+                rows.clone().map(|i| s.entered[i * k + j]),
+            )
+            .bool(
+                &format!("implied_{j}"),
+                rows.clone().map(|i| s.implied[i * k + j]),
+            )
+            .u32(
+                &format!("rework_{j}"),
+                rows.clone().map(|i| s.rework[i * k + j]),
+            );
+    }
+    with_attributes(cols, &c.attributes, rows).write(path)
+}
+
+fn write_touchpoints(s: &Snapshot, members: &[u32], path: &Path) -> Result<(), FilesError> {
+    let tp = &s.touchpoints;
+    let rows: Vec<usize> = members
+        .iter()
+        .flat_map(|&c| s.touches_of(c as usize))
+        .collect();
+    Columns::default()
+        .u32("contact", rows.iter().map(|&i| tp.contact[i]))
+        .i64("at", rows.iter().map(|&i| tp.at[i]))
+        .u32("channel", rows.iter().map(|&i| tp.channel[i]))
+        .u32("campaign", rows.iter().map(|&i| tp.campaign[i]))
+        .u32("kind", rows.iter().map(|&i| tp.kind[i]))
+        .u8("team", rows.iter().map(|&i| team_code(tp.team[i])))
+        .write(path)
+}
+
+/// One shard's files, decoded.
+struct Shard<'p> {
+    contacts: Read<'p>,
+    touchpoints: Option<Read<'p>>,
+    stage_rows: Read<'p>,
+}
+
+/// Puts row `r` of a column (given batch by batch) at `dest[at[r]]`.
+fn put<T: Copy>(dest: &mut [T], at: &[usize], batches: Vec<&[T]>) {
+    for (&c, &v) in at.iter().zip(batches.into_iter().flatten()) {
+        dest[c] = v;
+    }
+}
+
+/// Fills `base` (the shared tables) with every shard's contacts; shards are decoded on
+/// every core, then put in place.
+pub(crate) fn read(
+    m: &Manifest,
+    root: &Path,
+    mut s: Snapshot,
+    tables: Tables,
+) -> Result<Snapshot, FilesError> {
+    let paths: Vec<[PathBuf; 3]> = (0..m.shards)
+        .map(|i| {
+            let dir = shard_dir(root, i);
+            ["contacts", "touchpoints", "stage_rows"].map(|t| dir.join(format!("{t}.parquet")))
+        })
+        .collect();
+    let shards: Vec<Shard> = paths
+        .par_iter()
+        .map(|[contacts, touchpoints, stage_rows]| {
+            Ok(Shard {
+                contacts: Read::file(contacts)?,
+                touchpoints: match tables {
+                    Tables::All => Some(Read::file(touchpoints)?),
+                    Tables::WithoutTouchpoints => None,
+                },
+                stage_rows: Read::file(stage_rows)?,
+            })
+        })
+        .collect::<Result<_, FilesError>>()?;
+
+    let n = m.contacts as usize;
+    let mut rows: Vec<Vec<usize>> = Vec::with_capacity(shards.len());
+    for (shard, path) in shards.iter().zip(&paths) {
+        let at = shard.contacts.u32("c")?;
+        if let Some(&bad) = at.iter().find(|&&i| i as usize >= n) {
+            return Err(FilesError::at(
+                &path[0],
+                format!("contact index {bad} is past the manifest's {n} contacts"),
+            ));
+        }
+        rows.push(at.into_iter().map(|i| i as usize).collect());
+    }
+    let seen: usize = rows.iter().map(Vec::len).sum();
+    if seen != n {
+        return Err(FilesError::at(
+            &root.join("shard-*"),
+            format!("the shards hold {seen} contacts; the manifest says {n}"),
+        ));
+    }
+    // Each side fills its own columns: the contacts' own on one core, their stage
+    // entries, stage rows and touchpoints on the other.
+    let Snapshot {
+        contact_ids,
+        contact,
+        entered,
+        implied,
+        rework,
+        stage_rows,
+        touchpoints,
+        ..
+    } = &mut s;
+    let k = m.stages.len();
+    let (own, rest) = rayon::join(
+        || read_contacts(m, &shards, &rows, contact_ids, contact),
+        || -> Result<(), FilesError> {
+            read_stage_cells(&shards, &rows, k, entered, implied, rework)?;
+            read_stage_rows(stage_rows, &shards)?;
+            read_touchpoints(touchpoints, &shards, n)
+        },
+    );
+    own?;
+    rest?;
+    Ok(s)
+}
+
+fn read_contacts(
+    m: &Manifest,
+    shards: &[Shard],
+    rows: &[Vec<usize>],
+    contact_ids: &mut Vec<String>,
+    c: &mut revline_engine::snapshot::Contacts,
+) -> Result<(), FilesError> {
+    let n = m.contacts as usize;
+    let mut ids = vec![String::new(); n];
+    c.loaded = vec![false; n];
+    c.created_at = vec![0; n];
+    for column in [
+        &mut c.account,
+        &mut c.owner,
+        &mut c.source,
+        &mut c.lead_channel,
+        &mut c.lead_campaign,
+        &mut c.first_channel,
+        &mut c.source_channel,
+    ] {
+        *column = vec![NONE; n];
+    }
+    let mut attributes: Vec<Vec<u32>> = m
+        .contact_attributes
+        .iter()
+        .map(|(_, len)| vec![NONE; *len])
+        .collect();
+    for (shard, rows) in shards.iter().zip(rows) {
+        let f = &shard.contacts;
+        for (&i, id) in rows.iter().zip(f.str("id")?) {
+            ids[i] = id;
+        }
+        for (&i, loaded) in rows.iter().zip(f.bool("loaded")?) {
+            c.loaded[i] = loaded;
+        }
+        put(
+            &mut c.created_at,
+            rows,
+            f.slices::<Int64Type>("created_at")?,
+        );
+        put(&mut c.account, rows, f.slices::<UInt32Type>("account")?);
+        put(&mut c.owner, rows, f.slices::<UInt32Type>("owner")?);
+        put(&mut c.source, rows, f.slices::<UInt32Type>("source")?);
+        put(
+            &mut c.lead_channel,
+            rows,
+            f.slices::<UInt32Type>("lead_channel")?,
+        );
+        put(
+            &mut c.lead_campaign,
+            rows,
+            f.slices::<UInt32Type>("lead_campaign")?,
+        );
+        put(
+            &mut c.first_channel,
+            rows,
+            f.slices::<UInt32Type>("first_channel")?,
+        );
+        put(
+            &mut c.source_channel,
+            rows,
+            f.slices::<UInt32Type>("source_channel")?,
+        );
+        let read = read_attributes(f, &m.contact_attributes)?;
+        for (column, from) in attributes.iter_mut().zip(read.columns()) {
+            for (r, &i) in rows.iter().enumerate() {
+                if let Some(cell) = column.get_mut(i) {
+                    *cell = from.get(r).copied().unwrap_or(NONE);
+                }
+            }
+        }
+    }
+    *contact_ids = ids;
+    c.attributes = revline_engine::attributes::Attributes::from_columns(
+        m.contact_attributes
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect(),
+        attributes,
+    );
+    Ok(())
+}
+
+/// `contacts x stages`, row-major: each shard's column `entered_j` (and `implied_j`,
+/// `rework_j`) goes to cell `contact * k + j`.
+fn read_stage_cells(
+    shards: &[Shard],
+    rows: &[Vec<usize>],
+    k: usize,
+    entered: &mut Vec<i64>,
+    implied: &mut Vec<bool>,
+    rework: &mut Vec<u32>,
+) -> Result<(), FilesError> {
+    let cells_total = rows.iter().map(Vec::len).sum::<usize>() * k;
+    *entered = vec![0; cells_total];
+    *implied = vec![false; cells_total];
+    *rework = vec![0; cells_total];
+    for (shard, rows) in shards.iter().zip(rows) {
+        let f = &shard.contacts;
+        for j in 0..k {
+            let cells: Vec<usize> = rows.iter().map(|&i| i * k + j).collect();
+            put(
+                entered,
+                &cells,
+                f.slices::<Int64Type>(&format!("entered_{j}"))?,
+            );
+            put(
+                rework,
+                &cells,
+                f.slices::<UInt32Type>(&format!("rework_{j}"))?,
+            );
+            for (&cell, value) in cells.iter().zip(f.bool(&format!("implied_{j}"))?) {
+                implied[cell] = value;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Touchpoints laid out by contact: counted, then each shard's rows put after the
+/// contact's start (a shard holds a contact's touchpoints together, in order).
+fn read_touchpoints(
+    tp: &mut revline_engine::snapshot::Touchpoints,
+    shards: &[Shard],
+    n: usize,
+) -> Result<(), FilesError> {
+    let mut start = vec![0u32; n + 1];
+    for f in shards.iter().filter_map(|x| x.touchpoints.as_ref()) {
+        for &c in f.slices::<UInt32Type>("contact")?.into_iter().flatten() {
+            if c as usize >= n {
+                return Err(FilesError::at(
+                    f.path(),
+                    format!("a touchpoint of contact {c}, past the manifest's {n} contacts"),
+                ));
+            }
+            start[c as usize + 1] += 1;
+        }
+    }
+    for c in 0..n {
+        start[c + 1] += start[c];
+    }
+    let total = start[n] as usize;
+    tp.contact = vec![0; total];
+    tp.at = vec![0; total];
+    tp.channel = vec![0; total];
+    tp.campaign = vec![0; total];
+    tp.kind = vec![0; total];
+    tp.team = vec![revline_engine::snapshot::Team::Marketing; total];
+    let mut next = start.clone();
+    for f in shards.iter().filter_map(|x| x.touchpoints.as_ref()) {
+        let contact = f.slices::<UInt32Type>("contact")?;
+        let at = f.slices::<Int64Type>("at")?;
+        let channel = f.slices::<UInt32Type>("channel")?;
+        let campaign = f.slices::<UInt32Type>("campaign")?;
+        let kind = f.slices::<UInt32Type>("kind")?;
+        let teams = f.slices::<UInt8Type>("team")?;
+        // Every column of a file is cut into the same batches.
+        for b in 0..contact.len() {
+            for r in 0..contact[b].len() {
+                let c = contact[b][r] as usize;
+                let i = next[c] as usize;
+                next[c] += 1;
+                tp.contact[i] = contact[b][r];
+                tp.at[i] = at[b][r];
+                tp.channel[i] = channel[b][r];
+                tp.campaign[i] = campaign[b][r];
+                tp.kind[i] = kind[b][r];
+                tp.team[i] = team(teams[b][r]);
+            }
+        }
+    }
+    tp.start = start;
+    Ok(())
+}
+
+fn read_stage_rows(out: &mut Vec<(u32, u32, i64)>, shards: &[Shard]) -> Result<(), FilesError> {
+    let total: usize = shards.iter().map(|x| x.stage_rows.rows()).sum();
+    let mut rows = vec![(0u32, 0u32, 0i64); total];
+    for shard in shards {
+        let f = &shard.stage_rows;
+        let (row, contact, stage, at) = (
+            f.u64("row")?,
+            f.u32("contact")?,
+            f.u32("stage")?,
+            f.i64("at")?,
+        );
+        for r in 0..row.len() {
+            let cell = rows.get_mut(row[r] as usize).ok_or_else(|| {
+                FilesError::at(
+                    f.path(),
+                    format!("row {} past the {total} stage rows", row[r]),
+                )
+            })?;
+            *cell = (contact[r], stage[r], at[r]);
+        }
+    }
+    *out = rows;
+    Ok(())
+}
