@@ -148,52 +148,33 @@ impl<'p> Read<'p> {
             .collect())
     }
 
+    /// The values of a numeric column, copied out.
+    pub fn values<T: ArrowPrimitiveType>(&self, name: &str) -> Result<Vec<T::Native>, FilesError> {
+        Ok(self.slices::<T>(name)?.concat())
+    }
+
     pub fn u32(&self, name: &str) -> Result<Vec<u32>, FilesError> {
-        let mut out = Vec::with_capacity(self.rows());
-        for a in self.arrays(name, &DataType::UInt32)? {
-            out.extend_from_slice(a.as_primitive::<UInt32Type>().values());
-        }
-        Ok(out)
+        self.values::<UInt32Type>(name)
     }
 
     pub fn u64(&self, name: &str) -> Result<Vec<u64>, FilesError> {
-        let mut out = Vec::with_capacity(self.rows());
-        for a in self.arrays(name, &DataType::UInt64)? {
-            out.extend_from_slice(a.as_primitive::<UInt64Type>().values());
-        }
-        Ok(out)
+        self.values::<UInt64Type>(name)
     }
 
     pub fn i64(&self, name: &str) -> Result<Vec<i64>, FilesError> {
-        let mut out = Vec::with_capacity(self.rows());
-        for a in self.arrays(name, &DataType::Int64)? {
-            out.extend_from_slice(a.as_primitive::<Int64Type>().values());
-        }
-        Ok(out)
+        self.values::<Int64Type>(name)
     }
 
     pub fn i32(&self, name: &str) -> Result<Vec<i32>, FilesError> {
-        let mut out = Vec::with_capacity(self.rows());
-        for a in self.arrays(name, &DataType::Int32)? {
-            out.extend_from_slice(a.as_primitive::<Int32Type>().values());
-        }
-        Ok(out)
+        self.values::<Int32Type>(name)
     }
 
     pub fn u8(&self, name: &str) -> Result<Vec<u8>, FilesError> {
-        let mut out = Vec::with_capacity(self.rows());
-        for a in self.arrays(name, &DataType::UInt8)? {
-            out.extend_from_slice(a.as_primitive::<UInt8Type>().values());
-        }
-        Ok(out)
+        self.values::<UInt8Type>(name)
     }
 
     pub fn f64(&self, name: &str) -> Result<Vec<f64>, FilesError> {
-        let mut out = Vec::with_capacity(self.rows());
-        for a in self.arrays(name, &DataType::Float64)? {
-            out.extend_from_slice(a.as_primitive::<Float64Type>().values());
-        }
-        Ok(out)
+        self.values::<Float64Type>(name)
     }
 
     pub fn bool(&self, name: &str) -> Result<Vec<bool>, FilesError> {

@@ -1300,11 +1300,9 @@ pub async fn changes_reach_the_other_listeners(store: &dyn Store) {
 /// Snapshot files are current while the data version stands: every write that changes
 /// what a snapshot is built from raises it, and writing the same rows again does not.
 pub async fn the_data_version_rises_with_every_change_and_only_then(store: &dyn Store) {
-    let mut last = store.data_version().await.unwrap();
-    let mut rises = |now: i64, what: &str, expected: bool| {
-        assert_eq!(now > last, expected, "{what}: version {last} -> {now}");
-        assert!(now >= last, "{what}: the version went back");
-        last = now;
+    let mut version = Version {
+        store,
+        last: store.data_version().await.unwrap(),
     };
     let all = fixtures();
     let contacts = of_kind(&all, RecordKind::Contacts);
@@ -1312,27 +1310,19 @@ pub async fn the_data_version_rises_with_every_change_and_only_then(store: &dyn 
         .write_batch(RecordKind::Contacts, &contacts)
         .await
         .unwrap();
-    rises(store.data_version().await.unwrap(), "new contacts", true);
+    version.rose("new contacts", true).await;
     store
         .write_batch(RecordKind::Contacts, &contacts)
         .await
         .unwrap();
-    rises(
-        store.data_version().await.unwrap(),
-        "the same contacts again",
-        false,
-    );
+    version.rose("the same contacts again", false).await;
     let mut changed = contacts.clone();
     changed[0].props.insert("score".into(), "90".into());
     store
         .write_batch(RecordKind::Contacts, &changed)
         .await
         .unwrap();
-    rises(
-        store.data_version().await.unwrap(),
-        "a changed contact",
-        true,
-    );
+    version.rose("a changed contact", true).await;
 
     let touch = |id: &str| {
         record(
@@ -1349,29 +1339,17 @@ pub async fn the_data_version_rises_with_every_change_and_only_then(store: &dyn 
         .insert_new(RecordKind::Touchpoints, &[touch("t1")])
         .await
         .unwrap();
-    rises(
-        store.data_version().await.unwrap(),
-        "a new touchpoint",
-        true,
-    );
+    version.rose("a new touchpoint", true).await;
     store
         .insert_new(RecordKind::Touchpoints, &[touch("t1")])
         .await
         .unwrap();
-    rises(
-        store.data_version().await.unwrap(),
-        "a taken touchpoint id",
-        false,
-    );
+    version.rose("a taken touchpoint id", false).await;
     store
         .insert_new(RecordKind::Touchpoints, &[touch("t1"), touch("t2")])
         .await
         .unwrap();
-    rises(
-        store.data_version().await.unwrap(),
-        "one taken, one new",
-        true,
-    );
+    version.rose("one taken, one new", true).await;
 
     let merge = crate::ContactMerge {
         merged_id: "c2".into(),
@@ -1380,22 +1358,34 @@ pub async fn the_data_version_rises_with_every_change_and_only_then(store: &dyn 
         merged_by: "test".into(),
     };
     store.merge_contacts(&merge).await.unwrap();
-    rises(store.data_version().await.unwrap(), "a merge", true);
+    version.rose("a merge", true).await;
     assert!(store.unmerge_contact("c2").await.unwrap());
-    rises(store.data_version().await.unwrap(), "an unmerge", true);
+    version.rose("an unmerge", true).await;
     assert!(!store.unmerge_contact("c2").await.unwrap());
-    rises(
-        store.data_version().await.unwrap(),
-        "an unmerge of nothing",
-        false,
-    );
+    version.rose("an unmerge of nothing", false).await;
 
     let mut settings = store.settings().await.unwrap();
     settings.sla_hours = 12.0;
     store.save_settings(&settings).await.unwrap();
-    rises(store.data_version().await.unwrap(), "settings", true);
+    version.rose("settings", true).await;
 
     store.users().await.unwrap();
     store.count(RecordKind::Contacts).await.unwrap();
-    rises(store.data_version().await.unwrap(), "reads", false);
+    version.rose("reads", false).await;
+}
+
+/// The data version as a test watches it move.
+struct Version<'a> {
+    store: &'a dyn Store,
+    last: i64,
+}
+
+impl Version<'_> {
+    async fn rose(&mut self, what: &str, expected: bool) {
+        let now = self.store.data_version().await.unwrap();
+        let last = self.last;
+        assert_eq!(now > last, expected, "{what}: version {last} -> {now}");
+        assert!(now >= last, "{what}: the version went back");
+        self.last = now;
+    }
 }
