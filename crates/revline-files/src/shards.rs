@@ -93,13 +93,6 @@ fn write_touchpoints(s: &Snapshot, members: &[u32], path: &Path) -> Result<(), F
         .write(path)
 }
 
-/// One shard's files, decoded.
-struct Shard<'p> {
-    contacts: Read<'p>,
-    touchpoints: Option<Read<'p>>,
-    stage_rows: Read<'p>,
-}
-
 /// Puts row `r` of a column (given batch by batch) at `dest[at[r]]`.
 fn put<T: Copy>(dest: &mut [T], at: &[usize], batches: Vec<&[T]>) {
     for (&c, &v) in at.iter().zip(batches.into_iter().flatten()) {
@@ -107,55 +100,19 @@ fn put<T: Copy>(dest: &mut [T], at: &[usize], batches: Vec<&[T]>) {
     }
 }
 
-/// Fills `base` (the shared tables) with every shard's contacts; shards are decoded on
-/// every core, then put in place.
+/// Fills `base` (the shared tables) with every shard's contacts. The contacts files
+/// are decoded a few at a time (one per core) and put in place before the next are
+/// decoded, so the memory of one round is reused by the next; then the stage rows and
+/// touchpoints.
 pub(crate) fn read(
     m: &Manifest,
     root: &Path,
     mut s: Snapshot,
     tables: Tables,
 ) -> Result<Snapshot, FilesError> {
-    let paths: Vec<[PathBuf; 3]> = (0..m.shards)
-        .map(|i| {
-            let dir = shard_dir(root, i);
-            ["contacts", "touchpoints", "stage_rows"].map(|t| dir.join(format!("{t}.parquet")))
-        })
-        .collect();
-    let shards: Vec<Shard> = paths
-        .par_iter()
-        .map(|[contacts, touchpoints, stage_rows]| {
-            Ok(Shard {
-                contacts: Read::file(contacts)?,
-                touchpoints: match tables {
-                    Tables::All => Some(Read::file(touchpoints)?),
-                    Tables::WithoutTouchpoints => None,
-                },
-                stage_rows: Read::file(stage_rows)?,
-            })
-        })
-        .collect::<Result<_, FilesError>>()?;
-
+    let file = |shard: u32, table: &str| shard_dir(root, shard).join(format!("{table}.parquet"));
     let n = m.contacts as usize;
-    let mut rows: Vec<Vec<usize>> = Vec::with_capacity(shards.len());
-    for (shard, path) in shards.iter().zip(&paths) {
-        let at = shard.contacts.u32("c")?;
-        if let Some(&bad) = at.iter().find(|&&i| i as usize >= n) {
-            return Err(FilesError::at(
-                &path[0],
-                format!("contact index {bad} is past the manifest's {n} contacts"),
-            ));
-        }
-        rows.push(at.into_iter().map(|i| i as usize).collect());
-    }
-    let seen: usize = rows.iter().map(Vec::len).sum();
-    if seen != n {
-        return Err(FilesError::at(
-            &root.join("shard-*"),
-            format!("the shards hold {seen} contacts; the manifest says {n}"),
-        ));
-    }
-    // Each side fills its own columns: the contacts' own on one core, their stage
-    // entries, stage rows and touchpoints on the other.
+    let k = m.stages.len();
     let Snapshot {
         contact_ids,
         contact,
@@ -166,119 +123,177 @@ pub(crate) fn read(
         touchpoints,
         ..
     } = &mut s;
-    let k = m.stages.len();
-    let (own, rest) = rayon::join(
-        || read_contacts(m, &shards, &rows, contact_ids, contact),
-        || -> Result<(), FilesError> {
-            read_stage_cells(&shards, &rows, k, entered, implied, rework)?;
-            read_stage_rows(stage_rows, &shards)?;
-            read_touchpoints(touchpoints, &shards, n)
-        },
-    );
-    own?;
-    rest?;
+    let mut own = Contacts::new(m, contact_ids, contact);
+    *entered = vec![0; n * k];
+    *implied = vec![false; n * k];
+    *rework = vec![0; n * k];
+    let mut seen = 0usize;
+    let shards: Vec<u32> = (0..m.shards).collect();
+    for round in shards.chunks(rayon::current_num_threads().max(1)) {
+        let paths: Vec<PathBuf> = round.iter().map(|&i| file(i, "contacts")).collect();
+        let decoded: Vec<Read> = paths
+            .par_iter()
+            .map(|p| Read::file(p))
+            .collect::<Result<_, _>>()?;
+        let mut rows = Vec::with_capacity(decoded.len());
+        for f in &decoded {
+            let at = f.u32("c")?;
+            if let Some(&bad) = at.iter().find(|&&i| i as usize >= n) {
+                return Err(FilesError::at(
+                    f.path(),
+                    format!("contact index {bad} is past the manifest's {n} contacts"),
+                ));
+            }
+            seen += at.len();
+            rows.push(at.into_iter().map(|i| i as usize).collect::<Vec<_>>());
+        }
+        // Each side fills its own columns: the contacts' own on one core, their stage
+        // entries on the other.
+        let (a, b) = rayon::join(
+            || own.place(m, &decoded, &rows),
+            || place_stage_cells(&decoded, &rows, k, entered, implied, rework),
+        );
+        a?;
+        b?;
+    }
+    if seen != n {
+        return Err(FilesError::at(
+            &root.join("shard-*"),
+            format!("the shards hold {seen} contacts; the manifest says {n}"),
+        ));
+    }
+    own.finish(m);
+    let rest: Vec<(PathBuf, PathBuf)> = shards
+        .iter()
+        .map(|&i| (file(i, "stage_rows"), file(i, "touchpoints")))
+        .collect();
+    let decoded: Vec<(Read, Option<Read>)> = rest
+        .par_iter()
+        .map(|(rows, touches)| {
+            let touches = match tables {
+                Tables::All => Some(Read::file(touches)?),
+                Tables::WithoutTouchpoints => None,
+            };
+            Ok((Read::file(rows)?, touches))
+        })
+        .collect::<Result<_, FilesError>>()?;
+    read_stage_rows(stage_rows, decoded.iter().map(|d| &d.0))?;
+    read_touchpoints(touchpoints, decoded.iter().filter_map(|d| d.1.as_ref()), n)?;
     Ok(s)
 }
 
-fn read_contacts(
-    m: &Manifest,
-    shards: &[Shard],
-    rows: &[Vec<usize>],
-    contact_ids: &mut Vec<String>,
-    c: &mut revline_engine::snapshot::Contacts,
-) -> Result<(), FilesError> {
-    let n = m.contacts as usize;
-    let mut ids = vec![String::new(); n];
-    c.loaded = vec![false; n];
-    c.created_at = vec![0; n];
-    for column in [
-        &mut c.account,
-        &mut c.owner,
-        &mut c.source,
-        &mut c.lead_channel,
-        &mut c.lead_campaign,
-        &mut c.first_channel,
-        &mut c.source_channel,
-    ] {
-        *column = vec![NONE; n];
-    }
-    let mut attributes: Vec<Vec<u32>> = m
-        .contact_attributes
-        .iter()
-        .map(|(_, len)| vec![NONE; *len])
-        .collect();
-    for (shard, rows) in shards.iter().zip(rows) {
-        let f = &shard.contacts;
-        for (&i, id) in rows.iter().zip(f.str("id")?) {
-            ids[i] = id;
-        }
-        for (&i, loaded) in rows.iter().zip(f.bool("loaded")?) {
-            c.loaded[i] = loaded;
-        }
-        put(
-            &mut c.created_at,
-            rows,
-            f.slices::<Int64Type>("created_at")?,
-        );
-        put(&mut c.account, rows, f.slices::<UInt32Type>("account")?);
-        put(&mut c.owner, rows, f.slices::<UInt32Type>("owner")?);
-        put(&mut c.source, rows, f.slices::<UInt32Type>("source")?);
-        put(
+/// The contacts' own columns, filled shard by shard.
+struct Contacts<'s> {
+    ids: &'s mut Vec<String>,
+    c: &'s mut revline_engine::snapshot::Contacts,
+    attributes: Vec<Vec<u32>>,
+}
+
+impl<'s> Contacts<'s> {
+    fn new(
+        m: &Manifest,
+        ids: &'s mut Vec<String>,
+        c: &'s mut revline_engine::snapshot::Contacts,
+    ) -> Contacts<'s> {
+        let n = m.contacts as usize;
+        *ids = vec![String::new(); n];
+        c.loaded = vec![false; n];
+        c.created_at = vec![0; n];
+        for column in [
+            &mut c.account,
+            &mut c.owner,
+            &mut c.source,
             &mut c.lead_channel,
-            rows,
-            f.slices::<UInt32Type>("lead_channel")?,
-        );
-        put(
             &mut c.lead_campaign,
-            rows,
-            f.slices::<UInt32Type>("lead_campaign")?,
-        );
-        put(
             &mut c.first_channel,
-            rows,
-            f.slices::<UInt32Type>("first_channel")?,
-        );
-        put(
             &mut c.source_channel,
-            rows,
-            f.slices::<UInt32Type>("source_channel")?,
-        );
-        let read = read_attributes(f, &m.contact_attributes)?;
-        for (column, from) in attributes.iter_mut().zip(read.columns()) {
-            for (r, &i) in rows.iter().enumerate() {
-                if let Some(cell) = column.get_mut(i) {
-                    *cell = from.get(r).copied().unwrap_or(NONE);
+        ] {
+            *column = vec![NONE; n];
+        }
+        let attributes = m
+            .contact_attributes
+            .iter()
+            .map(|(_, len)| vec![NONE; *len])
+            .collect();
+        Contacts { ids, c, attributes }
+    }
+
+    fn place(
+        &mut self,
+        m: &Manifest,
+        files: &[Read],
+        rows: &[Vec<usize>],
+    ) -> Result<(), FilesError> {
+        let c = &mut *self.c;
+        for (f, rows) in files.iter().zip(rows) {
+            for (&i, id) in rows.iter().zip(f.str("id")?) {
+                self.ids[i] = id;
+            }
+            for (&i, loaded) in rows.iter().zip(f.bool("loaded")?) {
+                c.loaded[i] = loaded;
+            }
+            put(
+                &mut c.created_at,
+                rows,
+                f.slices::<Int64Type>("created_at")?,
+            );
+            put(&mut c.account, rows, f.slices::<UInt32Type>("account")?);
+            put(&mut c.owner, rows, f.slices::<UInt32Type>("owner")?);
+            put(&mut c.source, rows, f.slices::<UInt32Type>("source")?);
+            put(
+                &mut c.lead_channel,
+                rows,
+                f.slices::<UInt32Type>("lead_channel")?,
+            );
+            put(
+                &mut c.lead_campaign,
+                rows,
+                f.slices::<UInt32Type>("lead_campaign")?,
+            );
+            put(
+                &mut c.first_channel,
+                rows,
+                f.slices::<UInt32Type>("first_channel")?,
+            );
+            put(
+                &mut c.source_channel,
+                rows,
+                f.slices::<UInt32Type>("source_channel")?,
+            );
+            let read = read_attributes(f, &m.contact_attributes)?;
+            for (column, from) in self.attributes.iter_mut().zip(read.columns()) {
+                for (r, &i) in rows.iter().enumerate() {
+                    if let Some(cell) = column.get_mut(i) {
+                        *cell = from.get(r).copied().unwrap_or(NONE);
+                    }
                 }
             }
         }
+        Ok(())
     }
-    *contact_ids = ids;
-    c.attributes = revline_engine::attributes::Attributes::from_columns(
-        m.contact_attributes
-            .iter()
-            .map(|(k, _)| k.clone())
-            .collect(),
-        attributes,
-    );
-    Ok(())
+
+    fn finish(self, m: &Manifest) {
+        self.c.attributes = revline_engine::attributes::Attributes::from_columns(
+            m.contact_attributes
+                .iter()
+                .map(|(k, _)| k.clone())
+                .collect(),
+            self.attributes,
+        );
+    }
 }
 
-/// `contacts x stages`, row-major: each shard's column `entered_j` (and `implied_j`,
+/// `contacts x stages`, row-major: each file's column `entered_j` (and `implied_j`,
 /// `rework_j`) goes to cell `contact * k + j`.
-fn read_stage_cells(
-    shards: &[Shard],
+fn place_stage_cells(
+    files: &[Read],
     rows: &[Vec<usize>],
     k: usize,
-    entered: &mut Vec<i64>,
-    implied: &mut Vec<bool>,
-    rework: &mut Vec<u32>,
+    entered: &mut [i64],
+    implied: &mut [bool],
+    rework: &mut [u32],
 ) -> Result<(), FilesError> {
-    let cells_total = rows.iter().map(Vec::len).sum::<usize>() * k;
-    *entered = vec![0; cells_total];
-    *implied = vec![false; cells_total];
-    *rework = vec![0; cells_total];
-    for (shard, rows) in shards.iter().zip(rows) {
-        let f = &shard.contacts;
+    for (f, rows) in files.iter().zip(rows) {
         for j in 0..k {
             let cells: Vec<usize> = rows.iter().map(|&i| i * k + j).collect();
             put(
@@ -301,13 +316,13 @@ fn read_stage_cells(
 
 /// Touchpoints laid out by contact: counted, then each shard's rows put after the
 /// contact's start (a shard holds a contact's touchpoints together, in order).
-fn read_touchpoints(
+fn read_touchpoints<'r>(
     tp: &mut revline_engine::snapshot::Touchpoints,
-    shards: &[Shard],
+    files: impl Iterator<Item = &'r Read<'r>> + Clone,
     n: usize,
 ) -> Result<(), FilesError> {
     let mut start = vec![0u32; n + 1];
-    for f in shards.iter().filter_map(|x| x.touchpoints.as_ref()) {
+    for f in files.clone() {
         for &c in f.slices::<UInt32Type>("contact")?.into_iter().flatten() {
             if c as usize >= n {
                 return Err(FilesError::at(
@@ -329,7 +344,7 @@ fn read_touchpoints(
     tp.kind = vec![0; total];
     tp.team = vec![revline_engine::snapshot::Team::Marketing; total];
     let mut next = start.clone();
-    for f in shards.iter().filter_map(|x| x.touchpoints.as_ref()) {
+    for f in files {
         let contact = f.slices::<UInt32Type>("contact")?;
         let at = f.slices::<Int64Type>("at")?;
         let channel = f.slices::<UInt32Type>("channel")?;
@@ -355,11 +370,13 @@ fn read_touchpoints(
     Ok(())
 }
 
-fn read_stage_rows(out: &mut Vec<(u32, u32, i64)>, shards: &[Shard]) -> Result<(), FilesError> {
-    let total: usize = shards.iter().map(|x| x.stage_rows.rows()).sum();
+fn read_stage_rows<'r>(
+    out: &mut Vec<(u32, u32, i64)>,
+    files: impl Iterator<Item = &'r Read<'r>> + Clone,
+) -> Result<(), FilesError> {
+    let total: usize = files.clone().map(Read::rows).sum();
     let mut rows = vec![(0u32, 0u32, 0i64); total];
-    for shard in shards {
-        let f = &shard.stage_rows;
+    for f in files {
         let (row, contact, stage, at) = (
             f.u64("row")?,
             f.u32("contact")?,
