@@ -30,8 +30,7 @@ async fn write(store: &dyn revline_store::Store, dir: &Path, shards: u32) -> Res
         revline_files::write(&snapshot, &owned, shards, version)
     })
     .await
-    .expect("writing snapshot files does not panic")
-    .map_err(|e| Failure::from(anyhow::anyhow!("{e}")))?;
+    .expect("writing snapshot files does not panic")?;
     let bytes = size_of(&dir.join(&manifest.generation));
     println!(
         "wrote {} contacts and {} touchpoints in {} shards to {} (store version {}): \
@@ -57,15 +56,13 @@ fn size_of(path: &Path) -> u64 {
 }
 
 async fn show(store: &dyn revline_store::Store, dir: &Path, format: Format) -> Result<u8, Failure> {
-    let manifest = revline_files::Manifest::read(dir)
-        .map_err(|e| Failure::from(anyhow::anyhow!("{e}")))?
-        .ok_or_else(|| {
-            Failure::from(anyhow::anyhow!(
-                "{}: no snapshot here; write one with `revline snapshot write {}`",
-                dir.join("manifest.json").display(),
-                dir.display()
-            ))
-        })?;
+    let manifest = revline_files::Manifest::read(dir)?.ok_or_else(|| {
+        Failure::from(anyhow::anyhow!(
+            "{}: no snapshot here; write one with `revline snapshot write {}`",
+            dir.join("manifest.json").display(),
+            dir.display()
+        ))
+    })?;
     let version = store.data_version().await?;
     let current = manifest.is_current(version);
     match format {
