@@ -9,10 +9,10 @@ use crate::stats::{Z90, percentile_cont, wilson};
 use rayon::prelude::*;
 use revline_core::Millis;
 use revline_core::time::{MILLIS_PER_DAY, format_timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What to compute.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FunnelQuery {
     /// The cohort entered the first stage in [from, to).
     pub from: Millis,
@@ -24,7 +24,7 @@ pub struct FunnelQuery {
 }
 
 /// Which entries count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum View {
     /// Contacts that entered the first stage in the period, followed to the as-of time.
@@ -35,7 +35,7 @@ pub enum View {
 
 /// Counts from one shard of contacts; shards merge by adding counts and joining the
 /// lists of durations, so any split gives the same report.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FunnelPartial {
     pub reached: Vec<u64>,
     /// Of `reached`, entries implied by a later stage (the stage was never recorded).
@@ -46,7 +46,7 @@ pub struct FunnelPartial {
 }
 
 impl FunnelPartial {
-    fn empty(stages: usize) -> FunnelPartial {
+    pub fn empty(stages: usize) -> FunnelPartial {
         FunnelPartial {
             reached: vec![0; stages],
             implied: vec![0; stages],
@@ -249,17 +249,22 @@ pub fn funnel(snapshot: &Snapshot, query: &FunnelQuery) -> FunnelReport {
 
 /// The report over the contacts of one scope.
 pub fn funnel_in(snapshot: &Snapshot, query: &FunnelQuery, scope: &Scope<'_>) -> FunnelReport {
+    finish(&snapshot.stages, query, counts(snapshot, query, scope))
+}
+
+/// The counts of every contact of the snapshot in one scope, ranges of contacts counted
+/// in parallel.
+pub fn counts(snapshot: &Snapshot, query: &FunnelQuery, scope: &Scope<'_>) -> FunnelPartial {
     const SHARD: usize = 64 * 1024;
     let shards: Vec<std::ops::Range<usize>> = (0..snapshot.contacts())
         .step_by(SHARD)
         .map(|s| s..(s + SHARD).min(snapshot.contacts()))
         .collect();
-    let counts = shards
+    shards
         .into_par_iter()
         .map(|r| partial(snapshot, query, scope, r))
         .reduce(
             || FunnelPartial::empty(snapshot.stages.len()),
             FunnelPartial::merge,
-        );
-    finish(&snapshot.stages, query, counts)
+        )
 }

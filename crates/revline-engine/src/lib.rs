@@ -27,6 +27,7 @@ pub mod part;
 pub mod query;
 pub mod scorecard;
 pub mod scores;
+pub mod shard;
 pub mod sla;
 pub mod slice;
 pub mod snapshot;

@@ -722,19 +722,26 @@ pub fn run_scorecard_current(s: &Snapshot, q: &ReportQuery, pace: bool) -> Slice
     })
 }
 
+impl ReportQuery {
+    /// The funnel (and members) counting of this query.
+    pub fn funnel(&self) -> FunnelQuery {
+        FunnelQuery {
+            from: self.window.from,
+            to: self.window.to,
+            as_of: self.window.as_of,
+            window_days: self.window_days,
+            view: self.view,
+        }
+    }
+}
+
 /// Computes the report of `q` on `s`.
 pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
     let w = &q.window;
     Ok(match q.kind {
         ReportKind::Scores => Output::Scores(crate::scores::scores(s, &q.scores)),
         ReportKind::Funnel => {
-            let fq = FunnelQuery {
-                from: w.from,
-                to: w.to,
-                as_of: w.as_of,
-                window_days: q.window_days,
-                view: q.view,
-            };
+            let fq = q.funnel();
             Output::Funnel(sliced(s, q, Reads::People, |scope| {
                 crate::funnel::funnel_in(s, &fq, &scope)
             }))
@@ -743,13 +750,7 @@ pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
             crate::mrr::mrr(s, &scope, w)
         })),
         ReportKind::Members => {
-            let fq = FunnelQuery {
-                from: w.from,
-                to: w.to,
-                as_of: w.as_of,
-                window_days: q.window_days,
-                view: q.view,
-            };
+            let fq = q.funnel();
             let stage = q.stage.unwrap_or(0);
             // `by` is refused for members: the one slice is the filter's, or everything.
             let found = match sliced(s, q, Reads::People, |scope| {

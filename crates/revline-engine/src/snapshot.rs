@@ -429,7 +429,21 @@ impl Snapshot {
     /// Dates that lie ahead by nature (an expected close, a spend period's end) do
     /// not count.
     pub fn newest_record_at(&self) -> Option<i64> {
+        self.newest_of(true)
+    }
+
+    /// `newest_record_at` of this snapshot loaded without its touchpoints.
+    pub fn newest_record_at_besides_touchpoints(&self) -> Option<i64> {
+        self.newest_of(false)
+    }
+
+    fn newest_of(&self, touchpoints: bool) -> Option<i64> {
         let real = |t: &i64| *t != NEVER;
+        let touches: &[i64] = if touchpoints {
+            &self.touchpoints.at
+        } else {
+            &[]
+        };
         let closed = self
             .deals
             .closed_at
@@ -441,7 +455,7 @@ impl Snapshot {
             .iter()
             .copied()
             .chain(self.stage_rows.iter().map(|r| r.2))
-            .chain(self.touchpoints.at.iter().copied())
+            .chain(touches.iter().copied())
             .chain(self.deals.created_at.iter().copied())
             .chain(closed)
             .chain(self.revenue.at.iter().copied())

@@ -88,6 +88,41 @@ pub fn write(
     Ok(manifest)
 }
 
+/// Reads one shard of the generation `generation` of `dir`: a snapshot holding that
+/// shard's contacts alone (numbered from 0) with their stage entries, the names and the
+/// settings, and none of the shared tables, stage rows or touchpoints: what a cluster
+/// node needs for a report that sums over contacts (`revline_engine::shard`). The
+/// generation is the one the caller planned with; files rewritten since are an error,
+/// never a mix of two versions.
+pub fn read_shard(
+    dir: &Path,
+    generation: &str,
+    shard: u32,
+) -> Result<(Manifest, Snapshot), FilesError> {
+    let manifest_path = dir.join(manifest::FILE);
+    let manifest = Manifest::read(dir)?
+        .ok_or_else(|| FilesError::at(&manifest_path, "no snapshot here (no manifest)"))?;
+    if manifest.generation != generation {
+        return Err(FilesError::at(
+            &manifest_path,
+            format!(
+                "the files were written again during the query (generation {} is now {})",
+                generation, manifest.generation
+            ),
+        ));
+    }
+    if shard >= manifest.shards {
+        return Err(FilesError::at(
+            &manifest_path,
+            format!("no shard {shard}: the files have {}", manifest.shards),
+        ));
+    }
+    let root = dir.join(&manifest.generation);
+    let base = shared::read_settings_and_names(&manifest, &root.join("shared"))?;
+    let snapshot = shards::read_one(&manifest, &root, base, shard)?;
+    Ok((manifest, snapshot))
+}
+
 /// Reads the snapshot the manifest of `dir` points at.
 pub fn read(dir: &Path, tables: Tables) -> Result<(Manifest, Snapshot), FilesError> {
     let manifest = Manifest::read(dir)?.ok_or_else(|| {

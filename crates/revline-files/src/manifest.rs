@@ -9,7 +9,7 @@ use std::path::Path;
 pub(crate) const FILE: &str = "manifest.json";
 
 /// The layout's version: files of another format are written again, never misread.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -30,6 +30,11 @@ pub struct Manifest {
     /// Attribute keys with the length of their column (values past it read as none).
     pub contact_attributes: Vec<(String, usize)>,
     pub account_attributes: Vec<(String, usize)>,
+    /// The newest record's instant (`Snapshot::newest_record_at`), with every table and
+    /// without the touchpoints: where a report without a period opens, known without
+    /// reading the tables (a cluster's client reads none).
+    pub newest_record_at: Option<i64>,
+    pub newest_record_at_besides_touchpoints: Option<i64>,
 }
 
 impl Manifest {
@@ -61,6 +66,8 @@ impl Manifest {
             stages: s.stages.clone(),
             contact_attributes: attributes(&s.contact.attributes),
             account_attributes: attributes(&s.accounts.attributes),
+            newest_record_at: s.newest_record_at(),
+            newest_record_at_besides_touchpoints: s.newest_record_at_besides_touchpoints(),
         }
     }
 

@@ -123,7 +123,7 @@ pub(crate) fn read(
         touchpoints,
         ..
     } = &mut s;
-    let mut own = Contacts::new(m, contact_ids, contact);
+    let mut own = Contacts::new(m, n, contact_ids, contact);
     *entered = vec![0; n * k];
     *implied = vec![false; n * k];
     *rework = vec![0; n * k];
@@ -182,6 +182,39 @@ pub(crate) fn read(
     Ok(s)
 }
 
+/// Fills `base` with the contacts of one shard alone, numbered from 0 in the file's
+/// order, with their stage entries; no stage rows and no touchpoints.
+pub(crate) fn read_one(
+    m: &Manifest,
+    root: &Path,
+    mut s: Snapshot,
+    shard: u32,
+) -> Result<Snapshot, FilesError> {
+    let path = shard_dir(root, shard).join("contacts.parquet");
+    let decoded = [Read::file(&path)?];
+    let n = decoded[0].rows();
+    let k = m.stages.len();
+    let Snapshot {
+        contact_ids,
+        contact,
+        entered,
+        implied,
+        rework,
+        ..
+    } = &mut s;
+    let mut own = Contacts::new(m, n, contact_ids, contact);
+    // The manifest's attribute lengths count the whole snapshot's contacts.
+    own.attributes = m.contact_attributes.iter().map(|_| vec![NONE; n]).collect();
+    *entered = vec![0; n * k];
+    *implied = vec![false; n * k];
+    *rework = vec![0; n * k];
+    let rows = [(0..n).collect::<Vec<usize>>()];
+    own.place(m, &decoded, &rows)?;
+    place_stage_cells(&decoded, &rows, k, entered, implied, rework)?;
+    own.finish(m);
+    Ok(s)
+}
+
 /// The contacts' own columns, filled shard by shard.
 struct Contacts<'s> {
     ids: &'s mut Vec<String>,
@@ -192,10 +225,10 @@ struct Contacts<'s> {
 impl<'s> Contacts<'s> {
     fn new(
         m: &Manifest,
+        n: usize,
         ids: &'s mut Vec<String>,
         c: &'s mut revline_engine::snapshot::Contacts,
     ) -> Contacts<'s> {
-        let n = m.contacts as usize;
         *ids = vec![String::new(); n];
         c.loaded = vec![false; n];
         c.created_at = vec![0; n];

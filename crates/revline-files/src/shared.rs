@@ -192,8 +192,8 @@ pub(crate) struct Later {
     pub fx: HashMap<Currency, Vec<(i64, Decimal)>>,
 }
 
-/// A snapshot with the manifest's settings and the shared tables; no contacts yet.
-pub(crate) fn read(m: &Manifest, dir: &Path) -> Result<(Snapshot, Later), FilesError> {
+/// A snapshot with the manifest's settings and names alone.
+pub(crate) fn read_settings_and_names(m: &Manifest, dir: &Path) -> Result<Snapshot, FilesError> {
     let manifest_path = dir.join("..").join("..").join(crate::manifest::FILE);
     let bad = |what: &str| FilesError::at(&manifest_path, format!("unknown {what}"));
     let settings = Settings {
@@ -210,6 +210,13 @@ pub(crate) fn read(m: &Manifest, dir: &Path) -> Result<(Snapshot, Later), FilesE
 
     let names = path("names");
     s.names = Names::from_list(Read::file(&names)?.str("name")?);
+    Ok(s)
+}
+
+/// A snapshot with the manifest's settings and the shared tables; no contacts yet.
+pub(crate) fn read(m: &Manifest, dir: &Path) -> Result<(Snapshot, Later), FilesError> {
+    let mut s = read_settings_and_names(m, dir)?;
+    let path = |name: &str| dir.join(format!("{name}.parquet"));
 
     let p = path("accounts");
     let f = Read::file(&p)?;

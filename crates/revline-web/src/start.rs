@@ -125,3 +125,29 @@ async fn write_files(
     .await
     .expect("writing snapshot files does not panic")
 }
+
+/// The manifest of current files in `dir`, written from the store first when they are
+/// missing, out of date or of another format: what a cluster query plans with (its
+/// nodes read the files, never the store). `None` when the files could not be written
+/// (the warning says why).
+pub async fn current_files(
+    store: &dyn Store,
+    settings: &Settings,
+    dir: &Path,
+) -> Result<(Option<Manifest>, Start), StoreError> {
+    let store_version = store.data_version().await?;
+    match Manifest::read(dir) {
+        Ok(Some(m)) if m.is_current(store_version) => {
+            return Ok((Some(m), Start::Files { store_version }));
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!("{e}"),
+    }
+    let (_, start) =
+        load_snapshot_from(store, settings, SnapshotBuilder::ALL_INPUTS, Some(dir)).await?;
+    let manifest = Manifest::read(dir).unwrap_or_else(|e| {
+        tracing::warn!("{e}");
+        None
+    });
+    Ok((manifest, start))
+}

@@ -159,6 +159,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Snapshot { action } => crate::snapshot::run(&cli, action).await,
+        #[cfg(feature = "cluster")]
+        Command::Cluster { action } => crate::cluster::run_node(action).await,
+        #[cfg(not(feature = "cluster"))]
+        Command::Cluster { .. } => Err(crate::without_cluster()),
         Command::Report { name, options } => {
             let store = open_store(&cli).await?;
             let code = crate::report::run(&*store, *name, options, cli.snapshot.as_deref()).await;

@@ -4,6 +4,8 @@
 //! or a usage error; 3 an import where some rows were rejected (the good ones landed).
 
 mod alerts;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod commands;
 mod contacts;
 mod report;
@@ -60,6 +62,35 @@ pub enum SnapshotAction {
         dir: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClusterAction {
+    /// Run a scheduler: it plans cluster queries and hands their tasks to executors.
+    Scheduler {
+        #[arg(long, default_value = "127.0.0.1:50050")]
+        addr: std::net::SocketAddr,
+    },
+    /// Run an executor: it runs tasks over the snapshot files, which must be at the
+    /// same path on every node.
+    Executor {
+        /// The scheduler's HOST:PORT.
+        #[arg(long, value_name = "HOST:PORT")]
+        scheduler: String,
+        /// Where clients fetch results (Arrow Flight).
+        #[arg(long, default_value = "127.0.0.1:50051")]
+        addr: std::net::SocketAddr,
+        /// Where the scheduler sends tasks (default: the port after --addr's).
+        #[arg(long, value_name = "PORT")]
+        grpc_port: Option<u16>,
+        /// Tasks run at once (default: the machine's cores).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        cores: Option<u16>,
+        /// Where results wait until fetched (default: a folder in the temp directory
+        /// named after the port).
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
     },
 }
 
@@ -207,6 +238,10 @@ pub struct ReportOptions {
     /// Scores: only these contacts (comma-separated ids), whenever they were created.
     #[arg(long, value_name = "ID,ID")]
     pub contacts: Option<String>,
+    /// Run the report on a Revline cluster (its scheduler's HOST:PORT) over the snapshot
+    /// files of --snapshot; the funnel, without --by or --filter, runs there for now.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub cluster: Option<String>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 }
@@ -282,6 +317,12 @@ pub enum Command {
     Snapshot {
         #[command(subcommand)]
         action: SnapshotAction,
+    },
+    /// Nodes of a Revline cluster (Apache DataFusion Ballista) for reports over snapshot
+    /// files that one machine cannot hold.
+    Cluster {
+        #[command(subcommand)]
+        action: ClusterAction,
     },
     /// Serve the web app (the revenue room) and the HTTP API under /api/v1.
     Serve {
@@ -385,6 +426,14 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
             error: e.into(),
         }
     }
+}
+
+/// What a binary built without the cluster says when asked for it.
+#[cfg(not(feature = "cluster"))]
+pub fn without_cluster() -> Failure {
+    usage(
+        "this revline was built without the cluster; build it with `cargo build --release --features cluster` (docs/scale.md)",
+    )
 }
 
 pub fn usage(message: impl std::fmt::Display) -> Failure {

@@ -52,7 +52,7 @@ fn params(options: &ReportOptions) -> ReportParams {
 }
 
 /// A parameter error as the flag a user typed.
-fn flag_error(e: ParamError) -> Failure {
+pub(crate) fn flag_error(e: ParamError) -> Failure {
     usage(format!("--{}: {}", e.param.replace('_', "-"), e.message))
 }
 
@@ -95,6 +95,15 @@ pub async fn run(
         print_output(&Output::Attribution(report), format);
         return Ok(0);
     }
+    if let Some(cluster) = &options.cluster {
+        #[cfg(feature = "cluster")]
+        return crate::cluster::report(store, cluster, files, kind, &p, now, format).await;
+        #[cfg(not(feature = "cluster"))]
+        {
+            let _ = cluster;
+            return Err(crate::without_cluster());
+        }
+    }
     let (snap, start) =
         revline_web::start::load_snapshot_from(store, &settings, &q.inputs(), files).await?;
     if let Some(line) = files.and_then(|d| start.describe(d)) {
@@ -131,7 +140,7 @@ async fn fill_members(
     Ok(())
 }
 
-fn print_output(out: &Output, format: ReportFormat) {
+pub(crate) fn print_output(out: &Output, format: ReportFormat) {
     if format == ReportFormat::Json {
         write_out(&json_text(&out.to_json()));
         return;

@@ -5,6 +5,8 @@ use revline_engine::snapshot::{Snapshot, SnapshotBuilder};
 use revline_files::{FORMAT, Manifest, Tables, read, shard_of, write};
 use std::path::Path;
 
+mod shards;
+
 fn demo(contacts: u64) -> Snapshot {
     let mut b = SnapshotBuilder::new(&demo_settings());
     b.merge_contacts([("merged-away".to_string(), "c-survivor".to_string())]);

@@ -3,6 +3,8 @@
 
 mod alerts;
 mod browser;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod contacts;
 mod email;
 mod limits;

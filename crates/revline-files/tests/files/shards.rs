@@ -1,0 +1,103 @@
+//! One shard at a time: every shard's partial, merged, is the report of the whole
+//! snapshot (what a cluster's executors compute, without the cluster).
+
+use super::demo;
+use proptest::prelude::*;
+use revline_demo::demo_settings;
+use revline_engine::query::{ReportKind, ReportParams, ReportQuery, run};
+use revline_engine::shard::ShardTask;
+use revline_engine::snapshot::Snapshot;
+use revline_files::{read_shard, write};
+use std::path::Path;
+use std::sync::OnceLock;
+
+fn snapshot() -> &'static Snapshot {
+    static DEMO: OnceLock<Snapshot> = OnceLock::new();
+    DEMO.get_or_init(|| demo(1_200))
+}
+
+fn funnel_query(from: &str, to: Option<&str>, view: &str, window_days: Option<f64>) -> ReportQuery {
+    let p = ReportParams {
+        from: Some(from.into()),
+        to: to.map(Into::into),
+        as_of: Some("2026-06-01".into()),
+        view: Some(view.into()),
+        window_days,
+        ..ReportParams::default()
+    };
+    ReportQuery::parse(ReportKind::Funnel, &p, &demo_settings(), 0).unwrap()
+}
+
+/// The report merged from every shard of the files in `dir`, as JSON.
+fn from_shards(dir: &Path, q: &ReportQuery) -> serde_json::Value {
+    let m = revline_files::Manifest::read(dir).unwrap().unwrap();
+    let task = ShardTask::of(q).unwrap();
+    let partials = (0..m.shards).map(|i| {
+        let (_, shard) = read_shard(dir, &m.generation, i).unwrap();
+        task.partial(&shard)
+    });
+    task.finish(&m.stages, partials).to_json()
+}
+
+#[test]
+fn every_shard_count_gives_the_funnel_of_the_whole_snapshot() {
+    let s = snapshot();
+    let queries = [
+        funnel_query("2024-01-01", None, "cohort", None),
+        funnel_query("2025-01-01", Some("2025-07-01"), "flow", None),
+        funnel_query("2020-01-01", None, "cohort", Some(30.0)),
+    ];
+    for shards in [1, 2, 5, 8] {
+        let dir = tempfile::tempdir().unwrap();
+        write(s, dir.path(), shards, 7).unwrap();
+        for q in &queries {
+            let whole = run(s, q).unwrap().to_json();
+            assert!(whole["stages"][0]["reached"].as_u64().unwrap() > 0);
+            assert_eq!(from_shards(dir.path(), q), whole, "{shards} shards");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #[test]
+    fn any_split_and_period_gives_the_whole_funnel(
+        shards in 1u32..12,
+        from_month in 0u32..30,
+        months in 1u32..24,
+        flow in any::<bool>(),
+        window in proptest::option::of(1u32..200),
+    ) {
+        let s = snapshot();
+        let from = format!("{}-{:02}-01", 2024 + from_month / 12, from_month % 12 + 1);
+        let end = from_month + months;
+        let to = format!("{}-{:02}-01", 2024 + end / 12, end % 12 + 1);
+        let view = if flow { "flow" } else { "cohort" };
+        let q = funnel_query(&from, Some(&to), view, window.map(f64::from));
+        let dir = tempfile::tempdir().unwrap();
+        write(s, dir.path(), shards, 1).unwrap();
+        prop_assert_eq!(from_shards(dir.path(), &q), run(s, &q).unwrap().to_json());
+    }
+}
+
+#[test]
+fn a_shard_of_files_written_again_is_an_error_not_a_mix() {
+    let s = snapshot();
+    let dir = tempfile::tempdir().unwrap();
+    let first = write(s, dir.path(), 3, 1).unwrap();
+    let (m, shard) = read_shard(dir.path(), &first.generation, 2).unwrap();
+    assert_eq!(m, first);
+    assert!(shard.contacts() > 0 && shard.touchpoints.at.is_empty());
+    let second = write(s, dir.path(), 3, 2).unwrap();
+    let e = read_shard(dir.path(), &first.generation, 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("manifest.json") && e.contains("written again during the query"),
+        "{e}"
+    );
+    let e = read_shard(dir.path(), &second.generation, 3)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no shard 3: the files have 3"), "{e}");
+}

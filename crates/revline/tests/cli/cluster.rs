@@ -1,0 +1,321 @@
+//! A Revline cluster on loopback: a scheduler and two executors, each a separate
+//! `revline cluster` process, run the funnel over snapshot files and give exactly the
+//! in-memory answer, on the demo and on real data; an executor killed during a query
+//! leaves the right answer or a clear error, never a wrong number.
+
+use super::alerts::{free_port, wait_listening};
+use super::reports::cdnow_store;
+use super::{olist_store, revline, run, stdout};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A node process, killed when dropped; its stderr kept in a file for failures.
+struct Node {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Cluster {
+    scheduler: String,
+    nodes: Vec<Node>,
+    _dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    /// A scheduler and two executors of one task slot each; every task sleeps
+    /// `delay_ms` first when given.
+    fn start(delay_ms: Option<u64>) -> Cluster {
+        let dir = tempfile::tempdir().unwrap();
+        let scheduler = format!("127.0.0.1:{}", free_port());
+        let mut nodes = vec![node(
+            dir.path(),
+            "scheduler",
+            &["cluster", "scheduler", "--addr", &scheduler],
+            None,
+        )];
+        wait_listening(&scheduler);
+        for i in 0..2 {
+            let (flight, grpc) = (free_port(), free_port());
+            let addr = format!("127.0.0.1:{flight}");
+            let work = dir.path().join(format!("work-{i}"));
+            nodes.push(node(
+                dir.path(),
+                &format!("executor-{i}"),
+                &[
+                    "cluster",
+                    "executor",
+                    "--scheduler",
+                    &scheduler,
+                    "--addr",
+                    &addr,
+                    "--grpc-port",
+                    &grpc.to_string(),
+                    "--cores",
+                    "1",
+                    "--work-dir",
+                    work.to_str().unwrap(),
+                ],
+                delay_ms,
+            ));
+            wait_listening(&addr);
+            wait_listening(&format!("127.0.0.1:{grpc}"));
+        }
+        Cluster {
+            scheduler,
+            nodes,
+            _dir: dir,
+        }
+    }
+
+    /// What every node wrote, for a failure's message.
+    fn logs(&self) -> String {
+        self.nodes
+            .iter()
+            .map(|n| {
+                let text = std::fs::read_to_string(&n.log).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(15).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                format!("--- {}\n{}", n.log.display(), tail.join("\n"))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+fn node(dir: &Path, name: &str, args: &[&str], delay_ms: Option<u64>) -> Node {
+    let log = dir.join(format!("{name}.log"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_revline"));
+    cmd.args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    if let Some(ms) = delay_ms {
+        cmd.env(revline_cluster_delay_env(), ms.to_string());
+    }
+    Node {
+        child: cmd.spawn().unwrap(),
+        log,
+    }
+}
+
+/// The variable that slows every task (`revline_cluster::TASK_DELAY_ENV`).
+fn revline_cluster_delay_env() -> &'static str {
+    "REVLINE_CLUSTER_TASK_DELAY_MS"
+}
+
+/// The funnels compared: views, windows and periods (`period` is a half year of the
+/// dataset's).
+fn funnels(period: [&str; 2]) -> Vec<Vec<&str>> {
+    vec![
+        vec!["funnel"],
+        vec!["funnel", "--view", "flow"],
+        vec!["funnel", "--from", "1990-01-01", "--window-days", "45"],
+        vec!["funnel", "--from", period[0], "--to", period[1]],
+        vec![
+            "funnel", "--view", "flow", "--from", period[0], "--to", period[1],
+        ],
+    ]
+}
+
+fn report_cmd(db: &Path, args: &[&str], as_of: &str) -> Command {
+    let mut cmd = revline(db);
+    cmd.arg("report")
+        .args(args)
+        .args(["--as-of", as_of, "--format", "json"]);
+    cmd
+}
+
+fn on_cluster(db: &Path, files: &Path, cluster: &str, args: &[&str], as_of: &str) -> Command {
+    let mut cmd = report_cmd(db, args, as_of);
+    cmd.arg("--snapshot")
+        .arg(files)
+        .args(["--cluster", cluster]);
+    cmd
+}
+
+/// Every funnel from the cluster equals the one computed in this process from the
+/// store; the first writes the files (none were there).
+fn assert_cluster_answers_as_memory(cluster: &Cluster, db: &Path, as_of: &str, period: [&str; 2]) {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("snap");
+    for (i, args) in funnels(period).iter().enumerate() {
+        let expected = run(&mut report_cmd(db, args, as_of));
+        assert!(
+            expected.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&expected.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&expected.stdout).unwrap();
+        // The default period (the as-of month to date) may be empty; the others not.
+        if i >= 2 {
+            assert!(
+                json["stages"][0]["reached"].as_u64().unwrap() > 0,
+                "{args:?} counts someone"
+            );
+        }
+        let got = run(&mut on_cluster(db, &files, &cluster.scheduler, args, as_of));
+        let note = String::from_utf8_lossy(&got.stderr);
+        assert!(
+            got.status.success(),
+            "{args:?} on the cluster: {note}\n{}",
+            cluster.logs()
+        );
+        if i == 0 {
+            assert!(note.contains("were missing"), "{note}");
+        } else {
+            assert!(
+                note.contains("snapshot files") && note.contains("(store version"),
+                "{note}"
+            );
+        }
+        assert_eq!(
+            stdout(&got),
+            stdout(&expected),
+            "{args:?} on the cluster differs from the in-memory report"
+        );
+    }
+}
+
+#[test]
+fn the_funnel_on_a_cluster_is_the_in_memory_funnel_on_demo_and_real_data() {
+    let cluster = Cluster::start(None);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = run(revline(&db).args(["demo", "--contacts", "700", "--end", "2026-11-01"]));
+    assert!(out.status.success());
+    assert_cluster_answers_as_memory(&cluster, &db, "2026-11-01", ["2026-01-01", "2026-07-01"]);
+
+    let Some((_, olist)) = olist_store(dir.path()) else {
+        return;
+    };
+    assert_cluster_answers_as_memory(&cluster, &olist, "2018-09-01", ["2017-07-01", "2018-01-01"]);
+    let Some((_, cdnow)) = cdnow_store(dir.path()) else {
+        return;
+    };
+    assert_cluster_answers_as_memory(&cluster, &cdnow, "1998-07-01", ["1997-01-01", "1997-07-01"]);
+}
+
+#[test]
+fn reports_that_look_across_shards_are_refused_on_a_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    assert!(
+        run(revline(&db).args(["demo", "--contacts", "50"]))
+            .status
+            .success()
+    );
+    let files = dir.path().join("snap");
+    // No cluster is needed to refuse: the query is checked first.
+    for (args, says) in [
+        (&["sla"][..], "report sla runs only in one process"),
+        (&["funnel", "--by", "channel"][..], "--by and --filter"),
+    ] {
+        let out = run(&mut on_cluster(
+            &db,
+            &files,
+            "127.0.0.1:1",
+            args,
+            "2026-11-01",
+        ));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{err}");
+    }
+    let out = run(&mut report_cmd(
+        &db,
+        &["funnel", "--cluster", "127.0.0.1:1"],
+        "2026-11-01",
+    ));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give --snapshot DIR"));
+}
+
+#[test]
+fn a_cluster_that_is_not_there_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    assert!(
+        run(revline(&db).args(["demo", "--contacts", "50"]))
+            .status
+            .success()
+    );
+    let files = dir.path().join("snap");
+    let nobody = format!("127.0.0.1:{}", free_port());
+    let out = run(&mut on_cluster(
+        &db,
+        &files,
+        &nobody,
+        &["funnel"],
+        "2026-11-01",
+    ));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("the cluster at {nobody}")), "{err}");
+    assert!(out.stdout.is_empty(), "no figures without an answer");
+}
+
+#[test]
+fn a_killed_executor_leaves_the_right_funnel_or_a_clear_error() {
+    // Every task takes at least 1.5 s, so the kill lands while shards are running.
+    let mut cluster = Cluster::start(Some(1500));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    assert!(
+        run(revline(&db).args(["demo", "--contacts", "400", "--end", "2026-11-01"]))
+            .status
+            .success()
+    );
+    let files = dir.path().join("snap");
+    assert!(
+        run(revline(&db).args(["snapshot", "write"]).arg(&files))
+            .status
+            .success()
+    );
+    let args = ["funnel", "--from", "2000-01-01"];
+    let expected = stdout(&run(&mut report_cmd(&db, &args, "2026-11-01")));
+
+    let query = on_cluster(&db, &files, &cluster.scheduler, &args, "2026-11-01")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    let killed = cluster.nodes.remove(1);
+    drop(killed);
+    let out = query.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        assert_eq!(
+            stdout(&out),
+            expected,
+            "an answer after the kill must be the right one"
+        );
+    } else {
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("the cluster at"), "{err}");
+        assert!(out.stdout.is_empty(), "no figures without an answer");
+    }
+    // The one executor left answers the next query, rightly.
+    let again = run(&mut on_cluster(
+        &db,
+        &files,
+        &cluster.scheduler,
+        &args,
+        "2026-11-01",
+    ));
+    assert!(
+        again.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&again.stderr),
+        cluster.logs()
+    );
+    assert_eq!(stdout(&again), expected);
+}
