@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The cluster path (docs/scale.md, docs/benchmarks.md): `report funnel` run on a
-# scheduler and one, then two, executors on this machine over the snapshot files,
+# The cluster path (docs/scale.md, docs/benchmarks.md): `report funnel` and `report
+# attribution` run on a scheduler and one, then two, executors on this machine over the
+# snapshot files,
 # against the same report computed in one process from the files. Whole processes:
 # wall time and peak memory from /usr/bin/time for the client, the executors' peak
 # resident memory from /proc. Every cluster answer is compared byte for byte with the
@@ -21,7 +22,10 @@ measure() {
     /usr/bin/time -o "$work/time" -f "  %e s wall, %U s user, peak %M KB" "$@" 2>"$work/note"
     cat "$work/time" >&2
 }
-"$revline" --db "$db" --snapshot "$snap" report funnel "${period[@]}" >"$work/memory.csv" 2>/dev/null
+for report in funnel attribution; do
+    "$revline" --db "$db" --snapshot "$snap" report "$report" "${period[@]}" \
+        >"$work/memory-$report.csv" 2>/dev/null
+done
 pids=()
 stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
 trap stop EXIT
@@ -42,13 +46,16 @@ for executors in 1 2; do
         wait_port "$port"
     done
     sleep 3 # the executors register with the scheduler
-    for i in $(seq "$runs"); do
-        echo "== report funnel, in memory from the files (run $i)"
-        measure "$revline" --db "$db" --snapshot "$snap" report funnel "${period[@]}" >/dev/null
-        echo "== report funnel on the cluster, $executors executor(s) (run $i)"
-        measure "$revline" --db "$db" --snapshot "$snap" report funnel --cluster 127.0.0.1:50150 \
-            "${period[@]}" >"$work/cluster.csv"
-        cmp "$work/memory.csv" "$work/cluster.csv" || { cat "$work/note"; exit 1; }
+    for report in funnel attribution; do
+        for i in $(seq "$runs"); do
+            echo "== report $report, in memory from the files (run $i)"
+            measure "$revline" --db "$db" --snapshot "$snap" report "$report" "${period[@]}" \
+                >/dev/null
+            echo "== report $report on the cluster, $executors executor(s) (run $i)"
+            measure "$revline" --db "$db" --snapshot "$snap" report "$report" \
+                --cluster 127.0.0.1:50150 "${period[@]}" >"$work/cluster.csv"
+            cmp "$work/memory-$report.csv" "$work/cluster.csv" || { cat "$work/note"; exit 1; }
+        done
     done
     for p in "${nodes[@]}"; do echo "  executor $p peak $(peak_kb "$p") KB" >&2; done
     stop

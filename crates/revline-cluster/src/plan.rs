@@ -16,7 +16,7 @@ use datafusion::physical_plan::{
     PlanProperties, SendableRecordBatchStream,
 };
 use futures::TryStreamExt;
-use revline_engine::shard::ShardTask;
+use revline_engine::shard::{Owned, ShardTask};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -164,9 +164,14 @@ fn partials(job: &ShardJob, shards: &[u32]) -> Result<Vec<RecordBatch>> {
     for &shard in shards {
         let failed =
             |e: &dyn std::fmt::Display| DataFusionError::Execution(format!("shard {shard}: {e}"));
-        let (_, snapshot) =
-            revline_files::read_shard(&job.dir, &job.generation, shard).map_err(|e| failed(&e))?;
-        let bytes = postcard::to_allocvec(&job.task.partial(&snapshot)).map_err(|e| failed(&e))?;
+        let files = revline_files::read_shard(&job.dir, &job.generation, shard, job.task.reads())
+            .map_err(|e| failed(&e))?;
+        let owned = Owned::Shard {
+            global: &files.global,
+            first: shard == 0,
+        };
+        let partial = job.task.partial(&files.snapshot, owned);
+        let bytes = postcard::to_allocvec(&partial).map_err(|e| failed(&e))?;
         let pieces: Vec<&[u8]> = bytes.chunks(PIECE).collect();
         let count = pieces.len() as u32;
         for (i, piece) in pieces.into_iter().enumerate() {

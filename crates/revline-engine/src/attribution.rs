@@ -3,19 +3,22 @@
 //! workspace's journeys or over a file of aggregated paths.
 
 use crate::funnel::Period;
+pub use crate::markov::{MarkovResult, NullPaths, markov};
+use crate::markov::{NullCounter, markov_with};
 use crate::scorecard::{SpendOf, spend_in};
+use crate::shard::Owned;
 use crate::slice::Scope;
 use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, Team};
 use crate::window::{Window, major};
 use revline_core::time::MILLIS_PER_DAY;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// The channel of a journey without touchpoints.
 pub const NO_CHANNEL: &str = "(none)";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Model {
     FirstTouch,
@@ -61,7 +64,7 @@ impl Model {
 }
 
 /// What counts as a conversion.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Conversion {
     /// A won deal at its close, valued at its amount (the default).
     Won,
@@ -84,7 +87,7 @@ impl Conversion {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttributionQuery {
     pub window: Window,
     pub conversion: Conversion,
@@ -103,14 +106,14 @@ pub struct AttributionQuery {
 }
 
 /// One touch of a journey.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Touch {
     pub channel: u32,
     pub at: i64,
 }
 
 /// A converting journey: its touches in time order and what the rules need to know.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Journey {
     pub touches: Vec<Touch>,
     pub converted_at: i64,
@@ -124,12 +127,13 @@ pub struct Journey {
     pub retained: i64,
 }
 
-/// The journeys of a window: converting ones and the channel paths of contacts that did
-/// not convert by the as-of time.
+/// The journeys of a window: converting ones, and the channel paths of contacts that did
+/// not convert by the as-of time, counted as the Markov model of the query's order
+/// takes them.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Journeys {
     pub converting: Vec<Journey>,
-    pub null_paths: Vec<Vec<u32>>,
+    pub nulls: NullPaths,
 }
 
 fn touches_in(
@@ -193,8 +197,48 @@ fn paid_since(s: &Snapshot, u: u32, from: i64, to: i64) -> i64 {
         .sum()
 }
 
+/// The journeys one shard of contacts holds (`crate::shard`), each converting journey
+/// with its place in the whole snapshot's order (the deal's index, or the contact's
+/// for a stage conversion), so that shards merged give the journeys of the whole in the
+/// same order and every credit sums in the same order.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AttributionPartial {
+    pub converting: Vec<(u64, Journey)>,
+    pub nulls: NullPaths,
+}
+
+impl AttributionPartial {
+    pub fn merge(mut self, other: AttributionPartial) -> AttributionPartial {
+        self.converting.extend(other.converting);
+        self.nulls = self.nulls.merge(other.nulls);
+        self
+    }
+
+    /// The journeys in the whole snapshot's order.
+    pub fn into_journeys(mut self) -> Journeys {
+        self.converting.sort_by_key(|(key, _)| *key);
+        Journeys {
+            converting: self.converting.into_iter().map(|(_, j)| j).collect(),
+            nulls: self.nulls,
+        }
+    }
+}
+
 /// Collects the journeys of the conversions in the window.
 pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journeys {
+    journeys_of(s, scope, q, Owned::Whole).into_journeys()
+}
+
+/// The journeys of the conversions in the window among the contacts `owned` names; a
+/// deal goes with its contact, a deal without one with the first shard. Account-based
+/// journeys gather an account's people, which may sit in several shards, so they are
+/// collected from the whole snapshot only.
+pub fn journeys_of(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    q: &AttributionQuery,
+    owned: Owned<'_>,
+) -> AttributionPartial {
     let w = &q.window;
     let lookback = (q.lookback_days * MILLIS_PER_DAY as f64) as i64;
     let k = s.stages.len();
@@ -202,6 +246,7 @@ pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journe
     // Contacts of each account, for account-based journeys.
     let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
     if q.account_based {
+        debug_assert!(matches!(owned, Owned::Whole), "account-based runs whole");
         for c in 0..s.contacts() {
             let a = s.contact.account[c];
             if a != NONE {
@@ -232,7 +277,12 @@ pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journe
         (Some(m), c) if c != NONE => s.entered[c as usize * k + m],
         _ => NEVER,
     };
-    let mut out = Journeys::default();
+    // A contact's own customer unit comes after the accounts, by its workspace index.
+    let unit_of_contact = |c: u32| match s.contact.account[c as usize] {
+        NONE => s.accounts.ids.len() as u32 + owned.global(c),
+        a => a,
+    };
+    let mut converting = Vec::new();
     let mut converted = vec![false; s.contacts()];
     let d = &s.deals;
     match &q.conversion {
@@ -242,6 +292,9 @@ pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journe
                 if d.status[i] == DealStatus::Unknown || !scope.deal(i) {
                     continue;
                 }
+                let Some(contact) = owned.local(d.contact[i]) else {
+                    continue;
+                };
                 let at = if won {
                     if d.status[i] != DealStatus::Won {
                         continue;
@@ -253,21 +306,22 @@ pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journe
                 if at > w.as_of {
                     continue;
                 }
-                for c in people(d.contact[i], d.account[i]) {
+                let who = people(contact, d.account[i]);
+                for &c in &who {
                     converted[c as usize] = true;
                 }
                 if !w.contains(at) {
                     continue;
                 }
-                let who = people(d.contact[i], d.account[i]);
-                out.converting.push(Journey {
+                let journey = Journey {
                     touches: touches_in(s, &who, at - lookback, at, q),
                     converted_at: at,
                     value: d.amount[i],
-                    mql_at: mql_of(d.contact[i]),
+                    mql_at: mql_of(contact),
                     deal_at: d.created_at[i],
                     retained: paid_since(s, d.unit[i], at, w.as_of),
-                });
+                };
+                converting.push((i as u64, journey));
             }
         }
         Conversion::Stage(name) => {
@@ -282,43 +336,48 @@ pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journe
                         continue;
                     }
                     let who = people(c as u32, NONE);
-                    out.converting.push(Journey {
+                    let journey = Journey {
                         touches: touches_in(s, &who, at - lookback, at, q),
                         converted_at: at,
                         value: 0,
                         mql_at: mql_of(c as u32),
                         deal_at: at,
-                        retained: paid_since(s, s.unit_of(NONE, c as u32), at, w.as_of),
-                    });
+                        retained: paid_since(s, unit_of_contact(c as u32), at, w.as_of),
+                    };
+                    converting.push((u64::from(owned.global(c as u32)), journey));
                 }
             }
         }
     }
     // Non-converting contacts with touchpoints in the window are null paths.
     let t = &s.touchpoints;
+    let none = s.names.len() as u32;
+    let mut nulls = NullCounter::new(q.order);
+    let mut path: Vec<u32> = Vec::new();
     for c in 0..s.contacts() {
         if converted[c] || !scope.contact(c) {
             continue;
         }
-        let none = s.names.len() as u32;
-        let path: Vec<u32> = s
-            .touches_of(c)
-            .filter(|&i| w.contains(t.at[i]))
-            .filter(|&i| !q.marketing_only || t.team[i] == Team::Marketing)
-            .map(|i| {
-                if q.by_campaign {
-                    t.campaign[i]
-                } else {
-                    t.channel[i]
-                }
-            })
-            .map(|x| if x == NONE { none } else { x })
-            .collect();
-        if !path.is_empty() {
-            out.null_paths.push(path);
-        }
+        path.clear();
+        path.extend(
+            s.touches_of(c)
+                .filter(|&i| w.contains(t.at[i]))
+                .filter(|&i| !q.marketing_only || t.team[i] == Team::Marketing)
+                .map(|i| {
+                    if q.by_campaign {
+                        t.campaign[i]
+                    } else {
+                        t.channel[i]
+                    }
+                })
+                .map(|x| if x == NONE { none } else { x }),
+        );
+        nulls.add(&path);
     }
-    out
+    AttributionPartial {
+        converting,
+        nulls: nulls.finish(),
+    }
 }
 
 /// Credit of one channel under one model.
@@ -533,209 +592,14 @@ fn credit_rules(
     out
 }
 
-/// The exact Markov model over aggregated paths (metrics.md "markov").
-#[derive(Debug, Clone, PartialEq)]
-pub struct MarkovResult {
-    /// Probability that (start) is absorbed in conversion.
-    pub probability: f64,
-    /// Per channel: removal effect, value-weighted removal effect.
-    pub removal_effects: BTreeMap<u32, (f64, f64)>,
-    pub states: usize,
-}
-
-const START: usize = 0;
-const CONV: usize = 1;
-const NULL: usize = 2;
-
-/// The transition graph of order-k states.
-struct Chain {
-    /// Per state, outgoing (target, count), summed.
-    out: Vec<Vec<(usize, f64)>>,
-    /// Per state, the channels it contains.
-    channels: Vec<Vec<u32>>,
-    /// Per state, total value and conversions of paths whose last state it is.
-    value: Vec<(f64, f64)>,
-}
-
-impl Chain {
-    fn build(paths: &[PathRow], order: usize) -> Chain {
-        type Fast<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-        let mut index: Fast<Vec<u32>, usize> = Fast::default();
-        let mut channels: Vec<Vec<u32>> = vec![Vec::new(); 3];
-        let mut edges: Fast<(usize, usize), f64> = Fast::default();
-        let mut value = vec![(0.0, 0.0); 3];
-        for p in paths {
-            let weight = p.conversions + p.nulls;
-            if weight <= 0.0 || p.path.is_empty() {
-                continue;
-            }
-            let windows: Vec<&[u32]> = if p.path.len() <= order {
-                vec![&p.path[..]]
-            } else {
-                p.path.windows(order).collect()
-            };
-            let mut states: Vec<usize> = Vec::with_capacity(windows.len());
-            for win in windows {
-                // Looked up by slice first: most windows are known states.
-                let id = match index.get(win) {
-                    Some(&id) => id,
-                    None => {
-                        channels.push(win.to_vec());
-                        value.push((0.0, 0.0));
-                        index.insert(win.to_vec(), channels.len() - 1);
-                        channels.len() - 1
-                    }
-                };
-                if states.last() != Some(&id) {
-                    states.push(id);
-                }
-            }
-            let mut prev = START;
-            for &st in &states {
-                *edges.entry((prev, st)).or_default() += weight;
-                prev = st;
-            }
-            if p.conversions > 0.0 {
-                *edges.entry((prev, CONV)).or_default() += p.conversions;
-                value[prev].0 += p.value;
-                value[prev].1 += p.conversions;
-            }
-            if p.nulls > 0.0 {
-                *edges.entry((prev, NULL)).or_default() += p.nulls;
-            }
-        }
-        let mut out = vec![Vec::new(); channels.len()];
-        let mut sorted: Vec<((usize, usize), f64)> = edges.into_iter().collect();
-        sorted.sort_by_key(|((a, b), _)| (*a, *b));
-        for ((a, b), c) in sorted {
-            out[a].push((b, c));
-        }
-        // Counts to probabilities.
-        for row in &mut out {
-            let total: f64 = row.iter().map(|(_, c)| c).sum();
-            row.iter_mut().for_each(|(_, c)| *c /= total);
-        }
-        Chain {
-            out,
-            channels,
-            value,
-        }
-    }
-
-    /// Probability of absorption in conversion from every state, with the states in
-    /// `removed` sent to null; Gauss-Seidel to a tolerance of 1e-12.
-    fn absorption(&self, removed: &[bool]) -> Vec<f64> {
-        let n = self.out.len();
-        let mut p = vec![0.0; n];
-        p[CONV] = 1.0;
-        for _ in 0..100_000 {
-            let mut delta: f64 = 0.0;
-            for s in (3..n).chain([START]) {
-                if removed[s] {
-                    continue;
-                }
-                let v: f64 = self.out[s]
-                    .iter()
-                    .map(|&(t, pr)| if removed[t] { 0.0 } else { pr * p[t] })
-                    .sum();
-                delta = delta.max((v - p[s]).abs());
-                p[s] = v;
-            }
-            if delta < 1e-13 {
-                break;
-            }
-        }
-        p
-    }
-
-    /// Expected visits to every state from (start), with `removed` states cut off.
-    fn visits(&self, removed: &[bool]) -> Vec<f64> {
-        let n = self.out.len();
-        let mut into: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
-        for (a, row) in self.out.iter().enumerate() {
-            for &(b, pr) in row {
-                into[b].push((a, pr));
-            }
-        }
-        let mut v = vec![0.0; n];
-        v[START] = 1.0;
-        for _ in 0..100_000 {
-            let mut delta: f64 = 0.0;
-            for s in 3..n {
-                if removed[s] {
-                    continue;
-                }
-                let x: f64 = into[s]
-                    .iter()
-                    .map(|&(a, pr)| if removed[a] { 0.0 } else { v[a] * pr })
-                    .sum();
-                delta = delta.max((x - v[s]).abs());
-                v[s] = x;
-            }
-            if delta < 1e-13 {
-                break;
-            }
-        }
-        v
-    }
-
-    /// Expected conversion value: sum over states of visits x P(convert next) x mean value.
-    fn expected_value(&self, visits: &[f64], removed: &[bool]) -> f64 {
-        let mut total = 0.0;
-        for s in 3..self.out.len() {
-            if removed[s] || self.value[s].1 <= 0.0 {
-                continue;
-            }
-            let r: f64 = self.out[s]
-                .iter()
-                .filter(|(t, _)| *t == CONV)
-                .map(|(_, p)| p)
-                .sum();
-            total += visits[s] * r * (self.value[s].0 / self.value[s].1);
-        }
-        total
-    }
-}
-
-pub fn markov(paths: &[PathRow], order: usize) -> MarkovResult {
-    let chain = Chain::build(paths, order.max(1));
-    let n = chain.out.len();
-    let none = vec![false; n];
-    let p = chain.absorption(&none)[START];
-    let visits = chain.visits(&none);
-    let value = chain.expected_value(&visits, &none);
-    let mut all: Vec<u32> = chain.channels.iter().flatten().copied().collect();
-    all.sort_unstable();
-    all.dedup();
-    let removal_effects = all
-        .into_iter()
-        .map(|c| {
-            let removed: Vec<bool> = chain.channels.iter().map(|ch| ch.contains(&c)).collect();
-            let p_without = chain.absorption(&removed)[START];
-            let re = if p > 0.0 { 1.0 - p_without / p } else { 0.0 };
-            let v_without = chain.expected_value(&chain.visits(&removed), &removed);
-            let rev = if value > 0.0 {
-                1.0 - v_without / value
-            } else {
-                0.0
-            };
-            (c, (re, rev))
-        })
-        .collect();
-    MarkovResult {
-        probability: p,
-        removal_effects,
-        states: n - 3,
-    }
-}
-
 fn credit_markov(
     paths: &[PathRow],
+    nulls: &NullPaths,
     order: usize,
     conversions: f64,
     value: f64,
 ) -> (Credits, BTreeMap<u32, (f64, f64)>) {
-    let m = markov(paths, order);
+    let m = markov_with(paths, nulls, order);
     let sum_re: f64 = m.removal_effects.values().map(|x| x.0).sum();
     let sum_rev: f64 = m.removal_effects.values().map(|x| x.1).sum();
     let mut credits = Credits::new();
@@ -759,8 +623,8 @@ fn credit_markov(
     (credits, m.removal_effects)
 }
 
-/// Turns converting journeys and null paths into aggregated paths (values in minor units
-/// become currency units with `to_major`).
+/// Turns converting journeys into aggregated paths (values in minor units become
+/// currency units with `to_major`); the null paths come counted beside them.
 pub fn aggregate(
     journeys: &Journeys,
     none: u32,
@@ -777,9 +641,6 @@ pub fn aggregate(
         let e = by.entry(path).or_default();
         e.0 += 1.0;
         e.1 += to_major(value_of(j));
-    }
-    for p in &journeys.null_paths {
-        by.entry(p.clone()).or_default().2 += 1.0;
     }
     by.into_iter()
         .map(|(path, (conversions, value, nulls))| PathRow {
@@ -864,7 +725,19 @@ pub fn attribute(
     q: &AttributionQuery,
     models: &[Model],
 ) -> AttributionReport {
-    let js = journeys(s, scope, q);
+    credit(s, scope, q, models, journeys(s, scope, q))
+}
+
+/// The models' reports over the journeys `js` of `q`'s conversions; `s` gives the
+/// names, the currency and the spend (what a cluster's client reads besides the
+/// shards' journeys).
+pub fn credit(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    q: &AttributionQuery,
+    models: &[Model],
+    js: Journeys,
+) -> AttributionReport {
     let none = s.names.len() as u32; // a slot past every name: `(none)`
     let name = |c: u32| {
         if c == none || c == NONE {
@@ -885,9 +758,10 @@ pub fn attribute(
     for &model in models {
         // Bookings and the revenue kept since, credited the same way.
         let (credits, retained, effects) = if model == Model::Markov {
-            let (c, e) = credit_markov(&paths, q.order, total_conversions, total_value);
+            let (c, e) = credit_markov(&paths, &js.nulls, q.order, total_conversions, total_value);
             let kept = aggregate(&js, none, |j| j.retained, |v| major(s, v as f64));
-            let (r, _) = credit_markov(&kept, q.order, total_conversions, total_retained);
+            let (r, _) =
+                credit_markov(&kept, &js.nulls, q.order, total_conversions, total_retained);
             (c, r, Some(e))
         } else {
             let mut c = credit_rules(model, &js.converting, q.half_life_days, none, |j| j.value);
@@ -943,7 +817,7 @@ pub fn attribute(
         reason,
         ranges: ranges(&reports),
         models: reports,
-        null_paths: js.null_paths.len() as u64,
+        null_paths: js.nulls.count,
     }
 }
 
@@ -958,7 +832,13 @@ pub fn attribute_paths(paths: &Paths, models: &[Model], order: usize) -> Attribu
             continue;
         }
         let (credits, effects) = if model == Model::Markov {
-            let (c, e) = credit_markov(&paths.rows, order, conversions, value);
+            let (c, e) = credit_markov(
+                &paths.rows,
+                &NullPaths::default(),
+                order,
+                conversions,
+                value,
+            );
             (c, Some(e))
         } else {
             let mut c = Credits::new();

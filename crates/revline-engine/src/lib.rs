@@ -22,6 +22,7 @@ pub mod incremental;
 pub mod journeys;
 pub mod link;
 pub mod logistic;
+pub mod markov;
 pub mod mrr;
 pub mod part;
 pub mod query;

@@ -9,7 +9,7 @@ use crate::slice::Scope;
 use crate::snapshot::{NEVER, Snapshot, Team};
 use crate::stats::{Z90, percentile_cont, wilson};
 use crate::window::Window;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Leads of one side of the SLA and how many reached the next stage.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,8 +66,11 @@ pub struct SlaReport {
 }
 
 /// The counts of one part; parts merge by adding counts and joining the minutes.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SlaPartial {
+    /// The part holds a sales touchpoint: without any in the workspace, no lead could
+    /// ever be answered.
+    pub answerable: bool,
     pub leads: u64,
     pub responded: u64,
     pub pending: u64,
@@ -82,6 +85,7 @@ pub struct SlaPartial {
 
 impl SlaPartial {
     pub fn merge(mut self, o: SlaPartial) -> SlaPartial {
+        self.answerable |= o.answerable;
         self.leads += o.leads;
         self.responded += o.responded;
         self.pending += o.pending;
@@ -97,14 +101,17 @@ impl SlaPartial {
 
 /// The leads of one part: contacts that entered `mql` in the window.
 pub fn sla_partial(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window) -> SlaPartial {
-    let mut p = SlaPartial::default();
+    let t = &s.touchpoints;
+    let mut p = SlaPartial {
+        answerable: t.team[part.touches.clone()].contains(&Team::Sales),
+        ..SlaPartial::default()
+    };
     let Some(mql) = s.stage_index("mql") else {
         return p;
     };
     let limit = s.sla_hours * 60.0;
     let next = (mql + 1 < s.stages.len()).then_some(mql + 1);
     let k = s.stages.len();
-    let t = &s.touchpoints;
     for c in part.contacts.clone() {
         let at = s.entered[c * k + mql];
         // A lead that entered mql only because a later stage implies it was never
@@ -151,7 +158,7 @@ pub fn finish(s: &Snapshot, w: &Window, mut p: SlaPartial) -> SlaReport {
     let mql = s.stage_index("mql");
     let next = mql.and_then(|m| (m + 1 < s.stages.len()).then_some(m + 1));
     let decided = p.leads - p.pending;
-    let answerable = s.touchpoints.team.contains(&crate::snapshot::Team::Sales);
+    let answerable = p.answerable;
     let ci = wilson(p.breached, decided, Z90).filter(|_| answerable);
     SlaReport {
         period: w.period(),

@@ -6,7 +6,7 @@ use revline_core::Millis;
 use revline_core::time::format_timestamp;
 
 /// A report period [from, to) seen at `as_of`: nothing after `as_of` is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Window {
     pub from: Millis,
     pub to: Millis,

@@ -25,6 +25,7 @@ mod shared;
 
 pub use manifest::{FORMAT, Manifest};
 
+use revline_engine::shard::ShardReads;
 use revline_engine::snapshot::Snapshot;
 use std::path::{Path, PathBuf};
 
@@ -88,17 +89,64 @@ pub fn write(
     Ok(manifest)
 }
 
-/// Reads one shard of the generation `generation` of `dir`: a snapshot holding that
-/// shard's contacts alone (numbered from 0) with their stage entries, the names and the
-/// settings, and none of the shared tables, stage rows or touchpoints: what a cluster
-/// node needs for a report that sums over contacts (`revline_engine::shard`). The
-/// generation is the one the caller planned with; files rewritten since are an error,
-/// never a mix of two versions.
+/// One shard of a generation, as a cluster node reads it.
+#[derive(Debug)]
+pub struct ShardFiles {
+    pub manifest: Manifest,
+    /// The shard's contacts alone, numbered from 0, with their stage entries (and
+    /// touchpoints and shared tables when asked); the names and the settings.
+    pub snapshot: Snapshot,
+    /// Each contact's index in the workspace, ascending (`revline_engine::shard::Owned`).
+    pub global: Vec<u32>,
+}
+
+/// Reads shard `shard` of the generation `generation` of `dir` with what `reads` asks
+/// for: the shared tables (accounts, deals, revenue, spend, tickets) keep the
+/// workspace's numbering of contacts, which `ShardFiles::global` maps. No stage rows.
+/// The generation is the one the caller planned with; files rewritten since are an
+/// error, never a mix of two versions.
 pub fn read_shard(
     dir: &Path,
     generation: &str,
     shard: u32,
-) -> Result<(Manifest, Snapshot), FilesError> {
+    reads: ShardReads,
+) -> Result<ShardFiles, FilesError> {
+    let manifest = manifest_of_generation(dir, generation)?;
+    if shard >= manifest.shards {
+        return Err(FilesError::at(
+            &dir.join(manifest::FILE),
+            format!("no shard {shard}: the files have {}", manifest.shards),
+        ));
+    }
+    let root = dir.join(&manifest.generation);
+    let base = if reads.shared_tables {
+        let (base, later) = shared::read(&manifest, &root.join("shared"))?;
+        base.with_lookups(later.merges, later.fx)
+    } else {
+        shared::read_settings_and_names(&manifest, &root.join("shared"))?
+    };
+    let (snapshot, global) = shards::read_one(&manifest, &root, base, shard, reads.touchpoints)?;
+    Ok(ShardFiles {
+        manifest,
+        snapshot,
+        global,
+    })
+}
+
+/// The settings, names and, when `tables`, the shared tables of the generation
+/// `generation` of `dir`, without contacts: what a cluster's client merges with.
+pub fn read_shared(dir: &Path, generation: &str, tables: bool) -> Result<Snapshot, FilesError> {
+    let manifest = manifest_of_generation(dir, generation)?;
+    let shared = dir.join(&manifest.generation).join("shared");
+    if tables {
+        let (base, later) = shared::read(&manifest, &shared)?;
+        Ok(base.with_lookups(later.merges, later.fx))
+    } else {
+        shared::read_settings_and_names(&manifest, &shared)
+    }
+}
+
+fn manifest_of_generation(dir: &Path, generation: &str) -> Result<Manifest, FilesError> {
     let manifest_path = dir.join(manifest::FILE);
     let manifest = Manifest::read(dir)?
         .ok_or_else(|| FilesError::at(&manifest_path, "no snapshot here (no manifest)"))?;
@@ -111,16 +159,7 @@ pub fn read_shard(
             ),
         ));
     }
-    if shard >= manifest.shards {
-        return Err(FilesError::at(
-            &manifest_path,
-            format!("no shard {shard}: the files have {}", manifest.shards),
-        ));
-    }
-    let root = dir.join(&manifest.generation);
-    let base = shared::read_settings_and_names(&manifest, &root.join("shared"))?;
-    let snapshot = shards::read_one(&manifest, &root, base, shard)?;
-    Ok((manifest, snapshot))
+    Ok(manifest)
 }
 
 /// Reads the snapshot the manifest of `dir` points at.

@@ -124,9 +124,7 @@ pub(crate) fn read(
         ..
     } = &mut s;
     let mut own = Contacts::new(m, n, contact_ids, contact);
-    *entered = vec![0; n * k];
-    *implied = vec![false; n * k];
-    *rework = vec![0; n * k];
+    clear_stage_cells(n * k, entered, implied, rework);
     let mut seen = 0usize;
     let shards: Vec<u32> = (0..m.shards).collect();
     for round in shards.chunks(rayon::current_num_threads().max(1)) {
@@ -178,22 +176,47 @@ pub(crate) fn read(
         })
         .collect::<Result<_, FilesError>>()?;
     read_stage_rows(stage_rows, decoded.iter().map(|d| &d.0))?;
-    read_touchpoints(touchpoints, decoded.iter().filter_map(|d| d.1.as_ref()), n)?;
+    let whole = |c: u32| ((c as usize) < n).then_some(c as usize);
+    read_touchpoints(
+        touchpoints,
+        decoded.iter().filter_map(|d| d.1.as_ref()),
+        n,
+        whole,
+    )?;
     Ok(s)
 }
 
 /// Fills `base` with the contacts of one shard alone, numbered from 0 in the file's
-/// order, with their stage entries; no stage rows and no touchpoints.
+/// order, with their stage entries and, when `touchpoints`, their touchpoints (whose
+/// `contact` is then the number here); no stage rows. Returns each contact's index in
+/// the workspace, ascending as the file holds them.
 pub(crate) fn read_one(
     m: &Manifest,
     root: &Path,
     mut s: Snapshot,
     shard: u32,
-) -> Result<Snapshot, FilesError> {
+    touchpoints: bool,
+) -> Result<(Snapshot, Vec<u32>), FilesError> {
     let path = shard_dir(root, shard).join("contacts.parquet");
     let decoded = [Read::file(&path)?];
     let n = decoded[0].rows();
     let k = m.stages.len();
+    let global = decoded[0].u32("c")?;
+    if let Some(w) = global.windows(2).find(|w| w[0] >= w[1]) {
+        return Err(FilesError::at(
+            &path,
+            format!("contact index {} follows {}: not in order", w[1], w[0]),
+        ));
+    }
+    if let Some(&bad) = global.last().filter(|&&c| c as u64 >= m.contacts) {
+        return Err(FilesError::at(
+            &path,
+            format!(
+                "contact index {bad} is past the manifest's {} contacts",
+                m.contacts
+            ),
+        ));
+    }
     let Snapshot {
         contact_ids,
         contact,
@@ -205,14 +228,18 @@ pub(crate) fn read_one(
     let mut own = Contacts::new(m, n, contact_ids, contact);
     // The manifest's attribute lengths count the whole snapshot's contacts.
     own.attributes = m.contact_attributes.iter().map(|_| vec![NONE; n]).collect();
-    *entered = vec![0; n * k];
-    *implied = vec![false; n * k];
-    *rework = vec![0; n * k];
+    clear_stage_cells(n * k, entered, implied, rework);
     let rows = [(0..n).collect::<Vec<usize>>()];
     own.place(m, &decoded, &rows)?;
     place_stage_cells(&decoded, &rows, k, entered, implied, rework)?;
     own.finish(m);
-    Ok(s)
+    if touchpoints {
+        let path = shard_dir(root, shard).join("touchpoints.parquet");
+        let f = Read::file(&path)?;
+        let local = |c: u32| global.binary_search(&c).ok();
+        read_touchpoints(&mut s.touchpoints, std::iter::once(&f), n, local)?;
+    }
+    Ok((s, global))
 }
 
 /// The contacts' own columns, filled shard by shard.
@@ -316,6 +343,18 @@ impl<'s> Contacts<'s> {
     }
 }
 
+/// `cells` stage cells, none entered yet.
+fn clear_stage_cells(
+    cells: usize,
+    entered: &mut Vec<i64>,
+    implied: &mut Vec<bool>,
+    rework: &mut Vec<u32>,
+) {
+    *entered = vec![0; cells];
+    *implied = vec![false; cells];
+    *rework = vec![0; cells];
+}
+
 /// `contacts x stages`, row-major: each file's column `entered_j` (and `implied_j`,
 /// `rework_j`) goes to cell `contact * k + j`.
 fn place_stage_cells(
@@ -349,21 +388,23 @@ fn place_stage_cells(
 
 /// Touchpoints laid out by contact: counted, then each shard's rows put after the
 /// contact's start (a shard holds a contact's touchpoints together, in order).
+/// `index` gives the number here of a file's contact (`None`: not among the `n` read).
 fn read_touchpoints<'r>(
     tp: &mut revline_engine::snapshot::Touchpoints,
     files: impl Iterator<Item = &'r Read<'r>> + Clone,
     n: usize,
+    index: impl Fn(u32) -> Option<usize>,
 ) -> Result<(), FilesError> {
     let mut start = vec![0u32; n + 1];
     for f in files.clone() {
         for &c in f.slices::<UInt32Type>("contact")?.into_iter().flatten() {
-            if c as usize >= n {
+            let Some(i) = index(c) else {
                 return Err(FilesError::at(
                     f.path(),
-                    format!("a touchpoint of contact {c}, past the manifest's {n} contacts"),
+                    format!("a touchpoint of contact {c}, not among the {n} contacts read"),
                 ));
-            }
-            start[c as usize + 1] += 1;
+            };
+            start[i + 1] += 1;
         }
     }
     for c in 0..n {
@@ -387,10 +428,10 @@ fn read_touchpoints<'r>(
         // Every column of a file is cut into the same batches.
         for b in 0..contact.len() {
             for r in 0..contact[b].len() {
-                let c = contact[b][r] as usize;
+                let c = index(contact[b][r]).expect("counted above");
                 let i = next[c] as usize;
                 next[c] += 1;
-                tp.contact[i] = contact[b][r];
+                tp.contact[i] = c as u32;
                 tp.at[i] = at[b][r];
                 tp.channel[i] = channel[b][r];
                 tp.campaign[i] = campaign[b][r];

@@ -45,6 +45,9 @@ pub enum AppError {
     TooManyRequests(String),
     #[error(transparent)]
     Store(#[from] revline_store::StoreError),
+    /// The cluster a report runs on failed it (502): "the cluster at H:P failed ...".
+    #[error("{0}")]
+    Cluster(String),
     /// The server failed (500): the text is logged, not shown.
     #[error("{0}")]
     Internal(String),
@@ -86,6 +89,7 @@ impl AppError {
             }
             AppError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store_error"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            AppError::Cluster(_) => (StatusCode::BAD_GATEWAY, "cluster_failed"),
         }
     }
 

@@ -17,6 +17,7 @@ pub mod alerts;
 mod api;
 pub mod assets;
 pub mod auth;
+pub mod cluster;
 pub mod deliver;
 pub mod digest;
 mod error;
@@ -76,6 +77,8 @@ pub struct AppState {
     pub upload_limit: usize,
     /// Webhooks may go to loopback and private addresses (`--allow-private-webhooks`).
     pub allow_private_webhooks: bool,
+    /// Reports that run shard by shard are computed on this cluster (`--cluster`).
+    pub cluster: Option<Arc<cluster::ClusterReports>>,
 }
 
 impl AppState {
@@ -106,6 +109,7 @@ impl AppState {
             tls: false,
             upload_limit: UPLOAD_LIMIT_BYTES,
             allow_private_webhooks: false,
+            cluster: None,
         })
     }
 

@@ -217,7 +217,7 @@ pub fn document() -> Value {
                         "type": "object",
                         "required": ["code", "message", "details"],
                         "properties": {
-                            "code": { "type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "unprocessable", "too_many_requests", "store_error"] },
+                            "code": { "type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "unprocessable", "too_many_requests", "store_error", "cluster_failed"] },
                             "message": { "type": "string" },
                             "details": {}
                         }
@@ -276,7 +276,8 @@ pub fn document() -> Value {
                     "200": { "description": "The report's JSON document." },
                     "400": error_response("A parameter that cannot be used; details.param names it."),
                     "401": error_response("No or an unknown token."),
-                    "404": error_response("An unknown report, contact, account or what-if link.")
+                    "404": error_response("An unknown report, contact, account or what-if link."),
+                    "502": error_response("A server started with --cluster: the cluster failed a report that runs there (code cluster_failed).")
                 }
             } }
         }

@@ -115,12 +115,18 @@ pub async fn run_report(
     let slot = state.reports.slot(version, &key);
     let report = slot
         .get_or_try_init(|| async {
-            let snapshot = state.snapshot();
-            let mut out =
-                tokio::task::spawn_blocking(move || revline_engine::query::run(&snapshot, &query))
+            let mut out = match crate::cluster::run(state, &query).await? {
+                Some(out) => out,
+                None => {
+                    let snapshot = state.snapshot();
+                    tokio::task::spawn_blocking(move || {
+                        revline_engine::query::run(&snapshot, &query)
+                    })
                     .await
                     .map_err(|e| AppError::internal(format!("the report failed: {e}")))?
-                    .map_err(|e| AppError::NotFound(e.0))?;
+                    .map_err(|e| AppError::NotFound(e.0))?
+                }
+            };
             if let Output::Members(m) = &mut out {
                 m.label(
                     revline_store::contact_labels(state.store.as_ref(), &m.contact_ids()).await?,

@@ -94,7 +94,7 @@ pub async fn report(
     })?;
     // Where the in-memory path opens a report without a period: the newest record of
     // the tables the report reads.
-    let newest = if task.reads_touchpoints() {
+    let newest = if task.reads().touchpoints {
         manifest.newest_record_at
     } else {
         manifest.newest_record_at_besides_touchpoints
@@ -112,7 +112,39 @@ pub async fn report(
     let task = ShardTask::of(&q).map_err(|e| usage(format!("--cluster: {e}")))?;
     let partials =
         revline_cluster::run(cluster, dir, &manifest, task.clone(), QUERY_TIMEOUT).await?;
-    let out = task.finish(&manifest.stages, partials);
+    let shared = revline_files::read_shared(dir, &manifest.generation, task.reads().shared_tables)?;
+    let out = task
+        .finish(&shared, partials)
+        .map_err(|e| anyhow::anyhow!("the cluster at {cluster}: {e}"))?;
     crate::report::print_output(&out, format);
     Ok(0)
+}
+
+/// The cluster whose scheduler is at this HOST:PORT, as a server's shard runner.
+pub struct Runner(pub String);
+
+impl revline_web::cluster::ShardRunner for Runner {
+    fn name(&self) -> String {
+        format!("the cluster at {}", self.0)
+    }
+
+    fn run<'a>(
+        &'a self,
+        dir: &'a Path,
+        manifest: &'a revline_files::Manifest,
+        task: ShardTask,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<Vec<revline_engine::shard::ShardPartial>, String>,
+                > + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async move {
+            revline_cluster::run(&self.0, dir, manifest, task, QUERY_TIMEOUT)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
 }

@@ -174,7 +174,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             demo,
             as_of,
             allow_private_webhooks,
+            cluster,
         } => {
+            let cluster = cluster_reports(cluster.as_deref(), cli.snapshot.as_deref())?;
             let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(open_store(&cli).await?);
             if *demo && store.count(RecordKind::Contacts).await? == 0 {
                 eprintln!("Filling the empty store with the demo workspace...");
@@ -209,6 +211,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 eprintln!("{line}");
             }
             state.allow_private_webhooks = *allow_private_webhooks;
+            state.cluster = cluster;
             let first_run = store.users().await?.is_empty();
             println!(
                 "Revline on http://{addr} ({})\n\
@@ -617,5 +620,29 @@ pub(crate) async fn tell_servers(store: &dyn Store, what: &str, settings: bool) 
     };
     if let Err(e) = store.announce(&note).await {
         eprintln!("warning: running servers were not told ({what}): {e}");
+    }
+}
+
+/// A server's cluster (`serve --cluster H:P`), which reads the files of `--snapshot`.
+fn cluster_reports(
+    cluster: Option<&str>,
+    files: Option<&std::path::Path>,
+) -> Result<Option<std::sync::Arc<revline_web::cluster::ClusterReports>>, Failure> {
+    let Some(cluster) = cluster else {
+        return Ok(None);
+    };
+    let dir =
+        files.ok_or_else(|| crate::usage("--cluster reads snapshot files: give --snapshot DIR"))?;
+    #[cfg(feature = "cluster")]
+    return Ok(Some(std::sync::Arc::new(
+        revline_web::cluster::ClusterReports::new(
+            std::sync::Arc::new(crate::cluster::Runner(cluster.to_string())),
+            dir.to_path_buf(),
+        ),
+    )));
+    #[cfg(not(feature = "cluster"))]
+    {
+        let _ = (cluster, dir);
+        Err(crate::without_cluster())
     }
 }

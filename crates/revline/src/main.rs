@@ -239,7 +239,8 @@ pub struct ReportOptions {
     #[arg(long, value_name = "ID,ID")]
     pub contacts: Option<String>,
     /// Run the report on a Revline cluster (its scheduler's HOST:PORT) over the snapshot
-    /// files of --snapshot; the funnel, without --by or --filter, runs there for now.
+    /// files of --snapshot; the funnel, attribution (not account-based) and the SLA,
+    /// without --by or --filter, run there for now.
     #[arg(long, value_name = "HOST:PORT")]
     pub cluster: Option<String>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
@@ -337,6 +338,10 @@ pub enum Command {
         /// Let webhooks reach loopback and private addresses (refused by default).
         #[arg(long)]
         allow_private_webhooks: bool,
+        /// Answer the reports that run shard by shard (funnel, attribution, sla) from a
+        /// Revline cluster (its scheduler's HOST:PORT) over the files of --snapshot.
+        #[arg(long, value_name = "HOST:PORT")]
+        cluster: Option<String>,
     },
     /// Rules that watch the revenue chain and tell people when a link degrades.
     Alerts {

@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use revline_engine::attribution::{
     Journey, Model, PathRow, Paths, Touch, attribute_paths, markov, parse_paths, rule_weights,
 };
+use revline_engine::markov::{NullCounter, markov_with};
 
 const DAY: i64 = 86_400_000;
 
@@ -237,6 +238,36 @@ proptest! {
             let without = dense_probability(&rows, order, Some(c));
             prop_assert!((re - (1.0 - without / p)).abs() < 1e-9, "channel {}: {} vs {}", c, re, 1.0 - without / p);
         }
+    }
+
+    #[test]
+    fn null_paths_counted_apart_or_rows_in_any_order_give_the_same_model_to_the_bit(
+        rows in arb_paths(),
+        order in 1usize..4,
+        rotate in 0usize..12,
+    ) {
+        prop_assume!(rows.iter().any(|r| r.conversions > 0.0));
+        let whole = markov(&rows, order);
+        // The same rows in another order: states are numbered by their channels.
+        let mut turned = rows.clone();
+        let k = rotate % turned.len();
+        turned.rotate_left(k);
+        prop_assert_eq!(&markov(&turned, order), &whole);
+        // Null paths as counted transitions (what a cluster's shards send), split in two.
+        let converting: Vec<PathRow> = rows
+            .iter()
+            .map(|r| PathRow { nulls: 0.0, ..r.clone() })
+            .collect();
+        let (mut one, mut two) = (NullCounter::new(order), NullCounter::new(order));
+        for (i, r) in rows.iter().enumerate() {
+            for _ in 0..r.nulls as usize {
+                if i % 2 == 0 { one.add(&r.path) } else { two.add(&r.path) }
+            }
+        }
+        let nulls = one.finish().merge(two.finish());
+        let total: f64 = rows.iter().map(|r| r.nulls).sum();
+        prop_assert_eq!(nulls.count as f64, total);
+        prop_assert_eq!(&markov_with(&converting, &nulls, order), &whole);
     }
 
     #[test]

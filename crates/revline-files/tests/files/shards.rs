@@ -5,9 +5,9 @@ use super::demo;
 use proptest::prelude::*;
 use revline_demo::demo_settings;
 use revline_engine::query::{ReportKind, ReportParams, ReportQuery, run};
-use revline_engine::shard::ShardTask;
+use revline_engine::shard::{Owned, ShardReads, ShardTask};
 use revline_engine::snapshot::Snapshot;
-use revline_files::{read_shard, write};
+use revline_files::{read_shard, read_shared, write};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -28,15 +28,36 @@ fn funnel_query(from: &str, to: Option<&str>, view: &str, window_days: Option<f6
     ReportQuery::parse(ReportKind::Funnel, &p, &demo_settings(), 0).unwrap()
 }
 
+/// An attribution query over the demo: every model unless `model` names one.
+fn attribution_query(
+    from: &str,
+    conversion: &str,
+    extra: impl Fn(&mut ReportParams),
+) -> ReportQuery {
+    let mut p = ReportParams {
+        from: Some(from.into()),
+        as_of: Some("2026-06-01".into()),
+        conversion: Some(conversion.into()),
+        ..ReportParams::default()
+    };
+    extra(&mut p);
+    ReportQuery::parse(ReportKind::Attribution, &p, &demo_settings(), 0).unwrap()
+}
+
 /// The report merged from every shard of the files in `dir`, as JSON.
 fn from_shards(dir: &Path, q: &ReportQuery) -> serde_json::Value {
     let m = revline_files::Manifest::read(dir).unwrap().unwrap();
     let task = ShardTask::of(q).unwrap();
     let partials = (0..m.shards).map(|i| {
-        let (_, shard) = read_shard(dir, &m.generation, i).unwrap();
-        task.partial(&shard)
+        let files = read_shard(dir, &m.generation, i, task.reads()).unwrap();
+        let owned = Owned::Shard {
+            global: &files.global,
+            first: i == 0,
+        };
+        task.partial(&files.snapshot, owned)
     });
-    task.finish(&m.stages, partials).to_json()
+    let shared = read_shared(dir, &m.generation, task.reads().shared_tables).unwrap();
+    task.finish(&shared, partials).unwrap().to_json()
 }
 
 #[test]
@@ -56,6 +77,65 @@ fn every_shard_count_gives_the_funnel_of_the_whole_snapshot() {
             assert_eq!(from_shards(dir.path(), q), whole, "{shards} shards");
         }
     }
+}
+
+#[test]
+fn every_shard_count_gives_the_attribution_of_the_whole_snapshot() {
+    let s = snapshot();
+    let queries = [
+        attribution_query("2024-01-01", "won", |_| {}),
+        attribution_query("2025-01-01", "created", |p| p.lookback_days = Some(30.0)),
+        attribution_query("2024-06-01", "stage:sql", |p| p.order = Some(2)),
+        attribution_query("2024-01-01", "won", |p| p.by = Some("campaign".into())),
+        attribution_query("2024-01-01", "won", |p| {
+            p.touches = Some("marketing".into())
+        }),
+    ];
+    for shards in [1, 3, 8] {
+        let dir = tempfile::tempdir().unwrap();
+        write(s, dir.path(), shards, 7).unwrap();
+        for q in &queries {
+            let whole = run(s, q).unwrap().to_json();
+            assert!(
+                whole["models"][0]["conversions"].as_f64().unwrap() > 0.0,
+                "{whole}"
+            );
+            assert_eq!(from_shards(dir.path(), q), whole, "{shards} shards");
+        }
+    }
+}
+
+#[test]
+fn every_shard_count_gives_the_sla_of_the_whole_snapshot() {
+    let s = snapshot();
+    let sla = |from: &str, to: Option<&str>| {
+        let p = ReportParams {
+            from: Some(from.into()),
+            to: to.map(Into::into),
+            as_of: Some("2026-06-01".into()),
+            ..ReportParams::default()
+        };
+        ReportQuery::parse(ReportKind::Sla, &p, &demo_settings(), 0).unwrap()
+    };
+    for shards in [1, 3, 8] {
+        let dir = tempfile::tempdir().unwrap();
+        write(s, dir.path(), shards, 7).unwrap();
+        for q in [
+            sla("2024-01-01", None),
+            sla("2025-03-01", Some("2025-09-01")),
+        ] {
+            let whole = run(s, &q).unwrap().to_json();
+            assert!(whole["leads"].as_u64().unwrap() > 0, "{whole}");
+            assert_eq!(from_shards(dir.path(), &q), whole, "{shards} shards");
+        }
+    }
+}
+
+#[test]
+fn account_based_attribution_is_refused_on_shards() {
+    let q = attribution_query("2024-01-01", "won", |p| p.account_based = Some(true));
+    let e = ShardTask::of(&q).unwrap_err().to_string();
+    assert!(e.contains("account-based"), "{e}");
 }
 
 proptest! {
@@ -78,6 +158,21 @@ proptest! {
         write(s, dir.path(), shards, 1).unwrap();
         prop_assert_eq!(from_shards(dir.path(), &q), run(s, &q).unwrap().to_json());
     }
+
+    #[test]
+    fn any_split_and_period_gives_the_whole_attribution(
+        shards in 1u32..12,
+        from_month in 0u32..29,
+        lookback in 1u32..120,
+        conversion in prop_oneof![Just("won"), Just("created"), Just("stage:mql")],
+    ) {
+        let s = snapshot();
+        let from = format!("{}-{:02}-01", 2024 + from_month / 12, from_month % 12 + 1);
+        let q = attribution_query(&from, conversion, |p| p.lookback_days = Some(f64::from(lookback)));
+        let dir = tempfile::tempdir().unwrap();
+        write(s, dir.path(), shards, 1).unwrap();
+        prop_assert_eq!(from_shards(dir.path(), &q), run(s, &q).unwrap().to_json());
+    }
 }
 
 #[test]
@@ -85,18 +180,25 @@ fn a_shard_of_files_written_again_is_an_error_not_a_mix() {
     let s = snapshot();
     let dir = tempfile::tempdir().unwrap();
     let first = write(s, dir.path(), 3, 1).unwrap();
-    let (m, shard) = read_shard(dir.path(), &first.generation, 2).unwrap();
-    assert_eq!(m, first);
+    let bare = ShardReads {
+        touchpoints: false,
+        shared_tables: false,
+    };
+    let files = read_shard(dir.path(), &first.generation, 2, bare).unwrap();
+    assert_eq!(files.manifest, first);
+    let shard = &files.snapshot;
     assert!(shard.contacts() > 0 && shard.touchpoints.at.is_empty());
+    assert!(shard.deals.status.is_empty());
+    assert_eq!(files.global.len(), shard.contacts());
     let second = write(s, dir.path(), 3, 2).unwrap();
-    let e = read_shard(dir.path(), &first.generation, 0)
+    let e = read_shard(dir.path(), &first.generation, 0, bare)
         .unwrap_err()
         .to_string();
     assert!(
         e.contains("manifest.json") && e.contains("written again during the query"),
         "{e}"
     );
-    let e = read_shard(dir.path(), &second.generation, 3)
+    let e = read_shard(dir.path(), &second.generation, 3, bare)
         .unwrap_err()
         .to_string();
     assert!(e.contains("no shard 3: the files have 3"), "{e}");

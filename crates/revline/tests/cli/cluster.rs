@@ -1,9 +1,11 @@
 //! A Revline cluster on loopback: a scheduler and two executors, each a separate
-//! `revline cluster` process, run the funnel over snapshot files and give exactly the
-//! in-memory answer, on the demo and on real data; an executor killed during a query
-//! leaves the right answer or a clear error, never a wrong number.
+//! `revline cluster` process, run the funnel and attribution over snapshot files and
+//! give exactly the in-memory answer, on the demo and on real data, from the command
+//! line and from a server's API; an executor killed during a query leaves the right
+//! answer or a clear error, never a wrong number.
 
-use super::alerts::{free_port, wait_listening};
+use super::alerts::{add_user, free_port, token_for, wait_listening};
+use super::browser::http;
 use super::reports::cdnow_store;
 use super::{olist_store, revline, run, stdout};
 use std::path::{Path, PathBuf};
@@ -111,9 +113,9 @@ fn revline_cluster_delay_env() -> &'static str {
     "REVLINE_CLUSTER_TASK_DELAY_MS"
 }
 
-/// The funnels compared: views, windows and periods (`period` is a half year of the
-/// dataset's).
-fn funnels(period: [&str; 2]) -> Vec<Vec<&str>> {
+/// The reports compared: funnel views, windows and periods, and attribution's
+/// conversions, models and periods (`period` is a half year of the dataset's).
+fn reports(period: [&str; 2]) -> Vec<Vec<&str>> {
     vec![
         vec!["funnel"],
         vec!["funnel", "--view", "flow"],
@@ -122,7 +124,49 @@ fn funnels(period: [&str; 2]) -> Vec<Vec<&str>> {
         vec![
             "funnel", "--view", "flow", "--from", period[0], "--to", period[1],
         ],
+        vec!["attribution", "--from", "1990-01-01"],
+        vec![
+            "attribution",
+            "--from",
+            period[0],
+            "--to",
+            period[1],
+            "--conversion",
+            "created",
+        ],
+        vec![
+            "attribution",
+            "--from",
+            "1990-01-01",
+            "--model",
+            "markov",
+            "--order",
+            "2",
+        ],
+        vec![
+            "attribution",
+            "--from",
+            "1990-01-01",
+            "--conversion",
+            "stage:lead",
+            "--lookback-days",
+            "30",
+        ],
+        vec!["sla", "--from", "1990-01-01"],
+        vec!["sla", "--from", period[0], "--to", period[1]],
     ]
+}
+
+/// Whether a report's JSON counts anything: funnel entries or attributed conversions;
+/// an SLA report counts its leads (a workspace without an `mql` stage has none).
+fn counts_someone(json: &serde_json::Value) -> bool {
+    if json["sla_hours"].is_number() {
+        return json["leads"].is_u64();
+    }
+    let stage = json["stages"][0]["reached"].as_u64().unwrap_or(0);
+    let models = json["models"][0]["conversions"].as_f64();
+    let model = json["conversions"].as_f64();
+    stage > 0 || models.or(model).unwrap_or(0.0) > 0.0
 }
 
 fn report_cmd(db: &Path, args: &[&str], as_of: &str) -> Command {
@@ -141,12 +185,13 @@ fn on_cluster(db: &Path, files: &Path, cluster: &str, args: &[&str], as_of: &str
     cmd
 }
 
-/// Every funnel from the cluster equals the one computed in this process from the
+/// Every report from the cluster equals the one computed in this process from the
 /// store; the first writes the files (none were there).
 fn assert_cluster_answers_as_memory(cluster: &Cluster, db: &Path, as_of: &str, period: [&str; 2]) {
     let dir = tempfile::tempdir().unwrap();
     let files = dir.path().join("snap");
-    for (i, args) in funnels(period).iter().enumerate() {
+    let mut attributed = false;
+    for (i, args) in reports(period).iter().enumerate() {
         let expected = run(&mut report_cmd(db, args, as_of));
         assert!(
             expected.status.success(),
@@ -155,11 +200,11 @@ fn assert_cluster_answers_as_memory(cluster: &Cluster, db: &Path, as_of: &str, p
         );
         let json: serde_json::Value = serde_json::from_slice(&expected.stdout).unwrap();
         // The default period (the as-of month to date) may be empty; the others not.
-        if i >= 2 {
-            assert!(
-                json["stages"][0]["reached"].as_u64().unwrap() > 0,
-                "{args:?} counts someone"
-            );
+        // A workspace without deals (CDNOW's orders) converts only by stages.
+        if args[0] == "attribution" {
+            attributed |= counts_someone(&json);
+        } else if i >= 2 {
+            assert!(counts_someone(&json), "{args:?} counts someone: {json}");
         }
         let got = run(&mut on_cluster(db, &files, &cluster.scheduler, args, as_of));
         let note = String::from_utf8_lossy(&got.stderr);
@@ -182,10 +227,11 @@ fn assert_cluster_answers_as_memory(cluster: &Cluster, db: &Path, as_of: &str, p
             "{args:?} on the cluster differs from the in-memory report"
         );
     }
+    assert!(attributed, "some attribution credits a conversion");
 }
 
 #[test]
-fn the_funnel_on_a_cluster_is_the_in_memory_funnel_on_demo_and_real_data() {
+fn funnel_and_attribution_on_a_cluster_are_the_in_memory_reports_on_demo_and_real_data() {
     let cluster = Cluster::start(None);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
@@ -218,7 +264,11 @@ fn reports_that_look_across_shards_are_refused_on_a_cluster() {
     let files = dir.path().join("snap");
     // No cluster is needed to refuse: the query is checked first.
     for (args, says) in [
-        (&["sla"][..], "report sla runs only in one process"),
+        (&["cohorts"][..], "report cohorts runs only in one process"),
+        (
+            &["attribution", "--account-based"][..],
+            "account-based attribution",
+        ),
         (&["funnel", "--by", "channel"][..], "--by and --filter"),
     ] {
         let out = run(&mut on_cluster(
@@ -324,4 +374,107 @@ fn a_killed_executor_leaves_the_right_funnel_or_a_clear_error() {
         cluster.logs()
     );
     assert_eq!(stdout(&again), expected);
+}
+
+/// `revline serve --cluster` on the demo in `db`, reading the files in `files`.
+fn serve_on_cluster(dir: &Path, db: &Path, files: &Path, cluster: &str) -> (Node, u16) {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let (db, files) = (db.to_str().unwrap(), files.to_str().unwrap());
+    let server = node(
+        dir,
+        &format!("server-{port}"),
+        &[
+            "--db",
+            db,
+            "--snapshot",
+            files,
+            "serve",
+            "--addr",
+            &addr,
+            "--as-of",
+            "2026-11-01",
+            "--cluster",
+            cluster,
+        ],
+        None,
+    );
+    wait_listening(&addr);
+    (server, port)
+}
+
+fn api_json(port: u16, token: &str, path: &str) -> (u16, serde_json::Value) {
+    let (status, body) = http(port, "GET", path, token, "");
+    let json = serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+#[test]
+fn a_server_with_a_cluster_answers_the_api_from_it() {
+    let cluster = Cluster::start(None);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = run(revline(&db).args(["demo", "--contacts", "500", "--end", "2026-11-01"]));
+    assert!(out.status.success());
+    add_user(&db, "ann@example.com", "admin", "correct horse battery");
+    let token = token_for(&db, "ann@example.com");
+    let files = dir.path().join("snap");
+    let (_server, port) = serve_on_cluster(dir.path(), &db, &files, &cluster.scheduler);
+    let cases: [(&str, &[&str]); 5] = [
+        ("funnel", &["--from", "2000-01-01"]),
+        (
+            "funnel",
+            &[
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-07-01",
+                "--view",
+                "flow",
+            ],
+        ),
+        ("attribution", &["--from", "2000-01-01"]),
+        (
+            "attribution",
+            &["--from", "2026-01-01", "--conversion", "created"],
+        ),
+        ("sla", &["--from", "2026-01-01"]),
+    ];
+    for (name, args) in cases {
+        let query: Vec<String> = args
+            .chunks(2)
+            .map(|kv| format!("{}={}", kv[0].trim_start_matches("--"), kv[1]))
+            .collect();
+        let path = format!(
+            "/api/v1/reports/{name}?as_of=2026-11-01&{}",
+            query.join("&")
+        );
+        let (status, got) = api_json(port, &token, &path);
+        assert_eq!(status, 200, "{path}: {got}\n{}", cluster.logs());
+        let mut cli = vec![name];
+        cli.extend(args);
+        let expected: serde_json::Value =
+            serde_json::from_str(&stdout(&run(&mut report_cmd(&db, &cli, "2026-11-01")))).unwrap();
+        assert!(counts_someone(&expected), "{name} {args:?} counts someone");
+        assert_eq!(got, expected, "{path} from the cluster");
+    }
+
+    // A server whose cluster is not there: what runs on the cluster fails clearly
+    // (so the first server's answers did come from its cluster); the rest is in memory.
+    let nobody = format!("127.0.0.1:{}", free_port());
+    let (_lost, port) = serve_on_cluster(dir.path(), &db, &files, &nobody);
+    let (status, got) = api_json(port, &token, "/api/v1/reports/funnel?from=2000-01-01");
+    assert_eq!(status, 502, "{got}");
+    assert_eq!(got["error"]["code"], "cluster_failed", "{got}");
+    let (status, _) = api_json(port, &token, "/api/v1/reports/cohorts?from=2000-01-01");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn a_server_cluster_needs_snapshot_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = small_demo(dir.path());
+    let out = run(revline(&db).args(["serve", "--cluster", "127.0.0.1:1"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give --snapshot DIR"));
 }
