@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The cluster path (docs/scale.md, docs/benchmarks.md): `report funnel` and `report
-# attribution` run on a scheduler and one, then two, executors on this machine over the
-# snapshot files,
+# The cluster path (docs/scale.md, docs/benchmarks.md): `report funnel`, `report
+# attribution` and `report sla` run on a scheduler and one, then two, executors on this
+# machine over the snapshot files,
 # against the same report computed in one process from the files. Whole processes:
 # wall time and peak memory from /usr/bin/time for the client, the executors' peak
 # resident memory from /proc. Every cluster answer is compared byte for byte with the
@@ -22,7 +22,7 @@ measure() {
     /usr/bin/time -o "$work/time" -f "  %e s wall, %U s user, peak %M KB" "$@" 2>"$work/note"
     cat "$work/time" >&2
 }
-for report in funnel attribution; do
+for report in funnel attribution sla; do
     "$revline" --db "$db" --snapshot "$snap" report "$report" "${period[@]}" \
         >"$work/memory-$report.csv" 2>/dev/null
 done
@@ -46,7 +46,7 @@ for executors in 1 2; do
         wait_port "$port"
     done
     sleep 3 # the executors register with the scheduler
-    for report in funnel attribution; do
+    for report in funnel attribution sla; do
         for i in $(seq "$runs"); do
             echo "== report $report, in memory from the files (run $i)"
             measure "$revline" --db "$db" --snapshot "$snap" report "$report" "${period[@]}" \
