@@ -101,7 +101,8 @@ impl AppError {
     /// and answered with the id only.
     pub fn client_message(&self) -> (String, serde_json::Value) {
         let (status, _) = self.parts();
-        if status.is_server_error() {
+        // A cluster's failure is the operator's to fix, and says which cluster and how.
+        if status.is_server_error() && !matches!(self, AppError::Cluster(_)) {
             let id = request_id();
             tracing::error!(request_id = %id, "{self}");
             return (

@@ -14,6 +14,10 @@ use std::time::Duration;
 /// shards run elsewhere within seconds; a query still unanswered after this has failed.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// How long a server waits: a page must not hang for ten minutes when no executor is
+/// left (Ballista keeps a job queued until one registers).
+pub const SERVER_QUERY_TIMEOUT: Duration = Duration::from_secs(60);
+
 pub async fn run_node(action: &ClusterAction) -> Result<u8, Failure> {
     match action {
         ClusterAction::Scheduler { addr } => {
@@ -120,12 +124,15 @@ pub async fn report(
     Ok(0)
 }
 
-/// The cluster whose scheduler is at this HOST:PORT, as a server's shard runner.
-pub struct Runner(pub String);
+/// The cluster whose scheduler is at `cluster` (HOST:PORT), as a server's shard runner.
+pub struct Runner {
+    pub cluster: String,
+    pub timeout: Duration,
+}
 
 impl revline_web::cluster::ShardRunner for Runner {
     fn name(&self) -> String {
-        format!("the cluster at {}", self.0)
+        format!("the cluster at {}", self.cluster)
     }
 
     fn run<'a>(
@@ -142,7 +149,7 @@ impl revline_web::cluster::ShardRunner for Runner {
         >,
     > {
         Box::pin(async move {
-            revline_cluster::run(&self.0, dir, manifest, task, QUERY_TIMEOUT)
+            revline_cluster::run(&self.cluster, dir, manifest, task, self.timeout)
                 .await
                 .map_err(|e| e.to_string())
         })

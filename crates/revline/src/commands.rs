@@ -636,7 +636,10 @@ fn cluster_reports(
     #[cfg(feature = "cluster")]
     return Ok(Some(std::sync::Arc::new(
         revline_web::cluster::ClusterReports::new(
-            std::sync::Arc::new(crate::cluster::Runner(cluster.to_string())),
+            std::sync::Arc::new(crate::cluster::Runner {
+                cluster: cluster.to_string(),
+                timeout: crate::cluster::SERVER_QUERY_TIMEOUT,
+            }),
             dir.to_path_buf(),
         ),
     )));

@@ -466,6 +466,11 @@ fn a_server_with_a_cluster_answers_the_api_from_it() {
     let (status, got) = api_json(port, &token, "/api/v1/reports/funnel?from=2000-01-01");
     assert_eq!(status, 502, "{got}");
     assert_eq!(got["error"]["code"], "cluster_failed", "{got}");
+    let message = got["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("the cluster at {nobody}")),
+        "{got}"
+    );
     let (status, _) = api_json(port, &token, "/api/v1/reports/cohorts?from=2000-01-01");
     assert_eq!(status, 200);
 }
