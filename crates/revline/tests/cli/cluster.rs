@@ -311,7 +311,7 @@ fn a_cluster_that_is_not_there_is_a_clear_error() {
 }
 
 #[test]
-fn a_killed_executor_leaves_the_right_funnel_or_a_clear_error() {
+fn a_killed_executor_leaves_the_right_report_or_a_clear_error() {
     // Every task takes at least 1.5 s, so the kill lands while shards are running.
     let mut cluster = Cluster::start(Some(1500));
     let dir = tempfile::tempdir().unwrap();
@@ -327,7 +327,8 @@ fn a_killed_executor_leaves_the_right_funnel_or_a_clear_error() {
             .status
             .success()
     );
-    let args = ["funnel", "--from", "2000-01-01"];
+    // Attribution: its shards read their touchpoints and the shared tables too.
+    let args = ["attribution", "--from", "2000-01-01"];
     let expected = stdout(&run(&mut report_cmd(&db, &args, "2026-11-01")));
 
     let query = on_cluster(&db, &files, &cluster.scheduler, &args, "2026-11-01")
@@ -359,21 +360,24 @@ fn a_killed_executor_leaves_the_right_funnel_or_a_clear_error() {
         assert!(err.contains("the cluster at"), "{err}");
         assert!(out.stdout.is_empty(), "no figures without an answer");
     }
-    // The one executor left answers the next query, rightly.
-    let again = run(&mut on_cluster(
-        &db,
-        &files,
-        &cluster.scheduler,
-        &args,
-        "2026-11-01",
-    ));
-    assert!(
-        again.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&again.stderr),
-        cluster.logs()
-    );
-    assert_eq!(stdout(&again), expected);
+    // The one executor left answers the next queries, rightly.
+    for next in [&args[..], &["sla", "--from", "2000-01-01"]] {
+        let again = run(&mut on_cluster(
+            &db,
+            &files,
+            &cluster.scheduler,
+            next,
+            "2026-11-01",
+        ));
+        assert!(
+            again.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&again.stderr),
+            cluster.logs()
+        );
+        let memory = stdout(&run(&mut report_cmd(&db, next, "2026-11-01")));
+        assert_eq!(stdout(&again), memory, "{next:?} after the kill");
+    }
 }
 
 /// `revline serve --cluster` on the demo in `db`, reading the files in `files`.
