@@ -113,18 +113,7 @@ pub(crate) fn read(
     let file = |shard: u32, table: &str| shard_dir(root, shard).join(format!("{table}.parquet"));
     let n = m.contacts as usize;
     let k = m.stages.len();
-    let Snapshot {
-        contact_ids,
-        contact,
-        entered,
-        implied,
-        rework,
-        stage_rows,
-        touchpoints,
-        ..
-    } = &mut s;
-    let mut own = Contacts::new(m, n, contact_ids, contact);
-    clear_stage_cells(n * k, entered, implied, rework);
+    let (mut own, mut cells) = contact_columns(&mut s, m, n);
     let mut seen = 0usize;
     let shards: Vec<u32> = (0..m.shards).collect();
     for round in shards.chunks(rayon::current_num_threads().max(1)) {
@@ -149,7 +138,7 @@ pub(crate) fn read(
         // entries on the other.
         let (a, b) = rayon::join(
             || own.place(m, &decoded, &rows),
-            || place_stage_cells(&decoded, &rows, k, entered, implied, rework),
+            || cells.place(&decoded, &rows, k),
         );
         a?;
         b?;
@@ -175,10 +164,10 @@ pub(crate) fn read(
             Ok((Read::file(rows)?, touches))
         })
         .collect::<Result<_, FilesError>>()?;
-    read_stage_rows(stage_rows, decoded.iter().map(|d| &d.0))?;
+    read_stage_rows(&mut s.stage_rows, decoded.iter().map(|d| &d.0))?;
     let whole = |c: u32| ((c as usize) < n).then_some(c as usize);
     read_touchpoints(
-        touchpoints,
+        &mut s.touchpoints,
         decoded.iter().filter_map(|d| d.1.as_ref()),
         n,
         whole,
@@ -217,21 +206,12 @@ pub(crate) fn read_one(
             ),
         ));
     }
-    let Snapshot {
-        contact_ids,
-        contact,
-        entered,
-        implied,
-        rework,
-        ..
-    } = &mut s;
-    let mut own = Contacts::new(m, n, contact_ids, contact);
+    let (mut own, mut cells) = contact_columns(&mut s, m, n);
     // The manifest's attribute lengths count the whole snapshot's contacts.
     own.attributes = m.contact_attributes.iter().map(|_| vec![NONE; n]).collect();
-    clear_stage_cells(n * k, entered, implied, rework);
     let rows = [(0..n).collect::<Vec<usize>>()];
     own.place(m, &decoded, &rows)?;
-    place_stage_cells(&decoded, &rows, k, entered, implied, rework)?;
+    cells.place(&decoded, &rows, k)?;
     own.finish(m);
     if touchpoints {
         let path = shard_dir(root, shard).join("touchpoints.parquet");
@@ -343,16 +323,46 @@ impl<'s> Contacts<'s> {
     }
 }
 
-/// `cells` stage cells, none entered yet.
-fn clear_stage_cells(
-    cells: usize,
-    entered: &mut Vec<i64>,
-    implied: &mut Vec<bool>,
-    rework: &mut Vec<u32>,
-) {
+/// The contact columns of `s` and its stage cells, made ready for `n` contacts: what
+/// every shard's contacts file fills.
+fn contact_columns<'s>(
+    s: &'s mut Snapshot,
+    m: &Manifest,
+    n: usize,
+) -> (Contacts<'s>, StageCells<'s>) {
+    let cells = n * m.stages.len();
+    let Snapshot {
+        contact_ids,
+        contact,
+        entered,
+        implied,
+        rework,
+        ..
+    } = s;
     *entered = vec![0; cells];
     *implied = vec![false; cells];
     *rework = vec![0; cells];
+    (
+        Contacts::new(m, n, contact_ids, contact),
+        StageCells {
+            entered,
+            implied,
+            rework,
+        },
+    )
+}
+
+/// `contacts x stages` cells, row-major.
+struct StageCells<'s> {
+    entered: &'s mut [i64],
+    implied: &'s mut [bool],
+    rework: &'s mut [u32],
+}
+
+impl StageCells<'_> {
+    fn place(&mut self, files: &[Read], rows: &[Vec<usize>], k: usize) -> Result<(), FilesError> {
+        place_stage_cells(files, rows, k, self.entered, self.implied, self.rework)
+    }
 }
 
 /// `contacts x stages`, row-major: each file's column `entered_j` (and `implied_j`,
