@@ -399,7 +399,8 @@ pub struct ChannelCredit {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roas: Option<f64>,
     /// What the customers credited to the channel paid from their conversion up to the
-    /// as-of time, credited the same way (store journeys only).
+    /// as-of time, credited the same way (store journeys only; absent when the workspace
+    /// records no revenue at all).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retained_revenue: Option<f64>,
 }
@@ -753,6 +754,7 @@ pub fn credit(
         js.converting.iter().map(|j| j.retained).sum::<i64>() as f64,
     );
     let paths = aggregate(&js, none, |j| j.value, |v| major(s, v as f64));
+    let revenue_recorded = !s.revenue.at.is_empty();
     let w = &q.window;
     let mut reports = Vec::new();
     for &model in models {
@@ -797,7 +799,10 @@ pub fn credit(
                         .map(|sp| sp / conversions),
                     // No value recorded is no return, not a return of 0.
                     roas: spend.filter(|_| total_value != 0.0).map(|sp| value / sp),
-                    retained_revenue: Some(retained.get(&c).map_or(0.0, |x| x.1)),
+                    // A workspace that records no revenue kept nothing we know of: no
+                    // data, not 0.
+                    retained_revenue: revenue_recorded
+                        .then(|| retained.get(&c).map_or(0.0, |x| x.1)),
                 }
             })
             .collect();

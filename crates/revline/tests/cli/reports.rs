@@ -215,6 +215,35 @@ fn journeys_show_one_contact_or_account_in_time_order() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// Olist records won deals but no revenue: what their customers paid since is unknown,
+/// and attribution leaves it out rather than showing 0 retained.
+#[test]
+fn attribution_without_revenue_records_shows_no_retained_revenue() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((_, db)) = olist_store(dir.path()) else {
+        return;
+    };
+    let json = json_of(
+        &db,
+        &[
+            "attribution",
+            "--from",
+            "2017-01-01",
+            "--as-of",
+            "2019-01-01",
+        ],
+    );
+    let channels = json["models"][0]["channels"].as_array().unwrap();
+    assert!(
+        json["models"][0]["conversions"].as_f64().unwrap() > 0.0,
+        "{json}"
+    );
+    assert!(
+        channels.iter().all(|c| c.get("retained_revenue").is_none()),
+        "{json}"
+    );
+}
+
 /// Per Olist origin, the share of MQLs that became customers, counted from the raw files.
 #[test]
 fn olist_conversion_by_origin_matches_the_raw_files() {
