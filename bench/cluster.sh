@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The cluster path (docs/scale.md, docs/benchmarks.md): `report funnel`, `report
-# attribution` and `report sla` run on a scheduler and one, then two, executors on this
-# machine over the snapshot files,
+# The cluster path (docs/scale.md, docs/benchmarks.md): the reports that run there
+# (funnel, attribution, SLA, scorecard, cohorts, MRR and forecast; `REPORTS="funnel sla"`
+# picks some) run on a scheduler and one, then two, executors on this machine over the
+# snapshot files,
 # against the same report computed in one process from the files. Whole processes:
 # wall time and peak memory from /usr/bin/time for the client, the executors' peak
 # resident memory from /proc. Every cluster answer is compared byte for byte with the
@@ -13,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:?a WORK_DIR holding r.db (bench/scale.sh CONTACTS WORK_DIR makes one)}"
 runs="${2:-3}"
+read -r -a reports <<<"${REPORTS:-funnel attribution sla scorecard cohorts mrr forecast}"
 cargo build --release -q -p revline --features cluster
 revline="${CARGO_TARGET_DIR:-target}/release/revline"
 db="$work/r.db"
@@ -22,7 +24,7 @@ measure() {
     /usr/bin/time -o "$work/time" -f "  %e s wall, %U s user, peak %M KB" "$@" 2>"$work/note"
     cat "$work/time" >&2
 }
-for report in funnel attribution sla; do
+for report in "${reports[@]}"; do
     "$revline" --db "$db" --snapshot "$snap" report "$report" "${period[@]}" \
         >"$work/memory-$report.csv" 2>/dev/null
 done
@@ -46,7 +48,7 @@ for executors in 1 2; do
         wait_port "$port"
     done
     sleep 3 # the executors register with the scheduler
-    for report in funnel attribution sla; do
+    for report in "${reports[@]}"; do
         for i in $(seq "$runs"); do
             echo "== report $report, in memory from the files (run $i)"
             measure "$revline" --db "$db" --snapshot "$snap" report "$report" "${period[@]}" \

@@ -16,7 +16,7 @@ use datafusion::physical_plan::{
     PlanProperties, SendableRecordBatchStream,
 };
 use futures::TryStreamExt;
-use revline_engine::shard::{Owned, ShardTask};
+use revline_engine::shard::ShardTask;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -166,11 +166,7 @@ fn partials(job: &ShardJob, shards: &[u32]) -> Result<Vec<RecordBatch>> {
             |e: &dyn std::fmt::Display| DataFusionError::Execution(format!("shard {shard}: {e}"));
         let files = revline_files::read_shard(&job.dir, &job.generation, shard, job.task.reads())
             .map_err(|e| failed(&e))?;
-        let owned = Owned::Shard {
-            global: &files.global,
-            first: shard == 0,
-        };
-        let partial = job.task.partial(&files.snapshot, owned);
+        let partial = job.task.partial(&files.snapshot, files.owned());
         let bytes = postcard::to_allocvec(&partial).map_err(|e| failed(&e))?;
         let pieces: Vec<&[u8]> = bytes.chunks(PIECE).collect();
         let count = pieces.len() as u32;

@@ -12,7 +12,7 @@ use crate::scorecard::{Retention, RetentionBasis, acquired_at, retention};
 use crate::slice::Scope;
 use crate::snapshot::{NEVER, NONE, Snapshot, Unconverted};
 use crate::window::{Window, major};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -68,7 +68,7 @@ impl CohortsReport {
 }
 
 /// One cohort's sums, month by month since acquisition.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CohortSums {
     pub customers: u64,
     pub revenue: Vec<i64>,
@@ -77,7 +77,7 @@ pub struct CohortSums {
 }
 
 /// The cohorts of one part (whole customer units); parts merge by adding.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CohortsPartial {
     pub cohorts: BTreeMap<i32, CohortSums>,
     pub retention: Retention,

@@ -7,7 +7,7 @@ use crate::calendar::{day_start, month_start};
 use crate::calendar::{month_index, month_label};
 use crate::funnel::{FunnelQuery, Period, View, funnel_in};
 use crate::part::{Part, map_merge, parts};
-use crate::scorecard::revenue_in;
+use crate::scorecard::{minor_from_nanos, nanos, revenue_in};
 use crate::slice::Scope;
 use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot};
 use crate::window::{Combine, Window, major, target};
@@ -235,7 +235,7 @@ fn plan_no_data(s: &Snapshot) -> BTreeMap<&'static str, crate::scorecard::Missin
 }
 
 /// Options of the plan.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Deserialize, Serialize)]
 pub struct ForecastOptions {
     /// A revenue target to plan for instead of the one in targets.csv.
     pub target: Option<f64>,
@@ -246,7 +246,9 @@ pub struct ForecastOptions {
 struct Sums {
     deals: u64,
     pipeline: i64,
-    weighted: f64,
+    /// Billionths of a minor unit (`scorecard::nanos`): each deal's weighted amount
+    /// rounded there and added as whole numbers, so any split sums to the same bits.
+    weighted: i128,
     commit: i64,
     best_case: i64,
 }
@@ -255,7 +257,7 @@ impl Sums {
     fn add(&mut self, amount: i64, p: f64) {
         self.deals += 1;
         self.pipeline += amount;
-        self.weighted += amount as f64 * p;
+        self.weighted += nanos(amount as f64 * p);
         if p >= COMMIT {
             self.commit += amount;
         }
@@ -374,6 +376,45 @@ pub fn forecast_in(
     options: ForecastOptions,
     all: &[Part],
 ) -> ForecastReport {
+    let rates = funnel_in(s, &rates_funnel(s, w), scope);
+    forecast_with(s, scope, w, options, all, rates)
+}
+
+/// The period whose rates the plan runs on: the last 12 whole months before the as-of
+/// month, as of the same time.
+fn rates_window(s: &Snapshot, w: &Window) -> Window {
+    let (from, to) = crate::calendar::default_period(s.timezone, w.as_of);
+    Window {
+        from,
+        to,
+        as_of: w.as_of,
+    }
+}
+
+/// The cohort funnel of the rates period: the current step rates, times in stage and
+/// entries the reverse funnel reads. Its only use of the contacts, so a cluster's
+/// shards count it and the rest is computed from the shared tables.
+pub fn rates_funnel(s: &Snapshot, w: &Window) -> FunnelQuery {
+    let rates = rates_window(s, w);
+    FunnelQuery {
+        from: rates.from,
+        to: rates.to,
+        as_of: rates.as_of,
+        window_days: None,
+        view: View::Cohort,
+    }
+}
+
+/// The report over the deals, revenue and targets of `all`, with `fun` the funnel of
+/// `rates_funnel` in the same scope.
+pub fn forecast_with(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    w: &Window,
+    options: ForecastOptions,
+    all: &[Part],
+    fun: crate::funnel::FunnelReport,
+) -> ForecastReport {
     let d = &s.deals;
     let history = histories(s, w.as_of);
     // Stage probabilities from deals closed by the as-of time (first pass over the parts).
@@ -435,7 +476,7 @@ pub fn forecast_in(
     let money = |x: &Sums| MonthRow {
         deals: x.deals,
         pipeline: major(s, x.pipeline as f64),
-        weighted: major(s, x.weighted),
+        weighted: major(s, minor_from_nanos(x.weighted)),
         commit: major(s, x.commit as f64),
         best_case: major(s, x.best_case as f64),
         ..MonthRow::default()
@@ -471,36 +512,23 @@ pub fn forecast_in(
     let first_day = crate::calendar::day_of(zone, w.from);
     let so_far = major(
         s,
-        map_merge(
-            all,
-            |p| recognised(s, scope, p, first_day, last_day, w),
-            |a, b| a + b,
-        )
-        .unwrap_or(0.0),
+        minor_from_nanos(
+            map_merge(
+                all,
+                |p| recognised(s, scope, p, first_day, last_day, w),
+                |a, b| a + b,
+            )
+            .unwrap_or(0),
+        ),
     );
     let revenue_target = options
         .target
         .or_else(|| target(s, "revenue", w.from, w.to, None, Combine::Sum));
     let remaining = revenue_target.map(|t| (t - so_far).max(0.0));
 
-    // Current rates: the cohort funnel and the won deals of the last 12 whole months.
-    let (rates_from, rates_to) = crate::calendar::default_period(zone, w.as_of);
-    let rates = Window {
-        from: rates_from,
-        to: rates_to,
-        as_of: w.as_of,
-    };
-    let fun = funnel_in(
-        s,
-        &FunnelQuery {
-            from: rates.from,
-            to: rates.to,
-            as_of: rates.as_of,
-            window_days: None,
-            view: View::Cohort,
-        },
-        scope,
-    );
+    // Current rates: the cohort funnel (`fun`) and the won deals of the last 12 whole
+    // months.
+    let rates = rates_window(s, w);
     let (mut won_sum, mut won_n) = (0i64, 0u64);
     for i in 0..d.status.len() {
         if scope.deal(i)
@@ -544,7 +572,7 @@ pub fn forecast_in(
         mrr,
         remaining_months,
         monthly_grr,
-        weighted_in_period: major(s, pipeline.in_period.weighted),
+        weighted_in_period: major(s, minor_from_nanos(pipeline.in_period.weighted)),
         average_value,
         steps: fun.stages.iter().map(|st| st.step_conversion).collect(),
         median_days: fun
@@ -601,8 +629,9 @@ pub fn forecast_in(
 }
 
 /// Revenue recognised over the days [first, last] (day numbers) from one part's rows, in
-/// minor units: a recurring row's amount spread evenly over its service days, any other
-/// row on its day.
+/// billionths of a minor unit (`scorecard::nanos`, so that any split adds up to the
+/// same bits): a recurring row's amount spread evenly over its service days, any
+/// other row on its day.
 fn recognised(
     s: &Snapshot,
     scope: &Scope<'_>,
@@ -610,9 +639,9 @@ fn recognised(
     first: i32,
     last: i32,
     w: &Window,
-) -> f64 {
+) -> i128 {
     let r = &s.revenue;
-    let mut sum = 0.0;
+    let mut sum = 0i128;
     for i in part.revenue.clone() {
         if !scope.revenue(i) {
             continue;
@@ -620,11 +649,11 @@ fn recognised(
         if r.is_recurring(i) {
             let (a, b) = (r.service_start[i], r.service_end[i]);
             let overlap = (b.min(last) - a.max(first) + 1).max(0);
-            sum += r.amount[i] as f64 * f64::from(overlap) / f64::from(b - a + 1);
+            sum += nanos(r.amount[i] as f64 * f64::from(overlap) / f64::from(b - a + 1));
         } else if r.at[i] >= w.from
             && (first..=last).contains(&crate::calendar::day_of(s.timezone, r.at[i]))
         {
-            sum += r.amount[i] as f64;
+            sum += nanos(r.amount[i] as f64);
         }
     }
     sum

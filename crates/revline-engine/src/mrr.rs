@@ -162,7 +162,7 @@ pub fn day_before(s: &Snapshot, w: &Window) -> i32 {
 }
 
 /// The movements of one month, in minor units.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Movements {
     pub starting: i64,
     pub new: i64,
@@ -305,15 +305,21 @@ pub fn mrr_partial(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window) -> 
     out
 }
 
+/// Each month's movements of two parts, added.
+pub fn merge_months(a: Vec<Movements>, b: Vec<Movements>) -> Vec<Movements> {
+    a.into_iter().zip(b).map(|(x, y)| x.merge(y)).collect()
+}
+
 /// The MRR report of `w` for one scope.
 pub fn mrr(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> MrrReport {
+    let merged =
+        map_merge(&parts(s), |p| mrr_partial(s, scope, p, w), merge_months).unwrap_or_default();
+    finish(s, w, merged)
+}
+
+/// The report of every part's movements, merged.
+pub fn finish(s: &Snapshot, w: &Window, merged: Vec<Movements>) -> MrrReport {
     let months = months(s, w);
-    let merged = map_merge(
-        &parts(s),
-        |p| mrr_partial(s, scope, p, w),
-        |a, b| a.into_iter().zip(b).map(|(x, y)| x.merge(y)).collect(),
-    )
-    .unwrap_or_default();
     let money = |v: i64| major(s, v as f64);
     let recurring = has_recurring(s);
     let rows: Vec<MrrMonth> = months

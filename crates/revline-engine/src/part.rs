@@ -34,6 +34,23 @@ impl Part {
 
     /// `k` parts of about equal size (k >= 1) that together cover every row once.
     pub fn split(s: &Snapshot, k: usize) -> Vec<Part> {
+        Part::split_units(s, k, s.units())
+    }
+
+    /// Part `index` of `of` of a contact shard's snapshot (`crate::shard::Owned`): all
+    /// of its own contacts and touchpoints, and the `index`-th cut of the shared tables,
+    /// which every shard holds whole in the workspace's numbering (`units` customer
+    /// units). Over every shard each row is taken once.
+    pub fn of_shard(s: &Snapshot, index: usize, of: usize, units: usize) -> Part {
+        let mut part = Part::split_units(s, of, units).swap_remove(index);
+        part.contacts = 0..s.contacts();
+        part.touches = 0..s.touchpoints.at.len();
+        part
+    }
+
+    /// `split` for a snapshot that holds some or none of the workspace's contacts but
+    /// its shared tables whole, numbered for `units` customer units.
+    pub fn split_units(s: &Snapshot, k: usize, units: usize) -> Vec<Part> {
         let k = k.max(1);
         let n = s.contacts();
         let rev = &s.revenue;
@@ -54,7 +71,7 @@ impl Part {
                 Part {
                     touches: touch_at(contacts.start)..touch_at(contacts.end),
                     contacts,
-                    units: cut(s.units(), k, i),
+                    units: cut(units, k, i),
                     deals: cut(s.deals.status.len(), k, i),
                     revenue: cuts[i]..cuts[i + 1],
                     spend: cut(s.spend.amount.len(), k, i),
@@ -68,7 +85,17 @@ impl Part {
 
 /// How many parts a report is split into: enough for every core to have work.
 pub fn parts(s: &Snapshot) -> Vec<Part> {
-    Part::split(s, (rayon::current_num_threads() * 2).max(1))
+    Part::split(s, part_count())
+}
+
+fn part_count() -> usize {
+    (rayon::current_num_threads() * 2).max(1)
+}
+
+/// `parts` of a snapshot whose shared tables number `units` customer units (a
+/// cluster's client, which holds them without the contacts).
+pub fn parts_of_units(s: &Snapshot, units: usize) -> Vec<Part> {
+    Part::split_units(s, part_count(), units)
 }
 
 /// Computes `partial` over the parts in parallel and merges the results.

@@ -12,7 +12,7 @@ use crate::stats::percentile_cont;
 use crate::window::{Combine, Window, major, target};
 use revline_core::Millis;
 use revline_core::time::MILLIS_PER_DAY;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Days in an average month, for per-month figures of periods of any length.
 pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
@@ -330,7 +330,13 @@ pub fn for_each_unit_where(
 /// positive revenue, whichever came first, up to `as_of` (`NEVER` otherwise). An index
 /// over all units that every part reads.
 pub fn acquired_at(s: &Snapshot, as_of: Millis) -> Vec<Millis> {
-    let mut out = vec![NEVER; s.units()];
+    acquired_of(s, as_of, s.units())
+}
+
+/// `acquired_at` for a workspace of `units` customer units, which a contact shard's
+/// snapshot (holding some of the contacts) cannot count itself.
+pub fn acquired_of(s: &Snapshot, as_of: Millis, units: usize) -> Vec<Millis> {
+    let mut out = vec![NEVER; units];
     let d = &s.deals;
     for i in 0..d.status.len() {
         if d.status[i] == DealStatus::Won && d.unit[i] != NONE && d.closed_at[i] <= as_of {
@@ -367,11 +373,36 @@ pub fn spend_in(
     end: Millis,
     only: SpendOf,
 ) -> Option<f64> {
+    spend_nanos(s, scope, rows, from, end, only).map(minor_from_nanos)
+}
+
+/// A fraction of a minor unit (a row's share of a period) in billionths of a minor
+/// unit, rounded: sums of these whole numbers are the same over rows split in any way
+/// (parts of one process, shards of a cluster), where sums of the fractions themselves
+/// differ in their last bits with the order they are added in.
+pub fn nanos(minor: f64) -> i128 {
+    (minor * 1e9).round() as i128
+}
+
+/// Billionths of a minor unit to minor units.
+pub fn minor_from_nanos(nanos: i128) -> f64 {
+    nanos as f64 / 1e9
+}
+
+/// `spend_in` in billionths of a minor unit (`nanos`), each row's share rounded there.
+pub fn spend_nanos(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    rows: std::ops::Range<usize>,
+    from: Millis,
+    end: Millis,
+    only: SpendOf,
+) -> Option<i128> {
     if !scope.has_spend() {
         return None;
     }
     let sp = &s.spend;
-    let mut total = 0.0;
+    let mut total = 0i128;
     let mut recorded = false;
     for i in rows {
         let wanted = match only {
@@ -385,10 +416,10 @@ pub fn spend_in(
         let (a, b) = (sp.start[i], sp.end[i]);
         let overlap = (b.min(end) - a.max(from)).max(0);
         if b > a && overlap > 0 {
-            total += sp.amount[i] as f64 * overlap as f64 / (b - a) as f64;
+            total += nanos(sp.amount[i] as f64 * overlap as f64 / (b - a) as f64);
             recorded = true;
         } else if b == a && a >= from && a < end {
-            total += sp.amount[i] as f64;
+            total += nanos(sp.amount[i] as f64);
             recorded = true;
         }
     }
@@ -403,7 +434,7 @@ pub fn retained(before: i64, now: i64) -> i64 {
 }
 
 /// Sums behind NRR, GRR and logo churn; they add up across parts of whole units.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Retention {
     pub base: i64,
     pub kept: i64,
@@ -578,7 +609,7 @@ fn mrr_figures(s: &Snapshot, scope: &Scope<'_>, part: &Part, w: &Window, f: &mut
 }
 
 /// The additive parts of one period's figures, over one part of the snapshot.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FiguresPartial {
     pub revenue: i64,
     pub new_customers: u64,
@@ -593,7 +624,8 @@ pub struct FiguresPartial {
     pub open_deals: u64,
     /// Open at the as-of time and expected to close in the rest of the period.
     pub coverage_pipeline: i64,
-    pub spend: Option<f64>,
+    /// Billionths of a minor unit (`spend_nanos`).
+    pub spend: Option<i128>,
     pub retention: Retention,
     pub monthly: Retention,
     /// Units with positive net revenue in the period.
@@ -685,7 +717,7 @@ pub fn figures_partial(
             _ => {}
         }
     }
-    f.spend = spend_in(s, scope, part.spend.clone(), w.from, end, SpendOf::All);
+    f.spend = spend_nanos(s, scope, part.spend.clone(), w.from, end, SpendOf::All);
     match RetentionBasis::of(s) {
         RetentionBasis::Mrr => mrr_figures(s, scope, part, w, &mut f),
         basis => {
@@ -750,7 +782,7 @@ pub fn figures(s: &Snapshot, w: &Window, mut p: FiguresPartial) -> Figures {
         won: p.won,
         lost: p.lost,
         open_deals: p.open_deals,
-        spend: p.spend,
+        spend: p.spend.map(minor_from_nanos),
         ..Figures::default()
     };
     // Without a single lost deal in the workspace, losses were never recorded (an
@@ -811,7 +843,7 @@ pub fn figures(s: &Snapshot, w: &Window, mut p: FiguresPartial) -> Figures {
 }
 
 /// Everything the scorecard adds up, over one part.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScorecardPartial {
     pub now: FiguresPartial,
     pub before: FiguresPartial,
@@ -819,11 +851,23 @@ pub struct ScorecardPartial {
     /// The same period a year earlier, to date and whole: the shape a target's pace
     /// follows when it is known.
     pub year_ago: Option<(FiguresPartial, FiguresPartial)>,
+    /// The earliest lead entry of the part's contacts.
+    pub first_lead: Option<Millis>,
+}
+
+/// The earliest lead entry of a part's contacts (what `data_since` needs of them).
+fn first_lead(s: &Snapshot, part: &Part) -> Option<Millis> {
+    let k = s.stages.len().max(1);
+    part.contacts.clone().map(|c| s.entered[c * k]).min()
 }
 
 impl ScorecardPartial {
     pub fn merge(self, o: ScorecardPartial) -> ScorecardPartial {
         ScorecardPartial {
+            first_lead: match (self.first_lead, o.first_lead) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
             now: self.now.merge(o.now),
             before: self.before.merge(o.before),
             reach: self.reach.merge(o.reach),
@@ -890,6 +934,7 @@ pub fn scorecard_partial(
 ) -> ScorecardPartial {
     let previous = crate::calendar::previous(s.timezone, w).window;
     ScorecardPartial {
+        first_lead: first_lead(s, part),
         now: figures_partial(s, scope, part, w, acquired),
         before: figures_partial(s, scope, part, &previous, acquired),
         reach: reach_partial(s, scope, part, w),
@@ -951,6 +996,7 @@ pub fn scorecard_current(
     let merged = map_merge(
         &parts(s),
         |p| ScorecardPartial {
+            first_lead: first_lead(s, p),
             now: figures_partial(s, scope, p, w, &acquired),
             year_ago: year_ago.as_ref().map(|(to_date, whole)| {
                 (
@@ -977,12 +1023,10 @@ pub struct PreviousPeriod {
 }
 
 /// The earliest instant the workspace holds a lead, deal or revenue row.
-fn data_since(s: &Snapshot) -> Millis {
-    let k = s.stages.len().max(1);
-    let leads = (0..s.contacts()).map(|c| s.entered[c * k]).min();
+fn data_since(s: &Snapshot, first_lead: Option<Millis>) -> Millis {
     let deals = s.deals.created_at.iter().copied().min();
     let revenue = s.revenue.at.iter().copied().min();
-    [leads, deals, revenue]
+    [first_lead, deals, revenue]
         .into_iter()
         .flatten()
         .min()
@@ -1013,12 +1057,14 @@ pub fn finish(
     p: ScorecardPartial,
 ) -> ScorecardReport {
     let cmp = crate::calendar::previous(s.timezone, w);
+    // Whether any touchpoint is a sales team's, else the handoff cannot be measured.
+    let has_sales_touch = p.now.sla.answerable;
     let now = figures(s, w, p.now);
     let before = figures(s, &cmp.window, p.before);
     let year_ago = p
         .year_ago
         .map(|(a, b)| (figures(s, w, a), figures(s, w, b)));
-    let since = data_since(s);
+    let since = data_since(s, p.first_lead);
     let shape_known = year_ago_windows(s, w, segment).is_some_and(|(ya, _)| since <= ya.from);
     // A previous period that ends before the workspace's first record is no data, not
     // zeros (an import that starts in December has no November to beat).
@@ -1029,7 +1075,6 @@ pub fn finish(
     let unfinished = w.from <= w.as_of && w.as_of < w.to;
     let elapsed = (w.as_of - w.from) as f64 / (w.to - w.from) as f64;
     let has_revenue = !s.revenue.at.is_empty();
-    let has_sales_touch = s.touchpoints.team.contains(&crate::snapshot::Team::Sales);
     let has_lost_deal = s.deals.status.contains(&DealStatus::Lost);
     let has_deal_amount = s.deals.has_amount.contains(&true);
     let mut metrics = Vec::new();
@@ -1329,7 +1374,7 @@ pub fn finish(
 }
 
 /// Reach counts of one channel.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReachCounts {
     pub impressions: u64,
     pub clicks: u64,
@@ -1341,7 +1386,7 @@ pub struct ReachCounts {
 }
 
 /// Reach counts per channel slot (one per name, the last for `(none)`).
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReachPartial {
     pub by: Vec<ReachCounts>,
 }

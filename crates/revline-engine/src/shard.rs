@@ -7,9 +7,13 @@
 //! (an account's people, a model trained on everyone) and are refused with the reason.
 
 use crate::attribution::{AttributionPartial, AttributionQuery, Model};
+use crate::cohorts::CohortsPartial;
+use crate::forecast::ForecastOptions;
 use crate::funnel::{FunnelPartial, FunnelQuery};
+use crate::mrr::Movements;
 use crate::part::Part;
 use crate::query::{Output, ReportKind, ReportQuery, Sliced};
+use crate::scorecard::{ScorecardPartial, acquired_of, year_ago_windows};
 use crate::sla::SlaPartial;
 use crate::slice::Scope;
 use crate::snapshot::{NONE, Snapshot};
@@ -25,6 +29,15 @@ pub enum ShardTask {
         models: Vec<Model>,
     },
     Sla(Window),
+    Scorecard(Window),
+    Cohorts(Window),
+    Mrr(Window),
+    /// The shards count the rates period's funnel; the deals, revenue and targets the
+    /// plan weighs are summed on the client from the shared tables.
+    Forecast {
+        window: Window,
+        options: ForecastOptions,
+    },
 }
 
 /// One shard's share of a report.
@@ -33,6 +46,9 @@ pub enum ShardPartial {
     Funnel(FunnelPartial),
     Attribution(AttributionPartial),
     Sla(SlaPartial),
+    Scorecard(Box<ScorecardPartial>),
+    Cohorts(CohortsPartial),
+    Mrr(Vec<Movements>),
 }
 
 /// A query that cannot be computed shard by shard, and why.
@@ -44,11 +60,19 @@ pub struct NotSharded(pub String);
 /// contacts are numbered from 0 (`global` gives each one's index in the workspace,
 /// ascending) while the shared tables (deals, revenue, accounts) keep the workspace's
 /// numbering. Records of a contact go with its shard; records without a contact go
-/// with the first shard, so each is counted once.
+/// with the first shard, so each is counted once. The rows of the shared tables
+/// themselves are cut among the shards (`Owned::part`) for the reports that sum them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owned<'a> {
     Whole,
-    Shard { global: &'a [u32], first: bool },
+    Shard {
+        global: &'a [u32],
+        /// This shard's number, of `of`.
+        index: u32,
+        of: u32,
+        /// The workspace's contacts, in every shard together.
+        workspace_contacts: usize,
+    },
 }
 
 impl Owned<'_> {
@@ -57,7 +81,7 @@ impl Owned<'_> {
     pub fn local(self, contact: u32) -> Option<u32> {
         match self {
             Owned::Whole => Some(contact),
-            Owned::Shard { first, .. } if contact == NONE => first.then_some(NONE),
+            Owned::Shard { index, .. } if contact == NONE => (index == 0).then_some(NONE),
             Owned::Shard { global, .. } => global.binary_search(&contact).ok().map(|i| i as u32),
         }
     }
@@ -67,6 +91,28 @@ impl Owned<'_> {
         match self {
             Owned::Whole => c,
             Owned::Shard { global, .. } => global[c as usize],
+        }
+    }
+
+    /// The workspace's customer units (accounts, then contacts), which the shared
+    /// tables number.
+    pub fn units(self, s: &Snapshot) -> usize {
+        match self {
+            Owned::Whole => s.units(),
+            Owned::Shard {
+                workspace_contacts, ..
+            } => s.accounts.ids.len() + workspace_contacts,
+        }
+    }
+
+    /// The rows this computation counts: everything of the whole snapshot, or a
+    /// shard's own contacts and touchpoints with its cut of the shared tables.
+    pub fn part(self, s: &Snapshot) -> Part {
+        match self {
+            Owned::Whole => Part::whole(s),
+            Owned::Shard { index, of, .. } => {
+                Part::of_shard(s, index as usize, of as usize, self.units(s))
+            }
         }
     }
 }
@@ -102,9 +148,16 @@ impl ShardTask {
                 models: q.models.clone(),
             }),
             ReportKind::Sla => Ok(ShardTask::Sla(q.window)),
+            ReportKind::Scorecard => Ok(ShardTask::Scorecard(q.window)),
+            ReportKind::Cohorts => Ok(ShardTask::Cohorts(q.window)),
+            ReportKind::Mrr => Ok(ShardTask::Mrr(q.window)),
+            ReportKind::Forecast => Ok(ShardTask::Forecast {
+                window: q.window,
+                options: q.forecast,
+            }),
             kind => Err(NotSharded(format!(
-                "report {} runs only in one process for now (the funnel, attribution \
-                 and the SLA run on a cluster)",
+                "report {} runs only in one process for now (the scorecard, funnel, \
+                 attribution, SLA, cohorts, MRR and forecast run on a cluster)",
                 kind.name()
             ))),
         }
@@ -113,7 +166,7 @@ impl ShardTask {
     /// What a shard must read for this task.
     pub fn reads(&self) -> ShardReads {
         match self {
-            ShardTask::Funnel(_) => ShardReads {
+            ShardTask::Funnel(_) | ShardTask::Forecast { .. } => ShardReads {
                 touchpoints: false,
                 shared_tables: false,
             },
@@ -125,7 +178,21 @@ impl ShardTask {
                 touchpoints: true,
                 shared_tables: false,
             },
+            ShardTask::Scorecard(_) => ShardReads {
+                touchpoints: true,
+                shared_tables: true,
+            },
+            // Sums over customer units, which only the shared tables hold.
+            ShardTask::Cohorts(_) | ShardTask::Mrr(_) => ShardReads {
+                touchpoints: false,
+                shared_tables: true,
+            },
         }
+    }
+
+    /// Whether `finish` needs the shared tables besides the names and settings.
+    pub fn finish_reads_tables(&self) -> bool {
+        matches!(self, ShardTask::Forecast { .. }) || self.reads().shared_tables
     }
 
     /// The partial of one shard's snapshot, `owned` saying which shard it is.
@@ -143,31 +210,79 @@ impl ShardTask {
                 &Part::whole(shard),
                 w,
             )),
+            ShardTask::Scorecard(w) => {
+                let acquired = acquired_of(shard, w.as_of, owned.units(shard));
+                let year_ago = year_ago_windows(shard, w, None);
+                ShardPartial::Scorecard(Box::new(crate::scorecard::scorecard_partial(
+                    shard,
+                    &Scope::ALL,
+                    &owned.part(shard),
+                    w,
+                    &acquired,
+                    year_ago.as_ref(),
+                )))
+            }
+            ShardTask::Cohorts(w) => {
+                let acquired = acquired_of(shard, w.as_of, owned.units(shard));
+                ShardPartial::Cohorts(crate::cohorts::cohorts_partial(
+                    shard,
+                    &Scope::ALL,
+                    &owned.part(shard),
+                    w,
+                    &acquired,
+                ))
+            }
+            ShardTask::Mrr(w) => ShardPartial::Mrr(crate::mrr::mrr_partial(
+                shard,
+                &Scope::ALL,
+                &owned.part(shard),
+                w,
+            )),
+            ShardTask::Forecast { window, .. } => ShardPartial::Funnel(crate::funnel::counts(
+                shard,
+                &crate::forecast::rates_funnel(shard, window),
+                &Scope::ALL,
+            )),
         }
     }
 
     /// The report of every shard's partial, exactly as `query::run` gives it on the
     /// whole snapshot. `shared` holds the workspace's settings and names, and its shared
-    /// tables when `reads().shared_tables`; it needs no contacts.
+    /// tables when `finish_reads_tables`; it needs no contacts, only their number in the
+    /// workspace (`workspace_contacts`).
     pub fn finish(
         &self,
         shared: &Snapshot,
+        workspace_contacts: usize,
         partials: impl IntoIterator<Item = ShardPartial>,
     ) -> Result<Output, NotSharded> {
         let wrong = || NotSharded("a shard answered another task".into());
+        let funnel = |fq: &FunnelQuery, partials: &mut dyn Iterator<Item = ShardPartial>| {
+            let mut merged = FunnelPartial::empty(shared.stages.len());
+            for p in partials {
+                let ShardPartial::Funnel(p) = p else {
+                    return Err(wrong());
+                };
+                merged = merged.merge(p);
+            }
+            Ok(crate::funnel::finish(&shared.stages, fq, merged))
+        };
+        let mut partials = partials.into_iter();
         Ok(match self {
-            ShardTask::Funnel(fq) => {
-                let mut merged = FunnelPartial::empty(shared.stages.len());
-                for p in partials {
-                    let ShardPartial::Funnel(p) = p else {
-                        return Err(wrong());
-                    };
-                    merged = merged.merge(p);
-                }
-                Output::Funnel(Sliced::One(crate::funnel::finish(
-                    &shared.stages,
-                    fq,
-                    merged,
+            ShardTask::Funnel(fq) => Output::Funnel(Sliced::One(funnel(fq, &mut partials)?)),
+            ShardTask::Forecast { window, options } => {
+                let rates = funnel(
+                    &crate::forecast::rates_funnel(shared, window),
+                    &mut partials,
+                )?;
+                let units = shared.accounts.ids.len() + workspace_contacts;
+                Output::Forecast(Sliced::One(crate::forecast::forecast_with(
+                    shared,
+                    &Scope::ALL,
+                    window,
+                    *options,
+                    &crate::part::parts_of_units(shared, units),
+                    rates,
                 )))
             }
             ShardTask::Attribution { query, models } => {
@@ -195,6 +310,49 @@ impl ShardTask {
                     merged = merged.merge(p);
                 }
                 Output::Sla(Sliced::One(crate::sla::finish(shared, w, merged)))
+            }
+            ShardTask::Scorecard(w) => {
+                let mut merged = ScorecardPartial::default();
+                for p in partials {
+                    let ShardPartial::Scorecard(p) = p else {
+                        return Err(wrong());
+                    };
+                    merged = merged.merge(*p);
+                }
+                Output::Scorecard(Sliced::One(crate::scorecard::finish(
+                    shared,
+                    &Scope::ALL,
+                    w,
+                    None,
+                    merged,
+                )))
+            }
+            ShardTask::Cohorts(w) => {
+                let mut merged = CohortsPartial::default();
+                for p in partials {
+                    let ShardPartial::Cohorts(p) = p else {
+                        return Err(wrong());
+                    };
+                    merged = merged.merge(p);
+                }
+                Output::Cohorts(Sliced::One(crate::cohorts::finish(shared, w, merged)))
+            }
+            ShardTask::Mrr(w) => {
+                let mut merged: Option<Vec<Movements>> = None;
+                for p in partials {
+                    let ShardPartial::Mrr(p) = p else {
+                        return Err(wrong());
+                    };
+                    merged = Some(match merged {
+                        Some(m) => crate::mrr::merge_months(m, p),
+                        None => p,
+                    });
+                }
+                Output::Mrr(Sliced::One(crate::mrr::finish(
+                    shared,
+                    w,
+                    merged.unwrap_or_default(),
+                )))
             }
         })
     }

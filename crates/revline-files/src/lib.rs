@@ -98,6 +98,19 @@ pub struct ShardFiles {
     pub snapshot: Snapshot,
     /// Each contact's index in the workspace, ascending (`revline_engine::shard::Owned`).
     pub global: Vec<u32>,
+    pub shard: u32,
+}
+
+impl ShardFiles {
+    /// What this shard holds of the workspace, as the engine's shard tasks take it.
+    pub fn owned(&self) -> revline_engine::shard::Owned<'_> {
+        revline_engine::shard::Owned::Shard {
+            global: &self.global,
+            index: self.shard,
+            of: self.manifest.shards,
+            workspace_contacts: self.manifest.contacts as usize,
+        }
+    }
 }
 
 /// Reads shard `shard` of the generation `generation` of `dir` with what `reads` asks
@@ -130,6 +143,7 @@ pub fn read_shard(
         manifest,
         snapshot,
         global,
+        shard,
     })
 }
 

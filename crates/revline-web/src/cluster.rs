@@ -80,9 +80,9 @@ pub(crate) async fn run(state: &AppState, query: &ReportQuery) -> Result<Option<
     let name = cluster.runner.name();
     tokio::task::spawn_blocking(move || {
         let shared =
-            revline_files::read_shared(&dir, &manifest.generation, task.reads().shared_tables)
+            revline_files::read_shared(&dir, &manifest.generation, task.finish_reads_tables())
                 .map_err(|e| AppError::internal(e.to_string()))?;
-        task.finish(&shared, partials)
+        task.finish(&shared, manifest.contacts as usize, partials)
             .map_err(|e| AppError::Cluster(format!("{name}: {e}")))
     })
     .await

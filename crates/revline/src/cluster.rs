@@ -116,9 +116,9 @@ pub async fn report(
     let task = ShardTask::of(&q).map_err(|e| usage(format!("--cluster: {e}")))?;
     let partials =
         revline_cluster::run(cluster, dir, &manifest, task.clone(), QUERY_TIMEOUT).await?;
-    let shared = revline_files::read_shared(dir, &manifest.generation, task.reads().shared_tables)?;
+    let shared = revline_files::read_shared(dir, &manifest.generation, task.finish_reads_tables())?;
     let out = task
-        .finish(&shared, partials)
+        .finish(&shared, manifest.contacts as usize, partials)
         .map_err(|e| anyhow::anyhow!("the cluster at {cluster}: {e}"))?;
     crate::report::print_output(&out, format);
     Ok(0)

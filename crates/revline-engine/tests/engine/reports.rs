@@ -691,7 +691,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
     /// Every report computed over k parts (each merged from its partial results) gives
-    /// the one-part answer.
+    /// the one-part answer, to the last bit.
     #[test]
     fn any_split_into_parts_gives_the_whole_answer(seed in 0u64..1000, k in 2usize..9, dim in 0usize..7) {
         use revline_engine::part::Part;
@@ -705,8 +705,12 @@ proptest! {
             _ => Scope::ALL,
         };
         let j = |v: serde_json::Value| v;
+        // Equal to the last bit: sums of money are whole numbers (of millionths of a
+        // minor unit where a row's share is a fraction), so the split cannot show.
         let check = |name: &str, a: serde_json::Value, b: serde_json::Value| {
-            json_close(&a, &b, name).map_err(TestCaseError::fail)
+            (a == b)
+                .then_some(())
+                .ok_or_else(|| TestCaseError::fail(json_close(&a, &b, name).err().unwrap_or(format!("{name}: differs"))))
         };
         check("scorecard",
             j(serde_json::to_value(revline_engine::scorecard::scorecard_in(&s, &scope, &w, None, &one)).unwrap()),

@@ -5,7 +5,7 @@ use super::demo;
 use proptest::prelude::*;
 use revline_demo::demo_settings;
 use revline_engine::query::{ReportKind, ReportParams, ReportQuery, run};
-use revline_engine::shard::{Owned, ShardReads, ShardTask};
+use revline_engine::shard::{ShardReads, ShardTask};
 use revline_engine::snapshot::Snapshot;
 use revline_files::{read_shard, read_shared, write};
 use std::path::Path;
@@ -50,14 +50,12 @@ fn from_shards(dir: &Path, q: &ReportQuery) -> serde_json::Value {
     let task = ShardTask::of(q).unwrap();
     let partials = (0..m.shards).map(|i| {
         let files = read_shard(dir, &m.generation, i, task.reads()).unwrap();
-        let owned = Owned::Shard {
-            global: &files.global,
-            first: i == 0,
-        };
-        task.partial(&files.snapshot, owned)
+        task.partial(&files.snapshot, files.owned())
     });
-    let shared = read_shared(dir, &m.generation, task.reads().shared_tables).unwrap();
-    task.finish(&shared, partials).unwrap().to_json()
+    let shared = read_shared(dir, &m.generation, task.finish_reads_tables()).unwrap();
+    task.finish(&shared, m.contacts as usize, partials)
+        .unwrap()
+        .to_json()
 }
 
 #[test]
@@ -131,6 +129,51 @@ fn every_shard_count_gives_the_sla_of_the_whole_snapshot() {
     }
 }
 
+/// A query of `kind` over [from, to) as of 2026-06-01 on the demo's settings.
+fn report_query(kind: ReportKind, from: &str, to: Option<&str>) -> ReportQuery {
+    let p = ReportParams {
+        from: Some(from.into()),
+        to: to.map(Into::into),
+        as_of: Some("2026-06-01".into()),
+        ..ReportParams::default()
+    };
+    ReportQuery::parse(kind, &p, &demo_settings(), 0).unwrap()
+}
+
+/// The scorecard, cohorts and MRR sum the shared tables' customer units, deals and
+/// revenue: each shard takes its cut of them besides its own contacts. The forecast's
+/// shards count the rates funnel; its deals are weighed on the client.
+#[test]
+fn every_shard_count_gives_the_scorecard_cohorts_mrr_and_forecast_of_the_whole_snapshot() {
+    let s = snapshot();
+    let queries = [
+        // An unfinished quarter (paced against its target) and a finished half year.
+        report_query(ReportKind::Scorecard, "2026-04-01", Some("2026-07-01")),
+        report_query(ReportKind::Scorecard, "2025-01-01", Some("2025-07-01")),
+        report_query(ReportKind::Cohorts, "2025-01-01", None),
+        report_query(ReportKind::Mrr, "2025-06-01", None),
+        report_query(ReportKind::Forecast, "2026-01-01", Some("2027-01-01")),
+    ];
+    for shards in [1, 3, 8] {
+        let dir = tempfile::tempdir().unwrap();
+        write(s, dir.path(), shards, 7).unwrap();
+        for q in &queries {
+            let whole = run(s, q).unwrap().to_json();
+            let counted = match q.kind {
+                ReportKind::Scorecard => whole["metrics"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m["value"].as_f64().unwrap_or(0.0) > 0.0),
+                ReportKind::Forecast => whole["open_deals"].as_u64().unwrap() > 0,
+                _ => whole["customers"].as_u64().unwrap() > 0,
+            };
+            assert!(counted, "{whole}");
+            assert_eq!(from_shards(dir.path(), q), whole, "{shards} shards");
+        }
+    }
+}
+
 #[test]
 fn account_based_attribution_is_refused_on_shards() {
     let q = attribution_query("2024-01-01", "won", |p| p.account_based = Some(true));
@@ -169,6 +212,26 @@ proptest! {
         let s = snapshot();
         let from = format!("{}-{:02}-01", 2024 + from_month / 12, from_month % 12 + 1);
         let q = attribution_query(&from, conversion, |p| p.lookback_days = Some(f64::from(lookback)));
+        let dir = tempfile::tempdir().unwrap();
+        write(s, dir.path(), shards, 1).unwrap();
+        prop_assert_eq!(from_shards(dir.path(), &q), run(s, &q).unwrap().to_json());
+    }
+
+    #[test]
+    fn any_split_and_period_gives_the_whole_scorecard_cohorts_mrr_and_forecast(
+        shards in 1u32..12,
+        from_month in 0u32..29,
+        months in 1u32..13,
+        kind in prop_oneof![
+            Just(ReportKind::Scorecard),
+            Just(ReportKind::Cohorts),
+            Just(ReportKind::Mrr),
+            Just(ReportKind::Forecast),
+        ],
+    ) {
+        let s = snapshot();
+        let month = |m: u32| format!("{}-{:02}-01", 2024 + m / 12, m % 12 + 1);
+        let q = report_query(kind, &month(from_month), Some(&month(from_month + months)));
         let dir = tempfile::tempdir().unwrap();
         write(s, dir.path(), shards, 1).unwrap();
         prop_assert_eq!(from_shards(dir.path(), &q), run(s, &q).unwrap().to_json());

@@ -114,8 +114,9 @@ fn revline_cluster_delay_env() -> &'static str {
 }
 
 /// The reports compared: funnel views, windows and periods, and attribution's
-/// conversions, models and periods (`period` is a half year of the dataset's).
-fn reports(period: [&str; 2]) -> Vec<Vec<&str>> {
+/// conversions, models and periods (`period` is a half year of the dataset's, `open` a
+/// quarter the as-of time falls in).
+fn reports<'a>(period: [&'a str; 2], open: [&'a str; 2]) -> Vec<Vec<&'a str>> {
     vec![
         vec!["funnel"],
         vec!["funnel", "--view", "flow"],
@@ -154,14 +155,43 @@ fn reports(period: [&str; 2]) -> Vec<Vec<&str>> {
         ],
         vec!["sla", "--from", "1990-01-01"],
         vec!["sla", "--from", period[0], "--to", period[1]],
+        vec!["scorecard", "--from", period[0], "--to", period[1]],
+        vec!["scorecard", "--from", open[0], "--to", open[1]],
+        vec!["cohorts", "--from", "1990-01-01"],
+        vec!["cohorts", "--from", period[0], "--to", period[1]],
+        vec!["mrr", "--from", period[0], "--to", period[1]],
+        vec!["forecast"],
+        vec![
+            "forecast", "--from", period[0], "--to", period[1], "--target", "50000",
+        ],
     ]
 }
 
 /// Whether a report's JSON counts anything: funnel entries or attributed conversions;
-/// an SLA report counts its leads (a workspace without an `mql` stage has none).
+/// an SLA report counts its leads (a workspace without an `mql` stage has none); a
+/// scorecard some figure; cohorts their customers; MRR its customers or why it has none
+/// (a workspace without recurring revenue); a forecast the rates funnel's entries or
+/// the revenue so far.
 fn counts_someone(json: &serde_json::Value) -> bool {
     if json["sla_hours"].is_number() {
         return json["leads"].is_u64();
+    }
+    if let Some(metrics) = json["metrics"].as_array() {
+        return metrics
+            .iter()
+            .any(|m| m["value"].as_f64().unwrap_or(0.0) > 0.0);
+    }
+    if json["cohorts"].is_array() {
+        return json["customers"].as_u64().unwrap_or(0) > 0;
+    }
+    if let Some(stages) = json["reverse_funnel"].as_array() {
+        return stages
+            .iter()
+            .any(|st| st["current"].as_u64().unwrap_or(0) > 0)
+            || json["revenue_so_far"].as_f64().unwrap_or(0.0) > 0.0;
+    }
+    if json["arr"].is_number() || json["reason"].is_string() {
+        return json["customers"].as_u64().unwrap_or(0) > 0 || json["reason"].is_string();
     }
     let stage = json["stages"][0]["reached"].as_u64().unwrap_or(0);
     let models = json["models"][0]["conversions"].as_f64();
@@ -187,11 +217,17 @@ fn on_cluster(db: &Path, files: &Path, cluster: &str, args: &[&str], as_of: &str
 
 /// Every report from the cluster equals the one computed in this process from the
 /// store; the first writes the files (none were there).
-fn assert_cluster_answers_as_memory(cluster: &Cluster, db: &Path, as_of: &str, period: [&str; 2]) {
+fn assert_cluster_answers_as_memory(
+    cluster: &Cluster,
+    db: &Path,
+    as_of: &str,
+    period: [&str; 2],
+    open: [&str; 2],
+) {
     let dir = tempfile::tempdir().unwrap();
     let files = dir.path().join("snap");
     let mut attributed = false;
-    for (i, args) in reports(period).iter().enumerate() {
+    for (i, args) in reports(period, open).iter().enumerate() {
         let expected = run(&mut report_cmd(db, args, as_of));
         assert!(
             expected.status.success(),
@@ -231,22 +267,40 @@ fn assert_cluster_answers_as_memory(cluster: &Cluster, db: &Path, as_of: &str, p
 }
 
 #[test]
-fn funnel_and_attribution_on_a_cluster_are_the_in_memory_reports_on_demo_and_real_data() {
+fn reports_on_a_cluster_are_the_in_memory_reports_on_demo_and_real_data() {
     let cluster = Cluster::start(None);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let out = run(revline(&db).args(["demo", "--contacts", "700", "--end", "2026-11-01"]));
     assert!(out.status.success());
-    assert_cluster_answers_as_memory(&cluster, &db, "2026-11-01", ["2026-01-01", "2026-07-01"]);
+    assert_cluster_answers_as_memory(
+        &cluster,
+        &db,
+        "2026-11-01",
+        ["2026-01-01", "2026-07-01"],
+        ["2026-10-01", "2027-01-01"],
+    );
 
     let Some((_, olist)) = olist_store(dir.path()) else {
         return;
     };
-    assert_cluster_answers_as_memory(&cluster, &olist, "2018-09-01", ["2017-07-01", "2018-01-01"]);
+    assert_cluster_answers_as_memory(
+        &cluster,
+        &olist,
+        "2018-09-01",
+        ["2017-07-01", "2018-01-01"],
+        ["2018-07-01", "2018-10-01"],
+    );
     let Some((_, cdnow)) = cdnow_store(dir.path()) else {
         return;
     };
-    assert_cluster_answers_as_memory(&cluster, &cdnow, "1998-07-01", ["1997-01-01", "1997-07-01"]);
+    assert_cluster_answers_as_memory(
+        &cluster,
+        &cdnow,
+        "1998-07-01",
+        ["1997-01-01", "1997-07-01"],
+        ["1998-06-01", "1998-09-01"],
+    );
 }
 
 /// A 50-contact demo store in `dir`.
@@ -264,7 +318,10 @@ fn reports_that_look_across_shards_are_refused_on_a_cluster() {
     let files = dir.path().join("snap");
     // No cluster is needed to refuse: the query is checked first.
     for (args, says) in [
-        (&["cohorts"][..], "report cohorts runs only in one process"),
+        (
+            &["bottlenecks"][..],
+            "report bottlenecks runs only in one process",
+        ),
         (
             &["attribution", "--account-based"][..],
             "account-based attribution",
@@ -424,7 +481,7 @@ fn a_server_with_a_cluster_answers_the_api_from_it() {
     let token = token_for(&db, "ann@example.com");
     let files = dir.path().join("snap");
     let (_server, port) = serve_on_cluster(dir.path(), &db, &files, &cluster.scheduler);
-    let cases: [(&str, &[&str]); 5] = [
+    let cases: [(&str, &[&str]); 9] = [
         ("funnel", &["--from", "2000-01-01"]),
         (
             "funnel",
@@ -443,6 +500,10 @@ fn a_server_with_a_cluster_answers_the_api_from_it() {
             &["--from", "2026-01-01", "--conversion", "created"],
         ),
         ("sla", &["--from", "2026-01-01"]),
+        ("scorecard", &["--from", "2026-01-01", "--to", "2026-07-01"]),
+        ("cohorts", &["--from", "2025-06-01"]),
+        ("mrr", &["--from", "2026-01-01"]),
+        ("forecast", &["--from", "2026-01-01", "--to", "2027-01-01"]),
     ];
     for (name, args) in cases {
         let query: Vec<String> = args
@@ -475,7 +536,7 @@ fn a_server_with_a_cluster_answers_the_api_from_it() {
         message.contains(&format!("the cluster at {nobody}")),
         "{got}"
     );
-    let (status, _) = api_json(port, &token, "/api/v1/reports/cohorts?from=2000-01-01");
+    let (status, _) = api_json(port, &token, "/api/v1/reports/bottlenecks?from=2026-01-01");
     assert_eq!(status, 200);
 }
 
