@@ -188,7 +188,10 @@ pub fn cohorts_partial(
                     .min(as_of_day)
             })
             .collect();
-        crate::mrr::for_each_unit_mrr(s, scope, part, &days, |u, v, _| {
+        // All of a unit's recurring rows, as for its revenue above: in a breakdown by
+        // channel a revenue row goes with its deal's contact, which need not be the
+        // unit's first (an account bought through a colleague of the lead).
+        crate::mrr::for_each_unit_mrr(s, &Scope::ALL, part, &days, |u, v, _| {
             if let Some(c) = cohort_of(u) {
                 let e = out.cohorts.entry(c).or_insert_with(|| fresh(c));
                 for (k, cell) in e.mrr.iter_mut().enumerate() {

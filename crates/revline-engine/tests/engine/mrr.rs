@@ -530,3 +530,83 @@ fn without_sales_touches_the_sla_is_no_data_not_all_breached() {
     let card = scorecard(&s, &Scope::ALL, &w, None);
     assert_eq!(metric(&card, "sla_breach_rate").value, None);
 }
+
+/// Regression: on the retention page by acquisition channel, a channel whose accounts
+/// bought through another colleague than the first lead showed an LTV of 0.00 with
+/// revenue in every month: the cohort took the unit's revenue but only the recurring
+/// rows whose deal's contact came from the same channel.
+#[test]
+fn cohorts_by_channel_count_a_units_mrr_whichever_contact_bought() {
+    let mut records = vec![record(RecordKind::Accounts, &[("account_id", "acme")])];
+    for (c, at, channel) in [
+        ("ann", "2025-12-01", "paid_search"),
+        ("bob", "2025-12-05", "email"),
+    ] {
+        records.push(record(
+            RecordKind::Contacts,
+            &[
+                ("contact_id", c),
+                ("account_id", "acme"),
+                ("created_at", at),
+            ],
+        ));
+        records.push(record(
+            RecordKind::Touchpoints,
+            &[
+                ("contact_id", c),
+                ("occurred_at", at),
+                ("channel", channel),
+                ("kind", "click"),
+            ],
+        ));
+    }
+    records.push(record(
+        RecordKind::Deals,
+        &[
+            ("deal_id", "d1"),
+            ("contact_id", "bob"),
+            ("account_id", "acme"),
+            ("created_at", "2025-12-20"),
+            ("status", "won"),
+            ("closed_at", "2026-01-01"),
+            ("amount", "1200"),
+        ],
+    ));
+    records.push(record(
+        RecordKind::Revenue,
+        &[
+            ("revenue_id", "r1"),
+            ("deal_id", "d1"),
+            ("account_id", "acme"),
+            ("occurred_at", "2026-01-01"),
+            ("amount", "1200"),
+            ("kind", "new"),
+            ("period_start", "2026-01-01"),
+            ("period_end", "2026-12-31"),
+        ],
+    ));
+    let s = build(&records);
+    let p = ReportParams {
+        from: Some("2026-01-01".into()),
+        to: Some("2026-04-01".into()),
+        as_of: Some("2026-04-01".into()),
+        by: Some("channel".into()),
+        ..ReportParams::default()
+    };
+    let q = ReportQuery::parse(ReportKind::Cohorts, &p, &Settings::default(), 0).unwrap();
+    let Output::Cohorts(Sliced::By(by)) = run(&s, &q).unwrap() else {
+        panic!("cohorts by channel")
+    };
+    // The account's first lead came through paid search: its cohort is there, with
+    // the plan's 100 a month of MRR and the lifetime value it adds up to.
+    let paid = by
+        .segments
+        .iter()
+        .find(|g| g.value == "paid_search")
+        .expect("a paid_search slice");
+    let row = &paid.report.cohorts[0];
+    assert_eq!((row.cohort.as_str(), row.customers), ("2026-01", 1));
+    assert_eq!(row.mrr, Some(vec![100.0, 100.0, 100.0]));
+    assert_eq!(row.ltv, vec![100.0, 200.0, 300.0]);
+    assert_eq!(row.revenue_retention, vec![Some(1.0); 3]);
+}
