@@ -1153,6 +1153,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("reach.impressions", "Impressions", "Wyświetlenia"),
     ("reach.leads", "Leads", "Leady"),
     (
+        "reach.none",
+        "No touchpoints and no new leads in this period: no reach to show.",
+        "Brak punktów styku i nowych leadów w tym okresie: nie ma zasięgu do pokazania.",
+    ),
+    (
         "reach.title",
         "Reach, always with what it led to",
         "Zasięg, zawsze z tym, do czego doprowadził",

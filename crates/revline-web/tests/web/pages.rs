@@ -633,6 +633,19 @@ async fn pages_in_both_languages(w: Web) {
     // Reach is shown with the conversion and cost per customer of the same channel.
     let reach = &r.body[r.body.find("id=\"reach\"").unwrap()..];
     assert!(reach.contains("Konwersja na klienta") && reach.contains("Koszt pozyskania klienta"));
+    assert!(!r.body.contains("id=\"reach-none\""));
+    // A period without touchpoints or leads says so rather than showing a bare table.
+    let empty = w
+        .get(
+            "/?period=custom&from=1990-01-01&to=1990-04-01",
+            Some(&admin),
+        )
+        .await;
+    assert!(
+        empty.body.contains("id=\"reach-none\"") && empty.body.contains("Brak punktów styku"),
+        "{}",
+        empty.body
+    );
     // Every navigation link keeps the period.
     assert!(r.body.contains("href=\"/funnel?period=this_quarter\""));
     // A custom period and filter carry over, and the filter changes the figures.
