@@ -8,7 +8,7 @@
 use crate::calendar::{month_date, month_index, month_label};
 use crate::funnel::Period;
 use crate::part::{Part, map_merge, parts};
-use crate::scorecard::{Retention, RetentionBasis, acquired_at, retention};
+use crate::scorecard::{Missing, Retention, RetentionBasis, acquired_at, retention};
 use crate::slice::Scope;
 use crate::snapshot::{NEVER, NONE, Snapshot, Unconverted};
 use crate::window::{Window, major};
@@ -56,6 +56,12 @@ pub struct CohortsReport {
     pub retention_units: u64,
     pub cohorts: Vec<CohortRow>,
     pub unconverted: Vec<Unconverted>,
+    /// Why the cohorts' money and retention are no data (then each row holds its
+    /// customers alone, its monthly series empty): the workspace records no revenue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<Missing>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
 }
 
 impl CohortsReport {
@@ -210,11 +216,19 @@ pub fn finish(s: &Snapshot, w: &Window, p: CohortsPartial) -> CohortsReport {
     // The as-of month is unfinished unless the as-of time is its very end.
     let last_unfinished = month_date(last + 1)
         .is_some_and(|next| w.as_of < crate::calendar::day_start(s.timezone, next) - 1);
+    // Without a single revenue row, every month's revenue, activity and retention would
+    // read 0 (0% retained, an LTV of 0.00): no data, not zero (metrics.md).
+    let missing = s.revenue.at.is_empty().then_some(Missing::NoRevenue);
     let rows: Vec<CohortRow> = p
         .cohorts
         .into_iter()
         .filter(|(_, c)| c.customers > 0)
-        .map(|(m, c)| {
+        .map(|(m, mut c)| {
+            if missing.is_some() {
+                c.revenue.clear();
+                c.active.clear();
+                c.mrr.clear();
+            }
             let kept = match basis {
                 RetentionBasis::Mrr => &c.mrr,
                 RetentionBasis::Revenue => &c.revenue,
@@ -261,6 +275,8 @@ pub fn finish(s: &Snapshot, w: &Window, p: CohortsPartial) -> CohortsReport {
         retention_units: p.retention.members,
         cohorts: rows,
         unconverted: s.unconverted.clone(),
+        reason_code: missing,
+        reason: missing.map(Missing::sentence),
     }
 }
 

@@ -470,7 +470,13 @@ impl Printable for CohortsReport {
                         .map_or("-".into(), |r| format!("{:.0}%", r * 100.0)))
                 );
             }
-            out += &format!(" {:>14.2}\n", c.ltv.last().copied().unwrap_or(0.0));
+            match c.ltv.last() {
+                Some(ltv) => out += &format!(" {ltv:>14.2}\n"),
+                None => out += &format!(" {:>14}\n", "-"),
+            }
+        }
+        if let Some(why) = self.reason {
+            out += &format!("Revenue, retention and LTV: no data ({why})\n");
         }
         out += &unconverted_text(&self.unconverted);
         out

@@ -35,6 +35,8 @@ struct RetentionPage {
     has_tickets: bool,
     /// No customer was acquired in the period: the cohorts have nothing to show.
     no_cohorts: bool,
+    /// Why the heat map has nothing to show though there are cohorts (no revenue).
+    no_revenue: String,
     sla: Vec<(String, String)>,
 }
 
@@ -133,6 +135,13 @@ pub(super) async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> P
     let page = RetentionPage {
         has_tickets: state.snapshot().records_service(),
         no_cohorts: cohorts.customers == 0,
+        no_revenue: cohorts.reason_code.map_or(String::new(), |code| {
+            format!(
+                "{}: {}",
+                tr.t("common.no_data"),
+                tr.t(&format!("missing.{}", code.code()))
+            )
+        }),
         c: chrome(
             state,
             w,

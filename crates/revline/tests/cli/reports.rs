@@ -244,6 +244,48 @@ fn attribution_without_revenue_records_shows_no_retained_revenue() {
     );
 }
 
+/// Regression (seen on Olist, which records won deals but no revenue): the retention
+/// page showed an LTV of 0.00 USD for every channel and the cohorts 0% logo retention.
+/// Without revenue the cohorts keep their customers and say why the rest is no data.
+#[test]
+fn cohorts_without_revenue_records_show_no_retention_or_ltv() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((_, db)) = olist_store(dir.path()) else {
+        return;
+    };
+    let json = json_of(
+        &db,
+        &[
+            "cohorts",
+            "--from",
+            "2017-01-01",
+            "--as-of",
+            "2019-01-01",
+            "--by",
+            "channel",
+        ],
+    );
+    assert_eq!(json["reason_code"], "no_revenue", "{json}");
+    assert!(json["customers"].as_u64().unwrap() > 800, "{json}");
+    let mut rows: Vec<&serde_json::Value> = json["cohorts"].as_array().unwrap().iter().collect();
+    for seg in json["segments"].as_array().unwrap() {
+        rows.extend(seg["cohorts"].as_array().unwrap());
+    }
+    assert!(rows.len() > 10);
+    for row in rows {
+        assert!(row["customers"].as_u64().unwrap() > 0, "{row}");
+        for series in [
+            "revenue",
+            "active",
+            "revenue_retention",
+            "logo_retention",
+            "ltv",
+        ] {
+            assert_eq!(row[series], serde_json::json!([]), "{series}: {row}");
+        }
+    }
+}
+
 /// Per Olist origin, the share of MQLs that became customers, counted from the raw files.
 #[test]
 fn olist_conversion_by_origin_matches_the_raw_files() {
