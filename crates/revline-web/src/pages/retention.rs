@@ -80,7 +80,7 @@ pub(super) async fn retention_inner(state: &AppState, w: &WebUser, ui: &Ui) -> P
         format!(
             "{}: {}",
             tr.t("common.no_data"),
-            tr.t(if cohorts.customers > 0 {
+            tr.t(if cohorts.customers > 0 && cohorts.reason_code.is_none() {
                 "missing.no_retention_base"
             } else {
                 "missing.no_revenue"

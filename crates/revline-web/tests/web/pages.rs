@@ -259,6 +259,26 @@ async fn first_run_and_sign_in(w: Web) {
         "{}",
         retention.body
     );
+    // A customer won without any revenue recorded (an export of won deals only, as
+    // Olist's): the cohorts count the customer and say that retention and LTV are no
+    // data, never an empty heat map or an LTV of 0.00.
+    let token = w.token("ann@example.com").await;
+    let contact = "{\"contact_id\":\"won-1\",\"created_at\":\"2026-03-02\"}";
+    let r = w.post_api("/api/v1/contacts", &token, contact).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let deal = "{\"deal_id\":\"d-won-1\",\"contact_id\":\"won-1\",\"created_at\":\"2026-03-05\",\"status\":\"won\",\"closed_at\":\"2026-04-10\"}";
+    let r = w.post_api("/api/v1/deals", &token, deal).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let retention = w.get("/retention", Some(&ann_browser)).await;
+    assert!(
+        retention.body.contains("id=\"cohorts-no-revenue\"")
+            && !retention
+                .body
+                .contains("no customer was paying before the period")
+            && !retention.body.contains("0.00"),
+        "{}",
+        retention.body
+    );
     // Once there is a user, set-up is closed.
     let r = w
         .post_form(
