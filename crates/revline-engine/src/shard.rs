@@ -3,8 +3,10 @@
 //! stage entries, and the touchpoints and shared tables when the task needs them),
 //! computes a `ShardPartial`, and the client merges every shard's partial into the
 //! report the whole snapshot gives. Only reports whose figures are sums over contacts,
-//! or over records that belong to one contact, qualify; the others look across shards
-//! (an account's people, a model trained on everyone) and are refused with the reason.
+//! over records that belong to one contact, or over the shared tables' rows (each shard
+//! taking its cut of them, `Owned::part`) qualify; the others look across shards (an
+//! account's people, every dimension's slices, a model trained on everyone) and are
+//! refused with the reason.
 
 use crate::attribution::{AttributionPartial, AttributionQuery, Model};
 use crate::cohorts::CohortsPartial;
