@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # The cluster path (docs/scale.md, docs/benchmarks.md): the reports that run there
-# (funnel, attribution, SLA, scorecard, cohorts, MRR and forecast; `REPORTS="funnel sla"`
-# picks some) run on a scheduler and one, then two, executors on this machine over the
-# snapshot files,
-# against the same report computed in one process from the files. Whole processes:
-# wall time and peak memory from /usr/bin/time for the client, the executors' peak
-# resident memory from /proc. Every cluster answer is compared byte for byte with the
-# in-memory one.
+# (funnel, attribution, SLA, scorecard, cohorts, MRR, forecast and bottlenecks;
+# `REPORTS="funnel sla"` picks some) run on a scheduler and one, then two, executors on
+# this machine over the snapshot files, against the same report computed in one process
+# from the files. Whole processes: wall time and peak memory from /usr/bin/time for the
+# client, the executors' peak resident memory from /proc. Every cluster answer is
+# compared byte for byte with the in-memory one.
 #
 #   bench/cluster.sh WORK_DIR [RUNS]   (WORK_DIR holds r.db, e.g. from bench/scale.sh;
 #                                        default 3 runs of each)
@@ -14,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:?a WORK_DIR holding r.db (bench/scale.sh CONTACTS WORK_DIR makes one)}"
 runs="${2:-3}"
-read -r -a reports <<<"${REPORTS:-funnel attribution sla scorecard cohorts mrr forecast}"
+read -r -a reports <<<"${REPORTS:-funnel attribution sla scorecard cohorts mrr forecast bottlenecks}"
 cargo build --release -q -p revline --features cluster
 revline="${CARGO_TARGET_DIR:-target}/release/revline"
 db="$work/r.db"

@@ -815,24 +815,33 @@ pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
             crate::attribution::attribute(s, &scope, &q.attribution, &q.models)
         })),
         ReportKind::Bottlenecks => {
-            let report = filtered(s, q, Reads::People, |scope| {
-                crate::bottlenecks::bottlenecks_in(s, &q.bottlenecks, &scope)
-            });
-            if let (Some((link, _)), Some(w)) = (&q.bottlenecks.what_if, &report.what_if)
-                && w.current.is_none()
-            {
-                return Err(NotFound(format!(
-                    "what_if: no link '{link}' (links: {})",
-                    report
-                        .links
-                        .iter()
-                        .filter(|l| l.kind != crate::link::LinkKind::StageTime)
-                        .map(|l| l.link.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
-            Output::Bottlenecks(report)
+            return checked(
+                q,
+                Output::Bottlenecks(filtered(s, q, Reads::People, |scope| {
+                    crate::bottlenecks::bottlenecks_in(s, &q.bottlenecks, &scope)
+                })),
+            );
         }
     })
+}
+
+/// `out`, unless the query asked for something the report does not hold: a what-if of
+/// a link the bottleneck finder does not have. Every way of computing a report (one
+/// process, a cluster) answers through it.
+pub fn checked(q: &ReportQuery, out: Output) -> Result<Output, NotFound> {
+    if let (Output::Bottlenecks(report), Some((link, _))) = (&out, &q.bottlenecks.what_if)
+        && report.what_if.as_ref().is_some_and(|w| w.current.is_none())
+    {
+        return Err(NotFound(format!(
+            "what_if: no link '{link}' (links: {})",
+            report
+                .links
+                .iter()
+                .filter(|l| l.kind != crate::link::LinkKind::StageTime)
+                .map(|l| l.link.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    Ok(out)
 }

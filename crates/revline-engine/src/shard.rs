@@ -5,10 +5,12 @@
 //! report the whole snapshot gives. Only reports whose figures are sums over contacts,
 //! over records that belong to one contact, or over the shared tables' rows (each shard
 //! taking its cut of them, `Owned::part`) qualify; the others look across shards (an
-//! account's people, every dimension's slices, a model trained on everyone) and are
-//! refused with the reason.
+//! account's people, a model trained on everyone) and are refused with the reason. A
+//! report that breaks down by every dimension (the bottleneck finder) reads each
+//! customer unit's and deal's values, made on the whole workspace (`SharedDims`).
 
 use crate::attribution::{AttributionPartial, AttributionQuery, Model};
+use crate::bottlenecks::{BottleneckPartial, BottleneckQuery};
 use crate::cohorts::CohortsPartial;
 use crate::forecast::ForecastOptions;
 use crate::funnel::{FunnelPartial, FunnelQuery};
@@ -17,14 +19,40 @@ use crate::part::Part;
 use crate::query::{Output, ReportKind, ReportQuery, Sliced};
 use crate::scorecard::{ScorecardPartial, acquired_of, year_ago_windows};
 use crate::sla::SlaPartial;
-use crate::slice::Scope;
+use crate::slice::{Dim, Scope, Segmentation, SharedDims};
 use crate::snapshot::{NONE, Snapshot};
 use crate::window::Window;
 use serde::{Deserialize, Serialize};
 
-/// What every shard computes.
+/// What every shard computes: a report, for the records of one value of a dimension
+/// when the query has a filter (`--filter DIM=VALUE`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum ShardTask {
+pub struct ShardTask {
+    pub report: ShardReport,
+    pub filter: Option<Filter>,
+}
+
+/// The records of one value of a dimension; the value by name, `(none)` for none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    pub dim: Dim,
+    pub value: String,
+}
+
+impl Filter {
+    /// The value's name id in `s` (names are the workspace's, in every shard alike): a
+    /// name no record has selects nothing, as in one process.
+    fn value_in(&self, s: &Snapshot) -> u32 {
+        match self.value.as_str() {
+            "(none)" => NONE,
+            name => s.names.get(name).unwrap_or(NONE - 1),
+        }
+    }
+}
+
+/// The report a shard computes a part of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ShardReport {
     Funnel(FunnelQuery),
     Attribution {
         query: AttributionQuery,
@@ -40,6 +68,8 @@ pub enum ShardTask {
         window: Window,
         options: ForecastOptions,
     },
+    /// Every link's counts by every dimension's values; the client prices and judges.
+    Bottlenecks(BottleneckQuery),
 }
 
 /// One shard's share of a report.
@@ -51,6 +81,7 @@ pub enum ShardPartial {
     Scorecard(Box<ScorecardPartial>),
     Cohorts(CohortsPartial),
     Mrr(Vec<Movements>),
+    Bottlenecks(Box<BottleneckPartial>),
 }
 
 /// A query that cannot be computed shard by shard, and why.
@@ -74,6 +105,9 @@ pub enum Owned<'a> {
         of: u32,
         /// The workspace's contacts, in every shard together.
         workspace_contacts: usize,
+        /// The customer units' and deals' values of every dimension, when the task
+        /// reads them (`ShardReads::dims`); empty otherwise.
+        dims: &'a SharedDims,
     },
 }
 
@@ -107,6 +141,16 @@ impl Owned<'_> {
         }
     }
 
+    /// The values of `dim` for the records here: made on the whole snapshot, or on a
+    /// shard from its own contacts and the workspace's unit, deal and ticket values.
+    pub fn segmentation(self, s: &Snapshot, dim: Dim, with_touches: bool) -> Segmentation {
+        match self {
+            Owned::Whole if with_touches => Segmentation::new(s, dim),
+            Owned::Whole => Segmentation::without_touches(s, dim),
+            Owned::Shard { dims, .. } => Segmentation::of_shard(s, dim, dims, with_touches),
+        }
+    }
+
     /// The rows this computation counts: everything of the whole snapshot, or a
     /// shard's own contacts and touchpoints with its cut of the shared tables.
     pub fn part(self, s: &Snapshot) -> Part {
@@ -125,136 +169,206 @@ pub struct ShardReads {
     pub touchpoints: bool,
     /// Accounts, deals, revenue, spend and tickets, whole.
     pub shared_tables: bool,
+    /// The customer units' and deals' values of every dimension (`SharedDims`).
+    pub dims: bool,
 }
 
 impl ShardTask {
     /// The shard task of `q`, when its report can be computed shard by shard.
     pub fn of(q: &ReportQuery) -> Result<ShardTask, NotSharded> {
         // Attribution's `by` (campaign) says what is credited, not a breakdown.
-        let sliced = q.by.is_some() && q.kind != ReportKind::Attribution;
-        if q.filter.is_some() || sliced {
-            // A slice's values are read through accounts and deals, which no shard holds.
+        if q.by.is_some() && q.kind != ReportKind::Attribution {
             return Err(NotSharded(
-                "--by and --filter run only in one process for now".into(),
+                "--by runs only in one process for now (--filter runs on a cluster)".into(),
             ));
         }
-        match q.kind {
-            ReportKind::Funnel => Ok(ShardTask::Funnel(q.funnel())),
-            ReportKind::Attribution if q.attribution.account_based => Err(NotSharded(
-                "account-based attribution gathers an account's people from every shard: \
-                 it runs only in one process"
-                    .into(),
-            )),
-            ReportKind::Attribution => Ok(ShardTask::Attribution {
+        let filter = match &q.filter {
+            Some((Dim::ScoreBand, _)) => {
+                return Err(NotSharded(
+                    "--filter score_band: the bands come from a lead-scoring model trained \
+                     on every shard's leads; it runs only in one process"
+                        .into(),
+                ));
+            }
+            Some((dim, value)) => Some(Filter {
+                dim: *dim,
+                value: value.clone(),
+            }),
+            None => None,
+        };
+        let report = match q.kind {
+            ReportKind::Funnel => ShardReport::Funnel(q.funnel()),
+            ReportKind::Attribution if q.attribution.account_based => {
+                return Err(NotSharded(
+                    "account-based attribution gathers an account's people from every shard: \
+                     it runs only in one process"
+                        .into(),
+                ));
+            }
+            ReportKind::Attribution => ShardReport::Attribution {
                 query: q.attribution.clone(),
                 models: q.models.clone(),
-            }),
-            ReportKind::Sla => Ok(ShardTask::Sla(q.window)),
-            ReportKind::Scorecard => Ok(ShardTask::Scorecard(q.window)),
-            ReportKind::Cohorts => Ok(ShardTask::Cohorts(q.window)),
-            ReportKind::Mrr => Ok(ShardTask::Mrr(q.window)),
-            ReportKind::Forecast => Ok(ShardTask::Forecast {
+            },
+            ReportKind::Sla => ShardReport::Sla(q.window),
+            ReportKind::Scorecard => ShardReport::Scorecard(q.window),
+            ReportKind::Cohorts => ShardReport::Cohorts(q.window),
+            ReportKind::Mrr => ShardReport::Mrr(q.window),
+            ReportKind::Forecast => ShardReport::Forecast {
                 window: q.window,
                 options: q.forecast,
-            }),
-            kind => Err(NotSharded(format!(
-                "report {} runs only in one process for now (the scorecard, funnel, \
-                 attribution, SLA, cohorts, MRR and forecast run on a cluster)",
-                kind.name()
-            ))),
-        }
+            },
+            ReportKind::Bottlenecks => ShardReport::Bottlenecks(q.bottlenecks.clone()),
+            kind => {
+                return Err(NotSharded(format!(
+                    "report {} runs only in one process for now (the scorecard, funnel, \
+                     attribution, SLA, cohorts, MRR, forecast and bottlenecks run on a \
+                     cluster)",
+                    kind.name()
+                )));
+            }
+        };
+        Ok(ShardTask { report, filter })
     }
 
     /// What a shard must read for this task.
     pub fn reads(&self) -> ShardReads {
-        match self {
-            ShardTask::Funnel(_) | ShardTask::Forecast { .. } => ShardReads {
-                touchpoints: false,
-                shared_tables: false,
-            },
-            ShardTask::Attribution { .. } => ShardReads {
-                touchpoints: true,
-                shared_tables: true,
-            },
-            ShardTask::Sla(_) => ShardReads {
-                touchpoints: true,
-                shared_tables: false,
-            },
-            ShardTask::Scorecard(_) => ShardReads {
-                touchpoints: true,
-                shared_tables: true,
-            },
-            // Sums over customer units, which only the shared tables hold.
-            ShardTask::Cohorts(_) | ShardTask::Mrr(_) => ShardReads {
-                touchpoints: false,
-                shared_tables: true,
-            },
+        let reads = self.report.reads();
+        // A contact's segment, country and owner are its account's.
+        let filtered = self.filter.is_some();
+        ShardReads {
+            dims: reads.dims || filtered,
+            shared_tables: reads.shared_tables || filtered,
+            ..reads
         }
     }
 
     /// Whether `finish` needs the shared tables besides the names and settings.
     pub fn finish_reads_tables(&self) -> bool {
-        matches!(self, ShardTask::Forecast { .. }) || self.reads().shared_tables
+        matches!(self.report, ShardReport::Forecast { .. })
+            || self.report.reads().shared_tables
+            || self.filter.is_some()
+    }
+
+    /// Whether `finish` needs the units', deals' and tickets' values (`SharedDims`).
+    pub fn finish_reads_dims(&self) -> bool {
+        self.filter.is_some()
     }
 
     /// The partial of one shard's snapshot, `owned` saying which shard it is.
     pub fn partial(&self, shard: &Snapshot, owned: Owned<'_>) -> ShardPartial {
+        let seg = self.filter.as_ref().map(|f| {
+            let touches = self.report.reads().touchpoints;
+            (owned.segmentation(shard, f.dim, touches), f.value_in(shard))
+        });
+        let scope = seg
+            .as_ref()
+            .map_or(Scope::ALL, |(seg, v)| Scope::of(seg, *v));
+        self.report.partial(shard, owned, &scope)
+    }
+
+    /// The report of every shard's partial, exactly as `query::run` gives it on the
+    /// whole snapshot. `shared` holds the workspace's settings and names, and its shared
+    /// tables when `finish_reads_tables`; `dims` the units', deals' and tickets' values
+    /// when `finish_reads_dims`. It needs no contacts, only their number in the
+    /// workspace (`workspace_contacts`).
+    pub fn finish(
+        &self,
+        shared: &Snapshot,
+        dims: &SharedDims,
+        workspace_contacts: usize,
+        partials: impl IntoIterator<Item = ShardPartial>,
+    ) -> Result<Output, NotSharded> {
+        let seg = self.filter.as_ref().map(|f| {
+            (
+                Segmentation::of_shard(shared, f.dim, dims, false),
+                f.value_in(shared),
+            )
+        });
+        let scope = seg
+            .as_ref()
+            .map_or(Scope::ALL, |(seg, v)| Scope::of(seg, *v));
+        self.report
+            .finish(shared, &scope, workspace_contacts, partials)
+    }
+}
+
+impl ShardReport {
+    /// What a shard must read for this report.
+    fn reads(&self) -> ShardReads {
+        let plain = |touchpoints, shared_tables| ShardReads {
+            touchpoints,
+            shared_tables,
+            dims: false,
+        };
         match self {
-            ShardTask::Funnel(fq) => {
-                ShardPartial::Funnel(crate::funnel::counts(shard, fq, &Scope::ALL))
+            ShardReport::Funnel(_) | ShardReport::Forecast { .. } => plain(false, false),
+            ShardReport::Attribution { .. } => plain(true, true),
+            ShardReport::Sla(_) => plain(true, false),
+            ShardReport::Scorecard(_) => plain(true, true),
+            // Sums over customer units, which only the shared tables hold.
+            ShardReport::Cohorts(_) | ShardReport::Mrr(_) => plain(false, true),
+            // The handoff reads the sales touches; retention, the revenue.
+            ShardReport::Bottlenecks(_) => ShardReads {
+                dims: true,
+                ..plain(true, true)
+            },
+        }
+    }
+
+    fn partial(&self, shard: &Snapshot, owned: Owned<'_>, scope: &Scope<'_>) -> ShardPartial {
+        match self {
+            ShardReport::Funnel(fq) => {
+                ShardPartial::Funnel(crate::funnel::counts(shard, fq, scope))
             }
-            ShardTask::Attribution { query, .. } => ShardPartial::Attribution(
-                crate::attribution::journeys_of(shard, &Scope::ALL, query, owned),
+            ShardReport::Attribution { query, .. } => ShardPartial::Attribution(
+                crate::attribution::journeys_of(shard, scope, query, owned),
             ),
-            ShardTask::Sla(w) => ShardPartial::Sla(crate::sla::sla_partial(
+            ShardReport::Sla(w) => ShardPartial::Sla(crate::sla::sla_partial(
                 shard,
-                &Scope::ALL,
+                scope,
                 &Part::whole(shard),
                 w,
             )),
-            ShardTask::Scorecard(w) => {
+            ShardReport::Scorecard(w) => {
                 let acquired = acquired_of(shard, w.as_of, owned.units(shard));
-                let year_ago = year_ago_windows(shard, w, None);
+                let year_ago = year_ago_windows(shard, w, scope.segment(shard));
                 ShardPartial::Scorecard(Box::new(crate::scorecard::scorecard_partial(
                     shard,
-                    &Scope::ALL,
+                    scope,
                     &owned.part(shard),
                     w,
                     &acquired,
                     year_ago.as_ref(),
                 )))
             }
-            ShardTask::Cohorts(w) => {
+            ShardReport::Cohorts(w) => {
                 let acquired = acquired_of(shard, w.as_of, owned.units(shard));
                 ShardPartial::Cohorts(crate::cohorts::cohorts_partial(
                     shard,
-                    &Scope::ALL,
+                    scope,
                     &owned.part(shard),
                     w,
                     &acquired,
                 ))
             }
-            ShardTask::Mrr(w) => ShardPartial::Mrr(crate::mrr::mrr_partial(
-                shard,
-                &Scope::ALL,
-                &owned.part(shard),
-                w,
+            ShardReport::Mrr(w) => {
+                ShardPartial::Mrr(crate::mrr::mrr_partial(shard, scope, &owned.part(shard), w))
+            }
+            ShardReport::Bottlenecks(q) => ShardPartial::Bottlenecks(Box::new(
+                crate::bottlenecks::shard_partial(shard, q, owned, scope),
             )),
-            ShardTask::Forecast { window, .. } => ShardPartial::Funnel(crate::funnel::counts(
+            ShardReport::Forecast { window, .. } => ShardPartial::Funnel(crate::funnel::counts(
                 shard,
                 &crate::forecast::rates_funnel(shard, window),
-                &Scope::ALL,
+                scope,
             )),
         }
     }
 
-    /// The report of every shard's partial, exactly as `query::run` gives it on the
-    /// whole snapshot. `shared` holds the workspace's settings and names, and its shared
-    /// tables when `finish_reads_tables`; it needs no contacts, only their number in the
-    /// workspace (`workspace_contacts`).
-    pub fn finish(
+    fn finish(
         &self,
         shared: &Snapshot,
+        scope: &Scope<'_>,
         workspace_contacts: usize,
         partials: impl IntoIterator<Item = ShardPartial>,
     ) -> Result<Output, NotSharded> {
@@ -270,24 +384,36 @@ impl ShardTask {
             Ok(crate::funnel::finish(&shared.stages, fq, merged))
         };
         let mut partials = partials.into_iter();
+        let units = shared.accounts.ids.len() + workspace_contacts;
         Ok(match self {
-            ShardTask::Funnel(fq) => Output::Funnel(Sliced::One(funnel(fq, &mut partials)?)),
-            ShardTask::Forecast { window, options } => {
+            ShardReport::Bottlenecks(q) => {
+                let mut all = Vec::new();
+                for p in partials {
+                    let ShardPartial::Bottlenecks(p) = p else {
+                        return Err(wrong());
+                    };
+                    all.push(*p);
+                }
+                Output::Bottlenecks(crate::bottlenecks::finish_shards(
+                    shared, scope, units, q, all,
+                ))
+            }
+            ShardReport::Funnel(fq) => Output::Funnel(Sliced::One(funnel(fq, &mut partials)?)),
+            ShardReport::Forecast { window, options } => {
                 let rates = funnel(
                     &crate::forecast::rates_funnel(shared, window),
                     &mut partials,
                 )?;
-                let units = shared.accounts.ids.len() + workspace_contacts;
                 Output::Forecast(Sliced::One(crate::forecast::forecast_with(
                     shared,
-                    &Scope::ALL,
+                    scope,
                     window,
                     *options,
                     &crate::part::parts_of_units(shared, units),
                     rates,
                 )))
             }
-            ShardTask::Attribution { query, models } => {
+            ShardReport::Attribution { query, models } => {
                 let mut merged = AttributionPartial::default();
                 for p in partials {
                     let ShardPartial::Attribution(p) = p else {
@@ -297,13 +423,13 @@ impl ShardTask {
                 }
                 Output::Attribution(crate::attribution::credit(
                     shared,
-                    &Scope::ALL,
+                    scope,
                     query,
                     models,
                     merged.into_journeys(),
                 ))
             }
-            ShardTask::Sla(w) => {
+            ShardReport::Sla(w) => {
                 let mut merged = SlaPartial::default();
                 for p in partials {
                     let ShardPartial::Sla(p) = p else {
@@ -313,7 +439,7 @@ impl ShardTask {
                 }
                 Output::Sla(Sliced::One(crate::sla::finish(shared, w, merged)))
             }
-            ShardTask::Scorecard(w) => {
+            ShardReport::Scorecard(w) => {
                 let mut merged = ScorecardPartial::default();
                 for p in partials {
                     let ShardPartial::Scorecard(p) = p else {
@@ -323,13 +449,13 @@ impl ShardTask {
                 }
                 Output::Scorecard(Sliced::One(crate::scorecard::finish(
                     shared,
-                    &Scope::ALL,
+                    scope,
                     w,
-                    None,
+                    scope.segment(shared),
                     merged,
                 )))
             }
-            ShardTask::Cohorts(w) => {
+            ShardReport::Cohorts(w) => {
                 let mut merged = CohortsPartial::default();
                 for p in partials {
                     let ShardPartial::Cohorts(p) = p else {
@@ -339,7 +465,7 @@ impl ShardTask {
                 }
                 Output::Cohorts(Sliced::One(crate::cohorts::finish(shared, w, merged)))
             }
-            ShardTask::Mrr(w) => {
+            ShardReport::Mrr(w) => {
                 let mut merged: Option<Vec<Movements>> = None;
                 for p in partials {
                     let ShardPartial::Mrr(p) = p else {

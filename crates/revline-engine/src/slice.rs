@@ -19,10 +19,10 @@
 //! placed like a channel: through the contact, a unit through its first contact.
 
 use crate::snapshot::{DealStatus, NONE, Snapshot};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A dimension reports break down by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dim {
     Channel,
@@ -108,33 +108,48 @@ impl Segmentation {
         Self::build(s, dim, with_touches, Some(contact))
     }
 
+    /// The segmentation on one contact shard (`crate::shard::Owned::Shard`), or on a
+    /// cluster's client, which holds the shared tables without contacts: the contacts'
+    /// values (and their touchpoints', when `with_touches`) made here, the customer
+    /// units', deals' and tickets' values (`shared`, made on the whole workspace: a
+    /// unit's first contact or a deal's contact may sit in another shard) given, and
+    /// revenue placed through them.
+    pub fn of_shard(
+        s: &Snapshot,
+        dim: Dim,
+        shared: &SharedDims,
+        with_touches: bool,
+    ) -> Segmentation {
+        let at = Dim::ALL
+            .iter()
+            .position(|d| *d == dim)
+            .expect("a dimension the data holds");
+        let contact = contact_values(s, dim);
+        let unit = shared.unit[at].clone();
+        let deal = shared.deal[at].clone();
+        let revenue = revenue_values(s, &deal, &unit);
+        let touch = if with_touches {
+            touch_values(s, dim, &contact)
+        } else {
+            Vec::new()
+        };
+        Segmentation {
+            dim,
+            contact,
+            unit,
+            deal,
+            revenue,
+            touch,
+            spend: spend_values(s, dim),
+            ticket: shared.ticket[at].clone(),
+        }
+    }
+
     fn build(s: &Snapshot, dim: Dim, with_touches: bool, given: Option<Vec<u32>>) -> Segmentation {
         let n = s.contacts();
-        let account_attr = |a: u32| -> u32 {
-            if a == NONE {
-                return NONE;
-            }
-            let a = a as usize;
-            match dim {
-                Dim::Segment => s.accounts.segment[a],
-                Dim::Country => s.accounts.country[a],
-                Dim::Owner => s.accounts.owner[a],
-                _ => NONE,
-            }
-        };
+        let account_attr = |a: u32| account_value(s, dim, a);
         // Without given values, a score band is unknown (`new` cannot train a model).
-        let contact: Vec<u32> = given.unwrap_or_else(|| {
-            (0..n)
-                .map(|c| match dim {
-                    Dim::Channel => s.contact.lead_channel[c],
-                    Dim::FirstTouchChannel => s.contact.first_channel[c],
-                    Dim::Campaign => s.contact.lead_campaign[c],
-                    Dim::Owner if s.contact.owner[c] != NONE => s.contact.owner[c],
-                    Dim::ScoreBand => NONE,
-                    _ => account_attr(s.contact.account[c]),
-                })
-                .collect()
-        });
+        let contact: Vec<u32> = given.unwrap_or_else(|| contact_values(s, dim));
         // The first contact of each unit: the one that entered the funnel first.
         let units = s.units();
         let mut primary = vec![NONE; units];
@@ -184,31 +199,13 @@ impl Segmentation {
                 }
             })
             .collect();
-        let r = &s.revenue;
-        let revenue = (0..r.at.len())
-            .map(|i| {
-                let dl = r.deal[i];
-                if dl != NONE && d.status[dl as usize] != DealStatus::Unknown {
-                    deal[dl as usize]
-                } else {
-                    of_unit(r.unit[i])
-                }
-            })
-            .collect();
-        let t = &s.touchpoints;
-        let touches = if with_touches { t.at.len() } else { 0 };
-        let touch = (0..touches)
-            .map(|i| match dim {
-                Dim::Channel | Dim::FirstTouchChannel => t.channel[i],
-                Dim::Campaign => t.campaign[i],
-                _ => contact[t.contact[i] as usize],
-            })
-            .collect();
-        let spend = match dim {
-            Dim::Channel | Dim::FirstTouchChannel => Some(s.spend.channel.clone()),
-            Dim::Campaign => Some(s.spend.campaign.clone()),
-            _ => None,
+        let revenue = revenue_values(s, &deal, &unit);
+        let touch = if with_touches {
+            touch_values(s, dim, &contact)
+        } else {
+            Vec::new()
         };
+        let spend = spend_values(s, dim);
         let tk = &s.tickets;
         let ticket = (0..tk.ids.len())
             .map(|i| {
@@ -250,12 +247,110 @@ impl Segmentation {
             .filter(|&i| seen[i])
             .map(|i| if i == none { NONE } else { i as u32 })
             .collect();
-        values.sort_by(|a, b| {
-            (*a == NONE)
-                .cmp(&(*b == NONE))
-                .then_with(|| s.names.name(*a).cmp(s.names.name(*b)))
-        });
+        sort_by_name(s, &mut values);
         values
+    }
+}
+
+/// Values sorted as breakdowns list them: by name, `(none)` last.
+pub(crate) fn sort_by_name(s: &Snapshot, values: &mut [u32]) {
+    values.sort_by(|a, b| {
+        (*a == NONE)
+            .cmp(&(*b == NONE))
+            .then_with(|| s.names.name(*a).cmp(s.names.name(*b)))
+    });
+}
+
+/// The value of an account's attribute for `dim` (`NONE` without an account).
+fn account_value(s: &Snapshot, dim: Dim, a: u32) -> u32 {
+    if a == NONE {
+        return NONE;
+    }
+    let a = a as usize;
+    match dim {
+        Dim::Segment => s.accounts.segment[a],
+        Dim::Country => s.accounts.country[a],
+        Dim::Owner => s.accounts.owner[a],
+        _ => NONE,
+    }
+}
+
+/// Every contact's value: its lead's channel and campaign, its first touch's channel,
+/// its own owner, else its account's attributes. A score band is unknown here.
+fn contact_values(s: &Snapshot, dim: Dim) -> Vec<u32> {
+    (0..s.contacts())
+        .map(|c| match dim {
+            Dim::Channel => s.contact.lead_channel[c],
+            Dim::FirstTouchChannel => s.contact.first_channel[c],
+            Dim::Campaign => s.contact.lead_campaign[c],
+            Dim::Owner if s.contact.owner[c] != NONE => s.contact.owner[c],
+            Dim::ScoreBand => NONE,
+            _ => account_value(s, dim, s.contact.account[c]),
+        })
+        .collect()
+}
+
+/// Revenue through its deal where it names one, else its unit.
+fn revenue_values(s: &Snapshot, deal: &[u32], unit: &[u32]) -> Vec<u32> {
+    let r = &s.revenue;
+    (0..r.at.len())
+        .map(|i| {
+            let dl = r.deal[i];
+            if dl != NONE && s.deals.status[dl as usize] != DealStatus::Unknown {
+                deal[dl as usize]
+            } else if r.unit[i] == NONE {
+                NONE
+            } else {
+                unit[r.unit[i] as usize]
+            }
+        })
+        .collect()
+}
+
+/// A touchpoint's own channel and campaign; the rest through its contact.
+fn touch_values(s: &Snapshot, dim: Dim, contact: &[u32]) -> Vec<u32> {
+    let t = &s.touchpoints;
+    (0..t.at.len())
+        .map(|i| match dim {
+            Dim::Channel | Dim::FirstTouchChannel => t.channel[i],
+            Dim::Campaign => t.campaign[i],
+            _ => contact[t.contact[i] as usize],
+        })
+        .collect()
+}
+
+fn spend_values(s: &Snapshot, dim: Dim) -> Option<Vec<u32>> {
+    match dim {
+        Dim::Channel | Dim::FirstTouchChannel => Some(s.spend.channel.clone()),
+        Dim::Campaign => Some(s.spend.campaign.clone()),
+        _ => None,
+    }
+}
+
+/// Each dimension's value (in `Dim::ALL` order) of every customer unit, deal and ticket,
+/// made on the whole workspace: what a contact shard, which holds the shared tables but
+/// not every contact, cannot make alone. Snapshot files keep it beside the shared
+/// tables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharedDims {
+    /// [dimension][customer unit]
+    pub unit: Vec<Vec<u32>>,
+    /// [dimension][deal]
+    pub deal: Vec<Vec<u32>>,
+    /// [dimension][ticket]
+    pub ticket: Vec<Vec<u32>>,
+}
+
+impl SharedDims {
+    pub fn of(s: &Snapshot) -> SharedDims {
+        let mut dims = SharedDims::default();
+        for dim in Dim::ALL {
+            let seg = Segmentation::without_touches(s, dim);
+            dims.unit.push(seg.unit);
+            dims.deal.push(seg.deal);
+            dims.ticket.push(seg.ticket);
+        }
+        dims
     }
 }
 

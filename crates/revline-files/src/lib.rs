@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! DIR/manifest.json                  format, store version, shard count, settings
-//! DIR/<generation>/shared/*.parquet  names, accounts, deals, revenue, spend, tickets, ...
+//! DIR/<generation>/shared/*.parquet  names, accounts, deals, revenue, spend, tickets, ...,
+//!                                    and each unit's and deal's value of every dimension
 //! DIR/<generation>/shard-0000/       contacts, touchpoints, stage_rows of shard 0
 //! ```
 //!
@@ -26,6 +27,7 @@ mod shared;
 pub use manifest::{FORMAT, Manifest};
 
 use revline_engine::shard::ShardReads;
+use revline_engine::slice::SharedDims;
 use revline_engine::snapshot::Snapshot;
 use std::path::{Path, PathBuf};
 
@@ -99,6 +101,9 @@ pub struct ShardFiles {
     /// Each contact's index in the workspace, ascending (`revline_engine::shard::Owned`).
     pub global: Vec<u32>,
     pub shard: u32,
+    /// The customer units' and deals' values of every dimension, when asked
+    /// (`ShardReads::dims`); empty otherwise.
+    pub dims: SharedDims,
 }
 
 impl ShardFiles {
@@ -109,6 +114,7 @@ impl ShardFiles {
             index: self.shard,
             of: self.manifest.shards,
             workspace_contacts: self.manifest.contacts as usize,
+            dims: &self.dims,
         }
     }
 }
@@ -138,12 +144,18 @@ pub fn read_shard(
     } else {
         shared::read_settings_and_names(&manifest, &root.join("shared"))?
     };
+    let dims = if reads.dims {
+        shared::read_dims(&root.join("shared"))?
+    } else {
+        SharedDims::default()
+    };
     let (snapshot, global) = shards::read_one(&manifest, &root, base, shard, reads.touchpoints)?;
     Ok(ShardFiles {
         manifest,
         snapshot,
         global,
         shard,
+        dims,
     })
 }
 
@@ -158,6 +170,13 @@ pub fn read_shared(dir: &Path, generation: &str, tables: bool) -> Result<Snapsho
     } else {
         shared::read_settings_and_names(&manifest, &shared)
     }
+}
+
+/// Each customer unit's, deal's and ticket's value of every dimension in the generation
+/// `generation` of `dir`: what a cluster's client finishes a filtered report with.
+pub fn read_shared_dims(dir: &Path, generation: &str) -> Result<SharedDims, FilesError> {
+    let manifest = manifest_of_generation(dir, generation)?;
+    shared::read_dims(&dir.join(&manifest.generation).join("shared"))
 }
 
 fn manifest_of_generation(dir: &Path, generation: &str) -> Result<Manifest, FilesError> {

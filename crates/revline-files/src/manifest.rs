@@ -9,7 +9,8 @@ use std::path::Path;
 pub(crate) const FILE: &str = "manifest.json";
 
 /// The layout's version: files of another format are written again, never misread.
-pub const FORMAT: u32 = 2;
+/// Format 3 adds each customer unit's and deal's value of every dimension.
+pub const FORMAT: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {

@@ -6,6 +6,7 @@ use crate::columns::{Columns, Read};
 use crate::{FilesError, Manifest};
 use revline_core::{Currency, Settings};
 use revline_engine::attributes::Attributes;
+use revline_engine::slice::{Dim, SharedDims};
 use revline_engine::snapshot::{
     DealStatus, Ids, Names, Snapshot, SnapshotBuilder, Target, Team, Unconverted,
 };
@@ -166,7 +167,41 @@ pub(crate) fn write(s: &Snapshot, dir: &Path) -> Result<(), FilesError> {
         .str("currency", rates.iter().map(|r| r.0.code()))
         .i64("at", rates.iter().map(|r| r.1))
         .str("rate", rates.iter().map(|r| r.2.as_str()))
-        .write(&file("fx_rates"))
+        .write(&file("fx_rates"))?;
+    write_dims(&SharedDims::of(s), dir)
+}
+
+/// Each customer unit's, deal's and ticket's value of every dimension, one column per
+/// dimension: what a shard slicing a report cannot make alone.
+fn write_dims(dims: &SharedDims, dir: &Path) -> Result<(), FilesError> {
+    for (table, values) in [
+        ("unit_dims", &dims.unit),
+        ("deal_dims", &dims.deal),
+        ("ticket_dims", &dims.ticket),
+    ] {
+        let mut cols = Columns::default();
+        for (dim, column) in Dim::ALL.iter().zip(values) {
+            cols = cols.u32(dim.name(), column.iter().copied());
+        }
+        cols.write(&dir.join(format!("{table}.parquet")))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn read_dims(dir: &Path) -> Result<SharedDims, FilesError> {
+    let mut dims = SharedDims::default();
+    for (table, values) in [
+        ("unit_dims", &mut dims.unit),
+        ("deal_dims", &mut dims.deal),
+        ("ticket_dims", &mut dims.ticket),
+    ] {
+        let path = dir.join(format!("{table}.parquet"));
+        let read = Read::file(&path)?;
+        for dim in Dim::ALL {
+            values.push(read.u32(dim.name())?);
+        }
+    }
+    Ok(dims)
 }
 
 pub(crate) fn read_attributes(

@@ -78,12 +78,21 @@ pub(crate) async fn run(state: &AppState, query: &ReportQuery) -> Result<Option<
         .map_err(AppError::Cluster)?;
     let dir = cluster.dir.clone();
     let name = cluster.runner.name();
+    let query = query.clone();
     tokio::task::spawn_blocking(move || {
         let shared =
             revline_files::read_shared(&dir, &manifest.generation, task.finish_reads_tables())
                 .map_err(|e| AppError::internal(e.to_string()))?;
-        task.finish(&shared, manifest.contacts as usize, partials)
-            .map_err(|e| AppError::Cluster(format!("{name}: {e}")))
+        let dims = if task.finish_reads_dims() {
+            revline_files::read_shared_dims(&dir, &manifest.generation)
+                .map_err(|e| AppError::internal(e.to_string()))?
+        } else {
+            Default::default()
+        };
+        let out = task
+            .finish(&shared, &dims, manifest.contacts as usize, partials)
+            .map_err(|e| AppError::Cluster(format!("{name}: {e}")))?;
+        revline_engine::query::checked(&query, out).map_err(|e| AppError::NotFound(e.0))
     })
     .await
     .map_err(|e| AppError::internal(format!("the report failed: {e}")))?

@@ -117,9 +117,15 @@ pub async fn report(
     let partials =
         revline_cluster::run(cluster, dir, &manifest, task.clone(), QUERY_TIMEOUT).await?;
     let shared = revline_files::read_shared(dir, &manifest.generation, task.finish_reads_tables())?;
+    let dims = if task.finish_reads_dims() {
+        revline_files::read_shared_dims(dir, &manifest.generation)?
+    } else {
+        Default::default()
+    };
     let out = task
-        .finish(&shared, manifest.contacts as usize, partials)
+        .finish(&shared, &dims, manifest.contacts as usize, partials)
         .map_err(|e| anyhow::anyhow!("the cluster at {cluster}: {e}"))?;
+    let out = revline_engine::query::checked(&q, out).map_err(|e| usage(e.0))?;
     crate::report::print_output(&out, format);
     Ok(0)
 }

@@ -6,7 +6,8 @@ use proptest::prelude::*;
 use revline_demo::demo_settings;
 use revline_engine::query::{ReportKind, ReportParams, ReportQuery, run};
 use revline_engine::shard::{ShardReads, ShardTask};
-use revline_engine::snapshot::Snapshot;
+use revline_engine::slice::{Dim, Segmentation};
+use revline_engine::snapshot::{NONE, Snapshot};
 use revline_files::{read_shard, read_shared, write};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -53,7 +54,8 @@ fn from_shards(dir: &Path, q: &ReportQuery) -> serde_json::Value {
         task.partial(&files.snapshot, files.owned())
     });
     let shared = read_shared(dir, &m.generation, task.finish_reads_tables()).unwrap();
-    task.finish(&shared, m.contacts as usize, partials)
+    let dims = revline_files::read_shared_dims(dir, &m.generation).unwrap();
+    task.finish(&shared, &dims, m.contacts as usize, partials)
         .unwrap()
         .to_json()
 }
@@ -174,6 +176,108 @@ fn every_shard_count_gives_the_scorecard_cohorts_mrr_and_forecast_of_the_whole_s
     }
 }
 
+/// The bottleneck finder counts every link by every dimension's values: each shard
+/// lays its counts out by the values it saw (its contacts' channels, owners, ...) and
+/// the client moves them into the layout of all of them. A unit's and a deal's values
+/// come from the whole workspace, kept in the files.
+#[test]
+fn every_shard_count_gives_the_bottlenecks_of_the_whole_snapshot() {
+    let s = snapshot();
+    let what_if = |link: &str| {
+        let p = ReportParams {
+            from: Some("2025-07-01".into()),
+            to: Some("2026-07-01".into()),
+            as_of: Some("2026-06-01".into()),
+            what_if: Some(link.into()),
+            ..ReportParams::default()
+        };
+        ReportQuery::parse(ReportKind::Bottlenecks, &p, &demo_settings(), 0).unwrap()
+    };
+    let queries = [
+        report_query(ReportKind::Bottlenecks, "2025-07-01", Some("2026-07-01")),
+        report_query(ReportKind::Bottlenecks, "2026-04-01", Some("2026-07-01")),
+        what_if("handoff=0.95"),
+        what_if("retention=0.99"),
+    ];
+    for shards in [1, 3, 8] {
+        let dir = tempfile::tempdir().unwrap();
+        write(s, dir.path(), shards, 7).unwrap();
+        for (i, q) in queries.iter().enumerate() {
+            let whole = run(s, q).unwrap().to_json();
+            // The year's finding is drilled down into the values of every dimension.
+            let drilled: usize = whole["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["drill_down"].as_array().unwrap().len())
+                .sum();
+            assert!(i > 0 || drilled >= 6, "{whole}");
+            assert_eq!(from_shards(dir.path(), q), whole, "{shards} shards");
+        }
+    }
+}
+
+/// A query of `kind` over [from, to) as of 2026-06-01 for the records of the `pick`-th
+/// value (of those the demo has) of `dim`.
+fn filtered_query(kind: ReportKind, from: &str, to: &str, dim: Dim, pick: usize) -> ReportQuery {
+    let s = snapshot();
+    let values = Segmentation::without_touches(s, dim).values(s);
+    let v = values[pick % values.len()];
+    let name = if v == NONE { "(none)" } else { s.names.name(v) };
+    let p = ReportParams {
+        from: Some(from.into()),
+        to: Some(to.into()),
+        as_of: Some("2026-06-01".into()),
+        filter: Some(format!("{}:{name}", dim.name())),
+        ..ReportParams::default()
+    };
+    ReportQuery::parse(kind, &p, &demo_settings(), 0).unwrap()
+}
+
+/// A filter's records are chosen on every shard from its own contacts and the
+/// workspace's unit, deal and ticket values, and on the client from those values.
+#[test]
+fn every_shard_count_gives_the_filtered_reports_of_the_whole_snapshot() {
+    let s = snapshot();
+    let kinds = [
+        ReportKind::Funnel,
+        ReportKind::Attribution,
+        ReportKind::Sla,
+        ReportKind::Scorecard,
+        ReportKind::Cohorts,
+        ReportKind::Mrr,
+        ReportKind::Forecast,
+        ReportKind::Bottlenecks,
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    write(s, dir.path(), 3, 7).unwrap();
+    for kind in kinds {
+        for dim in Dim::ALL {
+            let q = filtered_query(kind, "2025-07-01", "2026-07-01", dim, 0);
+            let whole = run(s, &q).unwrap().to_json();
+            assert_eq!(
+                from_shards(dir.path(), &q),
+                whole,
+                "{kind:?} {:?}",
+                q.filter
+            );
+        }
+    }
+    // A filter selects: the smb segment's scorecard is not the workspace's.
+    let all = report_query(ReportKind::Scorecard, "2025-07-01", Some("2026-07-01"));
+    let smb = filtered_query(
+        ReportKind::Scorecard,
+        "2025-07-01",
+        "2026-07-01",
+        Dim::Segment,
+        2,
+    );
+    assert_ne!(
+        from_shards(dir.path(), &smb),
+        run(s, &all).unwrap().to_json()
+    );
+}
+
 #[test]
 fn account_based_attribution_is_refused_on_shards() {
     let q = attribution_query("2024-01-01", "won", |p| p.account_based = Some(true));
@@ -218,7 +322,33 @@ proptest! {
     }
 
     #[test]
-    fn any_split_and_period_gives_the_whole_scorecard_cohorts_mrr_and_forecast(
+    fn any_split_period_and_filter_gives_the_whole_filtered_report(
+        shards in 1u32..12,
+        from_month in 0u32..29,
+        months in 1u32..13,
+        dim in 0usize..6,
+        pick in 0usize..40,
+        kind in prop_oneof![
+            Just(ReportKind::Funnel),
+            Just(ReportKind::Attribution),
+            Just(ReportKind::Sla),
+            Just(ReportKind::Scorecard),
+            Just(ReportKind::Cohorts),
+            Just(ReportKind::Mrr),
+            Just(ReportKind::Forecast),
+            Just(ReportKind::Bottlenecks),
+        ],
+    ) {
+        let s = snapshot();
+        let month = |m: u32| format!("{}-{:02}-01", 2024 + m / 12, m % 12 + 1);
+        let q = filtered_query(kind, &month(from_month), &month(from_month + months), Dim::ALL[dim], pick);
+        let dir = tempfile::tempdir().unwrap();
+        write(s, dir.path(), shards, 1).unwrap();
+        prop_assert_eq!(from_shards(dir.path(), &q), run(s, &q).unwrap().to_json());
+    }
+
+    #[test]
+    fn any_split_and_period_gives_the_whole_scorecard_cohorts_mrr_forecast_and_bottlenecks(
         shards in 1u32..12,
         from_month in 0u32..29,
         months in 1u32..13,
@@ -227,6 +357,7 @@ proptest! {
             Just(ReportKind::Cohorts),
             Just(ReportKind::Mrr),
             Just(ReportKind::Forecast),
+            Just(ReportKind::Bottlenecks),
         ],
     ) {
         let s = snapshot();
@@ -246,6 +377,7 @@ fn a_shard_of_files_written_again_is_an_error_not_a_mix() {
     let bare = ShardReads {
         touchpoints: false,
         shared_tables: false,
+        dims: false,
     };
     let files = read_shard(dir.path(), &first.generation, 2, bare).unwrap();
     assert_eq!(files.manifest, first);

@@ -164,6 +164,17 @@ fn reports<'a>(period: [&'a str; 2], open: [&'a str; 2]) -> Vec<Vec<&'a str>> {
         vec![
             "forecast", "--from", period[0], "--to", period[1], "--target", "50000",
         ],
+        vec!["bottlenecks", "--from", period[0], "--to", period[1]],
+        vec!["bottlenecks", "--from", "1990-01-01"],
+        vec![
+            "bottlenecks",
+            "--from",
+            period[0],
+            "--to",
+            period[1],
+            "--what-if",
+            "handoff=0.95",
+        ],
     ]
 }
 
@@ -171,8 +182,11 @@ fn reports<'a>(period: [&'a str; 2], open: [&'a str; 2]) -> Vec<Vec<&'a str>> {
 /// an SLA report counts its leads (a workspace without an `mql` stage has none); a
 /// scorecard some figure; cohorts their customers; MRR its customers or why it has none
 /// (a workspace without recurring revenue); a forecast the rates funnel's entries or
-/// the revenue so far.
+/// the revenue so far; the bottleneck finder some link's volume.
 fn counts_someone(json: &serde_json::Value) -> bool {
+    if let Some(links) = json["links"].as_array() {
+        return links.iter().any(|l| l["volume"].as_u64().unwrap_or(0) > 0);
+    }
     if json["sla_hours"].is_number() {
         return json["leads"].is_u64();
     }
@@ -280,6 +294,21 @@ fn reports_on_a_cluster_are_the_in_memory_reports_on_demo_and_real_data() {
         ["2026-01-01", "2026-07-01"],
         ["2026-10-01", "2027-01-01"],
     );
+    // A what-if of a link the finder does not have is the same error either way.
+    let files = dir.path().join("snap-what-if");
+    let args = ["bottlenecks", "--what-if", "nope=0.5"];
+    let memory = run(&mut report_cmd(&db, &args, "2026-11-01"));
+    let got = run(&mut on_cluster(
+        &db,
+        &files,
+        &cluster.scheduler,
+        &args,
+        "2026-11-01",
+    ));
+    let err = String::from_utf8_lossy(&got.stderr);
+    assert_eq!(memory.status.code(), Some(2));
+    assert_eq!(got.status.code(), Some(2), "{err}");
+    assert!(err.contains("what_if: no link 'nope'"), "{err}");
 
     let Some((_, olist)) = olist_store(dir.path()) else {
         return;
@@ -318,15 +347,19 @@ fn reports_that_look_across_shards_are_refused_on_a_cluster() {
     let files = dir.path().join("snap");
     // No cluster is needed to refuse: the query is checked first.
     for (args, says) in [
-        (
-            &["bottlenecks"][..],
-            "report bottlenecks runs only in one process",
-        ),
+        (&["scores"][..], "report scores runs only in one process"),
         (
             &["attribution", "--account-based"][..],
             "account-based attribution",
         ),
-        (&["funnel", "--by", "channel"][..], "--by and --filter"),
+        (
+            &["funnel", "--by", "channel"][..],
+            "--by runs only in one process",
+        ),
+        (
+            &["funnel", "--filter", "score_band:high"][..],
+            "the bands come from a lead-scoring model",
+        ),
     ] {
         let out = run(&mut on_cluster(
             &db,
@@ -481,7 +514,7 @@ fn a_server_with_a_cluster_answers_the_api_from_it() {
     let token = token_for(&db, "ann@example.com");
     let files = dir.path().join("snap");
     let (_server, port) = serve_on_cluster(dir.path(), &db, &files, &cluster.scheduler);
-    let cases: [(&str, &[&str]); 9] = [
+    let cases: [(&str, &[&str]); 14] = [
         ("funnel", &["--from", "2000-01-01"]),
         (
             "funnel",
@@ -504,6 +537,35 @@ fn a_server_with_a_cluster_answers_the_api_from_it() {
         ("cohorts", &["--from", "2025-06-01"]),
         ("mrr", &["--from", "2026-01-01"]),
         ("forecast", &["--from", "2026-01-01", "--to", "2027-01-01"]),
+        (
+            "bottlenecks",
+            &["--from", "2026-01-01", "--to", "2026-07-01"],
+        ),
+        // Filters: a contact's value (the lead's channel), an account's (the segment,
+        // whose own targets the scorecard reads) and a unit's (cohorts by channel).
+        (
+            "funnel",
+            &["--from", "2026-01-01", "--filter", "channel:email"],
+        ),
+        (
+            "scorecard",
+            &[
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-07-01",
+                "--filter",
+                "segment:smb",
+            ],
+        ),
+        (
+            "cohorts",
+            &["--from", "2025-06-01", "--filter", "channel:paid_search"],
+        ),
+        (
+            "bottlenecks",
+            &["--from", "2025-06-01", "--filter", "segment:enterprise"],
+        ),
     ];
     for (name, args) in cases {
         let query: Vec<String> = args
@@ -536,7 +598,7 @@ fn a_server_with_a_cluster_answers_the_api_from_it() {
         message.contains(&format!("the cluster at {nobody}")),
         "{got}"
     );
-    let (status, _) = api_json(port, &token, "/api/v1/reports/bottlenecks?from=2026-01-01");
+    let (status, _) = api_json(port, &token, "/api/v1/reports/scores");
     assert_eq!(status, 200);
 }
 

@@ -16,14 +16,19 @@
 //! - a link is reported only when its benchmark lies beyond the current rate's interval
 //!   and the gap is material (`min_gap`, default 25% of the benchmark).
 
+mod cells;
+
+pub use cells::{BottleneckPartial, finish_shards, shard_partial};
+
 use crate::funnel::Period;
 use crate::link::{BenchmarkSource, Link, LinkKind};
 use crate::part::{Part, map_merge, parts};
-use crate::scorecard::{for_each_unit, for_each_unit_where, ratio};
-use crate::slice::{Dim, Scope, Segmentation};
-use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, Team};
+use crate::scorecard::{for_each_unit, ratio};
+use crate::slice::{Dim, Scope};
+use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot};
 use crate::stats::{Z90, wilson};
 use crate::window::{Window, major, target};
+use cells::{Acc, Kept, Layout, Rate, Slots, collect};
 use revline_core::time::MILLIS_PER_DAY;
 use serde::Serialize;
 
@@ -35,7 +40,7 @@ const MONTH_MS: i64 = (MILLIS_PER_DAY as f64 * 365.25 / 12.0) as i64;
 /// Index of the account segment among `Dim::ALL`.
 const SEGMENT: usize = 3;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, Serialize)]
 pub struct BottleneckQuery {
     pub window: Window,
     /// A step counts as converted when the next stage follows within this many days;
@@ -64,193 +69,6 @@ impl BottleneckQuery {
 /// Fewer mature entries than this into a step, and its rate is taken from the year
 /// before the window for pricing.
 const MIN_PRICING_COHORT: u64 = 30;
-
-/// Trials and successes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Rate {
-    n: u64,
-    k: u64,
-}
-
-impl Rate {
-    fn add(&mut self, success: bool) {
-        self.n += 1;
-        self.k += u64::from(success);
-    }
-    fn merge(&mut self, o: Rate) {
-        self.n += o.n;
-        self.k += o.k;
-    }
-    fn value(&self) -> Option<f64> {
-        (self.n > 0).then(|| self.k as f64 / self.n as f64)
-    }
-}
-
-/// Where each dimension's values sit among the slots (slot 0: everything).
-struct Slots {
-    dims: Vec<Segmentation>,
-    /// Account segments (and `(none)`): strata within which slices are compared, so
-    /// that an owner or channel working mostly with one segment is held to that
-    /// segment's standard.
-    strata: usize,
-    stratum: Vec<u32>,
-    /// Per dimension: slot of each name (index = name id, last = `(none)`).
-    slot: Vec<Vec<u32>>,
-    /// Per slot: (dimension, value name id) for the slots after 0.
-    of: Vec<(Dim, u32)>,
-}
-
-impl Slots {
-    fn new(s: &Snapshot) -> Slots {
-        let mut of = Vec::new();
-        let mut slot = Vec::new();
-        let mut dims = Vec::new();
-        let mut stratum = vec![0u32; s.names.len() + 1];
-        let mut strata = 0;
-        for dim in Dim::ALL {
-            let seg = Segmentation::without_touches(s, dim);
-            let mut table = vec![u32::MAX; s.names.len() + 1];
-            for v in seg.values(s) {
-                let at = if v == NONE { s.names.len() } else { v as usize };
-                table[at] = of.len() as u32 + 1;
-                of.push((dim, v));
-                if dim == Dim::Segment {
-                    stratum[at] = strata as u32;
-                    strata += 1;
-                }
-            }
-            slot.push(table);
-            dims.push(seg);
-        }
-        Slots {
-            dims,
-            strata: strata.max(1),
-            stratum,
-            slot,
-            of,
-        }
-    }
-
-    fn count(&self) -> usize {
-        self.of.len() + 1
-    }
-
-    fn lookup(&self, d: usize, v: u32, names: usize) -> usize {
-        let at = if v == NONE { names } else { v as usize };
-        self.slot[d][at] as usize
-    }
-
-    fn stratum_of(&self, s: &Snapshot, v: u32) -> usize {
-        self.stratum[if v == NONE { s.names.len() } else { v as usize }] as usize
-    }
-
-    /// The cells a contact counts in (slot x strata + stratum): the whole chain and one
-    /// slot per dimension, all in the contact's account segment.
-    fn contact(&self, s: &Snapshot, c: usize, out: &mut [usize; 7]) {
-        let g = self.stratum_of(s, self.dims[SEGMENT].contact[c]);
-        out[0] = g;
-        for d in 0..self.dims.len() {
-            out[d + 1] = self.lookup(d, self.dims[d].contact[c], s.names.len()) * self.strata + g;
-        }
-    }
-
-    fn unit(&self, s: &Snapshot, u: usize, out: &mut [usize; 7]) {
-        let g = self.stratum_of(s, self.dims[SEGMENT].unit[u]);
-        out[0] = g;
-        for d in 0..self.dims.len() {
-            out[d + 1] = self.lookup(d, self.dims[d].unit[u], s.names.len()) * self.strata + g;
-        }
-    }
-
-    fn cells(&self) -> usize {
-        self.count() * self.strata
-    }
-}
-
-/// Everything the links need, added up over a part of the snapshot.
-#[derive(Debug, Clone, PartialEq)]
-struct Acc {
-    /// [step][cell] (cell = slot x strata + account segment): mature cohort of the
-    /// earlier stage, converted within the maturity.
-    conv: Vec<Vec<Rate>>,
-    conv_month: Vec<Vec<Rate>>,
-    /// [step][slot]: histogram of days between the stages of the converted.
-    dwell: Vec<Vec<Vec<u32>>>,
-    dwell_month: Vec<Vec<Vec<u32>>>,
-    /// [slot]: MQLs whose SLA is decided; success = answered within it.
-    handoff: Vec<Rate>,
-    handoff_month: Vec<Rate>,
-    /// Reaching the stage after mql: answered within the SLA, late or never.
-    within_next: Rate,
-    late_next: Rate,
-    /// [cell]: revenue kept month over month, pooled over the period's months.
-    retention: Vec<Kept>,
-    retention_month: Vec<Kept>,
-}
-
-impl Acc {
-    fn new(steps: usize, slots: usize, cells: usize) -> Acc {
-        Acc {
-            conv: vec![vec![Rate::default(); cells]; steps],
-            conv_month: vec![vec![Rate::default(); MONTHS]; steps],
-            dwell: vec![vec![Vec::new(); slots]; steps],
-            dwell_month: vec![vec![Vec::new(); MONTHS]; steps],
-            handoff: vec![Rate::default(); cells],
-            handoff_month: vec![Rate::default(); MONTHS],
-            within_next: Rate::default(),
-            late_next: Rate::default(),
-            retention: vec![Kept::default(); cells],
-            retention_month: vec![Kept::default(); MONTHS],
-        }
-    }
-
-    fn merge(mut self, o: Acc) -> Acc {
-        fn rates(a: &mut [Rate], b: &[Rate]) {
-            a.iter_mut().zip(b).for_each(|(x, y)| x.merge(*y));
-        }
-        fn hists(a: &mut [Vec<u32>], b: Vec<Vec<u32>>) {
-            for (x, y) in a.iter_mut().zip(b) {
-                if x.is_empty() {
-                    *x = y;
-                } else if !y.is_empty() {
-                    x.iter_mut().zip(y).for_each(|(p, q)| *p += q);
-                }
-            }
-        }
-        for s in 0..self.conv.len() {
-            rates(&mut self.conv[s], &o.conv[s]);
-            rates(&mut self.conv_month[s], &o.conv_month[s]);
-        }
-        for (a, b) in self.dwell.iter_mut().zip(o.dwell) {
-            hists(a, b);
-        }
-        for (a, b) in self.dwell_month.iter_mut().zip(o.dwell_month) {
-            hists(a, b);
-        }
-        rates(&mut self.handoff, &o.handoff);
-        rates(&mut self.handoff_month, &o.handoff_month);
-        self.within_next.merge(o.within_next);
-        self.late_next.merge(o.late_next);
-        for (a, b) in self.retention.iter_mut().zip(&o.retention) {
-            a.merge(b);
-        }
-        for (a, b) in self.retention_month.iter_mut().zip(&o.retention_month) {
-            a.merge(b);
-        }
-        self
-    }
-}
-
-fn bin(days: f64) -> usize {
-    ((days / BIN_DAYS) as usize).min(BINS - 1)
-}
-
-fn hist_add(h: &mut Vec<u32>, days: f64) {
-    if h.is_empty() {
-        h.resize(BINS, 0);
-    }
-    h[bin(days.max(0.0))] += 1;
-}
 
 /// The value (days, bin midpoint) at a rank of a histogram (0-based).
 fn hist_rank(h: &[u32], rank: u64) -> Option<f64> {
@@ -356,116 +174,6 @@ fn quartile_boundary(groups: &[Rate], min_volume: u64) -> Option<f64> {
     }
     rates.sort_by(f64::total_cmp);
     crate::stats::percentile_cont(&rates, 0.75)
-}
-
-/// Gross revenue retention month over month (metrics.md's GRR): of the customer units
-/// that paid in a month, the revenue they paid again the next month, each unit counted
-/// up to what it paid before. Sums are kept in minor units as integers, so that parts
-/// merge to exactly the whole; the squares give the ratio estimate's interval.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Kept {
-    units: u64,
-    /// Independent observations behind the squares: unit-months, or units when a unit's
-    /// months are taken together (its months are not independent of each other).
-    clusters: u64,
-    churned: u64,
-    before: i128,
-    kept: i128,
-    before_sq: i128,
-    kept_sq: i128,
-    cross: i128,
-}
-
-impl Kept {
-    fn add(&mut self, before: i64, now: i64) {
-        if before <= 0 {
-            return;
-        }
-        let (b, k) = (
-            i128::from(before),
-            i128::from(crate::scorecard::retained(before, now)),
-        );
-        self.units += 1;
-        self.clusters += 1;
-        self.churned += u64::from(now <= 0);
-        self.before += b;
-        self.kept += k;
-        self.before_sq += b * b;
-        self.kept_sq += k * k;
-        self.cross += b * k;
-    }
-
-    /// One unit's months of the period as one observation: the interval of the ratio is
-    /// then cluster-robust (a unit on an annual plan keeps its revenue eleven months
-    /// running; counting those months as independent made the interval too narrow).
-    fn add_unit(&mut self, months: &Kept) {
-        let (b, k) = (months.before, months.kept);
-        self.units += months.units;
-        self.clusters += 1;
-        self.churned += months.churned;
-        self.before += b;
-        self.kept += k;
-        self.before_sq += b * b;
-        self.kept_sq += k * k;
-        self.cross += b * k;
-    }
-
-    fn merge(&mut self, o: &Kept) {
-        self.units += o.units;
-        self.clusters += o.clusters;
-        self.churned += o.churned;
-        self.before += o.before;
-        self.kept += o.kept;
-        self.before_sq += o.before_sq;
-        self.kept_sq += o.kept_sq;
-        self.cross += o.cross;
-    }
-
-    fn grr(&self) -> Option<f64> {
-        ratio(self.kept as f64, self.before as f64)
-    }
-
-    fn logo_retention(&self) -> Option<f64> {
-        ratio((self.units - self.churned) as f64, self.units as f64)
-    }
-
-    /// Variance of the ratio estimate kept / before over the units (delta method:
-    /// the spread of kept - GRR x before, over the mean revenue before squared).
-    fn variance(&self) -> Option<f64> {
-        let r = self.grr()?;
-        let n = self.clusters as f64;
-        if self.clusters < 2 {
-            return None;
-        }
-        let ss = self.kept_sq as f64 - 2.0 * r * self.cross as f64 + r * r * self.before_sq as f64;
-        let mean_before = self.before as f64 / n;
-        Some((ss / (n - 1.0)).max(0.0) / n / (mean_before * mean_before))
-    }
-
-    /// GRR with its interval at normal quantile `z` (normal approximation of the ratio
-    /// estimate).
-    fn interval(&self, z: f64) -> Option<(f64, f64, f64)> {
-        let r = self.grr()?;
-        let se = self.variance()?.sqrt();
-        Some((r, (r - z * se).max(0.0), (r + z * se).min(1.0)))
-    }
-
-    /// The estimate as binomial counts carrying the same information (Kish's effective
-    /// sample size: n = GRR (1 - GRR) / variance), so that months and segments are
-    /// shrunk, ranked and pooled for benchmarks exactly like the other links' rates.
-    fn as_rate(&self) -> Rate {
-        let Some(r) = self.grr() else {
-            return Rate::default();
-        };
-        let n = match self.variance() {
-            Some(v) if v > 0.0 && r > 0.0 && r < 1.0 => (r * (1.0 - r) / v).round().max(1.0),
-            _ => self.units as f64,
-        };
-        Rate {
-            n: n as u64,
-            k: (r * n).round() as u64,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -752,136 +460,6 @@ pub struct BottlenecksReport {
     pub what_if: Option<WhatIf>,
 }
 
-/// One pass over a part: step cohorts, stage times and the handoff per contact, and
-/// retention per unit.
-fn collect(
-    s: &Snapshot,
-    scope: &Scope<'_>,
-    slots: &Slots,
-    part: &Part,
-    q: &BottleneckQuery,
-    acc: &mut Acc,
-) {
-    let w = &q.window;
-    let k = s.stages.len();
-    let maturity = (q.maturity_days * MILLIS_PER_DAY as f64) as i64;
-    let bench_end = w.as_of - maturity;
-    let month_of = |t: i64, end: i64| -> Option<usize> {
-        let back = end - t;
-        (back > 0 && back <= MONTHS as i64 * MONTH_MS)
-            .then(|| MONTHS - 1 - ((back - 1) / MONTH_MS) as usize)
-    };
-    let mql = s.stage_index("mql");
-    let next = mql.filter(|m| m + 1 < k).map(|m| m + 1);
-    let limit = (s.sla_hours * 3_600_000.0) as i64;
-    let t = &s.touchpoints;
-    let mut at = [0usize; 7];
-    for c in part.contacts.clone() {
-        if !scope.contact(c) {
-            continue;
-        }
-        slots.contact(s, c, &mut at);
-        let row = &s.entered[c * k..(c + 1) * k];
-        for step in 1..k {
-            let t0 = row[step - 1];
-            if t0 == NEVER || t0 > bench_end {
-                continue;
-            }
-            let t1 = row[step];
-            let converted = t1 != NEVER && t1 - t0 <= maturity;
-            let days = (t1.saturating_sub(t0)) as f64 / MILLIS_PER_DAY as f64;
-            if w.contains(t0) {
-                for &cell in &at {
-                    acc.conv[step - 1][cell].add(converted);
-                    if converted {
-                        hist_add(&mut acc.dwell[step - 1][cell / slots.strata], days);
-                    }
-                }
-            }
-            if let Some(m) = month_of(t0, bench_end) {
-                acc.conv_month[step - 1][m].add(converted);
-                if converted {
-                    hist_add(&mut acc.dwell_month[step - 1][m], days);
-                }
-            }
-        }
-        let Some(m) = mql else { continue };
-        let t0 = row[m];
-        if t0 == NEVER || t0 > w.as_of {
-            continue;
-        }
-        let first = s
-            .touches_of(c)
-            .find(|&i| t.team[i] == Team::Sales && t.at[i] >= t0 && t.at[i] <= w.as_of);
-        let within = match first {
-            Some(i) => t.at[i] - t0 <= limit,
-            None if w.as_of - t0 > limit => false,
-            None => continue, // pending: the SLA has not run out
-        };
-        if w.contains(t0) {
-            for &slot in &at {
-                acc.handoff[slot].add(within);
-            }
-        }
-        // What answering within the SLA is worth: the next-stage conversion of answered
-        // and of late leads, over the mature MQLs of the year before (the benchmark's
-        // history), each given the time to convert that step cohorts get. Judged on
-        // the window's own leads, most of which had not had that time, the price swung
-        // from nothing to millions with the hour of the day.
-        if t0 <= bench_end && month_of(t0, bench_end).is_some() {
-            let reached = next.is_some_and(|n| row[n] != NEVER && row[n] - t0 <= maturity);
-            if within {
-                acc.within_next.add(reached);
-            } else {
-                acc.late_next.add(reached);
-            }
-        }
-        if let Some(mo) = month_of(t0, w.as_of) {
-            acc.handoff_month[mo].add(within);
-        }
-    }
-    // Retention: each unit's revenue by calendar month, the last twelve before the as-of
-    // month and the one before them for a base.
-    let zone = s.timezone;
-    let day = |d| crate::calendar::day_start(zone, d);
-    let this_month = crate::calendar::month_start(zone, w.as_of);
-    let starts: Vec<i64> = (0..=MONTHS as u32 + 1)
-        .rev()
-        .map(|back| day(this_month - chrono::Months::new(back)))
-        .collect();
-    let windows: Vec<(i64, i64)> = starts.windows(2).map(|p| (p[0], p[1])).collect();
-    // Subscription revenue only: a one-off fee or a refund not repeated next month is
-    // not a customer lost. With recurring revenue, each unit's MRR on the last day of
-    // each month (metrics.md, GRR on the MRR basis).
-    let one_off = [s.names.get("one_off"), s.names.get("refund")];
-    let recurring = |i: usize| !one_off.contains(&Some(s.revenue.kind[i]));
-    let mut by_unit = |u: u32, v: &[i64]| {
-        slots.unit(s, u as usize, &mut at);
-        let mut own = Kept::default();
-        for j in 1..v.len() {
-            let month_start = windows[j].0;
-            acc.retention_month[j - 1].add(v[j - 1], v[j]);
-            if month_start >= w.from && month_start < w.end() {
-                own.add(v[j - 1], v[j]);
-            }
-        }
-        if own.units > 0 {
-            for &cell in &at {
-                acc.retention[cell].add_unit(&own);
-            }
-        }
-    };
-    if crate::scorecard::RetentionBasis::of(s) == crate::scorecard::RetentionBasis::Mrr {
-        let days: Vec<i32> = windows
-            .iter()
-            .map(|&(_, b)| crate::calendar::day_of(zone, b - 1))
-            .collect();
-        crate::mrr::for_each_unit_mrr(s, scope, part, &days, |u, v, _| by_unit(u, v));
-    } else {
-        for_each_unit_where(s, scope, part, &windows, recurring, by_unit);
-    }
-}
-
 /// The target of `metric` that applies to `scope`: the company's for everything, a
 /// segment's own for a segment (as the scorecard reads them), and none for any other
 /// slice (a channel's or a score band's share of a company target is not set anywhere).
@@ -910,10 +488,8 @@ pub fn bottlenecks(s: &Snapshot, q: &BottleneckQuery) -> BottlenecksReport {
 /// The bottlenecks of the records in `scope` (`--filter`): every count, price and plan
 /// made from those records alone.
 pub fn bottlenecks_in(s: &Snapshot, q: &BottleneckQuery, scope: &Scope<'_>) -> BottlenecksReport {
-    let w = &q.window;
     let slots = Slots::new(s);
-    let k = s.stages.len();
-    let steps = k.saturating_sub(1);
+    let steps = s.stages.len().saturating_sub(1);
     let acc = map_merge(
         &parts(s),
         |p| {
@@ -924,7 +500,45 @@ pub fn bottlenecks_in(s: &Snapshot, q: &BottleneckQuery, scope: &Scope<'_>) -> B
         Acc::merge,
     )
     .unwrap_or_else(|| Acc::new(steps, slots.count(), slots.cells()));
+    // The what-if's plan runs on the funnel's rates (forecast.rs).
+    let rates = q
+        .what_if
+        .is_some()
+        .then(|| crate::funnel::funnel_in(s, &crate::forecast::rates_funnel(s, &q.window), scope));
+    let whole = Counted {
+        parts: parts(s),
+        units: s.units(),
+    };
+    judge(s, scope, q, &slots.layout, acc, &whole, rates)
+}
 
+/// Where the shared tables' rows are counted from: the parts of the snapshot (or of the
+/// shared tables alone, on a cluster's client) and the workspace's customer units.
+struct Counted {
+    parts: Vec<Part>,
+    units: usize,
+}
+
+impl Counted {
+    fn whole(&self, s: &Snapshot) -> Part {
+        Part::split_units(s, 1, self.units).pop().expect("one part")
+    }
+}
+
+/// The report of the links' counts (`acc`, laid out by `layout`): prices, benchmarks,
+/// findings and the what-if, all from the shared tables and the counts. `rates` is the
+/// plan's rates funnel, needed only for a what-if.
+fn judge(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    q: &BottleneckQuery,
+    slots: &Layout,
+    acc: Acc,
+    rows: &Counted,
+    rates: Option<crate::funnel::FunnelReport>,
+) -> BottlenecksReport {
+    let w = &q.window;
+    let steps = s.stages.len().saturating_sub(1);
     // Value of one more customer, and the downstream conversion from each stage.
     let d = &s.deals;
     let (mut won_sum, mut won_n) = (0i64, 0u64);
@@ -939,7 +553,7 @@ pub fn bottlenecks_in(s: &Snapshot, q: &BottleneckQuery, scope: &Scope<'_>) -> B
         }
     }
     let value = major(s, ratio(won_sum as f64, won_n as f64).unwrap_or(0.0));
-    let strata = slots.strata;
+    let strata = slots.strata();
     // A slot's figures, added over the account segments.
     let total = |cells: &[Rate], slot: usize| -> Rate {
         let mut r = Rate::default();
@@ -970,7 +584,7 @@ pub fn bottlenecks_in(s: &Snapshot, q: &BottleneckQuery, scope: &Scope<'_>) -> B
     let downstream = |st: usize| -> f64 { overall[st + 1..].iter().product() };
     let revenue = major(
         s,
-        crate::scorecard::revenue_in(s, scope, &Part::whole(s), w.from, w.end()) as f64,
+        crate::scorecard::revenue_in(s, scope, &rows.whole(s), w.from, w.end()) as f64,
     );
     let period_days = (w.end() - w.from) as f64 / MILLIS_PER_DAY as f64;
     let mature_days = (period_days - q.maturity_days).max(1.0);
@@ -1429,7 +1043,7 @@ pub fn bottlenecks_in(s: &Snapshot, q: &BottleneckQuery, scope: &Scope<'_>) -> B
         let (r, low, high) = kept.interval(z)?;
         Some((r, low, high, kept.units))
     };
-    let service = service_evidence(s, scope, w);
+    let service = service_evidence(s, scope, w, &rows.whole(s));
     for &slot in &all_slots {
         let kept = retention_total(slot);
         let base = major(s, kept.before as f64);
@@ -1508,7 +1122,7 @@ pub fn bottlenecks_in(s: &Snapshot, q: &BottleneckQuery, scope: &Scope<'_>) -> B
     let mut seen = std::collections::HashSet::new();
     findings.retain(|f| seen.insert((f.link.clone(), family(&f.segment))));
     links.sort_by(|a, b| b.revenue_at_stake.total_cmp(&a.revenue_at_stake));
-    let what_if = q.what_if.as_ref().map(|(link, rate)| {
+    let what_if = q.what_if.as_ref().zip(rates).map(|((link, rate), rates)| {
         let current = links
             .iter()
             .find(|l| l.link == link.as_str())
@@ -1532,6 +1146,7 @@ pub fn bottlenecks_in(s: &Snapshot, q: &BottleneckQuery, scope: &Scope<'_>) -> B
             value,
             revenue,
             (base, handoff_n, gain),
+            (&rows.parts, rates),
         )
     });
     BottlenecksReport {
@@ -1555,7 +1170,12 @@ pub fn bottlenecks_in(s: &Snapshot, q: &BottleneckQuery, scope: &Scope<'_>) -> B
 /// How service relates to churn, month by month over the period: customers who had a
 /// ticket rated 1-2 or answered after more than 24 h in the 90 days before a month,
 /// against the others, and how many of each stopped paying that month.
-fn service_evidence(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Option<ServiceFacts> {
+fn service_evidence(
+    s: &Snapshot,
+    scope: &Scope<'_>,
+    w: &Window,
+    whole: &Part,
+) -> Option<ServiceFacts> {
     let tk = &s.tickets;
     let mut bad: std::collections::HashMap<u32, Vec<i64>> = Default::default();
     let mut categories: std::collections::BTreeMap<u32, u64> = Default::default();
@@ -1590,7 +1210,7 @@ fn service_evidence(s: &Snapshot, scope: &Scope<'_>, w: &Window) -> Option<Servi
     starts.push(day(month));
     let windows: Vec<(i64, i64)> = starts.windows(2).map(|p| (p[0], p[1])).collect();
     let mut churn = [Rate::default(); 2];
-    for_each_unit(s, scope, &Part::whole(s), &windows, |u, v| {
+    for_each_unit(s, scope, whole, &windows, |u, v| {
         let tickets = bad.get(&u);
         for j in 1..v.len() {
             if v[j - 1] <= 0 || windows[j].0 >= w.end() {
@@ -1635,13 +1255,14 @@ fn what_if(
     value: f64,
     revenue: f64,
     (retention_base, handoff_n, handoff_gain): (f64, f64, f64),
+    (parts, rates): (&[Part], crate::funnel::FunnelReport),
 ) -> WhatIf {
     // Without a revenue target, the plan is for the period's own revenue.
     let has_target = scope_target(s, scope, "revenue", w, crate::window::Combine::Sum).is_some();
     let options = crate::forecast::ForecastOptions {
         target: (!has_target).then_some(revenue),
     };
-    let plan = crate::forecast::forecast(s, scope, w, options);
+    let plan = crate::forecast::forecast_with(s, scope, w, options, parts, rates);
     // A period that is over has nothing left to win: its entries are those the whole
     // target needed.
     let finished = w.as_of >= w.to;
@@ -1704,6 +1325,7 @@ fn what_if(
 
 #[cfg(test)]
 mod tests {
+    use super::cells::hist_add;
     use super::*;
 
     #[test]
