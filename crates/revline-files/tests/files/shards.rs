@@ -278,6 +278,46 @@ fn every_shard_count_gives_the_filtered_reports_of_the_whole_snapshot() {
     );
 }
 
+/// A query of `kind` over [from, to) as of 2026-06-01 broken down by `dim`.
+fn by_query(kind: ReportKind, from: &str, to: &str, dim: Dim) -> ReportQuery {
+    let p = ReportParams {
+        from: Some(from.into()),
+        to: Some(to.into()),
+        as_of: Some("2026-06-01".into()),
+        by: Some(dim.name().into()),
+        ..ReportParams::default()
+    };
+    ReportQuery::parse(kind, &p, &demo_settings(), 0).unwrap()
+}
+
+const BROKEN_DOWN: [ReportKind; 6] = [
+    ReportKind::Funnel,
+    ReportKind::Sla,
+    ReportKind::Scorecard,
+    ReportKind::Cohorts,
+    ReportKind::Mrr,
+    ReportKind::Forecast,
+];
+
+/// A breakdown: every shard's partial per value it holds, finished per value of the
+/// whole workspace on the client.
+#[test]
+fn every_shard_count_gives_the_breakdowns_of_the_whole_snapshot() {
+    let s = snapshot();
+    for shards in [3, 8] {
+        let dir = tempfile::tempdir().unwrap();
+        write(s, dir.path(), shards, 7).unwrap();
+        for kind in BROKEN_DOWN {
+            for dim in Dim::ALL {
+                let q = by_query(kind, "2025-07-01", "2026-07-01", dim);
+                let whole = run(s, &q).unwrap().to_json();
+                assert!(whole["segments"].as_array().unwrap().len() >= 2, "{whole}");
+                assert_eq!(from_shards(dir.path(), &q), whole, "{kind:?} by {dim:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn account_based_attribution_is_refused_on_shards() {
     let q = attribution_query("2024-01-01", "won", |p| p.account_based = Some(true));
@@ -342,6 +382,22 @@ proptest! {
         let s = snapshot();
         let month = |m: u32| format!("{}-{:02}-01", 2024 + m / 12, m % 12 + 1);
         let q = filtered_query(kind, &month(from_month), &month(from_month + months), Dim::ALL[dim], pick);
+        let dir = tempfile::tempdir().unwrap();
+        write(s, dir.path(), shards, 1).unwrap();
+        prop_assert_eq!(from_shards(dir.path(), &q), run(s, &q).unwrap().to_json());
+    }
+
+    #[test]
+    fn any_split_period_and_dimension_gives_the_whole_breakdown(
+        shards in 1u32..12,
+        from_month in 0u32..29,
+        months in 1u32..13,
+        dim in 0usize..6,
+        kind in 0usize..6,
+    ) {
+        let s = snapshot();
+        let month = |m: u32| format!("{}-{:02}-01", 2024 + m / 12, m % 12 + 1);
+        let q = by_query(BROKEN_DOWN[kind], &month(from_month), &month(from_month + months), Dim::ALL[dim]);
         let dir = tempfile::tempdir().unwrap();
         write(s, dir.path(), shards, 1).unwrap();
         prop_assert_eq!(from_shards(dir.path(), &q), run(s, &q).unwrap().to_json());

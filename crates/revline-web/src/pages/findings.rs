@@ -294,13 +294,14 @@ pub(super) fn findings(
 
 /// The bottleneck report that the home and retention pages show whatever their period:
 /// the finder judges mature cohorts, so it looks at the twelve months before the as-of
-/// time.
+/// time. It keeps the page's filter: a channel's page shows that channel's links.
 pub(super) async fn whole_chain(
     state: &AppState,
     params: &ReportParams,
 ) -> Result<crate::reports::Shown<BottlenecksReport>, AppError> {
     let chain = ReportParams {
         as_of: params.as_of.clone(),
+        filter: params.filter.clone(),
         ..Default::default()
     };
     crate::reports::run(state, chain).await

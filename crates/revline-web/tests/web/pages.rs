@@ -691,6 +691,19 @@ async fn pages_in_both_languages(w: Web) {
         figure(&filtered.body, "metric:revenue"),
         figure(&all.body, "metric:revenue")
     );
+    // Regression: the retention page's service link showed the whole workspace's
+    // retention finding under a channel's filter; it is the filter's own.
+    let service = |body: &str| {
+        body.split("data-evidence>")
+            .nth(1)
+            .map(|e| e.split('<').next().unwrap_or_default().to_string())
+    };
+    let whole = w.get("/retention", Some(&admin)).await;
+    let webinar = w
+        .get("/retention?filter=channel:webinar", Some(&admin))
+        .await;
+    assert!(service(&whole.body).is_some(), "{}", whole.body);
+    assert_ne!(service(&webinar.body), service(&whole.body));
     // The period picker shows dates as Polish people type them (a browser's own date
     // field would follow the browser's language), and takes them back as typed.
     assert!(

@@ -167,6 +167,18 @@ fn reports<'a>(period: [&'a str; 2], open: [&'a str; 2]) -> Vec<Vec<&'a str>> {
         vec!["bottlenecks", "--from", period[0], "--to", period[1]],
         vec!["bottlenecks", "--from", "1990-01-01"],
         vec![
+            "funnel", "--from", period[0], "--to", period[1], "--by", "channel",
+        ],
+        vec![
+            "scorecard",
+            "--from",
+            period[0],
+            "--to",
+            period[1],
+            "--by",
+            "segment",
+        ],
+        vec![
             "bottlenecks",
             "--from",
             period[0],
@@ -353,8 +365,8 @@ fn reports_that_look_across_shards_are_refused_on_a_cluster() {
             "account-based attribution",
         ),
         (
-            &["funnel", "--by", "channel"][..],
-            "--by runs only in one process",
+            &["scorecard", "--by", "score_band"][..],
+            "the bands come from a lead-scoring model",
         ),
         (
             &["funnel", "--filter", "score_band:high"][..],
@@ -514,7 +526,7 @@ fn a_server_with_a_cluster_answers_the_api_from_it() {
     let token = token_for(&db, "ann@example.com");
     let files = dir.path().join("snap");
     let (_server, port) = serve_on_cluster(dir.path(), &db, &files, &cluster.scheduler);
-    let cases: [(&str, &[&str]); 14] = [
+    let cases: [(&str, &[&str]); 17] = [
         ("funnel", &["--from", "2000-01-01"]),
         (
             "funnel",
@@ -565,6 +577,24 @@ fn a_server_with_a_cluster_answers_the_api_from_it() {
         (
             "bottlenecks",
             &["--from", "2025-06-01", "--filter", "segment:enterprise"],
+        ),
+        // Breakdowns: by a contact's value, and by the segment (each with its own
+        // targets); the retention page's cohorts by first touch.
+        ("funnel", &["--from", "2026-01-01", "--by", "channel"]),
+        (
+            "scorecard",
+            &[
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-07-01",
+                "--by",
+                "segment",
+            ],
+        ),
+        (
+            "cohorts",
+            &["--from", "2025-06-01", "--by", "first_touch_channel"],
         ),
     ];
     for (name, args) in cases {

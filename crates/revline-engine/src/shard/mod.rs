@@ -9,6 +9,8 @@
 //! report that breaks down by every dimension (the bottleneck finder) reads each
 //! customer unit's and deal's values, made on the whole workspace (`SharedDims`).
 
+mod by;
+
 use crate::attribution::{AttributionPartial, AttributionQuery, Model};
 use crate::bottlenecks::{BottleneckPartial, BottleneckQuery};
 use crate::cohorts::CohortsPartial;
@@ -30,6 +32,8 @@ use serde::{Deserialize, Serialize};
 pub struct ShardTask {
     pub report: ShardReport,
     pub filter: Option<Filter>,
+    /// A breakdown (`--by`): a partial per value from every shard (`by.rs`).
+    pub by: Option<Dim>,
 }
 
 /// The records of one value of a dimension; the value by name, `(none)` for none.
@@ -82,6 +86,13 @@ pub enum ShardPartial {
     Cohorts(CohortsPartial),
     Mrr(Vec<Movements>),
     Bottlenecks(Box<BottleneckPartial>),
+    /// A breakdown: the partial of everything, the values this shard has (as
+    /// `Segmentation::values` lists them) and a partial per value of any record here.
+    By {
+        overall: Box<ShardPartial>,
+        values: Vec<u32>,
+        slices: Vec<(u32, ShardPartial)>,
+    },
 }
 
 /// A query that cannot be computed shard by shard, and why.
@@ -176,12 +187,19 @@ pub struct ShardReads {
 impl ShardTask {
     /// The shard task of `q`, when its report can be computed shard by shard.
     pub fn of(q: &ReportQuery) -> Result<ShardTask, NotSharded> {
-        // Attribution's `by` (campaign) says what is credited, not a breakdown.
-        if q.by.is_some() && q.kind != ReportKind::Attribution {
-            return Err(NotSharded(
-                "--by runs only in one process for now (--filter runs on a cluster)".into(),
-            ));
-        }
+        // Attribution's `by` (campaign) says what is credited, not a breakdown; with a
+        // filter, one process reports the filter's records alone, unbroken.
+        let by = match q.by {
+            _ if q.kind == ReportKind::Attribution || q.filter.is_some() => None,
+            Some(Dim::ScoreBand) => {
+                return Err(NotSharded(
+                    "--by score_band: the bands come from a lead-scoring model trained on \
+                     every shard's leads; it runs only in one process"
+                        .into(),
+                ));
+            }
+            by => by,
+        };
         let filter = match &q.filter {
             Some((Dim::ScoreBand, _)) => {
                 return Err(NotSharded(
@@ -227,14 +245,14 @@ impl ShardTask {
                 )));
             }
         };
-        Ok(ShardTask { report, filter })
+        Ok(ShardTask { report, filter, by })
     }
 
     /// What a shard must read for this task.
     pub fn reads(&self) -> ShardReads {
         let reads = self.report.reads();
         // A contact's segment, country and owner are its account's.
-        let filtered = self.filter.is_some();
+        let filtered = self.filter.is_some() || self.by.is_some();
         ShardReads {
             dims: reads.dims || filtered,
             shared_tables: reads.shared_tables || filtered,
@@ -246,20 +264,34 @@ impl ShardTask {
     pub fn finish_reads_tables(&self) -> bool {
         matches!(self.report, ShardReport::Forecast { .. })
             || self.report.reads().shared_tables
-            || self.filter.is_some()
+            || self.finish_reads_dims()
     }
 
     /// Whether `finish` needs the units', deals' and tickets' values (`SharedDims`).
     pub fn finish_reads_dims(&self) -> bool {
-        self.filter.is_some()
+        self.filter.is_some() || self.by.is_some()
     }
 
     /// The partial of one shard's snapshot, `owned` saying which shard it is.
     pub fn partial(&self, shard: &Snapshot, owned: Owned<'_>) -> ShardPartial {
-        let seg = self.filter.as_ref().map(|f| {
-            let touches = self.report.reads().touchpoints;
-            (owned.segmentation(shard, f.dim, touches), f.value_in(shard))
-        });
+        let touches = self.report.reads().touchpoints;
+        if let Some(dim) = self.by {
+            let seg = owned.segmentation(shard, dim, touches);
+            let (values, here) = by::values_here(shard, &seg);
+            let slices = here
+                .into_iter()
+                .map(|v| (v, self.report.partial(shard, owned, &Scope::of(&seg, v))))
+                .collect();
+            return ShardPartial::By {
+                overall: Box::new(self.report.partial(shard, owned, &Scope::ALL)),
+                values,
+                slices,
+            };
+        }
+        let seg = self
+            .filter
+            .as_ref()
+            .map(|f| (owned.segmentation(shard, f.dim, touches), f.value_in(shard)));
         let scope = seg
             .as_ref()
             .map_or(Scope::ALL, |(seg, v)| Scope::of(seg, *v));
@@ -278,6 +310,9 @@ impl ShardTask {
         workspace_contacts: usize,
         partials: impl IntoIterator<Item = ShardPartial>,
     ) -> Result<Output, NotSharded> {
+        if let Some(dim) = self.by {
+            return self.finish_by(dim, shared, dims, workspace_contacts, partials);
+        }
         let seg = self.filter.as_ref().map(|f| {
             (
                 Segmentation::of_shard(shared, f.dim, dims, false),
@@ -289,6 +324,54 @@ impl ShardTask {
             .map_or(Scope::ALL, |(seg, v)| Scope::of(seg, *v));
         self.report
             .finish(shared, &scope, workspace_contacts, partials)
+    }
+
+    /// A breakdown from every shard's `ShardPartial::By`: the values any shard listed,
+    /// in the order one process lists them, each finished from the partials of the
+    /// shards holding records of it.
+    fn finish_by(
+        &self,
+        dim: Dim,
+        shared: &Snapshot,
+        dims: &SharedDims,
+        workspace_contacts: usize,
+        partials: impl IntoIterator<Item = ShardPartial>,
+    ) -> Result<Output, NotSharded> {
+        let mut overall = Vec::new();
+        let mut values = Vec::new();
+        let mut slices: std::collections::HashMap<u32, Vec<ShardPartial>> = Default::default();
+        for p in partials {
+            let ShardPartial::By {
+                overall: o,
+                values: listed,
+                slices: here,
+            } = p
+            else {
+                return Err(NotSharded("a shard answered another task".into()));
+            };
+            overall.push(*o);
+            values.extend(listed);
+            for (v, slice) in here {
+                slices.entry(v).or_default().push(slice);
+            }
+        }
+        crate::slice::sort_by_name(shared, &mut values);
+        values.dedup();
+        let seg = Segmentation::of_shard(shared, dim, dims, false);
+        let whole = self
+            .report
+            .finish(shared, &Scope::ALL, workspace_contacts, overall)?;
+        let segments = values
+            .into_iter()
+            .map(|v| {
+                let of_v = slices.remove(&v).unwrap_or_default();
+                let out =
+                    self.report
+                        .finish(shared, &Scope::of(&seg, v), workspace_contacts, of_v)?;
+                Ok((shared.names.name(v).to_string(), out))
+            })
+            .collect::<Result<Vec<_>, NotSharded>>()?;
+        by::combine(dim, whole, segments)
     }
 }
 
