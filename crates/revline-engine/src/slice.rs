@@ -128,11 +128,7 @@ impl Segmentation {
         let unit = shared.unit[at].clone();
         let deal = shared.deal[at].clone();
         let revenue = revenue_values(s, &deal, &unit);
-        let touch = if with_touches {
-            touch_values(s, dim, &contact)
-        } else {
-            Vec::new()
-        };
+        let touch = touch_values(s, dim, &contact, with_touches);
         Segmentation {
             dim,
             contact,
@@ -200,11 +196,7 @@ impl Segmentation {
             })
             .collect();
         let revenue = revenue_values(s, &deal, &unit);
-        let touch = if with_touches {
-            touch_values(s, dim, &contact)
-        } else {
-            Vec::new()
-        };
+        let touch = touch_values(s, dim, &contact, with_touches);
         let spend = spend_values(s, dim);
         let tk = &s.tickets;
         let ticket = (0..tk.ids.len())
@@ -307,10 +299,12 @@ fn revenue_values(s: &Snapshot, deal: &[u32], unit: &[u32]) -> Vec<u32> {
         .collect()
 }
 
-/// A touchpoint's own channel and campaign; the rest through its contact.
-fn touch_values(s: &Snapshot, dim: Dim, contact: &[u32]) -> Vec<u32> {
+/// A touchpoint's own channel and campaign; the rest through its contact. None made
+/// without `with_touches`.
+fn touch_values(s: &Snapshot, dim: Dim, contact: &[u32], with_touches: bool) -> Vec<u32> {
     let t = &s.touchpoints;
-    (0..t.at.len())
+    let touches = if with_touches { t.at.len() } else { 0 };
+    (0..touches)
         .map(|i| match dim {
             Dim::Channel | Dim::FirstTouchChannel => t.channel[i],
             Dim::Campaign => t.campaign[i],
