@@ -10,7 +10,7 @@ use crate::bottlenecks::{BottleneckQuery, BottlenecksReport};
 use crate::cohorts::CohortsReport;
 use crate::forecast::{ForecastOptions, ForecastReport};
 use crate::funnel::{FunnelQuery, FunnelReport, View};
-use crate::journeys::{JourneyReport, Subject};
+use crate::journeys::JourneyReport;
 use crate::mrr::MrrReport;
 use crate::scorecard::ScorecardReport;
 use crate::scores::{ScoresQuery, ScoresReport};
@@ -133,7 +133,7 @@ pub struct ReportParams {
 
 /// Whose journey: a contact or an account id (an email is resolved by the caller, who
 /// can ask the store).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SubjectId {
     Contact(String),
     Account(String),
@@ -553,6 +553,21 @@ pub struct MembersReport {
 }
 
 impl MembersReport {
+    /// The report of `members` (in contact order) counted at `stage` by the funnel `fq`.
+    pub fn of(s: &Snapshot, fq: &FunnelQuery, stage: usize, members: Vec<Member>) -> MembersReport {
+        MembersReport {
+            period: crate::funnel::Period {
+                from: revline_core::time::format_timestamp(fq.from),
+                to: revline_core::time::format_timestamp(fq.to),
+            },
+            as_of: revline_core::time::format_timestamp(fq.as_of),
+            view: fq.view,
+            stage: s.stages.get(stage).cloned().unwrap_or_default(),
+            count: members.len() as u64,
+            members,
+        }
+    }
+
     /// The listed contacts' ids, for the caller to look their emails and names up.
     pub fn contact_ids(&self) -> Vec<String> {
         self.members.iter().map(|m| m.contact_id.clone()).collect()
@@ -571,7 +586,7 @@ impl MembersReport {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Member {
     pub contact_id: String,
     /// Filled in by the caller from the store (the snapshot holds no emails or names).
@@ -581,6 +596,21 @@ pub struct Member {
     /// The channel of the touch that made the contact a lead (`(none)` without one).
     pub channel: String,
     pub owner: Option<String>,
+}
+
+impl Member {
+    /// Contact `c` of `s`, which entered the stage at `entered_at`.
+    pub fn of(s: &Snapshot, c: usize, entered_at: i64) -> Member {
+        Member {
+            contact_id: s.contact_ids[c].to_string(),
+            email: None,
+            name: None,
+            entered_at: revline_core::time::format_timestamp(entered_at),
+            channel: s.names.name(s.contact.lead_channel[c]).to_string(),
+            owner: (s.contact.owner[c] != crate::snapshot::NONE)
+                .then(|| s.names.name(s.contact.owner[c]).to_string()),
+        }
+    }
 }
 
 impl<T: Serialize> Sliced<T> {
@@ -759,25 +789,11 @@ pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
                 Sliced::One(found) => found,
                 Sliced::By(by) => by.overall,
             };
-            Output::Members(MembersReport {
-                period: w.period(),
-                as_of: w.as_of_text(),
-                view: q.view,
-                stage: s.stages.get(stage).cloned().unwrap_or_default(),
-                count: found.len() as u64,
-                members: found
-                    .into_iter()
-                    .map(|(c, t)| Member {
-                        contact_id: s.contact_ids[c].to_string(),
-                        email: None,
-                        name: None,
-                        entered_at: revline_core::time::format_timestamp(t),
-                        channel: s.names.name(s.contact.lead_channel[c]).to_string(),
-                        owner: (s.contact.owner[c] != crate::snapshot::NONE)
-                            .then(|| s.names.name(s.contact.owner[c]).to_string()),
-                    })
-                    .collect(),
-            })
+            let members = found
+                .into_iter()
+                .map(|(c, t)| Member::of(s, c, t))
+                .collect();
+            Output::Members(MembersReport::of(s, &fq, stage, members))
         }
         ReportKind::Scorecard => Output::Scorecard(sliced(s, q, Reads::Touches, |scope| {
             crate::scorecard::scorecard(s, &scope, w, None)
@@ -793,20 +809,7 @@ pub fn run(s: &Snapshot, q: &ReportQuery) -> Result<Output, NotFound> {
         })),
         ReportKind::Journeys => {
             let subject = match &q.subject {
-                Some(SubjectId::Account(id)) => s
-                    .accounts
-                    .ids
-                    .get(id)
-                    .filter(|&a| s.accounts.loaded[a as usize])
-                    .map(Subject::Account)
-                    .ok_or_else(|| NotFound(format!("no account with id '{id}'")))?,
-                Some(SubjectId::Contact(id)) => s
-                    .contact_ids
-                    .iter()
-                    .position(|c| c == id)
-                    .filter(|&c| s.contact.loaded[c])
-                    .map(|c| Subject::Contact(c as u32))
-                    .ok_or_else(|| NotFound(format!("no contact with id '{id}'")))?,
+                Some(id) => crate::journeys::resolve(s, id)?,
                 None => return Err(NotFound("journeys needs a contact or an account".into())),
             };
             Output::Journey(crate::journeys::journey(s, subject))

@@ -4,7 +4,7 @@
 //! cut would have done to last quarter's leads next to the MQL stage as it was.
 
 use crate::calendar::{add_months, date_of, day_start, first_of_month, named_period};
-use crate::scores::{ScoresQuery, lead_entry};
+use crate::scores::{Lead, LeadsPartial, ScoresQuery};
 use crate::snapshot::{NEVER, Snapshot};
 use revline_core::Millis;
 use revline_core::time::format_timestamp;
@@ -66,6 +66,11 @@ fn stage_or(s: &Snapshot, name: &str, fallback: usize) -> usize {
         .unwrap_or(fallback.min(s.stages.len().saturating_sub(1)))
 }
 
+/// The stage the cut is checked against.
+pub(crate) fn mql_stage(s: &Snapshot) -> usize {
+    stage_or(s, "mql", 1)
+}
+
 fn span(a: Millis, b: Millis) -> Span {
     Span {
         from: format_timestamp(a),
@@ -73,54 +78,79 @@ fn span(a: Millis, b: Millis) -> Span {
     }
 }
 
-/// `score(contact, lead_entry)` is the model's score of a lead, `None` when the model
-/// could not be trained (then nothing passes and no cut is named).
+/// The times the threshold reads: the months the rates are measured over and the last
+/// whole quarter, both before the end of the scored period (or now, if sooner): a
+/// period in the past is judged by the rates of its own time.
+pub(crate) struct Windows {
+    /// The stage whose entries measure sales' capacity.
+    pub sql: usize,
+    rates: (Millis, Millis),
+    quarter: (Millis, Millis),
+}
+
+fn within(t: Millis, (a, b): (Millis, Millis)) -> bool {
+    t != NEVER && t >= a && t < b
+}
+
+impl Windows {
+    pub(crate) fn of(s: &Snapshot, q: &ScoresQuery) -> Windows {
+        let zone = s.timezone;
+        let end = q.to.min(q.as_of);
+        let month = first_of_month(date_of(zone, end));
+        let (qa, qb) = named_period(zone, "last_quarter", end).expect("a known name");
+        Windows {
+            sql: stage_or(s, "sql", 2),
+            rates: (
+                day_start(zone, add_months(month, -RATE_MONTHS)),
+                day_start(zone, month),
+            ),
+            quarter: (day_start(zone, qa), day_start(zone, qb)),
+        }
+    }
+
+    /// Whether an entry into the SQL stage at `t` counts towards the capacity.
+    pub(crate) fn measures_sql(&self, t: Millis) -> bool {
+        within(t, self.rates)
+    }
+
+    /// Whether the threshold reads a lead that entered at `entry`.
+    pub(crate) fn reads(&self, entry: Millis) -> bool {
+        within(entry, self.rates) || within(entry, self.quarter)
+    }
+}
+
+/// The threshold from `leads` (every lead the windows read, and the SQL entries
+/// counted in them); `score(lead)` is the model's score, `None` when the model could
+/// not be trained (then nothing passes and no cut is named).
 pub fn threshold(
     s: &Snapshot,
     q: &ScoresQuery,
-    score: impl Fn(usize, Millis) -> Option<f64>,
+    leads: &LeadsPartial,
+    score: impl Fn(&Lead) -> Option<f64>,
 ) -> Threshold {
-    let zone = s.timezone;
-    let k = s.stages.len();
-    let sql = stage_or(s, "sql", 2);
-    let mql = stage_or(s, "mql", 1);
-    // Measured before the end of the scored period (or now, if sooner): a period in
-    // the past is judged by the rates of its own time.
-    let end = q.to.min(q.as_of);
-    let month = first_of_month(date_of(zone, end));
-    let (from, to) = (
-        day_start(zone, add_months(month, -RATE_MONTHS)),
-        day_start(zone, month),
-    );
-    let within = |t: Millis, a: Millis, b: Millis| t != NEVER && t >= a && t < b;
+    let windows = Windows::of(s, q);
+    let mql = mql_stage(s);
     let mut recent = Vec::new();
     let mut arrived = 0u64;
-    let mut entered_sql = 0u64;
-    for c in 0..s.contacts() {
-        if within(s.entered[c * k + sql], from, to) {
-            entered_sql += 1;
-        }
-        if let Some(entry) = lead_entry(s, c).filter(|&e| within(e, from, to)) {
-            arrived += 1;
-            recent.extend(score(c, entry));
-        }
+    for lead in leads
+        .leads
+        .iter()
+        .filter(|l| within(l.entry, windows.rates))
+    {
+        arrived += 1;
+        recent.extend(score(lead));
     }
     let months = f64::from(RATE_MONTHS);
-    let capacity = q.capacity.unwrap_or(entered_sql as f64 / months);
+    let capacity = q.capacity.unwrap_or(leads.entered_sql as f64 / months);
     recent.sort_by(|a, b| b.total_cmp(a));
     let take = ((capacity * months).round() as usize).min(recent.len());
     let cut = (take > 0).then(|| recent[take - 1]);
     let passed = &recent[..take];
     let expected = (!passed.is_empty()).then(|| passed.iter().sum::<f64>() / passed.len() as f64);
 
-    let (qa, qb) = named_period(zone, "last_quarter", end).expect("a known name");
-    let (qa, qb) = (day_start(zone, qa), day_start(zone, qb));
-    let reached = |c: usize, stage: usize| {
-        let t = s.entered[c * k + stage];
-        t != NEVER && t <= q.as_of
-    };
+    let reached = |t: Millis| t != NEVER && t <= q.as_of;
     let mut check = QuarterCheck {
-        period: span(qa, qb),
+        period: span(windows.quarter.0, windows.quarter.1),
         mql_stage: s.stages[mql].clone(),
         leads: 0,
         passed: 0,
@@ -131,14 +161,15 @@ pub fn threshold(
         passed_reached_target: 0,
         mqls_reached_target: 0,
     };
-    for c in 0..s.contacts() {
-        let Some(entry) = lead_entry(s, c).filter(|&e| within(e, qa, qb)) else {
-            continue;
-        };
+    for lead in leads
+        .leads
+        .iter()
+        .filter(|l| within(l.entry, windows.quarter))
+    {
         check.leads += 1;
-        let pass = cut.is_some_and(|cut| score(c, entry).is_some_and(|p| p >= cut));
-        let is_mql = reached(c, mql);
-        let won = reached(c, q.target);
+        let pass = cut.is_some_and(|cut| score(lead).is_some_and(|p| p >= cut));
+        let is_mql = reached(lead.mql_at);
+        let won = reached(lead.target_at);
         check.passed += u64::from(pass);
         check.mqls += u64::from(is_mql);
         check.mqls_passed += u64::from(is_mql && pass);
@@ -151,8 +182,8 @@ pub fn threshold(
         score: cut,
         capacity_per_month: capacity,
         capacity_given: q.capacity.is_some(),
-        capacity_stage: s.stages[sql].clone(),
-        measured: span(from, to),
+        capacity_stage: s.stages[windows.sql].clone(),
+        measured: span(windows.rates.0, windows.rates.1),
         leads_per_month: arrived as f64 / months,
         expected_conversion: expected,
         last_quarter: check,

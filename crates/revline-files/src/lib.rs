@@ -149,7 +149,7 @@ pub fn read_shard(
     } else {
         SharedDims::default()
     };
-    let (snapshot, global) = shards::read_one(&manifest, &root, base, shard, reads.touchpoints)?;
+    let (snapshot, global) = shards::read_one(&manifest, &root, base, shard, reads)?;
     Ok(ShardFiles {
         manifest,
         snapshot,

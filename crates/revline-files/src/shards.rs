@@ -7,6 +7,7 @@ use crate::shared::{read_attributes, team, team_code, with_attributes};
 use crate::{FilesError, Manifest, Tables, shard_of};
 use arrow_array::types::{Int64Type, UInt8Type, UInt32Type};
 use rayon::prelude::*;
+use revline_engine::shard::ShardReads;
 use revline_engine::snapshot::{NONE, Snapshot};
 use std::path::{Path, PathBuf};
 
@@ -176,15 +177,15 @@ pub(crate) fn read(
 }
 
 /// Fills `base` with the contacts of one shard alone, numbered from 0 in the file's
-/// order, with their stage entries and, when `touchpoints`, their touchpoints (whose
-/// `contact` is then the number here); no stage rows. Returns each contact's index in
+/// order, with their stage entries and, as `reads` asks, their touchpoints and stage
+/// rows (whose `contact` is then the number here). Returns each contact's index in
 /// the workspace, ascending as the file holds them.
 pub(crate) fn read_one(
     m: &Manifest,
     root: &Path,
     mut s: Snapshot,
     shard: u32,
-    touchpoints: bool,
+    reads: ShardReads,
 ) -> Result<(Snapshot, Vec<u32>), FilesError> {
     let path = shard_dir(root, shard).join("contacts.parquet");
     let decoded = [Read::file(&path)?];
@@ -213,11 +214,26 @@ pub(crate) fn read_one(
     own.place(m, &decoded, &rows)?;
     cells.place(&decoded, &rows, k)?;
     own.finish(m);
-    if touchpoints {
+    let local = |c: u32| global.binary_search(&c).ok();
+    if reads.touchpoints {
         let path = shard_dir(root, shard).join("touchpoints.parquet");
         let f = Read::file(&path)?;
-        let local = |c: u32| global.binary_search(&c).ok();
         read_touchpoints(&mut s.touchpoints, std::iter::once(&f), n, local)?;
+    }
+    if reads.stage_rows {
+        let path = shard_dir(root, shard).join("stage_rows.parquet");
+        let f = Read::file(&path)?;
+        let (contact, stage, at) = (f.u32("contact")?, f.u32("stage")?, f.i64("at")?);
+        // Written in the workspace's order, which is kept; contacts numbered here.
+        for r in 0..contact.len() {
+            let c = local(contact[r]).ok_or_else(|| {
+                FilesError::at(
+                    f.path(),
+                    format!("row {r}: contact {} is not in this shard", contact[r]),
+                )
+            })?;
+            s.stage_rows.push((c as u32, stage[r], at[r]));
+        }
     }
     Ok((s, global))
 }

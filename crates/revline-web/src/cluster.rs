@@ -8,7 +8,7 @@
 use crate::{AppError, AppState};
 use futures::future::BoxFuture;
 use revline_engine::query::{Output, ReportQuery};
-use revline_engine::shard::{ShardPartial, ShardTask};
+use revline_engine::shard::{ShardPartial, ShardTask, Unfinished};
 use revline_files::Manifest;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -91,7 +91,10 @@ pub(crate) async fn run(state: &AppState, query: &ReportQuery) -> Result<Option<
         };
         let out = task
             .finish(&shared, &dims, manifest.contacts as usize, partials)
-            .map_err(|e| AppError::Cluster(format!("{name}: {e}")))?;
+            .map_err(|e| match e {
+                Unfinished::NotFound(e) => AppError::NotFound(e.0),
+                Unfinished::Wrong(e) => AppError::Cluster(format!("{name}: {e}")),
+            })?;
         revline_engine::query::checked(&query, out).map_err(|e| AppError::NotFound(e.0))
     })
     .await

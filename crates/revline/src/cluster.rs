@@ -4,7 +4,7 @@
 
 use crate::{ClusterAction, Failure, ReportFormat, usage};
 use revline_engine::query::{ReportKind, ReportParams, ReportQuery};
-use revline_engine::shard::ShardTask;
+use revline_engine::shard::{ShardTask, Unfinished};
 use revline_store::Store;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -124,8 +124,14 @@ pub async fn report(
     };
     let out = task
         .finish(&shared, &dims, manifest.contacts as usize, partials)
-        .map_err(|e| anyhow::anyhow!("the cluster at {cluster}: {e}"))?;
-    let out = revline_engine::query::checked(&q, out).map_err(|e| usage(e.0))?;
+        .map_err(|e| match e {
+            Unfinished::NotFound(e) => usage(e.0),
+            Unfinished::Wrong(e) => anyhow::anyhow!("the cluster at {cluster}: {e}").into(),
+        })?;
+    let mut out = revline_engine::query::checked(&q, out).map_err(|e| usage(e.0))?;
+    if let revline_engine::query::Output::Members(m) = &mut out {
+        crate::report::fill_members(store, m).await?;
+    }
     crate::report::print_output(&out, format);
     Ok(0)
 }

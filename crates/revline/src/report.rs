@@ -132,7 +132,7 @@ pub async fn run(
 
 /// Emails and names of the listed members, read from the store (the snapshot holds
 /// neither).
-async fn fill_members(
+pub(crate) async fn fill_members(
     store: &dyn Store,
     report: &mut revline_engine::query::MembersReport,
 ) -> Result<(), Failure> {

@@ -16,10 +16,14 @@ use crate::bottlenecks::{BottleneckPartial, BottleneckQuery};
 use crate::cohorts::CohortsPartial;
 use crate::forecast::ForecastOptions;
 use crate::funnel::{FunnelPartial, FunnelQuery};
+use crate::journeys::JourneyPart;
 use crate::mrr::Movements;
 use crate::part::Part;
-use crate::query::{Output, ReportKind, ReportQuery, Sliced};
+use crate::query::{
+    Member, MembersReport, NotFound, Output, ReportKind, ReportQuery, Sliced, SubjectId,
+};
 use crate::scorecard::{ScorecardPartial, acquired_of, year_ago_windows};
+use crate::scores::{LeadsPartial, ScoresQuery};
 use crate::sla::SlaPartial;
 use crate::slice::{Dim, Scope, Segmentation, SharedDims};
 use crate::snapshot::{NONE, Snapshot};
@@ -74,6 +78,17 @@ pub enum ShardReport {
     },
     /// Every link's counts by every dimension's values; the client prices and judges.
     Bottlenecks(BottleneckQuery),
+    /// The people counted at a stage (an index) of a funnel, each shard listing its own.
+    Members {
+        funnel: FunnelQuery,
+        stage: usize,
+    },
+    /// A contact's or an account's timeline: each shard tells its contacts' events and
+    /// the shared records of those contacts.
+    Journey(SubjectId),
+    /// Lead scores: each shard sends what the model reads of its leads; the client
+    /// learns the layout, trains and scores, as one process does.
+    Scores(ScoresQuery),
 }
 
 /// One shard's share of a report.
@@ -86,6 +101,10 @@ pub enum ShardPartial {
     Cohorts(CohortsPartial),
     Mrr(Vec<Movements>),
     Bottlenecks(Box<BottleneckPartial>),
+    /// Each listed member with its contact's index in the workspace.
+    Members(Vec<(u32, Member)>),
+    Journey(JourneyPart),
+    Leads(LeadsPartial),
     /// A breakdown: the partial of everything, the values this shard has (as
     /// `Segmentation::values` lists them) and a partial per value of any record here.
     By {
@@ -99,6 +118,17 @@ pub enum ShardPartial {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct NotSharded(pub String);
+
+/// Why the shards' partials gave no report.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unfinished {
+    /// The shards answered wrongly (a partial of another task).
+    #[error("{0}")]
+    Wrong(#[from] NotSharded),
+    /// The query names what the workspace does not have, as one process would say.
+    #[error("{0}")]
+    NotFound(#[from] NotFound),
+}
 
 /// Which contacts a computation holds: the whole snapshot, or one shard of it whose
 /// contacts are numbered from 0 (`global` gives each one's index in the workspace,
@@ -182,6 +212,8 @@ pub struct ShardReads {
     pub shared_tables: bool,
     /// The customer units' and deals' values of every dimension (`SharedDims`).
     pub dims: bool,
+    /// The contacts' stage rows as recorded (a journey tells each one).
+    pub stage_rows: bool,
 }
 
 impl ShardTask {
@@ -236,14 +268,15 @@ impl ShardTask {
                 options: q.forecast,
             },
             ReportKind::Bottlenecks => ShardReport::Bottlenecks(q.bottlenecks.clone()),
-            kind => {
-                return Err(NotSharded(format!(
-                    "report {} runs only in one process for now (the scorecard, funnel, \
-                     attribution, SLA, cohorts, MRR, forecast and bottlenecks run on a \
-                     cluster)",
-                    kind.name()
-                )));
-            }
+            ReportKind::Members => ShardReport::Members {
+                funnel: q.funnel(),
+                stage: q.stage.unwrap_or(0),
+            },
+            ReportKind::Journeys => match &q.subject {
+                Some(subject) => ShardReport::Journey(subject.clone()),
+                None => return Err(NotSharded("journeys needs a contact or an account".into())),
+            },
+            ReportKind::Scores => ShardReport::Scores(q.scores.clone()),
         };
         Ok(ShardTask { report, filter, by })
     }
@@ -262,8 +295,11 @@ impl ShardTask {
 
     /// Whether `finish` needs the shared tables besides the names and settings.
     pub fn finish_reads_tables(&self) -> bool {
-        matches!(self.report, ShardReport::Forecast { .. })
-            || self.report.reads().shared_tables
+        // A journey names its account, which the shared tables hold.
+        matches!(
+            self.report,
+            ShardReport::Forecast { .. } | ShardReport::Journey(_)
+        ) || self.report.reads().shared_tables
             || self.finish_reads_dims()
     }
 
@@ -309,7 +345,7 @@ impl ShardTask {
         dims: &SharedDims,
         workspace_contacts: usize,
         partials: impl IntoIterator<Item = ShardPartial>,
-    ) -> Result<Output, NotSharded> {
+    ) -> Result<Output, Unfinished> {
         if let Some(dim) = self.by {
             return self.finish_by(dim, shared, dims, workspace_contacts, partials);
         }
@@ -336,7 +372,7 @@ impl ShardTask {
         dims: &SharedDims,
         workspace_contacts: usize,
         partials: impl IntoIterator<Item = ShardPartial>,
-    ) -> Result<Output, NotSharded> {
+    ) -> Result<Output, Unfinished> {
         let mut overall = Vec::new();
         let mut values = Vec::new();
         let mut slices: std::collections::HashMap<u32, Vec<ShardPartial>> = Default::default();
@@ -347,7 +383,7 @@ impl ShardTask {
                 slices: here,
             } = p
             else {
-                return Err(NotSharded("a shard answered another task".into()));
+                return Err(NotSharded("a shard answered another task".into()).into());
             };
             overall.push(*o);
             values.extend(listed);
@@ -370,8 +406,8 @@ impl ShardTask {
                         .finish(shared, &Scope::of(&seg, v), workspace_contacts, of_v)?;
                 Ok((shared.names.name(v).to_string(), out))
             })
-            .collect::<Result<Vec<_>, NotSharded>>()?;
-        by::combine(dim, whole, segments)
+            .collect::<Result<Vec<_>, Unfinished>>()?;
+        Ok(by::combine(dim, whole, segments)?)
     }
 }
 
@@ -382,9 +418,19 @@ impl ShardReport {
             touchpoints,
             shared_tables,
             dims: false,
+            stage_rows: false,
         };
         match self {
-            ShardReport::Funnel(_) | ShardReport::Forecast { .. } => plain(false, false),
+            ShardReport::Funnel(_) | ShardReport::Forecast { .. } | ShardReport::Members { .. } => {
+                plain(false, false)
+            }
+            // A lead's touches and its account's firmographics.
+            ShardReport::Scores(_) => plain(true, true),
+            // Every record of the subject's people: touches, deals, revenue, tickets.
+            ShardReport::Journey(_) => ShardReads {
+                stage_rows: true,
+                ..plain(true, true)
+            },
             ShardReport::Attribution { .. } => plain(true, true),
             ShardReport::Sla(_) => plain(true, false),
             ShardReport::Scorecard(_) => plain(true, true),
@@ -445,6 +491,19 @@ impl ShardReport {
                 &crate::forecast::rates_funnel(shard, window),
                 scope,
             )),
+            ShardReport::Members { funnel, stage } => ShardPartial::Members(
+                crate::funnel::members(shard, funnel, scope, *stage)
+                    .into_iter()
+                    .map(|(c, t)| (owned.global(c as u32), Member::of(shard, c, t)))
+                    .collect(),
+            ),
+            ShardReport::Scores(q) => ShardPartial::Leads(crate::scores::leads(shard, q, owned)),
+            // A contact held by another shard is not here: this shard tells nothing.
+            ShardReport::Journey(id) => ShardPartial::Journey(crate::journeys::part(
+                shard,
+                crate::journeys::resolve(shard, id).ok(),
+                owned,
+            )),
         }
     }
 
@@ -454,8 +513,8 @@ impl ShardReport {
         scope: &Scope<'_>,
         workspace_contacts: usize,
         partials: impl IntoIterator<Item = ShardPartial>,
-    ) -> Result<Output, NotSharded> {
-        let wrong = || NotSharded("a shard answered another task".into());
+    ) -> Result<Output, Unfinished> {
+        let wrong = || Unfinished::Wrong(NotSharded("a shard answered another task".into()));
         let funnel = |fq: &FunnelQuery, partials: &mut dyn Iterator<Item = ShardPartial>| {
             let mut merged = FunnelPartial::empty(shared.stages.len());
             for p in partials {
@@ -482,6 +541,56 @@ impl ShardReport {
                 ))
             }
             ShardReport::Funnel(fq) => Output::Funnel(Sliced::One(funnel(fq, &mut partials)?)),
+            ShardReport::Members { funnel, stage } => {
+                let mut all = Vec::new();
+                for p in partials {
+                    let ShardPartial::Members(p) = p else {
+                        return Err(wrong());
+                    };
+                    all.extend(p);
+                }
+                all.sort_unstable_by_key(|m| m.0);
+                let members = all.into_iter().map(|m| m.1).collect();
+                Output::Members(MembersReport::of(shared, funnel, *stage, members))
+            }
+            ShardReport::Scores(q) => {
+                let mut merged: Option<LeadsPartial> = None;
+                for p in partials {
+                    let ShardPartial::Leads(p) = p else {
+                        return Err(wrong());
+                    };
+                    // Every shard describes leads by the workspace's columns.
+                    if merged.as_ref().is_some_and(|m| m.columns != p.columns) {
+                        return Err(wrong());
+                    }
+                    merged = Some(match merged {
+                        Some(m) => m.merge(p),
+                        None => p,
+                    });
+                }
+                Output::Scores(crate::scores::finish(shared, q, merged.unwrap_or_default()))
+            }
+            ShardReport::Journey(id) => {
+                let mut part = JourneyPart::default();
+                for p in partials {
+                    let ShardPartial::Journey(p) = p else {
+                        return Err(wrong());
+                    };
+                    part = part.merge(p);
+                }
+                // An account is in the shared tables; a contact, in the one shard
+                // that told of it.
+                match id {
+                    SubjectId::Account(_) => {
+                        crate::journeys::resolve(shared, id)?;
+                    }
+                    SubjectId::Contact(_) if part.contacts.is_empty() => {
+                        return Err(crate::journeys::missing(id).into());
+                    }
+                    SubjectId::Contact(_) => {}
+                }
+                Output::Journey(crate::journeys::finish(shared, id, part))
+            }
             ShardReport::Forecast { window, options } => {
                 let rates = funnel(
                     &crate::forecast::rates_funnel(shared, window),

@@ -5,6 +5,7 @@ use revline_engine::snapshot::{Snapshot, SnapshotBuilder};
 use revline_files::{FORMAT, Manifest, Tables, read, shard_of, write};
 use std::path::Path;
 
+mod people;
 mod shards;
 
 fn demo(contacts: u64) -> Snapshot {

@@ -434,6 +434,7 @@ fn a_shard_of_files_written_again_is_an_error_not_a_mix() {
         touchpoints: false,
         shared_tables: false,
         dims: false,
+        stage_rows: false,
     };
     let files = read_shard(dir.path(), &first.generation, 2, bare).unwrap();
     assert_eq!(files.manifest, first);

@@ -194,8 +194,18 @@ fn reports<'a>(period: [&'a str; 2], open: [&'a str; 2]) -> Vec<Vec<&'a str>> {
 /// an SLA report counts its leads (a workspace without an `mql` stage has none); a
 /// scorecard some figure; cohorts their customers; MRR its customers or why it has none
 /// (a workspace without recurring revenue); a forecast the rates funnel's entries or
-/// the revenue so far; the bottleneck finder some link's volume.
+/// the revenue so far; the bottleneck finder some link's volume; a journey more
+/// than one event, members someone, scores some lead.
 fn counts_someone(json: &serde_json::Value) -> bool {
+    if let Some(events) = json["events"].as_array() {
+        return events.len() > 1;
+    }
+    if json["members"].is_array() {
+        return json["count"].as_u64().unwrap_or(0) > 0;
+    }
+    if json["threshold"].is_object() {
+        return !json["contacts"].as_array().unwrap().is_empty();
+    }
     if let Some(links) = json["links"].as_array() {
         return links.iter().any(|l| l["volume"].as_u64().unwrap_or(0) > 0);
     }
@@ -249,6 +259,7 @@ fn assert_cluster_answers_as_memory(
     as_of: &str,
     period: [&str; 2],
     open: [&str; 2],
+    accounts: &[&str],
 ) {
     let dir = tempfile::tempdir().unwrap();
     let files = dir.path().join("snap");
@@ -290,6 +301,72 @@ fn assert_cluster_answers_as_memory(
         );
     }
     assert!(attributed, "some attribution credits a conversion");
+    assert_lists_on_cluster(cluster, db, &files, as_of, accounts);
+}
+
+/// The reports about people: a stage's members (the second stage's, and the first
+/// stage's entries as they flowed), the journeys of some of them and of `accounts`,
+/// and the lead scores, each equal on the cluster to the in-memory report.
+fn assert_lists_on_cluster(
+    cluster: &Cluster,
+    db: &Path,
+    files: &Path,
+    as_of: &str,
+    accounts: &[&str],
+) {
+    let same = |args: &[&str]| -> serde_json::Value {
+        let expected = run(&mut report_cmd(db, args, as_of));
+        assert!(
+            expected.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&expected.stderr)
+        );
+        let got = run(&mut on_cluster(db, files, &cluster.scheduler, args, as_of));
+        assert!(
+            got.status.success(),
+            "{args:?} on the cluster: {}\n{}",
+            String::from_utf8_lossy(&got.stderr),
+            cluster.logs()
+        );
+        assert_eq!(
+            stdout(&got),
+            stdout(&expected),
+            "{args:?} on the cluster differs from the in-memory report"
+        );
+        serde_json::from_slice(&expected.stdout).unwrap()
+    };
+    let funnel = same(&["funnel", "--from", "1990-01-01"]);
+    let stage = |k: usize| funnel["stages"][k]["stage"].as_str().unwrap().to_string();
+    let members = same(&["members", "--stage", &stage(1), "--from", "1990-01-01"]);
+    let listed = members["members"].as_array().unwrap();
+    assert!(listed.len() > 3, "{members}");
+    same(&[
+        "members",
+        "--stage",
+        &stage(0),
+        "--from",
+        "1990-01-01",
+        "--view",
+        "flow",
+    ]);
+    for m in listed.iter().step_by(listed.len() / 3) {
+        let journey = same(&["journeys", "--contact", m["contact_id"].as_str().unwrap()]);
+        assert!(journey["events"].as_array().unwrap().len() > 1, "{journey}");
+    }
+    for account in accounts {
+        let journey = same(&["journeys", "--account", account]);
+        assert!(
+            !journey["contacts"].as_array().unwrap().is_empty(),
+            "{journey}"
+        );
+    }
+    // Lead scores: trained on the client from every shard's leads.
+    let scores = same(&["scores", "--from", "1990-01-01"]);
+    assert!(
+        scores["model"]["trained_on"]["contacts"].as_u64().unwrap() > 0,
+        "{}",
+        scores["model"]
+    );
 }
 
 #[test]
@@ -305,6 +382,7 @@ fn reports_on_a_cluster_are_the_in_memory_reports_on_demo_and_real_data() {
         "2026-11-01",
         ["2026-01-01", "2026-07-01"],
         ["2026-10-01", "2027-01-01"],
+        &["acc-000001", "acc-000002", "acc-000007"],
     );
     // A what-if of a link the finder does not have is the same error either way.
     let files = dir.path().join("snap-what-if");
@@ -331,6 +409,7 @@ fn reports_on_a_cluster_are_the_in_memory_reports_on_demo_and_real_data() {
         "2018-09-01",
         ["2017-07-01", "2018-01-01"],
         ["2018-07-01", "2018-10-01"],
+        &[],
     );
     let Some((_, cdnow)) = cdnow_store(dir.path()) else {
         return;
@@ -341,6 +420,7 @@ fn reports_on_a_cluster_are_the_in_memory_reports_on_demo_and_real_data() {
         "1998-07-01",
         ["1997-01-01", "1997-07-01"],
         ["1998-06-01", "1998-09-01"],
+        &[],
     );
 }
 
@@ -359,7 +439,6 @@ fn reports_that_look_across_shards_are_refused_on_a_cluster() {
     let files = dir.path().join("snap");
     // No cluster is needed to refuse: the query is checked first.
     for (args, says) in [
-        (&["scores"][..], "report scores runs only in one process"),
         (
             &["attribution", "--account-based"][..],
             "account-based attribution",
@@ -526,7 +605,7 @@ fn a_server_with_a_cluster_answers_the_api_from_it() {
     let token = token_for(&db, "ann@example.com");
     let files = dir.path().join("snap");
     let (_server, port) = serve_on_cluster(dir.path(), &db, &files, &cluster.scheduler);
-    let cases: [(&str, &[&str]); 17] = [
+    let cases: [(&str, &[&str]); 22] = [
         ("funnel", &["--from", "2000-01-01"]),
         (
             "funnel",
@@ -596,6 +675,23 @@ fn a_server_with_a_cluster_answers_the_api_from_it() {
             "cohorts",
             &["--from", "2025-06-01", "--by", "first_touch_channel"],
         ),
+        // The reports about people: a stage's members (named from the store), two
+        // journeys and the lead scores.
+        ("members", &["--stage", "sql", "--from", "2026-01-01"]),
+        (
+            "members",
+            &[
+                "--stage",
+                "customer",
+                "--from",
+                "2025-01-01",
+                "--filter",
+                "segment:smb",
+            ],
+        ),
+        ("journeys", &["--account", "acc-000003"]),
+        ("journeys", &["--contact", "con-0000004"]),
+        ("scores", &["--from", "2026-07-01", "--to", "2026-10-01"]),
     ];
     for (name, args) in cases {
         let query: Vec<String> = args
@@ -628,7 +724,11 @@ fn a_server_with_a_cluster_answers_the_api_from_it() {
         message.contains(&format!("the cluster at {nobody}")),
         "{got}"
     );
-    let (status, _) = api_json(port, &token, "/api/v1/reports/scores");
+    let (status, _) = api_json(
+        port,
+        &token,
+        "/api/v1/reports/attribution?from=2000-01-01&account_based=true",
+    );
     assert_eq!(status, 200);
 }
 
