@@ -122,8 +122,9 @@ fn step(tr: &Tr, e: &Event, currency: &str, of_account: bool) -> Step {
     if let Some(c) = e.csat {
         what.push(format!("CSAT {c}"));
     }
-    if of_account {
-        what.push(format!("({})", e.contact.as_deref().unwrap_or_default()));
+    // A deal's stage changes and records of the account itself name no person.
+    if of_account && let Some(contact) = e.contact.as_deref().filter(|c| !c.is_empty()) {
+        what.push(format!("({contact})"));
     }
     Step {
         when: tr.datetime(&e.at),

@@ -585,6 +585,19 @@ async fn pages_in_both_languages(w: Web) {
         "untranslated keys"
     );
 
+    // An account's journey names the person behind each event, and nobody where there
+    // is none (a deal's stage change): never an empty "()".
+    let mut deal_stages = 0;
+    for a in 1..=20 {
+        let r = w
+            .get(&format!("/journeys?q=acc-{a:06}"), Some(&admin))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(!r.body.contains("()"), "acc-{a:06}");
+        deal_stages += r.body.matches("deal stage").count();
+    }
+    assert!(deal_stages > 0, "some account's deal changed stage");
+
     // The bottleneck finder's evidence is written in Polish too, every figure filled in.
     let r = w.get("/bottlenecks", Some(&admin)).await;
     let evidence: Vec<&str> = r
