@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The cluster path (docs/scale.md, docs/benchmarks.md): the reports that run there
 # (funnel, attribution, SLA, scorecard, cohorts, MRR, forecast and bottlenecks;
-# `REPORTS="funnel sla"` picks some) run on a scheduler and one, then two, executors on
+# `REPORTS="funnel sla"` picks some; a report's own flags follow it after commas:
+# `REPORTS="attribution,--account-based funnel,--by,score_band"`) run on a scheduler
+# and one, then two, executors on
 # this machine over the snapshot files, against the same report computed in one process
 # from the files. Whole processes: wall time and peak memory from /usr/bin/time for the
 # client, the executors' peak resident memory from /proc. Every cluster answer is
@@ -23,9 +25,13 @@ measure() {
     /usr/bin/time -o "$work/time" -f "  %e s wall, %U s user, peak %M KB" "$@" 2>"$work/note"
     cat "$work/time" >&2
 }
+# "attribution,--account-based" is the report and its flags; its files are named apart.
+args_of() { tr ',' ' ' <<<"$1"; }
+name_of() { tr ',' '_' <<<"$1"; }
 for report in "${reports[@]}"; do
-    "$revline" --db "$db" --snapshot "$snap" report "$report" "${period[@]}" \
-        >"$work/memory-$report.csv" 2>/dev/null
+    # shellcheck disable=SC2046
+    "$revline" --db "$db" --snapshot "$snap" report $(args_of "$report") "${period[@]}" \
+        >"$work/memory-$(name_of "$report").csv" 2>/dev/null
 done
 pids=()
 stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
@@ -50,12 +56,15 @@ for executors in 1 2; do
     for report in "${reports[@]}"; do
         for i in $(seq "$runs"); do
             echo "== report $report, in memory from the files (run $i)"
-            measure "$revline" --db "$db" --snapshot "$snap" report "$report" "${period[@]}" \
-                >/dev/null
+            # shellcheck disable=SC2046
+            measure "$revline" --db "$db" --snapshot "$snap" report $(args_of "$report") \
+                "${period[@]}" >/dev/null
             echo "== report $report on the cluster, $executors executor(s) (run $i)"
-            measure "$revline" --db "$db" --snapshot "$snap" report "$report" \
+            # shellcheck disable=SC2046
+            measure "$revline" --db "$db" --snapshot "$snap" report $(args_of "$report") \
                 --cluster 127.0.0.1:50150 "${period[@]}" >"$work/cluster.csv"
-            cmp "$work/memory-$report.csv" "$work/cluster.csv" || { cat "$work/note"; exit 1; }
+            cmp "$work/memory-$(name_of "$report").csv" "$work/cluster.csv" ||
+                { cat "$work/note"; exit 1; }
         done
     done
     for p in "${nodes[@]}"; do echo "  executor $p peak $(peak_kb "$p") KB" >&2; done

@@ -8,8 +8,10 @@
 //! from is scored like any other (in-sample); the scores report's AUC is the honest
 //! measure of how well the bands separate.
 
-use crate::scores::{ScoresQuery, Trained};
+use crate::scores::{LeadsPartial, ScoresQuery, Trained};
+use crate::shard::Owned;
 use crate::snapshot::{NONE, Snapshot};
+use serde::{Deserialize, Serialize};
 
 /// The bands, best first, with the share of leads above each one's lower edge. Their
 /// names sort in this order, as every breakdown lists its values by name.
@@ -22,35 +24,83 @@ pub const SCORE_BANDS: [(&str, f64); 4] = [
 
 /// Each contact's band (a name id), `NONE` for a contact that never became a lead.
 pub fn score_bands(s: &Snapshot, q: &ScoresQuery) -> Vec<u32> {
-    let trained = Trained::train(s, q);
-    let scores: Vec<Option<f64>> = (0..s.contacts()).map(|c| trained.score(s, c)).collect();
-    band_of_scores(s, &scores)
+    let leads = crate::scores::every_lead(s, q, Owned::Whole);
+    contact_bands(s, q, leads, s.contacts()).name_ids(s)
+}
+
+/// Every contact of the workspace's band, by its index in the workspace: an index into
+/// `SCORE_BANDS`, `NO_BAND` for a contact that never became a lead. One byte a
+/// contact, as a cluster's client sends them to every shard.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactBands(pub Vec<u8>);
+
+pub const NO_BAND: u8 = u8::MAX;
+
+impl ContactBands {
+    /// The bands as name ids, `NONE` for no band.
+    pub fn name_ids(&self, s: &Snapshot) -> Vec<u32> {
+        let ids: Vec<u32> = SCORE_BANDS
+            .iter()
+            .map(|(name, _)| band_name(s, name))
+            .collect();
+        self.0
+            .iter()
+            .map(|&b| ids.get(b as usize).copied().unwrap_or(NONE))
+            .collect()
+    }
+}
+
+fn band_name(s: &Snapshot, name: &str) -> u32 {
+    s.names
+        .get(name)
+        .expect("band names are interned by the builder")
+}
+
+/// The bands of `contacts` contacts from every lead among them (one process's, or every
+/// shard's put together): the model the scores report trains, fitted on those leads
+/// whose outcome `q.train_as_of` knows, scores each lead; `s` gives the names, stages
+/// and settings.
+pub fn contact_bands(
+    s: &Snapshot,
+    q: &ScoresQuery,
+    mut leads: LeadsPartial,
+    contacts: usize,
+) -> ContactBands {
+    leads.leads.sort_unstable_by_key(|lead| lead.contact);
+    let trained = Trained::fit(s, q, &leads);
+    let mut scores: Vec<Option<f64>> = vec![None; contacts];
+    for lead in &leads.leads {
+        scores[lead.contact as usize] = trained.lead_score(s, lead);
+    }
+    ContactBands(band_indices(&scores))
+}
+
+/// Bands from scores, as name ids (see `band_indices`).
+pub fn band_of_scores(s: &Snapshot, scores: &[Option<f64>]) -> Vec<u32> {
+    ContactBands(band_indices(scores)).name_ids(s)
 }
 
 /// Bands from scores: the cut of each band is the score at its share of the ranked
 /// leads, and a lead tied with a cut goes to the better band.
-pub fn band_of_scores(s: &Snapshot, scores: &[Option<f64>]) -> Vec<u32> {
+fn band_indices(scores: &[Option<f64>]) -> Vec<u8> {
     let mut ranked: Vec<f64> = scores.iter().flatten().copied().collect();
     ranked.sort_by(|a, b| b.total_cmp(a));
-    let cuts: Vec<(u32, f64)> = SCORE_BANDS
+    let cuts: Vec<f64> = SCORE_BANDS
         .iter()
-        .map(|&(name, share)| {
+        .map(|&(_, share)| {
             let at = ((share * ranked.len() as f64).ceil() as usize).clamp(1, ranked.len().max(1));
-            let id = s
-                .names
-                .get(name)
-                .expect("band names are interned by the builder");
-            (id, ranked.get(at - 1).copied().unwrap_or(f64::NEG_INFINITY))
+            ranked.get(at - 1).copied().unwrap_or(f64::NEG_INFINITY)
         })
         .collect();
+    let last = (SCORE_BANDS.len() - 1) as u8;
     scores
         .iter()
         .map(|score| match score {
-            None => NONE,
+            None => NO_BAND,
             Some(p) => cuts
                 .iter()
-                .find(|&&(_, cut)| *p >= cut)
-                .map_or(cuts[cuts.len() - 1].0, |&(id, _)| id),
+                .position(|&cut| *p >= cut)
+                .map_or(last, |b| b as u8),
         })
         .collect()
 }

@@ -142,24 +142,11 @@ impl Segmentation {
     }
 
     fn build(s: &Snapshot, dim: Dim, with_touches: bool, given: Option<Vec<u32>>) -> Segmentation {
-        let n = s.contacts();
         let account_attr = |a: u32| account_value(s, dim, a);
         // Without given values, a score band is unknown (`new` cannot train a model).
         let contact: Vec<u32> = given.unwrap_or_else(|| contact_values(s, dim));
-        // The first contact of each unit: the one that entered the funnel first.
-        let units = s.units();
-        let mut primary = vec![NONE; units];
-        let mut primary_at = vec![i64::MAX; units];
-        let k = s.stages.len();
-        for c in 0..n {
-            let u = s.unit_of(NONE, c as u32) as usize;
-            let at = s.entered[c * k];
-            if primary[u] == NONE || at < primary_at[u] {
-                primary[u] = c as u32;
-                primary_at[u] = at;
-            }
-        }
-        let unit: Vec<u32> = (0..units)
+        let primary = primaries(s);
+        let unit: Vec<u32> = (0..s.units())
             .map(|u| {
                 let a = s.unit_account(u as u32);
                 let from_contact = || {
@@ -220,6 +207,52 @@ impl Segmentation {
         }
     }
 
+    /// Score bands on one contact shard (`crate::shard::Owned::Shard`) or on a
+    /// cluster's client: each contact's band from `bands` (a name id per contact of the
+    /// workspace, which the client worked out), a unit's its first contact's
+    /// (`SharedDims::primary`), a deal's and a ticket's their contact's, else their
+    /// unit's, as `build` places them.
+    pub fn of_shard_banded(
+        s: &Snapshot,
+        owned: crate::shard::Owned<'_>,
+        shared: &SharedDims,
+        bands: &[u32],
+        with_touches: bool,
+    ) -> Segmentation {
+        let band = |c: u32| if c == NONE { NONE } else { bands[c as usize] };
+        let contact: Vec<u32> = (0..s.contacts() as u32)
+            .map(|c| band(owned.global(c)))
+            .collect();
+        let unit: Vec<u32> = shared.primary.iter().map(|&c| band(c)).collect();
+        let of_unit = |u: u32| if u == NONE { NONE } else { unit[u as usize] };
+        let d = &s.deals;
+        let deal: Vec<u32> = (0..d.status.len())
+            .map(|i| match d.contact[i] {
+                NONE => of_unit(d.unit[i]),
+                c => band(c),
+            })
+            .collect();
+        let tk = &s.tickets;
+        let ticket = (0..tk.ids.len())
+            .map(|i| match tk.contact[i] {
+                NONE => of_unit(tk.unit[i]),
+                c => band(c),
+            })
+            .collect();
+        let revenue = revenue_values(s, &deal, &unit);
+        let touch = touch_values(s, Dim::ScoreBand, &contact, with_touches);
+        Segmentation {
+            dim: Dim::ScoreBand,
+            contact,
+            unit,
+            deal,
+            revenue,
+            touch,
+            spend: spend_values(s, Dim::ScoreBand),
+            ticket,
+        }
+    }
+
     /// The values that occur, sorted by name, `(none)` last.
     pub fn values(&self, s: &Snapshot) -> Vec<u32> {
         // One flag per name (the last for `(none)`): millions of values, few distinct,
@@ -242,6 +275,24 @@ impl Segmentation {
         sort_by_name(s, &mut values);
         values
     }
+}
+
+/// The first contact of each customer unit, the one that entered the funnel first
+/// (`NONE` for a unit without contacts): whose values a unit takes.
+fn primaries(s: &Snapshot) -> Vec<u32> {
+    let units = s.units();
+    let mut primary = vec![NONE; units];
+    let mut primary_at = vec![i64::MAX; units];
+    let k = s.stages.len();
+    for c in 0..s.contacts() {
+        let u = s.unit_of(NONE, c as u32) as usize;
+        let at = s.entered[c * k];
+        if primary[u] == NONE || at < primary_at[u] {
+            primary[u] = c as u32;
+            primary_at[u] = at;
+        }
+    }
+    primary
 }
 
 /// Values sorted as breakdowns list them: by name, `(none)` last.
@@ -333,6 +384,9 @@ pub struct SharedDims {
     pub deal: Vec<Vec<u32>>,
     /// [dimension][ticket]
     pub ticket: Vec<Vec<u32>>,
+    /// Each unit's first contact (its index in the workspace), whose score band the unit
+    /// takes: bands come from a model trained at query time, so they cannot be kept.
+    pub primary: Vec<u32>,
 }
 
 impl SharedDims {
@@ -344,6 +398,7 @@ impl SharedDims {
             dims.deal.push(seg.deal);
             dims.ticket.push(seg.ticket);
         }
+        dims.primary = primaries(s);
         dims
     }
 }

@@ -9,8 +9,9 @@ use std::path::Path;
 pub(crate) const FILE: &str = "manifest.json";
 
 /// The layout's version: files of another format are written again, never misread.
-/// Format 3 adds each customer unit's and deal's value of every dimension.
-pub const FORMAT: u32 = 3;
+/// Format 3 adds each customer unit's and deal's value of every dimension; format 4,
+/// each unit's first contact (score bands on a cluster).
+pub const FORMAT: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {

@@ -185,7 +185,9 @@ fn write_dims(dims: &SharedDims, dir: &Path) -> Result<(), FilesError> {
         }
         cols.write(&dir.join(format!("{table}.parquet")))?;
     }
-    Ok(())
+    Columns::default()
+        .u32("contact", dims.primary.iter().copied())
+        .write(&dir.join("unit_primary.parquet"))
 }
 
 pub(crate) fn read_dims(dir: &Path) -> Result<SharedDims, FilesError> {
@@ -201,6 +203,7 @@ pub(crate) fn read_dims(dir: &Path) -> Result<SharedDims, FilesError> {
             values.push(read.u32(dim.name())?);
         }
     }
+    dims.primary = Read::file(&dir.join("unit_primary.parquet"))?.u32("contact")?;
     Ok(dims)
 }
 

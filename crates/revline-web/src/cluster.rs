@@ -8,7 +8,7 @@
 use crate::{AppError, AppState};
 use futures::future::BoxFuture;
 use revline_engine::query::{Output, ReportQuery};
-use revline_engine::shard::{ShardPartial, ShardTask, Unfinished};
+use revline_engine::shard::{ShardPartial, ShardTask, Step, Unfinished};
 use revline_files::Manifest;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -71,33 +71,54 @@ pub(crate) async fn run(state: &AppState, query: &ReportQuery) -> Result<Option<
             ))
         })?
     };
-    let partials = cluster
-        .runner
-        .run(&cluster.dir, &manifest, task.clone())
-        .await
-        .map_err(AppError::Cluster)?;
-    let dir = cluster.dir.clone();
     let name = cluster.runner.name();
-    let query = query.clone();
-    tokio::task::spawn_blocking(move || {
-        let shared =
-            revline_files::read_shared(&dir, &manifest.generation, task.finish_reads_tables())
-                .map_err(|e| AppError::internal(e.to_string()))?;
-        let dims = if task.finish_reads_dims() {
-            revline_files::read_shared_dims(&dir, &manifest.generation)
-                .map_err(|e| AppError::internal(e.to_string()))?
-        } else {
-            Default::default()
-        };
-        let out = task
-            .finish(&shared, &dims, manifest.contacts as usize, partials)
-            .map_err(|e| match e {
-                Unfinished::NotFound(e) => AppError::NotFound(e.0),
-                Unfinished::Wrong(e) => AppError::Cluster(format!("{name}: {e}")),
-            })?;
-        revline_engine::query::checked(&query, out).map_err(|e| AppError::NotFound(e.0))
-    })
-    .await
-    .map_err(|e| AppError::internal(format!("the report failed: {e}")))?
-    .map(Some)
+    // A report that looks across shards takes more than one round (`Step::Next`).
+    let mut task = task;
+    let out = loop {
+        let partials = cluster
+            .runner
+            .run(&cluster.dir, &manifest, task.clone())
+            .await
+            .map_err(AppError::Cluster)?;
+        let dir = cluster.dir.clone();
+        let name = name.clone();
+        let manifest = manifest.clone();
+        let round = task.clone();
+        let step = tokio::task::spawn_blocking(move || {
+            finish_round(&dir, &manifest, &round, partials, &name)
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("the report failed: {e}")))??;
+        match step {
+            Step::Done(out) => break *out,
+            Step::Next(next) => task = *next,
+        }
+    };
+    revline_engine::query::checked(query, out)
+        .map_err(|e| AppError::NotFound(e.0))
+        .map(Some)
+}
+
+/// A round's partials finished with the files' shared tables: the report, or the next
+/// round's task.
+fn finish_round(
+    dir: &Path,
+    manifest: &Manifest,
+    task: &ShardTask,
+    partials: Vec<ShardPartial>,
+    name: &str,
+) -> Result<Step, AppError> {
+    let shared = revline_files::read_shared(dir, &manifest.generation, task.finish_reads_tables())
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    let dims = if task.finish_reads_dims() {
+        revline_files::read_shared_dims(dir, &manifest.generation)
+            .map_err(|e| AppError::internal(e.to_string()))?
+    } else {
+        Default::default()
+    };
+    task.finish(&shared, &dims, manifest.contacts as usize, partials)
+        .map_err(|e| match e {
+            Unfinished::NotFound(e) => AppError::NotFound(e.0),
+            Unfinished::Wrong(e) => AppError::Cluster(format!("{name}: {e}")),
+        })
 }

@@ -4,7 +4,7 @@
 
 use crate::{ClusterAction, Failure, ReportFormat, usage};
 use revline_engine::query::{ReportKind, ReportParams, ReportQuery};
-use revline_engine::shard::{ShardTask, Unfinished};
+use revline_engine::shard::{ShardTask, Step, Unfinished};
 use revline_store::Store;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -113,21 +113,29 @@ pub async fn report(
     if let Some(t) = newest {
         eprintln!("data up to {}", revline_core::time::format_timestamp(t));
     }
-    let task = ShardTask::of(&q).map_err(|e| usage(format!("--cluster: {e}")))?;
-    let partials =
-        revline_cluster::run(cluster, dir, &manifest, task.clone(), QUERY_TIMEOUT).await?;
-    let shared = revline_files::read_shared(dir, &manifest.generation, task.finish_reads_tables())?;
-    let dims = if task.finish_reads_dims() {
-        revline_files::read_shared_dims(dir, &manifest.generation)?
-    } else {
-        Default::default()
+    let mut task = ShardTask::of(&q).map_err(|e| usage(format!("--cluster: {e}")))?;
+    // A report that looks across shards takes more than one round (`Step::Next`).
+    let out = loop {
+        let partials =
+            revline_cluster::run(cluster, dir, &manifest, task.clone(), QUERY_TIMEOUT).await?;
+        let shared =
+            revline_files::read_shared(dir, &manifest.generation, task.finish_reads_tables())?;
+        let dims = if task.finish_reads_dims() {
+            revline_files::read_shared_dims(dir, &manifest.generation)?
+        } else {
+            Default::default()
+        };
+        let step = task
+            .finish(&shared, &dims, manifest.contacts as usize, partials)
+            .map_err(|e| match e {
+                Unfinished::NotFound(e) => usage(e.0),
+                Unfinished::Wrong(e) => anyhow::anyhow!("the cluster at {cluster}: {e}").into(),
+            })?;
+        match step {
+            Step::Done(out) => break *out,
+            Step::Next(next) => task = *next,
+        }
     };
-    let out = task
-        .finish(&shared, &dims, manifest.contacts as usize, partials)
-        .map_err(|e| match e {
-            Unfinished::NotFound(e) => usage(e.0),
-            Unfinished::Wrong(e) => anyhow::anyhow!("the cluster at {cluster}: {e}").into(),
-        })?;
     let mut out = revline_engine::query::checked(&q, out).map_err(|e| usage(e.0))?;
     if let revline_engine::query::Output::Members(m) = &mut out {
         crate::report::fill_members(store, m).await?;

@@ -239,8 +239,7 @@ pub struct ReportOptions {
     #[arg(long, value_name = "ID,ID")]
     pub contacts: Option<String>,
     /// Run the report on a Revline cluster (its scheduler's HOST:PORT) over the snapshot
-    /// files of --snapshot; the funnel, attribution (not account-based) and the SLA,
-    /// without --by or --filter, run there for now.
+    /// files of --snapshot, shard by shard, with the in-memory report's figures.
     #[arg(long, value_name = "HOST:PORT")]
     pub cluster: Option<String>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]

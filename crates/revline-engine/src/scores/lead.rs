@@ -210,11 +210,6 @@ impl LeadsPartial {
 
 /// The leads of `s` the scores report of `q` reads.
 pub fn leads(s: &Snapshot, q: &ScoresQuery, owned: Owned<'_>) -> LeadsPartial {
-    let columns = Column::all(s);
-    let stages = Stages {
-        target: q.target,
-        mql: crate::threshold::mql_stage(s),
-    };
     let windows = crate::threshold::Windows::of(s, q);
     let only: Option<std::collections::HashSet<&str>> = q
         .contacts
@@ -222,24 +217,48 @@ pub fn leads(s: &Snapshot, q: &ScoresQuery, owned: Owned<'_>) -> LeadsPartial {
         .map(|ids| ids.iter().map(String::as_str).collect());
     let k = s.stages.len();
     let mut entered_sql = 0;
-    let mut leads = Vec::new();
-    for c in 0..s.contacts() {
+    let mut partial = leads_where(s, q, owned, |c, lead| {
         entered_sql += u64::from(windows.measures_sql(s.entered[c * k + windows.sql]));
-        let Some(lead) = Lead::of(s, &columns, stages, c, owned) else {
-            continue;
-        };
-        let trained_on = lead.entry <= q.train_as_of && matured(&lead, q, q.train_as_of).is_some();
+        let lead = lead?;
+        let trained_on = lead.entry <= q.train_as_of && matured(lead, q, q.train_as_of).is_some();
         let in_period = lead.created >= q.from && lead.created < q.to;
         let listed = only
             .as_ref()
             .is_some_and(|ids| ids.contains(lead.id.as_str()));
-        if trained_on || in_period || listed || windows.reads(lead.entry) {
-            leads.push(lead);
+        Some(trained_on || in_period || listed || windows.reads(lead.entry))
+    });
+    partial.entered_sql = entered_sql;
+    partial
+}
+
+/// Every lead of `s`, whatever its period: the score bands place them all.
+pub fn every_lead(s: &Snapshot, q: &ScoresQuery, owned: Owned<'_>) -> LeadsPartial {
+    leads_where(s, q, owned, |_, lead| lead.map(|_| true))
+}
+
+/// The leads of `s` that `keep` keeps, in contact order; `keep` sees every contact,
+/// with its lead when it became one.
+fn leads_where(
+    s: &Snapshot,
+    q: &ScoresQuery,
+    owned: Owned<'_>,
+    mut keep: impl FnMut(usize, Option<&Lead>) -> Option<bool>,
+) -> LeadsPartial {
+    let columns = Column::all(s);
+    let stages = Stages {
+        target: q.target,
+        mql: crate::threshold::mql_stage(s),
+    };
+    let mut leads = Vec::new();
+    for c in 0..s.contacts() {
+        let lead = Lead::of(s, &columns, stages, c, owned);
+        if keep(c, lead.as_ref()) == Some(true) {
+            leads.extend(lead);
         }
     }
     LeadsPartial {
         columns: columns.iter().map(|c| c.named(s)).collect(),
         leads,
-        entered_sql,
+        entered_sql: 0,
     }
 }

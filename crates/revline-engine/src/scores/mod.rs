@@ -11,7 +11,7 @@
 mod layout;
 mod lead;
 
-pub use lead::{ColumnName, Lead, LeadsPartial, leads};
+pub use lead::{ColumnName, Lead, LeadsPartial, every_lead, leads};
 
 use crate::logistic::{CalibrationBin, Logistic, auc, brier, calibration};
 use crate::shard::Owned;
@@ -146,7 +146,7 @@ impl Trained {
 
     /// Learns from the training leads among `leads` (in contact order); `s` gives the
     /// names, stages and settings.
-    fn fit(s: &Snapshot, q: &ScoresQuery, leads: &LeadsPartial) -> Trained {
+    pub(crate) fn fit(s: &Snapshot, q: &ScoresQuery, leads: &LeadsPartial) -> Trained {
         let mut train = Vec::new();
         let mut labels = Vec::new();
         let (mut first, mut last) = (i64::MAX, i64::MIN);
@@ -210,15 +210,9 @@ impl Trained {
             .map(|(_, p)| p)
     }
 
-    /// Every contact's score in `s` (`None` for one that never became a lead).
-    pub fn score_all(&self, s: &Snapshot) -> Vec<Option<f64>> {
-        let columns = Column::all(s);
-        (0..s.contacts())
-            .map(|c| {
-                let lead = Lead::of(s, &columns, self.stages, c, Owned::Whole)?;
-                self.row_and_score(s, &lead).map(|(_, p)| p)
-            })
-            .collect()
+    /// A lead's score (`None` when the model cannot score).
+    pub(crate) fn lead_score(&self, s: &Snapshot, lead: &Lead) -> Option<f64> {
+        self.row_and_score(s, lead).map(|(_, p)| p)
     }
 
     /// The features that moved a lead's score most, strongest first.

@@ -2,16 +2,22 @@
 //! snapshot files can run on a cluster: each node reads one shard's contacts (with their
 //! stage entries, and the touchpoints and shared tables when the task needs them),
 //! computes a `ShardPartial`, and the client merges every shard's partial into the
-//! report the whole snapshot gives. Only reports whose figures are sums over contacts,
-//! over records that belong to one contact, or over the shared tables' rows (each shard
-//! taking its cut of them, `Owned::part`) qualify; the others look across shards (an
-//! account's people, a model trained on everyone) and are refused with the reason. A
-//! report that breaks down by every dimension (the bottleneck finder) reads each
-//! customer unit's and deal's values, made on the whole workspace (`SharedDims`).
+//! report the whole snapshot gives. The figures are sums over contacts, over records
+//! that belong to one contact, or over the shared tables' rows (each shard taking its
+//! cut of them, `Owned::part`). What looks across shards takes a first round
+//! (`Step::Next`): account-based attribution asks which accounts' people sit where
+//! (`attribution::accounts`), and score bands have every shard send its leads so that
+//! the client trains the model once and sends each contact's band back
+//! (`bands::ContactBands`). A report that breaks down by every dimension (the
+//! bottleneck finder) reads each customer unit's and deal's values, made on the whole
+//! workspace (`SharedDims`).
 
 mod by;
 
-use crate::attribution::{AttributionPartial, AttributionQuery, Model};
+use crate::attribution::{
+    Ask, AttributionPartial, AttributionQuery, ConversionsPartial, JourneysPartial, Model,
+};
+use crate::bands::ContactBands;
 use crate::bottlenecks::{BottleneckPartial, BottleneckQuery};
 use crate::cohorts::CohortsPartial;
 use crate::forecast::ForecastOptions;
@@ -38,6 +44,16 @@ pub struct ShardTask {
     pub filter: Option<Filter>,
     /// A breakdown (`--by`): a partial per value from every shard (`by.rs`).
     pub by: Option<Dim>,
+    /// Every contact's score band, when the filter or breakdown is by score band: what
+    /// the first round (`ShardReport::Bands`) worked out.
+    pub bands: Option<ContactBands>,
+}
+
+/// What the client does after a round: print the report, or run another round.
+#[derive(Debug, Clone)]
+pub enum Step {
+    Done(Box<Output>),
+    Next(Box<ShardTask>),
 }
 
 /// The records of one value of a dimension; the value by name, `(none)` for none.
@@ -89,6 +105,25 @@ pub enum ShardReport {
     /// Lead scores: each shard sends what the model reads of its leads; the client
     /// learns the layout, trains and scores, as one process does.
     Scores(ScoresQuery),
+    /// The first round of a report by score band: each shard sends every lead it
+    /// holds; the client trains, bands every contact and runs `then` with the bands.
+    Bands {
+        scores: ScoresQuery,
+        then: Box<ShardTask>,
+    },
+    /// The first round of account-based attribution: which conversions gather an
+    /// account's people, and which accounts have people where.
+    AccountConversions {
+        query: AttributionQuery,
+        models: Vec<Model>,
+    },
+    /// Its second round: the conversions, each shard's people's touches for them, and
+    /// the paths that did not convert.
+    AccountJourneys {
+        query: AttributionQuery,
+        models: Vec<Model>,
+        ask: Ask,
+    },
 }
 
 /// One shard's share of a report.
@@ -105,6 +140,8 @@ pub enum ShardPartial {
     Members(Vec<(u32, Member)>),
     Journey(JourneyPart),
     Leads(LeadsPartial),
+    AccountConversions(ConversionsPartial),
+    AccountJourneys(JourneysPartial),
     /// A breakdown: the partial of everything, the values this shard has (as
     /// `Segmentation::values` lists them) and a partial per value of any record here.
     By {
@@ -223,37 +260,21 @@ impl ShardTask {
         // filter, one process reports the filter's records alone, unbroken.
         let by = match q.by {
             _ if q.kind == ReportKind::Attribution || q.filter.is_some() => None,
-            Some(Dim::ScoreBand) => {
-                return Err(NotSharded(
-                    "--by score_band: the bands come from a lead-scoring model trained on \
-                     every shard's leads; it runs only in one process"
-                        .into(),
-                ));
-            }
             by => by,
         };
-        let filter = match &q.filter {
-            Some((Dim::ScoreBand, _)) => {
-                return Err(NotSharded(
-                    "--filter score_band: the bands come from a lead-scoring model trained \
-                     on every shard's leads; it runs only in one process"
-                        .into(),
-                ));
-            }
-            Some((dim, value)) => Some(Filter {
-                dim: *dim,
-                value: value.clone(),
-            }),
-            None => None,
-        };
+        let filter = q.filter.as_ref().map(|(dim, value)| Filter {
+            dim: *dim,
+            value: value.clone(),
+        });
+        let banded =
+            by == Some(Dim::ScoreBand) || filter.as_ref().is_some_and(|f| f.dim == Dim::ScoreBand);
         let report = match q.kind {
             ReportKind::Funnel => ShardReport::Funnel(q.funnel()),
             ReportKind::Attribution if q.attribution.account_based => {
-                return Err(NotSharded(
-                    "account-based attribution gathers an account's people from every shard: \
-                     it runs only in one process"
-                        .into(),
-                ));
+                ShardReport::AccountConversions {
+                    query: q.attribution.clone(),
+                    models: q.models.clone(),
+                }
             }
             ReportKind::Attribution => ShardReport::Attribution {
                 query: q.attribution.clone(),
@@ -278,7 +299,56 @@ impl ShardTask {
             },
             ReportKind::Scores => ShardReport::Scores(q.scores.clone()),
         };
-        Ok(ShardTask { report, filter, by })
+        let task = ShardTask {
+            report,
+            filter,
+            by,
+            bands: None,
+        };
+        if !banded {
+            return Ok(task);
+        }
+        Ok(ShardTask {
+            report: ShardReport::Bands {
+                scores: q.scores.clone(),
+                then: Box::new(task),
+            },
+            filter: None,
+            by: None,
+            bands: None,
+        })
+    }
+
+    /// The values of `dim` for the records `owned` names (on a cluster's client, the
+    /// shared tables' records): score bands from the first round's.
+    fn segmentation(
+        &self,
+        s: &Snapshot,
+        owned: Owned<'_>,
+        dims: &SharedDims,
+        dim: Dim,
+        with_touches: bool,
+    ) -> Segmentation {
+        match (&self.bands, dim) {
+            (Some(bands), Dim::ScoreBand) => {
+                Segmentation::of_shard_banded(s, owned, dims, &bands.name_ids(s), with_touches)
+            }
+            _ => owned.segmentation(s, dim, with_touches),
+        }
+    }
+
+    /// The values of `dim` for the shared tables' records, on a cluster's client.
+    fn client_segmentation(&self, shared: &Snapshot, dims: &SharedDims, dim: Dim) -> Segmentation {
+        match (&self.bands, dim) {
+            (Some(bands), Dim::ScoreBand) => Segmentation::of_shard_banded(
+                shared,
+                Owned::Whole,
+                dims,
+                &bands.name_ids(shared),
+                false,
+            ),
+            _ => Segmentation::of_shard(shared, dim, dims, false),
+        }
     }
 
     /// What a shard must read for this task.
@@ -295,6 +365,10 @@ impl ShardTask {
 
     /// Whether `finish` needs the shared tables besides the names and settings.
     pub fn finish_reads_tables(&self) -> bool {
+        // The first round's client only gathers what to ask next.
+        if let ShardReport::AccountConversions { .. } = self.report {
+            return false;
+        }
         // A journey names its account, which the shared tables hold.
         matches!(
             self.report,
@@ -311,8 +385,13 @@ impl ShardTask {
     /// The partial of one shard's snapshot, `owned` saying which shard it is.
     pub fn partial(&self, shard: &Snapshot, owned: Owned<'_>) -> ShardPartial {
         let touches = self.report.reads().touchpoints;
+        let whole = SharedDims::default();
+        let dims = match owned {
+            Owned::Shard { dims, .. } => dims,
+            Owned::Whole => &whole,
+        };
         if let Some(dim) = self.by {
-            let seg = owned.segmentation(shard, dim, touches);
+            let seg = self.segmentation(shard, owned, dims, dim, touches);
             let (values, here) = by::values_here(shard, &seg);
             let slices = here
                 .into_iter()
@@ -324,10 +403,12 @@ impl ShardTask {
                 slices,
             };
         }
-        let seg = self
-            .filter
-            .as_ref()
-            .map(|f| (owned.segmentation(shard, f.dim, touches), f.value_in(shard)));
+        let seg = self.filter.as_ref().map(|f| {
+            (
+                self.segmentation(shard, owned, dims, f.dim, touches),
+                f.value_in(shard),
+            )
+        });
         let scope = seg
             .as_ref()
             .map_or(Scope::ALL, |(seg, v)| Scope::of(seg, *v));
@@ -335,23 +416,60 @@ impl ShardTask {
     }
 
     /// The report of every shard's partial, exactly as `query::run` gives it on the
-    /// whole snapshot. `shared` holds the workspace's settings and names, and its shared
-    /// tables when `finish_reads_tables`; `dims` the units', deals' and tickets' values
-    /// when `finish_reads_dims`. It needs no contacts, only their number in the
-    /// workspace (`workspace_contacts`).
+    /// whole snapshot, or the task of the next round. `shared` holds the workspace's
+    /// settings and names, and its shared tables when `finish_reads_tables`; `dims` the
+    /// units', deals' and tickets' values when `finish_reads_dims`. It needs no
+    /// contacts, only their number in the workspace (`workspace_contacts`).
     pub fn finish(
         &self,
         shared: &Snapshot,
         dims: &SharedDims,
         workspace_contacts: usize,
         partials: impl IntoIterator<Item = ShardPartial>,
-    ) -> Result<Output, Unfinished> {
+    ) -> Result<Step, Unfinished> {
+        let wrong = || Unfinished::Wrong(NotSharded("a shard answered another task".into()));
+        match &self.report {
+            ShardReport::Bands { scores, then } => {
+                let mut leads = LeadsPartial::default();
+                for p in partials {
+                    let ShardPartial::Leads(p) = p else {
+                        return Err(wrong());
+                    };
+                    leads = leads.merge(p);
+                }
+                let bands = crate::bands::contact_bands(shared, scores, leads, workspace_contacts);
+                return Ok(Step::Next(Box::new(ShardTask {
+                    bands: Some(bands),
+                    ..(**then).clone()
+                })));
+            }
+            ShardReport::AccountConversions { query, models } => {
+                let mut merged = ConversionsPartial::default();
+                for p in partials {
+                    let ShardPartial::AccountConversions(p) = p else {
+                        return Err(wrong());
+                    };
+                    merged = merged.merge(p);
+                }
+                return Ok(Step::Next(Box::new(ShardTask {
+                    report: ShardReport::AccountJourneys {
+                        query: query.clone(),
+                        models: models.clone(),
+                        ask: merged.into_ask(),
+                    },
+                    ..self.clone()
+                })));
+            }
+            _ => {}
+        }
         if let Some(dim) = self.by {
-            return self.finish_by(dim, shared, dims, workspace_contacts, partials);
+            return self
+                .finish_by(dim, shared, dims, workspace_contacts, partials)
+                .map(|out| Step::Done(Box::new(out)));
         }
         let seg = self.filter.as_ref().map(|f| {
             (
-                Segmentation::of_shard(shared, f.dim, dims, false),
+                self.client_segmentation(shared, dims, f.dim),
                 f.value_in(shared),
             )
         });
@@ -360,6 +478,7 @@ impl ShardTask {
             .map_or(Scope::ALL, |(seg, v)| Scope::of(seg, *v));
         self.report
             .finish(shared, &scope, workspace_contacts, partials)
+            .map(|out| Step::Done(Box::new(out)))
     }
 
     /// A breakdown from every shard's `ShardPartial::By`: the values any shard listed,
@@ -393,7 +512,7 @@ impl ShardTask {
         }
         crate::slice::sort_by_name(shared, &mut values);
         values.dedup();
-        let seg = Segmentation::of_shard(shared, dim, dims, false);
+        let seg = self.client_segmentation(shared, dims, dim);
         let whole = self
             .report
             .finish(shared, &Scope::ALL, workspace_contacts, overall)?;
@@ -425,7 +544,10 @@ impl ShardReport {
                 plain(false, false)
             }
             // A lead's touches and its account's firmographics.
-            ShardReport::Scores(_) => plain(true, true),
+            ShardReport::Scores(_) | ShardReport::Bands { .. } => plain(true, true),
+            // The contacts' accounts and stage entries, and the deals.
+            ShardReport::AccountConversions { .. } => plain(false, true),
+            ShardReport::AccountJourneys { .. } => plain(true, true),
             // Every record of the subject's people: touches, deals, revenue, tickets.
             ShardReport::Journey(_) => ShardReads {
                 stage_rows: true,
@@ -498,6 +620,15 @@ impl ShardReport {
                     .collect(),
             ),
             ShardReport::Scores(q) => ShardPartial::Leads(crate::scores::leads(shard, q, owned)),
+            ShardReport::Bands { scores, .. } => {
+                ShardPartial::Leads(crate::scores::every_lead(shard, scores, owned))
+            }
+            ShardReport::AccountConversions { query, .. } => ShardPartial::AccountConversions(
+                crate::attribution::account_conversions(shard, scope, query, owned),
+            ),
+            ShardReport::AccountJourneys { query, ask, .. } => ShardPartial::AccountJourneys(
+                crate::attribution::account_journeys_of(shard, scope, query, ask, owned),
+            ),
             // A contact held by another shard is not here: this shard tells nothing.
             ShardReport::Journey(id) => ShardPartial::Journey(crate::journeys::part(
                 shard,
@@ -604,6 +735,26 @@ impl ShardReport {
                     &crate::part::parts_of_units(shared, units),
                     rates,
                 )))
+            }
+            // Earlier rounds end in `ShardTask::finish`.
+            ShardReport::Bands { .. } | ShardReport::AccountConversions { .. } => {
+                return Err(wrong());
+            }
+            ShardReport::AccountJourneys { query, models, .. } => {
+                let mut merged = JourneysPartial::default();
+                for p in partials {
+                    let ShardPartial::AccountJourneys(p) = p else {
+                        return Err(wrong());
+                    };
+                    merged = merged.merge(p);
+                }
+                Output::Attribution(crate::attribution::credit(
+                    shared,
+                    scope,
+                    query,
+                    models,
+                    merged.finish(),
+                ))
             }
             ShardReport::Attribution { query, models } => {
                 let mut merged = AttributionPartial::default();

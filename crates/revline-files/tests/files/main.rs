@@ -6,6 +6,7 @@ use revline_files::{FORMAT, Manifest, Tables, read, shard_of, write};
 use std::path::Path;
 
 mod people;
+mod rounds;
 mod shards;
 
 fn demo(contacts: u64) -> Snapshot {

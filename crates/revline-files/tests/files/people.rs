@@ -6,7 +6,7 @@ use revline_core::parse::{ParseOptions, RowText, parse_record};
 use revline_core::{Record, RecordKind, Settings};
 use revline_demo::demo_settings;
 use revline_engine::query::{ReportKind, ReportParams, ReportQuery, run};
-use revline_engine::shard::{ShardTask, Unfinished};
+use revline_engine::shard::{ShardTask, Step, Unfinished};
 use revline_engine::slice::SharedDims;
 use revline_engine::snapshot::{NONE, Snapshot, SnapshotBuilder};
 use revline_files::{ShardFiles, read_shard, read_shared, write};
@@ -43,8 +43,12 @@ fn merged(
 ) -> Result<serde_json::Value, Unfinished> {
     let task = ShardTask::of(q).unwrap();
     let partials = files.iter().map(|f| task.partial(&f.snapshot, f.owned()));
+    // These reports take one round.
     task.finish(&client.shared, &client.dims, client.contacts, partials)
-        .map(|out| out.to_json())
+        .map(|step| match step {
+            Step::Done(out) => out.to_json(),
+            Step::Next(next) => panic!("a second round: {next:?}"),
+        })
 }
 
 fn query(kind: ReportKind, p: ReportParams) -> ReportQuery {

@@ -5,7 +5,7 @@ use super::demo;
 use proptest::prelude::*;
 use revline_demo::demo_settings;
 use revline_engine::query::{ReportKind, ReportParams, ReportQuery, run};
-use revline_engine::shard::{ShardReads, ShardTask};
+use revline_engine::shard::{ShardReads, ShardTask, Step};
 use revline_engine::slice::{Dim, Segmentation};
 use revline_engine::snapshot::{NONE, Snapshot};
 use revline_files::{read_shard, read_shared, write};
@@ -45,19 +45,32 @@ fn attribution_query(
     ReportQuery::parse(ReportKind::Attribution, &p, &demo_settings(), 0).unwrap()
 }
 
-/// The report merged from every shard of the files in `dir`, as JSON.
-fn from_shards(dir: &Path, q: &ReportQuery) -> serde_json::Value {
+/// The report merged from every shard of the files in `dir`, round after round as a
+/// cluster's client runs it, as JSON.
+pub(crate) fn from_shards(dir: &Path, q: &ReportQuery) -> serde_json::Value {
+    from_shards_in_rounds(dir, q).0
+}
+
+/// The report from every shard of the files in `dir`, and how many rounds it took.
+pub(crate) fn from_shards_in_rounds(dir: &Path, q: &ReportQuery) -> (serde_json::Value, usize) {
     let m = revline_files::Manifest::read(dir).unwrap().unwrap();
-    let task = ShardTask::of(q).unwrap();
-    let partials = (0..m.shards).map(|i| {
-        let files = read_shard(dir, &m.generation, i, task.reads()).unwrap();
-        task.partial(&files.snapshot, files.owned())
-    });
-    let shared = read_shared(dir, &m.generation, task.finish_reads_tables()).unwrap();
-    let dims = revline_files::read_shared_dims(dir, &m.generation).unwrap();
-    task.finish(&shared, &dims, m.contacts as usize, partials)
-        .unwrap()
-        .to_json()
+    let mut task = ShardTask::of(q).unwrap();
+    for round in 1.. {
+        let partials = (0..m.shards).map(|i| {
+            let files = read_shard(dir, &m.generation, i, task.reads()).unwrap();
+            task.partial(&files.snapshot, files.owned())
+        });
+        let shared = read_shared(dir, &m.generation, task.finish_reads_tables()).unwrap();
+        let dims = revline_files::read_shared_dims(dir, &m.generation).unwrap();
+        match task
+            .finish(&shared, &dims, m.contacts as usize, partials)
+            .unwrap()
+        {
+            Step::Done(out) => return (out.to_json(), round),
+            Step::Next(next) => task = *next,
+        }
+    }
+    unreachable!("rounds end in a report")
 }
 
 #[test]
@@ -316,13 +329,6 @@ fn every_shard_count_gives_the_breakdowns_of_the_whole_snapshot() {
             }
         }
     }
-}
-
-#[test]
-fn account_based_attribution_is_refused_on_shards() {
-    let q = attribution_query("2024-01-01", "won", |p| p.account_based = Some(true));
-    let e = ShardTask::of(&q).unwrap_err().to_string();
-    assert!(e.contains("account-based"), "{e}");
 }
 
 proptest! {

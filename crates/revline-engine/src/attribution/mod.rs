@@ -4,12 +4,18 @@
 
 use crate::funnel::Period;
 pub use crate::markov::{MarkovResult, NullPaths, markov};
-use crate::markov::{NullCounter, markov_with};
+mod accounts;
+
+use crate::markov::markov_with;
 use crate::scorecard::{SpendOf, spend_in};
 use crate::shard::Owned;
 use crate::slice::Scope;
 use crate::snapshot::{DealStatus, NEVER, NONE, Snapshot, Team};
 use crate::window::{Window, major};
+pub use accounts::{
+    Ask, ConversionsPartial, JourneysPartial, conversions as account_conversions,
+    journeys_of as account_journeys_of,
+};
 use revline_core::time::MILLIS_PER_DAY;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -226,47 +232,28 @@ impl AttributionPartial {
 
 /// Collects the journeys of the conversions in the window.
 pub fn journeys(s: &Snapshot, scope: &Scope<'_>, q: &AttributionQuery) -> Journeys {
+    if q.account_based {
+        return accounts::journeys(s, scope, q);
+    }
     journeys_of(s, scope, q, Owned::Whole).into_journeys()
 }
 
-/// The journeys of the conversions in the window among the contacts `owned` names; a
-/// deal goes with its contact, a deal without one with the first shard. Account-based
-/// journeys gather an account's people, which may sit in several shards, so they are
-/// collected from the whole snapshot only.
+/// The journeys of the conversions in the window among the contacts `owned` names, each
+/// journey its one person's; a deal goes with its contact, a deal without one with the
+/// first shard. Account-based journeys gather an account's people, who may sit in
+/// several shards: `accounts` collects them in two rounds.
 pub fn journeys_of(
     s: &Snapshot,
     scope: &Scope<'_>,
     q: &AttributionQuery,
     owned: Owned<'_>,
 ) -> AttributionPartial {
+    debug_assert!(!q.account_based, "account-based journeys are `accounts`'");
     let w = &q.window;
     let lookback = (q.lookback_days * MILLIS_PER_DAY as f64) as i64;
     let k = s.stages.len();
     let mql = s.stage_index("mql");
-    // Contacts of each account, for account-based journeys.
-    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
-    if q.account_based {
-        debug_assert!(matches!(owned, Owned::Whole), "account-based runs whole");
-        for c in 0..s.contacts() {
-            let a = s.contact.account[c];
-            if a != NONE {
-                members.entry(a).or_default().push(c as u32);
-            }
-        }
-    }
-    let people = |contact: u32, account: u32| -> Vec<u32> {
-        let account = if account != NONE {
-            account
-        } else if contact != NONE {
-            s.contact.account[contact as usize]
-        } else {
-            NONE
-        };
-        if q.account_based
-            && let Some(m) = members.get(&account)
-        {
-            return m.clone();
-        }
+    let person = |contact: u32| -> Vec<u32> {
         if contact == NONE {
             Vec::new()
         } else {
@@ -306,7 +293,7 @@ pub fn journeys_of(
                 if at > w.as_of {
                     continue;
                 }
-                let who = people(contact, d.account[i]);
+                let who = person(contact);
                 for &c in &who {
                     converted[c as usize] = true;
                 }
@@ -335,7 +322,7 @@ pub fn journeys_of(
                     if !w.contains(at) {
                         continue;
                     }
-                    let who = people(c as u32, NONE);
+                    let who = person(c as u32);
                     let journey = Journey {
                         touches: touches_in(s, &who, at - lookback, at, q),
                         converted_at: at,
@@ -350,33 +337,9 @@ pub fn journeys_of(
         }
     }
     // Non-converting contacts with touchpoints in the window are null paths.
-    let t = &s.touchpoints;
-    let none = s.names.len() as u32;
-    let mut nulls = NullCounter::new(q.order);
-    let mut path: Vec<u32> = Vec::new();
-    for c in 0..s.contacts() {
-        if converted[c] || !scope.contact(c) {
-            continue;
-        }
-        path.clear();
-        path.extend(
-            s.touches_of(c)
-                .filter(|&i| w.contains(t.at[i]))
-                .filter(|&i| !q.marketing_only || t.team[i] == Team::Marketing)
-                .map(|i| {
-                    if q.by_campaign {
-                        t.campaign[i]
-                    } else {
-                        t.channel[i]
-                    }
-                })
-                .map(|x| if x == NONE { none } else { x }),
-        );
-        nulls.add(&path);
-    }
     AttributionPartial {
+        nulls: accounts::null_paths(s, scope, q, &converted),
         converting,
-        nulls: nulls.finish(),
     }
 }
 
