@@ -9,6 +9,7 @@ pub mod parse;
 pub mod record;
 pub mod settings;
 pub mod time;
+pub mod url;
 pub mod warning;
 
 pub use currency::Currency;

@@ -388,8 +388,10 @@ fn metric_rule(
     let link = format!(
         "/?period={}{}",
         rule.period,
-        rule.filter
-            .map_or(String::new(), |f| format!("&filter={f}"))
+        rule.filter.map_or(String::new(), |f| format!(
+            "&filter={}",
+            revline_core::url::url_encode(f)
+        ))
     );
     Some(Observation {
         subject: rule

@@ -258,6 +258,21 @@ pub fn reporting_now(zone: Tz, now: Millis, newest: Option<Millis>) -> Millis {
     }
 }
 
+/// The "now" a page of one quarter's records opens on (lead scores: the leads created
+/// in the last whole quarter): `opening`, unless the newest such record (`newest`) is
+/// older than that quarter; then the start of the quarter after the record's, so that
+/// "last quarter" is the last one with any. A workspace whose leads stopped while its
+/// deals and revenue went on would otherwise open on a quarter without a lead.
+pub fn quarter_now(zone: Tz, opening: Millis, newest: Option<Millis>) -> Millis {
+    let Some(t) = newest else { return opening };
+    let (last_quarter, _) = named_period(zone, "last_quarter", opening).expect("a known name");
+    if t >= day_start(zone, last_quarter) {
+        return opening;
+    }
+    let (_, after) = named_period(zone, "this_quarter", t).expect("a known name");
+    day_start(zone, after)
+}
+
 /// The calendar year holding `as_of`: the plan's default period.
 pub fn year_of(zone: Tz, as_of: Millis) -> (Millis, Millis) {
     let (a, b) = named_period(zone, "this_year", as_of).expect("a known name");
@@ -297,6 +312,22 @@ mod tests {
             from: at(from),
             to: at(to),
             as_of: at(as_of),
+        }
+    }
+
+    #[test]
+    fn a_quarter_page_opens_on_the_last_quarter_with_records() {
+        let now = at("2018-11-14T18:04:19Z");
+        // Leads stopped in May 2018, deals went on: open on April to June.
+        let opened = quarter_now(Tz::UTC, now, Some(at("2018-05-31T12:00:00Z")));
+        assert_eq!(opened, at("2018-07-01"));
+        assert_eq!(
+            named_period(Tz::UTC, "last_quarter", opened),
+            named_period(Tz::UTC, "this_quarter", at("2018-05-31T12:00:00Z"))
+        );
+        // A lead in the last whole quarter, or in this one, or none: as opened.
+        for newest in [Some(at("2018-07-01")), Some(at("2018-11-01")), None] {
+            assert_eq!(quarter_now(Tz::UTC, now, newest), now);
         }
     }
 

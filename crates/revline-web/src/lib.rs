@@ -30,7 +30,7 @@ pub mod pages;
 mod reports;
 pub mod start;
 pub mod summaries;
-mod url;
+use revline_core::url;
 mod views;
 
 pub use error::AppError;

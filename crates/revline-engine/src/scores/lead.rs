@@ -179,6 +179,20 @@ impl Lead {
     }
 }
 
+/// When the newest lead was created (its contact's creation, else its lead entry, as
+/// `Lead::created`): the scores page opens on the last quarter with leads.
+pub fn newest_lead_created(s: &Snapshot) -> Option<Millis> {
+    (0..s.contacts())
+        .filter_map(|c| {
+            let entry = lead_entry(s, c)?;
+            Some(match s.contact.created_at.get(c) {
+                Some(&t) if t != NEVER => t,
+                _ => entry,
+            })
+        })
+        .max()
+}
+
 /// The stages a lead's times are read at.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Stages {

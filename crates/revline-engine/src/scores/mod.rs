@@ -11,7 +11,7 @@
 mod layout;
 mod lead;
 
-pub use lead::{ColumnName, Lead, LeadsPartial, every_lead, leads};
+pub use lead::{ColumnName, Lead, LeadsPartial, every_lead, leads, newest_lead_created};
 
 use crate::logistic::{CalibrationBin, Logistic, auc, brier, calibration};
 use crate::shard::Owned;

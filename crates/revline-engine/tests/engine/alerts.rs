@@ -121,3 +121,22 @@ fn a_filter_no_report_reads_is_refused() {
     .unwrap();
     ok.check().unwrap();
 }
+
+/// Regression: a metric alert's link carried its filter as written, so a score band's
+/// (`score_band:top 0–10%`, with spaces and a percent sign) broke the link.
+#[test]
+fn regression_an_alerts_link_encodes_its_filter() {
+    let s = workspace();
+    let seen = evaluate(
+        &s,
+        &Settings::default(),
+        &condition(
+            r#"{"type":"metric","metric":"win_rate","period":"this_quarter","below":0.2,"filter":"score_band:top 0–10%"}"#,
+        ),
+        t("2026-03-03T08:00:00Z"),
+    );
+    assert_eq!(
+        seen[0].link,
+        "/?period=this_quarter&filter=score_band:top%200%E2%80%9310%25"
+    );
+}

@@ -31,6 +31,8 @@ pub struct Chrome {
     pub period_label: String,
     pub as_of: String,
     pub filter: String,
+    /// The filter as people read it ("Segment: smb"), beside the period.
+    pub filter_label: String,
     pub filters: Vec<(String, String)>,
     pub show_picker: bool,
     pub show_filter: bool,
@@ -139,6 +141,17 @@ fn filter_options(state: &AppState, tr: &Tr) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A filter (`DIM:VALUE`) as the filter picker names it: the dimension's label, then
+/// the value; as written when it names no dimension.
+fn filter_label(tr: &Tr, filter: &str) -> String {
+    match filter.split_once(':') {
+        Some((dim, value)) if revline_engine::Dim::parse(dim).is_some() => {
+            format!("{}: {value}", tr.label("dim", dim.trim()))
+        }
+        _ => filter.to_string(),
+    }
+}
+
 pub(super) fn chrome(
     state: &AppState,
     w: &WebUser,
@@ -197,6 +210,10 @@ pub(super) fn chrome(
         date_format: tr.date_format(),
         as_of: ui.as_of.clone().unwrap_or_default(),
         filter: ui.filter.clone().unwrap_or_default(),
+        filter_label: ui
+            .filter
+            .as_deref()
+            .map_or_else(String::new, |f| filter_label(&tr, f)),
         filters: if show_filter {
             filter_options(state, &tr)
         } else {

@@ -63,7 +63,13 @@ pub(super) async fn scores(
 
 pub(super) async fn scores_inner(state: &AppState, w: &WebUser, ui: &Ui) -> PageResult {
     let tr = w.tr;
-    let period = ui.period(state, "last_quarter");
+    // The last whole quarter with leads, where leads stopped before the other records.
+    let opening = revline_engine::calendar::quarter_now(
+        state.settings().timezone,
+        state.reporting_now(),
+        revline_engine::scores::newest_lead_created(&state.snapshot()),
+    );
+    let period = ui.period_opening(state, "last_quarter", opening);
     let mut params = ui.params(&period);
     params.filter = None;
     let text = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());

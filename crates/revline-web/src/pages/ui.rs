@@ -69,6 +69,12 @@ pub(super) struct Period {
 
 impl Ui {
     pub(super) fn period(&self, state: &AppState, default: &str) -> Period {
+        self.period_opening(state, default, state.reporting_now())
+    }
+
+    /// The period of this URL, a preset counted from `opening` when the URL gives no
+    /// as-of time.
+    pub(super) fn period_opening(&self, state: &AppState, default: &str, opening: i64) -> Period {
         let preset_chosen = self.period.as_deref().is_some_and(|p| PRESETS.contains(&p));
         // Dates as the picker sends them, in either language's format.
         let date = |d: &Option<String>| d.as_deref().and_then(crate::i18n::parse_date_input);
@@ -93,7 +99,7 @@ impl Ui {
             .as_of
             .as_deref()
             .and_then(|t| revline_core::time::parse_timestamp(t, tz).ok())
-            .unwrap_or_else(|| state.reporting_now());
+            .unwrap_or(opening);
         // The engine's calendar: "last 12 months" is the same here as on the command line.
         let (from, to) =
             revline_engine::calendar::named_period(tz, &key, now).expect("a known preset");

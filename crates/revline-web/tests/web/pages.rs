@@ -704,6 +704,14 @@ async fn pages_in_both_languages(w: Web) {
         figure(&filtered.body, "metric:revenue"),
         figure(&all.body, "metric:revenue")
     );
+    // Regression: the line under the title showed the filter as the URL writes it
+    // ("channel:webinar"); it names it as the filter picker does.
+    let sub = filtered
+        .body
+        .lines()
+        .find(|l| l.contains("class=\"sub\""))
+        .unwrap_or("");
+    assert!(sub.contains(" · Kanał: webinar</div>"), "{sub}");
     // Regression: the retention page's service link showed the whole workspace's
     // retention finding under a channel's filter; it is the filter's own.
     let service = |body: &str| {

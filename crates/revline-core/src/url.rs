@@ -1,4 +1,5 @@
-//! Query-string values written into the links the app makes.
+//! Query-string values written into the links Revline makes (the app's pages, an
+//! alert's link to the page that shows it).
 
 /// Everything but letters, digits and `-_.~/:` is escaped (the value of one query
 /// parameter; a path stays readable).
@@ -10,6 +11,7 @@ const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
     .remove(b'/')
     .remove(b':');
 
+/// `s` as the value of one query parameter.
 pub fn url_encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
 }
